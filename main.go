@@ -1,0 +1,164 @@
+// Command custreg serves the Customer Registration API.
+//
+//	custreg [flags]                  serve (see --help; --sandbox for the local test drive)
+//	custreg [flags] provision FILE   load a provisioning file into the database and exit
+package main
+
+//go:generate go tool oapi-codegen -config oapi-codegen.yaml openapi/openapi.yaml
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/custreg/custreg/config"
+	"github.com/custreg/custreg/db"
+	"github.com/custreg/custreg/handlers"
+	"github.com/custreg/custreg/secure"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, config.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "custreg:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program, parameterised for tests: it returns when ctx is cancelled (serve) or
+// when the sub-command is done.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, rest, err := config.Parse(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	store, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = db.Close(store.DB) }()
+
+	if len(rest) > 0 {
+		return runCommand(ctx, store, rest, stdout)
+	}
+	if cfg.Sandbox {
+		pf, err := db.ParseProvisionFile(db.SandboxYAML)
+		if err != nil {
+			return fmt.Errorf("bundled sandbox file: %w", err)
+		}
+		if err := store.Provision(ctx, pf); err != nil {
+			return fmt.Errorf("load sandbox: %w", err)
+		}
+		log.Info("sandbox data loaded", "institutions", len(pf.Institutions), "client_apps", len(pf.ClientApps))
+	}
+	return serve(ctx, cfg, store, log)
+}
+
+// openStore opens the database and the key ring. Outside sandbox mode the PII key must come from
+// the configuration; sandbox mode keeps a generated key beside the SQLite file.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*db.Store, error) {
+	var key []byte
+	var err error
+	switch {
+	case cfg.PIIKey != "":
+		if key, err = secure.ParseKey(cfg.PIIKey); err != nil {
+			return nil, fmt.Errorf("CUSTREG_PII_KEY (--pii-key): %w", err)
+		}
+	case cfg.Sandbox && !cfg.IsPostgres():
+		if key, err = db.LoadOrCreateKeyFile(cfg.KeyFile()); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, errors.New("CUSTREG_PII_KEY is required (base64 of 32 random bytes, e.g. `openssl rand -base64 32`); " +
+			"only --sandbox on SQLite generates one")
+	}
+	keys, err := secure.NewKeyring(cfg.PIIKeyID, map[string][]byte{cfg.PIIKeyID: key})
+	if err != nil {
+		return nil, fmt.Errorf("PII key ring: %w", err)
+	}
+	log.Info("starting custreg", "version", version, "config", cfg)
+	conn, err := db.Open(ctx, cfg.DB, log)
+	if err != nil {
+		return nil, err
+	}
+	return &db.Store{DB: conn, Keys: keys, Passwords: secure.NewPasswordHasher(secure.DefaultArgon2Params(), 0)}, nil
+}
+
+func runCommand(ctx context.Context, store *db.Store, args []string, stdout io.Writer) error {
+	switch args[0] {
+	case "provision":
+		if len(args) != 2 {
+			return errors.New("usage: custreg provision FILE")
+		}
+		data, err := os.ReadFile(args[1])
+		if err != nil {
+			return err
+		}
+		pf, err := db.ParseProvisionFile(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", args[1], err)
+		}
+		if err := store.Provision(ctx, pf); err != nil {
+			return fmt.Errorf("%s: %w", args[1], err)
+		}
+		fmt.Fprintf(stdout, "provisioned %d institution(s) and %d client app(s) from %s\n", len(pf.Institutions), len(pf.ClientApps), args[1])
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (known: provision)", args[0])
+}
+
+func serve(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Logger) error {
+	e, _, err := handlers.New(handlers.Options{Store: store, Log: log, MaxBodyBytes: cfg.MaxBodyBytes, Version: version})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("listening", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down; letting in-flight requests finish", "timeout", cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

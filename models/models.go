@@ -1,0 +1,142 @@
+// Package models holds the GORM models of the service and the domain's sentinel errors.
+// It imports nothing internal.
+package models
+
+import "time"
+
+// Disclosure acceptance policies of an FI (decision D4).
+const (
+	AcceptAtRegistration = "atRegistration"
+	AcceptAtFirstLogin   = "atFirstLogin"
+)
+
+// Institution is a financial institution (FI) this deployment serves, with its registration policy.
+type Institution struct {
+	ID                   string `gorm:"primaryKey;size:5"` // five digits, e.g. "01111"
+	Name                 string `gorm:"size:128;not null"`
+	UsernameMin          int    `gorm:"not null"`
+	UsernameMax          int    `gorm:"not null"`
+	PasswordMin          int    `gorm:"not null"`
+	PasswordMax          int    `gorm:"not null"`
+	DisclosureAcceptance string `gorm:"size:16;not null"`
+	MaxDestinations      int    `gorm:"not null"` // contact points per registration (D24)
+	LockoutThreshold     int    `gorm:"not null"` // failed password logins before the user is locked
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+// ClientApp is a third-party application allowed to obtain tokens (its Shared Key is ClientID).
+// The secret is kept only as a hash.
+type ClientApp struct {
+	ID              uint   `gorm:"primaryKey"`
+	ClientID        string `gorm:"size:128;not null;uniqueIndex"`
+	SecretHash      string `gorm:"size:256;not null"`
+	Name            string `gorm:"size:128;not null"`
+	OfferingID      string `gorm:"size:128;not null"` // default offering_id when the client sends none
+	Grants          string `gorm:"size:256;not null"` // space-separated grant types
+	Scopes          string `gorm:"size:1024;not null"`
+	V1TokenTTL      int    `gorm:"not null"` // seconds
+	V2TokenTTL      int    `gorm:"not null"`
+	RefreshTokenTTL int    `gorm:"not null"`
+	Institutions    []ClientAppInstitution `gorm:"constraint:OnDelete:CASCADE"`
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// ClientAppInstitution records that a client app may act for an FI.
+type ClientAppInstitution struct {
+	ClientAppID   uint        `gorm:"primaryKey"`
+	InstitutionID string      `gorm:"primaryKey;size:5"`
+	Institution   Institution `gorm:"constraint:OnDelete:CASCADE"`
+}
+
+// Member is a record of the FI's core ("host") system. Its member number is the hostUserId of
+// the accounts API (D10).
+type Member struct {
+	ID            uint        `gorm:"primaryKey"`
+	InstitutionID string      `gorm:"size:5;not null;uniqueIndex:ux_members_fi_number"`
+	Institution   Institution `gorm:"constraint:OnDelete:RESTRICT"`
+	MemberNumber  string      `gorm:"size:16;not null;uniqueIndex:ux_members_fi_number"`
+	Name          string      `gorm:"size:128;not null"`
+	Accounts      []Account
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Account is one of a member's accounts at the FI. The number is encrypted at rest; its last four
+// digits serve the masked form and a keyed hash (NumberIndex) makes it unique per FI.
+type Account struct {
+	ID                  uint   `gorm:"primaryKey"`
+	PublicID            string `gorm:"size:64;not null;uniqueIndex"` // the opaque accountId
+	InstitutionID       string `gorm:"size:5;not null;uniqueIndex:ux_accounts_fi_number"`
+	NumberIndex         string `gorm:"size:64;not null;uniqueIndex:ux_accounts_fi_number"`
+	MemberID            uint   `gorm:"not null;index"`
+	Member              Member `gorm:"constraint:OnDelete:CASCADE"`
+	NumberEnc           string `gorm:"size:256;not null"`
+	NumberLast4         string `gorm:"size:4;not null"`
+	Category            string `gorm:"size:32;not null"`
+	TypeValue           string `gorm:"size:32;not null"`
+	FIRawAccountType    int64
+	FIAccountType       int64
+	TypeDescription     string `gorm:"size:128"`
+	Description         string `gorm:"size:128"`
+	NickName            string `gorm:"size:128"`
+	PrimaryHolderName   string `gorm:"size:128"`
+	CurrencyCode        string `gorm:"size:3;not null"`
+	CurrentBalanceMinor int64  // amounts in minor units (cents)
+	AvailBalanceMinor   int64
+	RoutingNumber       string `gorm:"size:16"`
+	Closed              bool
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// Disclosure is an FI's disclosure definition. Version grows whenever the content (name, data or
+// data type) changes; ContentHash identifies the exact text a user accepted.
+type Disclosure struct {
+	ID            string      `gorm:"primaryKey;size:32"` // 32 upper-case hex
+	InstitutionID string      `gorm:"size:5;not null;uniqueIndex:ux_disclosures_fi_name"`
+	Institution   Institution `gorm:"constraint:OnDelete:RESTRICT"`
+	Name          string      `gorm:"size:64;not null;uniqueIndex:ux_disclosures_fi_name"`
+	Data          string      `gorm:"size:2048"`
+	DataType      string      `gorm:"size:16"`
+	Enabled       bool        `gorm:"not null"`
+	Required      bool        `gorm:"not null"`
+	Version       int         `gorm:"not null"`
+	ContentHash   string      `gorm:"size:64;not null"`
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Customer is a user registered for digital banking at an FI, linked to a host member.
+// Passwords are argon2id hashes; SSN, birth date and mother's maiden name are encrypted.
+type Customer struct {
+	ID                      string `gorm:"primaryKey;size:32"` // GUID, 32 lower-case hex
+	InstitutionID           string `gorm:"size:5;not null;uniqueIndex:ux_customers_fi_login"`
+	LoginIDNorm             string `gorm:"size:256;not null;uniqueIndex:ux_customers_fi_login"` // lower-cased
+	MemberID                uint   `gorm:"not null;index"`
+	Member                  Member `gorm:"constraint:OnDelete:RESTRICT"`
+	AuthID                  string `gorm:"size:32;not null;uniqueIndex"`
+	InstitutionUserID       string `gorm:"size:32;not null;uniqueIndex"` // 32 upper-case hex
+	UserType                string `gorm:"size:16;not null"`
+	LoginID                 string `gorm:"size:256;not null"`
+	PasswordHash            string `gorm:"size:256;not null"`
+	HostLoginID             string `gorm:"size:64;not null"`
+	FirstName               string `gorm:"size:64;not null"`
+	MiddleName              string `gorm:"size:64"`
+	LastName                string `gorm:"size:64;not null"`
+	Email                   string `gorm:"size:128"`
+	SSNEnc                  string `gorm:"size:256"`
+	SSNLast4                string `gorm:"size:4"`
+	SSNIndex                string `gorm:"size:64;index"`
+	BirthDateEnc            string `gorm:"size:256"`
+	MotherMaidenNameEnc     string `gorm:"size:512"`
+	AcceptedDisclosure      bool   `gorm:"not null"`
+	NeedsToAcceptDisclosure bool   `gorm:"not null"`
+	Registered              bool   `gorm:"not null"`
+	Locked                  bool   `gorm:"not null"`
+	FailedLoginCount        int    `gorm:"not null"`
+	LastLoginAt             *time.Time
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
+}
