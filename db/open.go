@@ -106,7 +106,24 @@ func Ping(ctx context.Context, conn *gorm.DB) error {
 // Migrate creates or upgrades the schema; it is safe to run on every start and from several
 // instances (GORM only adds missing tables, columns and indexes).
 func Migrate(ctx context.Context, conn *gorm.DB) error {
-	err := conn.WithContext(ctx).AutoMigrate(
+	if conn.Name() != "postgres" {
+		return migrate(conn.WithContext(ctx))
+	}
+	// Several instances may start at once: a session-level advisory lock serialises migrations.
+	return conn.WithContext(ctx).Connection(func(tx *gorm.DB) error {
+		if err := tx.Exec("SELECT pg_advisory_lock(?)", migrationLockID).Error; err != nil {
+			return fmt.Errorf("migration lock: %w", err)
+		}
+		defer tx.Exec("SELECT pg_advisory_unlock(?)", migrationLockID)
+		return migrate(tx)
+	})
+}
+
+// migrationLockID is the PostgreSQL advisory lock taken while migrating ("custreg" in ASCII).
+const migrationLockID = 0x63757374726567
+
+func migrate(conn *gorm.DB) error {
+	err := conn.AutoMigrate(
 		&models.Institution{},
 		&models.ClientApp{},
 		&models.ClientAppInstitution{},

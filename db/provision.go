@@ -657,7 +657,7 @@ func (s *Store) provisionUser(ctx context.Context, tx *gorm.DB, fi *InstitutionS
 // NewCustomerInput is what creating a customer record needs, in clear.
 type NewCustomerInput struct {
 	ID, LoginID, Password, FirstName, MiddleName, LastName, Email string
-	SSN, BirthDate, MotherMaidenName                               string
+	SSN, BirthDate, MotherMaidenName                              string
 }
 
 // NewCustomer builds (without saving) a PRIMARY customer of member m: fresh identifiers, the

@@ -57,7 +57,6 @@ func LoadOrCreateKeyFile(path string) ([]byte, error) {
 	return key, f.Close()
 }
 
-
 // Institution returns the FI with the given id.
 func (s *Store) Institution(ctx context.Context, id string) (*models.Institution, error) {
 	var fi models.Institution

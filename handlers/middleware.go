@@ -23,9 +23,9 @@ var aliasPrefixes = []struct{ from, to string }{
 	{"/v2/fis/", "/bankingservices/v2/fis/"},
 }
 
-// canonicalize strips the optional /digitalbanking[/stage] prefix and rewrites an alias path to
+// CanonicalPath strips the optional /digitalbanking[/stage] prefix and rewrites an alias path to
 // its canonical form, so routing, validation and handlers only ever see canonical paths.
-func canonicalize(path string) string {
+func CanonicalPath(path string) string {
 	for _, prefix := range []string{"/digitalbanking/stage", "/digitalbanking"} {
 		if rest, ok := strings.CutPrefix(path, prefix); ok && (rest == "" || rest[0] == '/') {
 			path = rest
@@ -40,11 +40,11 @@ func canonicalize(path string) string {
 	return path
 }
 
-// canonicalPath is a pre-routing middleware applying canonicalize to the request.
+// canonicalPath is a pre-routing middleware applying CanonicalPath to the request.
 func canonicalPath(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if p := canonicalize(r.URL.Path); p != r.URL.Path {
+		if p := CanonicalPath(r.URL.Path); p != r.URL.Path {
 			r.URL.Path = p
 			r.URL.RawPath = ""
 		}

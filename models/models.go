@@ -28,16 +28,16 @@ type Institution struct {
 // ClientApp is a third-party application allowed to obtain tokens (its Shared Key is ClientID).
 // The secret is kept only as a hash.
 type ClientApp struct {
-	ID              uint   `gorm:"primaryKey"`
-	ClientID        string `gorm:"size:128;not null;uniqueIndex"`
-	SecretHash      string `gorm:"size:256;not null"`
-	Name            string `gorm:"size:128;not null"`
-	OfferingID      string `gorm:"size:128;not null"` // default offering_id when the client sends none
-	Grants          string `gorm:"size:256;not null"` // space-separated grant types
-	Scopes          string `gorm:"size:1024;not null"`
-	V1TokenTTL      int    `gorm:"not null"` // seconds
-	V2TokenTTL      int    `gorm:"not null"`
-	RefreshTokenTTL int    `gorm:"not null"`
+	ID              uint                   `gorm:"primaryKey"`
+	ClientID        string                 `gorm:"size:128;not null;uniqueIndex"`
+	SecretHash      string                 `gorm:"size:256;not null"`
+	Name            string                 `gorm:"size:128;not null"`
+	OfferingID      string                 `gorm:"size:128;not null"` // default offering_id when the client sends none
+	Grants          string                 `gorm:"size:256;not null"` // space-separated grant types
+	Scopes          string                 `gorm:"size:1024;not null"`
+	V1TokenTTL      int                    `gorm:"not null"` // seconds
+	V2TokenTTL      int                    `gorm:"not null"`
+	RefreshTokenTTL int                    `gorm:"not null"`
 	Institutions    []ClientAppInstitution `gorm:"constraint:OnDelete:CASCADE"`
 	CreatedAt       time.Time
 	UpdatedAt       time.Time

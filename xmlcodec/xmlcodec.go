@@ -190,7 +190,9 @@ func validName(s string) bool {
 // reports the field), strings are kept untrimmed, and elements not in the
 // schema are kept as strings or maps (repeated ones as []any). Namespaces and
 // attributes are ignored. With a nil schema any root is accepted and every
-// leaf is a string.
+// leaf is a string. When the schema itself carries xml.name equal to the root
+// element (an unwrapped body such as <Status>), the root's content is decoded
+// against the schema directly and returned without a wrapper.
 //
 // Structural problems (malformed XML, DOCTYPE, wrong or multiple roots,
 // trailing content, nesting deeper than MaxDepth, mixed content) are reported
@@ -214,6 +216,20 @@ func Decode(r io.Reader, schema *openapi3.Schema) (map[string]any, error) {
 				return nil, p.errorf("more than one root element")
 			}
 			name := t.Name.Local
+			if schema != nil && schema.XML != nil && schema.XML.Name == name {
+				// The schema describes the root element itself (xml.name), as for an
+				// unwrapped JSON body such as the legacy Status envelope.
+				v, err := p.element(t, schema, 1)
+				if err != nil {
+					return nil, err
+				}
+				m, _ := v.(map[string]any)
+				if m == nil {
+					m = map[string]any{}
+				}
+				out = m
+				continue
+			}
 			var rs *openapi3.Schema
 			if schema != nil {
 				if rs = propSchema(schema, name, 0); rs == nil {

@@ -515,3 +515,36 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeUnwrappedRootByXMLName(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(`
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths: {}
+components:
+  schemas:
+    Status:
+      type: object
+      xml: {name: Status}
+      properties:
+        statusMessage: {type: string}
+        errorInfo:
+          type: array
+          items:
+            type: object
+            properties:
+              errorCode: {type: string}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(strings.NewReader(`<Status xmlns="http://schema.intuit.com/fs/common/v2"><statusMessage>m</statusMessage><errorInfo><errorCode>90002</errorCode></errorInfo></Status>`),
+		doc.Components.Schemas["Status"].Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos, ok := got["errorInfo"].([]any)
+	if got["statusMessage"] != "m" || !ok || len(infos) != 1 {
+		t.Fatalf("got %#v", got)
+	}
+}

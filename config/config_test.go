@@ -1,0 +1,56 @@
+package config
+
+import (
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func TestParsePrecedence(t *testing.T) {
+	env := map[string]string{"CUSTREG_ADDR": "127.0.0.1:9000", "CUSTREG_DB": "env.db", "CUSTREG_SANDBOX": "true", "CUSTREG_LOG_LEVEL": "debug"}
+	cfg, rest, err := Parse([]string{"--db", "flag.db", "provision", "f.yaml"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:9000" || cfg.DB != "flag.db" || !cfg.Sandbox || cfg.LogLevel != slog.LevelDebug {
+		t.Errorf("got %+v", cfg)
+	}
+	if len(rest) != 2 || rest[0] != "provision" {
+		t.Errorf("rest %v", rest)
+	}
+	if d := Defaults(); d.Addr != "127.0.0.1:8080" || d.DB != "custreg.db" || d.Sandbox {
+		t.Errorf("defaults %+v", d)
+	}
+}
+
+func TestParseRejectsBadValues(t *testing.T) {
+	for _, env := range []map[string]string{
+		{"CUSTREG_SANDBOX": "maybe"}, {"CUSTREG_LOG_LEVEL": "loud"}, {"CUSTREG_MAX_BODY_BYTES": "-1"}, {"CUSTREG_SHUTDOWN_TIMEOUT": "soon"},
+	} {
+		if _, _, err := Parse(nil, func(k string) string { return env[k] }, io.Discard); err == nil {
+			t.Errorf("%v: want an error", env)
+		}
+	}
+	if _, _, err := Parse([]string{"--pii-key-id", "a.b"}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Errorf("a dotted key id must be refused")
+	}
+}
+
+func TestLogValueMasksSecrets(t *testing.T) {
+	cfg := Defaults()
+	cfg.PIIKey = "c2VjcmV0LWtleS1tYXRlcmlhbC1oZXJlLTMyYnl0ZXM="
+	cfg.DB = "postgres://custreg:hunter2@db.internal:5432/custreg?sslmode=require"
+	var b strings.Builder
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("start", "config", cfg)
+	out := b.String()
+	if strings.Contains(out, "hunter2") || strings.Contains(out, cfg.PIIKey) {
+		t.Errorf("secret leaked: %s", out)
+	}
+	if !strings.Contains(out, "db.internal") || !strings.Contains(out, "********") {
+		t.Errorf("expected a masked DSN: %s", out)
+	}
+	if !cfg.IsPostgres() || Defaults().IsPostgres() {
+		t.Errorf("IsPostgres")
+	}
+}

@@ -1,0 +1,103 @@
+// Package dbtest opens real databases for tests: a fresh SQLite file per test, and a fresh
+// PostgreSQL schema per test when CUSTREG_TEST_POSTGRES_DSN names a server.
+package dbtest
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+
+	"github.com/custreg/custreg/db"
+	"github.com/custreg/custreg/secure"
+)
+
+// PostgresEnv names the variable holding a PostgreSQL DSN for tests.
+const PostgresEnv = "CUSTREG_TEST_POSTGRES_DSN"
+
+// FastArgon2 keeps tests quick: argon2id with the production algorithm but a small memory cost.
+// Tests of the production parameters use secure.DefaultArgon2Params explicitly.
+var FastArgon2 = secure.Argon2Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+// Backend is one database a test can run against.
+type Backend struct {
+	Name string
+	Open func(t testing.TB) *db.Store
+}
+
+// Backends lists SQLite always and PostgreSQL when configured.
+func Backends() []Backend {
+	return []Backend{{"sqlite", SQLite}, {"postgres", Postgres}}
+}
+
+// SQLite opens a migrated store on a new SQLite file in t.TempDir().
+func SQLite(t testing.TB) *db.Store {
+	t.Helper()
+	return open(t, t.TempDir()+"/test.db")
+}
+
+// Postgres opens a migrated store in a new schema of the server named by CUSTREG_TEST_POSTGRES_DSN,
+// dropped when the test ends; without the variable the test is skipped.
+func Postgres(t testing.TB) *db.Store {
+	t.Helper()
+	dsn := os.Getenv(PostgresEnv)
+	if dsn == "" {
+		t.Skipf("PostgreSQL tests skipped: set %s (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)", PostgresEnv)
+	}
+	schema := fmt.Sprintf("t_%d", time.Now().UnixNano())
+	admin, err := gorm.Open(postgres.Open(dsn), &gorm.Config{})
+	if err != nil {
+		t.Fatalf("connect to PostgreSQL: %v", err)
+	}
+	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error
+		_ = db.Close(admin)
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatalf("parse %s: %v", PostgresEnv, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return open(t, u.String())
+}
+
+func open(t testing.TB, dsn string) *db.Store {
+	t.Helper()
+	conn, err := db.Open(context.Background(), dsn, nil)
+	if err != nil {
+		t.Fatalf("open %s: %v", strings.SplitN(dsn, "?", 2)[0], err)
+	}
+	t.Cleanup(func() { _ = db.Close(conn) })
+	key, err := secure.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := secure.NewKeyring("k1", map[string][]byte{"k1": key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &db.Store{DB: conn, Keys: keys, Passwords: secure.NewPasswordHasher(FastArgon2, 0)}
+}
+
+// Sandbox provisions the bundled sandbox into store.
+func Sandbox(t testing.TB, store *db.Store) {
+	t.Helper()
+	pf, err := db.ParseProvisionFile(db.SandboxYAML)
+	if err != nil {
+		t.Fatalf("sandbox file: %v", err)
+	}
+	if err := store.Provision(context.Background(), pf); err != nil {
+		t.Fatalf("provision sandbox: %v", err)
+	}
+}

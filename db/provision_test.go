@@ -1,0 +1,200 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/custreg/custreg/db"
+	"github.com/custreg/custreg/db/dbtest"
+	"github.com/custreg/custreg/models"
+	"github.com/custreg/custreg/secure"
+)
+
+type counts map[string]int64
+
+func countRows(t *testing.T, store *db.Store) counts {
+	t.Helper()
+	c := counts{}
+	for name, model := range map[string]any{
+		"institutions": &models.Institution{}, "client_apps": &models.ClientApp{}, "client_app_institutions": &models.ClientAppInstitution{},
+		"members": &models.Member{}, "accounts": &models.Account{}, "disclosures": &models.Disclosure{}, "customers": &models.Customer{},
+	} {
+		var n int64
+		if err := store.DB.Model(model).Count(&n).Error; err != nil {
+			t.Fatalf("count %s: %v", name, err)
+		}
+		c[name] = n
+	}
+	return c
+}
+
+func TestSandboxProvisioningIsIdempotent(t *testing.T) {
+	for _, b := range dbtest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			store := b.Open(t)
+			dbtest.Sandbox(t, store)
+			first := countRows(t, store)
+			want := counts{"institutions": 2, "client_apps": 2, "client_app_institutions": 3, "members": 4,
+				"accounts": 5, "disclosures": 4, "customers": 1}
+			for k, v := range want {
+				if first[k] != v {
+					t.Errorf("%s = %d after first load, want %d", k, first[k], v)
+				}
+			}
+			var before models.Customer
+			if err := store.DB.Where("login_id_norm = ?", "sandboxuser1").Take(&before).Error; err != nil {
+				t.Fatal(err)
+			}
+			dbtest.Sandbox(t, store)
+			if second := countRows(t, store); len(second) != len(first) {
+				t.Fatalf("counts changed")
+			} else {
+				for k := range first {
+					if first[k] != second[k] {
+						t.Errorf("%s: %d after second load, %d after first", k, second[k], first[k])
+					}
+				}
+			}
+			var after models.Customer
+			if err := store.DB.Where("login_id_norm = ?", "sandboxuser1").Take(&after).Error; err != nil {
+				t.Fatal(err)
+			}
+			if after.PasswordHash != before.PasswordHash || after.ID != before.ID {
+				t.Errorf("re-provisioning rewrote an unchanged user")
+			}
+			var disc models.Disclosure
+			if err := store.DB.Where("institution_id = ? AND name = ?", "01111", "IB").Take(&disc).Error; err != nil {
+				t.Fatal(err)
+			}
+			if disc.Version != 1 || !disc.Required {
+				t.Errorf("IB disclosure: version %d required %v, want 1 true", disc.Version, disc.Required)
+			}
+		})
+	}
+}
+
+func TestProvisionedSecretsAndPIIAreNotInClear(t *testing.T) {
+	store := dbtest.SQLite(t)
+	dbtest.Sandbox(t, store)
+	var app models.ClientApp
+	if err := store.DB.Where("client_id = ?", "sandbox-app").Take(&app).Error; err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(app.SecretHash, "sandbox-secret") || !secure.VerifyClientSecret("sandbox-secret", app.SecretHash) {
+		t.Errorf("client secret must be stored as a verifiable hash")
+	}
+	var c models.Customer
+	if err := store.DB.Where("login_id_norm = ?", "sandboxuser1").Take(&c).Error; err != nil {
+		t.Fatal(err)
+	}
+	ok, _, err := store.Passwords.Verify(context.Background(), "Sandbox2024!", c.PasswordHash)
+	if err != nil || !ok {
+		t.Fatalf("sandbox user password does not verify: %v", err)
+	}
+	for _, v := range []string{c.SSNEnc, c.BirthDateEnc, c.MotherMaidenNameEnc} {
+		if v == "" || strings.Contains(v, "123456789") || strings.Contains(v, "1985-04-12") || strings.Contains(v, "Smith") {
+			t.Errorf("PII column not encrypted: %q", v)
+		}
+	}
+	ssn, err := store.Keys.DecryptString(c.SSNEnc, db.AAD(c.InstitutionID, c.ID, "ssn"))
+	if err != nil || ssn != "123456789" {
+		t.Errorf("SSN does not decrypt back: %v", err)
+	}
+	var a models.Account
+	if err := store.DB.Where("public_id = ?", "FJLqiQAy1lvswlZXcu9rA0mD8ohakVblGGbi-f-r29A").Take(&a).Error; err != nil {
+		t.Fatal(err)
+	}
+	if a.NumberLast4 != "3210" || strings.Contains(a.NumberEnc, "9876543210") {
+		t.Errorf("account number: last4 %q, encrypted %q", a.NumberLast4, a.NumberEnc)
+	}
+}
+
+func TestParseProvisionFileReportsEveryFaultWithLine(t *testing.T) {
+	cases := []struct {
+		name  string
+		file  string
+		wants []string // substrings of the error
+	}{
+		{"unknown field", "institutions:\n  - id: \"01111\"\n    name: X\n    colour: blue\n", []string{"line 4", "colour"}},
+		{"wrong type", "institutions:\n  - id: \"01111\"\n    name: [a, b]\n", []string{"line 3"}},
+		{"not yaml", "institutions: [\n", []string{"yaml"}},
+		{"bad fi id and policy", "institutions:\n  - id: 16\n    name: Bank\n    policy:\n      usernameLength: {min: 3, max: 30}\n",
+			[]string{"line 2: institutions[0].id", "line 5: institutions[0].policy.usernameLength"}},
+		{"bad account", "institutions:\n  - id: \"00016\"\n    name: Bank\n    members:\n      - memberNumber: \"A1\"\n        name: M\n        accounts:\n          - number: \"12\"\n            category: SHOES\n            type: CHECKING\n",
+			[]string{"institutions[0].members[0].accounts[0].number", "line 9: institutions[0].members[0].accounts[0].category"}},
+		{"client app", "clientApps:\n  - clientId: app\n    secret: short\n    institutions: [\"1\"]\n    grants: [implicit]\n    scopes: [everything]\n",
+			[]string{"clientApps[0].secret", "clientApps[0].institutions[0]", "line 5: clientApps[0].grants[0]", "clientApps[0].scopes[0]"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := db.ParseProvisionFile([]byte(tc.file))
+			var pe *db.ProvisionError
+			if !errors.As(err, &pe) {
+				t.Fatalf("want a ProvisionError, got %v", err)
+			}
+			for _, w := range tc.wants {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestProvisionAppliesNothingOnFailure(t *testing.T) {
+	for _, b := range dbtest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			store := b.Open(t)
+			// Valid on its own, but the app names an institution that exists nowhere: the
+			// institution created earlier in the same file must not survive.
+			pf, err := db.ParseProvisionFile([]byte(`
+institutions:
+  - id: "04444"
+    name: Rolled Back Bank
+    members:
+      - memberNumber: "M1"
+        name: Someone
+clientApps:
+  - clientId: orphan
+    secret: orphan-secret
+    institutions: ["09999"]
+    grants: [client_credentials]
+`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = store.Provision(context.Background(), pf)
+			if err == nil || !strings.Contains(err.Error(), "09999") {
+				t.Fatalf("want an error naming the missing institution, got %v", err)
+			}
+			for k, v := range countRows(t, store) {
+				if v != 0 {
+					t.Errorf("%s has %d rows after a failed provisioning", k, v)
+				}
+			}
+		})
+	}
+}
+
+func TestDisclosureVersionGrowsOnlyWithContent(t *testing.T) {
+	store := dbtest.SQLite(t)
+	dbtest.Sandbox(t, store)
+	spec := db.DisclosureSpec{Name: "IB", Data: "https://sandbox.custreg.example/disclosures/01111/online-banking-agreement-v1.html", Required: true}
+	changed, err := db.UpsertDisclosure(store.DB, "01111", &spec)
+	if err != nil || changed {
+		t.Fatalf("same content: changed=%v err=%v", changed, err)
+	}
+	spec.Data = "https://sandbox.custreg.example/disclosures/01111/online-banking-agreement-v2.html"
+	if changed, err = db.UpsertDisclosure(store.DB, "01111", &spec); err != nil || !changed {
+		t.Fatalf("new content: changed=%v err=%v", changed, err)
+	}
+	var d models.Disclosure
+	if err := store.DB.Where("institution_id = ? AND name = ?", "01111", "IB").Take(&d).Error; err != nil {
+		t.Fatal(err)
+	}
+	if d.Version != 2 || d.ContentHash != db.DisclosureContentHash("IB", spec.Data, "URL") {
+		t.Errorf("version %d hash %s", d.Version, d.ContentHash)
+	}
+}

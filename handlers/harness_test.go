@@ -1,0 +1,172 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/custreg/custreg/db"
+	"github.com/custreg/custreg/db/dbtest"
+	"github.com/custreg/custreg/handlers"
+)
+
+// api is the whole HTTP stack, built by handlers.New exactly as main builds it, served on
+// loopback over a fresh database with the sandbox loaded. Every response it receives is
+// validated against openapi/openapi.yaml.
+type api struct {
+	t      testing.TB
+	base   string
+	store  *db.Store
+	router routers.Router
+	offset atomic.Int64 // clock offset in seconds, moved by advance
+	logs   *syncBuffer
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var (
+	specOnce   sync.Once
+	specRouter routers.Router
+	specErr    error
+)
+
+// responseRouter finds the spec operation of a canonical request path for response validation.
+func responseRouter(t testing.TB) routers.Router {
+	specOnce.Do(func() {
+		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+		var spec *openapi3.T
+		if spec, specErr = handlers.LoadSpec(); specErr == nil {
+			spec.Servers = nil
+			specRouter, specErr = gorillamux.NewRouter(spec)
+		}
+	})
+	if specErr != nil {
+		t.Fatalf("load spec: %v", specErr)
+	}
+	return specRouter
+}
+
+func newAPI(t testing.TB) *api {
+	t.Helper()
+	return newAPIOn(t, dbtest.SQLite(t))
+}
+
+func newAPIOn(t testing.TB, store *db.Store) *api {
+	t.Helper()
+	dbtest.Sandbox(t, store)
+	a := &api{t: t, store: store, router: responseRouter(t), logs: &syncBuffer{}}
+	log := slog.New(slog.NewJSONHandler(a.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e, _, err := handlers.New(handlers.Options{Store: store, Log: log, MaxBodyBytes: 64 << 10, Version: "test",
+		Now: func() time.Time { return time.Now().Add(time.Duration(a.offset.Load()) * time.Second) }})
+	if err != nil {
+		t.Fatalf("build stack: %v", err)
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	a.base = srv.URL
+	return a
+}
+
+// advance moves the server's clock forward.
+func (a *api) advance(d time.Duration) { a.offset.Add(int64(d / time.Second)) }
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r *response) decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %d body %q: %v", r.status, r.body, err)
+	}
+}
+
+// do sends one request and validates the response against the spec: status declared, media
+// type declared, body matching its schema.
+func (a *api) do(method, path string, headers map[string]string, body string) *response {
+	a.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, a.base+path, rd)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header[k] = []string{v} // exactly as given: tests also send non-canonical names
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	r := &response{status: res.StatusCode, header: res.Header, body: data}
+	a.validate(req, r)
+	return r
+}
+
+func (a *api) validate(req *http.Request, r *response) {
+	a.t.Helper()
+	canon := req.Clone(context.Background())
+	canon.URL.Path = handlers.CanonicalPath(req.URL.Path)
+	route, params, err := a.router.FindRoute(canon)
+	if err != nil {
+		// No operation: the body must be the NOT_FOUND / method ErrorResponse.
+		var e struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(r.body))
+		dec.DisallowUnknownFields()
+		if derr := dec.Decode(&e); derr != nil || e.Code == "" || e.Message == "" {
+			a.t.Errorf("%s %s: unrouted response %d is not an ErrorResponse: %q", req.Method, req.URL.Path, r.status, r.body)
+		}
+		return
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: canon, PathParams: params, Route: route},
+		Status:                 r.status,
+		Header:                 r.header,
+		Body:                   io.NopCloser(bytes.NewReader(r.body)),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		a.t.Errorf("%s %s: response %d does not match the spec: %v\nbody: %s", req.Method, req.URL.Path, r.status, err, r.body)
+	}
+}
