@@ -2,6 +2,7 @@
 //
 //	custreg [flags]                  serve (see --help; --sandbox for the local test drive)
 //	custreg [flags] provision FILE   load a provisioning file into the database and exit
+//	custreg [flags] unlock --fi FI --login LOGIN   clear a user's lockout after failed logins
 package main
 
 //go:generate go tool oapi-codegen -config oapi-codegen.yaml openapi/openapi.yaml
@@ -9,6 +10,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -119,8 +121,27 @@ func runCommand(ctx context.Context, store *db.Store, args []string, stdout io.W
 		}
 		fmt.Fprintf(stdout, "provisioned %d institution(s) and %d client app(s) from %s\n", len(pf.Institutions), len(pf.ClientApps), args[1])
 		return nil
+	case "unlock":
+		fs := flag.NewFlagSet("unlock", flag.ContinueOnError)
+		fi := fs.String("fi", "", "FI id, e.g. 01111")
+		login := fs.String("login", "", "the user's login id")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if *fi == "" || *login == "" {
+			return errors.New("usage: custreg unlock --fi FI --login LOGIN")
+		}
+		ok, err := store.Unlock(ctx, *fi, *login)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("no user %q at FI %s", *login, *fi)
+		}
+		fmt.Fprintf(stdout, "unlocked %s at FI %s\n", *login, *fi)
+		return nil
 	}
-	return fmt.Errorf("unknown command %q (known: provision)", args[0])
+	return fmt.Errorf("unknown command %q (known: provision, unlock)", args[0])
 }
 
 func serve(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Logger) error {

@@ -131,6 +131,7 @@ func migrate(conn *gorm.DB) error {
 		&models.Account{},
 		&models.Disclosure{},
 		&models.Customer{},
+		&models.Token{},
 	)
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)

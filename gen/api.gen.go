@@ -12,6 +12,7 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
@@ -57,6 +58,60 @@ func (e HealthStatusStatus) Valid() bool {
 	}
 }
 
+// Defines values for TokenV1RequestGrantType.
+const (
+	TokenV1RequestGrantTypeClientCredentials TokenV1RequestGrantType = "client_credentials"
+	TokenV1RequestGrantTypePassword          TokenV1RequestGrantType = "password"
+)
+
+// Valid indicates whether the value is a known member of the TokenV1RequestGrantType enum.
+func (e TokenV1RequestGrantType) Valid() bool {
+	switch e {
+	case TokenV1RequestGrantTypeClientCredentials:
+		return true
+	case TokenV1RequestGrantTypePassword:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TokenV2TokenType.
+const (
+	Bearer TokenV2TokenType = "Bearer"
+)
+
+// Valid indicates whether the value is a known member of the TokenV2TokenType enum.
+func (e TokenV2TokenType) Valid() bool {
+	switch e {
+	case Bearer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TokenV2RequestGrantType.
+const (
+	TokenV2RequestGrantTypeClientCredentials TokenV2RequestGrantType = "client_credentials"
+	TokenV2RequestGrantTypePassword          TokenV2RequestGrantType = "password"
+	TokenV2RequestGrantTypeRefreshToken      TokenV2RequestGrantType = "refresh_token"
+)
+
+// Valid indicates whether the value is a known member of the TokenV2RequestGrantType enum.
+func (e TokenV2RequestGrantType) Valid() bool {
+	switch e {
+	case TokenV2RequestGrantTypeClientCredentials:
+		return true
+	case TokenV2RequestGrantTypePassword:
+		return true
+	case TokenV2RequestGrantTypeRefreshToken:
+		return true
+	default:
+		return false
+	}
+}
+
 // ErrorInfo defines model for ErrorInfo.
 type ErrorInfo struct {
 	// ErrorCode Numeric code carried as a string.
@@ -87,6 +142,12 @@ type HealthStatus struct {
 // HealthStatusStatus defines model for HealthStatus.Status.
 type HealthStatusStatus string
 
+// RevokeRequest defines model for RevokeRequest.
+type RevokeRequest struct {
+	// Token An access token or a refresh token.
+	Token string `json:"token"`
+}
+
 // Status Legacy error envelope. In XML the root is `<Status xmlns="http://schema.intuit.com/fs/common/v2">`
 // and every error is a repeated `<errorInfo>` element; in JSON `errorInfo` is always an array.
 //
@@ -95,6 +156,67 @@ type Status struct {
 	ErrorInfo     []ErrorInfo `json:"errorInfo"`
 	StatusMessage *string     `json:"statusMessage,omitempty"`
 }
+
+// TokenV1 defines model for TokenV1.
+type TokenV1 struct {
+	AccessToken string `json:"access_token"`
+
+	// DiFicustomer Customer GUID (password grant).
+	DiFicustomer *string `json:"di_ficustomer,omitempty"`
+	DiFiid       string  `json:"di_fiid"`
+
+	// DiMemberNumber Member number (password grant).
+	DiMemberNumber *string `json:"di_member_number,omitempty"`
+
+	// ExpiresIn Lifetime in seconds, as a string.
+	ExpiresIn string `json:"expires_in"`
+
+	// RefreshToken Refresh token (password grant; usable at the V2 token endpoint only).
+	RefreshToken          *string `json:"refresh_token,omitempty"`
+	RefreshTokenExpiresIn *string `json:"refresh_token_expires_in,omitempty"`
+}
+
+// TokenV1Request defines model for TokenV1Request.
+type TokenV1Request struct {
+	GrantType TokenV1RequestGrantType `json:"grant_type"`
+
+	// Password The user's password (password grant).
+	Password *string `json:"password,omitempty"`
+
+	// Username Online-banking username (password grant).
+	Username *string `json:"username,omitempty"`
+}
+
+// TokenV1RequestGrantType defines model for TokenV1Request.GrantType.
+type TokenV1RequestGrantType string
+
+// TokenV2 defines model for TokenV2.
+type TokenV2 struct {
+	AccessToken string `json:"access_token"`
+
+	// ExpiresIn Lifetime in seconds, as a string.
+	ExpiresIn             string           `json:"expires_in"`
+	RefreshToken          *string          `json:"refresh_token,omitempty"`
+	RefreshTokenExpiresIn *string          `json:"refresh_token_expires_in,omitempty"`
+	TokenType             TokenV2TokenType `json:"token_type"`
+}
+
+// TokenV2TokenType defines model for TokenV2.TokenType.
+type TokenV2TokenType string
+
+// TokenV2Request defines model for TokenV2Request.
+type TokenV2Request struct {
+	GrantType    TokenV2RequestGrantType `json:"grant_type"`
+	Password     *string                 `json:"password,omitempty"`
+	RefreshToken *string                 `json:"refresh_token,omitempty"`
+
+	// Scopes Comma-separated scopes, e.g. `accounts:read, transactions:read`.
+	Scopes   *string `json:"scopes,omitempty"`
+	Username *string `json:"username,omitempty"`
+}
+
+// TokenV2RequestGrantType defines model for TokenV2Request.GrantType.
+type TokenV2RequestGrantType string
 
 // UxuError Error envelope of the "ux-users" customer services; no operation here returns it.
 type UxuError struct {
@@ -107,14 +229,86 @@ type UxuError struct {
 // CorrelationId defines model for CorrelationId.
 type CorrelationId = openapi_types.UUID
 
+// DiFiidHeader defines model for DiFiidHeader.
+type DiFiidHeader = string
+
 // DiTid defines model for DiTid.
 type DiTid = openapi_types.UUID
+
+// InstitutionIdHeader defines model for InstitutionIdHeader.
+type InstitutionIdHeader = string
+
+// OfferingID defines model for OfferingID.
+type OfferingID = string
+
+// OriginatingIP defines model for OriginatingIP.
+type OriginatingIP = string
 
 // TransactionId defines model for TransactionId.
 type TransactionId = openapi_types.UUID
 
+// TransactionIdToken defines model for TransactionIdToken.
+type TransactionIdToken = openapi_types.UUID
+
+// UserAgent defines model for UserAgent.
+type UserAgent = string
+
 // NotFound Error envelope of the V2 token gateway (`CMN_*`), disclosures (`DSC_*`) and accounts (`ACC_*`).
 type NotFound = ErrorResponse
+
+// TokenError Error envelope of the V2 token gateway (`CMN_*`), disclosures (`DSC_*`) and accounts (`ACC_*`).
+type TokenError = ErrorResponse
+
+// RevokeAccessTokenV2Params defines parameters for RevokeAccessTokenV2.
+type RevokeAccessTokenV2Params struct {
+	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response.
+	TransactionId TransactionIdToken `json:"transactionId"`
+}
+
+// RevokeAccessTokenV2PostParams defines parameters for RevokeAccessTokenV2Post.
+type RevokeAccessTokenV2PostParams struct {
+	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response.
+	TransactionId TransactionIdToken `json:"transactionId"`
+}
+
+// CreateAccessTokenV2Params defines parameters for CreateAccessTokenV2.
+type CreateAccessTokenV2Params struct {
+	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response.
+	TransactionId TransactionIdToken `json:"transactionId"`
+
+	// InstitutionId The FI (five digits); required for the client_credentials and password grants.
+	InstitutionId *InstitutionIdHeader `json:"institutionId,omitempty"`
+}
+
+// CreateAccessTokenV1Params defines parameters for CreateAccessTokenV1.
+type CreateAccessTokenV1Params struct {
+	// DiTid Trace id of the legacy family, a fresh UUID per request (the idempotency key of Register v4).
+	DiTid DiTid `json:"di_tid"`
+
+	// DiFiid The FI the token is for (five digits); the app must be authorised for it.
+	DiFiid DiFiidHeader `json:"di_fiid"`
+
+	// OriginatingIp IP address of the end user's device; the caller's address when absent.
+	OriginatingIp *OriginatingIP `json:"originating_ip,omitempty"`
+
+	// OfferingId Name of the client application; the app's configured offering when absent.
+	OfferingId *OfferingID `json:"offering_id,omitempty"`
+
+	// UserAgent `{Appname}/{Appversion}[/{DeviceID}][;{Platform User-Agent}]`
+	UserAgent *UserAgent `json:"user-agent,omitempty"`
+}
+
+// RevokeAccessTokenV2FormdataRequestBody defines body for RevokeAccessTokenV2 for application/x-www-form-urlencoded ContentType.
+type RevokeAccessTokenV2FormdataRequestBody = RevokeRequest
+
+// RevokeAccessTokenV2PostFormdataRequestBody defines body for RevokeAccessTokenV2Post for application/x-www-form-urlencoded ContentType.
+type RevokeAccessTokenV2PostFormdataRequestBody = RevokeRequest
+
+// CreateAccessTokenV2FormdataRequestBody defines body for CreateAccessTokenV2 for application/x-www-form-urlencoded ContentType.
+type CreateAccessTokenV2FormdataRequestBody = TokenV2Request
+
+// CreateAccessTokenV1FormdataRequestBody defines body for CreateAccessTokenV1 for application/x-www-form-urlencoded ContentType.
+type CreateAccessTokenV1FormdataRequestBody = TokenV1Request
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -127,6 +321,15 @@ type ServerInterface interface {
 	// GetMetrics Prometheus metrics
 	// (GET /metrics)
 	GetMetrics(ctx echo.Context) error
+	// RevokeAccessTokenV2 Revoke a V2 token
+	// (DELETE /oauth2/v1/revoke)
+	RevokeAccessTokenV2(ctx echo.Context, params RevokeAccessTokenV2Params) error
+	// RevokeAccessTokenV2Post Revoke a V2 token (POST form)
+	// (POST /oauth2/v1/revoke)
+	RevokeAccessTokenV2Post(ctx echo.Context, params RevokeAccessTokenV2PostParams) error
+	// CreateAccessTokenV2 OAuth V2 token
+	// (POST /oauth2/v1/token)
+	CreateAccessTokenV2(ctx echo.Context, params CreateAccessTokenV2Params) error
 	// GetOpenAPIJSON This specification in JSON
 	// (GET /openapi.json)
 	GetOpenAPIJSON(ctx echo.Context) error
@@ -136,6 +339,9 @@ type ServerInterface interface {
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
+	// CreateAccessTokenV1 OAuth V1 token (legacy)
+	// (POST /v1/oauth/token)
+	CreateAccessTokenV1(ctx echo.Context, params CreateAccessTokenV1Params) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -170,6 +376,114 @@ func (w *ServerInterfaceWrapper) GetMetrics(ctx echo.Context) error {
 	return err
 }
 
+// RevokeAccessTokenV2 converts echo context to params.
+func (w *ServerInterfaceWrapper) RevokeAccessTokenV2(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RevokeAccessTokenV2Params
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionId TransactionIdToken
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionId = TransactionId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RevokeAccessTokenV2(ctx, params)
+	return err
+}
+
+// RevokeAccessTokenV2Post converts echo context to params.
+func (w *ServerInterfaceWrapper) RevokeAccessTokenV2Post(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RevokeAccessTokenV2PostParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionId TransactionIdToken
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionId = TransactionId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RevokeAccessTokenV2Post(ctx, params)
+	return err
+}
+
+// CreateAccessTokenV2 converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateAccessTokenV2(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateAccessTokenV2Params
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionId TransactionIdToken
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionId = TransactionId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+	// ------------- Optional header parameter "institutionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("institutionId")]; found {
+		var InstitutionId InstitutionIdHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for institutionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "institutionId", valueList[0], &InstitutionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionId: %s", err))
+		}
+
+		params.InstitutionId = &InstitutionId
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateAccessTokenV2(ctx, params)
+	return err
+}
+
 // GetOpenAPIJSON converts echo context to params.
 func (w *ServerInterfaceWrapper) GetOpenAPIJSON(ctx echo.Context) error {
 	var err error
@@ -194,6 +508,99 @@ func (w *ServerInterfaceWrapper) GetReadiness(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetReadiness(ctx)
+	return err
+}
+
+// CreateAccessTokenV1 converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateAccessTokenV1(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateAccessTokenV1Params
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "di_tid" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("di_tid")]; found {
+		var DiTid DiTid
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for di_tid, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "di_tid", valueList[0], &DiTid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter di_tid: %s", err))
+		}
+
+		params.DiTid = DiTid
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter di_tid is required, but not found"))
+	}
+	// ------------- Required header parameter "di_fiid" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("di_fiid")]; found {
+		var DiFiid DiFiidHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for di_fiid, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "di_fiid", valueList[0], &DiFiid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter di_fiid: %s", err))
+		}
+
+		params.DiFiid = DiFiid
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter di_fiid is required, but not found"))
+	}
+	// ------------- Optional header parameter "originating_ip" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("originating_ip")]; found {
+		var OriginatingIp OriginatingIP
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for originating_ip, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "originating_ip", valueList[0], &OriginatingIp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter originating_ip: %s", err))
+		}
+
+		params.OriginatingIp = &OriginatingIp
+	}
+	// ------------- Optional header parameter "offering_id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("offering_id")]; found {
+		var OfferingId OfferingID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for offering_id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "offering_id", valueList[0], &OfferingId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offering_id: %s", err))
+		}
+
+		params.OfferingId = &OfferingId
+	}
+	// ------------- Optional header parameter "user-agent" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("user-agent")]; found {
+		var UserAgent UserAgent
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for user-agent, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "user-agent", valueList[0], &UserAgent, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter user-agent: %s", err))
+		}
+
+		params.UserAgent = &UserAgent
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateAccessTokenV1(ctx, params)
 	return err
 }
 
@@ -250,10 +657,22 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/openapi.json", wrapper.GetOpenAPIJSON, options.OperationMiddlewares["getOpenAPIJSON"]...)
 	router.GET(options.BaseURL+"/docs", wrapper.GetDocs, options.OperationMiddlewares["getDocs"]...)
 	router.GET(options.BaseURL+"/metrics", wrapper.GetMetrics, options.OperationMiddlewares["getMetrics"]...)
+	router.POST(options.BaseURL+"/v1/oauth/token", wrapper.CreateAccessTokenV1, options.OperationMiddlewares["createAccessTokenV1"]...)
+	router.POST(options.BaseURL+"/oauth2/v1/token", wrapper.CreateAccessTokenV2, options.OperationMiddlewares["createAccessTokenV2"]...)
+	router.DELETE(options.BaseURL+"/oauth2/v1/revoke", wrapper.RevokeAccessTokenV2, options.OperationMiddlewares["revokeAccessTokenV2"]...)
+	router.POST(options.BaseURL+"/oauth2/v1/revoke", wrapper.RevokeAccessTokenV2Post, options.OperationMiddlewares["revokeAccessTokenV2Post"]...)
 
 }
 
+type LegacyTokenErrorApplicationxmlResponse struct {
+	Body io.Reader
+
+	ContentLength int64
+}
+
 type NotFoundJSONResponse ErrorResponse
+
+type TokenErrorJSONResponse ErrorResponse
 
 type GetDocsRequestObject struct {
 }
@@ -318,6 +737,241 @@ func (response GetMetrics200TextResponse) VisitGetMetricsResponse(w http.Respons
 	w.WriteHeader(200)
 
 	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type RevokeAccessTokenV2RequestObject struct {
+	Params RevokeAccessTokenV2Params
+	Body   *RevokeAccessTokenV2FormdataRequestBody
+}
+
+type RevokeAccessTokenV2ResponseObject interface {
+	VisitRevokeAccessTokenV2Response(w http.ResponseWriter) error
+}
+
+type RevokeAccessTokenV2204Response struct {
+}
+
+func (response RevokeAccessTokenV2204Response) VisitRevokeAccessTokenV2Response(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RevokeAccessTokenV2400JSONResponse struct{ TokenErrorJSONResponse }
+
+func (response RevokeAccessTokenV2400JSONResponse) VisitRevokeAccessTokenV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAccessTokenV2401JSONResponse ErrorResponse
+
+func (response RevokeAccessTokenV2401JSONResponse) VisitRevokeAccessTokenV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAccessTokenV2403JSONResponse ErrorResponse
+
+func (response RevokeAccessTokenV2403JSONResponse) VisitRevokeAccessTokenV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAccessTokenV2500JSONResponse ErrorResponse
+
+func (response RevokeAccessTokenV2500JSONResponse) VisitRevokeAccessTokenV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAccessTokenV2PostRequestObject struct {
+	Params RevokeAccessTokenV2PostParams
+	Body   *RevokeAccessTokenV2PostFormdataRequestBody
+}
+
+type RevokeAccessTokenV2PostResponseObject interface {
+	VisitRevokeAccessTokenV2PostResponse(w http.ResponseWriter) error
+}
+
+type RevokeAccessTokenV2Post204Response struct {
+}
+
+func (response RevokeAccessTokenV2Post204Response) VisitRevokeAccessTokenV2PostResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RevokeAccessTokenV2Post400JSONResponse struct{ TokenErrorJSONResponse }
+
+func (response RevokeAccessTokenV2Post400JSONResponse) VisitRevokeAccessTokenV2PostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAccessTokenV2Post401JSONResponse ErrorResponse
+
+func (response RevokeAccessTokenV2Post401JSONResponse) VisitRevokeAccessTokenV2PostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAccessTokenV2Post403JSONResponse ErrorResponse
+
+func (response RevokeAccessTokenV2Post403JSONResponse) VisitRevokeAccessTokenV2PostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAccessTokenV2Post500JSONResponse ErrorResponse
+
+func (response RevokeAccessTokenV2Post500JSONResponse) VisitRevokeAccessTokenV2PostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAccessTokenV2RequestObject struct {
+	Params CreateAccessTokenV2Params
+	Body   *CreateAccessTokenV2FormdataRequestBody
+}
+
+type CreateAccessTokenV2ResponseObject interface {
+	VisitCreateAccessTokenV2Response(w http.ResponseWriter) error
+}
+
+type CreateAccessTokenV2200ResponseHeaders struct {
+	TransactionId *string
+}
+
+type CreateAccessTokenV2200JSONResponse struct {
+	Body    TokenV2
+	Headers CreateAccessTokenV2200ResponseHeaders
+}
+
+func (response CreateAccessTokenV2200JSONResponse) VisitCreateAccessTokenV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.TransactionId != nil {
+		w.Header().Set("transactionId", fmt.Sprint(*response.Headers.TransactionId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAccessTokenV2400JSONResponse struct{ TokenErrorJSONResponse }
+
+func (response CreateAccessTokenV2400JSONResponse) VisitCreateAccessTokenV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAccessTokenV2401JSONResponse ErrorResponse
+
+func (response CreateAccessTokenV2401JSONResponse) VisitCreateAccessTokenV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAccessTokenV2403JSONResponse ErrorResponse
+
+func (response CreateAccessTokenV2403JSONResponse) VisitCreateAccessTokenV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAccessTokenV2500JSONResponse ErrorResponse
+
+func (response CreateAccessTokenV2500JSONResponse) VisitCreateAccessTokenV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
 	return err
 }
 
@@ -404,6 +1058,128 @@ func (response GetReadiness503JSONResponse) VisitGetReadinessResponse(w http.Res
 	return err
 }
 
+type CreateAccessTokenV1RequestObject struct {
+	Params CreateAccessTokenV1Params
+	Body   *CreateAccessTokenV1FormdataRequestBody
+}
+
+type CreateAccessTokenV1ResponseObject interface {
+	VisitCreateAccessTokenV1Response(w http.ResponseWriter) error
+}
+
+type CreateAccessTokenV1200JSONResponse TokenV1
+
+func (response CreateAccessTokenV1200JSONResponse) VisitCreateAccessTokenV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAccessTokenV1200ApplicationxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response CreateAccessTokenV1200ApplicationxmlResponse) VisitCreateAccessTokenV1Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateAccessTokenV1400ApplicationxmlResponse struct {
+	LegacyTokenErrorApplicationxmlResponse
+}
+
+func (response CreateAccessTokenV1400ApplicationxmlResponse) VisitCreateAccessTokenV1Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateAccessTokenV1401ApplicationxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response CreateAccessTokenV1401ApplicationxmlResponse) VisitCreateAccessTokenV1Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateAccessTokenV1403ApplicationxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response CreateAccessTokenV1403ApplicationxmlResponse) VisitCreateAccessTokenV1Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(403)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateAccessTokenV1500ApplicationxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response CreateAccessTokenV1500ApplicationxmlResponse) VisitCreateAccessTokenV1Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(500)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// GetDocs Interactive API reference
@@ -415,6 +1191,15 @@ type StrictServerInterface interface {
 	// GetMetrics Prometheus metrics
 	// (GET /metrics)
 	GetMetrics(ctx context.Context, request GetMetricsRequestObject) (GetMetricsResponseObject, error)
+	// RevokeAccessTokenV2 Revoke a V2 token
+	// (DELETE /oauth2/v1/revoke)
+	RevokeAccessTokenV2(ctx context.Context, request RevokeAccessTokenV2RequestObject) (RevokeAccessTokenV2ResponseObject, error)
+	// RevokeAccessTokenV2Post Revoke a V2 token (POST form)
+	// (POST /oauth2/v1/revoke)
+	RevokeAccessTokenV2Post(ctx context.Context, request RevokeAccessTokenV2PostRequestObject) (RevokeAccessTokenV2PostResponseObject, error)
+	// CreateAccessTokenV2 OAuth V2 token
+	// (POST /oauth2/v1/token)
+	CreateAccessTokenV2(ctx context.Context, request CreateAccessTokenV2RequestObject) (CreateAccessTokenV2ResponseObject, error)
 	// GetOpenAPIJSON This specification in JSON
 	// (GET /openapi.json)
 	GetOpenAPIJSON(ctx context.Context, request GetOpenAPIJSONRequestObject) (GetOpenAPIJSONResponseObject, error)
@@ -424,6 +1209,9 @@ type StrictServerInterface interface {
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
+	// CreateAccessTokenV1 OAuth V1 token (legacy)
+	// (POST /v1/oauth/token)
+	CreateAccessTokenV1(ctx context.Context, request CreateAccessTokenV1RequestObject) (CreateAccessTokenV1ResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -507,6 +1295,111 @@ func (sh *strictHandler) GetMetrics(ctx echo.Context) error {
 	return nil
 }
 
+// RevokeAccessTokenV2 operation middleware
+func (sh *strictHandler) RevokeAccessTokenV2(ctx echo.Context, params RevokeAccessTokenV2Params) error {
+	var request RevokeAccessTokenV2RequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body RevokeAccessTokenV2FormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeAccessTokenV2(ctx.Request().Context(), request.(RevokeAccessTokenV2RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeAccessTokenV2")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RevokeAccessTokenV2ResponseObject); ok {
+		return validResponse.VisitRevokeAccessTokenV2Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RevokeAccessTokenV2Post operation middleware
+func (sh *strictHandler) RevokeAccessTokenV2Post(ctx echo.Context, params RevokeAccessTokenV2PostParams) error {
+	var request RevokeAccessTokenV2PostRequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body RevokeAccessTokenV2PostFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeAccessTokenV2Post(ctx.Request().Context(), request.(RevokeAccessTokenV2PostRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeAccessTokenV2Post")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RevokeAccessTokenV2PostResponseObject); ok {
+		return validResponse.VisitRevokeAccessTokenV2PostResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateAccessTokenV2 operation middleware
+func (sh *strictHandler) CreateAccessTokenV2(ctx echo.Context, params CreateAccessTokenV2Params) error {
+	var request CreateAccessTokenV2RequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body CreateAccessTokenV2FormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateAccessTokenV2(ctx.Request().Context(), request.(CreateAccessTokenV2RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateAccessTokenV2")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateAccessTokenV2ResponseObject); ok {
+		return validResponse.VisitCreateAccessTokenV2Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetOpenAPIJSON operation middleware
 func (sh *strictHandler) GetOpenAPIJSON(ctx echo.Context) error {
 	var request GetOpenAPIJSONRequestObject
@@ -570,6 +1463,41 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetReadinessResponseObject); ok {
 		return validResponse.VisitGetReadinessResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateAccessTokenV1 operation middleware
+func (sh *strictHandler) CreateAccessTokenV1(ctx echo.Context, params CreateAccessTokenV1Params) error {
+	var request CreateAccessTokenV1RequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body CreateAccessTokenV1FormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateAccessTokenV1(ctx.Request().Context(), request.(CreateAccessTokenV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateAccessTokenV1")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateAccessTokenV1ResponseObject); ok {
+		return validResponse.VisitCreateAccessTokenV1Response(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

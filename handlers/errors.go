@@ -79,17 +79,19 @@ func (s *Server) toProblems(ctx context.Context, info *requestInfo, err error) P
 	var ps Problems
 	var p *Problem
 	var he *echo.HTTPError
+	// Validator errors first: their MultiError would otherwise hand errors.As the first Problem
+	// inside it, skipping the ranking validationProblems applies.
+	if errors.As(err, &he) && he.Internal != nil {
+		if mapped := s.validationProblems(info, he.Internal); len(mapped) > 0 {
+			return mapped
+		}
+	}
 	switch {
 	case errors.As(err, &ps):
 		return ps
 	case errors.As(err, &p):
 		return Problems{p}
 	case errors.As(err, &he):
-		if he.Internal != nil {
-			if mapped := s.validationProblems(info, he.Internal); len(mapped) > 0 {
-				return mapped
-			}
-		}
 		switch he.Code {
 		case http.StatusNotFound:
 			return Problems{problem(http.StatusNotFound, codes.notFound, "", "No such resource")}

@@ -22,6 +22,7 @@ import (
 	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/db/dbtest"
 	"github.com/custreg/custreg/handlers"
+	"github.com/custreg/custreg/secure"
 )
 
 // api is the whole HTTP stack, built by handlers.New exactly as main builds it, served on
@@ -170,3 +171,5 @@ func (a *api) validate(req *http.Request, r *response) {
 		a.t.Errorf("%s %s: response %d does not match the spec: %v\nbody: %s", req.Method, req.URL.Path, r.status, err, r.body)
 	}
 }
+
+func hashToken(raw string) string { return secure.TokenHash(raw) }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -242,6 +243,15 @@ func (s *Server) hygiene(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
+		if r.Method == http.MethodDelete && mediaTypeOf(r) == echo.MIMEApplicationForm {
+			// net/http ignores bodies of DELETE in ParseForm; the revoke endpoint carries its
+			// token there, so parse it once here for the generated binder.
+			form, err := url.ParseQuery(string(body))
+			if err != nil {
+				return problem(http.StatusBadRequest, codes.badRequest, "", "Form body is not well-formed")
+			}
+			r.PostForm = form
+		}
 		return next(c)
 	}
 }

@@ -140,3 +140,26 @@ type Customer struct {
 	CreatedAt               time.Time
 	UpdatedAt               time.Time
 }
+
+// Token kinds and generations.
+const (
+	TokenAccess  = "access"
+	TokenRefresh = "refresh"
+)
+
+// Token is an issued bearer or refresh token. Only the SHA-256 of the opaque token is stored, so a
+// database dump yields no usable token; any instance sharing the database accepts it.
+type Token struct {
+	Hash          string    `gorm:"primaryKey;size:64"`
+	Kind          string    `gorm:"size:8;not null"`
+	Version       int       `gorm:"not null"` // 1 (legacy) or 2
+	InstitutionID string    `gorm:"size:5;not null;index"`
+	ClientAppID   uint      `gorm:"not null;index"`
+	Grant         string    `gorm:"size:32;not null"`
+	Scopes        string    `gorm:"size:1024;not null"` // space-separated (V2 only)
+	CustomerID    *string   `gorm:"size:32;index"`      // password grant
+	ParentHash    string    `gorm:"size:64;index"`      // the refresh token an access token came with or from
+	IssuedAt      time.Time `gorm:"not null"`
+	ExpiresAt     time.Time `gorm:"not null;index"`
+	RevokedAt     *time.Time
+}

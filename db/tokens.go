@@ -1,0 +1,114 @@
+package db
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/custreg/custreg/models"
+	"github.com/custreg/custreg/rules"
+)
+
+// ClientApp returns the app with the given client id and the FIs it may act for.
+func (s *Store) ClientApp(ctx context.Context, clientID string) (*models.ClientApp, error) {
+	var app models.ClientApp
+	err := s.DB.WithContext(ctx).Preload("Institutions").Where("client_id = ?", clientID).Take(&app).Error
+	if err != nil {
+		return nil, Translate("get client app", err)
+	}
+	return &app, nil
+}
+
+// SaveTokens stores newly issued tokens in one transaction.
+func (s *Store) SaveTokens(ctx context.Context, tokens ...*models.Token) error {
+	return Translate("save tokens", s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, t := range tokens {
+			if err := tx.Create(t).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// Token returns the token with the given hash, revoked or expired ones included.
+func (s *Store) Token(ctx context.Context, hash string) (*models.Token, error) {
+	var t models.Token
+	if err := s.DB.WithContext(ctx).Where("hash = ?", hash).Take(&t).Error; err != nil {
+		return nil, Translate("get token", err)
+	}
+	return &t, nil
+}
+
+// RevokeToken revokes the app's token with the given hash and, for a refresh token, every access
+// token issued with or from it (D29). Unknown tokens and other apps' tokens are left alone.
+func (s *Store) RevokeToken(ctx context.Context, hash string, clientAppID uint, now time.Time) error {
+	return Translate("revoke token", s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var t models.Token
+		err := tx.Where("hash = ? AND client_app_id = ?", hash, clientAppID).Take(&t).Error
+		if err != nil {
+			if err == gorm.ErrRecordNotFound {
+				return nil
+			}
+			return err
+		}
+		q := tx.Model(&models.Token{}).Where("revoked_at IS NULL").Where("hash = ?", hash)
+		if t.Kind == models.TokenRefresh {
+			q = tx.Model(&models.Token{}).Where("revoked_at IS NULL").Where("hash = ? OR parent_hash = ?", hash, hash)
+		}
+		return q.Update("revoked_at", now).Error
+	}))
+}
+
+// CustomerByLogin finds an FI's customer by username, case-insensitively.
+func (s *Store) CustomerByLogin(ctx context.Context, fiID, loginID string) (*models.Customer, error) {
+	var c models.Customer
+	err := s.DB.WithContext(ctx).Preload("Member").
+		Where("institution_id = ? AND login_id_norm = ?", fiID, rules.NormalizeUsername(loginID)).Take(&c).Error
+	if err != nil {
+		return nil, Translate("get customer by login", err)
+	}
+	return &c, nil
+}
+
+// RecordLoginFailure counts a failed password login atomically and locks the customer once the
+// count reaches threshold. It reports whether the customer is now locked.
+func (s *Store) RecordLoginFailure(ctx context.Context, customerID string, threshold int) (bool, error) {
+	err := s.DB.WithContext(ctx).Model(&models.Customer{}).Where("id = ?", customerID).Updates(map[string]any{
+		"failed_login_count": gorm.Expr("failed_login_count + 1"),
+		"locked":             gorm.Expr("CASE WHEN failed_login_count + 1 >= ? THEN ? ELSE locked END", threshold, true),
+	}).Error
+	if err != nil {
+		return false, Translate("record login failure", err)
+	}
+	var c models.Customer
+	if err := s.DB.WithContext(ctx).Select("locked").Where("id = ?", customerID).Take(&c).Error; err != nil {
+		return false, Translate("read lock state", err)
+	}
+	return c.Locked, nil
+}
+
+// RecordLoginSuccess resets the failure count and stamps the login time.
+func (s *Store) RecordLoginSuccess(ctx context.Context, customerID string, now time.Time) error {
+	return Translate("record login", s.DB.WithContext(ctx).Model(&models.Customer{}).Where("id = ?", customerID).
+		Updates(map[string]any{"failed_login_count": 0, "last_login_at": now}).Error)
+}
+
+// UpdatePasswordHash replaces a customer's hash (after a parameter upgrade).
+func (s *Store) UpdatePasswordHash(ctx context.Context, customerID, hash string) error {
+	return Translate("update password hash", s.DB.WithContext(ctx).Model(&models.Customer{}).
+		Where("id = ?", customerID).Update("password_hash", hash).Error)
+}
+
+// Unlock clears a customer's lock and failure count (operator action). It reports whether a
+// customer matched.
+func (s *Store) Unlock(ctx context.Context, fiID, loginID string) (bool, error) {
+	res := s.DB.WithContext(ctx).Model(&models.Customer{}).
+		Where("institution_id = ? AND login_id_norm = ?", fiID, rules.NormalizeUsername(loginID)).
+		Updates(map[string]any{"locked": false, "failed_login_count": 0})
+	if res.Error != nil {
+		return false, Translate("unlock", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}

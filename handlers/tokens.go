@@ -1,0 +1,303 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/custreg/custreg/gen"
+	"github.com/custreg/custreg/models"
+	"github.com/custreg/custreg/secure"
+	"github.com/custreg/custreg/xmlcodec"
+)
+
+// issued is a freshly minted token pair; the raw values exist only here and in the response.
+type issued struct {
+	access, refresh       string
+	accessTTL, refreshTTL int
+	customer              *models.Customer
+}
+
+// errBadUserCredentials hides whether the user exists, is locked or typed a wrong password.
+var errBadUserCredentials = errors.New("user credentials are not valid")
+
+// CreateAccessTokenV1 issues a legacy token (CONTRACT.md 3).
+func (s *Server) CreateAccessTokenV1(ctx context.Context, req gen.CreateAccessTokenV1RequestObject) (gen.CreateAccessTokenV1ResponseObject, error) {
+	info := infoFrom(ctx)
+	app := info.principal.app
+	fi := req.Params.DiFiid
+	if ip := req.Params.OriginatingIp; ip != nil && net.ParseIP(*ip) == nil {
+		return nil, problem(http.StatusBadRequest, "90002", "header:originating_ip", "Header 'originating_ip' invalid")
+	}
+	if !appMayActFor(app, fi) {
+		return nil, problem(http.StatusUnauthorized, "90001", "", "Client is not authorised for this FI")
+	}
+	grant := string(req.Body.GrantType)
+	if !slices.Contains(strings.Fields(app.Grants), grant) {
+		msg := "app does not support client credentials"
+		if grant == "password" {
+			msg = "app does not support the password grant"
+		}
+		return nil, problem(http.StatusForbidden, "90001", "", msg)
+	}
+	var out issued
+	var err error
+	switch grant {
+	case "client_credentials":
+		out, err = s.issue(ctx, app, fi, 1, grant, "", nil, false)
+	case "password":
+		username, password := deref(req.Body.Username), deref(req.Body.Password)
+		if username == "" {
+			return nil, problem(http.StatusBadRequest, "90002", "/username", "Form param 'username' invalid")
+		}
+		if password == "" {
+			return nil, problem(http.StatusBadRequest, "90002", "/password", "Form param 'password' invalid")
+		}
+		var c *models.Customer
+		if c, err = s.verifyUser(ctx, fi, username, password); err != nil {
+			if errors.Is(err, errBadUserCredentials) {
+				return nil, problem(http.StatusUnauthorized, "90001", "", "login credentials are not valid")
+			}
+			return nil, err
+		}
+		out, err = s.issue(ctx, app, fi, 1, grant, "", c, true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	tok := gen.TokenV1{DiFiid: fi, AccessToken: out.access, ExpiresIn: strconv.Itoa(out.accessTTL)}
+	if out.customer != nil {
+		tok.DiFicustomer = &out.customer.ID
+		tok.DiMemberNumber = &out.customer.Member.MemberNumber
+		ttl := strconv.Itoa(out.refreshTTL)
+		tok.RefreshToken, tok.RefreshTokenExpiresIn = &out.refresh, &ttl
+	}
+	if info.mediaType == "application/json" {
+		return gen.CreateAccessTokenV1200JSONResponse(tok), nil
+	}
+	body, err := xmlcodec.Marshal("token", "", tok)
+	if err != nil {
+		return nil, err
+	}
+	return gen.CreateAccessTokenV1200ApplicationxmlResponse{Body: bytes.NewReader(body), ContentLength: int64(len(body))}, nil
+}
+
+// CreateAccessTokenV2 issues a V2 token (CONTRACT.md 4.1).
+func (s *Server) CreateAccessTokenV2(ctx context.Context, req gen.CreateAccessTokenV2RequestObject) (gen.CreateAccessTokenV2ResponseObject, error) {
+	app := infoFrom(ctx).principal.app
+	grant := string(req.Body.GrantType)
+	if !slices.Contains(strings.Fields(app.Grants), grant) {
+		return nil, problem(http.StatusForbidden, "CMN_90006", "/grant_type", "Client is not authorised for this grant type")
+	}
+	var out issued
+	var err error
+	switch grant {
+	case "refresh_token":
+		out, err = s.refresh(ctx, app, deref(req.Body.RefreshToken))
+	default:
+		fi := deref(req.Params.InstitutionId)
+		if fi == "" {
+			return nil, problem(http.StatusBadRequest, "CMN_90005", "header:institutionId", "Header institutionId is missing")
+		}
+		if !appMayActFor(app, fi) {
+			return nil, problem(http.StatusUnauthorized, "CMN_90001", "", "Client is not authorised for this institution")
+		}
+		scopes, perr := requestedScopes(app, deref(req.Body.Scopes))
+		if perr != nil {
+			return nil, perr
+		}
+		var c *models.Customer
+		if grant == "password" {
+			username, password := deref(req.Body.Username), deref(req.Body.Password)
+			if username == "" {
+				return nil, problem(http.StatusBadRequest, "CMN_90013", "/username", "Username is invalid")
+			}
+			if password == "" {
+				return nil, problem(http.StatusBadRequest, "CMN_90014", "/password", "Password is invalid")
+			}
+			if c, err = s.verifyUser(ctx, fi, username, password); err != nil {
+				if errors.Is(err, errBadUserCredentials) {
+					return nil, problem(http.StatusUnauthorized, "CMN_90015", "", "Invalid user credentials")
+				}
+				return nil, err
+			}
+		}
+		out, err = s.issue(ctx, app, fi, 2, grant, scopes, c, grant == "password")
+	}
+	if err != nil {
+		return nil, err
+	}
+	resp := gen.TokenV2{AccessToken: out.access, ExpiresIn: strconv.Itoa(out.accessTTL), TokenType: gen.Bearer}
+	if out.refresh != "" {
+		ttl := strconv.Itoa(out.refreshTTL)
+		resp.RefreshToken, resp.RefreshTokenExpiresIn = &out.refresh, &ttl
+	}
+	traceID := infoFrom(ctx).traceID
+	return gen.CreateAccessTokenV2200JSONResponse{Body: resp, Headers: gen.CreateAccessTokenV2200ResponseHeaders{
+		TransactionId: &traceID}}, nil
+}
+
+// requestedScopes parses the comma-separated scopes parameter: every scope must be allowed for
+// the app; none requested means all of them.
+func requestedScopes(app *models.ClientApp, param string) (string, error) {
+	allowed := strings.Fields(app.Scopes)
+	requested := strings.FieldsFunc(param, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+	if len(requested) == 0 {
+		return app.Scopes, nil
+	}
+	for _, sc := range requested {
+		if !slices.Contains(allowed, sc) {
+			return "", problem(http.StatusBadRequest, "CMN_90012", "/scopes", "Scopes not allowed for the app")
+		}
+	}
+	slices.Sort(requested)
+	return strings.Join(slices.Compact(requested), " "), nil
+}
+
+// refresh answers the refresh_token grant: a new V2 access token from a live refresh token the
+// app obtained with a password grant. The refresh token itself does not rotate (D29).
+func (s *Server) refresh(ctx context.Context, app *models.ClientApp, raw string) (issued, error) {
+	if raw == "" {
+		return issued{}, problem(http.StatusBadRequest, "CMN_90011", "/refresh_token", "Refresh token is missing")
+	}
+	invalid := problem(http.StatusBadRequest, "CMN_90016", "/refresh_token", "Invalid token")
+	rt, err := s.store.Token(ctx, secure.TokenHash(raw))
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return issued{}, invalid
+	case err != nil:
+		return issued{}, err
+	}
+	now := s.now()
+	if rt.Kind != models.TokenRefresh || rt.ClientAppID != app.ID || rt.RevokedAt != nil || !now.Before(rt.ExpiresAt) || rt.CustomerID == nil {
+		return issued{}, invalid
+	}
+	access, err := secure.NewToken()
+	if err != nil {
+		return issued{}, err
+	}
+	ttl := app.V2TokenTTL
+	at := &models.Token{Hash: secure.TokenHash(access), Kind: models.TokenAccess, Version: 2, InstitutionID: rt.InstitutionID,
+		ClientAppID: app.ID, Grant: "refresh_token", Scopes: rt.Scopes, CustomerID: rt.CustomerID, ParentHash: rt.Hash,
+		IssuedAt: now, ExpiresAt: now.Add(time.Duration(ttl) * time.Second)}
+	if err := s.store.SaveTokens(ctx, at); err != nil {
+		return issued{}, err
+	}
+	return issued{access: access, accessTTL: ttl, refresh: raw, refreshTTL: int(rt.ExpiresAt.Sub(now) / time.Second)}, nil
+}
+
+// issue mints an access token (and a refresh token for password grants) and stores their hashes.
+func (s *Server) issue(ctx context.Context, app *models.ClientApp, fi string, version int, grant, scopes string, c *models.Customer, withRefresh bool) (issued, error) {
+	now := s.now()
+	out := issued{customer: c, accessTTL: app.V1TokenTTL}
+	if version == 2 {
+		out.accessTTL = app.V2TokenTTL
+	}
+	var err error
+	if out.access, err = secure.NewToken(); err != nil {
+		return out, err
+	}
+	var customerID *string
+	if c != nil {
+		customerID = &c.ID
+	}
+	at := &models.Token{Hash: secure.TokenHash(out.access), Kind: models.TokenAccess, Version: version, InstitutionID: fi,
+		ClientAppID: app.ID, Grant: grant, Scopes: scopes, CustomerID: customerID,
+		IssuedAt: now, ExpiresAt: now.Add(time.Duration(out.accessTTL) * time.Second)}
+	tokens := []*models.Token{at}
+	if withRefresh {
+		if out.refresh, err = secure.NewToken(); err != nil {
+			return out, err
+		}
+		out.refreshTTL = app.RefreshTokenTTL
+		rscopes := scopes
+		if version == 1 {
+			rscopes = app.Scopes // a V1 refresh token yields V2 tokens with the app's scopes
+		}
+		rt := &models.Token{Hash: secure.TokenHash(out.refresh), Kind: models.TokenRefresh, Version: 2, InstitutionID: fi,
+			ClientAppID: app.ID, Grant: grant, Scopes: rscopes, CustomerID: customerID,
+			IssuedAt: now, ExpiresAt: now.Add(time.Duration(out.refreshTTL) * time.Second)}
+		at.ParentHash = rt.Hash
+		tokens = append([]*models.Token{rt}, tokens...)
+	}
+	return out, s.store.SaveTokens(ctx, tokens...)
+}
+
+// verifyUser checks a password grant. Unknown users cost a dummy hash, wrong passwords are
+// counted and lock the user at the FI's threshold; every failure is the same error.
+func (s *Server) verifyUser(ctx context.Context, fi, username, password string) (*models.Customer, error) {
+	c, err := s.store.CustomerByLogin(ctx, fi, username)
+	if errors.Is(err, models.ErrNotFound) {
+		s.store.Passwords.DummyVerify(ctx, password)
+		return nil, errBadUserCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, rehash, err := s.store.Passwords.Verify(ctx, password, c.PasswordHash)
+	if err != nil {
+		return nil, err
+	}
+	if c.Locked {
+		return nil, errBadUserCredentials
+	}
+	if !ok {
+		threshold := 10
+		if inst, ierr := s.store.Institution(ctx, fi); ierr == nil && inst.LockoutThreshold > 0 {
+			threshold = inst.LockoutThreshold
+		}
+		locked, lerr := s.store.RecordLoginFailure(ctx, c.ID, threshold)
+		if lerr != nil {
+			return nil, lerr
+		}
+		if locked {
+			s.log.WarnContext(ctx, "user locked after repeated login failures", "fi", fi, "customer", c.ID)
+		}
+		return nil, errBadUserCredentials
+	}
+	if err := s.store.RecordLoginSuccess(ctx, c.ID, s.now()); err != nil {
+		return nil, err
+	}
+	if rehash {
+		if h, herr := s.store.Passwords.Hash(ctx, password); herr == nil {
+			_ = s.store.UpdatePasswordHash(ctx, c.ID, h)
+		}
+	}
+	return c, nil
+}
+
+// RevokeAccessTokenV2 revokes a token of the calling app (CONTRACT.md 4.2).
+func (s *Server) RevokeAccessTokenV2(ctx context.Context, req gen.RevokeAccessTokenV2RequestObject) (gen.RevokeAccessTokenV2ResponseObject, error) {
+	if err := s.revoke(ctx, req.Body); err != nil {
+		return nil, err
+	}
+	return gen.RevokeAccessTokenV2204Response{}, nil
+}
+
+// RevokeAccessTokenV2Post is the POST form of RevokeAccessTokenV2 (D8).
+func (s *Server) RevokeAccessTokenV2Post(ctx context.Context, req gen.RevokeAccessTokenV2PostRequestObject) (gen.RevokeAccessTokenV2PostResponseObject, error) {
+	if err := s.revoke(ctx, req.Body); err != nil {
+		return nil, err
+	}
+	return gen.RevokeAccessTokenV2Post204Response{}, nil
+}
+
+func (s *Server) revoke(ctx context.Context, body *gen.RevokeRequest) error {
+	if body == nil || strings.TrimSpace(body.Token) == "" {
+		return problem(http.StatusBadRequest, "CMN_90011", "/token", "Token to revoke is missing")
+	}
+	return s.store.RevokeToken(ctx, secure.TokenHash(strings.TrimSpace(body.Token)), infoFrom(ctx).principal.app.ID, s.now())
+}
+
+func deref[T ~string](p *T) string {
+	if p == nil {
+		return ""
+	}
+	return string(*p)
+}

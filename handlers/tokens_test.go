@@ -1,0 +1,393 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/xml"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+const (
+	sandboxApp        = "sandbox-app"
+	sandboxSecret     = "sandbox-secret"
+	limitedApp        = "sandbox-limited"
+	limitedSecret     = "sandbox-limited-secret"
+	sandboxUser       = "sandboxuser1"
+	sandboxPassword   = "Sandbox2024!"
+	sandboxUserGUID   = "8fe733f4e27246908f92e8f7c0b96847"
+	fiCreditUnion     = "01111"
+	fiCommunityBank   = "02222"
+	formContentType   = "application/x-www-form-urlencoded"
+	legacyNamespaceNS = "http://schema.intuit.com/fs/common/v2"
+)
+
+func basic(id, secret string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+secret))
+}
+
+func newTID() string { return uuid.NewString() }
+
+type xmlToken struct {
+	XMLName               xml.Name `xml:"token"`
+	DiFiid                string   `xml:"di_fiid"`
+	AccessToken           string   `xml:"access_token"`
+	ExpiresIn             string   `xml:"expires_in"`
+	DiFicustomer          string   `xml:"di_ficustomer"`
+	DiMemberNumber        string   `xml:"di_member_number"`
+	RefreshToken          string   `xml:"refresh_token"`
+	RefreshTokenExpiresIn string   `xml:"refresh_token_expires_in"`
+}
+
+type legacyStatus struct {
+	XMLName       xml.Name `xml:"Status" json:"-"`
+	StatusMessage string   `xml:"statusMessage" json:"statusMessage"`
+	ErrorInfo     []struct {
+		ErrorType    string `xml:"errorType" json:"errorType"`
+		ErrorCode    string `xml:"errorCode" json:"errorCode"`
+		ErrorMessage string `xml:"errorMessage" json:"errorMessage"`
+	} `xml:"errorInfo" json:"errorInfo"`
+}
+
+func (s legacyStatus) codes() []string {
+	out := make([]string, len(s.ErrorInfo))
+	for i, e := range s.ErrorInfo {
+		out[i] = e.ErrorCode
+	}
+	return out
+}
+
+type errorResponse struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type v2Token struct {
+	AccessToken           string `json:"access_token"`
+	ExpiresIn             string `json:"expires_in"`
+	TokenType             string `json:"token_type"`
+	RefreshToken          string `json:"refresh_token"`
+	RefreshTokenExpiresIn string `json:"refresh_token_expires_in"`
+}
+
+// legacyError asserts an XML legacy Status with the given status and first code.
+func legacyError(t *testing.T, r *response, status int, code string) legacyStatus {
+	t.Helper()
+	var st legacyStatus
+	if err := xml.Unmarshal(r.body, &st); err != nil {
+		t.Fatalf("not an XML Status (%d): %q", r.status, r.body)
+	}
+	if st.XMLName.Space != legacyNamespaceNS {
+		t.Errorf("Status namespace %q", st.XMLName.Space)
+	}
+	if r.status != status || len(st.ErrorInfo) == 0 || st.ErrorInfo[0].ErrorCode != code {
+		t.Fatalf("want %d %s, got %d %v (%s)", status, code, r.status, st.codes(), r.body)
+	}
+	return st
+}
+
+func cmnError(t *testing.T, r *response, status int, code string) {
+	t.Helper()
+	var e errorResponse
+	r.decode(t, &e)
+	if r.status != status || e.Code != code {
+		t.Fatalf("want %d %s, got %d %+v", status, code, r.status, e)
+	}
+}
+
+func (a *api) v1TokenRequest(path, client, secret, fi, form string, extra map[string]string) *response {
+	a.t.Helper()
+	h := map[string]string{"Authorization": basic(client, secret), "di_tid": newTID(), "di_fiid": fi, "Content-Type": formContentType}
+	for k, v := range extra {
+		if v == "" {
+			delete(h, k)
+		} else {
+			h[k] = v
+		}
+	}
+	return a.do(http.MethodPost, path, h, form)
+}
+
+// v1Token obtains a client-credentials V1 token.
+func (a *api) v1Token(fi string) string {
+	a.t.Helper()
+	r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fi, "grant_type=client_credentials", nil)
+	var tok xmlToken
+	if err := xml.Unmarshal(r.body, &tok); err != nil || r.status != 200 {
+		a.t.Fatalf("V1 token: %d %s", r.status, r.body)
+	}
+	return tok.AccessToken
+}
+
+func (a *api) v2TokenRequest(client, secret, fi, form string) *response {
+	a.t.Helper()
+	h := map[string]string{"Authorization": basic(client, secret), "transactionId": newTID(), "Content-Type": formContentType}
+	if fi != "" {
+		h["institutionId"] = fi
+	}
+	return a.do(http.MethodPost, "/oauth2/v1/token", h, form)
+}
+
+// v2Token obtains a V2 token for the sandbox app with the given grant form.
+func (a *api) v2Token(client, secret, fi, form string) v2Token {
+	a.t.Helper()
+	r := a.v2TokenRequest(client, secret, fi, form)
+	var tok v2Token
+	r.decode(a.t, &tok)
+	if r.status != 200 {
+		a.t.Fatalf("V2 token: %d %s", r.status, r.body)
+	}
+	return tok
+}
+
+func TestV1TokenClientCredentials(t *testing.T) {
+	a := newAPI(t)
+	for _, fi := range []string{fiCreditUnion, fiCommunityBank} {
+		r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fi, "grant_type=client_credentials", nil)
+		if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "application/xml") {
+			t.Fatalf("%s: %d %s %s", fi, r.status, r.header.Get("Content-Type"), r.body)
+		}
+		var tok xmlToken
+		if err := xml.Unmarshal(r.body, &tok); err != nil {
+			t.Fatal(err)
+		}
+		if tok.DiFiid != fi || len(tok.AccessToken) < 22 || tok.ExpiresIn != "1800" || tok.RefreshToken != "" {
+			t.Errorf("%s: %+v", fi, tok)
+		}
+	}
+	// JSON on request (D8), and through the /digitalbanking prefix.
+	r := a.v1TokenRequest("/digitalbanking/stage/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials",
+		map[string]string{"Accept": "application/json"})
+	var tok map[string]any
+	r.decode(t, &tok)
+	if r.status != 200 || tok["di_fiid"] != fiCreditUnion || tok["expires_in"] != "1800" {
+		t.Errorf("JSON token: %d %v", r.status, tok)
+	}
+}
+
+func TestV1TokenErrors(t *testing.T) {
+	a := newAPI(t)
+	cc := "grant_type=client_credentials"
+	cases := []struct {
+		name               string
+		client, secret, fi string
+		form               string
+		extra              map[string]string
+		status             int
+		code               string
+	}{
+		{"wrong secret", sandboxApp, "nope", fiCreditUnion, cc, nil, 401, "90001"},
+		{"unknown client", "who", "nope", fiCreditUnion, cc, nil, 401, "90001"},
+		{"limited app, other FI", limitedApp, limitedSecret, fiCommunityBank, cc, nil, 401, "90001"},
+		{"limited app, password grant", limitedApp, limitedSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password=x", nil, 403, "90001"},
+		{"missing di_tid", sandboxApp, sandboxSecret, fiCreditUnion, cc, map[string]string{"di_tid": ""}, 400, "90002"},
+		{"non-UUID di_tid", sandboxApp, sandboxSecret, fiCreditUnion, cc, map[string]string{"di_tid": "not-a-uuid"}, 400, "90002"},
+		{"bad di_tid beats bad credentials", sandboxApp, "nope", fiCreditUnion, cc, map[string]string{"di_tid": "x"}, 400, "90002"},
+		{"missing di_fiid", sandboxApp, sandboxSecret, fiCreditUnion, cc, map[string]string{"di_fiid": ""}, 400, "90002"},
+		{"4-digit di_fiid", sandboxApp, sandboxSecret, "1111", cc, nil, 400, "90002"},
+		{"unknown grant", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=implicit", nil, 400, "90002"},
+		{"missing grant", sandboxApp, sandboxSecret, fiCreditUnion, "scope=x", nil, 400, "90002"},
+		{"refresh grant is V2 only", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=refresh_token", nil, 400, "90002"},
+		{"password grant without username", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&password=x", nil, 400, "90002"},
+		{"wrong user password", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password=wrong1", nil, 401, "90001"},
+		{"unknown user", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=nobody123&password=wrong1", nil, 401, "90001"},
+		{"user of another FI", sandboxApp, sandboxSecret, fiCommunityBank, "grant_type=password&username=sandboxuser1&password=Sandbox2024!", nil, 401, "90001"},
+		{"malformed originating_ip", sandboxApp, sandboxSecret, fiCreditUnion, cc, map[string]string{"originating_ip": "300.1.1.1"}, 400, "90002"},
+		{"JSON body", sandboxApp, sandboxSecret, fiCreditUnion, `{"grant_type":"client_credentials"}`, map[string]string{"Content-Type": "application/json"}, 400, "90002"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := a.v1TokenRequest("/v1/oauth/token", tc.client, tc.secret, tc.fi, tc.form, tc.extra)
+			st := legacyError(t, r, tc.status, tc.code)
+			if want := "USER_ERROR"; st.ErrorInfo[0].ErrorType != want {
+				t.Errorf("errorType %s", st.ErrorInfo[0].ErrorType)
+			}
+		})
+	}
+	r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=implicit", nil)
+	if st := legacyError(t, r, 400, "90002"); st.StatusMessage != "Form param 'grant_type' invalid" {
+		t.Errorf("message %q", st.StatusMessage)
+	}
+}
+
+func TestV1PasswordGrant(t *testing.T) {
+	a := newAPI(t)
+	r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion,
+		"grant_type=password&username=SandboxUser1&password="+url.QueryEscape(sandboxPassword), nil)
+	var tok xmlToken
+	if err := xml.Unmarshal(r.body, &tok); err != nil || r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	if tok.DiFicustomer != sandboxUserGUID || tok.DiMemberNumber != "100200300" || tok.RefreshToken == "" || tok.RefreshTokenExpiresIn == "" {
+		t.Errorf("%+v", tok)
+	}
+	// The refresh token is good for a V2 access token (it is not usable at the V1 endpoint).
+	v2 := a.v2Token(sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+tok.RefreshToken)
+	if v2.AccessToken == "" || v2.RefreshToken != tok.RefreshToken {
+		t.Errorf("refresh: %+v", v2)
+	}
+}
+
+func TestPasswordGrantLockout(t *testing.T) {
+	a := newAPI(t)
+	wrong := "grant_type=password&username=sandboxuser1&password=Wrong123"
+	right := "grant_type=password&username=sandboxuser1&password=" + url.QueryEscape(sandboxPassword)
+	for i := 0; i < 9; i++ {
+		legacyError(t, a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, wrong, nil), 401, "90001")
+	}
+	// Nine failures: still not locked, and a success resets the count.
+	if r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, right, nil); r.status != 200 {
+		t.Fatalf("after 9 failures: %d", r.status)
+	}
+	for i := 0; i < 10; i++ {
+		cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015")
+	}
+	legacyError(t, a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, right, nil), 401, "90001")
+	cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015")
+	if ok, err := a.store.Unlock(context.Background(), fiCreditUnion, "SANDBOXUSER1"); err != nil || !ok {
+		t.Fatalf("unlock: %v %v", ok, err)
+	}
+	if r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, right, nil); r.status != 200 {
+		t.Fatalf("after unlock: %d", r.status)
+	}
+}
+
+func TestV2Token(t *testing.T) {
+	a := newAPI(t)
+	for _, fi := range []string{fiCreditUnion, fiCommunityBank} {
+		tid := newTID()
+		r := a.do(http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+			"transactionid": tid, "institutionid": fi, "content-type": formContentType}, "grant_type=client_credentials")
+		var tok v2Token
+		r.decode(t, &tok)
+		if r.status != 200 || tok.ExpiresIn != "3600" || tok.TokenType != "Bearer" || tok.RefreshToken != "" {
+			t.Fatalf("%s: %d %s", fi, r.status, r.body)
+		}
+		if r.header.Get("transactionId") != tid {
+			t.Errorf("transactionId not echoed: %q", r.header.Get("transactionId"))
+		}
+	}
+	tok := a.v2Token(limitedApp, limitedSecret, fiCreditUnion, "grant_type=client_credentials&scopes=accounts:read")
+	if tok.AccessToken == "" {
+		t.Fatal("limited token")
+	}
+	pw := a.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password="+url.QueryEscape(sandboxPassword)+"&scopes="+url.QueryEscape("accounts:read, disclosures:read"))
+	if pw.RefreshToken == "" || pw.RefreshTokenExpiresIn == "" {
+		t.Fatalf("password grant: %+v", pw)
+	}
+}
+
+func TestV2TokenErrors(t *testing.T) {
+	a := newAPI(t)
+	cc := "grant_type=client_credentials"
+	cases := []struct {
+		name               string
+		client, secret, fi string
+		form               string
+		status             int
+		code               string
+	}{
+		{"wrong secret", sandboxApp, "nope", fiCreditUnion, cc, 401, "CMN_90004"},
+		{"scope not allowed", limitedApp, limitedSecret, fiCreditUnion, cc + "&scopes=disclosures:read", 400, "CMN_90012"},
+		{"FI not allowed", limitedApp, limitedSecret, fiCommunityBank, cc, 401, "CMN_90001"},
+		{"grant not enabled", limitedApp, limitedSecret, fiCreditUnion, "grant_type=password&username=a&password=b", 403, "CMN_90006"},
+		{"unknown grant", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=implicit", 400, "CMN_90007"},
+		{"missing institutionId", sandboxApp, sandboxSecret, "", cc, 400, "CMN_90005"},
+		{"malformed institutionId", sandboxApp, sandboxSecret, "16", cc, 400, "CMN_90005"},
+		{"password grant without username", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&password=x", 400, "CMN_90013"},
+		{"password grant without password", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=x", 400, "CMN_90014"},
+		{"wrong user password", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password=nope12", 401, "CMN_90015"},
+		{"refresh without token", sandboxApp, sandboxSecret, "", "grant_type=refresh_token", 400, "CMN_90011"},
+		{"refresh with junk", sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token=junk", 400, "CMN_90016"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cmnError(t, a.v2TokenRequest(tc.client, tc.secret, tc.fi, tc.form), tc.status, tc.code)
+		})
+	}
+	t.Run("missing transactionId", func(t *testing.T) {
+		r := a.do(http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+			"institutionId": fiCreditUnion, "Content-Type": formContentType}, cc)
+		cmnError(t, r, 400, "CMN_90008")
+	})
+	t.Run("wrong content type", func(t *testing.T) {
+		r := a.do(http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+			"transactionId": newTID(), "institutionId": fiCreditUnion, "Content-Type": "application/json"}, `{"grant_type":"client_credentials"}`)
+		cmnError(t, r, 400, "CMN_90010")
+	})
+	t.Run("header too large", func(t *testing.T) {
+		r := a.do(http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+			"transactionId": newTID(), "institutionId": fiCreditUnion, "Content-Type": formContentType, "X-Big": strings.Repeat("a", 9000)}, cc)
+		cmnError(t, r, 400, "CMN_90010")
+	})
+	t.Run("non-printable", func(t *testing.T) {
+		r := a.do(http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+			"transactionId": newTID(), "institutionId": fiCreditUnion, "Content-Type": formContentType}, cc+"&scopes=accounts:read\x01")
+		cmnError(t, r, 400, "CMN_90017")
+	})
+	t.Run("refresh token of another app", func(t *testing.T) {
+		a2 := a.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password="+url.QueryEscape(sandboxPassword))
+		// sandbox-limited has no refresh grant at all; an access token is not a refresh token.
+		cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+a2.AccessToken), 400, "CMN_90016")
+	})
+}
+
+func TestRevokeAndExpiry(t *testing.T) {
+	a := newAPI(t)
+	pw := a.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password="+url.QueryEscape(sandboxPassword))
+	refreshed := a.v2Token(sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw.RefreshToken)
+
+	revoke := func(method, token string) *response {
+		return a.do(method, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+			"transactionId": newTID(), "Content-Type": formContentType}, "token="+url.QueryEscape(token))
+	}
+	// Another app cannot revoke it (and learns nothing: still 204).
+	r := a.do(http.MethodDelete, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(limitedApp, limitedSecret),
+		"transactionId": newTID(), "Content-Type": formContentType}, "token="+pw.RefreshToken)
+	if r.status != 204 {
+		t.Fatalf("foreign revoke: %d", r.status)
+	}
+	if live := a.tokenRevoked(t, pw.AccessToken); live {
+		t.Fatal("a foreign app revoked the token")
+	}
+	if r := revoke(http.MethodDelete, pw.RefreshToken); r.status != 204 || len(r.body) != 0 {
+		t.Fatalf("revoke: %d %s", r.status, r.body)
+	}
+	for _, tok := range []string{pw.AccessToken, refreshed.AccessToken, pw.RefreshToken} {
+		if !a.tokenRevoked(t, tok) {
+			t.Errorf("token not revoked with its refresh token")
+		}
+	}
+	cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw.RefreshToken), 400, "CMN_90016")
+	// POST form and unknown tokens.
+	if r := revoke(http.MethodPost, "never-issued"); r.status != 204 {
+		t.Errorf("POST revoke: %d", r.status)
+	}
+	cmnError(t, a.do(http.MethodDelete, "/digitalbanking/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+		"transactionId": newTID(), "Content-Type": formContentType}, ""), 400, "CMN_90011")
+	cmnError(t, revoke(http.MethodDelete, ""), 400, "CMN_90011")
+
+	// Expiry: a refresh token outlives access tokens; both expire on the server's clock.
+	pw2 := a.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password="+url.QueryEscape(sandboxPassword))
+	a.advance(3601 * time.Second)
+	if r := a.v2TokenRequest(sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw2.RefreshToken); r.status != 200 {
+		t.Errorf("refresh token should outlive the access token: %d", r.status)
+	}
+	a.advance(181 * 24 * time.Hour)
+	cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw2.RefreshToken), 400, "CMN_90016")
+}
+
+// tokenRevoked reads the stored token state.
+func (a *api) tokenRevoked(t *testing.T, raw string) bool {
+	t.Helper()
+	tok, err := a.store.Token(context.Background(), hashToken(raw))
+	if err != nil {
+		t.Fatalf("token lookup: %v", err)
+	}
+	return tok.RevokedAt != nil
+}
