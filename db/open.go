@@ -132,6 +132,13 @@ func migrate(conn *gorm.DB) error {
 		&models.Disclosure{},
 		&models.Customer{},
 		&models.Token{},
+		&models.CustomerAddress{},
+		&models.CustomerPhone{},
+		&models.Destination{},
+		&models.DisclosureEvidence{},
+		&models.AuditEvent{},
+		&models.IdempotencyRecord{},
+		&models.InFlight{},
 	)
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)

@@ -10,11 +10,75 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
+
+// Defines values for ChannelInfoChannelType.
+const (
+	MOBILE  ChannelInfoChannelType = "MOBILE"
+	PFM     ChannelInfoChannelType = "PFM"
+	TPVAPI  ChannelInfoChannelType = "TPV_API"
+	UNKNOWN ChannelInfoChannelType = "UNKNOWN"
+	WEB     ChannelInfoChannelType = "WEB"
+)
+
+// Valid indicates whether the value is a known member of the ChannelInfoChannelType enum.
+func (e ChannelInfoChannelType) Valid() bool {
+	switch e {
+	case MOBILE:
+		return true
+	case PFM:
+		return true
+	case TPVAPI:
+		return true
+	case UNKNOWN:
+		return true
+	case WEB:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerIDType.
+const (
+	CustomerIDTypeGUID CustomerIDType = "GUID"
+)
+
+// Valid indicates whether the value is a known member of the CustomerIDType enum.
+func (e CustomerIDType) Valid() bool {
+	switch e {
+	case CustomerIDTypeGUID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DestinationProtocol.
+const (
+	EMAIL DestinationProtocol = "EMAIL"
+	SMS   DestinationProtocol = "SMS"
+	VOICE DestinationProtocol = "VOICE"
+)
+
+// Valid indicates whether the value is a known member of the DestinationProtocol enum.
+func (e DestinationProtocol) Valid() bool {
+	switch e {
+	case EMAIL:
+		return true
+	case SMS:
+		return true
+	case VOICE:
+		return true
+	default:
+		return false
+	}
+}
 
 // Defines values for ErrorInfoErrorType.
 const (
@@ -112,6 +176,107 @@ func (e TokenV2RequestGrantType) Valid() bool {
 	}
 }
 
+// Defines values for GetCustomerV2ParamsFiCustomerIdType.
+const (
+	GetCustomerV2ParamsFiCustomerIdTypeGUID      GetCustomerV2ParamsFiCustomerIdType = "GUID"
+	GetCustomerV2ParamsFiCustomerIdTypeHOSTID    GetCustomerV2ParamsFiCustomerIdType = "HOSTID"
+	GetCustomerV2ParamsFiCustomerIdTypeLOGINID   GetCustomerV2ParamsFiCustomerIdType = "LOGINID"
+	GetCustomerV2ParamsFiCustomerIdTypeMEMNUMBER GetCustomerV2ParamsFiCustomerIdType = "MEMNUMBER"
+)
+
+// Valid indicates whether the value is a known member of the GetCustomerV2ParamsFiCustomerIdType enum.
+func (e GetCustomerV2ParamsFiCustomerIdType) Valid() bool {
+	switch e {
+	case GetCustomerV2ParamsFiCustomerIdTypeGUID:
+		return true
+	case GetCustomerV2ParamsFiCustomerIdTypeHOSTID:
+		return true
+	case GetCustomerV2ParamsFiCustomerIdTypeLOGINID:
+		return true
+	case GetCustomerV2ParamsFiCustomerIdTypeMEMNUMBER:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetCustomerV2ParamsOperation.
+const (
+	GetPFMUser GetCustomerV2ParamsOperation = "getPFMUser"
+)
+
+// Valid indicates whether the value is a known member of the GetCustomerV2ParamsOperation enum.
+func (e GetCustomerV2ParamsOperation) Valid() bool {
+	switch e {
+	case GetPFMUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// ChannelInfo defines model for ChannelInfo.
+type ChannelInfo struct {
+	ChannelType ChannelInfoChannelType `json:"channelType"`
+
+	// Credential Never carries a password.
+	Credential       *Credential `json:"credential,omitempty"`
+	FailedLoginCount *int        `json:"failedLoginCount,omitempty"`
+
+	// LastLoginDateTime yyyy-MM-ddTHH:mm:ss±hh:mm.
+	LastLoginDateTime *string     `json:"lastLoginDateTime,omitempty"`
+	UserStatus        *UserStatus `json:"userStatus,omitempty"`
+	ValidLoginCount   *int        `json:"validLoginCount,omitempty"`
+}
+
+// ChannelInfoChannelType defines model for ChannelInfo.ChannelType.
+type ChannelInfoChannelType string
+
+// ChannelInfos defines model for ChannelInfos.
+type ChannelInfos struct {
+	ChannelInfo *[]ChannelInfo `json:"channelInfo,omitempty"`
+}
+
+// ContactInfo defines model for ContactInfo.
+type ContactInfo struct {
+	EmailAddress  *string          `json:"emailAddress,omitempty"`
+	PhoneNumber   *[]PhoneNumber   `json:"phoneNumber,omitempty"`
+	PostalAddress *[]PostalAddress `json:"postalAddress,omitempty"`
+}
+
+// Credential Never carries a password.
+type Credential struct {
+	LoginId *string `json:"loginId,omitempty"`
+}
+
+// CustomerID defines model for CustomerID.
+type CustomerID struct {
+	Type CustomerIDType `json:"type"`
+
+	// Value The customer GUID (32 lower-case hex).
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	Value string `json:"value"`
+}
+
+// CustomerIDType defines model for CustomerID.Type.
+type CustomerIDType string
+
+// Destination defines model for Destination.
+type Destination struct {
+	Activated   bool                `json:"activated"`
+	ContactInfo string              `json:"contactInfo"`
+	Protocol    DestinationProtocol `json:"protocol"`
+}
+
+// DestinationProtocol defines model for Destination.Protocol.
+type DestinationProtocol string
+
+// Destinations defines model for Destinations.
+type Destinations struct {
+	Destination *[]Destination `json:"destination,omitempty"`
+}
+
 // ErrorInfo defines model for ErrorInfo.
 type ErrorInfo struct {
 	// ErrorCode Numeric code carried as a string.
@@ -134,6 +299,76 @@ type ErrorResponse struct {
 	Message string `json:"message"`
 }
 
+// FICustomer defines model for FICustomer.
+type FICustomer struct {
+	AcceptedDisclosure bool            `json:"acceptedDisclosure"`
+	AuthId             string          `json:"authId"`
+	BillPayEnabled     *bool           `json:"billPayEnabled,omitempty"`
+	ChannelInfos       ChannelInfos    `json:"channelInfos"`
+	Destinations       *Destinations   `json:"destinations,omitempty"`
+	FiId               FIIdValue       `json:"fiId"`
+	HostCredential     *HostCredential `json:"hostCredential,omitempty"`
+	Id                 CustomerID      `json:"id"`
+	MemberNumber       string          `json:"memberNumber"`
+
+	// MemberRegistrationDate Registration date in the legacy date format, e.g. `2026-11-23+00:00`.
+	MemberRegistrationDate *string `json:"memberRegistrationDate,omitempty"`
+	MotherMaidenName       *string `json:"motherMaidenName,omitempty"`
+
+	// Name The member's name in the FI's core.
+	Name   *string `json:"name,omitempty"`
+	Person Person  `json:"person"`
+
+	// Ssn Masked to the last four digits, e.g. `*****6789`.
+	Ssn      *string `json:"ssn,omitempty"`
+	UserType string  `json:"userType"`
+}
+
+// FICustomerRegistration The registration data. Fields the contract does not use are accepted and ignored. Limits
+// are enforced by the service with the codes given in `x-error-code` (see the operation).
+type FICustomerRegistration struct {
+	// AcceptedDisclosure The user accepted the FI's disclosures: the strings `"true"`/`"false"` or the booleans
+	// (D3). Required to be true under the `atRegistration` policy when the FI has required
+	// disclosures.
+	AcceptedDisclosure interface{} `json:"acceptedDisclosure,omitempty"`
+
+	// AcceptedDisclosures Extension: the `institutionDisclosureId`s the user was shown and accepted. When
+	// present, acceptance counts only for these.
+	AcceptedDisclosures *[]string                   `json:"acceptedDisclosures,omitempty"`
+	ChannelInfos        *RegistrationChannelInfos   `json:"channelInfos,omitempty"`
+	FiId                *FIId                       `json:"fiId,omitempty"`
+	HostCredential      *RegistrationHostCredential `json:"hostCredential,omitempty"`
+	Id                  *Identifier                 `json:"id,omitempty"`
+
+	// MemberNumber The member's number in the FI's core, 1-16 letters or digits.
+	MemberNumber *string `json:"memberNumber,omitempty"`
+
+	// MotherMaidenName At most 128 characters.
+	MotherMaidenName *string             `json:"motherMaidenName,omitempty"`
+	Person           *RegistrationPerson `json:"person,omitempty"`
+
+	// Ssn 9 digits, a possibly-issued number.
+	Ssn *string `json:"ssn,omitempty"`
+
+	// UserType `PRIMARY`.
+	UserType *string `json:"userType,omitempty"`
+}
+
+// FICustomerResponse A customer profile. In XML the root element is `<FICustomer>`.
+type FICustomerResponse struct {
+	FICustomer FICustomer `json:"FICustomer"`
+}
+
+// FIId defines model for FIId.
+type FIId struct {
+	Value *string `json:"value,omitempty"`
+}
+
+// FIIdValue defines model for FIIdValue.
+type FIIdValue struct {
+	Value string `json:"value"`
+}
+
 // HealthStatus defines model for HealthStatus.
 type HealthStatus struct {
 	Status HealthStatusStatus `json:"status"`
@@ -141,6 +376,131 @@ type HealthStatus struct {
 
 // HealthStatusStatus defines model for HealthStatus.Status.
 type HealthStatusStatus string
+
+// HostCredential defines model for HostCredential.
+type HostCredential struct {
+	LoginId *string `json:"loginId,omitempty"`
+}
+
+// Identifier defines model for Identifier.
+type Identifier struct {
+	Type  *string `json:"type,omitempty"`
+	Value *string `json:"value,omitempty"`
+}
+
+// Person defines model for Person.
+type Person struct {
+	// BirthDate yyyy-MM-dd.
+	BirthDate   *string      `json:"birthDate,omitempty"`
+	ContactInfo *ContactInfo `json:"contactInfo,omitempty"`
+	PersonName  *PersonName  `json:"personName,omitempty"`
+}
+
+// PersonName defines model for PersonName.
+type PersonName struct {
+	FirstName   *string `json:"firstName,omitempty"`
+	LastName    *string `json:"lastName,omitempty"`
+	MiddleName  *string `json:"middleName,omitempty"`
+	Suffix      *string `json:"suffix,omitempty"`
+	TitlePrefix *string `json:"titlePrefix,omitempty"`
+}
+
+// PhoneNumber defines model for PhoneNumber.
+type PhoneNumber struct {
+	CountryCode *string `json:"countryCode,omitempty"`
+	Number      string  `json:"number"`
+}
+
+// PostalAddress defines model for PostalAddress.
+type PostalAddress struct {
+	Address1   *string `json:"address1,omitempty"`
+	Address2   *string `json:"address2,omitempty"`
+	Address3   *string `json:"address3,omitempty"`
+	City       *string `json:"city,omitempty"`
+	Country    *string `json:"country,omitempty"`
+	PostalCode *string `json:"postalCode,omitempty"`
+	State      *string `json:"state,omitempty"`
+}
+
+// RegisterCustomerRequest A Register v4 request. In XML the root element is `<FICustomer>`.
+type RegisterCustomerRequest struct {
+	// FICustomer The registration data. Fields the contract does not use are accepted and ignored. Limits
+	// are enforced by the service with the codes given in `x-error-code` (see the operation).
+	FICustomer FICustomerRegistration `json:"FICustomer"`
+}
+
+// RegistrationChannelInfo defines model for RegistrationChannelInfo.
+type RegistrationChannelInfo struct {
+	// ChannelType `TPV_API`.
+	ChannelType *string                 `json:"channelType,omitempty"`
+	Credential  *RegistrationCredential `json:"credential,omitempty"`
+}
+
+// RegistrationChannelInfos defines model for RegistrationChannelInfos.
+type RegistrationChannelInfos struct {
+	ChannelInfo *[]RegistrationChannelInfo `json:"channelInfo,omitempty"`
+}
+
+// RegistrationContactInfo defines model for RegistrationContactInfo.
+type RegistrationContactInfo struct {
+	// EmailAddress A valid address of at most 64 characters.
+	EmailAddress  *string                      `json:"emailAddress,omitempty"`
+	PhoneNumber   *[]RegistrationPhoneNumber   `json:"phoneNumber,omitempty"`
+	PostalAddress *[]RegistrationPostalAddress `json:"postalAddress,omitempty"`
+}
+
+// RegistrationCredential defines model for RegistrationCredential.
+type RegistrationCredential struct {
+	// LoginId The username (FI range, default 8-20; letters, digits and `@$*_-=.!~`; not all digits).
+	LoginId *string `json:"loginId,omitempty"`
+
+	// Password FI range (default 6-32), two of letters/digits/specials, no spaces, not inside the username.
+	Password *string `json:"password,omitempty"`
+}
+
+// RegistrationHostCredential defines model for RegistrationHostCredential.
+type RegistrationHostCredential struct {
+	// Password The user's ARS PIN on the host; stored encrypted, never echoed.
+	Password *string `json:"password,omitempty"`
+}
+
+// RegistrationPerson defines model for RegistrationPerson.
+type RegistrationPerson struct {
+	// BirthDate yyyy-MM-dd, a real date, not in the future, at most 125 years ago.
+	BirthDate   *string                  `json:"birthDate,omitempty"`
+	ContactInfo *RegistrationContactInfo `json:"contactInfo,omitempty"`
+	PersonName  *RegistrationPersonName  `json:"personName,omitempty"`
+}
+
+// RegistrationPersonName defines model for RegistrationPersonName.
+type RegistrationPersonName struct {
+	// FirstName At most 39 characters; first + last at most 39 (`20006`).
+	FirstName   *string `json:"firstName,omitempty"`
+	LastName    *string `json:"lastName,omitempty"`
+	MiddleName  *string `json:"middleName,omitempty"`
+	Suffix      *string `json:"suffix,omitempty"`
+	TitlePrefix *string `json:"titlePrefix,omitempty"`
+}
+
+// RegistrationPhoneNumber defines model for RegistrationPhoneNumber.
+type RegistrationPhoneNumber struct {
+	// CountryCode `0` or `1` for the US (echoed as sent).
+	CountryCode *string `json:"countryCode,omitempty"`
+
+	// Number 10 digits, a valid NANP number.
+	Number *string `json:"number,omitempty"`
+}
+
+// RegistrationPostalAddress defines model for RegistrationPostalAddress.
+type RegistrationPostalAddress struct {
+	Address1   *string `json:"address1,omitempty"`
+	Address2   *string `json:"address2,omitempty"`
+	Address3   *string `json:"address3,omitempty"`
+	City       *string `json:"city,omitempty"`
+	Country    *string `json:"country,omitempty"`
+	PostalCode *string `json:"postalCode,omitempty"`
+	State      *string `json:"state,omitempty"`
+}
 
 // RevokeRequest defines model for RevokeRequest.
 type RevokeRequest struct {
@@ -218,6 +578,27 @@ type TokenV2Request struct {
 // TokenV2RequestGrantType defines model for TokenV2Request.GrantType.
 type TokenV2RequestGrantType string
 
+// UserStatus defines model for UserStatus.
+type UserStatus struct {
+	AcceptedDisclosure               *bool `json:"acceptedDisclosure,omitempty"`
+	Active                           *bool `json:"active,omitempty"`
+	DaysInactive                     *int  `json:"daysInactive,omitempty"`
+	Deleted                          *bool `json:"deleted,omitempty"`
+	FiApprovalPending                *bool `json:"fiApprovalPending,omitempty"`
+	FiApproved                       *bool `json:"fiApproved,omitempty"`
+	FiRejected                       *bool `json:"fiRejected,omitempty"`
+	Limbo                            *bool `json:"limbo,omitempty"`
+	Locked                           *bool `json:"locked,omitempty"`
+	MustChangePassword               *bool `json:"mustChangePassword,omitempty"`
+	NeedsToAcceptDisclosure          *bool `json:"needsToAcceptDisclosure,omitempty"`
+	NeedsToAcceptSecondaryDisclosure *bool `json:"needsToAcceptSecondaryDisclosure,omitempty"`
+	NewUser                          *bool `json:"newUser,omitempty"`
+	OnHold                           *bool `json:"onHold,omitempty"`
+	Registered                       *bool `json:"registered,omitempty"`
+	Reset                            *bool `json:"reset,omitempty"`
+	TemporaryPassword                *bool `json:"temporaryPassword,omitempty"`
+}
+
 // UxuError Error envelope of the "ux-users" customer services; no operation here returns it.
 type UxuError struct {
 	// Code Example: UXU_10006
@@ -231,6 +612,9 @@ type CorrelationId = openapi_types.UUID
 
 // DiFiidHeader defines model for DiFiidHeader.
 type DiFiidHeader = string
+
+// DiFiidPath defines model for DiFiidPath.
+type DiFiidPath = string
 
 // DiTid defines model for DiTid.
 type DiTid = openapi_types.UUID
@@ -253,11 +637,45 @@ type TransactionIdToken = openapi_types.UUID
 // UserAgent defines model for UserAgent.
 type UserAgent = string
 
+// LegacyError Legacy error envelope. In XML the root is `<Status xmlns="http://schema.intuit.com/fs/common/v2">`
+// and every error is a repeated `<errorInfo>` element; in JSON `errorInfo` is always an array.
+//
+// Example: {"errorInfo":[{"errorCode":"220015","errorMessage":"Invalid login id","errorType":"USER_ERROR"}],"statusMessage":"Invalid login id"}
+type LegacyError = Status
+
 // NotFound Error envelope of the V2 token gateway (`CMN_*`), disclosures (`DSC_*`) and accounts (`ACC_*`).
 type NotFound = ErrorResponse
 
 // TokenError Error envelope of the V2 token gateway (`CMN_*`), disclosures (`DSC_*`) and accounts (`ACC_*`).
 type TokenError = ErrorResponse
+
+// GetCustomerV2Params defines parameters for GetCustomerV2.
+type GetCustomerV2Params struct {
+	FiCustomerIdType *GetCustomerV2ParamsFiCustomerIdType `form:"fiCustomerIdType,omitempty" json:"fiCustomerIdType,omitempty"`
+	Operation        *GetCustomerV2ParamsOperation        `form:"operation,omitempty" json:"operation,omitempty"`
+
+	// DiTid Trace id of the legacy family, a fresh UUID per request (the idempotency key of Register v4).
+	DiTid DiTid `json:"di_tid"`
+
+	// OriginatingIp IP address of the end user's device; the caller's address when absent.
+	OriginatingIp *OriginatingIP `json:"originating_ip,omitempty"`
+
+	// OfferingId Name of the client application; the app's configured offering when absent.
+	OfferingId *OfferingID `json:"offering_id,omitempty"`
+
+	// UserAgent `{Appname}/{Appversion}[/{DeviceID}][;{Platform User-Agent}]`
+	UserAgent *UserAgent `json:"user-agent,omitempty"`
+
+	// CacheControl `no-cache` forces a fresh read (every read is fresh here).
+	CacheControl *string `json:"Cache-Control,omitempty"`
+	Date         *string `json:"Date,omitempty"`
+}
+
+// GetCustomerV2ParamsFiCustomerIdType defines parameters for GetCustomerV2.
+type GetCustomerV2ParamsFiCustomerIdType string
+
+// GetCustomerV2ParamsOperation defines parameters for GetCustomerV2.
+type GetCustomerV2ParamsOperation string
 
 // RevokeAccessTokenV2Params defines parameters for RevokeAccessTokenV2.
 type RevokeAccessTokenV2Params struct {
@@ -278,6 +696,18 @@ type CreateAccessTokenV2Params struct {
 
 	// InstitutionId The FI (five digits); required for the client_credentials and password grants.
 	InstitutionId *InstitutionIdHeader `json:"institutionId,omitempty"`
+}
+
+// RegisterCustomerV4Params defines parameters for RegisterCustomerV4.
+type RegisterCustomerV4Params struct {
+	// DiTid Trace id of the legacy family, a fresh UUID per request (the idempotency key of Register v4).
+	DiTid DiTid `json:"di_tid"`
+
+	// OfferingId Name of the client application; the app's configured offering when absent.
+	OfferingId *OfferingID `json:"offering_id,omitempty"`
+
+	// OriginatingIp IP address of the end user's device; the caller's address when absent.
+	OriginatingIp *OriginatingIP `json:"originating_ip,omitempty"`
 }
 
 // CreateAccessTokenV1Params defines parameters for CreateAccessTokenV1.
@@ -307,11 +737,17 @@ type RevokeAccessTokenV2PostFormdataRequestBody = RevokeRequest
 // CreateAccessTokenV2FormdataRequestBody defines body for CreateAccessTokenV2 for application/x-www-form-urlencoded ContentType.
 type CreateAccessTokenV2FormdataRequestBody = TokenV2Request
 
+// RegisterCustomerV4JSONRequestBody defines body for RegisterCustomerV4 for application/json ContentType.
+type RegisterCustomerV4JSONRequestBody = RegisterCustomerRequest
+
 // CreateAccessTokenV1FormdataRequestBody defines body for CreateAccessTokenV1 for application/x-www-form-urlencoded ContentType.
 type CreateAccessTokenV1FormdataRequestBody = TokenV1Request
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// GetCustomerV2 Get an FI customer
+	// (GET /bankingservices/v2/fis/{fiId}/fiCustomers/{fiCustomerId})
+	GetCustomerV2(ctx echo.Context, fiId string, fiCustomerId string, params GetCustomerV2Params) error
 	// GetDocs Interactive API reference
 	// (GET /docs)
 	GetDocs(ctx echo.Context) error
@@ -339,6 +775,9 @@ type ServerInterface interface {
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
+	// RegisterCustomerV4 Register a customer (v4)
+	// (POST /registration/v4/fis/{di_fiid}/fiCustomers)
+	RegisterCustomerV4(ctx echo.Context, diFiid DiFiidPath, params RegisterCustomerV4Params) error
 	// CreateAccessTokenV1 OAuth V1 token (legacy)
 	// (POST /v1/oauth/token)
 	CreateAccessTokenV1(ctx echo.Context, params CreateAccessTokenV1Params) error
@@ -347,6 +786,140 @@ type ServerInterface interface {
 // ServerInterfaceWrapper converts echo contexts to parameters.
 type ServerInterfaceWrapper struct {
 	Handler ServerInterface
+}
+
+// GetCustomerV2 converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCustomerV2(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "fiId" -------------
+	var fiId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "fiId", ctx.Param("fiId"), &fiId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter fiId: %s", err))
+	}
+
+	// ------------- Path parameter "fiCustomerId" -------------
+	var fiCustomerId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "fiCustomerId", ctx.Param("fiCustomerId"), &fiCustomerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter fiCustomerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCustomerV2Params
+	// ------------- Optional query parameter "fiCustomerIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fiCustomerIdType", ctx.QueryParams(), &params.FiCustomerIdType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter fiCustomerIdType: %s", err))
+	}
+
+	// ------------- Optional query parameter "operation" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "operation", ctx.QueryParams(), &params.Operation, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter operation: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "di_tid" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("di_tid")]; found {
+		var DiTid DiTid
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for di_tid, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "di_tid", valueList[0], &DiTid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter di_tid: %s", err))
+		}
+
+		params.DiTid = DiTid
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter di_tid is required, but not found"))
+	}
+	// ------------- Optional header parameter "originating_ip" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("originating_ip")]; found {
+		var OriginatingIp OriginatingIP
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for originating_ip, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "originating_ip", valueList[0], &OriginatingIp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter originating_ip: %s", err))
+		}
+
+		params.OriginatingIp = &OriginatingIp
+	}
+	// ------------- Optional header parameter "offering_id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("offering_id")]; found {
+		var OfferingId OfferingID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for offering_id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "offering_id", valueList[0], &OfferingId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offering_id: %s", err))
+		}
+
+		params.OfferingId = &OfferingId
+	}
+	// ------------- Optional header parameter "user-agent" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("user-agent")]; found {
+		var UserAgent UserAgent
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for user-agent, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "user-agent", valueList[0], &UserAgent, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter user-agent: %s", err))
+		}
+
+		params.UserAgent = &UserAgent
+	}
+	// ------------- Optional header parameter "Cache-Control" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Cache-Control")]; found {
+		var CacheControl string
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Cache-Control, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Cache-Control", valueList[0], &CacheControl, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Cache-Control: %s", err))
+		}
+
+		params.CacheControl = &CacheControl
+	}
+	// ------------- Optional header parameter "Date" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Date")]; found {
+		var Date string
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Date, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Date", valueList[0], &Date, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Date: %s", err))
+		}
+
+		params.Date = &Date
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCustomerV2(ctx, fiId, fiCustomerId, params)
+	return err
 }
 
 // GetDocs converts echo context to params.
@@ -511,6 +1084,74 @@ func (w *ServerInterfaceWrapper) GetReadiness(ctx echo.Context) error {
 	return err
 }
 
+// RegisterCustomerV4 converts echo context to params.
+func (w *ServerInterfaceWrapper) RegisterCustomerV4(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "di_fiid" -------------
+	var diFiid DiFiidPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "di_fiid", ctx.Param("di_fiid"), &diFiid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter di_fiid: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RegisterCustomerV4Params
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "di_tid" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("di_tid")]; found {
+		var DiTid DiTid
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for di_tid, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "di_tid", valueList[0], &DiTid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter di_tid: %s", err))
+		}
+
+		params.DiTid = DiTid
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter di_tid is required, but not found"))
+	}
+	// ------------- Optional header parameter "offering_id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("offering_id")]; found {
+		var OfferingId OfferingID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for offering_id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "offering_id", valueList[0], &OfferingId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offering_id: %s", err))
+		}
+
+		params.OfferingId = &OfferingId
+	}
+	// ------------- Optional header parameter "originating_ip" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("originating_ip")]; found {
+		var OriginatingIp OriginatingIP
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for originating_ip, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "originating_ip", valueList[0], &OriginatingIp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter originating_ip: %s", err))
+		}
+
+		params.OriginatingIp = &OriginatingIp
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RegisterCustomerV4(ctx, diFiid, params)
+	return err
+}
+
 // CreateAccessTokenV1 converts echo context to params.
 func (w *ServerInterfaceWrapper) CreateAccessTokenV1(ctx echo.Context) error {
 	var err error
@@ -661,7 +1302,16 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/oauth2/v1/token", wrapper.CreateAccessTokenV2, options.OperationMiddlewares["createAccessTokenV2"]...)
 	router.DELETE(options.BaseURL+"/oauth2/v1/revoke", wrapper.RevokeAccessTokenV2, options.OperationMiddlewares["revokeAccessTokenV2"]...)
 	router.POST(options.BaseURL+"/oauth2/v1/revoke", wrapper.RevokeAccessTokenV2Post, options.OperationMiddlewares["revokeAccessTokenV2Post"]...)
+	router.POST(options.BaseURL+"/registration/v4/fis/:di_fiid/fiCustomers", wrapper.RegisterCustomerV4, options.OperationMiddlewares["registerCustomerV4"]...)
+	router.GET(options.BaseURL+"/bankingservices/v2/fis/:fiId/fiCustomers/:fiCustomerId", wrapper.GetCustomerV2, options.OperationMiddlewares["getCustomerV2"]...)
 
+}
+
+type LegacyErrorJSONResponse Status
+type LegacyErrorApplicationxmlResponse struct {
+	Body io.Reader
+
+	ContentLength int64
 }
 
 type LegacyTokenErrorApplicationxmlResponse struct {
@@ -673,6 +1323,219 @@ type LegacyTokenErrorApplicationxmlResponse struct {
 type NotFoundJSONResponse ErrorResponse
 
 type TokenErrorJSONResponse ErrorResponse
+
+type GetCustomerV2RequestObject struct {
+	FiId         string `json:"fiId"`
+	FiCustomerId string `json:"fiCustomerId"`
+	Params       GetCustomerV2Params
+}
+
+type GetCustomerV2ResponseObject interface {
+	VisitGetCustomerV2Response(w http.ResponseWriter) error
+}
+
+type GetCustomerV2200JSONResponse FICustomerResponse
+
+func (response GetCustomerV2200JSONResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerV2200ApplicationxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetCustomerV2200ApplicationxmlResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCustomerV2400JSONResponse struct{ LegacyErrorJSONResponse }
+
+func (response GetCustomerV2400JSONResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerV2400ApplicationxmlResponse struct {
+	LegacyErrorApplicationxmlResponse
+}
+
+func (response GetCustomerV2400ApplicationxmlResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCustomerV2401JSONResponse Status
+
+func (response GetCustomerV2401JSONResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerV2401ApplicationxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetCustomerV2401ApplicationxmlResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCustomerV2404JSONResponse Status
+
+func (response GetCustomerV2404JSONResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerV2404ApplicationxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetCustomerV2404ApplicationxmlResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(404)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCustomerV2500JSONResponse Status
+
+func (response GetCustomerV2500JSONResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerV2500ApplicationxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetCustomerV2500ApplicationxmlResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(500)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCustomerV2503JSONResponse Status
+
+func (response GetCustomerV2503JSONResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerV2503ApplicationxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetCustomerV2503ApplicationxmlResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
 
 type GetDocsRequestObject struct {
 }
@@ -1058,6 +1921,254 @@ func (response GetReadiness503JSONResponse) VisitGetReadinessResponse(w http.Res
 	return err
 }
 
+type RegisterCustomerV4RequestObject struct {
+	DiFiid   DiFiidPath `json:"di_fiid"`
+	Params   RegisterCustomerV4Params
+	JSONBody *RegisterCustomerV4JSONRequestBody
+	Body     io.Reader
+}
+
+type RegisterCustomerV4ResponseObject interface {
+	VisitRegisterCustomerV4Response(w http.ResponseWriter) error
+}
+
+type RegisterCustomerV4200JSONResponse FICustomerResponse
+
+func (response RegisterCustomerV4200JSONResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV4200ApplicationxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response RegisterCustomerV4200ApplicationxmlResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RegisterCustomerV4400JSONResponse struct{ LegacyErrorJSONResponse }
+
+func (response RegisterCustomerV4400JSONResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV4400ApplicationxmlResponse struct {
+	LegacyErrorApplicationxmlResponse
+}
+
+func (response RegisterCustomerV4400ApplicationxmlResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RegisterCustomerV4401JSONResponse Status
+
+func (response RegisterCustomerV4401JSONResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV4401ApplicationxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response RegisterCustomerV4401ApplicationxmlResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RegisterCustomerV4403JSONResponse Status
+
+func (response RegisterCustomerV4403JSONResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV4403ApplicationxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response RegisterCustomerV4403ApplicationxmlResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(403)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RegisterCustomerV4409JSONResponse Status
+
+func (response RegisterCustomerV4409JSONResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV4409ApplicationxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response RegisterCustomerV4409ApplicationxmlResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(409)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RegisterCustomerV4500JSONResponse Status
+
+func (response RegisterCustomerV4500JSONResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV4500ApplicationxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response RegisterCustomerV4500ApplicationxmlResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(500)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RegisterCustomerV4503JSONResponse Status
+
+func (response RegisterCustomerV4503JSONResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV4503ApplicationxmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response RegisterCustomerV4503ApplicationxmlResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type CreateAccessTokenV1RequestObject struct {
 	Params CreateAccessTokenV1Params
 	Body   *CreateAccessTokenV1FormdataRequestBody
@@ -1182,6 +2293,9 @@ func (response CreateAccessTokenV1500ApplicationxmlResponse) VisitCreateAccessTo
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// GetCustomerV2 Get an FI customer
+	// (GET /bankingservices/v2/fis/{fiId}/fiCustomers/{fiCustomerId})
+	GetCustomerV2(ctx context.Context, request GetCustomerV2RequestObject) (GetCustomerV2ResponseObject, error)
 	// GetDocs Interactive API reference
 	// (GET /docs)
 	GetDocs(ctx context.Context, request GetDocsRequestObject) (GetDocsResponseObject, error)
@@ -1209,6 +2323,9 @@ type StrictServerInterface interface {
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
+	// RegisterCustomerV4 Register a customer (v4)
+	// (POST /registration/v4/fis/{di_fiid}/fiCustomers)
+	RegisterCustomerV4(ctx context.Context, request RegisterCustomerV4RequestObject) (RegisterCustomerV4ResponseObject, error)
 	// CreateAccessTokenV1 OAuth V1 token (legacy)
 	// (POST /v1/oauth/token)
 	CreateAccessTokenV1(ctx context.Context, request CreateAccessTokenV1RequestObject) (CreateAccessTokenV1ResponseObject, error)
@@ -1224,6 +2341,33 @@ func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareF
 type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
+}
+
+// GetCustomerV2 operation middleware
+func (sh *strictHandler) GetCustomerV2(ctx echo.Context, fiId string, fiCustomerId string, params GetCustomerV2Params) error {
+	var request GetCustomerV2RequestObject
+
+	request.FiId = fiId
+	request.FiCustomerId = fiCustomerId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCustomerV2(ctx.Request().Context(), request.(GetCustomerV2RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCustomerV2")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCustomerV2ResponseObject); ok {
+		return validResponse.VisitGetCustomerV2Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
 }
 
 // GetDocs operation middleware
@@ -1463,6 +2607,60 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetReadinessResponseObject); ok {
 		return validResponse.VisitGetReadinessResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RegisterCustomerV4 operation middleware
+func (sh *strictHandler) RegisterCustomerV4(ctx echo.Context, diFiid DiFiidPath, params RegisterCustomerV4Params) error {
+	var request RegisterCustomerV4RequestObject
+
+	request.DiFiid = diFiid
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body RegisterCustomerV4JSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/xml") {
+		request.Body = ctx.Request().Body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RegisterCustomerV4(ctx.Request().Context(), request.(RegisterCustomerV4RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RegisterCustomerV4")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RegisterCustomerV4ResponseObject); ok {
+		return validResponse.VisitRegisterCustomerV4Response(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -243,6 +243,21 @@ func (s *Server) hygiene(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
+		if info.family == famLegacy && len(body) > 0 {
+			// Content-Type is optional on Register v4: recognise the body, and read text/xml
+			// as application/xml, before validation and negotiation (D1).
+			switch mediaTypeOf(r) {
+			case "":
+				if t := bytes.TrimSpace(body); len(t) > 0 && t[0] == '<' {
+					r.Header.Set("Content-Type", echo.MIMEApplicationXML)
+				} else {
+					r.Header.Set("Content-Type", echo.MIMEApplicationJSON)
+				}
+			case "text/xml":
+				r.Header.Set("Content-Type", echo.MIMEApplicationXML)
+			}
+			info.mediaType = negotiateLegacy(r)
+		}
 		if r.Method == http.MethodDelete && mediaTypeOf(r) == echo.MIMEApplicationForm {
 			// net/http ignores bodies of DELETE in ParseForm; the revoke endpoint carries its
 			// token there, so parse it once here for the generated binder.

@@ -10,3 +10,10 @@ var (
 	ErrUnavailable   = errors.New("storage unavailable")
 	ErrInvalidConfig = errors.New("invalid configuration")
 )
+
+// Registration outcomes the HTTP layer maps to contract codes.
+var (
+	ErrLoginTaken        = errors.New("login id already taken")           // 26201
+	ErrAlreadyRegistered = errors.New("user already registered")          // 26331
+	ErrInFlight          = errors.New("registration already in progress") // 26330
+)

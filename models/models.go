@@ -114,11 +114,11 @@ type Customer struct {
 	ID                      string `gorm:"primaryKey;size:32"` // GUID, 32 lower-case hex
 	InstitutionID           string `gorm:"size:5;not null;uniqueIndex:ux_customers_fi_login"`
 	LoginIDNorm             string `gorm:"size:256;not null;uniqueIndex:ux_customers_fi_login"` // lower-cased
-	MemberID                uint   `gorm:"not null;index"`
+	MemberID                uint   `gorm:"not null;uniqueIndex:ux_customers_primary_member,where:user_type = 'PRIMARY'"`
 	Member                  Member `gorm:"constraint:OnDelete:RESTRICT"`
 	AuthID                  string `gorm:"size:32;not null;uniqueIndex"`
 	InstitutionUserID       string `gorm:"size:32;not null;uniqueIndex"` // 32 upper-case hex
-	UserType                string `gorm:"size:16;not null"`
+	UserType                string `gorm:"size:16;not null;uniqueIndex:ux_customers_primary_member,where:user_type = 'PRIMARY'"`
 	LoginID                 string `gorm:"size:256;not null"`
 	PasswordHash            string `gorm:"size:256;not null"`
 	HostLoginID             string `gorm:"size:64;not null"`
@@ -131,6 +131,9 @@ type Customer struct {
 	SSNIndex                string `gorm:"size:64;index"`
 	BirthDateEnc            string `gorm:"size:256"`
 	MotherMaidenNameEnc     string `gorm:"size:512"`
+	HostPINEnc              string `gorm:"size:256"`
+	BillPayEnabled          bool   `gorm:"not null"`
+	ChannelType             string `gorm:"size:16;not null;default:TPV_API"`
 	AcceptedDisclosure      bool   `gorm:"not null"`
 	NeedsToAcceptDisclosure bool   `gorm:"not null"`
 	Registered              bool   `gorm:"not null"`
@@ -162,4 +165,111 @@ type Token struct {
 	IssuedAt      time.Time `gorm:"not null"`
 	ExpiresAt     time.Time `gorm:"not null;index"`
 	RevokedAt     *time.Time
+}
+
+// CustomerAddress is one postal address of a customer, in submission order.
+type CustomerAddress struct {
+	ID         uint   `gorm:"primaryKey"`
+	CustomerID string `gorm:"size:32;not null;index"`
+	Position   int    `gorm:"not null"`
+	Address1   string `gorm:"size:128;not null"`
+	Address2   string `gorm:"size:128"`
+	Address3   string `gorm:"size:128"`
+	City       string `gorm:"size:128;not null"`
+	State      string `gorm:"size:128;not null"`
+	PostalCode string `gorm:"size:32;not null"`
+	Country    string `gorm:"size:3;not null"`
+}
+
+// CustomerPhone is one phone number of a customer, in submission order.
+type CustomerPhone struct {
+	ID          uint   `gorm:"primaryKey"`
+	CustomerID  string `gorm:"size:32;not null;index"`
+	Position    int    `gorm:"not null"`
+	Number      string `gorm:"size:16;not null"`
+	CountryCode string `gorm:"size:4"`
+}
+
+// Destination is an alert/MFA destination created from a submitted phone number or email.
+type Destination struct {
+	ID          uint   `gorm:"primaryKey"`
+	CustomerID  string `gorm:"size:32;not null;index"`
+	Position    int    `gorm:"not null"`
+	ContactInfo string `gorm:"size:128;not null"`
+	Protocol    string `gorm:"size:8;not null"` // VOICE, SMS, EMAIL
+	Activated   bool   `gorm:"not null"`
+}
+
+// Channels of disclosure evidence.
+const (
+	ChannelTPVAPI         = "TPV_API"
+	ChannelDisclosuresAPI = "DISCLOSURES_API"
+)
+
+// DisclosureEvidence is one append-only record of a user's decision on a disclosure: which
+// text (version and content hash) was accepted or declined, when, from where and through which
+// app and channel. Records are never updated or deleted.
+type DisclosureEvidence struct {
+	ID             uint   `gorm:"primaryKey"`
+	InstitutionID  string `gorm:"size:5;not null;index:ix_evidence_customer"`
+	CustomerID     string `gorm:"size:32;not null;index:ix_evidence_customer"`
+	DisclosureID   string `gorm:"size:32;not null;index"`
+	DisclosureName string `gorm:"size:64;not null"`
+	Version        int    `gorm:"not null"`
+	ContentHash    string `gorm:"size:64;not null"`
+	Status         string `gorm:"size:16;not null"` // ACCEPTED, NOT_ACCEPTED, ENROLLED, NOT_ENROLLED, DELETED
+	AccountID      string `gorm:"size:64"`
+	PaperWaiver    *bool
+	OriginatingIP  string    `gorm:"size:45"`
+	OfferingID     string    `gorm:"size:128"`
+	ClientAppID    uint      `gorm:"not null"`
+	Channel        string    `gorm:"size:16;not null"`
+	TraceID        string    `gorm:"size:64"`
+	RecordedAt     time.Time `gorm:"not null"`
+}
+
+// Registration audit outcomes.
+const (
+	OutcomeSuccess = "SUCCESS"
+	OutcomeFailure = "FAILURE"
+)
+
+// AuditEvent records one registration attempt, success or failure, without PII.
+type AuditEvent struct {
+	ID            uint      `gorm:"primaryKey"`
+	Event         string    `gorm:"size:32;not null"` // RegistrationUser
+	ChannelType   string    `gorm:"size:16;not null"` // TPV_API
+	UserProduct   string    `gorm:"size:32;not null"` // THIRD_PARTY_REGISTRATION
+	InstitutionID string    `gorm:"size:5;not null;index"`
+	ClientAppID   uint      `gorm:"not null"`
+	OfferingID    string    `gorm:"size:128"`
+	TraceID       string    `gorm:"size:64;not null"`
+	Outcome       string    `gorm:"size:8;not null"`
+	ErrorCodes    string    `gorm:"size:256"` // space-separated
+	CustomerID    *string   `gorm:"size:32"`
+	CreatedAt     time.Time `gorm:"not null"`
+}
+
+// IdempotencyRecord remembers a Register v4 request by its di_tid so a retry replays the first
+// answer. The stored response is encrypted: it carries personal data.
+type IdempotencyRecord struct {
+	ClientAppID uint   `gorm:"primaryKey"`
+	TraceID     string `gorm:"primaryKey;size:64"`
+	RequestHash string `gorm:"size:64;not null"`
+	Status      int    `gorm:"not null"` // 0 while in flight
+	ContentType string `gorm:"size:64"`
+	ResponseEnc string `gorm:"type:text"`
+	CreatedAt   time.Time
+	CompletedAt *time.Time
+}
+
+// InFlight marks a member number or login id with a registration under way, so a concurrent
+// request for the same one is told 26330 instead of racing. Rows are removed when the request
+// ends; stale ones (a crashed instance) expire.
+type InFlight struct {
+	InstitutionID string    `gorm:"primaryKey;size:5"`
+	Kind          string    `gorm:"primaryKey;size:8"` // member, login
+	Value         string    `gorm:"primaryKey;size:256"`
+	TraceID       string    `gorm:"size:64;not null"`
+	CreatedAt     time.Time `gorm:"not null"`
 }

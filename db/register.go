@@ -1,0 +1,348 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/custreg/custreg/models"
+	"github.com/custreg/custreg/rules"
+)
+
+// inFlightTTL bounds how long a crashed instance's in-flight markers block a retry.
+const inFlightTTL = 2 * time.Minute
+
+// Registration is a validated registration, ready to be stored as one unit.
+type Registration struct {
+	FI             *models.Institution
+	MemberNumber   string
+	Customer       NewCustomerInput
+	HostPIN        string
+	Addresses      []models.CustomerAddress
+	Phones         []models.CustomerPhone
+	Destinations   []models.Destination
+	Accepted       []models.Disclosure // evidence is recorded for each
+	AllAccepted    bool                // acceptedDisclosure as stored
+	NeedsAccepting bool                // atFirstLogin with required disclosures pending
+	ClientAppID    uint
+	OfferingID     string
+	OriginatingIP  string
+	TraceID        string
+}
+
+// Registered is what a successful registration created.
+type Registered struct {
+	Customer     models.Customer
+	Member       models.Member
+	Addresses    []models.CustomerAddress
+	Phones       []models.CustomerPhone
+	Destinations []models.Destination
+}
+
+// Register stores a registration in one transaction: the host member (found or created, D10), the
+// customer with hashed password and encrypted PII, addresses, phones, destinations, disclosure
+// evidence and the audit event. Duplicates are refused by unique indexes, so concurrent requests
+// cannot both succeed: ErrLoginTaken (login id in the FI, any case), ErrAlreadyRegistered (the
+// member already has a PRIMARY user, or the same SSN is registered at the FI, D32).
+func (s *Store) Register(ctx context.Context, reg *Registration, now time.Time) (*Registered, error) {
+	fiID := reg.FI.ID
+	if err := s.registrationConflicts(ctx, s.DB.WithContext(ctx), reg); err != nil {
+		return nil, err
+	}
+	// Hash and encrypt before the transaction: argon2id takes tens of milliseconds and must not
+	// hold a write lock.
+	var member models.Member
+	c, err := s.NewCustomer(ctx, fiID, &member, reg.Customer)
+	if err != nil {
+		return nil, err
+	}
+	if reg.HostPIN != "" {
+		if c.HostPINEnc, err = s.Keys.EncryptString(reg.HostPIN, AAD(fiID, c.ID, "host_pin")); err != nil {
+			return nil, err
+		}
+	}
+	c.AcceptedDisclosure, c.NeedsToAcceptDisclosure, c.Registered = reg.AllAccepted, reg.NeedsAccepting, !reg.NeedsAccepting
+	c.ChannelType = models.ChannelTPVAPI
+	out := &Registered{}
+	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.registrationConflicts(ctx, tx, reg); err != nil {
+			return err
+		}
+		m, err := findOrCreateMember(tx, fiID, reg.MemberNumber, reg.Customer.FirstName+" "+reg.Customer.LastName)
+		if err != nil {
+			return err
+		}
+		c.MemberID = m.ID
+		if err := tx.Omit("Member").Create(&c).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return s.duplicateCause(tx, reg)
+			}
+			return err
+		}
+		for i := range reg.Addresses {
+			reg.Addresses[i].CustomerID, reg.Addresses[i].Position = c.ID, i
+		}
+		for i := range reg.Phones {
+			reg.Phones[i].CustomerID, reg.Phones[i].Position = c.ID, i
+		}
+		for i := range reg.Destinations {
+			reg.Destinations[i].CustomerID, reg.Destinations[i].Position = c.ID, i
+		}
+		if err := createAll(tx, reg.Addresses, reg.Phones, reg.Destinations); err != nil {
+			return err
+		}
+		for _, d := range reg.Accepted {
+			ev := models.DisclosureEvidence{InstitutionID: fiID, CustomerID: c.ID, DisclosureID: d.ID, DisclosureName: d.Name,
+				Version: d.Version, ContentHash: d.ContentHash, Status: "ACCEPTED", OriginatingIP: reg.OriginatingIP,
+				OfferingID: reg.OfferingID, ClientAppID: reg.ClientAppID, Channel: models.ChannelTPVAPI, TraceID: reg.TraceID, RecordedAt: now}
+			if err := tx.Create(&ev).Error; err != nil {
+				return err
+			}
+		}
+		audit := registrationAudit(reg, models.OutcomeSuccess, "", &c.ID, now)
+		if err := tx.Create(&audit).Error; err != nil {
+			return err
+		}
+		out.Member = *m
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, models.ErrLoginTaken) || errors.Is(err, models.ErrAlreadyRegistered) {
+			return nil, err
+		}
+		return nil, Translate("register customer", err)
+	}
+	c.Member = out.Member
+	out.Customer, out.Addresses, out.Phones, out.Destinations = c, reg.Addresses, reg.Phones, reg.Destinations
+	return out, nil
+}
+
+func createAll(tx *gorm.DB, batches ...any) error {
+	for _, b := range batches {
+		switch v := b.(type) {
+		case []models.CustomerAddress:
+			if len(v) > 0 {
+				if err := tx.Create(&v).Error; err != nil {
+					return err
+				}
+			}
+		case []models.CustomerPhone:
+			if len(v) > 0 {
+				if err := tx.Create(&v).Error; err != nil {
+					return err
+				}
+			}
+		case []models.Destination:
+			if len(v) > 0 {
+				if err := tx.Create(&v).Error; err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// registrationConflicts answers the duplicate checks: the member already has a PRIMARY user
+// (26331) first, so a retried registration learns it is done; then a login taken by anyone else
+// in the FI (26201); then the same person (SSN blind index) registered under another member (D32).
+func (s *Store) registrationConflicts(ctx context.Context, tx *gorm.DB, reg *Registration) error {
+	fiID := reg.FI.ID
+	var n int64
+	err := tx.Model(&models.Customer{}).Joins("JOIN members ON members.id = customers.member_id").
+		Where("members.institution_id = ? AND members.member_number = ? AND customers.user_type = ?", fiID, reg.MemberNumber, "PRIMARY").
+		Count(&n).Error
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return models.ErrAlreadyRegistered
+	}
+	if err := tx.Model(&models.Customer{}).Where("institution_id = ? AND login_id_norm = ?", fiID,
+		rules.NormalizeUsername(reg.Customer.LoginID)).Count(&n).Error; err != nil {
+		return err
+	}
+	if n > 0 {
+		return models.ErrLoginTaken
+	}
+	if reg.Customer.SSN != "" {
+		if err := tx.Model(&models.Customer{}).Where("institution_id = ? AND ssn_index = ?", fiID,
+			s.Keys.BlindIndex("ssn:"+fiID, reg.Customer.SSN)).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return models.ErrAlreadyRegistered
+		}
+	}
+	return nil
+}
+
+// duplicateCause explains a unique-index violation raised by a concurrent registration.
+func (s *Store) duplicateCause(tx *gorm.DB, reg *Registration) error {
+	// The failed statement aborted a PostgreSQL transaction, so look outside it.
+	if err := s.registrationConflicts(context.Background(), s.DB, reg); err != nil {
+		return err
+	}
+	_ = tx
+	return models.ErrAlreadyRegistered
+}
+
+func findOrCreateMember(tx *gorm.DB, fiID, number, name string) (*models.Member, error) {
+	var m models.Member
+	err := tx.Where("institution_id = ? AND member_number = ?", fiID, number).Take(&m).Error
+	if err == nil {
+		return &m, nil
+	}
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, err
+	}
+	m = models.Member{InstitutionID: fiID, MemberNumber: number, Name: name}
+	if err := tx.Omit("Institution").Create(&m).Error; err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+func registrationAudit(reg *Registration, outcome, codes string, customerID *string, now time.Time) models.AuditEvent {
+	return models.AuditEvent{Event: "RegistrationUser", ChannelType: models.ChannelTPVAPI, UserProduct: "THIRD_PARTY_REGISTRATION",
+		InstitutionID: reg.FI.ID, ClientAppID: reg.ClientAppID, OfferingID: reg.OfferingID, TraceID: reg.TraceID,
+		Outcome: outcome, ErrorCodes: codes, CustomerID: customerID, CreatedAt: now}
+}
+
+// RecordAudit stores an audit event on its own (failed attempts, whose transaction rolled back).
+func (s *Store) RecordAudit(ctx context.Context, ev *models.AuditEvent) error {
+	return Translate("record audit event", s.DB.WithContext(ctx).Create(ev).Error)
+}
+
+// AcquireInFlight marks (kind, value) in the FI as being registered by traceID, or returns
+// ErrInFlight when another request holds it. Markers older than inFlightTTL are taken over.
+func (s *Store) AcquireInFlight(ctx context.Context, fiID, kind, value, traceID string, now time.Time) error {
+	row := models.InFlight{InstitutionID: fiID, Kind: kind, Value: value, TraceID: traceID, CreatedAt: now}
+	for attempt := 0; attempt < 2; attempt++ {
+		err := s.DB.WithContext(ctx).Create(&row).Error
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, gorm.ErrDuplicatedKey) {
+			return Translate("mark registration in flight", err)
+		}
+		res := s.DB.WithContext(ctx).Where("institution_id = ? AND kind = ? AND value = ? AND created_at < ?",
+			fiID, kind, value, now.Add(-inFlightTTL)).Delete(&models.InFlight{})
+		if res.Error != nil {
+			return Translate("expire in-flight marker", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return models.ErrInFlight
+		}
+	}
+	return models.ErrInFlight
+}
+
+// ReleaseInFlight removes a marker this request holds.
+func (s *Store) ReleaseInFlight(ctx context.Context, fiID, kind, value, traceID string) error {
+	return Translate("release in-flight marker", s.DB.WithContext(ctx).
+		Where("institution_id = ? AND kind = ? AND value = ? AND trace_id = ?", fiID, kind, value, traceID).
+		Delete(&models.InFlight{}).Error)
+}
+
+// BeginIdempotent records a request under its idempotency key. When the key is new it returns
+// (nil, nil) and the caller owns the key; otherwise it returns the existing record (completed or
+// still in flight). Abandoned in-flight records older than inFlightTTL are taken over.
+func (s *Store) BeginIdempotent(ctx context.Context, appID uint, traceID, requestHash string, now time.Time) (*models.IdempotencyRecord, error) {
+	rec := models.IdempotencyRecord{ClientAppID: appID, TraceID: traceID, RequestHash: requestHash, CreatedAt: now}
+	for attempt := 0; attempt < 2; attempt++ {
+		err := s.DB.WithContext(ctx).Create(&rec).Error
+		if err == nil {
+			return nil, nil
+		}
+		if !errors.Is(err, gorm.ErrDuplicatedKey) {
+			return nil, Translate("begin idempotent request", err)
+		}
+		var cur models.IdempotencyRecord
+		if err := s.DB.WithContext(ctx).Where("client_app_id = ? AND trace_id = ?", appID, traceID).Take(&cur).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				continue // released meanwhile: try again
+			}
+			return nil, Translate("read idempotency record", err)
+		}
+		if cur.Status == 0 && cur.CreatedAt.Before(now.Add(-inFlightTTL)) {
+			if err := s.DB.WithContext(ctx).Where("client_app_id = ? AND trace_id = ? AND status = 0", appID, traceID).
+				Delete(&models.IdempotencyRecord{}).Error; err != nil {
+				return nil, Translate("expire idempotency record", err)
+			}
+			continue
+		}
+		return &cur, nil
+	}
+	return nil, fmt.Errorf("begin idempotent request: %w", models.ErrInFlight)
+}
+
+// CompleteIdempotent stores the final answer of the key's request.
+func (s *Store) CompleteIdempotent(ctx context.Context, appID uint, traceID string, status int, contentType, responseEnc string, now time.Time) error {
+	return Translate("complete idempotent request", s.DB.WithContext(ctx).Model(&models.IdempotencyRecord{}).
+		Where("client_app_id = ? AND trace_id = ?", appID, traceID).
+		Updates(map[string]any{"status": status, "content_type": contentType, "response_enc": responseEnc, "completed_at": now}).Error)
+}
+
+// AbandonIdempotent forgets an in-flight key whose request failed, so the client may retry it.
+func (s *Store) AbandonIdempotent(ctx context.Context, appID uint, traceID string) error {
+	return Translate("abandon idempotent request", s.DB.WithContext(ctx).
+		Where("client_app_id = ? AND trace_id = ? AND status = 0", appID, traceID).Delete(&models.IdempotencyRecord{}).Error)
+}
+
+// CustomerView is a customer with everything its profile shows.
+type CustomerView struct {
+	Customer     models.Customer
+	Addresses    []models.CustomerAddress
+	Phones       []models.CustomerPhone
+	Destinations []models.Destination
+}
+
+// FindCustomer looks a customer of the FI up by GUID, login id, or member number (the member's
+// PRIMARY user).
+func (s *Store) FindCustomer(ctx context.Context, fiID, idType, id string) (*CustomerView, error) {
+	q := s.DB.WithContext(ctx).Preload("Member").Where("customers.institution_id = ?", fiID)
+	switch idType {
+	case "LOGINID":
+		q = q.Where("login_id_norm = ?", rules.NormalizeUsername(id))
+	case "MEMNUMBER", "HOSTID":
+		q = q.Joins("JOIN members ON members.id = customers.member_id").
+			Where("members.member_number = ? AND customers.user_type = ?", id, "PRIMARY")
+	default:
+		q = q.Where("customers.id = ?", id)
+	}
+	var v CustomerView
+	if err := q.Take(&v.Customer).Error; err != nil {
+		return nil, Translate("find customer", err)
+	}
+	db := s.DB.WithContext(ctx)
+	if err := db.Where("customer_id = ?", v.Customer.ID).Order("position").Find(&v.Addresses).Error; err != nil {
+		return nil, Translate("customer addresses", err)
+	}
+	if err := db.Where("customer_id = ?", v.Customer.ID).Order("position").Find(&v.Phones).Error; err != nil {
+		return nil, Translate("customer phones", err)
+	}
+	if err := db.Where("customer_id = ?", v.Customer.ID).Order("position").Find(&v.Destinations).Error; err != nil {
+		return nil, Translate("customer destinations", err)
+	}
+	return &v, nil
+}
+
+// ClientAppByID returns an app by its row id.
+func (s *Store) ClientAppByID(ctx context.Context, id uint) (*models.ClientApp, error) {
+	var app models.ClientApp
+	if err := s.DB.WithContext(ctx).Where("id = ?", id).Take(&app).Error; err != nil {
+		return nil, Translate("get client app", err)
+	}
+	return &app, nil
+}
+
+// RequiredDisclosures lists the FI's enabled disclosures, required ones flagged.
+func (s *Store) Disclosures(ctx context.Context, fiID string) ([]models.Disclosure, error) {
+	var ds []models.Disclosure
+	err := s.DB.WithContext(ctx).Where("institution_id = ?", fiID).Order("name").Find(&ds).Error
+	return ds, Translate("list disclosures", err)
+}

@@ -1,0 +1,365 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/custreg/custreg/db"
+	"github.com/custreg/custreg/gen"
+	"github.com/custreg/custreg/models"
+	"github.com/custreg/custreg/rules"
+	"github.com/custreg/custreg/secure"
+	"github.com/custreg/custreg/xmlcodec"
+)
+
+// registrationError maps the registration sentinels onto their codes.
+func registrationError(err error) error {
+	switch {
+	case errors.Is(err, models.ErrLoginTaken):
+		return fieldProblem("26201", "channelInfos.channelInfo[0].credential.loginId")
+	case errors.Is(err, models.ErrAlreadyRegistered):
+		p := fieldProblem("26331", "memberNumber")
+		p.Status = http.StatusConflict
+		return p
+	case errors.Is(err, models.ErrInFlight):
+		p := fieldProblem("26330", "")
+		p.Status = http.StatusConflict
+		return p
+	}
+	return err
+}
+
+// RegisterCustomerV4 registers a customer (CONTRACT.md 5).
+func (s *Server) RegisterCustomerV4(ctx context.Context, req gen.RegisterCustomerV4RequestObject) (gen.RegisterCustomerV4ResponseObject, error) {
+	info := infoFrom(ctx)
+	tok := info.principal.token
+	body, err := s.decodeRegistration(req)
+	if err != nil {
+		return nil, err
+	}
+	canonical, err := json.Marshal(struct {
+		FI   string
+		Body *gen.FICustomerRegistration
+	}{req.DiFiid, body})
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(canonical)
+	traceID := req.Params.DiTid.String()
+	now := s.now()
+
+	// Idempotency (D7): the same di_tid replays the first answer; a different body, or the first
+	// request still running, is 26330.
+	prev, err := s.store.BeginIdempotent(ctx, tok.ClientAppID, traceID, hex.EncodeToString(sum[:]), now)
+	if err != nil {
+		return nil, registrationError(err)
+	}
+	if prev != nil {
+		if prev.Status == 0 || prev.RequestHash != hex.EncodeToString(sum[:]) {
+			return nil, registrationError(models.ErrInFlight)
+		}
+		return s.replay(prev)
+	}
+	resp, ctype, outcome := s.register(ctx, req, body, tok, traceID, now)
+	if outcome != nil {
+		_ = s.store.AbandonIdempotent(context.WithoutCancel(ctx), tok.ClientAppID, traceID)
+		return nil, outcome
+	}
+	enc, err := s.store.Keys.Encrypt(resp, []byte(idempotencyAAD(tok.ClientAppID, traceID)))
+	if err == nil {
+		err = s.store.CompleteIdempotent(context.WithoutCancel(ctx), tok.ClientAppID, traceID, http.StatusOK, ctype, enc, s.now())
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "store idempotent response", "trace_id", traceID, "error", err)
+	}
+	return registerResponse(ctype, resp), nil
+}
+
+func idempotencyAAD(appID uint, traceID string) string {
+	return "idempotency|app=" + strconv.FormatUint(uint64(appID), 10) + "|tid=" + traceID
+}
+
+func registerResponse(ctype string, body []byte) gen.RegisterCustomerV4ResponseObject {
+	if ctype == "application/json" {
+		return rawJSON200(body)
+	}
+	return gen.RegisterCustomerV4200ApplicationxmlResponse{Body: bytes.NewReader(body), ContentLength: int64(len(body))}
+}
+
+// rawJSON200 writes an already-encoded JSON body (replays must be byte-identical).
+type rawJSON200 []byte
+
+func (r rawJSON200) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(r)
+	return err
+}
+
+// replay answers a repeated request with the stored first answer.
+func (s *Server) replay(rec *models.IdempotencyRecord) (gen.RegisterCustomerV4ResponseObject, error) {
+	body, err := s.store.Keys.Decrypt(rec.ResponseEnc, []byte(idempotencyAAD(rec.ClientAppID, rec.TraceID)))
+	if err != nil {
+		return nil, err
+	}
+	return registerResponse(rec.ContentType, body), nil
+}
+
+// decodeRegistration reads the JSON or XML body into one request type (both were validated
+// against the same schema).
+func (s *Server) decodeRegistration(req gen.RegisterCustomerV4RequestObject) (*gen.FICustomerRegistration, error) {
+	var body gen.RegisterCustomerRequest
+	switch {
+	case req.JSONBody != nil:
+		body = *req.JSONBody
+	case req.Body != nil:
+		schema := s.spec.Components.Schemas["RegisterCustomerRequest"].Value
+		if err := xmlcodec.DecodeInto(req.Body, schema, &body); err != nil {
+			return nil, fieldProblem("20006", "")
+		}
+	default:
+		return nil, fieldProblem("20006", "")
+	}
+	return &body.FICustomer, nil
+}
+
+// register runs one registration attempt and audits it. It returns the encoded response and its
+// media type, or the failure to report.
+func (s *Server) register(ctx context.Context, req gen.RegisterCustomerV4RequestObject, body *gen.FICustomerRegistration,
+	tok *models.Token, traceID string, now time.Time) ([]byte, string, error) {
+	info := infoFrom(ctx)
+	fi, err := s.store.Institution(ctx, req.DiFiid)
+	if err != nil {
+		return nil, "", err
+	}
+	app, err := s.store.ClientAppByID(ctx, tok.ClientAppID)
+	if err != nil {
+		return nil, "", err
+	}
+	offering := app.OfferingID
+	if o := deref(req.Params.OfferingId); o != "" {
+		offering = o
+	}
+	ip := info.clientIP
+	if o := deref(req.Params.OriginatingIp); o != "" {
+		ip = o
+	}
+	audit := func(outcome string, cause error, customerID *string) {
+		ev := models.AuditEvent{Event: "RegistrationUser", ChannelType: models.ChannelTPVAPI, UserProduct: "THIRD_PARTY_REGISTRATION",
+			InstitutionID: fi.ID, ClientAppID: app.ID, OfferingID: offering, TraceID: traceID, Outcome: outcome,
+			ErrorCodes: problemCodes(cause), CustomerID: customerID, CreatedAt: now}
+		s.log.InfoContext(ctx, "audit", "event", ev.Event, "channel", ev.ChannelType, "product", ev.UserProduct, "fi", fi.ID,
+			"client_id", app.ClientID, "trace_id", traceID, "outcome", outcome, "error_codes", ev.ErrorCodes)
+		if outcome == models.OutcomeFailure {
+			if err := s.store.RecordAudit(context.WithoutCancel(ctx), &ev); err != nil {
+				s.log.ErrorContext(ctx, "record audit event", "error", err)
+			}
+		}
+	}
+	fail := func(err error) ([]byte, string, error) {
+		err = registrationError(err)
+		audit(models.OutcomeFailure, err, nil)
+		return nil, "", err
+	}
+	disclosures, err := s.store.Disclosures(ctx, fi.ID)
+	if err != nil {
+		return fail(err)
+	}
+	plan, ps := checkRegistration(fi, req.DiFiid, body, disclosures, now)
+	if len(ps) > 0 {
+		return fail(ps)
+	}
+	plan.reg.ClientAppID, plan.reg.OfferingID, plan.reg.OriginatingIP, plan.reg.TraceID = app.ID, offering, ip, traceID
+
+	// In-flight markers turn a concurrent duplicate into 26330 rather than a race.
+	login := rules.NormalizeUsername(plan.reg.Customer.LoginID)
+	for _, m := range []struct{ kind, value string }{{"member", plan.reg.MemberNumber}, {"login", login}} {
+		if err := s.store.AcquireInFlight(ctx, fi.ID, m.kind, m.value, traceID, now); err != nil {
+			return fail(err)
+		}
+		defer func() { _ = s.store.ReleaseInFlight(context.WithoutCancel(ctx), fi.ID, m.kind, m.value, traceID) }()
+	}
+	done, err := s.store.Register(ctx, &plan.reg, now)
+	if err != nil {
+		return fail(err)
+	}
+	audit(models.OutcomeSuccess, nil, &done.Customer.ID)
+	view := &db.CustomerView{Customer: done.Customer, Addresses: done.Addresses, Phones: done.Phones, Destinations: done.Destinations}
+	profile := toAPICustomer(view, piiInClear{ssnLast4: plan.ssnLast4, birthDate: plan.birthDate, maidenName: plan.maidenName})
+	out, ctype, err := encodeCustomer(info.mediaType, profile)
+	if err != nil {
+		return nil, "", err
+	}
+	return out, ctype, nil
+}
+
+func problemCodes(err error) string {
+	var ps Problems
+	var p *Problem
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &ps):
+		codes := make([]string, len(ps))
+		for i, x := range ps {
+			codes[i] = x.Code
+		}
+		return strings.Join(codes, " ")
+	case errors.As(err, &p):
+		return p.Code
+	}
+	return "internal"
+}
+
+// encodeCustomer renders a profile in the negotiated media type.
+func encodeCustomer(mediaType string, c gen.FICustomer) ([]byte, string, error) {
+	if mediaType == "application/json" {
+		b, err := json.Marshal(gen.FICustomerResponse{FICustomer: c})
+		return b, "application/json", err
+	}
+	b, err := xmlcodec.Marshal("FICustomer", "", c)
+	return b, "application/xml", err
+}
+
+// piiInClear carries the decrypted (or just submitted) personal data a profile shows.
+type piiInClear struct{ ssnLast4, birthDate, maidenName string }
+
+// toAPICustomer converts a stored customer into the FICustomer profile: never a password, the
+// SSN masked to its last four digits (D2, D25).
+func toAPICustomer(v *db.CustomerView, pii piiInClear) gen.FICustomer {
+	c := v.Customer
+	out := gen.FICustomer{AuthId: c.AuthID, MemberNumber: c.Member.MemberNumber, UserType: c.UserType, AcceptedDisclosure: c.AcceptedDisclosure}
+	out.Id.Value, out.Id.Type = c.ID, gen.CustomerIDTypeGUID
+	out.FiId.Value = c.InstitutionID
+	if c.Member.Name != "" {
+		out.Name = &c.Member.Name
+	}
+	regDate := c.CreatedAt.UTC().Format("2006-01-02") + "+00:00"
+	out.MemberRegistrationDate = &regDate
+	name := gen.PersonName{FirstName: ptr(c.FirstName), LastName: ptr(c.LastName)}
+	if c.MiddleName != "" {
+		name.MiddleName = ptr(c.MiddleName)
+	}
+	contact := gen.ContactInfo{}
+	if c.Email != "" {
+		contact.EmailAddress = ptr(c.Email)
+	}
+	addrs := make([]gen.PostalAddress, 0, len(v.Addresses))
+	for _, a := range v.Addresses {
+		pa := gen.PostalAddress{Address1: ptr(a.Address1), City: ptr(a.City), State: ptr(a.State), PostalCode: ptr(a.PostalCode), Country: ptr(a.Country)}
+		if a.Address2 != "" {
+			pa.Address2 = ptr(a.Address2)
+		}
+		if a.Address3 != "" {
+			pa.Address3 = ptr(a.Address3)
+		}
+		addrs = append(addrs, pa)
+	}
+	contact.PostalAddress = &addrs
+	phones := make([]gen.PhoneNumber, 0, len(v.Phones))
+	for _, p := range v.Phones {
+		pn := gen.PhoneNumber{Number: p.Number}
+		if p.CountryCode != "" {
+			pn.CountryCode = ptr(p.CountryCode)
+		}
+		phones = append(phones, pn)
+	}
+	contact.PhoneNumber = &phones
+	out.Person = gen.Person{PersonName: &name, ContactInfo: &contact}
+	if pii.birthDate != "" {
+		out.Person.BirthDate = ptr(pii.birthDate)
+	}
+	status := gen.UserStatus{
+		AcceptedDisclosure: ptr(c.AcceptedDisclosure), Active: ptr(!c.Locked), Locked: ptr(c.Locked), OnHold: ptr(false),
+		Registered: ptr(c.Registered), Reset: ptr(false), NeedsToAcceptDisclosure: ptr(c.NeedsToAcceptDisclosure),
+		NeedsToAcceptSecondaryDisclosure: ptr(false), MustChangePassword: ptr(false), TemporaryPassword: ptr(false),
+		NewUser: ptr(c.LastLoginAt == nil), FiApprovalPending: ptr(false), FiApproved: ptr(true), FiRejected: ptr(false),
+		Deleted: ptr(false), Limbo: ptr(false),
+	}
+	ch := gen.ChannelInfo{ChannelType: gen.ChannelInfoChannelType(c.ChannelType), Credential: &gen.Credential{LoginId: ptr(c.LoginID)},
+		FailedLoginCount: ptr(c.FailedLoginCount), UserStatus: &status}
+	if c.LastLoginAt != nil {
+		ch.LastLoginDateTime = ptr(c.LastLoginAt.UTC().Format("2006-01-02T15:04:05-07:00"))
+	}
+	out.ChannelInfos.ChannelInfo = &[]gen.ChannelInfo{ch}
+	out.HostCredential = &gen.HostCredential{LoginId: ptr(c.HostLoginID)}
+	out.BillPayEnabled = ptr(c.BillPayEnabled)
+	dests := make([]gen.Destination, 0, len(v.Destinations))
+	for _, d := range v.Destinations {
+		dests = append(dests, gen.Destination{ContactInfo: d.ContactInfo, Protocol: gen.DestinationProtocol(d.Protocol), Activated: d.Activated})
+	}
+	out.Destinations = &gen.Destinations{Destination: &dests}
+	if pii.ssnLast4 != "" {
+		out.Ssn = ptr(secure.MaskLast4("00000" + pii.ssnLast4))
+	}
+	if pii.maidenName != "" {
+		out.MotherMaidenName = ptr(pii.maidenName)
+	}
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// GetCustomerV2 reads a customer of the token's FI (CONTRACT.md 6).
+func (s *Server) GetCustomerV2(ctx context.Context, req gen.GetCustomerV2RequestObject) (gen.GetCustomerV2ResponseObject, error) {
+	idType := "GUID"
+	if req.Params.FiCustomerIdType != nil {
+		idType = string(*req.Params.FiCustomerIdType)
+	}
+	v, err := s.store.FindCustomer(ctx, req.FiId, idType, req.FiCustomerId)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, problem(http.StatusNotFound, "20404", "path:fiCustomerId", "FICustomer not found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	pii, err := s.decryptPII(&v.Customer)
+	if err != nil {
+		return nil, err
+	}
+	out, ctype, err := encodeCustomer(infoFrom(ctx).mediaType, toAPICustomer(v, pii))
+	if err != nil {
+		return nil, err
+	}
+	if ctype == "application/json" {
+		return rawCustomerJSON(out), nil
+	}
+	return gen.GetCustomerV2200ApplicationxmlResponse{Body: bytes.NewReader(out), ContentLength: int64(len(out))}, nil
+}
+
+type rawCustomerJSON []byte
+
+func (r rawCustomerJSON) VisitGetCustomerV2Response(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(r)
+	return err
+}
+
+// decryptPII opens the encrypted fields a profile shows.
+func (s *Server) decryptPII(c *models.Customer) (piiInClear, error) {
+	var out piiInClear
+	open := func(enc, field string) (string, error) {
+		if enc == "" {
+			return "", nil
+		}
+		return s.store.Keys.DecryptString(enc, db.AAD(c.InstitutionID, c.ID, field))
+	}
+	var err error
+	if out.birthDate, err = open(c.BirthDateEnc, "birth_date"); err != nil {
+		return out, err
+	}
+	if out.maidenName, err = open(c.MotherMaidenNameEnc, "mother_maiden_name"); err != nil {
+		return out, err
+	}
+	out.ssnLast4 = c.SSNLast4
+	return out, nil
+}
