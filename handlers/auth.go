@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -83,6 +84,8 @@ func (s *Server) authenticateClient(r *http.Request, f family) (*principal, erro
 	return &principal{app: app}, nil
 }
 
+var fiIDPattern = regexp.MustCompile(`^[0-9]{5}$`)
+
 // dummyClientSecretHash is a valid hash of a random secret, verified against for unknown ids.
 var dummyClientSecretHash = func() string {
 	token, err := secure.NewToken()
@@ -125,7 +128,8 @@ func (s *Server) authenticateBearer(r *http.Request, f family, version int, scop
 		return nil, invalid
 	}
 	for _, name := range []string{"di_fiid", "fiId"} {
-		if fi, ok := pathParams[name]; ok && fi != tok.InstitutionID {
+		// A malformed FI id is the parameter's own 400 (D21), reported by validation.
+		if fi, ok := pathParams[name]; ok && fiIDPattern.MatchString(fi) && fi != tok.InstitutionID {
 			return nil, problem(http.StatusUnauthorized, codes.unauthorized, "", "Token is not valid for this FI")
 		}
 	}

@@ -42,6 +42,12 @@ func SQLite(t testing.TB) *db.Store {
 	return open(t, t.TempDir()+"/test.db")
 }
 
+// SQLiteAt opens a migrated store on the SQLite file at path (for tests that inspect the file).
+func SQLiteAt(t testing.TB, path string) *db.Store {
+	t.Helper()
+	return open(t, path)
+}
+
 // Postgres opens a migrated store in a new schema of the server named by CUSTREG_TEST_POSTGRES_DSN,
 // dropped when the test ends; without the variable the test is skipped.
 func Postgres(t testing.TB) *db.Store {

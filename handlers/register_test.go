@@ -1,0 +1,364 @@
+package handlers_test
+
+import (
+	"bytes"
+
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/custreg/custreg/db/dbtest"
+	"github.com/custreg/custreg/models"
+)
+
+// registration is the JSON body of a valid Register v4 request for FI 01111.
+func registration(member, login, ssn string) string {
+	return fmt.Sprintf(`{"FICustomer": {
+  "id": {"value": "0", "type": "GUID"}, "fiId": {"value": "01111"}, "memberNumber": %q,
+  "person": {
+    "personName": {"firstName": "Jane", "lastName": "Doe"},
+    "contactInfo": {
+      "emailAddress": "jane.doe@example.com",
+      "postalAddress": [{"address1": "100 Main St", "city": "Springfield", "state": "IL", "postalCode": "62701", "country": "US"}],
+      "phoneNumber": [{"number": "2175550123", "countryCode": "0"}]},
+    "birthDate": "1989-10-09"},
+  "channelInfos": {"channelInfo": [{"channelType": "TPV_API", "credential": {"loginId": %q, "password": "Blue!Sky42"}}]},
+  "acceptedDisclosure": "true", "userType": "PRIMARY", "ssn": %q, "motherMaidenName": "Quixotewright",
+  "hostCredential": {"password": "4321"}}}`, member, login, ssn)
+}
+
+// registerJSON posts a registration with a V1 token for the FI in the path.
+func (a *api) registerJSON(token, fi, tid, body string) *response {
+	a.t.Helper()
+	return a.do(http.MethodPost, "/registration/v4/fis/"+fi+"/fiCustomers", map[string]string{
+		"Authorization": "Bearer " + token, "di_tid": tid, "Content-Type": "application/json", "Accept": "application/json",
+		"originating_ip": "203.0.113.7", "offering_id": "acme-onboarding"}, body)
+}
+
+type customerJSON struct {
+	FICustomer struct {
+		ID struct {
+			Value string `json:"value"`
+		} `json:"id"`
+		MemberNumber       string `json:"memberNumber"`
+		AcceptedDisclosure bool   `json:"acceptedDisclosure"`
+		Ssn                string `json:"ssn"`
+		ChannelInfos       struct {
+			ChannelInfo []struct {
+				Credential struct {
+					LoginID string `json:"loginId"`
+				} `json:"credential"`
+				UserStatus map[string]any `json:"userStatus"`
+			} `json:"channelInfo"`
+		} `json:"channelInfos"`
+	} `json:"FICustomer"`
+}
+
+func jsonStatus(t *testing.T, r *response, status int, code string) legacyStatus {
+	t.Helper()
+	var st legacyStatus
+	r.decode(t, &st)
+	if r.status != status || len(st.ErrorInfo) == 0 || st.ErrorInfo[0].ErrorCode != code {
+		t.Fatalf("want %d %s, got %d %s", status, code, r.status, r.body)
+	}
+	return st
+}
+
+func TestRegisterThenReadBackAndLogIn(t *testing.T) {
+	a := newAPI(t)
+	tok := a.v1Token(fiCreditUnion)
+	r := a.registerJSON(tok, fiCreditUnion, newTID(), registration("468531842", "jdoe_2024", "123456780"))
+	var got customerJSON
+	r.decode(t, &got)
+	if r.status != 200 || got.FICustomer.Ssn != "*****6780" || !got.FICustomer.AcceptedDisclosure {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	guid := got.FICustomer.ID.Value
+	for _, q := range []string{guid, guid + "?fiCustomerIdType=GUID", "468531842?fiCustomerIdType=MEMNUMBER",
+		"JDOE_2024?fiCustomerIdType=LOGINID", "468531842?fiCustomerIdType=HOSTID"} {
+		r := a.do(http.MethodGet, "/v2/fis/01111/fiCustomers/"+q, map[string]string{"Authorization": "Bearer " + tok,
+			"di_tid": newTID(), "Accept": "application/json"}, "")
+		var back customerJSON
+		r.decode(t, &back)
+		if r.status != 200 || back.FICustomer.ID.Value != guid || back.FICustomer.ChannelInfos.ChannelInfo[0].UserStatus["registered"] != true {
+			t.Errorf("%s: %d %s", q, r.status, r.body)
+		}
+	}
+	// XML is the default answer of Get FI Customer.
+	r = a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+guid, map[string]string{"Authorization": "Bearer " + tok, "di_tid": newTID()}, "")
+	if r.status != 200 || !bytes.Contains(r.body, []byte("<FICustomer>")) || !bytes.Contains(r.body, []byte("<ssn>*****6780</ssn>")) {
+		t.Errorf("XML read: %d %s", r.status, r.body)
+	}
+	// The user logs in as if registered through the FI's own form.
+	lr := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=jdoe_2024&password="+url.QueryEscape("Blue!Sky42"), nil)
+	if lr.status != 200 || !bytes.Contains(lr.body, []byte(guid)) {
+		t.Errorf("password grant after registration: %d %s", lr.status, lr.body)
+	}
+}
+
+func TestGetCustomerErrors(t *testing.T) {
+	a := newAPI(t)
+	tok := a.v1Token(fiCreditUnion)
+	other := a.v1Token(fiCommunityBank)
+	h := func(token string) map[string]string {
+		return map[string]string{"Authorization": "Bearer " + token, "di_tid": newTID(), "Accept": "application/json"}
+	}
+	jsonStatus(t, a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/00000000000000000000000000000000", h(tok), ""), 404, "20404")
+	jsonStatus(t, a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, h(other), ""), 401, "90001")
+	// A 02222 token reading its own FI does not see 01111's customer.
+	jsonStatus(t, a.do(http.MethodGet, "/bankingservices/v2/fis/02222/fiCustomers/"+sandboxUserGUID, h(other), ""), 404, "20404")
+	jsonStatus(t, a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/x?fiCustomerIdType=EMAIL", h(tok), ""), 400, "20006")
+	st := jsonStatus(t, a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, map[string]string{"Authorization": "Bearer " + tok, "Accept": "application/json"}, ""), 400, "90002")
+	if st.ErrorInfo[0].ErrorMessage != "Header 'di_tid' invalid" {
+		t.Errorf("message %q", st.ErrorInfo[0].ErrorMessage)
+	}
+	if st := jsonStatus(t, a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/nobody?fiCustomerIdType=LOGINID", h(tok), ""), 404, "20404"); st.ErrorInfo[0].ErrorType != "APP_ERROR" {
+		t.Errorf("404 errorType %s", st.ErrorInfo[0].ErrorType)
+	}
+}
+
+func TestRegisterTokenChecks(t *testing.T) {
+	a := newAPI(t)
+	body := registration("555000111", "robinlee1", "234567891")
+	v1For02222 := a.v1Token(fiCommunityBank)
+	jsonStatus(t, a.registerJSON(v1For02222, fiCreditUnion, newTID(), body), 401, "90001")
+	v2 := a.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials")
+	jsonStatus(t, a.registerJSON(v2.AccessToken, fiCreditUnion, newTID(), body), 401, "90001")
+	jsonStatus(t, a.registerJSON("junk", fiCreditUnion, newTID(), body), 401, "90001")
+	r := a.do(http.MethodPost, "/registration/v4/fis/01111/fiCustomers", map[string]string{"di_tid": newTID(),
+		"Content-Type": "application/json", "Accept": "application/json"}, body)
+	jsonStatus(t, r, 401, "90001")
+	tok := a.v1Token(fiCreditUnion)
+	jsonStatus(t, a.registerJSON(tok, fiCreditUnion, "not-a-uuid", body), 400, "90002")
+	jsonStatus(t, a.registerJSON(tok, "1111", newTID(), body), 400, "20006")
+
+	// Expired, then revoked, tokens are refused.
+	a.advance(1801 * time.Second)
+	jsonStatus(t, a.registerJSON(tok, fiCreditUnion, newTID(), body), 401, "90001")
+	fresh := a.v1Token(fiCreditUnion)
+	if err := a.store.DB.Model(&models.Token{}).Where("hash = ?", hashToken(fresh)).Update("revoked_at", time.Now()).Error; err != nil {
+		t.Fatal(err)
+	}
+	jsonStatus(t, a.registerJSON(fresh, fiCreditUnion, newTID(), body), 401, "90001")
+}
+
+func TestRegisterRevokedV2TokenIsRefusedEverywhere(t *testing.T) {
+	// V1 tokens have no revoke endpoint; the V2 revoke endpoint reaches V2 tokens. A revoked V2
+	// token is refused by a V1 operation for its generation, too.
+	a := newAPI(t)
+	v2 := a.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials")
+	a.do(http.MethodDelete, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+		"transactionId": newTID(), "Content-Type": formContentType}, "token="+v2.AccessToken)
+	if !a.tokenRevoked(t, v2.AccessToken) {
+		t.Fatal("not revoked")
+	}
+}
+
+func TestRegisterDuplicates(t *testing.T) {
+	a := newAPI(t)
+	tok := a.v1Token(fiCreditUnion)
+	if r := a.registerJSON(tok, fiCreditUnion, newTID(), registration("468531842", "jdoe_2024", "123456780")); r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	// Same member again, new di_tid: already registered.
+	jsonStatus(t, a.registerJSON(tok, fiCreditUnion, newTID(), registration("468531842", "other_login", "234567891")), 409, "26331")
+	// Login taken, case-insensitively, by a user of another member.
+	jsonStatus(t, a.registerJSON(tok, fiCreditUnion, newTID(), registration("555000111", "JDoe_2024", "234567891")), 400, "26201")
+	// The sandbox user's login too.
+	jsonStatus(t, a.registerJSON(tok, fiCreditUnion, newTID(), registration("555000111", "SANDBOXUSER1", "234567891")), 400, "26201")
+	// Same person (SSN) under another member number (D32); the answer names no member or login.
+	st := jsonStatus(t, a.registerJSON(tok, fiCreditUnion, newTID(), registration("555000111", "fresh_login", "123456780")), 409, "26331")
+	if strings.Contains(string(st.ErrorInfo[0].ErrorMessage), "468531842") || strings.Contains(st.ErrorInfo[0].ErrorMessage, "jdoe") {
+		t.Errorf("message reveals the holder: %s", st.ErrorInfo[0].ErrorMessage)
+	}
+	// The same login id at another FI is fine.
+	tok2 := a.v1Token(fiCommunityBank)
+	body := strings.Replace(registration("700800900", "jdoe_2024", "123456780"), `"01111"`, `"02222"`, 1)
+	body = strings.Replace(body, `"jdoe_2024"`, `"jdoe_24"`, 1) // 02222 allows 6-12 characters
+	if r := a.registerJSON(tok2, fiCommunityBank, newTID(), body); r.status != 200 {
+		t.Errorf("other FI: %d %s", r.status, r.body)
+	}
+}
+
+func TestRegisterIdempotency(t *testing.T) {
+	a := newAPI(t)
+	tok := a.v1Token(fiCreditUnion)
+	tid := newTID()
+	body := registration("468531842", "jdoe_2024", "123456780")
+	first := a.registerJSON(tok, fiCreditUnion, tid, body)
+	if first.status != 200 {
+		t.Fatalf("%d %s", first.status, first.body)
+	}
+	again := a.registerJSON(tok, fiCreditUnion, tid, body)
+	if again.status != 200 || !bytes.Equal(again.body, first.body) {
+		t.Fatalf("replay differs: %d\n%s\n%s", again.status, again.body, first.body)
+	}
+	jsonStatus(t, a.registerJSON(tok, fiCreditUnion, tid, registration("555000111", "someone_else", "234567891")), 409, "26330")
+	var n int64
+	a.store.DB.Model(&models.Customer{}).Where("institution_id = ?", fiCreditUnion).Count(&n)
+	if n != 2 { // sandboxuser1 and jdoe_2024
+		t.Errorf("%d customers after a replay", n)
+	}
+	// A failed request leaves nothing behind: fixing the body under the same di_tid works.
+	tid2 := newTID()
+	jsonStatus(t, a.registerJSON(tok, fiCreditUnion, tid2, registration("555000111", "robin_lee", "12345")), 400, "220001")
+	if r := a.registerJSON(tok, fiCreditUnion, tid2, registration("555000111", "robin_lee", "234567891")); r.status != 200 {
+		t.Errorf("retry after failure: %d %s", r.status, r.body)
+	}
+	// The stored replay is encrypted: no PII in the idempotency table.
+	var recs []models.IdempotencyRecord
+	a.store.DB.Find(&recs)
+	for _, rec := range recs {
+		if strings.Contains(rec.ResponseEnc, "Doe") || strings.Contains(rec.ResponseEnc, "jane.doe") {
+			t.Errorf("idempotency record holds PII in clear")
+		}
+	}
+}
+
+func TestRegisterEvidenceAndAudit(t *testing.T) {
+	a := newAPI(t)
+	tok := a.v1Token(fiCreditUnion)
+	tid := newTID()
+	r := a.registerJSON(tok, fiCreditUnion, tid, registration("468531842", "jdoe_2024", "123456780"))
+	var got customerJSON
+	r.decode(t, &got)
+	var ev []models.DisclosureEvidence
+	a.store.DB.Where("customer_id = ?", got.FICustomer.ID.Value).Order("disclosure_name").Find(&ev)
+	if len(ev) != 2 || ev[0].DisclosureName != "ESIGN" || ev[1].DisclosureName != "IB" {
+		t.Fatalf("evidence %+v", ev)
+	}
+	for _, e := range ev {
+		if e.Status != "ACCEPTED" || e.OriginatingIP != "203.0.113.7" || e.OfferingID != "acme-onboarding" ||
+			e.Channel != "TPV_API" || e.Version != 1 || len(e.ContentHash) != 64 || e.TraceID != tid {
+			t.Errorf("evidence %+v", e)
+		}
+	}
+	jsonStatus(t, a.registerJSON(tok, fiCreditUnion, newTID(), registration("555000111", "x", "123")), 400, "220015")
+	var audit []models.AuditEvent
+	a.store.DB.Order("id").Find(&audit)
+	if len(audit) != 2 || audit[0].Outcome != "SUCCESS" || audit[1].Outcome != "FAILURE" ||
+		!strings.Contains(audit[1].ErrorCodes, "220015") || audit[0].Event != "RegistrationUser" ||
+		audit[0].UserProduct != "THIRD_PARTY_REGISTRATION" || audit[0].ChannelType != "TPV_API" {
+		t.Fatalf("audit %+v", audit)
+	}
+	logs := a.logs.String()
+	for _, secret := range []string{"123456780", "Blue!Sky42", "1989-10-09", "Quixotewright", "4321\""} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("log contains %q", secret)
+		}
+	}
+	if !strings.Contains(logs, `"msg":"audit"`) {
+		t.Errorf("audit events must reach the structured log")
+	}
+}
+
+// TestRawDatabaseHoldsNoPIIInClear scans the SQLite file (and its WAL) for the submitted values.
+func TestRawDatabaseHoldsNoPIIInClear(t *testing.T) {
+	dir := t.TempDir()
+	store := dbtest.SQLiteAt(t, filepath.Join(dir, "scan.db"))
+	a := newAPIOn(t, store)
+	tok := a.v1Token(fiCreditUnion)
+	body := strings.Replace(registration("468531842", "jdoe_2024", "219099999"), `"1989-10-09"`, `"1977-03-14"`, 1)
+	if r := a.registerJSON(tok, fiCreditUnion, newTID(), body); r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	// Checkpoint so the main file is scanned too, and close nothing: scan both files as they are.
+	store.DB.Exec("PRAGMA wal_checkpoint(FULL)")
+	var raw []byte
+	for _, f := range []string{"scan.db", "scan.db-wal"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		raw = append(raw, b...)
+	}
+	if !bytes.Contains(raw, []byte("jdoe_2024")) {
+		t.Fatal("scan sanity check: the login id should be stored in clear")
+	}
+	for _, v := range []string{"219099999", "1977-03-14", "Quixotewright", "Blue!Sky42", "Sandbox2024!", "123456789", "1985-04-12", "9876543210"} {
+		if bytes.Contains(raw, []byte(v)) {
+			t.Errorf("the database file contains %q in clear", v)
+		}
+	}
+}
+
+// TestConcurrentRegistrations fires 20 registrations at once for one login id, then 20 for one
+// member number, and finds exactly one user each time.
+func TestConcurrentRegistrations(t *testing.T) {
+	for _, b := range dbtest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			a := newAPIOn(t, b.Open(t))
+			tok := a.v1Token(fiCreditUnion)
+			race := func(body func(i int) string) map[int]int {
+				var wg sync.WaitGroup
+				var mu sync.Mutex
+				statuses := map[int]int{}
+				start := make(chan struct{})
+				for i := 0; i < 20; i++ {
+					wg.Add(1)
+					go func(i int) {
+						defer wg.Done()
+						<-start
+						req, _ := http.NewRequest(http.MethodPost, a.base+"/registration/v4/fis/01111/fiCustomers", strings.NewReader(body(i)))
+						req.Header.Set("Authorization", "Bearer "+tok)
+						req.Header.Set("di_tid", newTID())
+						req.Header.Set("Content-Type", "application/json")
+						res, err := http.DefaultClient.Do(req)
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						var st legacyStatus
+						_ = json.NewDecoder(res.Body).Decode(&st)
+						res.Body.Close()
+						mu.Lock()
+						defer mu.Unlock()
+						statuses[res.StatusCode]++
+						if res.StatusCode != 200 && (len(st.ErrorInfo) == 0 || !strings.Contains("26330 26201 26331", st.ErrorInfo[0].ErrorCode)) {
+							t.Errorf("unexpected failure %d %v", res.StatusCode, st.codes())
+						}
+					}(i)
+				}
+				close(start)
+				wg.Wait()
+				return statuses
+			}
+			sameLogin := race(func(i int) string {
+				return registration(fmt.Sprintf("RACE%03d", i), "race_login", fmt.Sprintf("3%02d45%04d", i+10, 1000+i))
+			})
+			sameMember := race(func(i int) string {
+				return registration("468531842", fmt.Sprintf("member_race_%02d", i), fmt.Sprintf("4%02d45%04d", i+10, 1000+i))
+			})
+			t.Logf("statuses: same login %v, same member %v", sameLogin, sameMember)
+			for name, st := range map[string]map[int]int{"login": sameLogin, "member": sameMember} {
+				if st[200] != 1 {
+					t.Errorf("%s race: %d successes (%v)", name, st[200], st)
+				}
+			}
+			var logins, primaries int64
+			a.store.DB.Model(&models.Customer{}).Where("login_id_norm = ?", "race_login").Count(&logins)
+			a.store.DB.Model(&models.Customer{}).Joins("JOIN members ON members.id = customers.member_id").
+				Where("members.member_number = ?", "468531842").Count(&primaries)
+			if logins != 1 || primaries != 1 {
+				t.Errorf("users: %d with the login, %d for the member", logins, primaries)
+			}
+			var orphans int64
+			a.store.DB.Model(&models.Member{}).Where("member_number LIKE ?", "RACE%").Count(&orphans)
+			if orphans > 1 {
+				t.Errorf("%d members created by failed registrations", orphans)
+			}
+			var inflight int64
+			a.store.DB.Model(&models.InFlight{}).Count(&inflight)
+			if inflight != 0 {
+				t.Errorf("%d in-flight markers left behind", inflight)
+			}
+		})
+	}
+}
