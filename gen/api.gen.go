@@ -17,6 +17,33 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AccountCategory.
+const (
+	CROSSUSERACCOUNT AccountCategory = "CROSS_USER_ACCOUNT"
+	DEPOSIT          AccountCategory = "DEPOSIT"
+	INVESTMENT       AccountCategory = "INVESTMENT"
+	LOAN             AccountCategory = "LOAN"
+	TIEREDLOAN       AccountCategory = "TIERED_LOAN"
+)
+
+// Valid indicates whether the value is a known member of the AccountCategory enum.
+func (e AccountCategory) Valid() bool {
+	switch e {
+	case CROSSUSERACCOUNT:
+		return true
+	case DEPOSIT:
+		return true
+	case INVESTMENT:
+		return true
+	case LOAN:
+		return true
+	case TIEREDLOAN:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ChannelInfoChannelType.
 const (
 	MOBILE  ChannelInfoChannelType = "MOBILE"
@@ -53,6 +80,96 @@ const (
 func (e CustomerIDType) Valid() bool {
 	switch e {
 	case CustomerIDTypeGUID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DIAccountType.
+const (
+	DIAccountTypeBROKERAGE               DIAccountType = "BROKERAGE"
+	DIAccountTypeCERTOFDEPOSIT           DIAccountType = "CERT_OF_DEPOSIT"
+	DIAccountTypeCHECKING                DIAccountType = "CHECKING"
+	DIAccountTypeCOMMERCIALLOAN          DIAccountType = "COMMERCIAL_LOAN"
+	DIAccountTypeCOMMERCIALREFILOAN      DIAccountType = "COMMERCIAL_REFI_LOAN"
+	DIAccountTypeCONSUMERLOAN            DIAccountType = "CONSUMER_LOAN"
+	DIAccountTypeCREDITCARDLOAN          DIAccountType = "CREDIT_CARD_LOAN"
+	DIAccountTypeCSICERTOFDEPOSIT        DIAccountType = "CSI_CERT_OF_DEPOSIT"
+	DIAccountTypeGENERALLEDGERACCOUNT    DIAccountType = "GENERAL_LEDGER_ACCOUNT"
+	DIAccountTypeGENERALLEDGERCODE       DIAccountType = "GENERAL_LEDGER_CODE"
+	DIAccountTypeHOMEEQUITYLOAN          DIAccountType = "HOME_EQUITY_LOAN"
+	DIAccountTypeINSTALLMENTLOAN         DIAccountType = "INSTALLMENT_LOAN"
+	DIAccountTypeKEOGH                   DIAccountType = "KEOGH"
+	DIAccountTypeLINEOFCREDITLOAN        DIAccountType = "LINE_OF_CREDIT_LOAN"
+	DIAccountTypeMONEYMARKET             DIAccountType = "MONEY_MARKET"
+	DIAccountTypeMORTGAGELOAN            DIAccountType = "MORTGAGE_LOAN"
+	DIAccountTypeRESIDENTIALMORTGAGELOAN DIAccountType = "RESIDENTIAL_MORTGAGE_LOAN"
+	DIAccountTypeRETIREMENT401K          DIAccountType = "RETIREMENT_401K"
+	DIAccountTypeRETIREMENTIRA           DIAccountType = "RETIREMENT_IRA"
+	DIAccountTypeSAVINGS                 DIAccountType = "SAVINGS"
+	DIAccountTypeTCLCREDITLINE           DIAccountType = "TCL_CREDIT_LINE"
+	DIAccountTypeTCLMASTER               DIAccountType = "TCL_MASTER"
+	DIAccountTypeTCLNOTE                 DIAccountType = "TCL_NOTE"
+	DIAccountTypeTRUST                   DIAccountType = "TRUST"
+	DIAccountTypeUNKNOWN                 DIAccountType = "UNKNOWN"
+	DIAccountTypeUSERDEFINED             DIAccountType = "USER_DEFINED"
+)
+
+// Valid indicates whether the value is a known member of the DIAccountType enum.
+func (e DIAccountType) Valid() bool {
+	switch e {
+	case DIAccountTypeBROKERAGE:
+		return true
+	case DIAccountTypeCERTOFDEPOSIT:
+		return true
+	case DIAccountTypeCHECKING:
+		return true
+	case DIAccountTypeCOMMERCIALLOAN:
+		return true
+	case DIAccountTypeCOMMERCIALREFILOAN:
+		return true
+	case DIAccountTypeCONSUMERLOAN:
+		return true
+	case DIAccountTypeCREDITCARDLOAN:
+		return true
+	case DIAccountTypeCSICERTOFDEPOSIT:
+		return true
+	case DIAccountTypeGENERALLEDGERACCOUNT:
+		return true
+	case DIAccountTypeGENERALLEDGERCODE:
+		return true
+	case DIAccountTypeHOMEEQUITYLOAN:
+		return true
+	case DIAccountTypeINSTALLMENTLOAN:
+		return true
+	case DIAccountTypeKEOGH:
+		return true
+	case DIAccountTypeLINEOFCREDITLOAN:
+		return true
+	case DIAccountTypeMONEYMARKET:
+		return true
+	case DIAccountTypeMORTGAGELOAN:
+		return true
+	case DIAccountTypeRESIDENTIALMORTGAGELOAN:
+		return true
+	case DIAccountTypeRETIREMENT401K:
+		return true
+	case DIAccountTypeRETIREMENTIRA:
+		return true
+	case DIAccountTypeSAVINGS:
+		return true
+	case DIAccountTypeTCLCREDITLINE:
+		return true
+	case DIAccountTypeTCLMASTER:
+		return true
+	case DIAccountTypeTCLNOTE:
+		return true
+	case DIAccountTypeTRUST:
+		return true
+	case DIAccountTypeUNKNOWN:
+		return true
+	case DIAccountTypeUSERDEFINED:
 		return true
 	default:
 		return false
@@ -176,6 +293,39 @@ func (e TokenV2RequestGrantType) Valid() bool {
 	}
 }
 
+// Defines values for ApplyAccounts.
+const (
+	ApplyAccountsGroupByCustomer ApplyAccounts = "groupBy(customer)"
+)
+
+// Valid indicates whether the value is a known member of the ApplyAccounts enum.
+func (e ApplyAccounts) Valid() bool {
+	switch e {
+	case ApplyAccountsGroupByCustomer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ViewNameAccounts.
+const (
+	ViewNameAccountsM ViewNameAccounts = "m"
+	ViewNameAccountsS ViewNameAccounts = "s"
+)
+
+// Valid indicates whether the value is a known member of the ViewNameAccounts enum.
+func (e ViewNameAccounts) Valid() bool {
+	switch e {
+	case ViewNameAccountsM:
+		return true
+	case ViewNameAccountsS:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetCustomerV2ParamsFiCustomerIdType.
 const (
 	GetCustomerV2ParamsFiCustomerIdTypeGUID      GetCustomerV2ParamsFiCustomerIdType = "GUID"
@@ -213,6 +363,174 @@ func (e GetCustomerV2ParamsOperation) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// Defines values for ListAccountsV1ParamsApply.
+const (
+	ListAccountsV1ParamsApplyGroupByCustomer ListAccountsV1ParamsApply = "groupBy(customer)"
+)
+
+// Valid indicates whether the value is a known member of the ListAccountsV1ParamsApply enum.
+func (e ListAccountsV1ParamsApply) Valid() bool {
+	switch e {
+	case ListAccountsV1ParamsApplyGroupByCustomer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAccountsV1ParamsViewName.
+const (
+	ListAccountsV1ParamsViewNameM ListAccountsV1ParamsViewName = "m"
+	ListAccountsV1ParamsViewNameS ListAccountsV1ParamsViewName = "s"
+)
+
+// Valid indicates whether the value is a known member of the ListAccountsV1ParamsViewName enum.
+func (e ListAccountsV1ParamsViewName) Valid() bool {
+	switch e {
+	case ListAccountsV1ParamsViewNameM:
+		return true
+	case ListAccountsV1ParamsViewNameS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetAccountByIdV1ParamsViewName.
+const (
+	GetAccountByIdV1ParamsViewNameM GetAccountByIdV1ParamsViewName = "m"
+	GetAccountByIdV1ParamsViewNameS GetAccountByIdV1ParamsViewName = "s"
+)
+
+// Valid indicates whether the value is a known member of the GetAccountByIdV1ParamsViewName enum.
+func (e GetAccountByIdV1ParamsViewName) Valid() bool {
+	switch e {
+	case GetAccountByIdV1ParamsViewNameM:
+		return true
+	case GetAccountByIdV1ParamsViewNameS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Account One account. `viewName=s` carries only the required fields; `m` adds every optional field
+// except `micrNumber`; the full view (no `viewName`) has them all. `additionalInfo` only with
+// `additionalFields=true`.
+type Account struct {
+	// AccountNumber Masked, every character but the last four replaced by `*` (D25), unless the token has
+	// `accounts:read_unmasked`.
+	//
+	//
+	// Example: ******3210
+	AccountNumber string `json:"accountNumber"`
+
+	// AdditionalInfo Only with `additionalFields=true`: `accountStatus` (`OPEN`/`CLOSED`), `currencyCode`, `typeDescription`.
+	AdditionalInfo *map[string]string `json:"additionalInfo,omitempty"`
+
+	// AllowedActions What the user may do with the account. Defaults by category: deposits allow everything
+	// (certificates of deposit no transfers); loans take payments (`transferTo`) but allow no
+	// transfers out; investments are read-only with history and statements; cross-user accounts
+	// only receive transfers; a closed account allows no transfers.
+	AllowedActions   *Actions        `json:"allowedActions,omitempty"`
+	AvailableBalance *Money          `json:"availableBalance,omitempty"`
+	Category         AccountCategory `json:"category"`
+	CurrentBalance   *Money          `json:"currentBalance,omitempty"`
+	Description      *string         `json:"description,omitempty"`
+
+	// Id The opaque account key (`accountId`), URL-safe.
+	//
+	// Example: FJLqiQAy1lvswlZXcu9rA0mD8ohakVblGGbi-f-r29A
+	Id string `json:"id"`
+
+	// InstitutionCustomerId For a retail user the registered customer's GUID; absent while nobody has registered.
+	InstitutionCustomerId *string `json:"institutionCustomerId,omitempty"`
+
+	// InstitutionId The FI (five digits).
+	//
+	// Example: 01111
+	InstitutionId string `json:"institutionId"`
+
+	// InstitutionUserId The owning institution user, 32 upper-case hex: the registered PRIMARY user's id; for a
+	// member nobody has registered yet, an id derived from the FI and member number (stable,
+	// and replaced by the user's own id once the member registers).
+	//
+	//
+	// Example: 40BC0EB5891C08D8E063C0A011ACE593
+	InstitutionUserId string `json:"institutionUserId"`
+
+	// MicrNumber Routing number followed by the account number, deposits only, full view only; the
+	// account-number part is masked like `accountNumber`.
+	MicrNumber        *string `json:"micrNumber,omitempty"`
+	NickName          *string `json:"nickName,omitempty"`
+	PrimaryHolderName *string `json:"primaryHolderName,omitempty"`
+	RoutingNumber     *string `json:"routingNumber,omitempty"`
+
+	// Status Derived from the stored account: `open`/`closed`; `negativeBalance` for a deposit below
+	// zero; `creditBalance` for a loan with a positive balance; `retirementPlan` for IRA, 401(k)
+	// and Keogh types. The FI data here carries no delinquency, collection, limit, write-off,
+	// coupon or deceased-owner facts, so those flags are false.
+	Status *AccountStatus  `json:"status,omitempty"`
+	Type   AccountTypeInfo `json:"type"`
+}
+
+// AccountCategory defines model for AccountCategory.
+type AccountCategory string
+
+// AccountStatus Derived from the stored account: `open`/`closed`; `negativeBalance` for a deposit below
+// zero; `creditBalance` for a loan with a positive balance; `retirementPlan` for IRA, 401(k)
+// and Keogh types. The FI data here carries no delinquency, collection, limit, write-off,
+// coupon or deceased-owner facts, so those flags are false.
+type AccountStatus struct {
+	Approved               *bool `json:"approved,omitempty"`
+	Closed                 bool  `json:"closed"`
+	CreditBalance          bool  `json:"creditBalance"`
+	Deleted                *bool `json:"deleted,omitempty"`
+	Delinquent             bool  `json:"delinquent"`
+	InCollection           bool  `json:"inCollection"`
+	NegativeBalance        bool  `json:"negativeBalance"`
+	NotApproved            *bool `json:"notApproved,omitempty"`
+	Open                   bool  `json:"open"`
+	OverLimit              bool  `json:"overLimit"`
+	PaymentCoupon          bool  `json:"paymentCoupon"`
+	RetPlanOwnedByDeceased bool  `json:"retPlanOwnedByDeceased"`
+	RetirementPlan         bool  `json:"retirementPlan"`
+	Verified               *bool `json:"verified,omitempty"`
+	WrittenOff             bool  `json:"writtenOff"`
+}
+
+// AccountTypeInfo defines model for AccountTypeInfo.
+type AccountTypeInfo struct {
+	Description      string `json:"description"`
+	FiAccountType    int64  `json:"fiAccountType"`
+	FiRawAccountType int64  `json:"fiRawAccountType"`
+
+	// Value The DI account type.
+	Value DIAccountType `json:"value"`
+}
+
+// AccountsResponse The accounts of one user.
+type AccountsResponse struct {
+	// Accounts May be empty.
+	Accounts []Account `json:"accounts"`
+
+	// TotalGroupCount Number of locations, only with `$apply` grouped paging (business users; never sent here).
+	TotalGroupCount *int `json:"totalGroupCount,omitempty"`
+}
+
+// Actions What the user may do with the account. Defaults by category: deposits allow everything
+// (certificates of deposit no transfers); loans take payments (`transferTo`) but allow no
+// transfers out; investments are read-only with history and statements; cross-user accounts
+// only receive transfers; a closed account allows no transfers.
+type Actions struct {
+	IsHistoryEnabled         bool `json:"isHistoryEnabled"`
+	IsHistoryEntitled        bool `json:"isHistoryEntitled"`
+	IsOnlineStatementEnabled bool `json:"isOnlineStatementEnabled"`
+	Summary                  bool `json:"summary"`
+	TransferFrom             bool `json:"transferFrom"`
+	TransferTo               bool `json:"transferTo"`
 }
 
 // ChannelInfo defines model for ChannelInfo.
@@ -261,6 +579,9 @@ type CustomerID struct {
 
 // CustomerIDType defines model for CustomerID.Type.
 type CustomerIDType string
+
+// DIAccountType The DI account type.
+type DIAccountType string
 
 // Destination defines model for Destination.
 type Destination struct {
@@ -386,6 +707,14 @@ type HostCredential struct {
 type Identifier struct {
 	Type  *string `json:"type,omitempty"`
 	Value *string `json:"value,omitempty"`
+}
+
+// Money defines model for Money.
+type Money struct {
+	Amount float64 `json:"amount"`
+
+	// CurrencyCode ISO 4217, e.g. `USD`.
+	CurrencyCode string `json:"currencyCode"`
 }
 
 // Person defines model for Person.
@@ -607,8 +936,23 @@ type UxuError struct {
 	Status  int     `json:"status"`
 }
 
+// AccountIdPath defines model for AccountIdPath.
+type AccountIdPath = string
+
+// AdditionalFieldsAccounts defines model for AdditionalFieldsAccounts.
+type AdditionalFieldsAccounts = bool
+
+// ApplyAccounts defines model for ApplyAccounts.
+type ApplyAccounts string
+
+// CallingAppIdAccounts defines model for CallingAppIdAccounts.
+type CallingAppIdAccounts = string
+
 // CorrelationId defines model for CorrelationId.
 type CorrelationId = openapi_types.UUID
+
+// CrossAccountAccounts defines model for CrossAccountAccounts.
+type CrossAccountAccounts = bool
 
 // DiFiidHeader defines model for DiFiidHeader.
 type DiFiidHeader = string
@@ -619,8 +963,20 @@ type DiFiidPath = string
 // DiTid defines model for DiTid.
 type DiTid = openapi_types.UUID
 
+// FilterAccounts defines model for FilterAccounts.
+type FilterAccounts = string
+
+// HostUserIdAccounts defines model for HostUserIdAccounts.
+type HostUserIdAccounts = string
+
+// InstitutionCustomerIdAccounts defines model for InstitutionCustomerIdAccounts.
+type InstitutionCustomerIdAccounts = string
+
 // InstitutionIdHeader defines model for InstitutionIdHeader.
 type InstitutionIdHeader = string
+
+// LoginIdAccounts defines model for LoginIdAccounts.
+type LoginIdAccounts = string
 
 // OfferingID defines model for OfferingID.
 type OfferingID = string
@@ -628,14 +984,29 @@ type OfferingID = string
 // OriginatingIP defines model for OriginatingIP.
 type OriginatingIP = string
 
+// SkipGroupsAccounts defines model for SkipGroupsAccounts.
+type SkipGroupsAccounts = int
+
+// TopGroupsAccounts defines model for TopGroupsAccounts.
+type TopGroupsAccounts = int
+
 // TransactionId defines model for TransactionId.
 type TransactionId = openapi_types.UUID
+
+// TransactionIdAccounts defines model for TransactionIdAccounts.
+type TransactionIdAccounts = openapi_types.UUID
 
 // TransactionIdToken defines model for TransactionIdToken.
 type TransactionIdToken = openapi_types.UUID
 
 // UserAgent defines model for UserAgent.
 type UserAgent = string
+
+// ViewNameAccounts defines model for ViewNameAccounts.
+type ViewNameAccounts string
+
+// AccountsError Error envelope of the V2 token gateway (`CMN_*`), disclosures (`DSC_*`) and accounts (`ACC_*`).
+type AccountsError = ErrorResponse
 
 // LegacyError Legacy error envelope. In XML the root is `<Status xmlns="http://schema.intuit.com/fs/common/v2">`
 // and every error is a repeated `<errorInfo>` element; in JSON `errorInfo` is always an array.
@@ -710,6 +1081,81 @@ type RegisterCustomerV4Params struct {
 	OriginatingIp *OriginatingIP `json:"originating_ip,omitempty"`
 }
 
+// ListAccountsV1Params defines parameters for ListAccountsV1.
+type ListAccountsV1Params struct {
+	// HostUserId The member number in the FI's core (client-credentials tokens; exclusive with `loginId`).
+	HostUserId *HostUserIdAccounts `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+
+	// LoginId A registered user's username, case-insensitive (client-credentials tokens; exclusive with `hostUserId`).
+	LoginId *LoginIdAccounts `form:"loginId,omitempty" json:"loginId,omitempty"`
+
+	// InstitutionCustomerId Business location; for a retail user the customer GUID (accepted only when it is the user's own).
+	InstitutionCustomerId *InstitutionCustomerIdAccounts `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
+
+	// Apply Grouping of a business user's accounts by location; only `groupBy(customer)`.
+	Apply *ListAccountsV1ParamsApply `form:"$apply,omitempty" json:"$apply,omitempty"`
+
+	// SkipGroups With `$apply`, the number of locations to skip.
+	SkipGroups *SkipGroupsAccounts `form:"$skipGroups,omitempty" json:"$skipGroups,omitempty"`
+
+	// TopGroups With `$apply`, the number of locations to return; only `1`.
+	TopGroups *TopGroupsAccounts `form:"$topGroups,omitempty" json:"$topGroups,omitempty"`
+
+	// ViewName `s` the required fields only, `m` everything but `micrNumber`; omitted, the full view.
+	ViewName *ListAccountsV1ParamsViewName `form:"viewName,omitempty" json:"viewName,omitempty"`
+
+	// CrossAccount Include cross-user accounts; accepted, without effect (none exist here).
+	CrossAccount *CrossAccountAccounts `form:"crossAccount,omitempty" json:"crossAccount,omitempty"`
+
+	// Filter OData subset, e.g. `category eq 'DEPOSIT'` or `contains(tolower(nickName),'vacation')`.
+	Filter *FilterAccounts `form:"$filter,omitempty" json:"$filter,omitempty"`
+
+	// AdditionalFields `true` adds the `additionalInfo` map to each account.
+	AdditionalFields *AdditionalFieldsAccounts `form:"additionalFields,omitempty" json:"additionalFields,omitempty"`
+
+	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ACC_99998`, longer than 36 characters `ACC_99997`.
+	TransactionId TransactionIdAccounts `json:"transactionId"`
+
+	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppId *CallingAppIdAccounts `json:"callingAppId,omitempty"`
+}
+
+// ListAccountsV1ParamsApply defines parameters for ListAccountsV1.
+type ListAccountsV1ParamsApply string
+
+// ListAccountsV1ParamsViewName defines parameters for ListAccountsV1.
+type ListAccountsV1ParamsViewName string
+
+// GetAccountByIdV1Params defines parameters for GetAccountByIdV1.
+type GetAccountByIdV1Params struct {
+	// HostUserId The member number in the FI's core (client-credentials tokens; exclusive with `loginId`).
+	HostUserId *HostUserIdAccounts `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+
+	// LoginId A registered user's username, case-insensitive (client-credentials tokens; exclusive with `hostUserId`).
+	LoginId *LoginIdAccounts `form:"loginId,omitempty" json:"loginId,omitempty"`
+
+	// InstitutionCustomerId Business location; for a retail user the customer GUID (accepted only when it is the user's own).
+	InstitutionCustomerId *InstitutionCustomerIdAccounts `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
+
+	// ViewName `s` the required fields only, `m` everything but `micrNumber`; omitted, the full view.
+	ViewName *GetAccountByIdV1ParamsViewName `form:"viewName,omitempty" json:"viewName,omitempty"`
+
+	// CrossAccount Include cross-user accounts; accepted, without effect (none exist here).
+	CrossAccount *CrossAccountAccounts `form:"crossAccount,omitempty" json:"crossAccount,omitempty"`
+
+	// AdditionalFields `true` adds the `additionalInfo` map to each account.
+	AdditionalFields *AdditionalFieldsAccounts `form:"additionalFields,omitempty" json:"additionalFields,omitempty"`
+
+	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ACC_99998`, longer than 36 characters `ACC_99997`.
+	TransactionId TransactionIdAccounts `json:"transactionId"`
+
+	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppId *CallingAppIdAccounts `json:"callingAppId,omitempty"`
+}
+
+// GetAccountByIdV1ParamsViewName defines parameters for GetAccountByIdV1.
+type GetAccountByIdV1ParamsViewName string
+
 // CreateAccessTokenV1Params defines parameters for CreateAccessTokenV1.
 type CreateAccessTokenV1Params struct {
 	// DiTid Trace id of the legacy family, a fresh UUID per request (the idempotency key of Register v4).
@@ -778,6 +1224,12 @@ type ServerInterface interface {
 	// RegisterCustomerV4 Register a customer (v4)
 	// (POST /registration/v4/fis/{di_fiid}/fiCustomers)
 	RegisterCustomerV4(ctx echo.Context, diFiid DiFiidPath, params RegisterCustomerV4Params) error
+	// ListAccountsV1 List a user's accounts
+	// (GET /v1/accounts)
+	ListAccountsV1(ctx echo.Context, params ListAccountsV1Params) error
+	// GetAccountByIdV1 Read one of a user's accounts
+	// (GET /v1/accounts/{accountId})
+	GetAccountByIdV1(ctx echo.Context, accountId AccountIdPath, params GetAccountByIdV1Params) error
 	// CreateAccessTokenV1 OAuth V1 token (legacy)
 	// (POST /v1/oauth/token)
 	CreateAccessTokenV1(ctx echo.Context, params CreateAccessTokenV1Params) error
@@ -1152,6 +1604,215 @@ func (w *ServerInterfaceWrapper) RegisterCustomerV4(ctx echo.Context) error {
 	return err
 }
 
+// ListAccountsV1 converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAccountsV1(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAccountsV1Params
+	// ------------- Optional query parameter "hostUserId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter hostUserId: %s", err))
+	}
+
+	// ------------- Optional query parameter "loginId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter loginId: %s", err))
+	}
+
+	// ------------- Optional query parameter "institutionCustomerId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "institutionCustomerId", ctx.QueryParams(), &params.InstitutionCustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionCustomerId: %s", err))
+	}
+
+	// ------------- Optional query parameter "$apply" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$apply", ctx.QueryParams(), &params.Apply, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $apply: %s", err))
+	}
+
+	// ------------- Optional query parameter "$skipGroups" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$skipGroups", ctx.QueryParams(), &params.SkipGroups, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $skipGroups: %s", err))
+	}
+
+	// ------------- Optional query parameter "$topGroups" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$topGroups", ctx.QueryParams(), &params.TopGroups, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $topGroups: %s", err))
+	}
+
+	// ------------- Optional query parameter "viewName" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "viewName", ctx.QueryParams(), &params.ViewName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter viewName: %s", err))
+	}
+
+	// ------------- Optional query parameter "crossAccount" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "crossAccount", ctx.QueryParams(), &params.CrossAccount, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter crossAccount: %s", err))
+	}
+
+	// ------------- Optional query parameter "$filter" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$filter", ctx.QueryParams(), &params.Filter, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $filter: %s", err))
+	}
+
+	// ------------- Optional query parameter "additionalFields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "additionalFields", ctx.QueryParams(), &params.AdditionalFields, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter additionalFields: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionId TransactionIdAccounts
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionId = TransactionId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+	// ------------- Optional header parameter "callingAppId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("callingAppId")]; found {
+		var CallingAppId CallingAppIdAccounts
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for callingAppId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter callingAppId: %s", err))
+		}
+
+		params.CallingAppId = &CallingAppId
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAccountsV1(ctx, params)
+	return err
+}
+
+// GetAccountByIdV1 converts echo context to params.
+func (w *ServerInterfaceWrapper) GetAccountByIdV1(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "accountId" -------------
+	var accountId AccountIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "accountId", ctx.Param("accountId"), &accountId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter accountId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetAccountByIdV1Params
+	// ------------- Optional query parameter "hostUserId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter hostUserId: %s", err))
+	}
+
+	// ------------- Optional query parameter "loginId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter loginId: %s", err))
+	}
+
+	// ------------- Optional query parameter "institutionCustomerId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "institutionCustomerId", ctx.QueryParams(), &params.InstitutionCustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionCustomerId: %s", err))
+	}
+
+	// ------------- Optional query parameter "viewName" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "viewName", ctx.QueryParams(), &params.ViewName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter viewName: %s", err))
+	}
+
+	// ------------- Optional query parameter "crossAccount" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "crossAccount", ctx.QueryParams(), &params.CrossAccount, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter crossAccount: %s", err))
+	}
+
+	// ------------- Optional query parameter "additionalFields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "additionalFields", ctx.QueryParams(), &params.AdditionalFields, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter additionalFields: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionId TransactionIdAccounts
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionId = TransactionId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+	// ------------- Optional header parameter "callingAppId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("callingAppId")]; found {
+		var CallingAppId CallingAppIdAccounts
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for callingAppId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter callingAppId: %s", err))
+		}
+
+		params.CallingAppId = &CallingAppId
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetAccountByIdV1(ctx, accountId, params)
+	return err
+}
+
 // CreateAccessTokenV1 converts echo context to params.
 func (w *ServerInterfaceWrapper) CreateAccessTokenV1(ctx echo.Context) error {
 	var err error
@@ -1304,8 +1965,12 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/oauth2/v1/revoke", wrapper.RevokeAccessTokenV2Post, options.OperationMiddlewares["revokeAccessTokenV2Post"]...)
 	router.POST(options.BaseURL+"/registration/v4/fis/:di_fiid/fiCustomers", wrapper.RegisterCustomerV4, options.OperationMiddlewares["registerCustomerV4"]...)
 	router.GET(options.BaseURL+"/bankingservices/v2/fis/:fiId/fiCustomers/:fiCustomerId", wrapper.GetCustomerV2, options.OperationMiddlewares["getCustomerV2"]...)
+	router.GET(options.BaseURL+"/v1/accounts", wrapper.ListAccountsV1, options.OperationMiddlewares["listAccountsV1"]...)
+	router.GET(options.BaseURL+"/v1/accounts/:accountId", wrapper.GetAccountByIdV1, options.OperationMiddlewares["getAccountByIdV1"]...)
 
 }
+
+type AccountsErrorJSONResponse ErrorResponse
 
 type LegacyErrorJSONResponse Status
 type LegacyErrorApplicationxmlResponse struct {
@@ -2169,6 +2834,247 @@ func (response RegisterCustomerV4503ApplicationxmlResponse) VisitRegisterCustome
 	return err
 }
 
+type ListAccountsV1RequestObject struct {
+	Params ListAccountsV1Params
+}
+
+type ListAccountsV1ResponseObject interface {
+	VisitListAccountsV1Response(w http.ResponseWriter) error
+}
+
+type ListAccountsV1200JSONResponse AccountsResponse
+
+func (response ListAccountsV1200JSONResponse) VisitListAccountsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsV1400JSONResponse struct{ AccountsErrorJSONResponse }
+
+func (response ListAccountsV1400JSONResponse) VisitListAccountsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsV1401JSONResponse ErrorResponse
+
+func (response ListAccountsV1401JSONResponse) VisitListAccountsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsV1403JSONResponse ErrorResponse
+
+func (response ListAccountsV1403JSONResponse) VisitListAccountsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsV1404JSONResponse ErrorResponse
+
+func (response ListAccountsV1404JSONResponse) VisitListAccountsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsV1415JSONResponse ErrorResponse
+
+func (response ListAccountsV1415JSONResponse) VisitListAccountsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsV1500JSONResponse ErrorResponse
+
+func (response ListAccountsV1500JSONResponse) VisitListAccountsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsV1503JSONResponse ErrorResponse
+
+func (response ListAccountsV1503JSONResponse) VisitListAccountsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccountByIdV1RequestObject struct {
+	AccountId AccountIdPath `json:"accountId"`
+	Params    GetAccountByIdV1Params
+}
+
+type GetAccountByIdV1ResponseObject interface {
+	VisitGetAccountByIdV1Response(w http.ResponseWriter) error
+}
+
+type GetAccountByIdV1200JSONResponse Account
+
+func (response GetAccountByIdV1200JSONResponse) VisitGetAccountByIdV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccountByIdV1400JSONResponse struct{ AccountsErrorJSONResponse }
+
+func (response GetAccountByIdV1400JSONResponse) VisitGetAccountByIdV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccountByIdV1401JSONResponse ErrorResponse
+
+func (response GetAccountByIdV1401JSONResponse) VisitGetAccountByIdV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccountByIdV1403JSONResponse ErrorResponse
+
+func (response GetAccountByIdV1403JSONResponse) VisitGetAccountByIdV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccountByIdV1404JSONResponse ErrorResponse
+
+func (response GetAccountByIdV1404JSONResponse) VisitGetAccountByIdV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccountByIdV1415JSONResponse ErrorResponse
+
+func (response GetAccountByIdV1415JSONResponse) VisitGetAccountByIdV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccountByIdV1500JSONResponse ErrorResponse
+
+func (response GetAccountByIdV1500JSONResponse) VisitGetAccountByIdV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccountByIdV1503JSONResponse ErrorResponse
+
+func (response GetAccountByIdV1503JSONResponse) VisitGetAccountByIdV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateAccessTokenV1RequestObject struct {
 	Params CreateAccessTokenV1Params
 	Body   *CreateAccessTokenV1FormdataRequestBody
@@ -2326,6 +3232,12 @@ type StrictServerInterface interface {
 	// RegisterCustomerV4 Register a customer (v4)
 	// (POST /registration/v4/fis/{di_fiid}/fiCustomers)
 	RegisterCustomerV4(ctx context.Context, request RegisterCustomerV4RequestObject) (RegisterCustomerV4ResponseObject, error)
+	// ListAccountsV1 List a user's accounts
+	// (GET /v1/accounts)
+	ListAccountsV1(ctx context.Context, request ListAccountsV1RequestObject) (ListAccountsV1ResponseObject, error)
+	// GetAccountByIdV1 Read one of a user's accounts
+	// (GET /v1/accounts/{accountId})
+	GetAccountByIdV1(ctx context.Context, request GetAccountByIdV1RequestObject) (GetAccountByIdV1ResponseObject, error)
 	// CreateAccessTokenV1 OAuth V1 token (legacy)
 	// (POST /v1/oauth/token)
 	CreateAccessTokenV1(ctx context.Context, request CreateAccessTokenV1RequestObject) (CreateAccessTokenV1ResponseObject, error)
@@ -2661,6 +3573,57 @@ func (sh *strictHandler) RegisterCustomerV4(ctx echo.Context, diFiid DiFiidPath,
 		return err
 	} else if validResponse, ok := response.(RegisterCustomerV4ResponseObject); ok {
 		return validResponse.VisitRegisterCustomerV4Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListAccountsV1 operation middleware
+func (sh *strictHandler) ListAccountsV1(ctx echo.Context, params ListAccountsV1Params) error {
+	var request ListAccountsV1RequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAccountsV1(ctx.Request().Context(), request.(ListAccountsV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAccountsV1")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAccountsV1ResponseObject); ok {
+		return validResponse.VisitListAccountsV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetAccountByIdV1 operation middleware
+func (sh *strictHandler) GetAccountByIdV1(ctx echo.Context, accountId AccountIdPath, params GetAccountByIdV1Params) error {
+	var request GetAccountByIdV1RequestObject
+
+	request.AccountId = accountId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAccountByIdV1(ctx.Request().Context(), request.(GetAccountByIdV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAccountByIdV1")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetAccountByIdV1ResponseObject); ok {
+		return validResponse.VisitGetAccountByIdV1Response(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
