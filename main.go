@@ -3,12 +3,14 @@
 //	custreg [flags]                  serve (see --help; --sandbox for the local test drive)
 //	custreg [flags] provision FILE   load a provisioning file into the database and exit
 //	custreg [flags] unlock --fi FI --login LOGIN   clear a user's lockout after failed logins
+//	custreg [flags] disclosures export --fi FI --login LOGIN   a user's disclosure history as JSON
 package main
 
 //go:generate go tool oapi-codegen -config oapi-codegen.yaml openapi/openapi.yaml
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -140,8 +142,28 @@ func runCommand(ctx context.Context, store *db.Store, args []string, stdout io.W
 		}
 		fmt.Fprintf(stdout, "unlocked %s at FI %s\n", *login, *fi)
 		return nil
+	case "disclosures":
+		if len(args) < 2 || args[1] != "export" {
+			return errors.New("usage: custreg disclosures export --fi FI --login LOGIN")
+		}
+		fs := flag.NewFlagSet("disclosures export", flag.ContinueOnError)
+		fi := fs.String("fi", "", "FI id, e.g. 01111")
+		login := fs.String("login", "", "the user's login id")
+		if err := fs.Parse(args[2:]); err != nil {
+			return err
+		}
+		if *fi == "" || *login == "" {
+			return errors.New("usage: custreg disclosures export --fi FI --login LOGIN")
+		}
+		export, err := store.ExportDisclosureHistory(ctx, *fi, *login)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(export)
 	}
-	return fmt.Errorf("unknown command %q (known: provision, unlock)", args[0])
+	return fmt.Errorf("unknown command %q (known: provision, unlock, disclosures export)", args[0])
 }
 
 func serve(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Logger) error {

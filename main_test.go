@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -202,6 +203,41 @@ func TestUnlockCommand(t *testing.T) {
 		t.Errorf("output %q", out.String())
 	}
 	if err := run(context.Background(), []string{"unlock", "--fi", "01111", "--login", "nobody"}, vars, io.Discard, io.Discard); err == nil {
+		t.Errorf("unknown user must fail")
+	}
+}
+
+func TestDisclosuresExportCommand(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "e.db")
+	vars := env(map[string]string{"CUSTREG_SANDBOX": "true", "CUSTREG_DB": dbPath})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	addr := freeAddr(t)
+	go func() { done <- run(ctx, []string{"--addr", addr}, vars, io.Discard, io.Discard) }()
+	waitFor(t, "http://"+addr+"/readyz")
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"disclosures", "export", "--fi", "01111", "--login", "sandboxuser1"}, vars, &out, io.Discard); err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	var export struct {
+		LoginID string `json:"loginId"`
+		History []struct {
+			DisclosureName string `json:"institutionDisclosureName"`
+			Status         string `json:"status"`
+			Channel        string `json:"channel"`
+		} `json:"history"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &export); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if export.LoginID != "sandboxuser1" || len(export.History) != 2 || export.History[0].Status != "ACCEPTED" || export.History[0].Channel != "PROVISIONING" {
+		t.Errorf("export %+v", export)
+	}
+	if err := run(context.Background(), []string{"disclosures", "export", "--fi", "01111", "--login", "nobody"}, vars, io.Discard, io.Discard); err == nil {
 		t.Errorf("unknown user must fail")
 	}
 }

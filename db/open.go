@@ -139,6 +139,7 @@ func migrate(conn *gorm.DB) error {
 		&models.AuditEvent{},
 		&models.IdempotencyRecord{},
 		&models.InFlight{},
+		&models.UserDisclosure{},
 	)
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)

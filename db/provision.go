@@ -502,9 +502,17 @@ func (s *Store) provisionInstitution(ctx context.Context, tx *gorm.DB, spec *Ins
 	if err := tx.Save(&fi).Error; err != nil {
 		return Translate("provision institution "+spec.ID, err)
 	}
+	changed := false
 	for i := range spec.Disclosures {
-		if _, err := UpsertDisclosure(tx, spec.ID, &spec.Disclosures[i]); err != nil {
+		c, err := UpsertDisclosure(tx, spec.ID, &spec.Disclosures[i])
+		if err != nil {
 			return err
+		}
+		changed = changed || c
+	}
+	if changed {
+		if err := RecomputeAcceptance(tx, spec.ID, ""); err != nil {
+			return Translate("recompute disclosure acceptance", err)
 		}
 	}
 	for i := range spec.Members {
@@ -651,7 +659,23 @@ func (s *Store) provisionUser(ctx context.Context, tx *gorm.DB, fi *InstitutionS
 		return err
 	}
 	c.Registered, c.AcceptedDisclosure = true, true
-	return Translate("create user", tx.Create(&c).Error)
+	if err := tx.Omit("Member").Create(&c).Error; err != nil {
+		return Translate("create user", err)
+	}
+	// A provisioned user was registered before this service knew it: record its acceptance of
+	// the FI's current required disclosures, with the provisioning channel as the evidence.
+	var required []models.Disclosure
+	if err := tx.Where("institution_id = ? AND required = ? AND enabled = ?", fi.ID, true, true).Find(&required).Error; err != nil {
+		return Translate("required disclosures", err)
+	}
+	for i := range required {
+		err := recordUserDecision(tx, &UserDecision{Customer: &c, Disclosure: &required[i], Status: "ACCEPTED",
+			Channel: models.ChannelProvisioning, At: time.Now().UTC()}, false)
+		if err != nil {
+			return Translate("record provisioned acceptance", err)
+		}
+	}
+	return nil
 }
 
 // NewCustomerInput is what creating a customer record needs, in clear.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/db/dbtest"
@@ -196,5 +197,56 @@ func TestDisclosureVersionGrowsOnlyWithContent(t *testing.T) {
 	}
 	if d.Version != 2 || d.ContentHash != db.DisclosureContentHash("IB", spec.Data, "URL") {
 		t.Errorf("version %d hash %s", d.Version, d.ContentHash)
+	}
+}
+
+func TestDisclosureVersionBumpFlagsUsersAndKeepsEvidence(t *testing.T) {
+	for _, b := range dbtest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			store := b.Open(t)
+			dbtest.Sandbox(t, store)
+			ctx := context.Background()
+			user, err := store.CustomerByID(ctx, "8fe733f4e27246908f92e8f7c0b96847")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if user.NeedsToAcceptDisclosure || !user.AcceptedDisclosure || !user.Registered {
+				t.Fatalf("provisioned user flags %+v", user)
+			}
+			ib, err := store.DisclosureByName(ctx, "01111", "IB")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := store.UpdateDisclosure(ctx, "01111", ib.ID, &db.DisclosureSpec{Name: "IB", Data: "https://example.com/ib-v2.html", Required: true}); err != nil {
+				t.Fatal(err)
+			}
+			user, _ = store.CustomerByID(ctx, user.ID)
+			if !user.NeedsToAcceptDisclosure || user.AcceptedDisclosure || !user.Registered {
+				t.Fatalf("after the IB bump: %+v", user)
+			}
+			ib, _ = store.DisclosureByName(ctx, "01111", "IB")
+			err = store.RecordUserDecision(ctx, &db.UserDecision{Customer: user, Disclosure: ib, Status: "ACCEPTED",
+				Channel: models.ChannelDisclosuresAPI, At: time.Now()}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			user, _ = store.CustomerByID(ctx, user.ID)
+			if user.NeedsToAcceptDisclosure || !user.AcceptedDisclosure {
+				t.Fatalf("after accepting v2: %+v", user)
+			}
+			history, err := store.DisclosureHistory(ctx, user.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ibVersions []int
+			for _, e := range history {
+				if e.DisclosureName == "IB" {
+					ibVersions = append(ibVersions, e.Version)
+				}
+			}
+			if len(ibVersions) != 2 || ibVersions[0] != 1 || ibVersions[1] != 2 {
+				t.Errorf("IB evidence versions %v, want [1 2]", ibVersions)
+			}
+		})
 	}
 }

@@ -94,13 +94,19 @@ func (s *Store) Register(ctx context.Context, reg *Registration, now time.Time) 
 		if err := createAll(tx, reg.Addresses, reg.Phones, reg.Destinations); err != nil {
 			return err
 		}
-		for _, d := range reg.Accepted {
-			ev := models.DisclosureEvidence{InstitutionID: fiID, CustomerID: c.ID, DisclosureID: d.ID, DisclosureName: d.Name,
-				Version: d.Version, ContentHash: d.ContentHash, Status: "ACCEPTED", OriginatingIP: reg.OriginatingIP,
-				OfferingID: reg.OfferingID, ClientAppID: reg.ClientAppID, Channel: models.ChannelTPVAPI, TraceID: reg.TraceID, RecordedAt: now}
-			if err := tx.Create(&ev).Error; err != nil {
+		for i := range reg.Accepted {
+			err := recordUserDecision(tx, &UserDecision{Customer: &c, Disclosure: &reg.Accepted[i], Status: "ACCEPTED",
+				ClientAppID: reg.ClientAppID, OfferingID: reg.OfferingID, OriginatingIP: reg.OriginatingIP,
+				Channel: models.ChannelTPVAPI, TraceID: reg.TraceID, At: now}, false)
+			if err != nil {
 				return err
 			}
+		}
+		if err := RecomputeAcceptance(tx, fiID, c.ID); err != nil {
+			return err
+		}
+		if err := tx.Omit("Member").Where("id = ?", c.ID).Take(&c).Error; err != nil {
+			return err
 		}
 		audit := registrationAudit(reg, models.OutcomeSuccess, "", &c.ID, now)
 		if err := tx.Create(&audit).Error; err != nil {

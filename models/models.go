@@ -204,6 +204,7 @@ type Destination struct {
 const (
 	ChannelTPVAPI         = "TPV_API"
 	ChannelDisclosuresAPI = "DISCLOSURES_API"
+	ChannelProvisioning   = "PROVISIONING"
 )
 
 // DisclosureEvidence is one append-only record of a user's decision on a disclosure: which
@@ -272,4 +273,18 @@ type InFlight struct {
 	Value         string    `gorm:"primaryKey;size:256"`
 	TraceID       string    `gorm:"size:64;not null"`
 	CreatedAt     time.Time `gorm:"not null"`
+}
+
+// UserDisclosure is a user's current state for one disclosure (per account for OLS). Its history
+// is kept separately, append-only, as DisclosureEvidence.
+type UserDisclosure struct {
+	ID            string `gorm:"primaryKey;size:32"` // 32 upper-case hex
+	InstitutionID string `gorm:"size:5;not null"`
+	CustomerID    string `gorm:"size:32;not null;uniqueIndex:ux_user_disclosures_key"`
+	DisclosureID  string `gorm:"size:32;not null;uniqueIndex:ux_user_disclosures_key"`
+	AccountID     string `gorm:"size:64;not null;uniqueIndex:ux_user_disclosures_key"` // "" when not per account
+	Status        string `gorm:"size:16;not null"`
+	Version       int    `gorm:"not null"` // the disclosure version the status refers to
+	PaperWaiver   *bool
+	UpdatedAt     time.Time `gorm:"not null"`
 }
