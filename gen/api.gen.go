@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/oapi-codegen/runtime"
@@ -46,25 +47,25 @@ func (e AccountCategory) Valid() bool {
 
 // Defines values for ChannelInfoChannelType.
 const (
-	MOBILE  ChannelInfoChannelType = "MOBILE"
-	PFM     ChannelInfoChannelType = "PFM"
-	TPVAPI  ChannelInfoChannelType = "TPV_API"
-	UNKNOWN ChannelInfoChannelType = "UNKNOWN"
-	WEB     ChannelInfoChannelType = "WEB"
+	ChannelInfoChannelTypeMOBILE  ChannelInfoChannelType = "MOBILE"
+	ChannelInfoChannelTypePFM     ChannelInfoChannelType = "PFM"
+	ChannelInfoChannelTypeTPVAPI  ChannelInfoChannelType = "TPV_API"
+	ChannelInfoChannelTypeUNKNOWN ChannelInfoChannelType = "UNKNOWN"
+	ChannelInfoChannelTypeWEB     ChannelInfoChannelType = "WEB"
 )
 
 // Valid indicates whether the value is a known member of the ChannelInfoChannelType enum.
 func (e ChannelInfoChannelType) Valid() bool {
 	switch e {
-	case MOBILE:
+	case ChannelInfoChannelTypeMOBILE:
 		return true
-	case PFM:
+	case ChannelInfoChannelTypePFM:
 		return true
-	case TPVAPI:
+	case ChannelInfoChannelTypeTPVAPI:
 		return true
-	case UNKNOWN:
+	case ChannelInfoChannelTypeUNKNOWN:
 		return true
-	case WEB:
+	case ChannelInfoChannelTypeWEB:
 		return true
 	default:
 		return false
@@ -233,6 +234,54 @@ func (e HealthStatusStatus) Valid() bool {
 	case Ready:
 		return true
 	case Unavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionDisclosureInstitutionDisclosureDataType.
+const (
+	InstitutionDisclosureInstitutionDisclosureDataTypeCONFIG  InstitutionDisclosureInstitutionDisclosureDataType = "CONFIG"
+	InstitutionDisclosureInstitutionDisclosureDataTypeRAW     InstitutionDisclosureInstitutionDisclosureDataType = "RAW"
+	InstitutionDisclosureInstitutionDisclosureDataTypeUNKNOWN InstitutionDisclosureInstitutionDisclosureDataType = "UNKNOWN"
+	InstitutionDisclosureInstitutionDisclosureDataTypeURL     InstitutionDisclosureInstitutionDisclosureDataType = "URL"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionDisclosureInstitutionDisclosureDataType enum.
+func (e InstitutionDisclosureInstitutionDisclosureDataType) Valid() bool {
+	switch e {
+	case InstitutionDisclosureInstitutionDisclosureDataTypeCONFIG:
+		return true
+	case InstitutionDisclosureInstitutionDisclosureDataTypeRAW:
+		return true
+	case InstitutionDisclosureInstitutionDisclosureDataTypeUNKNOWN:
+		return true
+	case InstitutionDisclosureInstitutionDisclosureDataTypeURL:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionUserDisclosureStatus.
+const (
+	ACCEPTED    InstitutionUserDisclosureStatus = "ACCEPTED"
+	ENROLLED    InstitutionUserDisclosureStatus = "ENROLLED"
+	NOTACCEPTED InstitutionUserDisclosureStatus = "NOT_ACCEPTED"
+	NOTENROLLED InstitutionUserDisclosureStatus = "NOT_ENROLLED"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUserDisclosureStatus enum.
+func (e InstitutionUserDisclosureStatus) Valid() bool {
+	switch e {
+	case ACCEPTED:
+		return true
+	case ENROLLED:
+		return true
+	case NOTACCEPTED:
+		return true
+	case NOTENROLLED:
 		return true
 	default:
 		return false
@@ -709,6 +758,120 @@ type Identifier struct {
 	Value *string `json:"value,omitempty"`
 }
 
+// InstitutionDisclosure defines model for InstitutionDisclosure.
+type InstitutionDisclosure struct {
+	// InstitutionDisclosureData URL of the content.
+	InstitutionDisclosureData     *string                                             `json:"institutionDisclosureData,omitempty"`
+	InstitutionDisclosureDataType *InstitutionDisclosureInstitutionDisclosureDataType `json:"institutionDisclosureDataType,omitempty"`
+
+	// InstitutionDisclosureId 32 upper-case hex.
+	//
+	// Example: 50145570B91B5BD3E063B9E011AC7529
+	InstitutionDisclosureId string `json:"institutionDisclosureId"`
+
+	// InstitutionDisclosureName `OLS`, `ESIGN`, `IB` or a custom name.
+	InstitutionDisclosureName *string `json:"institutionDisclosureName,omitempty"`
+
+	// InstitutionDisclosureStatus Enabled.
+	InstitutionDisclosureStatus *bool `json:"institutionDisclosureStatus,omitempty"`
+
+	// InstitutionId Example: 01111
+	InstitutionId string `json:"institutionId"`
+
+	// Required Extension. Users must accept it (see the FI's `disclosureAcceptance` policy).
+	Required *bool `json:"required,omitempty"`
+
+	// Version Extension. Grows with every change of name, data or data type.
+	Version *int `json:"version,omitempty"`
+}
+
+// InstitutionDisclosureInstitutionDisclosureDataType defines model for InstitutionDisclosure.InstitutionDisclosureDataType.
+type InstitutionDisclosureInstitutionDisclosureDataType string
+
+// InstitutionDisclosureCreate defines model for InstitutionDisclosureCreate.
+type InstitutionDisclosureCreate struct {
+	// InstitutionDisclosureData An http(s) URL, at most 2048 characters (`DSC_12011`).
+	InstitutionDisclosureData *string `json:"institutionDisclosureData,omitempty"`
+
+	// InstitutionDisclosureDataType Only `URL`; sent together with the data.
+	InstitutionDisclosureDataType *string `json:"institutionDisclosureDataType,omitempty"`
+
+	// InstitutionDisclosureId Must be absent (the service assigns it).
+	InstitutionDisclosureId *string `json:"institutionDisclosureId,omitempty"`
+
+	// InstitutionDisclosureName Required, printable ASCII, at most 64 characters (`DSC_12011`).
+	InstitutionDisclosureName *string `json:"institutionDisclosureName,omitempty"`
+
+	// InstitutionDisclosureStatus Enabled; default false.
+	InstitutionDisclosureStatus *bool `json:"institutionDisclosureStatus,omitempty"`
+
+	// InstitutionId Accepted for older clients; the token's FI is used in any case.
+	InstitutionId *string `json:"institutionId,omitempty"`
+
+	// Required Extension; default false.
+	Required *bool `json:"required,omitempty"`
+}
+
+// InstitutionDisclosureUpdate defines model for InstitutionDisclosureUpdate.
+type InstitutionDisclosureUpdate struct {
+	InstitutionDisclosureData     *string `json:"institutionDisclosureData,omitempty"`
+	InstitutionDisclosureDataType *string `json:"institutionDisclosureDataType,omitempty"`
+	InstitutionDisclosureId       string  `json:"institutionDisclosureId"`
+	InstitutionDisclosureName     *string `json:"institutionDisclosureName,omitempty"`
+	InstitutionDisclosureStatus   *bool   `json:"institutionDisclosureStatus,omitempty"`
+	InstitutionId                 *string `json:"institutionId,omitempty"`
+	Required                      *bool   `json:"required,omitempty"`
+}
+
+// InstitutionDisclosuresResponse defines model for InstitutionDisclosuresResponse.
+type InstitutionDisclosuresResponse struct {
+	InstitutionDisclosures []InstitutionDisclosure `json:"institutionDisclosures"`
+}
+
+// InstitutionUserDisclosure defines model for InstitutionUserDisclosure.
+type InstitutionUserDisclosure struct {
+	AccountId                                     *string                          `json:"accountId,omitempty"`
+	InstitutionDisclosureId                       *string                          `json:"institutionDisclosureId,omitempty"`
+	InstitutionDisclosureName                     string                           `json:"institutionDisclosureName"`
+	InstitutionId                                 string                           `json:"institutionId"`
+	InstitutionUserDisclosureId                   *string                          `json:"institutionUserDisclosureId,omitempty"`
+	InstitutionUserDisclosureStatus               *InstitutionUserDisclosureStatus `json:"institutionUserDisclosureStatus,omitempty"`
+	InstitutionUserDisclosureStatusUpdateDateTime *time.Time                       `json:"institutionUserDisclosureStatusUpdateDateTime,omitempty"`
+
+	// InstitutionUserId 32 upper-case hex.
+	InstitutionUserId string `json:"institutionUserId"`
+	PaperWaiver       *bool  `json:"paperWaiver,omitempty"`
+}
+
+// InstitutionUserDisclosureDelete defines model for InstitutionUserDisclosureDelete.
+type InstitutionUserDisclosureDelete struct {
+	AccountId                 *string `json:"accountId,omitempty"`
+	InstitutionDisclosureName *string `json:"institutionDisclosureName,omitempty"`
+}
+
+// InstitutionUserDisclosureStatus defines model for InstitutionUserDisclosureStatus.
+type InstitutionUserDisclosureStatus string
+
+// InstitutionUserDisclosureWrite defines model for InstitutionUserDisclosureWrite.
+type InstitutionUserDisclosureWrite struct {
+	AccountId                 *string `json:"accountId,omitempty"`
+	InstitutionDisclosureId   *string `json:"institutionDisclosureId,omitempty"`
+	InstitutionDisclosureName *string `json:"institutionDisclosureName,omitempty"`
+
+	// InstitutionUserDisclosureId Accepted as another name for `institutionDisclosureId` (D19).
+	InstitutionUserDisclosureId *string `json:"institutionUserDisclosureId,omitempty"`
+
+	// InstitutionUserDisclosureStatus `ENROLLED`, `NOT_ENROLLED`, `NOT_ACCEPTED` or `ACCEPTED`.
+	InstitutionUserDisclosureStatus               *string    `json:"institutionUserDisclosureStatus,omitempty"`
+	InstitutionUserDisclosureStatusUpdateDateTime *time.Time `json:"institutionUserDisclosureStatusUpdateDateTime,omitempty"`
+	PaperWaiver                                   *bool      `json:"paperWaiver,omitempty"`
+}
+
+// InstitutionUserDisclosuresResponse defines model for InstitutionUserDisclosuresResponse.
+type InstitutionUserDisclosuresResponse struct {
+	InstitutionUserDisclosures []InstitutionUserDisclosure `json:"institutionUserDisclosures"`
+}
+
 // Money defines model for Money.
 type Money struct {
 	Amount float64 `json:"amount"`
@@ -939,6 +1102,12 @@ type UxuError struct {
 // AccountIdPath defines model for AccountIdPath.
 type AccountIdPath = string
 
+// AccountTypeDisclosures The DI account type.
+type AccountTypeDisclosures = DIAccountType
+
+// AccountTypeRequired The DI account type.
+type AccountTypeRequired = DIAccountType
+
 // AdditionalFieldsAccounts defines model for AdditionalFieldsAccounts.
 type AdditionalFieldsAccounts = bool
 
@@ -947,6 +1116,9 @@ type ApplyAccounts string
 
 // CallingAppIdAccounts defines model for CallingAppIdAccounts.
 type CallingAppIdAccounts = string
+
+// CallingAppIdDisclosures defines model for CallingAppIdDisclosures.
+type CallingAppIdDisclosures = string
 
 // CorrelationId defines model for CorrelationId.
 type CorrelationId = openapi_types.UUID
@@ -969,8 +1141,14 @@ type FilterAccounts = string
 // HostUserIdAccounts defines model for HostUserIdAccounts.
 type HostUserIdAccounts = string
 
+// HostUserIdDisclosures defines model for HostUserIdDisclosures.
+type HostUserIdDisclosures = string
+
 // InstitutionCustomerIdAccounts defines model for InstitutionCustomerIdAccounts.
 type InstitutionCustomerIdAccounts = string
+
+// InstitutionCustomerIdDisclosures defines model for InstitutionCustomerIdDisclosures.
+type InstitutionCustomerIdDisclosures = string
 
 // InstitutionIdHeader defines model for InstitutionIdHeader.
 type InstitutionIdHeader = string
@@ -978,11 +1156,17 @@ type InstitutionIdHeader = string
 // LoginIdAccounts defines model for LoginIdAccounts.
 type LoginIdAccounts = string
 
+// LoginIdDisclosures defines model for LoginIdDisclosures.
+type LoginIdDisclosures = string
+
 // OfferingID defines model for OfferingID.
 type OfferingID = string
 
 // OriginatingIP defines model for OriginatingIP.
 type OriginatingIP = string
+
+// OriginatingIPDisclosures defines model for OriginatingIPDisclosures.
+type OriginatingIPDisclosures = string
 
 // SkipGroupsAccounts defines model for SkipGroupsAccounts.
 type SkipGroupsAccounts = int
@@ -996,6 +1180,9 @@ type TransactionId = openapi_types.UUID
 // TransactionIdAccounts defines model for TransactionIdAccounts.
 type TransactionIdAccounts = openapi_types.UUID
 
+// TransactionIdDisclosures defines model for TransactionIdDisclosures.
+type TransactionIdDisclosures = openapi_types.UUID
+
 // TransactionIdToken defines model for TransactionIdToken.
 type TransactionIdToken = openapi_types.UUID
 
@@ -1007,6 +1194,9 @@ type ViewNameAccounts string
 
 // AccountsError Error envelope of the V2 token gateway (`CMN_*`), disclosures (`DSC_*`) and accounts (`ACC_*`).
 type AccountsError = ErrorResponse
+
+// DisclosuresError Error envelope of the V2 token gateway (`CMN_*`), disclosures (`DSC_*`) and accounts (`ACC_*`).
+type DisclosuresError = ErrorResponse
 
 // LegacyError Legacy error envelope. In XML the root is `<Status xmlns="http://schema.intuit.com/fs/common/v2">`
 // and every error is a repeated `<errorInfo>` element; in JSON `errorInfo` is always an array.
@@ -1156,6 +1346,120 @@ type GetAccountByIdV1Params struct {
 // GetAccountByIdV1ParamsViewName defines parameters for GetAccountByIdV1.
 type GetAccountByIdV1ParamsViewName string
 
+// ListInstitutionDisclosuresParams defines parameters for ListInstitutionDisclosures.
+type ListInstitutionDisclosuresParams struct {
+	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionId TransactionIdDisclosures `json:"transactionId"`
+
+	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+}
+
+// CreateInstitutionDisclosureParams defines parameters for CreateInstitutionDisclosure.
+type CreateInstitutionDisclosureParams struct {
+	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionId TransactionIdDisclosures `json:"transactionId"`
+
+	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+}
+
+// UpdateInstitutionDisclosureParams defines parameters for UpdateInstitutionDisclosure.
+type UpdateInstitutionDisclosureParams struct {
+	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionId TransactionIdDisclosures `json:"transactionId"`
+
+	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+}
+
+// DeleteInstitutionUserDisclosureParams defines parameters for DeleteInstitutionUserDisclosure.
+type DeleteInstitutionUserDisclosureParams struct {
+	// HostUserId The member number (client-credentials tokens; exclusive with `loginId`).
+	HostUserId *HostUserIdDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+
+	// LoginId The user's username (client-credentials tokens; exclusive with `hostUserId`).
+	LoginId *LoginIdDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
+
+	// InstitutionCustomerId Business location; retail users may send their own customer GUID.
+	InstitutionCustomerId *InstitutionCustomerIdDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
+
+	// AccountType The account type of the OLS record to delete.
+	AccountType AccountTypeRequired `form:"accountType" json:"accountType"`
+
+	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionId TransactionIdDisclosures `json:"transactionId"`
+
+	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+
+	// OriginatingIp IP address of the end user's device, kept with the evidence; the caller's address when absent.
+	OriginatingIp *OriginatingIPDisclosures `json:"originating_ip,omitempty"`
+}
+
+// ListInstitutionUserDisclosuresParams defines parameters for ListInstitutionUserDisclosures.
+type ListInstitutionUserDisclosuresParams struct {
+	// HostUserId The member number (client-credentials tokens; exclusive with `loginId`).
+	HostUserId *HostUserIdDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+
+	// LoginId The user's username (client-credentials tokens; exclusive with `hostUserId`).
+	LoginId *LoginIdDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
+
+	// InstitutionCustomerId Business location; retail users may send their own customer GUID.
+	InstitutionCustomerId *InstitutionCustomerIdDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
+
+	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionId TransactionIdDisclosures `json:"transactionId"`
+
+	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+}
+
+// CreateInstitutionUserDisclosureParams defines parameters for CreateInstitutionUserDisclosure.
+type CreateInstitutionUserDisclosureParams struct {
+	// HostUserId The member number (client-credentials tokens; exclusive with `loginId`).
+	HostUserId *HostUserIdDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+
+	// LoginId The user's username (client-credentials tokens; exclusive with `hostUserId`).
+	LoginId *LoginIdDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
+
+	// InstitutionCustomerId Business location; retail users may send their own customer GUID.
+	InstitutionCustomerId *InstitutionCustomerIdDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
+
+	// AccountType The account type of a multi-statement OLS decision.
+	AccountType *AccountTypeDisclosures `form:"accountType,omitempty" json:"accountType,omitempty"`
+
+	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionId TransactionIdDisclosures `json:"transactionId"`
+
+	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+
+	// OriginatingIp IP address of the end user's device, kept with the evidence; the caller's address when absent.
+	OriginatingIp *OriginatingIPDisclosures `json:"originating_ip,omitempty"`
+}
+
+// UpdateInstitutionUserDisclosureParams defines parameters for UpdateInstitutionUserDisclosure.
+type UpdateInstitutionUserDisclosureParams struct {
+	// HostUserId The member number (client-credentials tokens; exclusive with `loginId`).
+	HostUserId *HostUserIdDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+
+	// LoginId The user's username (client-credentials tokens; exclusive with `hostUserId`).
+	LoginId *LoginIdDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
+
+	// InstitutionCustomerId Business location; retail users may send their own customer GUID.
+	InstitutionCustomerId *InstitutionCustomerIdDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
+
+	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionId TransactionIdDisclosures `json:"transactionId"`
+
+	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+
+	// OriginatingIp IP address of the end user's device, kept with the evidence; the caller's address when absent.
+	OriginatingIp *OriginatingIPDisclosures `json:"originating_ip,omitempty"`
+}
+
 // CreateAccessTokenV1Params defines parameters for CreateAccessTokenV1.
 type CreateAccessTokenV1Params struct {
 	// DiTid Trace id of the legacy family, a fresh UUID per request (the idempotency key of Register v4).
@@ -1185,6 +1489,21 @@ type CreateAccessTokenV2FormdataRequestBody = TokenV2Request
 
 // RegisterCustomerV4JSONRequestBody defines body for RegisterCustomerV4 for application/json ContentType.
 type RegisterCustomerV4JSONRequestBody = RegisterCustomerRequest
+
+// CreateInstitutionDisclosureJSONRequestBody defines body for CreateInstitutionDisclosure for application/json ContentType.
+type CreateInstitutionDisclosureJSONRequestBody = InstitutionDisclosureCreate
+
+// UpdateInstitutionDisclosureJSONRequestBody defines body for UpdateInstitutionDisclosure for application/json ContentType.
+type UpdateInstitutionDisclosureJSONRequestBody = InstitutionDisclosureUpdate
+
+// DeleteInstitutionUserDisclosureJSONRequestBody defines body for DeleteInstitutionUserDisclosure for application/json ContentType.
+type DeleteInstitutionUserDisclosureJSONRequestBody = InstitutionUserDisclosureDelete
+
+// CreateInstitutionUserDisclosureJSONRequestBody defines body for CreateInstitutionUserDisclosure for application/json ContentType.
+type CreateInstitutionUserDisclosureJSONRequestBody = InstitutionUserDisclosureWrite
+
+// UpdateInstitutionUserDisclosureJSONRequestBody defines body for UpdateInstitutionUserDisclosure for application/json ContentType.
+type UpdateInstitutionUserDisclosureJSONRequestBody = InstitutionUserDisclosureWrite
 
 // CreateAccessTokenV1FormdataRequestBody defines body for CreateAccessTokenV1 for application/x-www-form-urlencoded ContentType.
 type CreateAccessTokenV1FormdataRequestBody = TokenV1Request
@@ -1230,6 +1549,27 @@ type ServerInterface interface {
 	// GetAccountByIdV1 Read one of a user's accounts
 	// (GET /v1/accounts/{accountId})
 	GetAccountByIdV1(ctx echo.Context, accountId AccountIdPath, params GetAccountByIdV1Params) error
+	// ListInstitutionDisclosures List the FI's disclosure definitions
+	// (GET /v1/institution-disclosures)
+	ListInstitutionDisclosures(ctx echo.Context, params ListInstitutionDisclosuresParams) error
+	// CreateInstitutionDisclosure Create a disclosure definition
+	// (POST /v1/institution-disclosures)
+	CreateInstitutionDisclosure(ctx echo.Context, params CreateInstitutionDisclosureParams) error
+	// UpdateInstitutionDisclosure Update a disclosure definition
+	// (PUT /v1/institution-disclosures/{institutionDisclosureId})
+	UpdateInstitutionDisclosure(ctx echo.Context, institutionDisclosureId string, params UpdateInstitutionDisclosureParams) error
+	// DeleteInstitutionUserDisclosure Delete an OLS user disclosure
+	// (DELETE /v1/institution-user-disclosures)
+	DeleteInstitutionUserDisclosure(ctx echo.Context, params DeleteInstitutionUserDisclosureParams) error
+	// ListInstitutionUserDisclosures List a user's disclosures
+	// (GET /v1/institution-user-disclosures)
+	ListInstitutionUserDisclosures(ctx echo.Context, params ListInstitutionUserDisclosuresParams) error
+	// CreateInstitutionUserDisclosure Record a user's decision on a disclosure
+	// (POST /v1/institution-user-disclosures)
+	CreateInstitutionUserDisclosure(ctx echo.Context, params CreateInstitutionUserDisclosureParams) error
+	// UpdateInstitutionUserDisclosure Update a user's decision (custom, ESIGN, IB)
+	// (PUT /v1/institution-user-disclosures)
+	UpdateInstitutionUserDisclosure(ctx echo.Context, params UpdateInstitutionUserDisclosureParams) error
 	// CreateAccessTokenV1 OAuth V1 token (legacy)
 	// (POST /v1/oauth/token)
 	CreateAccessTokenV1(ctx echo.Context, params CreateAccessTokenV1Params) error
@@ -1813,6 +2153,474 @@ func (w *ServerInterfaceWrapper) GetAccountByIdV1(ctx echo.Context) error {
 	return err
 }
 
+// ListInstitutionDisclosures converts echo context to params.
+func (w *ServerInterfaceWrapper) ListInstitutionDisclosures(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListInstitutionDisclosuresParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionId TransactionIdDisclosures
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionId = TransactionId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+	// ------------- Optional header parameter "callingAppId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("callingAppId")]; found {
+		var CallingAppId CallingAppIdDisclosures
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for callingAppId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter callingAppId: %s", err))
+		}
+
+		params.CallingAppId = &CallingAppId
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListInstitutionDisclosures(ctx, params)
+	return err
+}
+
+// CreateInstitutionDisclosure converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateInstitutionDisclosure(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateInstitutionDisclosureParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionId TransactionIdDisclosures
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionId = TransactionId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+	// ------------- Optional header parameter "callingAppId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("callingAppId")]; found {
+		var CallingAppId CallingAppIdDisclosures
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for callingAppId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter callingAppId: %s", err))
+		}
+
+		params.CallingAppId = &CallingAppId
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateInstitutionDisclosure(ctx, params)
+	return err
+}
+
+// UpdateInstitutionDisclosure converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateInstitutionDisclosure(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "institutionDisclosureId" -------------
+	var institutionDisclosureId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "institutionDisclosureId", ctx.Param("institutionDisclosureId"), &institutionDisclosureId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionDisclosureId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateInstitutionDisclosureParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionId TransactionIdDisclosures
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionId = TransactionId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+	// ------------- Optional header parameter "callingAppId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("callingAppId")]; found {
+		var CallingAppId CallingAppIdDisclosures
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for callingAppId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter callingAppId: %s", err))
+		}
+
+		params.CallingAppId = &CallingAppId
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateInstitutionDisclosure(ctx, institutionDisclosureId, params)
+	return err
+}
+
+// DeleteInstitutionUserDisclosure converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteInstitutionUserDisclosure(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteInstitutionUserDisclosureParams
+	// ------------- Optional query parameter "hostUserId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter hostUserId: %s", err))
+	}
+
+	// ------------- Optional query parameter "loginId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter loginId: %s", err))
+	}
+
+	// ------------- Optional query parameter "institutionCustomerId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "institutionCustomerId", ctx.QueryParams(), &params.InstitutionCustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionCustomerId: %s", err))
+	}
+
+	// ------------- Required query parameter "accountType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "accountType", ctx.QueryParams(), &params.AccountType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter accountType: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionId TransactionIdDisclosures
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionId = TransactionId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+	// ------------- Optional header parameter "callingAppId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("callingAppId")]; found {
+		var CallingAppId CallingAppIdDisclosures
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for callingAppId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter callingAppId: %s", err))
+		}
+
+		params.CallingAppId = &CallingAppId
+	}
+	// ------------- Optional header parameter "originating_ip" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("originating_ip")]; found {
+		var OriginatingIp OriginatingIPDisclosures
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for originating_ip, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "originating_ip", valueList[0], &OriginatingIp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter originating_ip: %s", err))
+		}
+
+		params.OriginatingIp = &OriginatingIp
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteInstitutionUserDisclosure(ctx, params)
+	return err
+}
+
+// ListInstitutionUserDisclosures converts echo context to params.
+func (w *ServerInterfaceWrapper) ListInstitutionUserDisclosures(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListInstitutionUserDisclosuresParams
+	// ------------- Optional query parameter "hostUserId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter hostUserId: %s", err))
+	}
+
+	// ------------- Optional query parameter "loginId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter loginId: %s", err))
+	}
+
+	// ------------- Optional query parameter "institutionCustomerId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "institutionCustomerId", ctx.QueryParams(), &params.InstitutionCustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionCustomerId: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionId TransactionIdDisclosures
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionId = TransactionId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+	// ------------- Optional header parameter "callingAppId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("callingAppId")]; found {
+		var CallingAppId CallingAppIdDisclosures
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for callingAppId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter callingAppId: %s", err))
+		}
+
+		params.CallingAppId = &CallingAppId
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListInstitutionUserDisclosures(ctx, params)
+	return err
+}
+
+// CreateInstitutionUserDisclosure converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateInstitutionUserDisclosure(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateInstitutionUserDisclosureParams
+	// ------------- Optional query parameter "hostUserId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter hostUserId: %s", err))
+	}
+
+	// ------------- Optional query parameter "loginId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter loginId: %s", err))
+	}
+
+	// ------------- Optional query parameter "institutionCustomerId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "institutionCustomerId", ctx.QueryParams(), &params.InstitutionCustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionCustomerId: %s", err))
+	}
+
+	// ------------- Optional query parameter "accountType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "accountType", ctx.QueryParams(), &params.AccountType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter accountType: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionId TransactionIdDisclosures
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionId = TransactionId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+	// ------------- Optional header parameter "callingAppId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("callingAppId")]; found {
+		var CallingAppId CallingAppIdDisclosures
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for callingAppId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter callingAppId: %s", err))
+		}
+
+		params.CallingAppId = &CallingAppId
+	}
+	// ------------- Optional header parameter "originating_ip" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("originating_ip")]; found {
+		var OriginatingIp OriginatingIPDisclosures
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for originating_ip, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "originating_ip", valueList[0], &OriginatingIp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter originating_ip: %s", err))
+		}
+
+		params.OriginatingIp = &OriginatingIp
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateInstitutionUserDisclosure(ctx, params)
+	return err
+}
+
+// UpdateInstitutionUserDisclosure converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateInstitutionUserDisclosure(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateInstitutionUserDisclosureParams
+	// ------------- Optional query parameter "hostUserId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter hostUserId: %s", err))
+	}
+
+	// ------------- Optional query parameter "loginId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter loginId: %s", err))
+	}
+
+	// ------------- Optional query parameter "institutionCustomerId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "institutionCustomerId", ctx.QueryParams(), &params.InstitutionCustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionCustomerId: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionId TransactionIdDisclosures
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionId = TransactionId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+	// ------------- Optional header parameter "callingAppId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("callingAppId")]; found {
+		var CallingAppId CallingAppIdDisclosures
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for callingAppId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter callingAppId: %s", err))
+		}
+
+		params.CallingAppId = &CallingAppId
+	}
+	// ------------- Optional header parameter "originating_ip" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("originating_ip")]; found {
+		var OriginatingIp OriginatingIPDisclosures
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for originating_ip, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "originating_ip", valueList[0], &OriginatingIp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter originating_ip: %s", err))
+		}
+
+		params.OriginatingIp = &OriginatingIp
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateInstitutionUserDisclosure(ctx, params)
+	return err
+}
+
 // CreateAccessTokenV1 converts echo context to params.
 func (w *ServerInterfaceWrapper) CreateAccessTokenV1(ctx echo.Context) error {
 	var err error
@@ -1967,10 +2775,19 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/bankingservices/v2/fis/:fiId/fiCustomers/:fiCustomerId", wrapper.GetCustomerV2, options.OperationMiddlewares["getCustomerV2"]...)
 	router.GET(options.BaseURL+"/v1/accounts", wrapper.ListAccountsV1, options.OperationMiddlewares["listAccountsV1"]...)
 	router.GET(options.BaseURL+"/v1/accounts/:accountId", wrapper.GetAccountByIdV1, options.OperationMiddlewares["getAccountByIdV1"]...)
+	router.GET(options.BaseURL+"/v1/institution-disclosures", wrapper.ListInstitutionDisclosures, options.OperationMiddlewares["listInstitutionDisclosures"]...)
+	router.POST(options.BaseURL+"/v1/institution-disclosures", wrapper.CreateInstitutionDisclosure, options.OperationMiddlewares["createInstitutionDisclosure"]...)
+	router.PUT(options.BaseURL+"/v1/institution-disclosures/:institutionDisclosureId", wrapper.UpdateInstitutionDisclosure, options.OperationMiddlewares["updateInstitutionDisclosure"]...)
+	router.DELETE(options.BaseURL+"/v1/institution-user-disclosures", wrapper.DeleteInstitutionUserDisclosure, options.OperationMiddlewares["deleteInstitutionUserDisclosure"]...)
+	router.GET(options.BaseURL+"/v1/institution-user-disclosures", wrapper.ListInstitutionUserDisclosures, options.OperationMiddlewares["listInstitutionUserDisclosures"]...)
+	router.POST(options.BaseURL+"/v1/institution-user-disclosures", wrapper.CreateInstitutionUserDisclosure, options.OperationMiddlewares["createInstitutionUserDisclosure"]...)
+	router.PUT(options.BaseURL+"/v1/institution-user-disclosures", wrapper.UpdateInstitutionUserDisclosure, options.OperationMiddlewares["updateInstitutionUserDisclosure"]...)
 
 }
 
 type AccountsErrorJSONResponse ErrorResponse
+
+type DisclosuresErrorJSONResponse ErrorResponse
 
 type LegacyErrorJSONResponse Status
 type LegacyErrorApplicationxmlResponse struct {
@@ -3075,6 +3892,610 @@ func (response GetAccountByIdV1503JSONResponse) VisitGetAccountByIdV1Response(w 
 	return err
 }
 
+type ListInstitutionDisclosuresRequestObject struct {
+	Params ListInstitutionDisclosuresParams
+}
+
+type ListInstitutionDisclosuresResponseObject interface {
+	VisitListInstitutionDisclosuresResponse(w http.ResponseWriter) error
+}
+
+type ListInstitutionDisclosures200JSONResponse InstitutionDisclosuresResponse
+
+func (response ListInstitutionDisclosures200JSONResponse) VisitListInstitutionDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInstitutionDisclosures400JSONResponse struct{ DisclosuresErrorJSONResponse }
+
+func (response ListInstitutionDisclosures400JSONResponse) VisitListInstitutionDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInstitutionDisclosures401JSONResponse ErrorResponse
+
+func (response ListInstitutionDisclosures401JSONResponse) VisitListInstitutionDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInstitutionDisclosures403JSONResponse ErrorResponse
+
+func (response ListInstitutionDisclosures403JSONResponse) VisitListInstitutionDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInstitutionDisclosures500JSONResponse ErrorResponse
+
+func (response ListInstitutionDisclosures500JSONResponse) VisitListInstitutionDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstitutionDisclosureRequestObject struct {
+	Params CreateInstitutionDisclosureParams
+	Body   *CreateInstitutionDisclosureJSONRequestBody
+}
+
+type CreateInstitutionDisclosureResponseObject interface {
+	VisitCreateInstitutionDisclosureResponse(w http.ResponseWriter) error
+}
+
+type CreateInstitutionDisclosure200JSONResponse InstitutionDisclosure
+
+func (response CreateInstitutionDisclosure200JSONResponse) VisitCreateInstitutionDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstitutionDisclosure400JSONResponse struct{ DisclosuresErrorJSONResponse }
+
+func (response CreateInstitutionDisclosure400JSONResponse) VisitCreateInstitutionDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstitutionDisclosure401JSONResponse ErrorResponse
+
+func (response CreateInstitutionDisclosure401JSONResponse) VisitCreateInstitutionDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstitutionDisclosure403JSONResponse ErrorResponse
+
+func (response CreateInstitutionDisclosure403JSONResponse) VisitCreateInstitutionDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstitutionDisclosure500JSONResponse ErrorResponse
+
+func (response CreateInstitutionDisclosure500JSONResponse) VisitCreateInstitutionDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInstitutionDisclosureRequestObject struct {
+	InstitutionDisclosureId string `json:"institutionDisclosureId"`
+	Params                  UpdateInstitutionDisclosureParams
+	Body                    *UpdateInstitutionDisclosureJSONRequestBody
+}
+
+type UpdateInstitutionDisclosureResponseObject interface {
+	VisitUpdateInstitutionDisclosureResponse(w http.ResponseWriter) error
+}
+
+type UpdateInstitutionDisclosure200JSONResponse InstitutionDisclosure
+
+func (response UpdateInstitutionDisclosure200JSONResponse) VisitUpdateInstitutionDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInstitutionDisclosure400JSONResponse struct{ DisclosuresErrorJSONResponse }
+
+func (response UpdateInstitutionDisclosure400JSONResponse) VisitUpdateInstitutionDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInstitutionDisclosure401JSONResponse ErrorResponse
+
+func (response UpdateInstitutionDisclosure401JSONResponse) VisitUpdateInstitutionDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInstitutionDisclosure403JSONResponse ErrorResponse
+
+func (response UpdateInstitutionDisclosure403JSONResponse) VisitUpdateInstitutionDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInstitutionDisclosure404JSONResponse ErrorResponse
+
+func (response UpdateInstitutionDisclosure404JSONResponse) VisitUpdateInstitutionDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInstitutionDisclosure500JSONResponse ErrorResponse
+
+func (response UpdateInstitutionDisclosure500JSONResponse) VisitUpdateInstitutionDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInstitutionUserDisclosureRequestObject struct {
+	Params DeleteInstitutionUserDisclosureParams
+	Body   *DeleteInstitutionUserDisclosureJSONRequestBody
+}
+
+type DeleteInstitutionUserDisclosureResponseObject interface {
+	VisitDeleteInstitutionUserDisclosureResponse(w http.ResponseWriter) error
+}
+
+type DeleteInstitutionUserDisclosure204Response struct {
+}
+
+func (response DeleteInstitutionUserDisclosure204Response) VisitDeleteInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteInstitutionUserDisclosure400JSONResponse struct{ DisclosuresErrorJSONResponse }
+
+func (response DeleteInstitutionUserDisclosure400JSONResponse) VisitDeleteInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInstitutionUserDisclosure401JSONResponse ErrorResponse
+
+func (response DeleteInstitutionUserDisclosure401JSONResponse) VisitDeleteInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInstitutionUserDisclosure403JSONResponse ErrorResponse
+
+func (response DeleteInstitutionUserDisclosure403JSONResponse) VisitDeleteInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInstitutionUserDisclosure500JSONResponse ErrorResponse
+
+func (response DeleteInstitutionUserDisclosure500JSONResponse) VisitDeleteInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInstitutionUserDisclosure501JSONResponse ErrorResponse
+
+func (response DeleteInstitutionUserDisclosure501JSONResponse) VisitDeleteInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInstitutionUserDisclosuresRequestObject struct {
+	Params ListInstitutionUserDisclosuresParams
+}
+
+type ListInstitutionUserDisclosuresResponseObject interface {
+	VisitListInstitutionUserDisclosuresResponse(w http.ResponseWriter) error
+}
+
+type ListInstitutionUserDisclosures200JSONResponse InstitutionUserDisclosuresResponse
+
+func (response ListInstitutionUserDisclosures200JSONResponse) VisitListInstitutionUserDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInstitutionUserDisclosures400JSONResponse struct{ DisclosuresErrorJSONResponse }
+
+func (response ListInstitutionUserDisclosures400JSONResponse) VisitListInstitutionUserDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInstitutionUserDisclosures401JSONResponse ErrorResponse
+
+func (response ListInstitutionUserDisclosures401JSONResponse) VisitListInstitutionUserDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInstitutionUserDisclosures403JSONResponse ErrorResponse
+
+func (response ListInstitutionUserDisclosures403JSONResponse) VisitListInstitutionUserDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInstitutionUserDisclosures500JSONResponse ErrorResponse
+
+func (response ListInstitutionUserDisclosures500JSONResponse) VisitListInstitutionUserDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInstitutionUserDisclosures501JSONResponse ErrorResponse
+
+func (response ListInstitutionUserDisclosures501JSONResponse) VisitListInstitutionUserDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstitutionUserDisclosureRequestObject struct {
+	Params CreateInstitutionUserDisclosureParams
+	Body   *CreateInstitutionUserDisclosureJSONRequestBody
+}
+
+type CreateInstitutionUserDisclosureResponseObject interface {
+	VisitCreateInstitutionUserDisclosureResponse(w http.ResponseWriter) error
+}
+
+type CreateInstitutionUserDisclosure204Response struct {
+}
+
+func (response CreateInstitutionUserDisclosure204Response) VisitCreateInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type CreateInstitutionUserDisclosure400JSONResponse struct{ DisclosuresErrorJSONResponse }
+
+func (response CreateInstitutionUserDisclosure400JSONResponse) VisitCreateInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstitutionUserDisclosure401JSONResponse ErrorResponse
+
+func (response CreateInstitutionUserDisclosure401JSONResponse) VisitCreateInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstitutionUserDisclosure403JSONResponse ErrorResponse
+
+func (response CreateInstitutionUserDisclosure403JSONResponse) VisitCreateInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstitutionUserDisclosure500JSONResponse ErrorResponse
+
+func (response CreateInstitutionUserDisclosure500JSONResponse) VisitCreateInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstitutionUserDisclosure501JSONResponse ErrorResponse
+
+func (response CreateInstitutionUserDisclosure501JSONResponse) VisitCreateInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInstitutionUserDisclosureRequestObject struct {
+	Params UpdateInstitutionUserDisclosureParams
+	Body   *UpdateInstitutionUserDisclosureJSONRequestBody
+}
+
+type UpdateInstitutionUserDisclosureResponseObject interface {
+	VisitUpdateInstitutionUserDisclosureResponse(w http.ResponseWriter) error
+}
+
+type UpdateInstitutionUserDisclosure204Response struct {
+}
+
+func (response UpdateInstitutionUserDisclosure204Response) VisitUpdateInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type UpdateInstitutionUserDisclosure400JSONResponse struct{ DisclosuresErrorJSONResponse }
+
+func (response UpdateInstitutionUserDisclosure400JSONResponse) VisitUpdateInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInstitutionUserDisclosure401JSONResponse ErrorResponse
+
+func (response UpdateInstitutionUserDisclosure401JSONResponse) VisitUpdateInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInstitutionUserDisclosure403JSONResponse ErrorResponse
+
+func (response UpdateInstitutionUserDisclosure403JSONResponse) VisitUpdateInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInstitutionUserDisclosure500JSONResponse ErrorResponse
+
+func (response UpdateInstitutionUserDisclosure500JSONResponse) VisitUpdateInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInstitutionUserDisclosure501JSONResponse ErrorResponse
+
+func (response UpdateInstitutionUserDisclosure501JSONResponse) VisitUpdateInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateAccessTokenV1RequestObject struct {
 	Params CreateAccessTokenV1Params
 	Body   *CreateAccessTokenV1FormdataRequestBody
@@ -3238,6 +4659,27 @@ type StrictServerInterface interface {
 	// GetAccountByIdV1 Read one of a user's accounts
 	// (GET /v1/accounts/{accountId})
 	GetAccountByIdV1(ctx context.Context, request GetAccountByIdV1RequestObject) (GetAccountByIdV1ResponseObject, error)
+	// ListInstitutionDisclosures List the FI's disclosure definitions
+	// (GET /v1/institution-disclosures)
+	ListInstitutionDisclosures(ctx context.Context, request ListInstitutionDisclosuresRequestObject) (ListInstitutionDisclosuresResponseObject, error)
+	// CreateInstitutionDisclosure Create a disclosure definition
+	// (POST /v1/institution-disclosures)
+	CreateInstitutionDisclosure(ctx context.Context, request CreateInstitutionDisclosureRequestObject) (CreateInstitutionDisclosureResponseObject, error)
+	// UpdateInstitutionDisclosure Update a disclosure definition
+	// (PUT /v1/institution-disclosures/{institutionDisclosureId})
+	UpdateInstitutionDisclosure(ctx context.Context, request UpdateInstitutionDisclosureRequestObject) (UpdateInstitutionDisclosureResponseObject, error)
+	// DeleteInstitutionUserDisclosure Delete an OLS user disclosure
+	// (DELETE /v1/institution-user-disclosures)
+	DeleteInstitutionUserDisclosure(ctx context.Context, request DeleteInstitutionUserDisclosureRequestObject) (DeleteInstitutionUserDisclosureResponseObject, error)
+	// ListInstitutionUserDisclosures List a user's disclosures
+	// (GET /v1/institution-user-disclosures)
+	ListInstitutionUserDisclosures(ctx context.Context, request ListInstitutionUserDisclosuresRequestObject) (ListInstitutionUserDisclosuresResponseObject, error)
+	// CreateInstitutionUserDisclosure Record a user's decision on a disclosure
+	// (POST /v1/institution-user-disclosures)
+	CreateInstitutionUserDisclosure(ctx context.Context, request CreateInstitutionUserDisclosureRequestObject) (CreateInstitutionUserDisclosureResponseObject, error)
+	// UpdateInstitutionUserDisclosure Update a user's decision (custom, ESIGN, IB)
+	// (PUT /v1/institution-user-disclosures)
+	UpdateInstitutionUserDisclosure(ctx context.Context, request UpdateInstitutionUserDisclosureRequestObject) (UpdateInstitutionUserDisclosureResponseObject, error)
 	// CreateAccessTokenV1 OAuth V1 token (legacy)
 	// (POST /v1/oauth/token)
 	CreateAccessTokenV1(ctx context.Context, request CreateAccessTokenV1RequestObject) (CreateAccessTokenV1ResponseObject, error)
@@ -3624,6 +5066,297 @@ func (sh *strictHandler) GetAccountByIdV1(ctx echo.Context, accountId AccountIdP
 		return err
 	} else if validResponse, ok := response.(GetAccountByIdV1ResponseObject); ok {
 		return validResponse.VisitGetAccountByIdV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListInstitutionDisclosures operation middleware
+func (sh *strictHandler) ListInstitutionDisclosures(ctx echo.Context, params ListInstitutionDisclosuresParams) error {
+	var request ListInstitutionDisclosuresRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListInstitutionDisclosures(ctx.Request().Context(), request.(ListInstitutionDisclosuresRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListInstitutionDisclosures")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListInstitutionDisclosuresResponseObject); ok {
+		return validResponse.VisitListInstitutionDisclosuresResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateInstitutionDisclosure operation middleware
+func (sh *strictHandler) CreateInstitutionDisclosure(ctx echo.Context, params CreateInstitutionDisclosureParams) error {
+	var request CreateInstitutionDisclosureRequestObject
+
+	request.Params = params
+
+	var body CreateInstitutionDisclosureJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateInstitutionDisclosure(ctx.Request().Context(), request.(CreateInstitutionDisclosureRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateInstitutionDisclosure")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateInstitutionDisclosureResponseObject); ok {
+		return validResponse.VisitCreateInstitutionDisclosureResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateInstitutionDisclosure operation middleware
+func (sh *strictHandler) UpdateInstitutionDisclosure(ctx echo.Context, institutionDisclosureId string, params UpdateInstitutionDisclosureParams) error {
+	var request UpdateInstitutionDisclosureRequestObject
+
+	request.InstitutionDisclosureId = institutionDisclosureId
+	request.Params = params
+
+	var body UpdateInstitutionDisclosureJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateInstitutionDisclosure(ctx.Request().Context(), request.(UpdateInstitutionDisclosureRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateInstitutionDisclosure")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateInstitutionDisclosureResponseObject); ok {
+		return validResponse.VisitUpdateInstitutionDisclosureResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteInstitutionUserDisclosure operation middleware
+func (sh *strictHandler) DeleteInstitutionUserDisclosure(ctx echo.Context, params DeleteInstitutionUserDisclosureParams) error {
+	var request DeleteInstitutionUserDisclosureRequestObject
+
+	request.Params = params
+
+	var body DeleteInstitutionUserDisclosureJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteInstitutionUserDisclosure(ctx.Request().Context(), request.(DeleteInstitutionUserDisclosureRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteInstitutionUserDisclosure")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteInstitutionUserDisclosureResponseObject); ok {
+		return validResponse.VisitDeleteInstitutionUserDisclosureResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListInstitutionUserDisclosures operation middleware
+func (sh *strictHandler) ListInstitutionUserDisclosures(ctx echo.Context, params ListInstitutionUserDisclosuresParams) error {
+	var request ListInstitutionUserDisclosuresRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListInstitutionUserDisclosures(ctx.Request().Context(), request.(ListInstitutionUserDisclosuresRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListInstitutionUserDisclosures")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListInstitutionUserDisclosuresResponseObject); ok {
+		return validResponse.VisitListInstitutionUserDisclosuresResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateInstitutionUserDisclosure operation middleware
+func (sh *strictHandler) CreateInstitutionUserDisclosure(ctx echo.Context, params CreateInstitutionUserDisclosureParams) error {
+	var request CreateInstitutionUserDisclosureRequestObject
+
+	request.Params = params
+
+	var body CreateInstitutionUserDisclosureJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateInstitutionUserDisclosure(ctx.Request().Context(), request.(CreateInstitutionUserDisclosureRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateInstitutionUserDisclosure")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateInstitutionUserDisclosureResponseObject); ok {
+		return validResponse.VisitCreateInstitutionUserDisclosureResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateInstitutionUserDisclosure operation middleware
+func (sh *strictHandler) UpdateInstitutionUserDisclosure(ctx echo.Context, params UpdateInstitutionUserDisclosureParams) error {
+	var request UpdateInstitutionUserDisclosureRequestObject
+
+	request.Params = params
+
+	var body UpdateInstitutionUserDisclosureJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateInstitutionUserDisclosure(ctx.Request().Context(), request.(UpdateInstitutionUserDisclosureRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateInstitutionUserDisclosure")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateInstitutionUserDisclosureResponseObject); ok {
+		return validResponse.VisitUpdateInstitutionUserDisclosureResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -33,7 +33,7 @@ func (s *Server) ListAccountsV1(ctx context.Context, req gen.ListAccountsV1Reque
 	p := req.Params
 	caller := infoFrom(ctx).principal
 	tok := caller.token
-	user, err := accountUser(tok, p.HostUserId, p.LoginId)
+	user, err := userContext(tok, p.HostUserId, p.LoginId, "ACC_99992", "ACC_99994")
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func (s *Server) ListAccountsV1(ctx context.Context, req gen.ListAccountsV1Reque
 func (s *Server) GetAccountByIdV1(ctx context.Context, req gen.GetAccountByIdV1RequestObject) (gen.GetAccountByIdV1ResponseObject, error) {
 	p := req.Params
 	caller := infoFrom(ctx).principal
-	user, err := accountUser(caller.token, p.HostUserId, p.LoginId)
+	user, err := userContext(caller.token, p.HostUserId, p.LoginId, "ACC_99992", "ACC_99994")
 	if err != nil {
 		return nil, err
 	}
@@ -98,17 +98,18 @@ func (s *Server) GetAccountByIdV1(ctx context.Context, req gen.GetAccountByIdV1R
 	return nil, problem(http.StatusNotFound, "ACC_00011", "path:accountId", "Account not found")
 }
 
-// accountUser applies the user-context rules of CONTRACT.md 8.1: a password-grant token names its
-// own customer; a client-credentials token needs exactly one of hostUserId and loginId.
-func accountUser(tok *models.Token, hostUserID, loginID *string) (db.AccountUser, error) {
+// userContext applies the user-context rules of CONTRACT.md 7.1 and 8.1: a password-grant token
+// names its own customer; a client-credentials token needs exactly one of hostUserId and loginId
+// (the family's codes for neither and both).
+func userContext(tok *models.Token, hostUserID, loginID *string, neitherCode, bothCode string) (db.AccountUser, error) {
 	switch {
 	case tok.CustomerID != nil:
 		return db.AccountUser{CustomerID: *tok.CustomerID}, nil
 	case hostUserID == nil && loginID == nil:
-		return db.AccountUser{}, problem(http.StatusBadRequest, "ACC_99992", "query:hostUserId",
+		return db.AccountUser{}, problem(http.StatusBadRequest, neitherCode, "query:hostUserId",
 			"Query param hostUserId or loginId is required")
 	case hostUserID != nil && loginID != nil:
-		return db.AccountUser{}, problem(http.StatusBadRequest, "ACC_99994", "query:loginId",
+		return db.AccountUser{}, problem(http.StatusBadRequest, bothCode, "query:loginId",
 			"Query params hostUserId and loginId are mutually exclusive")
 	case hostUserID != nil:
 		return db.AccountUser{MemberNumber: *hostUserID}, nil

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -63,6 +64,7 @@ type requestInfo struct {
 	operation  string
 	errorCodes Problems
 	principal  *principal
+	body       []byte // the raw body of legacy-family requests, for strict decoding
 }
 
 type requestInfoKey struct{}
@@ -257,6 +259,11 @@ func (s *Server) hygiene(next echo.HandlerFunc) echo.HandlerFunc {
 				r.Header.Set("Content-Type", echo.MIMEApplicationXML)
 			}
 			info.mediaType = negotiateLegacy(r)
+			info.body = body
+		}
+		if len(body) > 0 && mediaTypeOf(r) == echo.MIMEApplicationJSON && !json.Valid(body) {
+			// One JSON document and nothing after it; decoders downstream stop at the first value.
+			return problem(http.StatusBadRequest, codes.badRequest, "", "Request body is not well-formed JSON")
 		}
 		if r.Method == http.MethodDelete && mediaTypeOf(r) == echo.MIMEApplicationForm {
 			// net/http ignores bodies of DELETE in ParseForm; the revoke endpoint carries its

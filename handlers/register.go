@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/gen"
 	"github.com/custreg/custreg/models"
@@ -41,7 +43,7 @@ func registrationError(err error) error {
 func (s *Server) RegisterCustomerV4(ctx context.Context, req gen.RegisterCustomerV4RequestObject) (gen.RegisterCustomerV4ResponseObject, error) {
 	info := infoFrom(ctx)
 	tok := info.principal.token
-	body, err := s.decodeRegistration(req)
+	body, err := s.decodeRegistration(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -114,21 +116,62 @@ func (s *Server) replay(rec *models.IdempotencyRecord) (gen.RegisterCustomerV4Re
 }
 
 // decodeRegistration reads the JSON or XML body into one request type (both were validated
-// against the same schema).
-func (s *Server) decodeRegistration(req gen.RegisterCustomerV4RequestObject) (*gen.FICustomerRegistration, error) {
-	var body gen.RegisterCustomerRequest
+// against the same schema). Member names match exactly: encoding/json alone would also take
+// "SSN" for "ssn", letting an unvalidated value through, so members the schema does not name
+// are dropped before binding.
+func (s *Server) decodeRegistration(ctx context.Context, req gen.RegisterCustomerV4RequestObject) (*gen.FICustomerRegistration, error) {
+	schema := s.spec.Components.Schemas["RegisterCustomerRequest"].Value
+	raw := infoFrom(ctx).body
+	var doc any
+	var err error
 	switch {
-	case req.JSONBody != nil:
-		body = *req.JSONBody
+	case req.JSONBody != nil && raw != nil:
+		err = json.Unmarshal(raw, &doc)
 	case req.Body != nil:
-		schema := s.spec.Components.Schemas["RegisterCustomerRequest"].Value
-		if err := xmlcodec.DecodeInto(req.Body, schema, &body); err != nil {
-			return nil, fieldProblem("20006", "")
-		}
+		doc, err = xmlcodec.Decode(req.Body, schema)
 	default:
+		err = errors.New("no request body")
+	}
+	if err != nil {
+		return nil, fieldProblem("20006", "")
+	}
+	canonical, err := json.Marshal(pruneToSchema(doc, schema))
+	if err != nil {
+		return nil, err
+	}
+	var body gen.RegisterCustomerRequest
+	if err := json.Unmarshal(canonical, &body); err != nil {
 		return nil, fieldProblem("20006", "")
 	}
 	return &body.FICustomer, nil
+}
+
+// pruneToSchema keeps only the object members the schema names, exactly as spelt.
+func pruneToSchema(v any, schema *openapi3.Schema) any {
+	if schema == nil {
+		return v
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if len(schema.Properties) == 0 {
+			return x
+		}
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			if ps, ok := schema.Properties[k]; ok && ps.Value != nil {
+				out[k] = pruneToSchema(val, ps.Value)
+			}
+		}
+		return out
+	case []any:
+		if schema.Items != nil && schema.Items.Value != nil {
+			for i := range x {
+				x[i] = pruneToSchema(x[i], schema.Items.Value)
+			}
+		}
+		return x
+	}
+	return v
 }
 
 // register runs one registration attempt and audits it. It returns the encoded response and its

@@ -1,0 +1,387 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/custreg/custreg/db"
+	"github.com/custreg/custreg/gen"
+	"github.com/custreg/custreg/models"
+	"github.com/custreg/custreg/rules"
+)
+
+// Well-known disclosure names (CONTRACT.md 7.1).
+const (
+	disclosureOLS   = "OLS"
+	disclosureESIGN = "ESIGN"
+	disclosureIB    = "IB"
+)
+
+func dscProblem(code, field, msg string) *Problem {
+	return problem(http.StatusBadRequest, code, field, msg)
+}
+
+// toAPIDisclosure converts a definition, with the required flag and version extensions.
+func toAPIDisclosure(d *models.Disclosure) gen.InstitutionDisclosure {
+	out := gen.InstitutionDisclosure{InstitutionDisclosureId: d.ID, InstitutionId: d.InstitutionID,
+		InstitutionDisclosureName: ptr(d.Name), InstitutionDisclosureStatus: ptr(d.Enabled), Required: ptr(d.Required), Version: ptr(d.Version)}
+	if d.Data != "" {
+		out.InstitutionDisclosureData = ptr(d.Data)
+	}
+	if d.DataType != "" {
+		out.InstitutionDisclosureDataType = ptr(gen.InstitutionDisclosureInstitutionDisclosureDataType(d.DataType))
+	}
+	return out
+}
+
+// ListInstitutionDisclosures lists every definition of the token's FI (CONTRACT.md 7.3).
+func (s *Server) ListInstitutionDisclosures(ctx context.Context, _ gen.ListInstitutionDisclosuresRequestObject) (gen.ListInstitutionDisclosuresResponseObject, error) {
+	ds, err := s.store.Disclosures(ctx, infoFrom(ctx).principal.token.InstitutionID)
+	if err != nil {
+		return nil, err
+	}
+	out := gen.InstitutionDisclosuresResponse{InstitutionDisclosures: make([]gen.InstitutionDisclosure, 0, len(ds))}
+	for i := range ds {
+		out.InstitutionDisclosures = append(out.InstitutionDisclosures, toAPIDisclosure(&ds[i]))
+	}
+	return gen.ListInstitutionDisclosures200JSONResponse(out), nil
+}
+
+// definitionFields are the writable fields of create and update.
+type definitionFields struct {
+	name, data, dataType *string
+	enabled, required    *bool
+}
+
+// checkDefinition applies the definition rules (CONTRACT.md 7.4): a printable name of at most 64
+// characters, URL-only data of at most 2048 characters, data and type together.
+func checkDefinition(f definitionFields) (*db.DisclosureSpec, error) {
+	name := strings.TrimSpace(str(f.name))
+	switch {
+	case name == "":
+		return nil, dscProblem("DSC_12004", "/institutionDisclosureName", "institutionDisclosureName is required")
+	case len(name) > 64:
+		return nil, dscProblem("DSC_12011", "/institutionDisclosureName", "institutionDisclosureName exceeds 64 characters")
+	case !rules.Printable(name):
+		return nil, dscProblem("DSC_12001", "/institutionDisclosureName", "institutionDisclosureName has non-printable characters")
+	}
+	data, dataType := str(f.data), str(f.dataType)
+	switch {
+	case len(data) > 2048:
+		return nil, dscProblem("DSC_12011", "/institutionDisclosureData", "institutionDisclosureData exceeds 2048 characters")
+	case data != "" && !rules.Printable(data):
+		return nil, dscProblem("DSC_12001", "/institutionDisclosureData", "institutionDisclosureData has non-printable characters")
+	case (data == "") != (dataType == ""):
+		return nil, dscProblem("DSC_12004", "/institutionDisclosureDataType", "institutionDisclosureData and institutionDisclosureDataType go together")
+	case dataType != "" && dataType != "URL":
+		return nil, dscProblem("DSC_12004", "/institutionDisclosureDataType", "Only the URL data type is supported")
+	case data != "" && !rules.DisclosureDataURL(data):
+		return nil, dscProblem("DSC_12004", "/institutionDisclosureData", "institutionDisclosureData must be an http(s) URL")
+	}
+	return &db.DisclosureSpec{Name: name, Data: data, DataType: dataType, Enabled: f.enabled, Required: f.required != nil && *f.required}, nil
+}
+
+// CreateInstitutionDisclosure adds a definition to the token's FI (CONTRACT.md 7.4).
+func (s *Server) CreateInstitutionDisclosure(ctx context.Context, req gen.CreateInstitutionDisclosureRequestObject) (gen.CreateInstitutionDisclosureResponseObject, error) {
+	b := req.Body
+	if b == nil {
+		return nil, dscProblem("DSC_12005", "", "Request body is blank")
+	}
+	if b.InstitutionDisclosureId != nil {
+		return nil, dscProblem("DSC_12004", "/institutionDisclosureId", "institutionDisclosureId is assigned by the service")
+	}
+	enabled := b.InstitutionDisclosureStatus != nil && *b.InstitutionDisclosureStatus // default false
+	spec, err := checkDefinition(definitionFields{b.InstitutionDisclosureName, b.InstitutionDisclosureData, b.InstitutionDisclosureDataType, &enabled, b.Required})
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.store.CreateDisclosure(ctx, infoFrom(ctx).principal.token.InstitutionID, spec)
+	if errors.Is(err, models.ErrConflict) {
+		return nil, dscProblem("DSC_10002", "/institutionDisclosureName", "A disclosure of that name exists")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return gen.CreateInstitutionDisclosure200JSONResponse(toAPIDisclosure(d)), nil
+}
+
+// UpdateInstitutionDisclosure replaces a definition of the token's FI (CONTRACT.md 7.5). Fields
+// left out keep their current values.
+func (s *Server) UpdateInstitutionDisclosure(ctx context.Context, req gen.UpdateInstitutionDisclosureRequestObject) (gen.UpdateInstitutionDisclosureResponseObject, error) {
+	b := req.Body
+	if b == nil {
+		return nil, dscProblem("DSC_12005", "", "Request body is blank")
+	}
+	if !strings.EqualFold(strings.TrimSpace(b.InstitutionDisclosureId), req.InstitutionDisclosureId) {
+		return nil, dscProblem("DSC_12012", "/institutionDisclosureId", "institutionDisclosureId differs from the path")
+	}
+	fi := infoFrom(ctx).principal.token.InstitutionID
+	cur, err := s.store.Disclosure(ctx, fi, req.InstitutionDisclosureId)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, problem(http.StatusNotFound, "DSC_13001", "path:institutionDisclosureId", "No such disclosure")
+	}
+	if err != nil {
+		return nil, err
+	}
+	f := definitionFields{b.InstitutionDisclosureName, b.InstitutionDisclosureData, b.InstitutionDisclosureDataType, b.InstitutionDisclosureStatus, b.Required}
+	if f.data == nil && f.dataType == nil {
+		f.data, f.dataType = &cur.Data, &cur.DataType
+	}
+	if f.enabled == nil {
+		f.enabled = &cur.Enabled
+	}
+	if f.required == nil {
+		f.required = &cur.Required
+	}
+	spec, err := checkDefinition(f)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.store.UpdateDisclosure(ctx, fi, cur.ID, spec)
+	if errors.Is(err, models.ErrConflict) {
+		return nil, dscProblem("DSC_10002", "/institutionDisclosureName", "A disclosure of that name exists")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return gen.UpdateInstitutionDisclosure200JSONResponse(toAPIDisclosure(d)), nil
+}
+
+// userParams are the user-context parameters every user-disclosure operation takes.
+type userParams struct {
+	hostUserID, loginID, institutionCustomerID *string
+}
+
+// disclosureUser resolves the user of a user-disclosure request within the token's FI (CONTRACT.md
+// 7.1): the token's user, or exactly one of hostUserId / loginId for client-credentials tokens.
+func (s *Server) disclosureUser(ctx context.Context, p userParams) (*db.MemberAccounts, error) {
+	tok := infoFrom(ctx).principal.token
+	user, err := userContext(tok, p.hostUserID, p.loginID, "DSC_10009", "DSC_10009")
+	if err != nil {
+		return nil, err
+	}
+	h, err := s.store.MemberAccounts(ctx, tok.InstitutionID, user)
+	if errors.Is(err, models.ErrNotFound) || (err == nil && h.Customer == nil) {
+		return nil, dscProblem("DSC_13001", "query", "No data for the user")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if user.CustomerID != "" && ((p.hostUserID != nil && *p.hostUserID != h.Member.MemberNumber) ||
+		(p.loginID != nil && rules.NormalizeUsername(*p.loginID) != h.Customer.LoginIDNorm)) {
+		return nil, dscProblem("DSC_10009", "query", "hostUserId and loginId may only name the token's user")
+	}
+	if id := p.institutionCustomerID; id != nil && !strings.EqualFold(*id, h.Customer.ID) {
+		return nil, dscProblem("DSC_10009", "query:institutionCustomerId", "institutionCustomerId does not name a location of the user")
+	}
+	return h, nil
+}
+
+// ListInstitutionUserDisclosures lists the user's current disclosure states (CONTRACT.md 7.6).
+func (s *Server) ListInstitutionUserDisclosures(ctx context.Context, req gen.ListInstitutionUserDisclosuresRequestObject) (gen.ListInstitutionUserDisclosuresResponseObject, error) {
+	p := req.Params
+	h, err := s.disclosureUser(ctx, userParams{p.HostUserId, p.LoginId, p.InstitutionCustomerId})
+	if err != nil {
+		return nil, err
+	}
+	states, err := s.store.UserDisclosures(ctx, h.Customer.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := gen.InstitutionUserDisclosuresResponse{InstitutionUserDisclosures: make([]gen.InstitutionUserDisclosure, 0, len(states))}
+	for _, st := range states {
+		item := gen.InstitutionUserDisclosure{InstitutionId: h.Customer.InstitutionID, InstitutionUserId: h.Customer.InstitutionUserID,
+			InstitutionDisclosureName: st.DisclosureName, InstitutionUserDisclosureId: ptr(st.ID), InstitutionDisclosureId: ptr(st.DisclosureID),
+			InstitutionUserDisclosureStatus:               ptr(gen.InstitutionUserDisclosureStatus(st.Status)),
+			InstitutionUserDisclosureStatusUpdateDateTime: ptr(st.UpdatedAt.UTC().Truncate(time.Millisecond)), PaperWaiver: st.PaperWaiver}
+		if st.AccountID != "" {
+			item.AccountId = ptr(st.AccountID)
+		}
+		out.InstitutionUserDisclosures = append(out.InstitutionUserDisclosures, item)
+	}
+	return gen.ListInstitutionUserDisclosures200JSONResponse(out), nil
+}
+
+// decisionRequest is a user-disclosure write after parsing.
+type decisionRequest struct {
+	params      userParams
+	accountType *gen.DIAccountType
+	body        *gen.InstitutionUserDisclosureWrite
+	ip          *string
+	update      bool
+}
+
+// decide validates and records a user's decision (CONTRACT.md 7.7, 7.8).
+func (s *Server) decide(ctx context.Context, r decisionRequest) error {
+	b := r.body
+	if b == nil {
+		return dscProblem("DSC_12005", "", "Request body is blank")
+	}
+	h, err := s.disclosureUser(ctx, r.params)
+	if err != nil {
+		return err
+	}
+	def, err := s.resolveDefinition(ctx, h.Customer.InstitutionID, b)
+	if err != nil {
+		return err
+	}
+	if r.update && def.Name == disclosureOLS {
+		return dscProblem("DSC_12015", "/institutionDisclosureName", "OLS is not updated here")
+	}
+	status := str(b.InstitutionUserDisclosureStatus)
+	switch status {
+	case "ACCEPTED", "NOT_ACCEPTED":
+	case "ENROLLED", "NOT_ENROLLED":
+		if def.Name == disclosureOLS || def.Name == disclosureESIGN {
+			return dscProblem("DSC_12004", "/institutionUserDisclosureStatus", def.Name+" takes only ACCEPTED or NOT_ACCEPTED")
+		}
+	default:
+		return dscProblem("DSC_12004", "/institutionUserDisclosureStatus", "institutionUserDisclosureStatus is missing or invalid")
+	}
+	d := &db.UserDecision{Customer: h.Customer, Disclosure: def, Status: status}
+	if def.Name == disclosureOLS {
+		if b.PaperWaiver == nil {
+			return dscProblem("DSC_12017", "/paperWaiver", "paperWaiver is required for OLS")
+		}
+		d.PaperWaiver = b.PaperWaiver
+		if r.accountType != nil || b.AccountId != nil {
+			if d.AccountID, err = ownAccount(h, str(b.AccountId)); err != nil {
+				return err
+			}
+		}
+	}
+	return s.recordDecision(ctx, d, r.ip, r.update)
+}
+
+// ownAccount checks that accountId names one of the user's accounts.
+func ownAccount(h *db.MemberAccounts, accountID string) (string, error) {
+	if accountID == "" {
+		return "", dscProblem("DSC_12016", "/accountId", "accountId is required")
+	}
+	for _, a := range h.Accounts {
+		if a.PublicID == accountID {
+			return accountID, nil
+		}
+	}
+	return "", dscProblem("DSC_12016", "/accountId", "accountId is not an account of the user")
+}
+
+// recordDecision adds the evidence context (app, offering, device IP, trace) and stores it.
+func (s *Server) recordDecision(ctx context.Context, d *db.UserDecision, ip *string, onlyExisting bool) error {
+	info := infoFrom(ctx)
+	tok := info.principal.token
+	app, err := s.store.ClientAppByID(ctx, tok.ClientAppID)
+	if err != nil {
+		return err
+	}
+	d.ClientAppID, d.OfferingID, d.OriginatingIP = app.ID, app.OfferingID, info.clientIP
+	if ip != nil && *ip != "" {
+		d.OriginatingIP = *ip
+	}
+	d.Channel, d.TraceID, d.At = models.ChannelDisclosuresAPI, info.traceID, s.now().UTC()
+	err = s.store.RecordUserDecision(ctx, d, onlyExisting)
+	if errors.Is(err, models.ErrNotFound) {
+		return dscProblem("DSC_13001", "", "No such user disclosure")
+	}
+	return err
+}
+
+// resolveDefinition finds the disclosure a write names: by id (custom disclosures; D19 accepts
+// institutionUserDisclosureId too, the schema name winning) or by the well-known names.
+func (s *Server) resolveDefinition(ctx context.Context, fi string, b *gen.InstitutionUserDisclosureWrite) (*models.Disclosure, error) {
+	id := str(b.InstitutionDisclosureId)
+	if id == "" {
+		id = str(b.InstitutionUserDisclosureId)
+	}
+	name := str(b.InstitutionDisclosureName)
+	var def *models.Disclosure
+	var err error
+	switch {
+	case id != "":
+		def, err = s.store.Disclosure(ctx, fi, id)
+		if errors.Is(err, models.ErrNotFound) {
+			return nil, dscProblem("DSC_12004", "/institutionDisclosureId", "No such disclosure")
+		}
+		if err == nil && name != "" && name != def.Name {
+			return nil, dscProblem("DSC_12004", "/institutionDisclosureName", "institutionDisclosureName does not match the id")
+		}
+	case name == disclosureOLS || name == disclosureESIGN || name == disclosureIB:
+		def, err = s.store.DisclosureByName(ctx, fi, name)
+		if errors.Is(err, models.ErrNotFound) {
+			return nil, dscProblem("DSC_12015", "/institutionDisclosureName", "Disclosure not supported by the FI")
+		}
+	case name != "":
+		return nil, dscProblem("DSC_12004", "/institutionDisclosureId", "institutionDisclosureId is required for custom disclosures")
+	default:
+		return nil, dscProblem("DSC_12004", "/institutionDisclosureId", "institutionDisclosureId or institutionDisclosureName is required")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !def.Enabled {
+		return nil, dscProblem("DSC_12015", "/institutionDisclosureName", "Disclosure is not enabled")
+	}
+	return def, nil
+}
+
+// CreateInstitutionUserDisclosure records a decision (CONTRACT.md 7.7).
+func (s *Server) CreateInstitutionUserDisclosure(ctx context.Context, req gen.CreateInstitutionUserDisclosureRequestObject) (gen.CreateInstitutionUserDisclosureResponseObject, error) {
+	p := req.Params
+	err := s.decide(ctx, decisionRequest{params: userParams{p.HostUserId, p.LoginId, p.InstitutionCustomerId},
+		accountType: p.AccountType, body: req.Body, ip: p.OriginatingIp})
+	if err != nil {
+		return nil, err
+	}
+	return gen.CreateInstitutionUserDisclosure204Response{}, nil
+}
+
+// UpdateInstitutionUserDisclosure changes an existing decision (CONTRACT.md 7.8).
+func (s *Server) UpdateInstitutionUserDisclosure(ctx context.Context, req gen.UpdateInstitutionUserDisclosureRequestObject) (gen.UpdateInstitutionUserDisclosureResponseObject, error) {
+	p := req.Params
+	err := s.decide(ctx, decisionRequest{params: userParams{p.HostUserId, p.LoginId, p.InstitutionCustomerId},
+		body: req.Body, ip: p.OriginatingIp, update: true})
+	if err != nil {
+		return nil, err
+	}
+	return gen.UpdateInstitutionUserDisclosure204Response{}, nil
+}
+
+// DeleteInstitutionUserDisclosure removes an OLS state for one account; the deletion is recorded
+// as evidence (CONTRACT.md 7.9).
+func (s *Server) DeleteInstitutionUserDisclosure(ctx context.Context, req gen.DeleteInstitutionUserDisclosureRequestObject) (gen.DeleteInstitutionUserDisclosureResponseObject, error) {
+	b := req.Body
+	if b == nil {
+		return nil, dscProblem("DSC_12005", "", "Request body is blank")
+	}
+	name := str(b.InstitutionDisclosureName)
+	switch name {
+	case "":
+		return nil, dscProblem("DSC_12004", "/institutionDisclosureName", "institutionDisclosureName is required")
+	case disclosureOLS:
+	default:
+		return nil, dscProblem("DSC_12015", "/institutionDisclosureName", "Only OLS user disclosures are deleted")
+	}
+	p := req.Params
+	h, err := s.disclosureUser(ctx, userParams{p.HostUserId, p.LoginId, p.InstitutionCustomerId})
+	if err != nil {
+		return nil, err
+	}
+	accountID, err := ownAccount(h, str(b.AccountId))
+	if err != nil {
+		return nil, err
+	}
+	def, err := s.store.DisclosureByName(ctx, h.Customer.InstitutionID, disclosureOLS)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, dscProblem("DSC_12015", "/institutionDisclosureName", "Disclosure not supported by the FI")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.recordDecision(ctx, &db.UserDecision{Customer: h.Customer, Disclosure: def, AccountID: accountID, Status: "DELETED"}, p.OriginatingIp, true); err != nil {
+		return nil, err
+	}
+	return gen.DeleteInstitutionUserDisclosure204Response{}, nil
+}
