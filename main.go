@@ -58,9 +58,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer func() { _ = db.Close(store.DB) }()
 
-	if len(rest) > 0 {
-		return runCommand(ctx, store, rest, stdout)
-	}
 	if cfg.Sandbox {
 		pf, err := db.ParseProvisionFile(db.SandboxYAML)
 		if err != nil {
@@ -70,6 +67,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("load sandbox: %w", err)
 		}
 		log.Info("sandbox data loaded", "institutions", len(pf.Institutions), "client_apps", len(pf.ClientApps))
+	}
+	if len(rest) > 0 {
+		return runCommand(ctx, store, rest, stdout)
 	}
 	return serve(ctx, cfg, store, log)
 }
