@@ -124,38 +124,28 @@ func runCommand(ctx context.Context, store *db.Store, args []string, stdout io.W
 		fmt.Fprintf(stdout, "provisioned %d institution(s) and %d client app(s) from %s\n", len(pf.Institutions), len(pf.ClientApps), args[1])
 		return nil
 	case "unlock":
-		fs := flag.NewFlagSet("unlock", flag.ContinueOnError)
-		fi := fs.String("fi", "", "FI id, e.g. 01111")
-		login := fs.String("login", "", "the user's login id")
-		if err := fs.Parse(args[1:]); err != nil {
+		fi, login, err := userFlags("unlock", args[1:])
+		if err != nil {
 			return err
 		}
-		if *fi == "" || *login == "" {
-			return errors.New("usage: custreg unlock --fi FI --login LOGIN")
-		}
-		ok, err := store.Unlock(ctx, *fi, *login)
+		ok, err := store.Unlock(ctx, fi, login)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return fmt.Errorf("no user %q at FI %s", *login, *fi)
+			return fmt.Errorf("no user %q at FI %s", login, fi)
 		}
-		fmt.Fprintf(stdout, "unlocked %s at FI %s\n", *login, *fi)
+		fmt.Fprintf(stdout, "unlocked %s at FI %s\n", login, fi)
 		return nil
 	case "disclosures":
 		if len(args) < 2 || args[1] != "export" {
 			return errors.New("usage: custreg disclosures export --fi FI --login LOGIN")
 		}
-		fs := flag.NewFlagSet("disclosures export", flag.ContinueOnError)
-		fi := fs.String("fi", "", "FI id, e.g. 01111")
-		login := fs.String("login", "", "the user's login id")
-		if err := fs.Parse(args[2:]); err != nil {
+		fi, login, err := userFlags("disclosures export", args[2:])
+		if err != nil {
 			return err
 		}
-		if *fi == "" || *login == "" {
-			return errors.New("usage: custreg disclosures export --fi FI --login LOGIN")
-		}
-		export, err := store.ExportDisclosureHistory(ctx, *fi, *login)
+		export, err := store.ExportDisclosureHistory(ctx, fi, login)
 		if err != nil {
 			return err
 		}
@@ -164,6 +154,20 @@ func runCommand(ctx context.Context, store *db.Store, args []string, stdout io.W
 		return enc.Encode(export)
 	}
 	return fmt.Errorf("unknown command %q (known: provision, unlock, disclosures export)", args[0])
+}
+
+// userFlags parses the --fi and --login flags that name one user of an FI.
+func userFlags(command string, args []string) (fi, login string, err error) {
+	fs := flag.NewFlagSet(command, flag.ContinueOnError)
+	fs.StringVar(&fi, "fi", "", "FI id, e.g. 01111")
+	fs.StringVar(&login, "login", "", "the user's login id")
+	if err := fs.Parse(args); err != nil {
+		return "", "", err
+	}
+	if fi == "" || login == "" {
+		return "", "", fmt.Errorf("usage: custreg %s --fi FI --login LOGIN", command)
+	}
+	return fi, login, nil
 }
 
 func serve(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Logger) error {

@@ -185,16 +185,6 @@ func (w *syncWriter) String() string {
 func TestUnlockCommand(t *testing.T) {
 	dbPath := filepath.Join(t.TempDir(), "u.db")
 	vars := env(map[string]string{"CUSTREG_SANDBOX": "true", "CUSTREG_DB": dbPath})
-	// Provision the sandbox through the provision command's sibling: the sandbox start loads it.
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	addr := freeAddr(t)
-	go func() { done <- run(ctx, []string{"--addr", addr}, vars, io.Discard, io.Discard) }()
-	waitFor(t, "http://"+addr+"/readyz")
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"unlock", "--fi", "01111", "--login", "SandboxUser1"}, vars, &out, io.Discard); err != nil {
 		t.Fatalf("unlock: %v", err)
@@ -210,15 +200,6 @@ func TestUnlockCommand(t *testing.T) {
 func TestDisclosuresExportCommand(t *testing.T) {
 	dbPath := filepath.Join(t.TempDir(), "e.db")
 	vars := env(map[string]string{"CUSTREG_SANDBOX": "true", "CUSTREG_DB": dbPath})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	addr := freeAddr(t)
-	go func() { done <- run(ctx, []string{"--addr", addr}, vars, io.Discard, io.Discard) }()
-	waitFor(t, "http://"+addr+"/readyz")
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"disclosures", "export", "--fi", "01111", "--login", "sandboxuser1"}, vars, &out, io.Discard); err != nil {
 		t.Fatalf("export: %v", err)

@@ -49,7 +49,7 @@ type Registered struct {
 // member already has a PRIMARY user, or the same SSN is registered at the FI, D32).
 func (s *Store) Register(ctx context.Context, reg *Registration, now time.Time) (*Registered, error) {
 	fiID := reg.FI.ID
-	if err := s.registrationConflicts(ctx, s.DB.WithContext(ctx), reg); err != nil {
+	if err := s.registrationConflicts(s.DB.WithContext(ctx), reg); err != nil {
 		return nil, err
 	}
 	// Hash and encrypt before the transaction: argon2id takes tens of milliseconds and must not
@@ -68,7 +68,7 @@ func (s *Store) Register(ctx context.Context, reg *Registration, now time.Time) 
 	c.ChannelType = models.ChannelTPVAPI
 	out := &Registered{}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := s.registrationConflicts(ctx, tx, reg); err != nil {
+		if err := s.registrationConflicts(tx, reg); err != nil {
 			return err
 		}
 		m, err := findOrCreateMember(tx, fiID, reg.MemberNumber, reg.Customer.FirstName+" "+reg.Customer.LastName)
@@ -78,7 +78,7 @@ func (s *Store) Register(ctx context.Context, reg *Registration, now time.Time) 
 		c.MemberID = m.ID
 		if err := tx.Omit("Member").Create(&c).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
-				return s.duplicateCause(tx, reg)
+				return s.duplicateCause(ctx, reg)
 			}
 			return err
 		}
@@ -91,7 +91,13 @@ func (s *Store) Register(ctx context.Context, reg *Registration, now time.Time) 
 		for i := range reg.Destinations {
 			reg.Destinations[i].CustomerID, reg.Destinations[i].Position = c.ID, i
 		}
-		if err := createAll(tx, reg.Addresses, reg.Phones, reg.Destinations); err != nil {
+		if err := createAll(tx, reg.Addresses); err != nil {
+			return err
+		}
+		if err := createAll(tx, reg.Phones); err != nil {
+			return err
+		}
+		if err := createAll(tx, reg.Destinations); err != nil {
 			return err
 		}
 		for i := range reg.Accepted {
@@ -108,7 +114,7 @@ func (s *Store) Register(ctx context.Context, reg *Registration, now time.Time) 
 		if err := tx.Omit("Member").Where("id = ?", c.ID).Take(&c).Error; err != nil {
 			return err
 		}
-		audit := registrationAudit(reg, models.OutcomeSuccess, "", &c.ID, now)
+		audit := RegistrationAudit(fiID, reg.ClientAppID, reg.OfferingID, reg.TraceID, models.OutcomeSuccess, "", &c.ID, now)
 		if err := tx.Create(&audit).Error; err != nil {
 			return err
 		}
@@ -126,36 +132,18 @@ func (s *Store) Register(ctx context.Context, reg *Registration, now time.Time) 
 	return out, nil
 }
 
-func createAll(tx *gorm.DB, batches ...any) error {
-	for _, b := range batches {
-		switch v := b.(type) {
-		case []models.CustomerAddress:
-			if len(v) > 0 {
-				if err := tx.Create(&v).Error; err != nil {
-					return err
-				}
-			}
-		case []models.CustomerPhone:
-			if len(v) > 0 {
-				if err := tx.Create(&v).Error; err != nil {
-					return err
-				}
-			}
-		case []models.Destination:
-			if len(v) > 0 {
-				if err := tx.Create(&v).Error; err != nil {
-					return err
-				}
-			}
-		}
+// createAll inserts a batch of rows (nothing for an empty batch).
+func createAll[T any](tx *gorm.DB, rows []T) error {
+	if len(rows) == 0 {
+		return nil
 	}
-	return nil
+	return tx.Create(&rows).Error
 }
 
 // registrationConflicts answers the duplicate checks: the member already has a PRIMARY user
 // (26331) first, so a retried registration learns it is done; then a login taken by anyone else
 // in the FI (26201); then the same person (SSN blind index) registered under another member (D32).
-func (s *Store) registrationConflicts(ctx context.Context, tx *gorm.DB, reg *Registration) error {
+func (s *Store) registrationConflicts(tx *gorm.DB, reg *Registration) error {
 	fiID := reg.FI.ID
 	var n int64
 	err := tx.Model(&models.Customer{}).Joins("JOIN members ON members.id = customers.member_id").
@@ -186,13 +174,12 @@ func (s *Store) registrationConflicts(ctx context.Context, tx *gorm.DB, reg *Reg
 	return nil
 }
 
-// duplicateCause explains a unique-index violation raised by a concurrent registration.
-func (s *Store) duplicateCause(tx *gorm.DB, reg *Registration) error {
-	// The failed statement aborted a PostgreSQL transaction, so look outside it.
-	if err := s.registrationConflicts(context.Background(), s.DB, reg); err != nil {
+// duplicateCause explains a unique-index violation raised by a concurrent registration. The
+// failed statement aborted a PostgreSQL transaction, so it looks outside it.
+func (s *Store) duplicateCause(ctx context.Context, reg *Registration) error {
+	if err := s.registrationConflicts(s.DB.WithContext(ctx), reg); err != nil {
 		return err
 	}
-	_ = tx
 	return models.ErrAlreadyRegistered
 }
 
@@ -212,9 +199,10 @@ func findOrCreateMember(tx *gorm.DB, fiID, number, name string) (*models.Member,
 	return &m, nil
 }
 
-func registrationAudit(reg *Registration, outcome, codes string, customerID *string, now time.Time) models.AuditEvent {
+// RegistrationAudit is the RegistrationUser audit event of one registration attempt (never PII).
+func RegistrationAudit(fiID string, clientAppID uint, offeringID, traceID, outcome, codes string, customerID *string, now time.Time) models.AuditEvent {
 	return models.AuditEvent{Event: "RegistrationUser", ChannelType: models.ChannelTPVAPI, UserProduct: "THIRD_PARTY_REGISTRATION",
-		InstitutionID: reg.FI.ID, ClientAppID: reg.ClientAppID, OfferingID: reg.OfferingID, TraceID: reg.TraceID,
+		InstitutionID: fiID, ClientAppID: clientAppID, OfferingID: offeringID, TraceID: traceID,
 		Outcome: outcome, ErrorCodes: codes, CustomerID: customerID, CreatedAt: now}
 }
 
@@ -346,7 +334,7 @@ func (s *Store) ClientAppByID(ctx context.Context, id uint) (*models.ClientApp, 
 	return &app, nil
 }
 
-// RequiredDisclosures lists the FI's enabled disclosures, required ones flagged.
+// Disclosures lists the FI's disclosure definitions by name.
 func (s *Store) Disclosures(ctx context.Context, fiID string) ([]models.Disclosure, error) {
 	var ds []models.Disclosure
 	err := s.DB.WithContext(ctx).Where("institution_id = ?", fiID).Order("name").Find(&ds).Error

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -385,6 +384,3 @@ func legacyErrorType(f family, status int) gen.ErrorInfoErrorType {
 	}
 	return gen.USERERROR
 }
-
-// logAttrs is a helper for structured logs that must never carry values of fields.
-var _ = slog.String

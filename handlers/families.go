@@ -89,7 +89,7 @@ var codesByFamily = map[family]familyCodes{
 // codes returns the family's cross-cutting codes.
 func (f family) codes() familyCodes { return codesByFamily[f] }
 
-// statusFor gives the HTTP status a family uses for a generic failure kind.
+// methodNotAllowedStatus is the status of a wrong method: disclosures publish 501 DSC_10003.
 func methodNotAllowedStatus(f family) int {
 	if f == famDisclosures {
 		return http.StatusNotImplemented // DSC_10003: invalid or unsupported operation

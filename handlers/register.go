@@ -96,15 +96,20 @@ func registerResponse(ctype string, body []byte) gen.RegisterCustomerV4ResponseO
 	return gen.RegisterCustomerV4200ApplicationxmlResponse{Body: bytes.NewReader(body), ContentLength: int64(len(body))}
 }
 
-// rawJSON200 writes an already-encoded JSON body (replays must be byte-identical).
+// rawJSON200 is an already-encoded JSON profile answered with 200 (replays must be
+// byte-identical, so bodies are encoded once and written as they are).
 type rawJSON200 []byte
 
-func (r rawJSON200) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+func (r rawJSON200) write(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write(r)
 	return err
 }
+
+func (r rawJSON200) VisitRegisterCustomerV4Response(w http.ResponseWriter) error { return r.write(w) }
+
+func (r rawJSON200) VisitGetCustomerV2Response(w http.ResponseWriter) error { return r.write(w) }
 
 // replay answers a repeated request with the stored first answer.
 func (s *Server) replay(rec *models.IdempotencyRecord) (gen.RegisterCustomerV4ResponseObject, error) {
@@ -196,9 +201,8 @@ func (s *Server) register(ctx context.Context, req gen.RegisterCustomerV4Request
 		ip = o
 	}
 	audit := func(outcome string, cause error, customerID *string) {
-		ev := models.AuditEvent{Event: "RegistrationUser", ChannelType: models.ChannelTPVAPI, UserProduct: "THIRD_PARTY_REGISTRATION",
-			InstitutionID: fi.ID, ClientAppID: app.ID, OfferingID: offering, TraceID: traceID, Outcome: outcome,
-			ErrorCodes: problemCodes(cause), CustomerID: customerID, CreatedAt: now}
+		// The success event is stored inside the registration's transaction; failures here.
+		ev := db.RegistrationAudit(fi.ID, app.ID, offering, traceID, outcome, problemCodes(cause), customerID, now)
 		s.log.InfoContext(ctx, "audit", "event", ev.Event, "channel", ev.ChannelType, "product", ev.UserProduct, "fi", fi.ID,
 			"client_id", app.ClientID, "trace_id", traceID, "outcome", outcome, "error_codes", ev.ErrorCodes)
 		if outcome == models.OutcomeFailure {
@@ -373,18 +377,9 @@ func (s *Server) GetCustomerV2(ctx context.Context, req gen.GetCustomerV2Request
 		return nil, err
 	}
 	if ctype == "application/json" {
-		return rawCustomerJSON(out), nil
+		return rawJSON200(out), nil
 	}
 	return gen.GetCustomerV2200ApplicationxmlResponse{Body: bytes.NewReader(out), ContentLength: int64(len(out))}, nil
-}
-
-type rawCustomerJSON []byte
-
-func (r rawCustomerJSON) VisitGetCustomerV2Response(w http.ResponseWriter) error {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	_, err := w.Write(r)
-	return err
 }
 
 // decryptPII opens the encrypted fields a profile shows.
