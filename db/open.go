@@ -5,9 +5,12 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -157,9 +160,18 @@ func Translate(op string, err error) error {
 		return fmt.Errorf("%s: %w", op, models.ErrNotFound)
 	case errors.Is(err, gorm.ErrDuplicatedKey), errors.Is(err, gorm.ErrForeignKeyViolated):
 		return fmt.Errorf("%s: %w", op, errors.Join(models.ErrConflict, err))
+	case unavailable(err):
+		return fmt.Errorf("%s: %w", op, errors.Join(models.ErrUnavailable, err))
 	default:
 		return fmt.Errorf("%s: %w", op, err)
 	}
+}
+
+// unavailable recognises failures of the connection rather than of the statement.
+func unavailable(err error) bool {
+	var netErr *net.OpError
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.As(err, &netErr) ||
+		errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "database is closed")
 }
 
 type slogWriter struct{ log *slog.Logger }

@@ -54,7 +54,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	info := requestInfoOf(c)
-	ps := s.toProblems(c.Request().Context(), info, err)
+	ps := s.toProblems(info, err)
 	if ps[0].Status >= 500 {
 		s.log.ErrorContext(c.Request().Context(), "request failed", "trace_id", info.traceID, "route", c.Path(), "error", err)
 	} else {
@@ -72,19 +72,24 @@ func (s *Server) handleError(err error, c echo.Context) {
 
 // toProblems classifies err: our own Problems pass through; validator errors are mapped field by
 // field; sentinels and everything else become the family's generic codes.
-func (s *Server) toProblems(ctx context.Context, info *requestInfo, err error) Problems {
-	f := info.family
-	codes := f.codes()
-	var ps Problems
-	var p *Problem
-	var he *echo.HTTPError
+func (s *Server) toProblems(info *requestInfo, err error) Problems {
 	// Validator errors first: their MultiError would otherwise hand errors.As the first Problem
 	// inside it, skipping the ranking validationProblems applies.
+	var he *echo.HTTPError
 	if errors.As(err, &he) && he.Internal != nil {
 		if mapped := s.validationProblems(info, he.Internal); len(mapped) > 0 {
 			return mapped
 		}
 	}
+	return plainProblems(info.family, err)
+}
+
+// plainProblems classifies errors other than the validator's.
+func plainProblems(f family, err error) Problems {
+	codes := f.codes()
+	var ps Problems
+	var p *Problem
+	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &ps):
 		return ps
@@ -111,7 +116,11 @@ func (s *Server) toProblems(ctx context.Context, info *requestInfo, err error) P
 	case errors.Is(err, models.ErrNotFound):
 		return Problems{problem(http.StatusNotFound, codes.notFound, "", "Not found")}
 	case errors.Is(err, models.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
-		return Problems{problem(http.StatusServiceUnavailable, codes.unavailable, "", "Service temporarily unavailable")}
+		status := http.StatusInternalServerError // the token and disclosure families publish no 503
+		if f == famLegacy || f == famAccounts || f == famGeneric {
+			status = http.StatusServiceUnavailable
+		}
+		return Problems{problem(status, codes.unavailable, "", "Service temporarily unavailable")}
 	}
 	return Problems{problem(http.StatusInternalServerError, codes.internal, "", "Internal service error")}
 }
@@ -134,7 +143,11 @@ func (s *Server) validationProblems(info *requestInfo, err error) Problems {
 		var re *openapi3filter.RequestError
 		switch {
 		case errors.As(e, &sre):
-			auth = append(auth, securityProblem(info.family, sre))
+			p, internal := securityProblem(info.family, sre)
+			if internal != nil { // the check itself failed (e.g. the database): not the caller's fault
+				return plainProblems(info.family, internal)
+			}
+			auth = append(auth, p)
 		case errors.As(e, &re) && re.Parameter != nil:
 			out = append(out, parameterProblem(info, re))
 		case errors.As(e, &re) && re.RequestBody != nil:
@@ -183,15 +196,19 @@ func isRequestError(e error) bool {
 }
 
 // securityProblem unwraps the Problem our authentication function returned, or answers the
-// family's 401.
-func securityProblem(f family, sre *openapi3filter.SecurityRequirementsError) *Problem {
+// family's 401. An error that is not a Problem means the check could not be made; it is returned
+// as internal.
+func securityProblem(f family, sre *openapi3filter.SecurityRequirementsError) (*Problem, error) {
 	for _, e := range sre.Errors {
 		var p *Problem
 		if errors.As(e, &p) {
-			return p
+			return p, nil
+		}
+		if !errors.Is(e, openapi3filter.ErrAuthenticationServiceMissing) {
+			return nil, e
 		}
 	}
-	return problem(http.StatusUnauthorized, f.codes().unauthorized, "header:Authorization", "Unauthorized")
+	return problem(http.StatusUnauthorized, f.codes().unauthorized, "header:Authorization", "Unauthorized"), nil
 }
 
 func extString(ext map[string]any, name string) string {

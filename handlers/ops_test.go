@@ -166,3 +166,20 @@ func TestOpenAPIJSONMatchesYAML(t *testing.T) {
 		}
 	}
 }
+
+func TestDatabaseOutageAnswersTheFamilyEnvelope(t *testing.T) {
+	a := newAPI(t)
+	v1 := a.v1Token(fiCreditUnion)
+	if err := db.Close(a.store.DB); err != nil {
+		t.Fatal(err)
+	}
+	cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials"), 500, "CMN_90000")
+	r := a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, map[string]string{
+		"Authorization": "Bearer " + v1, "di_tid": newTID(), "Accept": "application/json"}, "")
+	if st := jsonStatus(t, r, 503, "26340"); st.ErrorInfo[0].ErrorType != "SYSTEM_ERROR" {
+		t.Errorf("errorType %s", st.ErrorInfo[0].ErrorType)
+	}
+	if strings.Contains(string(r.body), "sql") || strings.Contains(string(r.body), "database is closed") {
+		t.Errorf("internal detail leaked: %s", r.body)
+	}
+}

@@ -5,6 +5,7 @@ import (
 
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -315,9 +316,11 @@ func TestConcurrentRegistrations(t *testing.T) {
 							t.Error(err)
 							return
 						}
-						var st legacyStatus
-						_ = json.NewDecoder(res.Body).Decode(&st)
+						data, _ := io.ReadAll(res.Body)
 						res.Body.Close()
+						a.validate(req, &response{status: res.StatusCode, header: res.Header, body: data})
+						var st legacyStatus
+						_ = json.Unmarshal(data, &st)
 						mu.Lock()
 						defer mu.Unlock()
 						statuses[res.StatusCode]++
