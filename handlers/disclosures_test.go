@@ -143,6 +143,8 @@ func TestCreateAndUpdateInstitutionDisclosure(t *testing.T) {
 	}
 	cmnError(t, a.do(http.MethodPost, disclosures, map[string]string{"Authorization": "Bearer " + tok, "transactionId": newTID(),
 		"Content-Type": "application/json"}, ""), 400, "DSC_12005")
+	big := `{"institutionDisclosureName":"BIG","institutionDisclosureData":"https://example.com/` + strings.Repeat("x", 70<<10) + `"}`
+	cmnError(t, a.dsc(http.MethodPost, disclosures, tok, big), 400, "DSC_12014")
 
 	// Update: same content keeps the version, new content raises it.
 	path := disclosures + "/" + strings.ToLower(d.ID)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/custreg/custreg/db/dbtest"
 )
 
 const (
@@ -390,4 +392,21 @@ func (a *api) tokenRevoked(t *testing.T, raw string) bool {
 		t.Fatalf("token lookup: %v", err)
 	}
 	return tok.RevokedAt != nil
+}
+
+func TestInstancesSharingADatabaseAcceptEachOthersTokens(t *testing.T) {
+	store := dbtest.SQLite(t)
+	one, two := newAPIOn(t, store), newAPIOn(t, store)
+	v1 := one.v1Token(fiCreditUnion)
+	r := two.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, map[string]string{
+		"Authorization": "Bearer " + v1, "DI_TID": newTID(), "ACCEPT": "application/json"}, "")
+	if r.status != 200 {
+		t.Fatalf("token of instance one at instance two: %d %s", r.status, r.body)
+	}
+	// Revocation at one instance holds at the other at once.
+	v2 := two.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials&scopes=accounts:read")
+	one.do(http.MethodPost, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+		"transactionId": newTID(), "Content-Type": formContentType}, "token="+v2.AccessToken)
+	cmnError(t, two.do(http.MethodGet, "/v1/accounts?hostUserId=468531842", map[string]string{
+		"Authorization": "Bearer " + v2.AccessToken, "transactionid": newTID()}, ""), 401, "ACC_00601")
 }
