@@ -410,3 +410,16 @@ func TestInstancesSharingADatabaseAcceptEachOthersTokens(t *testing.T) {
 	cmnError(t, two.do(http.MethodGet, "/v1/accounts?hostUserId=468531842", map[string]string{
 		"Authorization": "Bearer " + v2.AccessToken, "transactionid": newTID()}, ""), 401, "ACC_00601")
 }
+
+func TestTraceHeaderIsEchoed(t *testing.T) {
+	a := newAPI(t)
+	tid := newTID()
+	r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials", map[string]string{"di_tid": tid})
+	if r.header.Get("di_tid") != tid {
+		t.Errorf("di_tid echo %q", r.header.Get("di_tid"))
+	}
+	r = a.do(http.MethodGet, "/v1/accounts?hostUserId=468531842", map[string]string{"transactionId": tid}, "")
+	if r.status != 401 || r.header.Get("transactionId") != tid {
+		t.Errorf("transactionId echo on an error: %d %q", r.status, r.header.Get("transactionId"))
+	}
+}
