@@ -130,13 +130,13 @@ func Register(ctx context.Context, opts Options) (Registration, error) {
 	got, err := api.GetCustomerV2WithResponse(ctx, opts.FI, reg.GUID,
 		&client.GetCustomerV2Params{DiTid: uuid.New(), FiCustomerIdType: &byGUID}, bearer, acceptJSON)
 	if err != nil {
-		return Registration{}, fmt.Errorf("Get FI Customer: %w", err)
+		return Registration{}, fmt.Errorf("get FI customer: %w", err)
 	}
 	if got.JSON200 == nil {
-		return Registration{}, fmt.Errorf("Get FI Customer: %s", failure(got.HTTPResponse, got.Body))
+		return Registration{}, fmt.Errorf("get FI customer: %s", failure(got.HTTPResponse, got.Body))
 	}
 	if c := got.JSON200.FICustomer; c.MemberNumber != reg.MemberNumber || !registered(c) {
-		return Registration{}, fmt.Errorf("Get FI Customer: customer %s is member %q, registered=%t", reg.GUID, c.MemberNumber, registered(c))
+		return Registration{}, fmt.Errorf("get FI customer: customer %s is member %q, registered=%t", reg.GUID, c.MemberNumber, registered(c))
 	}
 	return reg, nil
 }
