@@ -672,7 +672,7 @@ type ErrorResponse struct {
 	Message string `json:"message"`
 }
 
-// FICustomer defines model for FICustomer.
+// FICustomer A customer profile (in XML the document itself, root `<FICustomer>`).
 type FICustomer struct {
 	AcceptedDisclosure bool            `json:"acceptedDisclosure"`
 	AuthId             string          `json:"authId"`
@@ -697,8 +697,9 @@ type FICustomer struct {
 	UserType string  `json:"userType"`
 }
 
-// FICustomerRegistration The registration data. Fields the contract does not use are accepted and ignored. Limits
-// are enforced by the service with the codes given in `x-error-code` (see the operation).
+// FICustomerRegistration The registration data (in XML the document itself, root `<FICustomer>`). Fields the
+// contract does not use are accepted and ignored. Limits are enforced by the service with
+// the codes given in `x-error-code` (see the operation).
 type FICustomerRegistration struct {
 	// AcceptedDisclosure The user accepted the FI's disclosures: the strings `"true"`/`"false"` or the booleans
 	// (D3). Required to be true under the `atRegistration` policy when the FI has required
@@ -727,8 +728,9 @@ type FICustomerRegistration struct {
 	UserType *string `json:"userType,omitempty"`
 }
 
-// FICustomerResponse A customer profile. In XML the root element is `<FICustomer>`.
+// FICustomerResponse A customer profile in JSON (the XML form is `FICustomer` itself).
 type FICustomerResponse struct {
+	// FICustomer A customer profile (in XML the document itself, root `<FICustomer>`).
 	FICustomer FICustomer `json:"FICustomer"`
 }
 
@@ -917,10 +919,11 @@ type PostalAddress struct {
 	State      *string `json:"state,omitempty"`
 }
 
-// RegisterCustomerRequest A Register v4 request. In XML the root element is `<FICustomer>`.
+// RegisterCustomerRequest A Register v4 request in JSON (the XML form is `FICustomerRegistration` itself).
 type RegisterCustomerRequest struct {
-	// FICustomer The registration data. Fields the contract does not use are accepted and ignored. Limits
-	// are enforced by the service with the codes given in `x-error-code` (see the operation).
+	// FICustomer The registration data (in XML the document itself, root `<FICustomer>`). Fields the
+	// contract does not use are accepted and ignored. Limits are enforced by the service with
+	// the codes given in `x-error-code` (see the operation).
 	FICustomer FICustomerRegistration `json:"FICustomer"`
 }
 
@@ -4825,7 +4828,7 @@ type GetCustomerV2Response struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *FICustomerResponse
 	// XML200 the response for an HTTP 200 `application/xml` response
-	XML200 *FICustomerResponse
+	XML200 *FICustomer
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *LegacyError
 	// XML400 the response for an HTTP 400 `application/xml` response
@@ -4854,7 +4857,7 @@ func (r GetCustomerV2Response) GetJSON200() *FICustomerResponse {
 }
 
 // GetXML200 returns the response for an HTTP 200 `application/xml` response
-func (r GetCustomerV2Response) GetXML200() *FICustomerResponse {
+func (r GetCustomerV2Response) GetXML200() *FICustomer {
 	return r.XML200
 }
 
@@ -5424,7 +5427,7 @@ type RegisterCustomerV4Response struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *FICustomerResponse
 	// XML200 the response for an HTTP 200 `application/xml` response
-	XML200 *FICustomerResponse
+	XML200 *FICustomer
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *LegacyError
 	// XML400 the response for an HTTP 400 `application/xml` response
@@ -5457,7 +5460,7 @@ func (r RegisterCustomerV4Response) GetJSON200() *FICustomerResponse {
 }
 
 // GetXML200 returns the response for an HTTP 200 `application/xml` response
-func (r RegisterCustomerV4Response) GetXML200() *FICustomerResponse {
+func (r RegisterCustomerV4Response) GetXML200() *FICustomer {
 	return r.XML200
 }
 
@@ -6926,7 +6929,7 @@ func ParseGetCustomerV2Response(rsp *http.Response) (*GetCustomerV2Response, err
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
-		var dest FICustomerResponse
+		var dest FICustomer
 		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -7387,7 +7390,7 @@ func ParseRegisterCustomerV4Response(rsp *http.Response) (*RegisterCustomerV4Res
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
-		var dest FICustomerResponse
+		var dest FICustomer
 		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

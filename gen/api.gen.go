@@ -669,7 +669,7 @@ type ErrorResponse struct {
 	Message string `json:"message"`
 }
 
-// FICustomer defines model for FICustomer.
+// FICustomer A customer profile (in XML the document itself, root `<FICustomer>`).
 type FICustomer struct {
 	AcceptedDisclosure bool            `json:"acceptedDisclosure"`
 	AuthId             string          `json:"authId"`
@@ -694,8 +694,9 @@ type FICustomer struct {
 	UserType string  `json:"userType"`
 }
 
-// FICustomerRegistration The registration data. Fields the contract does not use are accepted and ignored. Limits
-// are enforced by the service with the codes given in `x-error-code` (see the operation).
+// FICustomerRegistration The registration data (in XML the document itself, root `<FICustomer>`). Fields the
+// contract does not use are accepted and ignored. Limits are enforced by the service with
+// the codes given in `x-error-code` (see the operation).
 type FICustomerRegistration struct {
 	// AcceptedDisclosure The user accepted the FI's disclosures: the strings `"true"`/`"false"` or the booleans
 	// (D3). Required to be true under the `atRegistration` policy when the FI has required
@@ -724,8 +725,9 @@ type FICustomerRegistration struct {
 	UserType *string `json:"userType,omitempty"`
 }
 
-// FICustomerResponse A customer profile. In XML the root element is `<FICustomer>`.
+// FICustomerResponse A customer profile in JSON (the XML form is `FICustomer` itself).
 type FICustomerResponse struct {
+	// FICustomer A customer profile (in XML the document itself, root `<FICustomer>`).
 	FICustomer FICustomer `json:"FICustomer"`
 }
 
@@ -914,10 +916,11 @@ type PostalAddress struct {
 	State      *string `json:"state,omitempty"`
 }
 
-// RegisterCustomerRequest A Register v4 request. In XML the root element is `<FICustomer>`.
+// RegisterCustomerRequest A Register v4 request in JSON (the XML form is `FICustomerRegistration` itself).
 type RegisterCustomerRequest struct {
-	// FICustomer The registration data. Fields the contract does not use are accepted and ignored. Limits
-	// are enforced by the service with the codes given in `x-error-code` (see the operation).
+	// FICustomer The registration data (in XML the document itself, root `<FICustomer>`). Fields the
+	// contract does not use are accepted and ignored. Limits are enforced by the service with
+	// the codes given in `x-error-code` (see the operation).
 	FICustomer FICustomerRegistration `json:"FICustomer"`
 }
 

@@ -298,6 +298,11 @@ func bodyProblems(info *requestInfo, re *openapi3filter.RequestError) Problems {
 		}
 		return Problems{problem(http.StatusBadRequest, codeOrDefault(extString(schema.Extensions, "x-error-code"), codes.badRequest), "", "Request body is not well-formed")}
 	}
+	// An XML body is the root element itself: name it, so pointers read as in JSON.
+	root := ""
+	if schema.XML != nil && schema.XML.Name != "" && strings.HasSuffix(mediaTypeOf(re.Input.Request), "xml") {
+		root = "/" + schema.XML.Name
+	}
 	out := make(Problems, 0, len(schemaErrs))
 	for _, se := range schemaErrs {
 		path := se.JSONPointer()
@@ -307,7 +312,7 @@ func bodyProblems(info *requestInfo, re *openapi3filter.RequestError) Problems {
 			}
 		}
 		code := codeOrDefault(codeAlong(schema, path), codes.badRequest)
-		field := "/" + strings.Join(path, "/")
+		field := root + "/" + strings.Join(path, "/")
 		var msg string
 		switch {
 		case form && info.family.legacy():

@@ -133,7 +133,10 @@ func (s *Server) decodeRegistration(ctx context.Context, req gen.RegisterCustome
 	case req.JSONBody != nil && raw != nil:
 		err = json.Unmarshal(raw, &doc)
 	case req.Body != nil:
-		doc, err = xmlcodec.Decode(req.Body, schema)
+		// The XML document is the FICustomer element itself; wrap it like the JSON body.
+		var inner map[string]any
+		inner, err = xmlcodec.Decode(req.Body, s.spec.Components.Schemas["FICustomerRegistration"].Value)
+		doc = map[string]any{"FICustomer": inner}
 	default:
 		err = errors.New("no request body")
 	}
