@@ -171,7 +171,8 @@ func userFlags(command string, args []string) (fi, login string, err error) {
 }
 
 func serve(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Logger) error {
-	e, _, err := handlers.New(handlers.Options{Store: store, Log: log, MaxBodyBytes: cfg.MaxBodyBytes, Version: version})
+	e, _, err := handlers.New(handlers.Options{Store: store, Log: log, MaxBodyBytes: cfg.MaxBodyBytes, Version: version,
+		TrustedProxies: cfg.TrustedProxies})
 	if err != nil {
 		return err
 	}

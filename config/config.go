@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ type Config struct {
 	ReadTimeout     time.Duration
 	WriteTimeout    time.Duration
 	IdleTimeout     time.Duration
+	TrustedProxies  []*net.IPNet // load balancers whose X-Forwarded-For is believed
 }
 
 // Defaults returns the configuration used when nothing is overridden.
@@ -86,6 +88,7 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 		}
 		cfg.ShutdownTimeout = d
 	}
+	proxies := getenv("CUSTREG_TRUSTED_PROXIES")
 	if err := errors.Join(errs...); err != nil {
 		return cfg, nil, err
 	}
@@ -100,8 +103,16 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 	fs.StringVar(&cfg.PIIKeyID, "pii-key-id", cfg.PIIKeyID, "id stored with values encrypted under --pii-key (CUSTREG_PII_KEY_ID)")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "request body limit in bytes (CUSTREG_MAX_BODY_BYTES)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "grace period for in-flight requests (CUSTREG_SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&proxies, "trusted-proxies", proxies, "comma-separated CIDRs whose X-Forwarded-For is believed (CUSTREG_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, nil, err
+	}
+	for _, cidr := range strings.FieldsFunc(proxies, func(r rune) bool { return r == ',' || r == ' ' }) {
+		_, n, err := net.ParseCIDR(cidr)
+		if err != nil {
+			return cfg, nil, fmt.Errorf("--trusted-proxies: %q is not a CIDR", cidr)
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, n)
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		return cfg, nil, errors.New("--max-body-bytes must be positive")
@@ -131,6 +142,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("pii_key_id", c.PIIKeyID),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Int("trusted_proxies", len(c.TrustedProxies)),
 	)
 }
 

@@ -54,3 +54,18 @@ func TestLogValueMasksSecrets(t *testing.T) {
 		t.Errorf("IsPostgres")
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	cfg, _, err := Parse([]string{"--trusted-proxies", "10.0.0.0/8, 192.168.1.0/24"}, func(string) string { return "" }, io.Discard)
+	if err != nil || len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[0].String() != "10.0.0.0/8" {
+		t.Fatalf("%v %v", cfg.TrustedProxies, err)
+	}
+	if _, _, err := Parse(nil, func(k string) string {
+		if k == "CUSTREG_TRUSTED_PROXIES" {
+			return "not-a-cidr"
+		}
+		return ""
+	}, io.Discard); err == nil {
+		t.Error("a malformed CIDR must be refused")
+	}
+}

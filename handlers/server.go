@@ -6,6 +6,7 @@ package handlers
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +35,9 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Now is the clock (tests move it forward to expire tokens); nil means time.Now.
 	Now func() time.Time
+	// TrustedProxies are the networks whose X-Forwarded-For is believed for the caller's
+	// address (recorded with tokens and disclosure evidence); none means the peer address.
+	TrustedProxies []*net.IPNet
 }
 
 // Server implements gen.StrictServerInterface.
@@ -104,6 +108,14 @@ func New(opts Options) (*echo.Echo, *Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = echo.ExtractIPDirect()
+	if len(opts.TrustedProxies) > 0 {
+		trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range opts.TrustedProxies {
+			trust = append(trust, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
+	}
 	e.Pre(canonicalPath)
 	e.Use(echomw.RecoverWithConfig(echomw.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 		s.log.Error("panic", "route", c.Path(), "error", err, "stack", string(stack))

@@ -24,6 +24,22 @@ type issued struct {
 	customer              *models.Customer
 }
 
+// tokenOrigin is where a token request came from, kept with the token (D11).
+type tokenOrigin struct{ ip, offering, userAgent string }
+
+// originOf takes the device IP, offering and user agent from the headers when sent, else the
+// caller's address and the app's configured offering.
+func originOf(ctx context.Context, app *models.ClientApp, ip, offering, userAgent *string) tokenOrigin {
+	o := tokenOrigin{ip: infoFrom(ctx).clientIP, offering: app.OfferingID, userAgent: deref(userAgent)}
+	if v := deref(ip); v != "" {
+		o.ip = v
+	}
+	if v := deref(offering); v != "" {
+		o.offering = v
+	}
+	return o
+}
+
 // errBadUserCredentials hides whether the user exists, is locked or typed a wrong password.
 var errBadUserCredentials = errors.New("user credentials are not valid")
 
@@ -46,11 +62,12 @@ func (s *Server) CreateAccessTokenV1(ctx context.Context, req gen.CreateAccessTo
 		}
 		return nil, problem(http.StatusForbidden, "90001", "", msg)
 	}
+	origin := originOf(ctx, app, req.Params.OriginatingIp, req.Params.OfferingId, req.Params.UserAgent)
 	var out issued
 	var err error
 	switch grant {
 	case "client_credentials":
-		out, err = s.issue(ctx, app, fi, 1, grant, "", nil, false)
+		out, err = s.issue(ctx, app, fi, 1, grant, "", nil, false, origin)
 	case "password":
 		username, password := deref(req.Body.Username), deref(req.Body.Password)
 		if username == "" {
@@ -66,7 +83,7 @@ func (s *Server) CreateAccessTokenV1(ctx context.Context, req gen.CreateAccessTo
 			}
 			return nil, err
 		}
-		out, err = s.issue(ctx, app, fi, 1, grant, "", c, true)
+		out, err = s.issue(ctx, app, fi, 1, grant, "", c, true, origin)
 	}
 	if err != nil {
 		return nil, err
@@ -128,7 +145,7 @@ func (s *Server) CreateAccessTokenV2(ctx context.Context, req gen.CreateAccessTo
 				return nil, err
 			}
 		}
-		out, err = s.issue(ctx, app, fi, 2, grant, scopes, c, grant == "password")
+		out, err = s.issue(ctx, app, fi, 2, grant, scopes, c, grant == "password", originOf(ctx, app, nil, nil, nil))
 	}
 	if err != nil {
 		return nil, err
@@ -185,7 +202,7 @@ func (s *Server) refresh(ctx context.Context, app *models.ClientApp, raw string)
 	ttl := app.V2TokenTTL
 	at := &models.Token{Hash: secure.TokenHash(access), Kind: models.TokenAccess, Version: 2, InstitutionID: rt.InstitutionID,
 		ClientAppID: app.ID, Grant: "refresh_token", Scopes: rt.Scopes, CustomerID: rt.CustomerID, ParentHash: rt.Hash,
-		IssuedAt: now, ExpiresAt: now.Add(time.Duration(ttl) * time.Second)}
+		IssuedAt: now, ExpiresAt: now.Add(time.Duration(ttl) * time.Second), OriginatingIP: infoFrom(ctx).clientIP, OfferingID: app.OfferingID}
 	if err := s.store.SaveTokens(ctx, at); err != nil {
 		return issued{}, err
 	}
@@ -193,7 +210,7 @@ func (s *Server) refresh(ctx context.Context, app *models.ClientApp, raw string)
 }
 
 // issue mints an access token (and a refresh token for password grants) and stores their hashes.
-func (s *Server) issue(ctx context.Context, app *models.ClientApp, fi string, version int, grant, scopes string, c *models.Customer, withRefresh bool) (issued, error) {
+func (s *Server) issue(ctx context.Context, app *models.ClientApp, fi string, version int, grant, scopes string, c *models.Customer, withRefresh bool, origin tokenOrigin) (issued, error) {
 	now := s.now()
 	out := issued{customer: c, accessTTL: app.V1TokenTTL}
 	if version == 2 {
@@ -209,7 +226,8 @@ func (s *Server) issue(ctx context.Context, app *models.ClientApp, fi string, ve
 	}
 	at := &models.Token{Hash: secure.TokenHash(out.access), Kind: models.TokenAccess, Version: version, InstitutionID: fi,
 		ClientAppID: app.ID, Grant: grant, Scopes: scopes, CustomerID: customerID,
-		IssuedAt: now, ExpiresAt: now.Add(time.Duration(out.accessTTL) * time.Second)}
+		IssuedAt: now, ExpiresAt: now.Add(time.Duration(out.accessTTL) * time.Second),
+		OriginatingIP: origin.ip, OfferingID: origin.offering, UserAgent: origin.userAgent}
 	tokens := []*models.Token{at}
 	if withRefresh {
 		if out.refresh, err = secure.NewToken(); err != nil {
@@ -222,7 +240,8 @@ func (s *Server) issue(ctx context.Context, app *models.ClientApp, fi string, ve
 		}
 		rt := &models.Token{Hash: secure.TokenHash(out.refresh), Kind: models.TokenRefresh, Version: 2, InstitutionID: fi,
 			ClientAppID: app.ID, Grant: grant, Scopes: rscopes, CustomerID: customerID,
-			IssuedAt: now, ExpiresAt: now.Add(time.Duration(out.refreshTTL) * time.Second)}
+			IssuedAt: now, ExpiresAt: now.Add(time.Duration(out.refreshTTL) * time.Second),
+			OriginatingIP: origin.ip, OfferingID: origin.offering, UserAgent: origin.userAgent}
 		at.ParentHash = rt.Hash
 		tokens = append([]*models.Token{rt}, tokens...)
 	}

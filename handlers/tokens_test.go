@@ -423,3 +423,29 @@ func TestTraceHeaderIsEchoed(t *testing.T) {
 		t.Errorf("transactionId echo on an error: %d %q", r.status, r.header.Get("transactionId"))
 	}
 }
+
+func TestTokenRecordsItsOrigin(t *testing.T) {
+	a := newAPI(t)
+	r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials",
+		map[string]string{"originating_ip": "198.51.100.23", "offering_id": "acme-mobile", "User-Agent": "Acme/2.1/dev42;Pixel"})
+	var tok xmlToken
+	if err := xml.Unmarshal(r.body, &tok); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := a.store.Token(context.Background(), hashToken(tok.AccessToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.OriginatingIP != "198.51.100.23" || stored.OfferingID != "acme-mobile" || stored.UserAgent != "Acme/2.1/dev42;Pixel" {
+		t.Errorf("origin %q %q %q", stored.OriginatingIP, stored.OfferingID, stored.UserAgent)
+	}
+	// Without the headers: the caller's address (X-Forwarded-For is not believed by default) and
+	// the app's offering.
+	r = a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials",
+		map[string]string{"X-Forwarded-For": "203.0.113.99"})
+	_ = xml.Unmarshal(r.body, &tok)
+	stored, _ = a.store.Token(context.Background(), hashToken(tok.AccessToken))
+	if stored.OriginatingIP != "127.0.0.1" || stored.OfferingID != "sandbox-app" {
+		t.Errorf("default origin %q %q", stored.OriginatingIP, stored.OfferingID)
+	}
+}

@@ -162,6 +162,9 @@ type Token struct {
 	Scopes        string    `gorm:"size:1024;not null"` // space-separated (V2 only)
 	CustomerID    *string   `gorm:"size:32;index"`      // password grant
 	ParentHash    string    `gorm:"size:64;index"`      // the refresh token an access token came with or from
+	OriginatingIP string    `gorm:"size:45"`            // end-user device (originating_ip) or the caller
+	OfferingID    string    `gorm:"size:128"`           // offering_id, else the app's offering
+	UserAgent     string    `gorm:"size:512"`
 	IssuedAt      time.Time `gorm:"not null"`
 	ExpiresAt     time.Time `gorm:"not null;index"`
 	RevokedAt     *time.Time
