@@ -156,6 +156,26 @@ func runCommand(ctx context.Context, store *db.Store, args []string, stdout io.W
 	return fmt.Errorf("unknown command %q (known: provision, unlock, disclosures export)", args[0])
 }
 
+// purgeLoop removes expired tokens, old idempotency records and stale in-flight markers every
+// ten minutes until ctx ends. Every instance may run it: the deletes are idempotent.
+func purgeLoop(ctx context.Context, store *db.Store, log *slog.Logger) {
+	tick := time.NewTicker(10 * time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			got, err := store.Purge(ctx, time.Now().UTC())
+			if err != nil {
+				log.Warn("purge", "error", err)
+				continue
+			}
+			log.Debug("purge", "tokens", got.Tokens, "idempotency_records", got.IdempotencyRecords, "in_flight", got.InFlight)
+		}
+	}
+}
+
 // userFlags parses the --fi and --login flags that name one user of an FI.
 func userFlags(command string, args []string) (fi, login string, err error) {
 	fs := flag.NewFlagSet(command, flag.ContinueOnError)
@@ -193,6 +213,7 @@ func serve(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Lo
 	log.Info("listening", "addr", ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go purgeLoop(ctx, store, log)
 	select {
 	case err := <-errc:
 		return err
