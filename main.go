@@ -4,6 +4,7 @@
 //	custreg [flags] provision FILE   load a provisioning file into the database and exit
 //	custreg [flags] unlock --fi FI --login LOGIN   clear a user's lockout after failed logins
 //	custreg [flags] disclosures export --fi FI --login LOGIN   a user's disclosure history as JSON
+//	custreg [flags] rekey            re-encrypt PII under the primary key (after a key rotation)
 package main
 
 //go:generate go tool oapi-codegen -config oapi-codegen.yaml openapi/openapi.yaml
@@ -20,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -92,7 +94,16 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*db.St
 		return nil, errors.New("CUSTREG_PII_KEY is required (base64 of 32 random bytes, e.g. `openssl rand -base64 32`); " +
 			"only --sandbox on SQLite generates one")
 	}
-	keys, err := secure.NewKeyring(cfg.PIIKeyID, map[string][]byte{cfg.PIIKeyID: key})
+	ring := map[string][]byte{cfg.PIIKeyID: key}
+	for _, entry := range strings.FieldsFunc(cfg.PIIOldKeys, func(r rune) bool { return r == ',' || r == ' ' }) {
+		id, b64, ok := strings.Cut(entry, ":")
+		old, perr := secure.ParseKey(b64)
+		if !ok || id == "" || perr != nil || id == cfg.PIIKeyID {
+			return nil, fmt.Errorf("CUSTREG_PII_OLD_KEYS (--pii-old-keys): each entry must be id:base64-key with an id other than %q", cfg.PIIKeyID)
+		}
+		ring[id] = old
+	}
+	keys, err := secure.NewKeyring(cfg.PIIKeyID, ring)
 	if err != nil {
 		return nil, fmt.Errorf("PII key ring: %w", err)
 	}
@@ -137,6 +148,14 @@ func runCommand(ctx context.Context, store *db.Store, args []string, stdout io.W
 		}
 		fmt.Fprintf(stdout, "unlocked %s at FI %s\n", login, fi)
 		return nil
+	case "rekey":
+		got, err := store.Rekey(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "re-encrypted under key %s: %d customers, %d accounts, %d stored replies\n",
+			store.Keys.PrimaryID(), got.Customers, got.Accounts, got.IdempotencyRecords)
+		return nil
 	case "disclosures":
 		if len(args) < 2 || args[1] != "export" {
 			return errors.New("usage: custreg disclosures export --fi FI --login LOGIN")
@@ -153,7 +172,7 @@ func runCommand(ctx context.Context, store *db.Store, args []string, stdout io.W
 		enc.SetIndent("", "  ")
 		return enc.Encode(export)
 	}
-	return fmt.Errorf("unknown command %q (known: provision, unlock, disclosures export)", args[0])
+	return fmt.Errorf("unknown command %q (known: provision, unlock, rekey, disclosures export)", args[0])
 }
 
 // purgeLoop removes expired tokens, old idempotency records and stale in-flight markers every

@@ -22,6 +22,7 @@ type Config struct {
 	LogLevel        slog.Level    // debug, info, warn, error
 	PIIKey          string        // base64 of 32 bytes; generated beside the database in sandbox mode
 	PIIKeyID        string        // id stored with every encrypted value, so keys can rotate
+	PIIOldKeys      string        // "id:base64,…": earlier keys, still able to decrypt (rotation)
 	MaxBodyBytes    int64         // request-body limit
 	ShutdownTimeout time.Duration // how long in-flight requests may take to finish on SIGTERM
 	ReadTimeout     time.Duration
@@ -62,6 +63,7 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 	envString("CUSTREG_DB", &cfg.DB)
 	envString("CUSTREG_PII_KEY", &cfg.PIIKey)
 	envString("CUSTREG_PII_KEY_ID", &cfg.PIIKeyID)
+	envString("CUSTREG_PII_OLD_KEYS", &cfg.PIIOldKeys)
 	if v := getenv("CUSTREG_SANDBOX"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -101,6 +103,7 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 	fs.TextVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (CUSTREG_LOG_LEVEL)")
 	fs.StringVar(&cfg.PIIKey, "pii-key", cfg.PIIKey, "base64 of 32 random bytes encrypting PII at rest (CUSTREG_PII_KEY)")
 	fs.StringVar(&cfg.PIIKeyID, "pii-key-id", cfg.PIIKeyID, "id stored with values encrypted under --pii-key (CUSTREG_PII_KEY_ID)")
+	fs.StringVar(&cfg.PIIOldKeys, "pii-old-keys", cfg.PIIOldKeys, "earlier PII keys as id:base64,… that still decrypt during a rotation (CUSTREG_PII_OLD_KEYS)")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "request body limit in bytes (CUSTREG_MAX_BODY_BYTES)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "grace period for in-flight requests (CUSTREG_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&proxies, "trusted-proxies", proxies, "comma-separated CIDRs whose X-Forwarded-For is believed (CUSTREG_TRUSTED_PROXIES)")
@@ -140,6 +143,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("pii_key", maskSecret(c.PIIKey)),
 		slog.String("pii_key_id", c.PIIKeyID),
+		slog.String("pii_old_keys", maskSecret(c.PIIOldKeys)),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Int("trusted_proxies", len(c.TrustedProxies)),

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -75,7 +74,7 @@ func (s *Server) RegisterCustomerV4(ctx context.Context, req gen.RegisterCustome
 		_ = s.store.AbandonIdempotent(context.WithoutCancel(ctx), tok.ClientAppID, traceID)
 		return nil, outcome
 	}
-	enc, err := s.store.Keys.Encrypt(resp, []byte(idempotencyAAD(tok.ClientAppID, traceID)))
+	enc, err := s.store.Keys.Encrypt(resp, []byte(db.IdempotencyAAD(tok.ClientAppID, traceID)))
 	if err == nil {
 		err = s.store.CompleteIdempotent(context.WithoutCancel(ctx), tok.ClientAppID, traceID, http.StatusOK, ctype, enc, s.now())
 	}
@@ -83,10 +82,6 @@ func (s *Server) RegisterCustomerV4(ctx context.Context, req gen.RegisterCustome
 		s.log.ErrorContext(ctx, "store idempotent response", "trace_id", traceID, "error", err)
 	}
 	return registerResponse(ctype, resp), nil
-}
-
-func idempotencyAAD(appID uint, traceID string) string {
-	return "idempotency|app=" + strconv.FormatUint(uint64(appID), 10) + "|tid=" + traceID
 }
 
 func registerResponse(ctype string, body []byte) gen.RegisterCustomerV4ResponseObject {
@@ -113,7 +108,7 @@ func (r rawJSON200) VisitGetCustomerV2Response(w http.ResponseWriter) error { re
 
 // replay answers a repeated request with the stored first answer.
 func (s *Server) replay(rec *models.IdempotencyRecord) (gen.RegisterCustomerV4ResponseObject, error) {
-	body, err := s.store.Keys.Decrypt(rec.ResponseEnc, []byte(idempotencyAAD(rec.ClientAppID, rec.TraceID)))
+	body, err := s.store.Keys.Decrypt(rec.ResponseEnc, []byte(db.IdempotencyAAD(rec.ClientAppID, rec.TraceID)))
 	if err != nil {
 		return nil, err
 	}
