@@ -45,3 +45,71 @@ func TestPurgeRemovesOnlyExpiredShortLivedRows(t *testing.T) {
 		})
 	}
 }
+
+func TestLoginFailuresLockAtThreshold(t *testing.T) {
+	for _, b := range dbtest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			store := b.Open(t)
+			dbtest.Sandbox(t, store)
+			ctx := context.Background()
+			const id = "8fe733f4e27246908f92e8f7c0b96847"
+			for i := 1; i <= 3; i++ {
+				locked, err := store.RecordLoginFailure(ctx, id, 3)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if locked != (i == 3) {
+					t.Fatalf("after %d failures locked=%v", i, locked)
+				}
+			}
+			if ok, err := store.Unlock(ctx, "01111", "SANDBOXUSER1"); err != nil || !ok {
+				t.Fatalf("unlock: %v %v", ok, err)
+			}
+			c, err := store.CustomerByID(ctx, id)
+			if err != nil || c.Locked || c.FailedLoginCount != 0 {
+				t.Fatalf("after unlock: %+v %v", c, err)
+			}
+			if err := store.RecordLoginSuccess(ctx, id, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestRevokeRefreshTokenRevokesItsAccessTokens(t *testing.T) {
+	for _, b := range dbtest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			store := b.Open(t)
+			dbtest.Sandbox(t, store)
+			ctx := context.Background()
+			app, err := store.ClientApp(ctx, "sandbox-app")
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().UTC()
+			mk := func(hash, kind, parent string) *models.Token {
+				return &models.Token{Hash: hash, Kind: kind, Version: 2, InstitutionID: "01111", ClientAppID: app.ID, Grant: "password",
+					ParentHash: parent, IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
+			}
+			if err := store.SaveTokens(ctx, mk("rt", models.TokenRefresh, ""), mk("a1", models.TokenAccess, "rt"),
+				mk("a2", models.TokenAccess, "rt"), mk("other", models.TokenAccess, "")); err != nil {
+				t.Fatal(err)
+			}
+			if err := store.RevokeToken(ctx, "rt", app.ID+1000, now); err != nil { // another app: no effect
+				t.Fatal(err)
+			}
+			if err := store.RevokeToken(ctx, "rt", app.ID, now); err != nil {
+				t.Fatal(err)
+			}
+			for hash, want := range map[string]bool{"rt": true, "a1": true, "a2": true, "other": false} {
+				tok, err := store.Token(ctx, hash)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if (tok.RevokedAt != nil) != want {
+					t.Errorf("%s revoked=%v, want %v", hash, tok.RevokedAt != nil, want)
+				}
+			}
+		})
+	}
+}
