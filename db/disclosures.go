@@ -223,15 +223,6 @@ func (s *Store) DisclosureHistory(ctx context.Context, customerID string) ([]mod
 	return out, Translate("disclosure history", err)
 }
 
-// CustomerForMember returns the PRIMARY customer of an FI's member (by member number).
-func (s *Store) CustomerForMember(ctx context.Context, fiID, memberNumber string) (*models.Customer, error) {
-	v, err := s.FindCustomer(ctx, fiID, "MEMNUMBER", memberNumber)
-	if err != nil {
-		return nil, err
-	}
-	return &v.Customer, nil
-}
-
 // CustomerByID returns a customer with its member.
 func (s *Store) CustomerByID(ctx context.Context, id string) (*models.Customer, error) {
 	var c models.Customer

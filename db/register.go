@@ -17,20 +17,18 @@ const inFlightTTL = 2 * time.Minute
 
 // Registration is a validated registration, ready to be stored as one unit.
 type Registration struct {
-	FI             *models.Institution
-	MemberNumber   string
-	Customer       NewCustomerInput
-	HostPIN        string
-	Addresses      []models.CustomerAddress
-	Phones         []models.CustomerPhone
-	Destinations   []models.Destination
-	Accepted       []models.Disclosure // evidence is recorded for each
-	AllAccepted    bool                // acceptedDisclosure as stored
-	NeedsAccepting bool                // atFirstLogin with required disclosures pending
-	ClientAppID    uint
-	OfferingID     string
-	OriginatingIP  string
-	TraceID        string
+	FI            *models.Institution
+	MemberNumber  string
+	Customer      NewCustomerInput
+	HostPIN       string
+	Addresses     []models.CustomerAddress
+	Phones        []models.CustomerPhone
+	Destinations  []models.Destination
+	Accepted      []models.Disclosure // evidence is recorded for each
+	ClientAppID   uint
+	OfferingID    string
+	OriginatingIP string
+	TraceID       string
 }
 
 // Registered is what a successful registration created.
@@ -64,7 +62,8 @@ func (s *Store) Register(ctx context.Context, reg *Registration, now time.Time) 
 			return nil, err
 		}
 	}
-	c.AcceptedDisclosure, c.NeedsToAcceptDisclosure, c.Registered = reg.AllAccepted, reg.NeedsAccepting, !reg.NeedsAccepting
+	// The disclosure flags (acceptedDisclosure, needsToAcceptDisclosure, registered) are derived
+	// from the recorded decisions by RecomputeAcceptance inside the transaction.
 	c.ChannelType = models.ChannelTPVAPI
 	out := &Registered{}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -204,7 +204,7 @@ func checkRegistration(fi *models.Institution, pathFI string, in *gen.FICustomer
 		}
 	}
 
-	accepted, ok := checkDisclosures(fi, in, disclosures, reg)
+	accepted, ok := checkDisclosures(fi, in, disclosures)
 	if !ok {
 		add("220020", "acceptedDisclosure")
 	}
@@ -238,7 +238,7 @@ func checkRegistration(fi *models.Institution, pathFI string, in *gen.FICustomer
 
 // checkDisclosures applies the FI's disclosure policy (D3, D4) and returns the disclosures to
 // record acceptance evidence for, and whether the policy is satisfied.
-func checkDisclosures(fi *models.Institution, in *gen.FICustomerRegistration, all []models.Disclosure, reg *db.Registration) ([]models.Disclosure, bool) {
+func checkDisclosures(fi *models.Institution, in *gen.FICustomerRegistration, all []models.Disclosure) ([]models.Disclosure, bool) {
 	flag, flagOK := acceptedFlag(in.AcceptedDisclosure)
 	if !flagOK {
 		return nil, false
@@ -264,9 +264,7 @@ func checkDisclosures(fi *models.Institution, in *gen.FICustomerRegistration, al
 		}
 	}
 	if fi.DisclosureAcceptance == models.AcceptAtFirstLogin {
-		reg.NeedsAccepting = len(required) > 0
-		reg.AllAccepted = false
-		return nil, true
+		return nil, true // accepted later through the user-disclosures API
 	}
 	if in.AcceptedDisclosures != nil {
 		for _, r := range required {
@@ -274,13 +272,11 @@ func checkDisclosures(fi *models.Institution, in *gen.FICustomerRegistration, al
 				return nil, false
 			}
 		}
-		reg.AllAccepted = len(required) > 0 || flag
 		return listed, true
 	}
 	if len(required) > 0 && !flag {
 		return nil, false
 	}
-	reg.AllAccepted = flag
 	if flag {
 		return required, true
 	}
