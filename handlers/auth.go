@@ -11,6 +11,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 
+	"github.com/custreg/custreg/access"
 	"github.com/custreg/custreg/models"
 	"github.com/custreg/custreg/secure"
 )
@@ -18,8 +19,20 @@ import (
 // principal is the authenticated caller of a request: a client app, and for bearer tokens the
 // token (its FI, scopes and, for password grants, its user).
 type principal struct {
-	app   *models.ClientApp
-	token *models.Token
+	app    *models.ClientApp
+	token  *models.Token
+	kind   access.Kind   // bearer tokens only
+	policy access.Policy // the operation's access policy (bearer tokens only)
+}
+
+// notAuthorised is the family's answer to a valid token that may not call the operation: 403
+// with the family's not-authorised code, and for the legacy family (whose operations publish no
+// 403) 401 90001, the code the V1 contract gives for a client or customer not authorised.
+func notAuthorised(f family, msg string) *Problem {
+	if f.legacy() {
+		return problem(http.StatusUnauthorized, f.codes().unauthorized, "header:Authorization", msg)
+	}
+	return problem(http.StatusForbidden, f.codes().forbidden, "header:Authorization", msg)
 }
 
 // hasScope reports whether the token carries scope.
@@ -38,17 +51,26 @@ func appMayActFor(app *models.ClientApp, fiID string) bool {
 func (s *Server) authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) error {
 	req := in.RequestValidationInput.Request
 	info := infoFrom(req.Context())
+	// The access table decides; an operation it does not name is refused (fail closed).
+	var policy access.Policy
+	ok := false
+	if route := in.RequestValidationInput.Route; route != nil && route.Operation != nil {
+		policy, ok = access.For(route.Operation.OperationID)
+	}
+	if !ok {
+		return fmt.Errorf("operation has no access policy")
+	}
 	var p *principal
 	var err error
-	switch in.SecuritySchemeName {
-	case "clientBasic":
+	switch {
+	case in.SecuritySchemeName == "clientBasic" && policy.Credential == access.ClientSecret:
 		p, err = s.authenticateClient(req, info.family)
-	case "v1Bearer":
-		p, err = s.authenticateBearer(req, info.family, 1, in.Scopes, in.RequestValidationInput.PathParams)
-	case "v2Bearer":
-		p, err = s.authenticateBearer(req, info.family, 2, in.Scopes, in.RequestValidationInput.PathParams)
+	case in.SecuritySchemeName == "v1Bearer" && policy.Credential == access.V1Token:
+		p, err = s.authenticateBearer(req, info.family, 1, policy, in.RequestValidationInput.PathParams)
+	case in.SecuritySchemeName == "v2Bearer" && policy.Credential == access.V2Token:
+		p, err = s.authenticateBearer(req, info.family, 2, policy, in.RequestValidationInput.PathParams)
 	default:
-		return fmt.Errorf("security scheme %q is not supported", in.SecuritySchemeName)
+		return fmt.Errorf("security scheme %q does not match the access policy", in.SecuritySchemeName)
 	}
 	if err != nil {
 		return err
@@ -99,9 +121,9 @@ var dummyClientSecretHash = func() string {
 	return h
 }()
 
-// authenticateBearer checks a bearer token: generation, expiry, revocation, scopes, and that a
-// path naming an FI names the token's FI.
-func (s *Server) authenticateBearer(r *http.Request, f family, version int, scopes []string, pathParams map[string]string) (*principal, error) {
+// authenticateBearer checks a bearer token: generation, expiry, revocation, that a path naming an
+// FI names the token's FI, and then the operation's access policy: the token's kind and scopes.
+func (s *Server) authenticateBearer(r *http.Request, f family, version int, policy access.Policy, pathParams map[string]string) (*principal, error) {
 	codes := f.codes()
 	header := r.Header.Get("Authorization")
 	if header == "" {
@@ -133,11 +155,12 @@ func (s *Server) authenticateBearer(r *http.Request, f family, version int, scop
 			return nil, problem(http.StatusUnauthorized, codes.unauthorized, "", "Token is not valid for this FI")
 		}
 	}
-	p := &principal{token: tok}
-	for _, scope := range scopes {
-		if !p.hasScope(scope) {
-			return nil, problem(http.StatusForbidden, codes.forbidden, "", "Token lacks the scope "+scope)
-		}
+	kind, known := access.KindOfGrant(tok.Grant)
+	if !known || !policy.Allows(kind) {
+		return nil, notAuthorised(f, "This kind of token may not call this operation")
 	}
-	return p, nil
+	if missing := policy.MissingScope(strings.Fields(tok.Scopes)); missing != "" {
+		return nil, notAuthorised(f, "Token lacks the scope "+missing)
+	}
+	return &principal{token: tok, kind: kind, policy: policy}, nil
 }

@@ -359,7 +359,15 @@ func (s *Server) GetCustomerV2(ctx context.Context, req gen.GetCustomerV2Request
 	if req.Params.FiCustomerIdType != nil {
 		idType = string(*req.Params.FiCustomerIdType)
 	}
+	caller := infoFrom(ctx).principal
 	v, err := s.store.FindCustomer(ctx, req.FiId, idType, req.FiCustomerId)
+	if caller.kind.UserBound() && caller.policy.OwnUserOnly {
+		// A user's token reads only its own profile; whether another customer exists is not
+		// its business, so a missing one gets the same answer.
+		if errors.Is(err, models.ErrNotFound) || (err == nil && (caller.token.CustomerID == nil || *caller.token.CustomerID != v.Customer.ID)) {
+			return nil, notAuthorised(famLegacy, "Token is not authorised for this customer")
+		}
+	}
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, problem(http.StatusNotFound, "20404", "path:fiCustomerId", "FICustomer not found")
 	}

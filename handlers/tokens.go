@@ -67,7 +67,9 @@ func (s *Server) CreateAccessTokenV1(ctx context.Context, req gen.CreateAccessTo
 	var err error
 	switch grant {
 	case "client_credentials":
-		out, err = s.issue(ctx, app, fi, 1, grant, "", nil, false, origin)
+		// The V1 wire carries no scopes, but the token holds the app's configured ones: they
+		// gate the V1 operations like the V2 ones (docs/decisions.md, access table).
+		out, err = s.issue(ctx, app, fi, 1, grant, app.Scopes, nil, false, origin)
 	case "password":
 		username, password := deref(req.Body.Username), deref(req.Body.Password)
 		if username == "" {
@@ -83,7 +85,7 @@ func (s *Server) CreateAccessTokenV1(ctx context.Context, req gen.CreateAccessTo
 			}
 			return nil, err
 		}
-		out, err = s.issue(ctx, app, fi, 1, grant, "", c, true, origin)
+		out, err = s.issue(ctx, app, fi, 1, grant, app.Scopes, c, true, origin)
 	}
 	if err != nil {
 		return nil, err
@@ -234,12 +236,8 @@ func (s *Server) issue(ctx context.Context, app *models.ClientApp, fi string, ve
 			return out, err
 		}
 		out.refreshTTL = app.RefreshTokenTTL
-		rscopes := scopes
-		if version == 1 {
-			rscopes = app.Scopes // a V1 refresh token yields V2 tokens with the app's scopes
-		}
 		rt := &models.Token{Hash: secure.TokenHash(out.refresh), Kind: models.TokenRefresh, Version: 2, InstitutionID: fi,
-			ClientAppID: app.ID, Grant: grant, Scopes: rscopes, CustomerID: customerID,
+			ClientAppID: app.ID, Grant: grant, Scopes: scopes, CustomerID: customerID,
 			IssuedAt: now, ExpiresAt: now.Add(time.Duration(out.refreshTTL) * time.Second),
 			OriginatingIP: origin.ip, OfferingID: origin.offering, UserAgent: origin.userAgent}
 		at.ParentHash = rt.Hash
