@@ -155,6 +155,10 @@ func runCommand(ctx context.Context, store *db.Store, args []string, stdout io.W
 		}
 		fmt.Fprintf(stdout, "re-encrypted under key %s: %d customers, %d accounts, %d stored replies\n",
 			store.Keys.PrimaryID(), got.Customers, got.Accounts, got.IdempotencyRecords)
+		if got.StaleClientSecrets > 0 {
+			fmt.Fprintf(stdout, "%d client apps still hold a secret digest under an earlier key: each moves to key %s at its next token request;"+
+				" keep the old key until then, or provision their secrets again\n", got.StaleClientSecrets, store.Keys.PrimaryID())
+		}
 		return nil
 	case "disclosures":
 		if len(args) < 2 || args[1] != "export" {

@@ -344,8 +344,8 @@ func (c *checker) check(pf *ProvisionFile) {
 			c.fault("give exactly one of secret or secretHash", at("secret")...)
 		case app.Secret != "" && (len(app.Secret) < 8 || len(app.Secret) > secure.MaxClientSecretLen):
 			c.fault(fmt.Sprintf("must be 8-%d bytes", secure.MaxClientSecretLen), at("secret")...)
-		case app.SecretHash != "" && !strings.HasPrefix(app.SecretHash, "$argon2id$"):
-			c.fault("must be an argon2id PHC string", at("secretHash")...)
+		case app.SecretHash != "" && !secure.IsKeyedSecretHash(app.SecretHash) && !secure.IsLegacySecretHash(app.SecretHash):
+			c.fault("must be a digest made by this service (hmac-sha256$…) or an argon2id PHC string", at("secretHash")...)
 		}
 		if len(app.Institutions) == 0 {
 			c.fault("at least one institution", at("institutions")...)
@@ -467,7 +467,7 @@ func (s *Store) Provision(ctx context.Context, pf *ProvisionFile) error {
 			}
 		}
 		for i := range pf.ClientApps {
-			if err := provisionClientApp(tx, &pf.ClientApps[i], i); err != nil {
+			if err := s.provisionClientApp(tx, &pf.ClientApps[i], i); err != nil {
 				return err
 			}
 		}
@@ -729,7 +729,7 @@ func (s *Store) NewCustomer(ctx context.Context, fiID string, m *models.Member, 
 	return c, nil
 }
 
-func provisionClientApp(tx *gorm.DB, spec *ClientAppSpec, index int) error {
+func (s *Store) provisionClientApp(tx *gorm.DB, spec *ClientAppSpec, index int) error {
 	var app models.ClientApp
 	err := tx.Where("client_id = ?", spec.ClientID).Take(&app).Error
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
@@ -738,9 +738,14 @@ func provisionClientApp(tx *gorm.DB, spec *ClientAppSpec, index int) error {
 	switch {
 	case spec.SecretHash != "":
 		app.SecretHash = spec.SecretHash
-	case app.SecretHash == "" || !secure.VerifyClientSecret(spec.Secret, app.SecretHash):
-		if app.SecretHash, err = secure.HashClientSecret(spec.Secret); err != nil {
-			return err
+	default:
+		// Keep the stored digest when it already is the current one for this secret, so a
+		// reload changes nothing; otherwise (new app, new secret, older key or format) store
+		// the keyed digest under the primary key.
+		if ok, current := s.Keys.VerifyClientSecret(spec.Secret, app.SecretHash); !ok || !current {
+			if app.SecretHash, err = s.Keys.HashClientSecret(spec.Secret); err != nil {
+				return err
+			}
 		}
 	}
 	app.ClientID, app.Name, app.OfferingID = spec.ClientID, spec.Name, spec.OfferingID

@@ -83,8 +83,26 @@ func TestProvisionedSecretsAndPIIAreNotInClear(t *testing.T) {
 	if err := store.DB.Where("client_id = ?", "sandbox-app").Take(&app).Error; err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(app.SecretHash, "sandbox-secret") || !secure.VerifyClientSecret("sandbox-secret", app.SecretHash) {
-		t.Errorf("client secret must be stored as a verifiable hash")
+	if ok, current := store.Keys.VerifyClientSecret("sandbox-secret", app.SecretHash); strings.Contains(app.SecretHash, "sandbox-secret") ||
+		!secure.IsKeyedSecretHash(app.SecretHash) || !ok || !current {
+		t.Errorf("client secret must be stored as a keyed digest: %q", app.SecretHash)
+	}
+	// A reload keeps the digest (nothing changes); a hash of an earlier version is replaced.
+	before := app.SecretHash
+	dbtest.Sandbox(t, store)
+	store.DB.Where("client_id = ?", "sandbox-app").Take(&app)
+	if app.SecretHash != before {
+		t.Error("reloading the sandbox rewrote an unchanged secret digest")
+	}
+	legacy, err := secure.LegacyClientSecretHash("sandbox-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.DB.Model(&app).Update("secret_hash", legacy)
+	dbtest.Sandbox(t, store)
+	store.DB.Where("client_id = ?", "sandbox-app").Take(&app)
+	if !secure.IsKeyedSecretHash(app.SecretHash) {
+		t.Errorf("reloading kept a legacy hash: %q", app.SecretHash)
 	}
 	var c models.Customer
 	if err := store.DB.Where("login_id_norm = ?", "sandboxuser1").Take(&c).Error; err != nil {

@@ -10,8 +10,14 @@ import (
 	"github.com/custreg/custreg/models"
 )
 
-// Rekeyed counts the rows Rekey rewrote.
-type Rekeyed struct{ Customers, Accounts, IdempotencyRecords int }
+// Rekeyed counts the rows Rekey rewrote, and the client apps it could not move.
+type Rekeyed struct {
+	Customers, Accounts, IdempotencyRecords int
+	// StaleClientSecrets counts apps whose secret digest is under an earlier key or format.
+	// Secrets are not recoverable from their digests, so each moves to the primary key at its
+	// app's next successful token request (or when its secret is provisioned again).
+	StaleClientSecrets int
+}
 
 // IdempotencyAAD binds a stored Register v4 reply to its app and di_tid.
 func IdempotencyAAD(appID uint, traceID string) string {
@@ -130,5 +136,12 @@ func (s *Store) Rekey(ctx context.Context) (Rekeyed, error) {
 			break
 		}
 	}
+
+	var n int64
+	err = s.DB.WithContext(ctx).Model(&models.ClientApp{}).Where("secret_hash NOT LIKE ?", "hmac-sha256$"+s.Keys.PrimaryID()+"$%").Count(&n).Error
+	if err != nil {
+		return out, Translate("count client secrets under old keys", err)
+	}
+	out.StaleClientSecrets = int(n)
 	return out, nil
 }

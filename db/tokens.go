@@ -20,6 +20,13 @@ func (s *Store) ClientApp(ctx context.Context, clientID string) (*models.ClientA
 	return &app, nil
 }
 
+// ReplaceClientSecretHash swaps an app's stored secret hash for a new one (an upgrade to the
+// current key or format) unless it changed meanwhile, e.g. by a concurrent upgrade or rotation.
+func (s *Store) ReplaceClientSecretHash(ctx context.Context, appID uint, old, replacement string) error {
+	return Translate("replace client secret hash", s.DB.WithContext(ctx).Model(&models.ClientApp{}).
+		Where("id = ? AND secret_hash = ?", appID, old).Update("secret_hash", replacement).Error)
+}
+
 // SaveTokens stores newly issued tokens in one transaction.
 func (s *Store) SaveTokens(ctx context.Context, tokens ...*models.Token) error {
 	return Translate("save tokens", s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

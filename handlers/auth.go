@@ -95,31 +95,44 @@ func (s *Server) authenticateClient(r *http.Request, f family) (*principal, erro
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		// Spend the same effort as a real check so timing does not reveal which ids exist.
-		_ = secure.VerifyClientSecret(secret, dummyClientSecretHash)
+		s.store.Keys.VerifyClientSecret(secret, "")
 		return nil, invalid()
 	case err != nil:
 		return nil, err
 	}
-	if !s.secrets.Verify(secret, app.SecretHash) {
+	ok, current := false, false
+	switch {
+	case secure.IsKeyedSecretHash(app.SecretHash):
+		ok, current = s.store.Keys.VerifyClientSecret(secret, app.SecretHash)
+	case secure.IsLegacySecretHash(app.SecretHash):
+		// A hash from an earlier version: argon2id, so it runs under a small gate that refuses
+		// at once when full, and is replaced by the keyed digest at the first success.
+		if ok, err = s.legacySecrets.Verify(secret, app.SecretHash); errors.Is(err, secure.ErrBusy) {
+			return nil, spikeArrest(f)
+		}
+	}
+	if !ok {
 		return nil, invalid()
+	}
+	if !current {
+		if h, herr := s.store.Keys.HashClientSecret(secret); herr == nil {
+			if uerr := s.store.ReplaceClientSecretHash(r.Context(), app.ID, app.SecretHash, h); uerr != nil {
+				s.log.WarnContext(r.Context(), "upgrade client secret hash", "client_id", app.ClientID, "error", uerr)
+			}
+		}
 	}
 	return &principal{app: app}, nil
 }
 
-var fiIDPattern = regexp.MustCompile(`^[0-9]{5}$`)
+// spikeArrest is the family's answer when the service sheds load (CONTRACT.md 1.6).
+func spikeArrest(f family) *Problem {
+	if f.legacy() {
+		return problem(http.StatusInternalServerError, "92000", "", "Spike arrest violation")
+	}
+	return problem(http.StatusInternalServerError, "CMN_90002", "", "Spike limit violation")
+}
 
-// dummyClientSecretHash is a valid hash of a random secret, verified against for unknown ids.
-var dummyClientSecretHash = func() string {
-	token, err := secure.NewToken()
-	if err != nil {
-		panic(err)
-	}
-	h, err := secure.HashClientSecret(token)
-	if err != nil {
-		panic(err)
-	}
-	return h
-}()
+var fiIDPattern = regexp.MustCompile(`^[0-9]{5}$`)
 
 // authenticateBearer checks a bearer token: generation, expiry, revocation, that a path naming an
 // FI names the token's FI, and then the operation's access policy: the token's kind and scopes.

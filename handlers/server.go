@@ -50,7 +50,8 @@ type Server struct {
 	registry *prometheus.Registry
 	maxBody  int64
 	now      func() time.Time
-	secrets  *secure.SecretVerifier
+	// legacySecrets verifies client-secret hashes of earlier versions (argon2id) a few at a time.
+	legacySecrets *secure.LegacySecretGate
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -89,7 +90,7 @@ func New(opts Options) (*echo.Echo, *Server, error) {
 		return nil, nil, err
 	}
 	s := &Server{store: opts.Store, log: opts.Log, spec: spec, specJSON: specJSON, maxBody: opts.MaxBodyBytes, now: opts.Now,
-		secrets: secure.NewSecretVerifier(1024)}
+		legacySecrets: secure.NewLegacySecretGate(1)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -26,6 +26,7 @@ const (
 	// is never used directly for two purposes.
 	infoEncrypt = "custreg/secure v1 pii aes-256-gcm"
 	infoIndex   = "custreg/secure v1 blind-index hmac-sha256"
+	infoSecret  = "custreg/secure v1 client-secret hmac-sha256"
 )
 
 var (
@@ -53,8 +54,9 @@ type Keyring struct {
 }
 
 type ringKey struct {
-	aead  cipher.AEAD
-	index []byte
+	aead   cipher.AEAD
+	index  []byte
+	secret []byte // keys the client-secret digests
 }
 
 // NewKeyring builds a keyring from master keys by id. Every key must be
@@ -80,6 +82,10 @@ func NewKeyring(primaryID string, keys map[string][]byte) (*Keyring, error) {
 		if err != nil {
 			return nil, fmt.Errorf("secure: deriving key %q: %w", id, err)
 		}
+		secretKey, err := hkdf.Key(sha256.New, master, nil, infoSecret, KeySize)
+		if err != nil {
+			return nil, fmt.Errorf("secure: deriving key %q: %w", id, err)
+		}
 		block, err := aes.NewCipher(encKey)
 		if err != nil {
 			return nil, fmt.Errorf("secure: key %q: %w", id, err)
@@ -88,7 +94,7 @@ func NewKeyring(primaryID string, keys map[string][]byte) (*Keyring, error) {
 		if err != nil {
 			return nil, fmt.Errorf("secure: key %q: %w", id, err)
 		}
-		k.keys[id] = ringKey{aead: aead, index: idxKey}
+		k.keys[id] = ringKey{aead: aead, index: idxKey, secret: secretKey}
 	}
 	return k, nil
 }

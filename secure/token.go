@@ -1,6 +1,7 @@
 package secure
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -8,7 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sync"
+	"strings"
 )
 
 // NewToken returns an opaque bearer token: 32 bytes (256 bits) from
@@ -49,24 +50,97 @@ var (
 	ErrSecretTooLong = errors.New("secure: client secret too long")
 )
 
-// clientSecretParams are cheaper than the password parameters. Client secrets
-// are set by operators and may be low entropy (e.g. "sandbox-secret"), so a
-// fast unsalted hash would fall to a dictionary; a salted, memory-hard argon2id
-// hash makes each guess against a leaked row cost real work. They are
-// verified on every token request, though, so the cost is kept to about a
-// quarter of a password hash, and SecretVerifier caches successful checks.
-var clientSecretParams = Argon2Params{Memory: 8192, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+// Client secrets are random machine secrets, checked on every token request before the caller
+// is known. They are stored as a keyed digest, HMAC-SHA256 under a subkey of the PII master key
+// ("hmac-sha256$<key id>$<digest>"), so a leaked row is useless without the key, and checking one
+// costs microseconds: no unauthenticated request can start slow, memory-hard work (OWASP's
+// guidance for high-entropy secrets). Hashes from earlier versions (argon2id PHC strings) are
+// still recognised, checked under a concurrency limit and replaced at first use.
 
-// HashClientSecret returns an argon2id PHC string (m=8192 KiB, t=1, p=1) for
-// secret with a fresh random salt.
-func HashClientSecret(secret string) (string, error) {
+// clientSecretPrefix marks a keyed client-secret digest.
+const clientSecretPrefix = "hmac-sha256$"
+
+// IsKeyedSecretHash reports whether stored is a keyed client-secret digest (as opposed to a
+// legacy argon2id hash).
+func IsKeyedSecretHash(stored string) bool { return strings.HasPrefix(stored, clientSecretPrefix) }
+
+// IsLegacySecretHash reports whether stored is an argon2id client-secret hash of an earlier
+// version.
+func IsLegacySecretHash(stored string) bool { return strings.HasPrefix(stored, "$argon2id$") }
+
+// HashClientSecret returns the keyed digest of secret under the primary key:
+// hmac-sha256$<key id>$<unpadded base64url HMAC-SHA256>.
+func (k *Keyring) HashClientSecret(secret string) (string, error) {
 	if secret == "" {
 		return "", ErrSecretEmpty
 	}
 	if len(secret) > MaxClientSecretLen {
 		return "", ErrSecretTooLong
 	}
-	p := clientSecretParams
+	return clientSecretPrefix + k.primary + "$" + secretDigest(k.keys[k.primary].secret, secret), nil
+}
+
+// VerifyClientSecret reports whether secret matches a keyed digest, comparing in constant time.
+// current is false when the digest was made under a key other than the primary one, so the caller
+// can store a fresh HashClientSecret. Empty or over-long secrets, malformed digests and digests
+// under keys the ring does not hold never match.
+func (k *Keyring) VerifyClientSecret(secret, stored string) (ok, current bool) {
+	rest, found := strings.CutPrefix(stored, clientSecretPrefix)
+	keyID, digest, found2 := strings.Cut(rest, "$")
+	key, held := k.keys[keyID]
+	if !found || !found2 || !held {
+		key = k.keys[k.primary] // spend the same effort on a digest that cannot match
+		digest = ""
+	}
+	if secret == "" || len(secret) > MaxClientSecretLen {
+		secret, digest = "-", ""
+	}
+	got := secretDigest(key.secret, secret)
+	ok = digest != "" && subtle.ConstantTimeCompare([]byte(got), []byte(digest)) == 1
+	return ok, ok && keyID == k.primary
+}
+
+func secretDigest(key []byte, secret string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(secret))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// legacySecretParams are those of the argon2id client-secret hashes of earlier versions.
+var legacySecretParams = Argon2Params{Memory: 8192, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+// LegacySecretGate bounds the verification of legacy argon2id client-secret hashes: at most
+// a fixed number run at once and a caller that finds no free slot is refused at once, so a flood
+// of requests against a not-yet-upgraded app cannot exhaust memory or CPU.
+type LegacySecretGate struct{ slots chan struct{} }
+
+// ErrBusy is returned when no legacy verification slot is free.
+var ErrBusy = errors.New("secure: too many concurrent secret verifications")
+
+// NewLegacySecretGate allows n concurrent legacy verifications (n <= 0 means 1).
+func NewLegacySecretGate(n int) *LegacySecretGate {
+	if n <= 0 {
+		n = 1
+	}
+	return &LegacySecretGate{slots: make(chan struct{}, n)}
+}
+
+// Verify checks secret against a legacy argon2id hash, or returns ErrBusy without hashing when
+// every slot is taken.
+func (g *LegacySecretGate) Verify(secret, phc string) (bool, error) {
+	select {
+	case g.slots <- struct{}{}:
+	default:
+		return false, ErrBusy
+	}
+	defer func() { <-g.slots }()
+	return verifyLegacyClientSecret(secret, phc), nil
+}
+
+// LegacyClientSecretHash makes an argon2id hash the way earlier versions did; the service never
+// stores new ones, but upgrade tests need such rows.
+func LegacyClientSecretHash(secret string) (string, error) {
+	p := legacySecretParams
 	salt := make([]byte, p.SaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("secure: reading random salt: %w", err)
@@ -74,10 +148,8 @@ func HashClientSecret(secret string) (string, error) {
 	return encodePHC(p, salt, argon2Key([]byte(secret), salt, p)), nil
 }
 
-// VerifyClientSecret reports whether secret matches phc, an argon2id PHC
-// string, comparing in constant time. Malformed hashes, empty secrets and
-// secrets over MaxClientSecretLen bytes never match.
-func VerifyClientSecret(secret, phc string) bool {
+// verifyLegacyClientSecret reports whether secret matches an argon2id PHC string.
+func verifyLegacyClientSecret(secret, phc string) bool {
 	if secret == "" || len(secret) > MaxClientSecretLen {
 		return false
 	}
@@ -86,55 +158,4 @@ func VerifyClientSecret(secret, phc string) bool {
 		return false
 	}
 	return subtle.ConstantTimeCompare(argon2Key([]byte(secret), salt, p), want) == 1
-}
-
-// SecretVerifier wraps VerifyClientSecret with a bounded in-memory cache of
-// successful verifications, keyed by SHA-256(phc || 0x00 || secret) so the
-// secret is never held in clear. Failures are never cached, and a changed
-// stored hash yields a different key. It is safe for concurrent use.
-type SecretVerifier struct {
-	mu   sync.Mutex
-	max  int
-	seen map[[sha256.Size]byte]struct{}
-}
-
-// NewSecretVerifier returns a verifier caching at most maxEntries successful
-// verifications (maxEntries <= 0 means 1024). When full, an arbitrary entry
-// is evicted.
-func NewSecretVerifier(maxEntries int) *SecretVerifier {
-	if maxEntries <= 0 {
-		maxEntries = 1024
-	}
-	return &SecretVerifier{max: maxEntries, seen: make(map[[sha256.Size]byte]struct{}, maxEntries)}
-}
-
-// Verify reports whether secret matches phc, like VerifyClientSecret, but
-// answers from the cache when this exact (phc, secret) pair verified before.
-func (v *SecretVerifier) Verify(secret, phc string) bool {
-	h := sha256.New()
-	h.Write([]byte(phc))
-	h.Write([]byte{0})
-	h.Write([]byte(secret))
-	var key [sha256.Size]byte
-	h.Sum(key[:0])
-
-	v.mu.Lock()
-	_, hit := v.seen[key]
-	v.mu.Unlock()
-	if hit {
-		return true
-	}
-	if !VerifyClientSecret(secret, phc) {
-		return false
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if _, ok := v.seen[key]; !ok && len(v.seen) >= v.max {
-		for k := range v.seen {
-			delete(v.seen, k)
-			break
-		}
-	}
-	v.seen[key] = struct{}{}
-	return true
 }

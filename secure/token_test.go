@@ -40,66 +40,76 @@ func TestNewID32(t *testing.T) {
 	}
 }
 
-func TestClientSecret(t *testing.T) {
-	phc, err := HashClientSecret("sandbox-secret")
+func TestClientSecretDigest(t *testing.T) {
+	k1, _ := GenerateKey()
+	k2, _ := GenerateKey()
+	old, err := NewKeyring("k1", map[string][]byte{"k1": k1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(phc, "$argon2id$v=19$m=8192,t=1,p=1$") || strings.Contains(phc, "sandbox") {
-		t.Fatalf("unexpected client secret hash %q", phc)
+	ring, err := NewKeyring("k2", map[string][]byte{"k1": k1, "k2": k2})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !VerifyClientSecret("sandbox-secret", phc) {
+	h, err := ring.HashClientSecret("sandbox-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "hmac-sha256$k2$") || strings.Contains(h, "sandbox") || !IsKeyedSecretHash(h) || IsLegacySecretHash(h) {
+		t.Fatalf("unexpected digest %q", h)
+	}
+	if ok, current := ring.VerifyClientSecret("sandbox-secret", h); !ok || !current {
 		t.Fatal("right secret rejected")
 	}
-	if VerifyClientSecret("sandbox-secreT", phc) || VerifyClientSecret("", phc) || VerifyClientSecret("sandbox-secret", "garbage") {
-		t.Fatal("wrong secret or bad hash accepted")
+	for _, bad := range []string{"sandbox-secreT", "", strings.Repeat("x", MaxClientSecretLen+1)} {
+		if ok, _ := ring.VerifyClientSecret(bad, h); ok {
+			t.Errorf("%q accepted", bad)
+		}
 	}
-	if _, err := HashClientSecret(""); err != ErrSecretEmpty {
+	for _, stored := range []string{"garbage", "hmac-sha256$k9$" + h[len("hmac-sha256$k2$"):], "hmac-sha256$k2$", "hmac-sha256$k2"} {
+		if ok, _ := ring.VerifyClientSecret("sandbox-secret", stored); ok {
+			t.Errorf("stored %q accepted", stored)
+		}
+	}
+	// A digest under an older key still verifies, flagged for re-hashing; under another ring it
+	// is not the same digest.
+	oldHash, _ := old.HashClientSecret("sandbox-secret")
+	if ok, current := ring.VerifyClientSecret("sandbox-secret", oldHash); !ok || current {
+		t.Errorf("old-key digest: ok=%v current=%v", ok, current)
+	}
+	other, _ := NewKeyring("k2", map[string][]byte{"k2": k1})
+	if ok, _ := other.VerifyClientSecret("sandbox-secret", h); ok {
+		t.Error("a digest verified under a different key")
+	}
+	if _, err := ring.HashClientSecret(""); err != ErrSecretEmpty {
 		t.Fatalf("empty secret err = %v", err)
 	}
-	if _, err := HashClientSecret(strings.Repeat("x", MaxClientSecretLen+1)); err != ErrSecretTooLong {
+	if _, err := ring.HashClientSecret(strings.Repeat("x", MaxClientSecretLen+1)); err != ErrSecretTooLong {
 		t.Fatalf("long secret err = %v", err)
 	}
 }
 
-func TestSecretVerifierCache(t *testing.T) {
-	phc, err := HashClientSecret("sandbox-secret")
+func TestLegacySecretGate(t *testing.T) {
+	phc, err := LegacyClientSecretHash("sandbox-secret")
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := NewSecretVerifier(2)
-	if v.Verify("nope", phc) || len(v.seen) != 0 {
-		t.Fatal("failed verification accepted or cached")
+	if !IsLegacySecretHash(phc) || IsKeyedSecretHash(phc) {
+		t.Fatalf("legacy hash %q", phc)
 	}
-	for range 3 {
-		if !v.Verify("sandbox-secret", phc) {
-			t.Fatal("right secret rejected")
-		}
+	g := NewLegacySecretGate(1)
+	if ok, err := g.Verify("sandbox-secret", phc); !ok || err != nil {
+		t.Fatalf("right secret: %v %v", ok, err)
 	}
-	if len(v.seen) != 1 {
-		t.Fatalf("cache holds %d entries, want 1", len(v.seen))
+	if ok, err := g.Verify("wrong", phc); ok || err != nil {
+		t.Fatalf("wrong secret: %v %v", ok, err)
 	}
-	if v.Verify("sandbox-secreT", phc) || v.Verify("", phc) {
-		t.Fatal("wrong secret accepted after a cached right one")
+	// With the only slot taken, a verification is refused at once instead of queueing.
+	g.slots <- struct{}{}
+	if ok, err := g.Verify("sandbox-secret", phc); ok || err != ErrBusy {
+		t.Fatalf("busy gate: %v %v", ok, err)
 	}
-
-	// Bounded: extra successes evict rather than grow.
-	other, _ := HashClientSecret("other")
-	third, _ := HashClientSecret("third")
-	if !v.Verify("other", other) || !v.Verify("third", third) {
-		t.Fatal("right secret rejected")
-	}
-	if len(v.seen) != 2 {
-		t.Fatalf("cache holds %d entries, want 2", len(v.seen))
-	}
-	for k := range v.seen {
-		if strings.Contains(string(k[:]), "third") {
-			t.Fatal("secret stored in clear")
-		}
-	}
-	if !v.Verify("sandbox-secret", phc) || !v.Verify("third", third) {
-		t.Fatal("right secret rejected after eviction")
-	}
+	<-g.slots
 }
 
 func TestMaskLast4(t *testing.T) {
