@@ -28,7 +28,11 @@ type Registration struct {
 	ClientAppID   uint
 	OfferingID    string
 	OriginatingIP string
-	TraceID       string
+	TraceID       string // also the idempotency key, with ClientAppID (D7)
+	// Reply renders the success answer from what was created. It runs inside the registration's
+	// transaction, and its result is stored, encrypted, as the idempotency record's answer in
+	// the same transaction: a registration is never committed without its replayable reply.
+	Reply func(*Registered) (body []byte, contentType string, err error)
 }
 
 // Registered is what a successful registration created.
@@ -117,18 +121,42 @@ func (s *Store) Register(ctx context.Context, reg *Registration, now time.Time) 
 		if err := tx.Create(&audit).Error; err != nil {
 			return err
 		}
-		out.Member = *m
+		c.Member = *m
+		out.Customer, out.Member, out.Addresses, out.Phones, out.Destinations = c, *m, reg.Addresses, reg.Phones, reg.Destinations
+		if reg.Reply != nil {
+			return s.completeIdempotent(tx, reg, out, now)
+		}
 		return nil
 	})
 	if err != nil {
-		if errors.Is(err, models.ErrLoginTaken) || errors.Is(err, models.ErrAlreadyRegistered) {
+		if errors.Is(err, models.ErrLoginTaken) || errors.Is(err, models.ErrAlreadyRegistered) || errors.Is(err, models.ErrInFlight) {
 			return nil, err
 		}
 		return nil, Translate("register customer", err)
 	}
-	c.Member = out.Member
-	out.Customer, out.Addresses, out.Phones, out.Destinations = c, reg.Addresses, reg.Phones, reg.Destinations
 	return out, nil
+}
+
+// completeIdempotent stores the rendered reply of a registration on its idempotency record,
+// inside the registration's transaction. The record must still be this request's in-flight one.
+func (s *Store) completeIdempotent(tx *gorm.DB, reg *Registration, done *Registered, now time.Time) error {
+	body, ctype, err := reg.Reply(done)
+	if err != nil {
+		return err
+	}
+	enc, err := s.Keys.Encrypt(body, []byte(IdempotencyAAD(reg.ClientAppID, reg.TraceID)))
+	if err != nil {
+		return err
+	}
+	res := tx.Model(&models.IdempotencyRecord{}).Where("client_app_id = ? AND trace_id = ? AND status = 0", reg.ClientAppID, reg.TraceID).
+		Updates(map[string]any{"status": 200, "content_type": ctype, "response_enc": enc, "completed_at": now})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return models.ErrInFlight // the key was taken over meanwhile: let its owner answer
+	}
+	return nil
 }
 
 // createAll inserts a batch of rows (nothing for an empty batch).
@@ -271,13 +299,6 @@ func (s *Store) BeginIdempotent(ctx context.Context, appID uint, traceID, reques
 		return &cur, nil
 	}
 	return nil, fmt.Errorf("begin idempotent request: %w", models.ErrInFlight)
-}
-
-// CompleteIdempotent stores the final answer of the key's request.
-func (s *Store) CompleteIdempotent(ctx context.Context, appID uint, traceID string, status int, contentType, responseEnc string, now time.Time) error {
-	return Translate("complete idempotent request", s.DB.WithContext(ctx).Model(&models.IdempotencyRecord{}).
-		Where("client_app_id = ? AND trace_id = ?", appID, traceID).
-		Updates(map[string]any{"status": status, "content_type": contentType, "response_enc": responseEnc, "completed_at": now}).Error)
 }
 
 // AbandonIdempotent forgets an in-flight key whose request failed, so the client may retry it.

@@ -69,17 +69,11 @@ func (s *Server) RegisterCustomerV4(ctx context.Context, req gen.RegisterCustome
 		}
 		return s.replay(prev)
 	}
+	// The reply is stored with the registration, in its transaction (db.Registration.Reply).
 	resp, ctype, outcome := s.register(ctx, req, body, tok, traceID, now)
 	if outcome != nil {
 		_ = s.store.AbandonIdempotent(context.WithoutCancel(ctx), tok.ClientAppID, traceID)
 		return nil, outcome
-	}
-	enc, err := s.store.Keys.Encrypt(resp, []byte(db.IdempotencyAAD(tok.ClientAppID, traceID)))
-	if err == nil {
-		err = s.store.CompleteIdempotent(context.WithoutCancel(ctx), tok.ClientAppID, traceID, http.StatusOK, ctype, enc, s.now())
-	}
-	if err != nil {
-		s.log.ErrorContext(ctx, "store idempotent response", "trace_id", traceID, "error", err)
 	}
 	return registerResponse(ctype, resp), nil
 }
@@ -232,17 +226,20 @@ func (s *Server) register(ctx context.Context, req gen.RegisterCustomerV4Request
 		}
 		defer func() { _ = s.store.ReleaseInFlight(context.WithoutCancel(ctx), fi.ID, m.kind, m.value, traceID) }()
 	}
+	var out []byte
+	var ctype string
+	plan.reg.Reply = func(done *db.Registered) ([]byte, string, error) {
+		view := &db.CustomerView{Customer: done.Customer, Addresses: done.Addresses, Phones: done.Phones, Destinations: done.Destinations}
+		profile := toAPICustomer(view, piiInClear{ssnLast4: plan.ssnLast4, birthDate: plan.birthDate, maidenName: plan.maidenName})
+		var err error
+		out, ctype, err = encodeCustomer(info.mediaType, profile)
+		return out, ctype, err
+	}
 	done, err := s.store.Register(ctx, &plan.reg, now)
 	if err != nil {
 		return fail(err)
 	}
 	audit(models.OutcomeSuccess, nil, &done.Customer.ID)
-	view := &db.CustomerView{Customer: done.Customer, Addresses: done.Addresses, Phones: done.Phones, Destinations: done.Destinations}
-	profile := toAPICustomer(view, piiInClear{ssnLast4: plan.ssnLast4, birthDate: plan.birthDate, maidenName: plan.maidenName})
-	out, ctype, err := encodeCustomer(info.mediaType, profile)
-	if err != nil {
-		return nil, "", err
-	}
 	return out, ctype, nil
 }
 

@@ -112,7 +112,7 @@ type Disclosure struct {
 // Passwords are argon2id hashes; SSN, birth date and mother's maiden name are encrypted.
 type Customer struct {
 	ID                      string `gorm:"primaryKey;size:32"` // GUID, 32 lower-case hex
-	InstitutionID           string `gorm:"size:5;not null;uniqueIndex:ux_customers_fi_login"`
+	InstitutionID           string `gorm:"size:5;not null;uniqueIndex:ux_customers_fi_login;uniqueIndex:ux_customers_fi_ssn,where:ssn_index <> ''"`
 	LoginIDNorm             string `gorm:"size:256;not null;uniqueIndex:ux_customers_fi_login"` // lower-cased
 	MemberID                uint   `gorm:"not null;uniqueIndex:ux_customers_primary_member,where:user_type = 'PRIMARY'"`
 	Member                  Member `gorm:"constraint:OnDelete:RESTRICT"`
@@ -128,7 +128,7 @@ type Customer struct {
 	Email                   string `gorm:"size:128"`
 	SSNEnc                  string `gorm:"size:256"`
 	SSNLast4                string `gorm:"size:4"`
-	SSNIndex                string `gorm:"size:64;index"`
+	SSNIndex                string `gorm:"size:64;uniqueIndex:ux_customers_fi_ssn,where:ssn_index <> ''"` // one user per person and FI (D32)
 	BirthDateEnc            string `gorm:"size:256"`
 	MotherMaidenNameEnc     string `gorm:"size:512"`
 	HostPINEnc              string `gorm:"size:256"`

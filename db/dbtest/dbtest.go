@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 
 	"github.com/custreg/custreg/db"
@@ -94,6 +95,27 @@ func open(t testing.TB, dsn string) *db.Store {
 		t.Fatal(err)
 	}
 	return &db.Store{DB: conn, Keys: keys, Passwords: secure.NewPasswordHasher(FastArgon2, 0)}
+}
+
+// SecondInstance opens another store on the same database as store, with its own connection
+// pool and the same keys, as a second instance of the service behind a load balancer would.
+func SecondInstance(t testing.TB, store *db.Store) *db.Store {
+	t.Helper()
+	var dsn string
+	switch d := store.DB.Dialector.(type) {
+	case *sqlite.Dialector:
+		dsn, _, _ = strings.Cut(strings.TrimPrefix(d.DSN, "file:"), "?")
+	case *postgres.Dialector:
+		dsn = d.Config.DSN
+	default:
+		t.Fatalf("unknown dialector %T", d)
+	}
+	conn, err := db.Open(context.Background(), dsn, nil)
+	if err != nil {
+		t.Fatalf("open a second instance: %v", err)
+	}
+	t.Cleanup(func() { _ = db.Close(conn) })
+	return &db.Store{DB: conn, Keys: store.Keys, Passwords: secure.NewPasswordHasher(FastArgon2, 0)}
 }
 
 // Sandbox provisions the bundled sandbox into store.
