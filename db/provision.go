@@ -51,6 +51,9 @@ type PolicySpec struct {
 	PasswordLength       *RangeSpec `yaml:"passwordLength"`
 	MaxDestinations      *int       `yaml:"maxDestinations"`
 	LockoutThreshold     *int       `yaml:"lockoutThreshold"`
+	// LockoutCooldown is a Go duration ("30m"); "0s" keeps locked users locked until an
+	// operator unlocks them.
+	LockoutCooldown *string `yaml:"lockoutCooldown"`
 }
 
 // RangeSpec is an inclusive length range.
@@ -137,6 +140,8 @@ const (
 	DefaultPasswordMax      = 32
 	DefaultMaxDestinations  = 5
 	DefaultLockoutThreshold = 10
+	DefaultLockoutCooldown  = 30 * time.Minute
+	MaxLockoutCooldown      = 30 * 24 * time.Hour
 	DefaultV1TokenTTL       = 1800
 	DefaultV2TokenTTL       = 3600
 	DefaultRefreshTokenTTL  = 15552000 // 180 days
@@ -398,6 +403,11 @@ func (c *checker) checkPolicy(p *PolicySpec, at []any) {
 	if p.LockoutThreshold != nil && (*p.LockoutThreshold < 1 || *p.LockoutThreshold > 100) {
 		c.fault("must be between 1 and 100", path("lockoutThreshold")...)
 	}
+	if p.LockoutCooldown != nil {
+		if d, err := time.ParseDuration(*p.LockoutCooldown); err != nil || d < 0 || d > MaxLockoutCooldown || (d > 0 && d < time.Minute) || d%time.Second != 0 {
+			c.fault("must be a duration such as 30m: 0s (operator unlock only) or 1m to 720h in whole seconds", path("lockoutCooldown")...)
+		}
+	}
 }
 
 func (c *checker) checkAccount(a *AccountSpec, at []any) {
@@ -482,6 +492,7 @@ func (s *Store) provisionInstitution(ctx context.Context, tx *gorm.DB, spec *Ins
 		PasswordMin: DefaultPasswordMin, PasswordMax: DefaultPasswordMax,
 		DisclosureAcceptance: models.AcceptAtRegistration,
 		MaxDestinations:      DefaultMaxDestinations, LockoutThreshold: DefaultLockoutThreshold,
+		LockoutCooldown: int(DefaultLockoutCooldown / time.Second),
 	}
 	p := spec.Policy
 	if p.DisclosureAcceptance != "" {
@@ -498,6 +509,10 @@ func (s *Store) provisionInstitution(ctx context.Context, tx *gorm.DB, spec *Ins
 	}
 	if p.LockoutThreshold != nil {
 		fi.LockoutThreshold = *p.LockoutThreshold
+	}
+	if p.LockoutCooldown != nil {
+		d, _ := time.ParseDuration(*p.LockoutCooldown) // checked by ParseProvisionFile
+		fi.LockoutCooldown = int(d / time.Second)
 	}
 	if err := tx.Save(&fi).Error; err != nil {
 		return Translate("provision institution "+spec.ID, err)

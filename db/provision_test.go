@@ -143,6 +143,8 @@ func TestParseProvisionFileReportsEveryFaultWithLine(t *testing.T) {
 			[]string{"line 2: institutions[0].id", "line 5: institutions[0].policy.usernameLength"}},
 		{"bad account", "institutions:\n  - id: \"00016\"\n    name: Bank\n    members:\n      - memberNumber: \"A1\"\n        name: M\n        accounts:\n          - number: \"12\"\n            category: SHOES\n            type: CHECKING\n",
 			[]string{"institutions[0].members[0].accounts[0].number", "line 9: institutions[0].members[0].accounts[0].category"}},
+		{"lockout cool-down", "institutions:\n  - id: \"00016\"\n    name: Bank\n    policy:\n      lockoutCooldown: 10s\n",
+			[]string{"line 5: institutions[0].policy.lockoutCooldown"}},
 		{"client app", "clientApps:\n  - clientId: app\n    secret: short\n    institutions: [\"1\"]\n    grants: [implicit]\n    scopes: [everything]\n",
 			[]string{"clientApps[0].secret", "clientApps[0].institutions[0]", "line 5: clientApps[0].grants[0]", "clientApps[0].scopes[0]"}},
 	}

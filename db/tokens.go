@@ -80,11 +80,13 @@ func (s *Store) CustomerByLogin(ctx context.Context, fiID, loginID string) (*mod
 }
 
 // RecordLoginFailure counts a failed password login atomically and locks the customer once the
-// count reaches threshold. It reports whether the customer is now locked.
-func (s *Store) RecordLoginFailure(ctx context.Context, customerID string, threshold int) (bool, error) {
+// count reaches threshold, stamping when the lockout began. It reports whether the customer is
+// now locked.
+func (s *Store) RecordLoginFailure(ctx context.Context, customerID string, threshold int, now time.Time) (bool, error) {
 	err := s.DB.WithContext(ctx).Model(&models.Customer{}).Where("id = ?", customerID).Updates(map[string]any{
 		"failed_login_count": gorm.Expr("failed_login_count + 1"),
 		"locked":             gorm.Expr("CASE WHEN failed_login_count + 1 >= ? THEN ? ELSE locked END", threshold, true),
+		"locked_at":          gorm.Expr("CASE WHEN locked THEN locked_at WHEN failed_login_count + 1 >= ? THEN ? ELSE NULL END", threshold, now),
 	}).Error
 	if err != nil {
 		return false, Translate("record login failure", err)
@@ -94,6 +96,18 @@ func (s *Store) RecordLoginFailure(ctx context.Context, customerID string, thres
 		return false, Translate("read lock state", err)
 	}
 	return c.Locked, nil
+}
+
+// EndLockout clears a lockout whose cool-down has passed: the customer is unlocked with a fresh
+// failure count, unless the lock changed meanwhile (another instance ended it, or an operator
+// acted). It reports whether this call ended it.
+func (s *Store) EndLockout(ctx context.Context, customerID string, lockedAt time.Time) (bool, error) {
+	res := s.DB.WithContext(ctx).Model(&models.Customer{}).Where("id = ? AND locked = ? AND locked_at = ?", customerID, true, lockedAt).
+		Updates(map[string]any{"locked": false, "locked_at": nil, "failed_login_count": 0})
+	if res.Error != nil {
+		return false, Translate("end lockout", res.Error)
+	}
+	return res.RowsAffected == 1, nil
 }
 
 // RecordLoginSuccess resets the failure count and stamps the login time.
@@ -113,7 +127,7 @@ func (s *Store) UpdatePasswordHash(ctx context.Context, customerID, hash string)
 func (s *Store) Unlock(ctx context.Context, fiID, loginID string) (bool, error) {
 	res := s.DB.WithContext(ctx).Model(&models.Customer{}).
 		Where("institution_id = ? AND login_id_norm = ?", fiID, rules.NormalizeUsername(loginID)).
-		Updates(map[string]any{"locked": false, "failed_login_count": 0})
+		Updates(map[string]any{"locked": false, "locked_at": nil, "failed_login_count": 0})
 	if res.Error != nil {
 		return false, Translate("unlock", res.Error)
 	}

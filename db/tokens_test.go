@@ -54,7 +54,7 @@ func TestLoginFailuresLockAtThreshold(t *testing.T) {
 			ctx := context.Background()
 			const id = "8fe733f4e27246908f92e8f7c0b96847"
 			for i := 1; i <= 3; i++ {
-				locked, err := store.RecordLoginFailure(ctx, id, 3)
+				locked, err := store.RecordLoginFailure(ctx, id, 3, time.Now())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -62,10 +62,37 @@ func TestLoginFailuresLockAtThreshold(t *testing.T) {
 					t.Fatalf("after %d failures locked=%v", i, locked)
 				}
 			}
+			// The lockout's start is kept, and later failures do not move it.
+			c, err := store.CustomerByID(ctx, id)
+			if err != nil || !c.Locked || c.LockedAt == nil {
+				t.Fatalf("locked customer: %+v %v", c, err)
+			}
+			lockedAt := *c.LockedAt
+			if _, err := store.RecordLoginFailure(ctx, id, 3, time.Now().Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			if c, _ = store.CustomerByID(ctx, id); c.LockedAt == nil || !c.LockedAt.Equal(lockedAt) {
+				t.Fatalf("a failure while locked moved the lockout start: %v -> %v", lockedAt, c.LockedAt)
+			}
+			// Ending a lockout is conditional on the lock it saw: only one caller ends it.
+			if ended, err := store.EndLockout(ctx, id, lockedAt.Add(time.Second)); err != nil || ended {
+				t.Fatalf("ended a lockout it did not see: %v %v", ended, err)
+			}
+			if ended, err := store.EndLockout(ctx, id, lockedAt); err != nil || !ended {
+				t.Fatalf("end lockout: %v %v", ended, err)
+			}
+			if ended, _ := store.EndLockout(ctx, id, lockedAt); ended {
+				t.Fatal("a lockout ended twice")
+			}
+			for i := 1; i <= 3; i++ {
+				if _, err := store.RecordLoginFailure(ctx, id, 3, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if ok, err := store.Unlock(ctx, "01111", "SANDBOXUSER1"); err != nil || !ok {
 				t.Fatalf("unlock: %v %v", ok, err)
 			}
-			c, err := store.CustomerByID(ctx, id)
+			c, err = store.CustomerByID(ctx, id)
 			if err != nil || c.Locked || c.FailedLoginCount != 0 {
 				t.Fatalf("after unlock: %+v %v", c, err)
 			}

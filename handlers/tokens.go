@@ -247,7 +247,8 @@ func (s *Server) issue(ctx context.Context, app *models.ClientApp, fi string, ve
 }
 
 // verifyUser checks a password grant. Unknown users cost a dummy hash, wrong passwords are
-// counted and lock the user at the FI's threshold; every failure is the same error.
+// counted and lock the user at the FI's threshold; a lockout ends by itself after the FI's
+// cool-down (or when an operator unlocks). Every failure is the same error.
 func (s *Server) verifyUser(ctx context.Context, fi, username, password string) (*models.Customer, error) {
 	c, err := s.store.CustomerByLogin(ctx, fi, username)
 	if errors.Is(err, models.ErrNotFound) {
@@ -257,19 +258,31 @@ func (s *Server) verifyUser(ctx context.Context, fi, username, password string) 
 	if err != nil {
 		return nil, err
 	}
+	inst, err := s.store.Institution(ctx, fi)
+	if err != nil {
+		return nil, err
+	}
 	ok, rehash, err := s.store.Passwords.Verify(ctx, password, c.PasswordHash)
 	if err != nil {
 		return nil, err
+	}
+	now := s.now()
+	if c.Locked && inst.LockoutCooldown > 0 && c.LockedAt != nil && !now.Before(c.LockedAt.Add(time.Duration(inst.LockoutCooldown)*time.Second)) {
+		if _, err := s.store.EndLockout(ctx, c.ID, *c.LockedAt); err != nil {
+			return nil, err
+		}
+		// Whoever ended it, the cool-down has passed: this attempt counts afresh.
+		c.Locked, c.FailedLoginCount = false, 0
 	}
 	if c.Locked {
 		return nil, errBadUserCredentials
 	}
 	if !ok {
-		threshold := 10
-		if inst, ierr := s.store.Institution(ctx, fi); ierr == nil && inst.LockoutThreshold > 0 {
-			threshold = inst.LockoutThreshold
+		threshold := inst.LockoutThreshold
+		if threshold <= 0 {
+			threshold = 10
 		}
-		locked, lerr := s.store.RecordLoginFailure(ctx, c.ID, threshold)
+		locked, lerr := s.store.RecordLoginFailure(ctx, c.ID, threshold, now)
 		if lerr != nil {
 			return nil, lerr
 		}
@@ -278,7 +291,7 @@ func (s *Server) verifyUser(ctx context.Context, fi, username, password string) 
 		}
 		return nil, errBadUserCredentials
 	}
-	if err := s.store.RecordLoginSuccess(ctx, c.ID, s.now()); err != nil {
+	if err := s.store.RecordLoginSuccess(ctx, c.ID, now); err != nil {
 		return nil, err
 	}
 	if rehash {

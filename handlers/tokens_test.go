@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/custreg/custreg/db/dbtest"
+	"github.com/custreg/custreg/models"
 )
 
 const (
@@ -256,6 +257,51 @@ func TestPasswordGrantLockout(t *testing.T) {
 	}
 	if r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, right, nil); r.status != 200 {
 		t.Fatalf("after unlock: %d", r.status)
+	}
+}
+
+// TestLockoutEndsAfterTheFIsCooldown reproduces the low finding of the security review: a lockout
+// lasted until an operator acted. FI 01111 takes the default cool-down of 30 minutes; an FI that
+// sets 0s keeps the operator-only behaviour.
+func TestLockoutEndsAfterTheFIsCooldown(t *testing.T) {
+	a := newAPI(t)
+	wrong := "grant_type=password&username=sandboxuser1&password=Wrong123"
+	right := "grant_type=password&username=sandboxuser1&password=" + url.QueryEscape(sandboxPassword)
+	lock := func() {
+		for i := 0; i < 10; i++ {
+			cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015")
+		}
+		cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015")
+	}
+	lock()
+	a.advance(29 * time.Minute)
+	cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015")
+	// Attempts during the cool-down do not extend it.
+	cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015")
+	a.advance(2 * time.Minute)
+	if r := a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, right); r.status != 200 {
+		t.Fatalf("after the cool-down: %d %s", r.status, r.body)
+	}
+	// After the cool-down the count starts afresh: nine failures do not lock again.
+	for i := 0; i < 9; i++ {
+		cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015")
+	}
+	if r := a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, right); r.status != 200 {
+		t.Fatalf("nine failures after the cool-down locked: %d", r.status)
+	}
+
+	// An FI without automatic unlock.
+	if err := a.store.DB.Model(&models.Institution{}).Where("id = ?", fiCreditUnion).Update("lockout_cooldown", 0).Error; err != nil {
+		t.Fatal(err)
+	}
+	lock()
+	a.advance(30 * 24 * time.Hour)
+	cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015")
+	if ok, err := a.store.Unlock(context.Background(), fiCreditUnion, sandboxUser); err != nil || !ok {
+		t.Fatalf("unlock: %v %v", ok, err)
+	}
+	if r := a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, right); r.status != 200 {
+		t.Fatalf("after the operator's unlock: %d", r.status)
 	}
 }
 

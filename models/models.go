@@ -21,6 +21,9 @@ type Institution struct {
 	DisclosureAcceptance string `gorm:"size:16;not null"`
 	MaxDestinations      int    `gorm:"not null"` // contact points per registration (D24)
 	LockoutThreshold     int    `gorm:"not null"` // failed password logins before the user is locked
+	// LockoutCooldown is how long, in seconds, a lockout lasts before the user may try again;
+	// 0 keeps the user locked until an operator unlocks them.
+	LockoutCooldown int `gorm:"not null;default:0"`
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
 }
@@ -138,6 +141,7 @@ type Customer struct {
 	NeedsToAcceptDisclosure bool   `gorm:"not null"`
 	Registered              bool   `gorm:"not null"`
 	Locked                  bool   `gorm:"not null"`
+	LockedAt                *time.Time // when the lockout began (nil for locks set before this was kept)
 	FailedLoginCount        int    `gorm:"not null"`
 	LastLoginAt             *time.Time
 	CreatedAt               time.Time
