@@ -24,8 +24,8 @@ type Institution struct {
 	// LockoutCooldown is how long, in seconds, a lockout lasts before the user may try again;
 	// 0 keeps the user locked until an operator unlocks them.
 	LockoutCooldown int `gorm:"not null;default:0"`
-	CreatedAt            time.Time
-	UpdatedAt            time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // ClientApp is a third-party application allowed to obtain tokens (its Shared Key is ClientID).
@@ -114,35 +114,35 @@ type Disclosure struct {
 // Customer is a user registered for digital banking at an FI, linked to a host member.
 // Passwords are argon2id hashes; SSN, birth date and mother's maiden name are encrypted.
 type Customer struct {
-	ID                      string `gorm:"primaryKey;size:32"` // GUID, 32 lower-case hex
-	InstitutionID           string `gorm:"size:5;not null;uniqueIndex:ux_customers_fi_login;uniqueIndex:ux_customers_fi_ssn,where:ssn_index <> ''"`
-	LoginIDNorm             string `gorm:"size:256;not null;uniqueIndex:ux_customers_fi_login"` // lower-cased
-	MemberID                uint   `gorm:"not null;uniqueIndex:ux_customers_primary_member,where:user_type = 'PRIMARY'"`
-	Member                  Member `gorm:"constraint:OnDelete:RESTRICT"`
-	AuthID                  string `gorm:"size:32;not null;uniqueIndex"`
-	InstitutionUserID       string `gorm:"size:32;not null;uniqueIndex"` // 32 upper-case hex
-	UserType                string `gorm:"size:16;not null;uniqueIndex:ux_customers_primary_member,where:user_type = 'PRIMARY'"`
-	LoginID                 string `gorm:"size:256;not null"`
-	PasswordHash            string `gorm:"size:256;not null"`
-	HostLoginID             string `gorm:"size:64;not null"`
-	FirstName               string `gorm:"size:64;not null"`
-	MiddleName              string `gorm:"size:64"`
-	LastName                string `gorm:"size:64;not null"`
-	Email                   string `gorm:"size:128"`
-	SSNEnc                  string `gorm:"size:256"`
-	SSNLast4                string `gorm:"size:4"`
-	SSNIndex                string `gorm:"size:64;uniqueIndex:ux_customers_fi_ssn,where:ssn_index <> ''"` // one user per person and FI (D32)
-	BirthDateEnc            string `gorm:"size:256"`
-	MotherMaidenNameEnc     string `gorm:"size:512"`
-	HostPINEnc              string `gorm:"size:256"`
-	BillPayEnabled          bool   `gorm:"not null"`
-	ChannelType             string `gorm:"size:16;not null;default:TPV_API"`
-	AcceptedDisclosure      bool   `gorm:"not null"`
-	NeedsToAcceptDisclosure bool   `gorm:"not null"`
-	Registered              bool   `gorm:"not null"`
-	Locked                  bool   `gorm:"not null"`
+	ID                      string     `gorm:"primaryKey;size:32"` // GUID, 32 lower-case hex
+	InstitutionID           string     `gorm:"size:5;not null;uniqueIndex:ux_customers_fi_login;uniqueIndex:ux_customers_fi_ssn,where:ssn_index <> ''"`
+	LoginIDNorm             string     `gorm:"size:256;not null;uniqueIndex:ux_customers_fi_login"` // lower-cased
+	MemberID                uint       `gorm:"not null;uniqueIndex:ux_customers_primary_member,where:user_type = 'PRIMARY'"`
+	Member                  Member     `gorm:"constraint:OnDelete:RESTRICT"`
+	AuthID                  string     `gorm:"size:32;not null;uniqueIndex"`
+	InstitutionUserID       string     `gorm:"size:32;not null;uniqueIndex"` // 32 upper-case hex
+	UserType                string     `gorm:"size:16;not null;uniqueIndex:ux_customers_primary_member,where:user_type = 'PRIMARY'"`
+	LoginID                 string     `gorm:"size:256;not null"`
+	PasswordHash            string     `gorm:"size:256;not null"`
+	HostLoginID             string     `gorm:"size:64;not null"`
+	FirstName               string     `gorm:"size:64;not null"`
+	MiddleName              string     `gorm:"size:64"`
+	LastName                string     `gorm:"size:64;not null"`
+	Email                   string     `gorm:"size:128"`
+	SSNEnc                  string     `gorm:"size:256"`
+	SSNLast4                string     `gorm:"size:4"`
+	SSNIndex                string     `gorm:"size:64;uniqueIndex:ux_customers_fi_ssn,where:ssn_index <> ''"` // one user per person and FI (D32)
+	BirthDateEnc            string     `gorm:"size:256"`
+	MotherMaidenNameEnc     string     `gorm:"size:512"`
+	HostPINEnc              string     `gorm:"size:256"`
+	BillPayEnabled          bool       `gorm:"not null"`
+	ChannelType             string     `gorm:"size:16;not null;default:TPV_API"`
+	AcceptedDisclosure      bool       `gorm:"not null"`
+	NeedsToAcceptDisclosure bool       `gorm:"not null"`
+	Registered              bool       `gorm:"not null"`
+	Locked                  bool       `gorm:"not null"`
 	LockedAt                *time.Time // when the lockout began (nil for locks set before this was kept)
-	FailedLoginCount        int    `gorm:"not null"`
+	FailedLoginCount        int        `gorm:"not null"`
 	LastLoginAt             *time.Time
 	CreatedAt               time.Time
 	UpdatedAt               time.Time
