@@ -5,6 +5,7 @@
 //	custreg [flags] unlock --fi FI --login LOGIN   clear a user's lockout after failed logins
 //	custreg [flags] disclosures export --fi FI --login LOGIN   a user's disclosure history as JSON
 //	custreg [flags] rekey            re-encrypt PII under the primary key (after a key rotation)
+//	custreg loadtest [flags]         drive a running server with a load scenario (see --help)
 package main
 
 //go:generate go tool oapi-codegen -config oapi-codegen.yaml openapi/openapi.yaml
@@ -28,6 +29,7 @@ import (
 	"github.com/custreg/custreg/config"
 	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/handlers"
+	"github.com/custreg/custreg/loadtest"
 	"github.com/custreg/custreg/secure"
 )
 
@@ -49,6 +51,10 @@ func main() {
 // run is the whole program, parameterised for tests: it returns when ctx is cancelled (serve) or
 // when the sub-command is done.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "loadtest" {
+		// A client of a running server: no database, no keys.
+		return runLoadtest(ctx, args[1:], stdout, stderr)
+	}
 	cfg, rest, err := config.Parse(args, getenv, stderr)
 	if err != nil {
 		return err
@@ -215,7 +221,7 @@ func userFlags(command string, args []string) (fi, login string, err error) {
 
 func serve(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Logger) error {
 	e, _, err := handlers.New(handlers.Options{Store: store, Log: log, MaxBodyBytes: cfg.MaxBodyBytes, Version: version,
-		TrustedProxies: cfg.TrustedProxies})
+		TrustedProxies: cfg.TrustedProxies, AuthFailureDelay: cfg.AuthFailureDelay})
 	if err != nil {
 		return err
 	}
@@ -253,4 +259,38 @@ func serve(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Lo
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// runLoadtest parses the loadtest flags and runs one scenario against a server.
+func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("custreg loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := loadtest.Config{}
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	quiet := fs.Bool("quiet", false, "no progress lines")
+	fs.StringVar(&cfg.Target, "target", "http://127.0.0.1:8080", "base URL of the server")
+	fs.StringVar(&cfg.Scenario, "scenario", "token-v2", "one of: "+strings.Join(loadtest.Scenarios, ", "))
+	fs.IntVar(&cfg.Rate, "rate", 0, "requests per second (0: as fast as the workers go)")
+	fs.IntVar(&cfg.Workers, "workers", 2, "concurrent clients")
+	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long to send (0: until --count)")
+	fs.IntVar(&cfg.Count, "count", 0, "stop after this many requests (0: no limit)")
+	fs.StringVar(&cfg.ClientID, "client-id", "sandbox-app", "client app (Shared Key)")
+	fs.StringVar(&cfg.Secret, "secret", "sandbox-secret", "client secret (Secret Key)")
+	fs.StringVar(&cfg.FI, "fi", "01111", "FI to act for")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var progress io.Writer = stderr
+	if *quiet {
+		progress = nil
+	}
+	rep, err := loadtest.Run(ctx, cfg, progress)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(rep)
+	}
+	_, err = io.WriteString(stdout, rep.Text())
+	return err
 }

@@ -29,20 +29,23 @@ type Config struct {
 	WriteTimeout    time.Duration
 	IdleTimeout     time.Duration
 	TrustedProxies  []*net.IPNet // load balancers whose X-Forwarded-For is believed
+	// AuthFailureDelay holds answers to failed client authentications (0: answer at once).
+	AuthFailureDelay time.Duration
 }
 
 // Defaults returns the configuration used when nothing is overridden.
 func Defaults() Config {
 	return Config{
-		Addr:            "127.0.0.1:8080",
-		DB:              "custreg.db",
-		LogLevel:        slog.LevelInfo,
-		PIIKeyID:        "k1",
-		MaxBodyBytes:    1 << 20,
-		ShutdownTimeout: 20 * time.Second,
-		ReadTimeout:     15 * time.Second,
-		WriteTimeout:    30 * time.Second,
-		IdleTimeout:     120 * time.Second,
+		Addr:             "127.0.0.1:8080",
+		DB:               "custreg.db",
+		LogLevel:         slog.LevelInfo,
+		PIIKeyID:         "k1",
+		MaxBodyBytes:     1 << 20,
+		ShutdownTimeout:  20 * time.Second,
+		ReadTimeout:      15 * time.Second,
+		WriteTimeout:     30 * time.Second,
+		IdleTimeout:      120 * time.Second,
+		AuthFailureDelay: 500 * time.Millisecond,
 	}
 }
 
@@ -90,6 +93,13 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 		}
 		cfg.ShutdownTimeout = d
 	}
+	if v := getenv("CUSTREG_AUTH_FAILURE_DELAY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Errorf("CUSTREG_AUTH_FAILURE_DELAY: %q is not a duration", v))
+		}
+		cfg.AuthFailureDelay = d
+	}
 	proxies := getenv("CUSTREG_TRUSTED_PROXIES")
 	if err := errors.Join(errs...); err != nil {
 		return cfg, nil, err
@@ -106,6 +116,7 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 	fs.StringVar(&cfg.PIIOldKeys, "pii-old-keys", cfg.PIIOldKeys, "earlier PII keys as id:base64,… that still decrypt during a rotation (CUSTREG_PII_OLD_KEYS)")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "request body limit in bytes (CUSTREG_MAX_BODY_BYTES)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "grace period for in-flight requests (CUSTREG_SHUTDOWN_TIMEOUT)")
+	fs.DurationVar(&cfg.AuthFailureDelay, "auth-failure-delay", cfg.AuthFailureDelay, "hold answers to failed client authentications this long, 0 for none (CUSTREG_AUTH_FAILURE_DELAY)")
 	fs.StringVar(&proxies, "trusted-proxies", proxies, "comma-separated CIDRs whose X-Forwarded-For is believed (CUSTREG_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, nil, err
@@ -116,6 +127,9 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 			return cfg, nil, fmt.Errorf("--trusted-proxies: %q is not a CIDR", cidr)
 		}
 		cfg.TrustedProxies = append(cfg.TrustedProxies, n)
+	}
+	if cfg.AuthFailureDelay < 0 || cfg.AuthFailureDelay > 10*time.Second {
+		return cfg, nil, errors.New("--auth-failure-delay must be between 0 and 10s")
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		return cfg, nil, errors.New("--max-body-bytes must be positive")
@@ -147,6 +161,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Int("trusted_proxies", len(c.TrustedProxies)),
+		slog.String("auth_failure_delay", c.AuthFailureDelay.String()),
 	)
 }
 

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 
@@ -82,6 +83,7 @@ func (s *Server) authenticate(_ context.Context, in *openapi3filter.Authenticati
 // authenticateClient checks HTTP Basic client credentials (Shared Key : Secret Key).
 func (s *Server) authenticateClient(r *http.Request, f family) (*principal, error) {
 	invalid := func() error {
+		s.holdFailure(r.Context())
 		if f.legacy() {
 			return problem(http.StatusUnauthorized, "90001", "", "Client credentials are not valid")
 		}
@@ -122,6 +124,26 @@ func (s *Server) authenticateClient(r *http.Request, f family) (*principal, erro
 		}
 	}
 	return &principal{app: app}, nil
+}
+
+// holdFailure delays the answer to a failed client authentication by the configured time, unless
+// the request ends first or too many are already waiting.
+func (s *Server) holdFailure(ctx context.Context) {
+	if s.authFailureDelay <= 0 {
+		return
+	}
+	select {
+	case s.delayed <- struct{}{}:
+	default:
+		return
+	}
+	defer func() { <-s.delayed }()
+	t := time.NewTimer(s.authFailureDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // spikeArrest is the family's answer when the service sheds load (CONTRACT.md 1.6).

@@ -4,7 +4,10 @@ import (
 	"net/http"
 	"runtime"
 	"testing"
+	"time"
 
+	"github.com/custreg/custreg/db/dbtest"
+	"github.com/custreg/custreg/handlers"
 	"github.com/custreg/custreg/models"
 	"github.com/custreg/custreg/secure"
 )
@@ -60,5 +63,27 @@ func TestLegacyClientSecretHashIsUpgraded(t *testing.T) {
 	}
 	if r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials", nil); r.status != http.StatusOK {
 		t.Fatalf("after upgrade: %d %s", r.status, r.body)
+	}
+}
+
+// TestFailedClientAuthenticationIsHeld: with a failure delay configured, a wrong secret or an
+// unknown client is answered no sooner than the delay (a guessing client gets few answers per
+// second, and a flood of them costs nothing while they wait); a right secret is not held.
+func TestFailedClientAuthenticationIsHeld(t *testing.T) {
+	const delay = 1500 * time.Millisecond
+	a := newAPIWith(t, dbtest.SQLite(t), func(o *handlers.Options) { o.AuthFailureDelay = delay })
+	for _, client := range []string{sandboxApp, "no-such-client"} {
+		start := time.Now()
+		cmnError(t, a.v2TokenRequest(client, "wrong-secret", fiCreditUnion, "grant_type=client_credentials"), 401, "CMN_90004")
+		if took := time.Since(start); took < delay {
+			t.Errorf("%s: failure answered after %v, before the %v delay", client, took, delay)
+		}
+	}
+	start := time.Now()
+	if r := a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials"); r.status != http.StatusOK {
+		t.Fatalf("right secret: %d", r.status)
+	}
+	if took := time.Since(start); took >= delay {
+		t.Errorf("a successful authentication was held %v", took)
 	}
 }

@@ -83,11 +83,21 @@ func newAPI(t testing.TB) *api {
 
 func newAPIOn(t testing.TB, store *db.Store) *api {
 	t.Helper()
+	return newAPIWith(t, store, nil)
+}
+
+// newAPIWith is newAPIOn with options adjusted by configure (nil for none).
+func newAPIWith(t testing.TB, store *db.Store, configure func(*handlers.Options)) *api {
+	t.Helper()
 	dbtest.Sandbox(t, store)
 	a := &api{t: t, store: store, router: responseRouter(t), logs: &syncBuffer{}}
 	log := slog.New(slog.NewJSONHandler(a.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e, _, err := handlers.New(handlers.Options{Store: store, Log: log, MaxBodyBytes: 64 << 10, Version: "test",
-		Now: func() time.Time { return time.Now().Add(time.Duration(a.offset.Load()) * time.Second) }})
+	opts := handlers.Options{Store: store, Log: log, MaxBodyBytes: 64 << 10, Version: "test",
+		Now: func() time.Time { return time.Now().Add(time.Duration(a.offset.Load()) * time.Second) }}
+	if configure != nil {
+		configure(&opts)
+	}
+	e, _, err := handlers.New(opts)
 	if err != nil {
 		t.Fatalf("build stack: %v", err)
 	}

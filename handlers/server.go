@@ -38,6 +38,10 @@ type Options struct {
 	// TrustedProxies are the networks whose X-Forwarded-For is believed for the caller's
 	// address (recorded with tokens and disclosure evidence); none means the peer address.
 	TrustedProxies []*net.IPNet
+	// AuthFailureDelay holds the answer to a failed client authentication (wrong secret,
+	// unknown client id) this long, so a caller guessing secrets gets few answers per second
+	// and a flood of them costs the service next to nothing. Zero answers at once.
+	AuthFailureDelay time.Duration
 }
 
 // Server implements gen.StrictServerInterface.
@@ -52,7 +56,15 @@ type Server struct {
 	now      func() time.Time
 	// legacySecrets verifies client-secret hashes of earlier versions (argon2id) a few at a time.
 	legacySecrets *secure.LegacySecretGate
+	// authFailureDelay and delayed: failed client authentications wait, at most
+	// maxDelayedFailures at a time (beyond that they are answered at once, so waiting requests
+	// cannot pile up without bound).
+	authFailureDelay time.Duration
+	delayed          chan struct{}
 }
+
+// maxDelayedFailures bounds the failed client authentications held at once.
+const maxDelayedFailures = 1024
 
 var _ gen.StrictServerInterface = (*Server)(nil)
 
@@ -90,7 +102,7 @@ func New(opts Options) (*echo.Echo, *Server, error) {
 		return nil, nil, err
 	}
 	s := &Server{store: opts.Store, log: opts.Log, spec: spec, specJSON: specJSON, maxBody: opts.MaxBodyBytes, now: opts.Now,
-		legacySecrets: secure.NewLegacySecretGate(1)}
+		legacySecrets: secure.NewLegacySecretGate(1), authFailureDelay: opts.AuthFailureDelay, delayed: make(chan struct{}, maxDelayedFailures)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
