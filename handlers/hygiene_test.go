@@ -7,6 +7,7 @@ package handlers_test
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"net/http"
 	"slices"
 	"strings"
@@ -145,5 +146,173 @@ func TestRegisterReportsUnsafeFieldsTogetherInOrder(t *testing.T) {
 		if want := []string{"220002", "220008", "220018", "220012", "20006"}; !slices.Equal(st.codes(), want) {
 			t.Errorf("%s: codes %v, want %v", f.name, st.codes(), want)
 		}
+	}
+}
+
+// v2Error decodes an ErrorResponse and checks its status, code and that the message names what
+// it points at.
+func v2Error(t *testing.T, r *response, status int, code, names string) {
+	t.Helper()
+	var e errorResponse
+	if err := json.Unmarshal(r.body, &e); err != nil || r.status != status || e.Code != code {
+		t.Errorf("want %d %s, got %d %s", status, code, r.status, r.body)
+		return
+	}
+	if !strings.Contains(e.Message, names) {
+		t.Errorf("message %q does not name %q", e.Message, names)
+	}
+}
+
+// legacyXMLError decodes an XML legacy Status (the V1 token's envelope) like v2Error.
+func legacyXMLError(t *testing.T, r *response, status int, code, message string) {
+	t.Helper()
+	var st legacyStatus
+	if err := xml.Unmarshal(r.body, &st); err != nil || r.status != status || len(st.ErrorInfo) != 1 || st.ErrorInfo[0].ErrorCode != code {
+		t.Errorf("want %d %s, got %d %s", status, code, r.status, r.body)
+		return
+	}
+	if st.ErrorInfo[0].ErrorMessage != message {
+		t.Errorf("message %q, want %q", st.ErrorInfo[0].ErrorMessage, message)
+	}
+}
+
+// legacyJSONError decodes a JSON legacy Status like legacyXMLError.
+func legacyJSONError(t *testing.T, r *response, status int, code, message string) {
+	t.Helper()
+	var st legacyStatus
+	if err := json.Unmarshal(r.body, &st); err != nil || r.status != status || len(st.ErrorInfo) != 1 || st.ErrorInfo[0].ErrorCode != code {
+		t.Errorf("want %d %s, got %d %s", status, code, r.status, r.body)
+		return
+	}
+	if st.ErrorInfo[0].ErrorMessage != message {
+		t.Errorf("message %q, want %q", st.ErrorInfo[0].ErrorMessage, message)
+	}
+}
+
+func TestJSONBodiesMustBeUTF8(t *testing.T) {
+	for _, b := range dbtest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			a := newAPIOn(t, b.Open(t))
+			tok := a.v1Token(fiCreditUnion)
+			before := countRows(t, a, &models.Customer{})
+			for _, ct := range []string{"application/json", ""} { // Content-Type is optional (D1)
+				req := validRegistrationRequest(fiCreditUnion)
+				setField("person.personName.firstName", "Ja\xffne")(t, req)
+				body := strings.Replace(formatJSON.render(t, req), `Ja\ufffdne`, "Ja\xffne", 1)
+				r := postRegisterV4(apiFor(a, t), fiCreditUnion, tok, ct, "application/json", body)
+				legacyJSONError(t, r, http.StatusBadRequest, "20006", "Request body is not valid UTF-8")
+			}
+			if after := countRows(t, a, &models.Customer{}); after != before {
+				t.Errorf("%d customers stored", after-before)
+			}
+			v2Error(t, a.dsc(http.MethodPost, disclosures, a.v2For(fiCreditUnion, ""), "{\"institutionDisclosureName\":\"A\xffB\"}"),
+				http.StatusBadRequest, "DSC_12001", "non-printable")
+		})
+	}
+}
+
+func TestDecodedQueryAndPathMustBeSafeText(t *testing.T) {
+	for _, b := range dbtest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			a := newAPIOn(t, b.Open(t))
+			v1 := a.v1Token(fiCreditUnion)
+			v2 := a.v2For(fiCreditUnion, "")
+			legacy := func(path string) *response {
+				return a.do(http.MethodGet, path, map[string]string{"Authorization": "Bearer " + v1, "di_tid": newTID(), "Accept": "application/json"}, "")
+			}
+			for _, bad := range []string{"%00", "%FF", "%E2%80%AE", "%C2%85", "%09", "%E2%80%8B"} {
+				// Accounts and disclosures look the user up by these parameters.
+				v2Error(t, a.getAccounts("/v1/accounts?loginId=a"+bad+"b", v2, nil), 400, "ACC_99995", "loginId")
+				v2Error(t, a.getAccounts("/v1/accounts?hostUserId="+bad, v2, nil), 400, "ACC_99995", "hostUserId")
+				v2Error(t, a.getAccounts("/v1/accounts/"+bad+"?hostUserId="+memberAlex, v2, nil), 400, "ACC_99995", "accountId")
+				v2Error(t, a.dsc(http.MethodGet, userDiscl+"?loginId="+bad, v2, ""), 400, "DSC_12001", "loginId")
+				v2Error(t, a.dsc(http.MethodPut, disclosures+"/"+bad, v2, `{"institutionDisclosureId":"x","institutionDisclosureName":"X"}`), 400, "DSC_12001", "institutionDisclosureId")
+				// Get FI Customer, also under its alias.
+				legacyJSONError(t, legacy("/bankingservices/v2/fis/01111/fiCustomers/a"+bad+"?fiCustomerIdType=LOGINID"), 400, "20006", "Path param 'fiCustomerId' invalid")
+				legacyJSONError(t, legacy("/v2/fis/01111/fiCustomers/"+bad+"?fiCustomerIdType=MEMNUMBER"), 400, "20006", "Path param 'fiCustomerId' invalid")
+				legacyJSONError(t, legacy("/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID+"?trace="+bad), 400, "20006", "Query param 'trace' invalid")
+				// The token endpoints.
+				legacyXMLError(t, a.v1TokenRequest("/v1/oauth/token?trace="+bad, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials", nil),
+					400, "90002", "Query param 'trace' invalid")
+				r := a.do(http.MethodPost, "/oauth2/v1/token?trace="+bad, map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+					"transactionId": newTID(), "institutionId": fiCreditUnion, "Content-Type": formContentType}, "grant_type=client_credentials")
+				v2Error(t, r, 400, "CMN_90017", "trace")
+			}
+			// Spaces and quotes are text: an OData filter still works.
+			if got := a.listAccounts(v2, q("hostUserId", memberAlex, "$filter", "category eq 'DEPOSIT'")); len(got) == 0 {
+				t.Errorf("filter with spaces and quotes: nothing listed")
+			}
+		})
+	}
+}
+
+func TestDecodedFormValuesMustBeSafeText(t *testing.T) {
+	for _, b := range dbtest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			a := newAPIOn(t, b.Open(t))
+			v2 := a.v2For(fiCreditUnion, "")
+			tokens := countRows(t, a, &models.Token{})
+			for _, bad := range []string{"%00", "%FF", "%E2%80%AE", "%C2%9B", "%0A", "%EF%BB%BF"} {
+				v1 := func(form string) *response {
+					return a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, form, nil)
+				}
+				legacyXMLError(t, v1("grant_type=password&username=sandbox"+bad+"user1&password=x"), 400, "90002", "Form param 'username' invalid")
+				legacyXMLError(t, v1("grant_type=password&username=sandboxuser1&password=Sandbox2024!"+bad), 400, "90002", "Form param 'password' invalid")
+				v2Error(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username="+bad+"sandboxuser1&password=x"), 400, "CMN_90013", "Username")
+				v2Error(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password="+bad), 400, "CMN_90014", "Password")
+				v2Error(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials&scopes=accounts:read"+bad), 400, "CMN_90017", "scopes")
+				v2Error(t, a.v2TokenRequest(sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token=abc"+bad), 400, "CMN_90017", "refresh_token")
+				for _, method := range []string{http.MethodDelete, http.MethodPost} {
+					r := a.do(method, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+						"transactionId": newTID(), "Content-Type": formContentType}, "token="+v2[:8]+bad)
+					v2Error(t, r, 400, "CMN_90017", "token")
+				}
+			}
+			if after := countRows(t, a, &models.Token{}); after != tokens {
+				t.Errorf("%d tokens issued", after-tokens)
+			}
+			var c models.Customer
+			if err := a.store.DB.First(&c, "id = ?", sandboxUserGUID).Error; err != nil || c.FailedLoginCount != 0 {
+				t.Errorf("the refused grants counted as login failures: %d (%v)", c.FailedLoginCount, err)
+			}
+		})
+	}
+}
+
+func TestV2JSONBodiesCarryOnlySafeStrings(t *testing.T) {
+	for _, b := range dbtest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			a := newAPIOn(t, b.Open(t))
+			tok := a.v2For(fiCreditUnion, "")
+			evidence := countRows(t, a, &models.DisclosureEvidence{})
+			defs := countRows(t, a, &models.Disclosure{})
+			q := userDiscl + "?loginId=sandboxuser1&accountType=CHECKING"
+			for _, bad := range []string{`\u0000`, `\u001b`, `\u007f`, `\u0085`, `\u202e`, `\u2066`, `\u200e`, `\u061c`, `\ufeff`, `\u200d`} {
+				for _, tc := range []struct{ method, path, body, pointer string }{
+					{http.MethodPost, q, `{"institutionDisclosureId":"` + ibID + bad + `","institutionUserDisclosureStatus":"ACCEPTED"}`, "/institutionDisclosureId"},
+					{http.MethodPost, q, `{"institutionUserDisclosureId":"` + bad + `","institutionUserDisclosureStatus":"ACCEPTED"}`, "/institutionUserDisclosureId"},
+					{http.MethodPost, q, `{"institutionDisclosureName":"OLS` + bad + `","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true,"accountId":"` + sandboxChk + `"}`, "/institutionDisclosureName"},
+					{http.MethodPost, q, `{"institutionDisclosureName":"IB","institutionUserDisclosureStatus":"ACCEPTED` + bad + `"}`, "/institutionUserDisclosureStatus"},
+					{http.MethodPut, userDiscl + "?loginId=sandboxuser1", `{"institutionDisclosureId":"` + bad + ibID + `","institutionUserDisclosureStatus":"ACCEPTED"}`, "/institutionDisclosureId"},
+					{http.MethodDelete, q, `{"institutionDisclosureName":"OLS","accountId":"` + sandboxChk + bad + `"}`, "/accountId"},
+					{http.MethodPost, disclosures, `{"institutionDisclosureName":"Privacy` + bad + `","institutionDisclosureStatus":true}`, "/institutionDisclosureName"},
+					{http.MethodPost, disclosures, `{"institutionDisclosureName":"Privacy","institutionDisclosureData":"https://example.com/p` + bad + `","institutionDisclosureDataType":"URL"}`, "/institutionDisclosureData"},
+					{http.MethodPost, disclosures, `{"institutionDisclosureName":"Privacy","institutionDisclosureData":"https://example.com/p","institutionDisclosureDataType":"URL` + bad + `"}`, "/institutionDisclosureDataType"},
+					{http.MethodPut, disclosures + "/" + ibID, `{"institutionDisclosureId":"` + ibID + bad + `","institutionDisclosureName":"IB"}`, "/institutionDisclosureId"},
+					{http.MethodPost, disclosures, `{"institutionDisclosureName":"Privacy","extra":["ok",{"deep":"x` + bad + `"}]}`, "/extra/1/deep"},
+					{http.MethodPost, disclosures, `{"institutionDisclosureName":"Privacy","` + bad + `":1}`, "non-printable"},
+				} {
+					r := a.dsc(tc.method, tc.path, tok, tc.body)
+					v2Error(t, r, 400, "DSC_12001", tc.pointer)
+					noEcho(t, r, "", bad)
+				}
+			}
+			if n := countRows(t, a, &models.DisclosureEvidence{}); n != evidence {
+				t.Errorf("%d evidence records stored", n-evidence)
+			}
+			if n := countRows(t, a, &models.Disclosure{}); n != defs {
+				t.Errorf("%d definitions stored", n-defs)
+			}
+		})
 	}
 }
