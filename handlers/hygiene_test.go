@@ -6,6 +6,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"net/http"
@@ -312,6 +313,144 @@ func TestV2JSONBodiesCarryOnlySafeStrings(t *testing.T) {
 			}
 			if n := countRows(t, a, &models.Disclosure{}); n != defs {
 				t.Errorf("%d definitions stored", n-defs)
+			}
+		})
+	}
+}
+
+// unsafeInHeaders are unsafe characters an HTTP/1.1 client can send inside a header value
+// (net/http refuses to send NUL and the other C0 controls but tab).
+var unsafeInHeaders = []string{"\xff", "\u202e", "\t", "\u0085", "\u200b", "\ufeff"}
+
+func TestLegacyRecordedHeadersMustBeSafeText(t *testing.T) {
+	for _, b := range dbtest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			a := newAPIOn(t, b.Open(t))
+			tok := a.v1Token(fiCreditUnion)
+			tokens := countRows(t, a, &models.Token{})
+			customers := countRows(t, a, &models.Customer{})
+			audits := countRows(t, a, &models.AuditEvent{})
+			operations := []struct {
+				name string
+				send func(header, value string) *response
+				xml  bool
+			}{
+				{"V1 token", func(h, v string) *response {
+					return a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials", map[string]string{h: v})
+				}, true},
+				{"Register v4", func(h, v string) *response {
+					return a.do(http.MethodPost, "/v4/fis/01111/fiCustomers", map[string]string{"Authorization": "Bearer " + tok, "di_tid": newTID(),
+						"Content-Type": "application/json", "Accept": "application/json", h: v}, formatJSON.render(t, validRegistrationRequest(fiCreditUnion)))
+				}, false},
+				{"Get FI Customer", func(h, v string) *response {
+					return a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, map[string]string{"Authorization": "Bearer " + tok,
+						"di_tid": newTID(), "Accept": "application/json", h: v}, "")
+				}, false},
+			}
+			check := func(op string, xml bool, r *response, header string) {
+				t.Helper()
+				want := "Header '" + header + "' invalid"
+				if xml {
+					legacyXMLError(t, r, http.StatusBadRequest, "90002", want)
+				} else {
+					legacyJSONError(t, r, http.StatusBadRequest, "90002", want)
+				}
+			}
+			for _, op := range operations {
+				// Header names match whatever their case.
+				for _, h := range []struct{ sent, name string }{{"USER-AGENT", "user-agent"}, {"Offering_ID", "offering_id"}, {"originating_ip", "originating_ip"}} {
+					for _, bad := range unsafeInHeaders {
+						v := "Acme/" + bad + "1.0"
+						if h.name == "originating_ip" {
+							v = "203.0.113." + bad + "7"
+						}
+						r := op.send(h.sent, v)
+						check(op.name, op.xml, r, h.name)
+						noEcho(t, r, v, bad)
+					}
+				}
+				for _, ip := range []string{"not-an-ip", "300.1.1.1", "203.0.113.07", "203.0.113.7:443", "fe80::1%eth0", "[2001:db8::1]", "203.0.113.0/24"} {
+					check(op.name, op.xml, op.send("ORIGINATING_IP", ip), "originating_ip")
+				}
+			}
+			if n := countRows(t, a, &models.Token{}); n != tokens {
+				t.Errorf("%d tokens issued", n-tokens)
+			}
+			if n := countRows(t, a, &models.Customer{}); n != customers {
+				t.Errorf("%d customers stored", n-customers)
+			}
+			if n := countRows(t, a, &models.AuditEvent{}); n != audits {
+				t.Errorf("%d audit events recorded", n-audits)
+			}
+			// Addresses of either family are recorded as sent.
+			for _, ip := range []string{"2001:db8::7", "::ffff:203.0.113.7"} {
+				if r := operations[0].send("originating_ip", ip); r.status != http.StatusOK {
+					t.Errorf("originating_ip %s: %d %s", ip, r.status, r.body)
+				}
+				if r := operations[1].send("originating_ip", ip); r.status != http.StatusOK {
+					t.Errorf("Register v4 with originating_ip %s: %d %s", ip, r.status, r.body)
+				}
+			}
+		})
+	}
+}
+
+func TestV2RecordedHeadersMustBePrintableASCII(t *testing.T) {
+	for _, b := range dbtest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			a := newAPIOn(t, b.Open(t))
+			v2 := a.v2For(fiCreditUnion, "")
+			evidence := countRows(t, a, &models.DisclosureEvidence{})
+			ib := `{"institutionDisclosureName":"IB","institutionUserDisclosureStatus":"ACCEPTED"}`
+			for _, bad := range unsafeInHeaders {
+				v := "Acme/" + bad + "1.0"
+				for _, h := range []string{"User-Agent", "offering_id", "ORIGINATING_IP"} {
+					r := a.do(http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+						"transactionId": newTID(), "institutionId": fiCreditUnion, "Content-Type": formContentType, h: v}, "grant_type=client_credentials")
+					v2Error(t, r, 400, "CMN_90017", "non-printable")
+					v2Error(t, a.getAccounts("/v1/accounts?hostUserId="+memberAlex, v2, map[string]string{h: v}), 400, "ACC_99995", "non-printable")
+					r = a.do(http.MethodPost, userDiscl+"?loginId=sandboxuser1", map[string]string{"Authorization": "Bearer " + v2,
+						"transactionId": newTID(), "Content-Type": "application/json", h: v}, ib)
+					v2Error(t, r, 400, "DSC_12001", "non-printable")
+				}
+			}
+			// Disclosure evidence keeps originating_ip: it must be an address.
+			for _, ip := range []string{"not-an-ip", "300.1.1.1", "fe80::1%eth0", "203.0.113.7:443"} {
+				r := a.do(http.MethodPost, userDiscl+"?loginId=sandboxuser1", map[string]string{"Authorization": "Bearer " + v2,
+					"transactionId": newTID(), "Content-Type": "application/json", "originating_ip": ip}, ib)
+				v2Error(t, r, 400, "DSC_10002", "originating_ip")
+			}
+			if n := countRows(t, a, &models.DisclosureEvidence{}); n != evidence {
+				t.Errorf("%d evidence records stored", n-evidence)
+			}
+			r := a.do(http.MethodPost, userDiscl+"?loginId=sandboxuser1", map[string]string{"Authorization": "Bearer " + v2,
+				"transactionId": newTID(), "Content-Type": "application/json", "originating_ip": "2001:db8::9"}, ib)
+			if r.status != http.StatusNoContent {
+				t.Fatalf("valid originating_ip: %d %s", r.status, r.body)
+			}
+			var ev models.DisclosureEvidence
+			if err := a.store.DB.Order("id desc").First(&ev).Error; err != nil || ev.OriginatingIP != "2001:db8::9" {
+				t.Errorf("evidence originating_ip %q (%v)", ev.OriginatingIP, err)
+			}
+		})
+	}
+}
+
+func TestUnsafeBasicClientIDNeverLookedUp(t *testing.T) {
+	for _, b := range dbtest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			a := newAPIOn(t, b.Open(t))
+			for _, id := range []string{"sandbox\x00app", "sandbox\xffapp", "sandbox-app\u202e", "sandbox\u200bapp"} {
+				auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+sandboxSecret))
+				r := a.do(http.MethodPost, "/digitalbanking/v1/oauth/token", map[string]string{"Authorization": auth, "di_tid": newTID(),
+					"di_fiid": fiCreditUnion, "Content-Type": formContentType}, "grant_type=client_credentials")
+				legacyXMLError(t, r, http.StatusUnauthorized, "90001", "Client credentials are not valid")
+				r = a.do(http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": auth, "transactionId": newTID(),
+					"institutionId": fiCreditUnion, "Content-Type": formContentType}, "grant_type=client_credentials")
+				v2Error(t, r, http.StatusUnauthorized, "CMN_90004", "Invalid client credentials")
+				r = a.do(http.MethodDelete, "/oauth2/v1/revoke", map[string]string{"Authorization": auth, "transactionId": newTID(),
+					"Content-Type": formContentType}, "token=abc")
+				v2Error(t, r, http.StatusUnauthorized, "CMN_90004", "Invalid client credentials")
 			}
 		})
 	}

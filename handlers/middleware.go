@@ -228,6 +228,12 @@ func (s *Server) hygiene(next echo.HandlerFunc) echo.HandlerFunc {
 				}
 			}
 		}
+		if err := checkRecordedHeaders(r, info.family); err != nil {
+			return err
+		}
+		if err := checkClientCredentials(r, info.family); err != nil {
+			return err
+		}
 		if strict && !printableASCII(r.URL.RawQuery) {
 			return problem(http.StatusBadRequest, codes.nonPrintable, "query", "Request contains non-printable characters")
 		}
@@ -309,6 +315,46 @@ func (s *Server) hygiene(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// recordedHeaders are kept with tokens, audit events and disclosure evidence (CONTRACT.md 1.3).
+var recordedHeaders = []string{"user-agent", "offering_id", "originating_ip"}
+
+// checkRecordedHeaders refuses recorded headers the V2 rule of printable ASCII does not
+// already cover: in the legacy families each must be rules.SafeText (90002, as any header
+// there, CONTRACT.md 3.4, 6.3); and a sent originating_ip must be an IP address wherever it is
+// recorded (legacy families, disclosures). An empty value counts as absent, as the handlers
+// read it.
+func checkRecordedHeaders(r *http.Request, f family) error {
+	for _, name := range recordedHeaders {
+		for _, v := range r.Header.Values(name) {
+			badIP := name == "originating_ip" && v != "" && !rules.IPAddress(v)
+			switch {
+			case f.legacy() && (badIP || !rules.SafeText(v)):
+				return problem(http.StatusBadRequest, "90002", "header:"+name, "Header '"+name+"' invalid")
+			case f == famDisclosures && badIP:
+				return problem(http.StatusBadRequest, "DSC_10002", "header:"+name, "Header "+name+" is invalid")
+			}
+		}
+	}
+	return nil
+}
+
+// checkClientCredentials refuses HTTP Basic client credentials that are not rules.SafeText
+// as it refuses any unknown client, before the client id is looked up. The header itself is
+// base64, so only its decoded form can carry such bytes.
+func checkClientCredentials(r *http.Request, f family) error {
+	if f != famLegacyToken && f != famToken {
+		return nil
+	}
+	if id, secret, ok := r.BasicAuth(); ok && (!rules.SafeText(id) || !rules.SafeText(secret)) {
+		msg := "Invalid client credentials"
+		if f.legacy() {
+			msg = "Client credentials are not valid"
+		}
+		return problem(http.StatusUnauthorized, f.codes().unauthorized, "header:Authorization", msg)
+	}
+	return nil
 }
 
 // nameable reports whether a client-sent parameter or member name may appear in an error
