@@ -6,7 +6,13 @@ package handlers
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/custreg/custreg/gen"
 	"github.com/custreg/custreg/models"
@@ -71,5 +77,39 @@ func TestUserDisclosureWritesRefuseUnsafeText(t *testing.T) {
 	name, id := "OLS", "Qw3eR5tY7uI9oP1aS3dF5gH7jK9lZ1xC3vB5nM7qWe9"
 	if err := unsafeUserDisclosureText(nil, nil, &name, &ok, &id); err != nil {
 		t.Errorf("safe write refused: %v", err)
+	}
+}
+
+// Echo's FormParams merges the URL query into the form; after hygiene only the body binds.
+func TestFormBindingReadsTheBodyOnly(t *testing.T) {
+	s := &Server{maxBody: 1 << 16}
+	e := echo.New()
+	var got url.Values
+	bind := func(c echo.Context) error {
+		var err error
+		got, err = c.FormParams()
+		return err
+	}
+	e.POST("/oauth2/v1/token", bind, s.hygiene)
+	e.DELETE("/oauth2/v1/revoke", bind, s.hygiene)
+	e.POST("/elsewhere", bind, s.hygiene)
+	for _, tc := range []struct{ method, target, body string }{
+		{http.MethodPost, "/oauth2/v1/token?extra=query", "grant_type=password"},
+		{http.MethodPost, "/oauth2/v1/token?extra=query", ""},
+		{http.MethodDelete, "/oauth2/v1/revoke?extra=query", "token=abc"},
+		{http.MethodPost, "/elsewhere?extra=query", "a=b"},
+	} {
+		got = nil
+		req := httptest.NewRequest(tc.method, tc.target, strings.NewReader(tc.body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s %s: %d %s", tc.method, tc.target, rec.Code, rec.Body)
+		}
+		body, _ := url.ParseQuery(tc.body)
+		if got.Has("extra") || len(got) != len(body) {
+			t.Errorf("%s %s: bound %v, want the body's %v", tc.method, tc.target, got, body)
+		}
 	}
 }

@@ -211,7 +211,8 @@ const maxHeaderBytes = 8 << 10
 // no text a request carries may hold control, bidi or invisible characters or invalid UTF-8
 // (rules.SafeText): the decoded path and query, form values, JSON bodies (which must be UTF-8)
 // and, in the V2 families, every string of a JSON body. Such bytes would otherwise be stored
-// or, on PostgreSQL, fail the query and answer 500.
+// or, on PostgreSQL, fail the query and answer 500. The token and revoke endpoints take their
+// credentials from the form body only.
 func (s *Server) hygiene(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
@@ -236,6 +237,14 @@ func (s *Server) hygiene(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if strict && !printableASCII(r.URL.RawQuery) {
 			return problem(http.StatusBadRequest, codes.nonPrintable, "query", "Request contains non-printable characters")
+		}
+		tokenEndpoint := info.family == famLegacyToken || info.family == famToken
+		if tokenEndpoint {
+			if err := credentialsInQuery(info.family, r.URL.RawQuery); err != nil {
+				return err
+			}
+			// Nothing binds from the query, even without a body: echo's FormParams would merge it.
+			r.PostForm, r.Form = url.Values{}, url.Values{}
 		}
 		if err := checkQuery(info.family, r.URL.RawQuery); err != nil {
 			return err
@@ -304,13 +313,14 @@ func (s *Server) hygiene(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if mediaTypeOf(r) == echo.MIMEApplicationForm {
 			// Parse the form once here: net/http ignores bodies of DELETE in ParseForm (the
-			// revoke endpoint carries its token there), and every value is checked before any
-			// handler sees it. A malformed body is left to the validator, which refuses it.
+			// revoke endpoint carries its token there), every value is checked before any
+			// handler sees it, and binding reads the body alone (r.Form set, so ParseForm adds
+			// no query values). A malformed body is left to the validator, which refuses it.
 			if form, err := url.ParseQuery(string(body)); err == nil {
 				if err := checkForm(info.family, form); err != nil {
 					return err
 				}
-				r.PostForm = form
+				r.PostForm, r.Form = form, form
 			}
 		}
 		return next(c)
@@ -353,6 +363,34 @@ func checkClientCredentials(r *http.Request, f family) error {
 			msg = "Client credentials are not valid"
 		}
 		return problem(http.StatusUnauthorized, f.codes().unauthorized, "header:Authorization", msg)
+	}
+	return nil
+}
+
+// queryCredentials are the form fields of the token and revoke endpoints and OAuth's other
+// credential names. None may travel in the URL, which proxies and access logs keep.
+var queryCredentials = []string{"username", "password", "client_id", "client_secret", "refresh_token",
+	"token", "token_type_hint", "access_token", "grant_type", "scope", "scopes"}
+
+// credentialsInQuery refuses a token or revoke request whose query names a credential, in any
+// case: V1 90002; V2 the username and password codes, else CMN_90011. It never echoes a value.
+func credentialsInQuery(f family, raw string) error {
+	values, _ := url.ParseQuery(raw)
+	for _, name := range queryCredentials {
+		for sent := range values {
+			if !strings.EqualFold(sent, name) {
+				continue
+			}
+			switch {
+			case f.legacy():
+				return problem(http.StatusBadRequest, "90002", "query:"+name, "Query param '"+name+"' not allowed")
+			case name == "username":
+				return problem(http.StatusBadRequest, "CMN_90013", "query:"+name, "Query param username is not allowed")
+			case name == "password":
+				return problem(http.StatusBadRequest, "CMN_90014", "query:"+name, "Query param password is not allowed")
+			}
+			return problem(http.StatusBadRequest, "CMN_90011", "query:"+name, "Query param "+name+" is not allowed")
+		}
 	}
 	return nil
 }
