@@ -455,3 +455,51 @@ func TestUnsafeBasicClientIDNeverLookedUp(t *testing.T) {
 		})
 	}
 }
+
+// Fields the contract leaves unbounded are bounded by their columns; a longer value failed the
+// insert on PostgreSQL (varchar) and answered 500.
+func TestRegisterRefusesValuesLongerThanTheirColumns(t *testing.T) {
+	for _, b := range dbtest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			a := newAPIOn(t, b.Open(t))
+			tok := a.v1Token(fiCreditUnion)
+			before := countRows(t, a, &models.Customer{})
+			at := "person.contactInfo.postalAddress[0]."
+			for _, tc := range []struct{ path, value, code string }{
+				{at + "address2", strings.Repeat("a", 129), "20006"},
+				{at + "address3", strings.Repeat("日", 129), "20006"},
+				{"person.contactInfo.phoneNumber[0].countryCode", "12345", "20006"},
+				{"motherMaidenName", strings.Repeat("😀", 128), "220012"}, // 128 characters, 512 bytes
+				{"motherMaidenName", strings.Repeat("日", 110), "220012"},
+				{"hostCredential.password", strings.Repeat("9", 33), "20006"},
+			} {
+				for _, f := range bothFormat {
+					req := validRegistrationRequest(fiCreditUnion)
+					setField(tc.path, tc.value)(t, req)
+					r := postRegisterV4(apiFor(a, t), fiCreditUnion, tok, f.mediaType, f.mediaType, f.render(t, req))
+					if r.status != http.StatusBadRequest {
+						t.Errorf("%s %s: want 400 %s, got %d %s", f.name, tc.path, tc.code, r.status, r.body)
+						continue
+					}
+					st := decodeLegacyStatus(t, r, f)
+					if len(st.ErrorInfo) != 1 || st.ErrorInfo[0].ErrorCode != tc.code || !strings.Contains(st.ErrorInfo[0].ErrorMessage, "FICustomer."+tc.path) {
+						t.Errorf("%s %s: want one %s naming the field, got %s", f.name, tc.path, tc.code, r.body)
+					}
+				}
+			}
+			if after := countRows(t, a, &models.Customer{}); after != before {
+				t.Errorf("%d customers stored", after-before)
+			}
+			// At the bounds everything is stored.
+			req := validRegistrationRequest(fiCreditUnion)
+			setField(at+"address2", strings.Repeat("日", 128))(t, req)
+			setField(at+"address3", strings.Repeat("a", 128))(t, req)
+			setField("person.contactInfo.phoneNumber[0].countryCode", "1234")(t, req)
+			setField("motherMaidenName", strings.Repeat("é", 128))(t, req)
+			setField("hostCredential.password", strings.Repeat("😀", 32))(t, req)
+			if r := postRegisterV4(apiFor(a, t), fiCreditUnion, tok, "application/json", "application/json", formatJSON.render(t, req)); r.status != http.StatusOK {
+				t.Errorf("values at their bounds: %d %s", r.status, r.body)
+			}
+		})
+	}
+}

@@ -56,6 +56,16 @@ func pointerOf(path string) string {
 	return "/" + r.Replace(path)
 }
 
+// Bounds of stored fields the contract leaves open, set by their columns (package models): a
+// longer value failed the insert on PostgreSQL (varchar) and answered 500.
+const (
+	maxCountryCodeLen = 4 // customer_phones.country_code
+	maxHostPINLen     = 32
+	// The encrypted maiden name (512 characters with a 32-character key id) holds 329 bytes of
+	// plain text: far more than any name, less than 128 characters of four bytes each.
+	maxMaidenNameBytes = 320
+)
+
 // registrationPlan is a validated request, before any write.
 type registrationPlan struct {
 	reg        db.Registration
@@ -125,10 +135,10 @@ func checkRegistration(fi *models.Institution, pathFI string, in *gen.FICustomer
 		if rules.Blank(a1) || rules.TooLong(a1, rules.MaxAddressLen) || !rules.SafeText(a1) {
 			add("220010", at+"address1")
 		}
-		if !rules.SafeText(a2) {
+		if rules.TooLong(a2, rules.MaxAddressLen) || !rules.SafeText(a2) {
 			add("20006", at+"address2")
 		}
-		if !rules.SafeText(a3) {
+		if rules.TooLong(a3, rules.MaxAddressLen) || !rules.SafeText(a3) {
 			add("20006", at+"address3")
 		}
 		if rules.Blank(city) || rules.TooLong(city, rules.MaxAddressLen) || !rules.SafeText(city) {
@@ -163,7 +173,7 @@ func checkRegistration(fi *models.Institution, pathFI string, in *gen.FICustomer
 		if !rules.NANPPhone(number) || !rules.SafeText(number) {
 			add("220014", fmt.Sprintf("person.contactInfo.phoneNumber[%d].number", i))
 		}
-		if !rules.SafeText(countryCode) {
+		if rules.TooLong(countryCode, maxCountryCodeLen) || !rules.SafeText(countryCode) {
 			add("20006", fmt.Sprintf("person.contactInfo.phoneNumber[%d].countryCode", i))
 		}
 		reg.Phones = append(reg.Phones, models.CustomerPhone{Number: number, CountryCode: countryCode})
@@ -237,14 +247,14 @@ func checkRegistration(fi *models.Institution, pathFI string, in *gen.FICustomer
 		add("220001", "ssn")
 	}
 	maiden := str(in.MotherMaidenName)
-	if rules.Blank(maiden) || rules.TooLong(maiden, 128) || !rules.SafeText(maiden) {
+	if rules.Blank(maiden) || rules.TooLong(maiden, 128) || len(maiden) > maxMaidenNameBytes || !rules.SafeText(maiden) {
 		add("220012", "motherMaidenName")
 	}
 	var hostPIN string
 	if in.HostCredential != nil {
 		hostPIN = str(in.HostCredential.Password)
 	}
-	if !rules.SafeText(hostPIN) {
+	if rules.TooLong(hostPIN, maxHostPINLen) || !rules.SafeText(hostPIN) {
 		add("20006", "hostCredential.password")
 	}
 	if len(ps) > 0 {
