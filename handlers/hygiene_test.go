@@ -272,6 +272,9 @@ func TestDecodedFormValuesMustBeSafeText(t *testing.T) {
 			if after := countRows(t, a, &models.Token{}); after != tokens {
 				t.Errorf("%d tokens issued", after-tokens)
 			}
+			if strings.Contains(a.logs.String(), "Sandbox2024!") {
+				t.Errorf("the logs carry a submitted password")
+			}
 			var c models.Customer
 			if err := a.store.DB.First(&c, "id = ?", sandboxUserGUID).Error; err != nil || c.FailedLoginCount != 0 {
 				t.Errorf("the refused grants counted as login failures: %d (%v)", c.FailedLoginCount, err)

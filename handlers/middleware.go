@@ -238,8 +238,7 @@ func (s *Server) hygiene(next echo.HandlerFunc) echo.HandlerFunc {
 		if strict && !printableASCII(r.URL.RawQuery) {
 			return problem(http.StatusBadRequest, codes.nonPrintable, "query", "Request contains non-printable characters")
 		}
-		tokenEndpoint := info.family == famLegacyToken || info.family == famToken
-		if tokenEndpoint {
+		if info.family == famLegacyToken || info.family == famToken {
 			if err := credentialsInQuery(info.family, r.URL.RawQuery); err != nil {
 				return err
 			}

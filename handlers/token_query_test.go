@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/custreg/custreg/db/dbtest"
@@ -76,6 +77,9 @@ func TestTokenEndpointsRefuseCredentialsInTheQuery(t *testing.T) {
 			}
 			if a.tokenRevoked(t, live) {
 				t.Errorf("a token named in the query was revoked")
+			}
+			if logs := a.logs.String(); strings.Contains(logs, sandboxPassword) || strings.Contains(logs, sandboxSecret) || strings.Contains(logs, live) {
+				t.Errorf("the logs carry a credential")
 			}
 		})
 	}
