@@ -214,11 +214,31 @@ type decisionRequest struct {
 	update      bool
 }
 
+// unsafeUserDisclosureText refuses the text fields of a user-disclosure write that are not
+// rules.SafeText (DSC_12001, as hygiene answers for any such JSON string before this runs): the
+// ids are looked up and the account id is kept with the evidence.
+func unsafeUserDisclosureText(disclosureID, userDisclosureID, name, status, accountID *string) error {
+	for _, f := range []struct {
+		name  string
+		value *string
+	}{{"institutionDisclosureId", disclosureID}, {"institutionUserDisclosureId", userDisclosureID},
+		{"institutionDisclosureName", name}, {"institutionUserDisclosureStatus", status}, {"accountId", accountID}} {
+		if f.value != nil && !rules.SafeText(*f.value) {
+			return dscProblem("DSC_12001", "/"+f.name, f.name+" has non-printable characters")
+		}
+	}
+	return nil
+}
+
 // decide validates and records a user's decision (CONTRACT.md 7.7, 7.8).
 func (s *Server) decide(ctx context.Context, r decisionRequest) error {
 	b := r.body
 	if b == nil {
 		return dscProblem("DSC_12005", "", "Request body is blank")
+	}
+	if err := unsafeUserDisclosureText(b.InstitutionDisclosureId, b.InstitutionUserDisclosureId, b.InstitutionDisclosureName,
+		b.InstitutionUserDisclosureStatus, b.AccountId); err != nil {
+		return err
 	}
 	h, err := s.disclosureUser(ctx, r.params)
 	if err != nil {
@@ -355,6 +375,9 @@ func (s *Server) DeleteInstitutionUserDisclosure(ctx context.Context, req gen.De
 	b := req.Body
 	if b == nil {
 		return nil, dscProblem("DSC_12005", "", "Request body is blank")
+	}
+	if err := unsafeUserDisclosureText(nil, nil, b.InstitutionDisclosureName, nil, b.AccountId); err != nil {
+		return nil, err
 	}
 	name := str(b.InstitutionDisclosureName)
 	switch name {

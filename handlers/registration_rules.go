@@ -56,6 +56,16 @@ func pointerOf(path string) string {
 	return "/" + r.Replace(path)
 }
 
+// Bounds of stored fields the contract leaves open, set by their columns (package models): a
+// longer value failed the insert on PostgreSQL (varchar) and answered 500.
+const (
+	maxCountryCodeLen = 4 // customer_phones.country_code
+	maxHostPINLen     = 32
+	// The encrypted maiden name (512 characters with a 32-character key id) holds 329 bytes of
+	// plain text: far more than any name, less than 128 characters of four bytes each.
+	maxMaidenNameBytes = 320
+)
+
 // registrationPlan is a validated request, before any write.
 type registrationPlan struct {
 	reg        db.Registration
@@ -65,7 +75,9 @@ type registrationPlan struct {
 }
 
 // checkRegistration applies every rule of CONTRACT.md 5.3-5.4 with D3-D6 and D23-D27, and
-// reports all failures in the order of the field table (D26).
+// reports all failures in the order of the field table (D26). Every text field that is stored
+// must also be rules.SafeText; an unsafe one fails with the field's own code (20006 where the
+// field has none), so control, bidi and invisible characters never reach the database.
 func checkRegistration(fi *models.Institution, pathFI string, in *gen.FICustomerRegistration, disclosures []models.Disclosure, now time.Time) (*registrationPlan, Problems) {
 	var ps Problems
 	add := func(code, path string) { ps = append(ps, fieldProblem(code, path)) }
@@ -77,7 +89,7 @@ func checkRegistration(fi *models.Institution, pathFI string, in *gen.FICustomer
 		add("20006", "fiId.value") // D23
 	}
 	member := str(in.MemberNumber)
-	if !rules.MemberNumber(member) {
+	if !rules.MemberNumber(member) || !rules.SafeText(member) {
 		add("20006", "memberNumber")
 	}
 	reg.MemberNumber = member
@@ -95,20 +107,20 @@ func checkRegistration(fi *models.Institution, pathFI string, in *gen.FICustomer
 		birthDate = str(in.Person.BirthDate)
 	}
 	first, middle, last := str(name.FirstName), str(name.MiddleName), str(name.LastName)
-	if rules.Blank(first) || rules.NameTooLong(first) {
+	if rules.Blank(first) || rules.NameTooLong(first) || !rules.SafeText(first) {
 		add("220002", "person.personName.firstName")
 	}
-	if rules.NameTooLong(middle) {
+	if rules.NameTooLong(middle) || !rules.SafeText(middle) {
 		add("220005", "person.personName.middleName")
 	}
-	if rules.Blank(last) || rules.NameTooLong(last) {
+	if rules.Blank(last) || rules.NameTooLong(last) || !rules.SafeText(last) {
 		add("220003", "person.personName.lastName")
 	}
 	if rules.CombinedNameTooLong(first, last) {
 		add("20006", "person.personName")
 	}
 	email := str(contact.EmailAddress)
-	if !rules.Email(email) {
+	if !rules.Email(email) || !rules.SafeText(email) {
 		add("220006", "person.contactInfo.emailAddress")
 	}
 
@@ -118,30 +130,37 @@ func checkRegistration(fi *models.Institution, pathFI string, in *gen.FICustomer
 	}
 	for i, a := range addresses {
 		at := fmt.Sprintf("person.contactInfo.postalAddress[%d].", i)
-		a1, city, state, zip, country := str(a.Address1), str(a.City), str(a.State), str(a.PostalCode), str(a.Country)
-		if rules.Blank(a1) || rules.TooLong(a1, rules.MaxAddressLen) {
+		a1, a2, a3 := str(a.Address1), str(a.Address2), str(a.Address3)
+		city, state, zip, country := str(a.City), str(a.State), str(a.PostalCode), str(a.Country)
+		if rules.Blank(a1) || rules.TooLong(a1, rules.MaxAddressLen) || !rules.SafeText(a1) {
 			add("220010", at+"address1")
 		}
-		if rules.Blank(city) || rules.TooLong(city, rules.MaxAddressLen) {
+		if rules.TooLong(a2, rules.MaxAddressLen) || !rules.SafeText(a2) {
+			add("20006", at+"address2")
+		}
+		if rules.TooLong(a3, rules.MaxAddressLen) || !rules.SafeText(a3) {
+			add("20006", at+"address3")
+		}
+		if rules.Blank(city) || rules.TooLong(city, rules.MaxAddressLen) || !rules.SafeText(city) {
 			add("220008", at+"city")
 		}
 		us := rules.IsUS(country)
 		switch {
-		case rules.Blank(state) || rules.TooLong(state, rules.MaxAddressLen):
+		case rules.Blank(state) || rules.TooLong(state, rules.MaxAddressLen) || !rules.SafeText(state):
 			add("220009", at+"state")
 		case us && !rules.USState(state):
 			add("220009", at+"state")
 		}
 		switch {
-		case rules.Blank(zip) || rules.TooLong(zip, 32):
+		case rules.Blank(zip) || rules.TooLong(zip, 32) || !rules.SafeText(zip):
 			add("220007", at+"postalCode")
 		case us && !rules.USPostalCode(zip):
 			add("220007", at+"postalCode")
 		}
-		if !rules.Country(country) {
+		if !rules.Country(country) || !rules.SafeText(country) {
 			add("220011", at+"country")
 		}
-		reg.Addresses = append(reg.Addresses, models.CustomerAddress{Address1: a1, Address2: str(a.Address2), Address3: str(a.Address3),
+		reg.Addresses = append(reg.Addresses, models.CustomerAddress{Address1: a1, Address2: a2, Address3: a3,
 			City: city, State: state, PostalCode: zip, Country: strings.ToUpper(country)})
 	}
 
@@ -150,11 +169,14 @@ func checkRegistration(fi *models.Institution, pathFI string, in *gen.FICustomer
 		add("220014", "person.contactInfo.phoneNumber")
 	}
 	for i, p := range phones {
-		number := str(p.Number)
-		if !rules.NANPPhone(number) {
+		number, countryCode := str(p.Number), str(p.CountryCode)
+		if !rules.NANPPhone(number) || !rules.SafeText(number) {
 			add("220014", fmt.Sprintf("person.contactInfo.phoneNumber[%d].number", i))
 		}
-		reg.Phones = append(reg.Phones, models.CustomerPhone{Number: number, CountryCode: str(p.CountryCode)})
+		if rules.TooLong(countryCode, maxCountryCodeLen) || !rules.SafeText(countryCode) {
+			add("20006", fmt.Sprintf("person.contactInfo.phoneNumber[%d].countryCode", i))
+		}
+		reg.Phones = append(reg.Phones, models.CustomerPhone{Number: number, CountryCode: countryCode})
 		reg.Destinations = append(reg.Destinations,
 			models.Destination{ContactInfo: number, Protocol: "VOICE", Activated: true},
 			models.Destination{ContactInfo: number, Protocol: "SMS", Activated: true})
@@ -191,7 +213,11 @@ func checkRegistration(fi *models.Institution, pathFI string, in *gen.FICustomer
 		if ch.Credential != nil {
 			login, password = str(ch.Credential.LoginId), str(ch.Credential.Password)
 		}
-		switch rules.CheckUsername(login, fi.UsernameMin, fi.UsernameMax, member) {
+		username := rules.CheckUsername(login, fi.UsernameMin, fi.UsernameMax, member)
+		if !rules.SafeText(login) {
+			username = rules.UsernameInvalid
+		}
+		switch username {
 		case rules.UsernameInvalid:
 			add("220015", "channelInfos.channelInfo[0].credential.loginId")
 		case rules.UsernameOutOfRange:
@@ -199,7 +225,7 @@ func checkRegistration(fi *models.Institution, pathFI string, in *gen.FICustomer
 		case rules.UsernameEqualsMember:
 			add("220016", "channelInfos.channelInfo[0].credential.loginId")
 		}
-		if len(password) > 128 || !rules.CheckPassword(password, login, fi.PasswordMin, fi.PasswordMax) {
+		if len(password) > 128 || !rules.CheckPassword(password, login, fi.PasswordMin, fi.PasswordMax) || !rules.SafeText(password) {
 			add("220018", "channelInfos.channelInfo[0].credential.password")
 		}
 	}
@@ -221,17 +247,22 @@ func checkRegistration(fi *models.Institution, pathFI string, in *gen.FICustomer
 		add("220001", "ssn")
 	}
 	maiden := str(in.MotherMaidenName)
-	if rules.Blank(maiden) || rules.TooLong(maiden, 128) {
+	if rules.Blank(maiden) || rules.TooLong(maiden, 128) || len(maiden) > maxMaidenNameBytes || !rules.SafeText(maiden) {
 		add("220012", "motherMaidenName")
+	}
+	var hostPIN string
+	if in.HostCredential != nil {
+		hostPIN = str(in.HostCredential.Password)
+	}
+	if rules.TooLong(hostPIN, maxHostPINLen) || !rules.SafeText(hostPIN) {
+		add("20006", "hostCredential.password")
 	}
 	if len(ps) > 0 {
 		return nil, ps
 	}
 	reg.Customer = db.NewCustomerInput{LoginID: login, Password: password, FirstName: first, MiddleName: middle, LastName: last,
 		Email: email, SSN: ssn, BirthDate: birthDate, MotherMaidenName: maiden}
-	if in.HostCredential != nil {
-		reg.HostPIN = str(in.HostCredential.Password)
-	}
+	reg.HostPIN = hostPIN
 	plan.ssnLast4, plan.birthDate, plan.maidenName = ssn[len(ssn)-4:], birthDate, maiden
 	return plan, nil
 }

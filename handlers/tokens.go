@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/custreg/custreg/gen"
 	"github.com/custreg/custreg/models"
+	"github.com/custreg/custreg/rules"
 	"github.com/custreg/custreg/secure"
 	"github.com/custreg/custreg/xmlcodec"
 )
@@ -48,7 +48,7 @@ func (s *Server) CreateAccessTokenV1(ctx context.Context, req gen.CreateAccessTo
 	info := infoFrom(ctx)
 	app := info.principal.app
 	fi := req.Params.DiFiid
-	if ip := req.Params.OriginatingIp; ip != nil && net.ParseIP(*ip) == nil {
+	if ip := req.Params.OriginatingIp; ip != nil && !rules.IPAddress(*ip) {
 		return nil, problem(http.StatusBadRequest, "90002", "header:originating_ip", "Header 'originating_ip' invalid")
 	}
 	if !appMayActFor(app, fi) {
@@ -71,11 +71,12 @@ func (s *Server) CreateAccessTokenV1(ctx context.Context, req gen.CreateAccessTo
 		// gate the V1 operations like the V2 ones (docs/decisions.md, access table).
 		out, err = s.issue(ctx, app, fi, 1, grant, app.Scopes, nil, false, origin)
 	case "password":
+		// Hygiene refuses unsafe form values first; no lookup ever sees them either way.
 		username, password := deref(req.Body.Username), deref(req.Body.Password)
-		if username == "" {
+		if username == "" || !rules.SafeText(username) {
 			return nil, problem(http.StatusBadRequest, "90002", "/username", "Form param 'username' invalid")
 		}
-		if password == "" {
+		if password == "" || !rules.SafeText(password) {
 			return nil, problem(http.StatusBadRequest, "90002", "/password", "Form param 'password' invalid")
 		}
 		var c *models.Customer
@@ -134,10 +135,10 @@ func (s *Server) CreateAccessTokenV2(ctx context.Context, req gen.CreateAccessTo
 		var c *models.Customer
 		if grant == "password" {
 			username, password := deref(req.Body.Username), deref(req.Body.Password)
-			if username == "" {
+			if username == "" || !rules.SafeText(username) {
 				return nil, problem(http.StatusBadRequest, "CMN_90013", "/username", "Username is invalid")
 			}
-			if password == "" {
+			if password == "" || !rules.SafeText(password) {
 				return nil, problem(http.StatusBadRequest, "CMN_90014", "/password", "Password is invalid")
 			}
 			if c, err = s.verifyUser(ctx, fi, username, password); err != nil {

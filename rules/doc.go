@@ -1,5 +1,6 @@
 // Package rules holds the pure field-validation rules used to validate a
-// "Register customer v4" registration.
+// "Register customer v4" registration, and the text and address rules every
+// operation applies to what it stores or records.
 //
 // Every rule is a small function that reports whether a value is
 // acceptable. The package knows nothing about HTTP, error envelopes or

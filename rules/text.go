@@ -3,6 +3,7 @@ package rules
 import (
 	"net/url"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -49,4 +50,31 @@ func DisclosureDataURL(s string) bool {
 		return false
 	}
 	return (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// SafeText reports whether s is valid UTF-8 holding one line of text that shows what it
+// stores. It refuses control characters (C0 including NUL, tab, CR and LF; DEL; C1), format
+// characters (category Cf: bidi embeddings, overrides, isolates and marks, zero-width
+// characters, the byte-order mark, soft hyphen, tags), line and paragraph separators, and the
+// other default-ignorable code points (combining grapheme joiner, Hangul fillers), which render
+// as nothing and so let two different values look the same. The empty string is safe.
+func SafeText(s string) bool {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7F {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return false // invalid UTF-8
+		}
+		if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Other_Default_Ignorable_Code_Point) {
+			return false
+		}
+		i += size
+	}
+	return true
 }

@@ -3,6 +3,8 @@ package rules
 import (
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 func TestNameLengths(t *testing.T) {
@@ -147,4 +149,114 @@ func TestDisclosureDataURL(t *testing.T) {
 			t.Errorf("DisclosureDataURL(%q) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
+}
+
+func TestSafeText(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"empty", "", true},
+		{"ASCII", "Jane O'Brien-Smith, Apt. #4 \"B\"", true},
+		{"OData filter", `accountType eq 'CHECKING' and nickName ne "x y"`, true},
+		{"Latin", "Zoë Ångström-Nuñez", true},
+		{"CJK", "山田太郎", true},
+		{"Arabic", "محمد", true},
+		{"Hebrew", "שרה", true},
+		{"emoji", "😀", true},
+		{"emoji with variation selector", "\u2764\ufe0f", true},
+		{"no-break space", "a\u00a0b", true},
+		{"replacement character", "\ufffd", true},
+		{"private use", "\ue000", true},
+		{"max rune", "\U0010fffd", true},
+
+		{"NUL", "a\x00b", false},
+		{"C0 bell", "\x07", false},
+		{"tab", "a\tb", false},
+		{"LF", "a\nb", false},
+		{"CR", "a\rb", false},
+		{"escape", "\x1b[31m", false},
+		{"DEL", "a\x7fb", false},
+		{"C1 NEL", "a\u0085b", false},
+		{"C1 first", "\u0080", false},
+		{"C1 last", "\u009f", false},
+		{"LRM", "a\u200eb", false},
+		{"RLM", "a\u200fb", false},
+		{"ALM", "a\u061cb", false},
+		{"LRE", "\u202a", false},
+		{"RLE", "\u202b", false},
+		{"PDF", "\u202c", false},
+		{"LRO", "\u202d", false},
+		{"RLO", "invoice\u202efdp.exe", false},
+		{"LRI", "\u2066", false},
+		{"RLI", "\u2067", false},
+		{"FSI", "\u2068", false},
+		{"PDI", "\u2069", false},
+		{"zero-width space", "ad\u200bmin", false},
+		{"ZWNJ", "a\u200cb", false},
+		{"ZWJ", "a\u200db", false},
+		{"word joiner", "a\u2060b", false},
+		{"BOM", "\ufeffJane", false},
+		{"soft hyphen", "Ja\u00adne", false},
+		{"Mongolian vowel separator", "a\u180eb", false},
+		{"interlinear annotation", "\ufff9", false},
+		{"tag character", "\U000e0041", false},
+		{"line separator", "a\u2028b", false},
+		{"paragraph separator", "a\u2029b", false},
+		{"combining grapheme joiner", "a\u034fb", false},
+		{"Hangul filler", "\u3164", false},
+		{"halfwidth Hangul filler", "\uffa0", false},
+		{"invalid byte", "a\xffb", false},
+		{"truncated rune", "\xe2\x80", false},
+		{"lone continuation", "\x80", false},
+		{"overlong NUL", "\xc0\x80", false},
+		{"encoded surrogate", "\xed\xa0\x80", false},
+		{"beyond U+10FFFF", "\xf4\x90\x80\x80", false},
+	}
+	for _, tt := range tests {
+		if got := SafeText(tt.in); got != tt.want {
+			t.Errorf("%s: SafeText(%+q) = %v, want %v", tt.name, tt.in, got, tt.want)
+		}
+	}
+}
+
+// safeTextOracle restates SafeText rune by rune with the unicode predicates, so the fuzz
+// target checks the byte-level loop against an independent reading of the rule.
+func safeTextOracle(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Other_Default_Ignorable_Code_Point) {
+			return false
+		}
+	}
+	return true
+}
+
+func FuzzSafeText(f *testing.F) {
+	for _, s := range []string{"", "Jane", "Zoë", "山田", "a\x00b", "a\tb", "\u0085", "\u202e", "\u2066x\u2069",
+		"\u200b", "\ufeff", "\xff", "\xc0\x80", "\xed\xa0\x80", "\U000e0041", "a\u2028b", "\u3164", "\ufffd"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := SafeText(s)
+		if want := safeTextOracle(s); got != want {
+			t.Fatalf("SafeText(%+q) = %v, oracle says %v", s, got, want)
+		}
+		if !got {
+			return
+		}
+		if !utf8.ValidString(s) {
+			t.Fatalf("SafeText accepted invalid UTF-8 %+q", s)
+		}
+		if strings.ContainsAny(s, "\x00\t\n\r\x7f\u0085\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\ufeff\u2028\u2029") {
+			t.Fatalf("SafeText accepted %+q", s)
+		}
+		// Safe text survives PostgreSQL's text input (valid UTF-8, no NUL) unchanged.
+		if strings.ToValidUTF8(s, "") != s || strings.IndexByte(s, 0) >= 0 {
+			t.Fatalf("SafeText accepted %+q", s)
+		}
+	})
 }
