@@ -3,36 +3,28 @@ package db
 import (
 	"context"
 	"errors"
-	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/custreg/custreg/models"
+	"github.com/custreg/custreg/registration"
 	"github.com/custreg/custreg/rules"
 )
 
 // inFlightTTL bounds how long a crashed instance's in-flight markers block a retry.
 const inFlightTTL = 2 * time.Minute
 
-// Registration is a validated registration, ready to be stored as one unit.
-type Registration struct {
-	FI            *models.Institution
-	MemberNumber  string
-	Customer      NewCustomerInput
-	HostPIN       string
-	Addresses     []models.CustomerAddress
-	Phones        []models.CustomerPhone
-	Destinations  []models.Destination
-	Accepted      []models.Disclosure // evidence is recorded for each
+// Origin is where a registration came from: the app, the offering and device address it
+// names (or its configured offering and the caller's address), and the request's di_tid, which
+// is also its idempotency key with the app (D7). It is kept with the evidence and the audit.
+type Origin struct {
 	ClientAppID   uint
 	OfferingID    string
 	OriginatingIP string
-	TraceID       string // also the idempotency key, with ClientAppID (D7)
-	// Reply renders the success answer from what was created. It runs inside the registration's
-	// transaction, and its result is stored, encrypted, as the idempotency record's answer in
-	// the same transaction: a registration is never committed without its replayable reply.
-	Reply func(*Registered) (body []byte, contentType string, err error)
+	TraceID       string
+	RequestHash   string // identifies the request's body: the same di_tid with another is 26330
 }
 
 // Registered is what a successful registration created.
@@ -44,69 +36,105 @@ type Registered struct {
 	Destinations []models.Destination
 }
 
-// Register stores a registration in one transaction: the host member (found or created, D10), the
-// customer with hashed password and encrypted PII, addresses, phones, destinations, disclosure
-// evidence and the audit event. Duplicates are refused by unique indexes, so concurrent requests
-// cannot both succeed: ErrLoginTaken (login id in the FI, any case), ErrAlreadyRegistered (the
-// member already has a PRIMARY user, or the same SSN is registered at the FI, D32).
-func (s *Store) Register(ctx context.Context, reg *Registration, now time.Time) (*Registered, error) {
-	fiID := reg.FI.ID
-	if err := s.registrationConflicts(s.DB.WithContext(ctx), reg); err != nil {
-		return nil, err
+// ReplyFunc renders the success answer of a registration from what it created. Register runs it
+// inside the registration's transaction and stores its result, encrypted, as the request's
+// idempotent reply, so a registration is never committed without its replayable answer.
+type ReplyFunc func(*Registered) (body []byte, contentType string, err error)
+
+// Register stores a checked registration as one unit and returns what it created, or — when the
+// same request (app, di_tid and body) already succeeded — the stored Reply of the first time.
+//
+// Before the transaction it claims the idempotency key and marks the member number and login id
+// as in flight (both held in the database, so they work across instances), and hashes and seals
+// the customer's secrets (argon2id must not run under a write lock). The transaction creates the
+// host member when it is new (D10), the customer, addresses, phones, destinations, acceptance
+// evidence, the success audit event and the stored reply. Unique indexes refuse duplicates, so
+// concurrent requests cannot both succeed. Errors:
+//   - models.ErrInFlight: the di_tid is in use by a running request or with another body, or
+//     another request holds the member or login;
+//   - models.ErrAlreadyRegistered: the member has a PRIMARY user, or the SSN is registered at the
+//     FI (D32);
+//   - models.ErrLoginTaken: the login id is taken in the FI (any case).
+//
+// On any failure nothing of the request is left behind: the same di_tid can be retried.
+func (s *Store) Register(ctx context.Context, p registration.Plan, o Origin, reply ReplyFunc, now time.Time) (*Registered, *Reply, error) {
+	prev, err := s.beginIdempotent(ctx, o, now)
+	if err != nil || prev != nil {
+		return nil, prev, err
 	}
-	// Hash and encrypt before the transaction: argon2id takes tens of milliseconds and must not
-	// hold a write lock.
-	var member models.Member
-	c, err := s.NewCustomer(ctx, fiID, &member, reg.Customer)
+	out, err := s.register(ctx, p, o, reply, now)
+	if err != nil {
+		// Whatever happened, the key must not stay claimed by a request that stored nothing.
+		_ = s.abandonIdempotent(context.WithoutCancel(ctx), o)
+		return nil, nil, err
+	}
+	return out, nil, nil
+}
+
+func (s *Store) register(ctx context.Context, p registration.Plan, o Origin, reply ReplyFunc, now time.Time) (*Registered, error) {
+	fiID := p.FI.ID
+	release, err := s.holdInFlight(ctx, p, o.TraceID, now)
 	if err != nil {
 		return nil, err
 	}
-	if reg.HostPIN != "" {
-		if c.HostPINEnc, err = s.Keys.EncryptString(reg.HostPIN, AAD(fiID, c.ID, "host_pin")); err != nil {
+	defer release()
+	if err := s.registrationConflicts(s.DB.WithContext(ctx), p); err != nil {
+		return nil, err
+	}
+	var member models.Member
+	c, err := s.NewCustomer(ctx, fiID, &member, NewCustomerInput{LoginID: p.Person.LoginID, Password: p.Person.Password,
+		FirstName: p.Person.FirstName, MiddleName: p.Person.MiddleName, LastName: p.Person.LastName, Email: p.Person.Email,
+		SSN: p.Person.SSN, BirthDate: p.Person.BirthDate, MotherMaidenName: p.Person.MotherMaidenName})
+	if err != nil {
+		return nil, err
+	}
+	if p.HostPIN != "" {
+		if c.HostPINEnc, err = s.Keys.EncryptString(p.HostPIN, AAD(fiID, c.ID, "host_pin")); err != nil {
 			return nil, err
 		}
 	}
 	// The disclosure flags (acceptedDisclosure, needsToAcceptDisclosure, registered) are derived
 	// from the recorded decisions by RecomputeAcceptance inside the transaction.
 	c.ChannelType = models.ChannelTPVAPI
+	addresses, phones, destinations := slices.Clone(p.Addresses), slices.Clone(p.Phones), slices.Clone(p.Destinations)
 	out := &Registered{}
 	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := s.registrationConflicts(tx, reg); err != nil {
+		if err := s.registrationConflicts(tx, p); err != nil {
 			return err
 		}
-		m, err := findOrCreateMember(tx, fiID, reg.MemberNumber, reg.Customer.FirstName+" "+reg.Customer.LastName)
+		m, err := findOrCreateMember(tx, fiID, p.MemberNumber, p.Person.FirstName+" "+p.Person.LastName)
 		if err != nil {
 			return err
 		}
 		c.MemberID = m.ID
 		if err := tx.Omit("Member").Create(&c).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
-				return s.duplicateCause(ctx, reg)
+				return s.duplicateCause(ctx, p)
 			}
 			return err
 		}
-		for i := range reg.Addresses {
-			reg.Addresses[i].CustomerID, reg.Addresses[i].Position = c.ID, i
+		for i := range addresses {
+			addresses[i].CustomerID, addresses[i].Position = c.ID, i
 		}
-		for i := range reg.Phones {
-			reg.Phones[i].CustomerID, reg.Phones[i].Position = c.ID, i
+		for i := range phones {
+			phones[i].CustomerID, phones[i].Position = c.ID, i
 		}
-		for i := range reg.Destinations {
-			reg.Destinations[i].CustomerID, reg.Destinations[i].Position = c.ID, i
+		for i := range destinations {
+			destinations[i].CustomerID, destinations[i].Position = c.ID, i
 		}
-		if err := createAll(tx, reg.Addresses); err != nil {
+		if err := createAll(tx, addresses); err != nil {
 			return err
 		}
-		if err := createAll(tx, reg.Phones); err != nil {
+		if err := createAll(tx, phones); err != nil {
 			return err
 		}
-		if err := createAll(tx, reg.Destinations); err != nil {
+		if err := createAll(tx, destinations); err != nil {
 			return err
 		}
-		for i := range reg.Accepted {
-			err := recordUserDecision(tx, &UserDecision{Customer: &c, Disclosure: &reg.Accepted[i], Status: "ACCEPTED",
-				ClientAppID: reg.ClientAppID, OfferingID: reg.OfferingID, OriginatingIP: reg.OriginatingIP,
-				Channel: models.ChannelTPVAPI, TraceID: reg.TraceID, At: now}, false)
+		for i := range p.Accepted {
+			err := recordUserDecision(tx, &UserDecision{Customer: &c, Disclosure: &p.Accepted[i], Status: "ACCEPTED",
+				ClientAppID: o.ClientAppID, OfferingID: o.OfferingID, OriginatingIP: o.OriginatingIP,
+				Channel: models.ChannelTPVAPI, TraceID: o.TraceID, At: now}, false)
 			if err != nil {
 				return err
 			}
@@ -117,16 +145,13 @@ func (s *Store) Register(ctx context.Context, reg *Registration, now time.Time) 
 		if err := tx.Omit("Member").Where("id = ?", c.ID).Take(&c).Error; err != nil {
 			return err
 		}
-		audit := RegistrationAudit(fiID, reg.ClientAppID, reg.OfferingID, reg.TraceID, models.OutcomeSuccess, "", &c.ID, now)
+		audit := RegistrationAudit(fiID, o, models.OutcomeSuccess, "", &c.ID, now)
 		if err := tx.Create(&audit).Error; err != nil {
 			return err
 		}
 		c.Member = *m
-		out.Customer, out.Member, out.Addresses, out.Phones, out.Destinations = c, *m, reg.Addresses, reg.Phones, reg.Destinations
-		if reg.Reply != nil {
-			return s.completeIdempotent(tx, reg, out, now)
-		}
-		return nil
+		out.Customer, out.Member, out.Addresses, out.Phones, out.Destinations = c, *m, addresses, phones, destinations
+		return s.completeIdempotent(tx, o, out, reply, now)
 	})
 	if err != nil {
 		if errors.Is(err, models.ErrLoginTaken) || errors.Is(err, models.ErrAlreadyRegistered) || errors.Is(err, models.ErrInFlight) {
@@ -137,26 +162,24 @@ func (s *Store) Register(ctx context.Context, reg *Registration, now time.Time) 
 	return out, nil
 }
 
-// completeIdempotent stores the rendered reply of a registration on its idempotency record,
-// inside the registration's transaction. The record must still be this request's in-flight one.
-func (s *Store) completeIdempotent(tx *gorm.DB, reg *Registration, done *Registered, now time.Time) error {
-	body, ctype, err := reg.Reply(done)
-	if err != nil {
-		return err
+// holdInFlight marks the plan's member number and login id as being registered by traceID, so
+// a concurrent request for either is told 26330 instead of racing; release removes the marks.
+func (s *Store) holdInFlight(ctx context.Context, p registration.Plan, traceID string, now time.Time) (release func(), err error) {
+	marks := []struct{ kind, value string }{{"member", p.MemberNumber}, {"login", rules.NormalizeUsername(p.Person.LoginID)}}
+	held := 0
+	release = func() {
+		for _, m := range marks[:held] {
+			_ = s.releaseInFlight(context.WithoutCancel(ctx), p.FI.ID, m.kind, m.value, traceID)
+		}
 	}
-	enc, err := s.Keys.Encrypt(body, []byte(IdempotencyAAD(reg.ClientAppID, reg.TraceID)))
-	if err != nil {
-		return err
+	for _, m := range marks {
+		if err := s.acquireInFlight(ctx, p.FI.ID, m.kind, m.value, traceID, now); err != nil {
+			release()
+			return nil, err
+		}
+		held++
 	}
-	res := tx.Model(&models.IdempotencyRecord{}).Where("client_app_id = ? AND trace_id = ? AND status = 0", reg.ClientAppID, reg.TraceID).
-		Updates(map[string]any{"status": 200, "content_type": ctype, "response_enc": enc, "completed_at": now})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected != 1 {
-		return models.ErrInFlight // the key was taken over meanwhile: let its owner answer
-	}
-	return nil
+	return release, nil
 }
 
 // createAll inserts a batch of rows (nothing for an empty batch).
@@ -170,11 +193,11 @@ func createAll[T any](tx *gorm.DB, rows []T) error {
 // registrationConflicts answers the duplicate checks: the member already has a PRIMARY user
 // (26331) first, so a retried registration learns it is done; then a login taken by anyone else
 // in the FI (26201); then the same person (SSN blind index) registered under another member (D32).
-func (s *Store) registrationConflicts(tx *gorm.DB, reg *Registration) error {
-	fiID := reg.FI.ID
+func (s *Store) registrationConflicts(tx *gorm.DB, p registration.Plan) error {
+	fiID := p.FI.ID
 	var n int64
 	err := tx.Model(&models.Customer{}).Joins("JOIN members ON members.id = customers.member_id").
-		Where("members.institution_id = ? AND members.member_number = ? AND customers.user_type = ?", fiID, reg.MemberNumber, "PRIMARY").
+		Where("members.institution_id = ? AND members.member_number = ? AND customers.user_type = ?", fiID, p.MemberNumber, "PRIMARY").
 		Count(&n).Error
 	if err != nil {
 		return err
@@ -183,15 +206,15 @@ func (s *Store) registrationConflicts(tx *gorm.DB, reg *Registration) error {
 		return models.ErrAlreadyRegistered
 	}
 	if err := tx.Model(&models.Customer{}).Where("institution_id = ? AND login_id_norm = ?", fiID,
-		rules.NormalizeUsername(reg.Customer.LoginID)).Count(&n).Error; err != nil {
+		rules.NormalizeUsername(p.Person.LoginID)).Count(&n).Error; err != nil {
 		return err
 	}
 	if n > 0 {
 		return models.ErrLoginTaken
 	}
-	if reg.Customer.SSN != "" {
+	if p.Person.SSN != "" {
 		if err := tx.Model(&models.Customer{}).Where("institution_id = ? AND ssn_index = ?", fiID,
-			s.Keys.BlindIndex("ssn:"+fiID, reg.Customer.SSN)).Count(&n).Error; err != nil {
+			s.Keys.BlindIndex("ssn:"+fiID, p.Person.SSN)).Count(&n).Error; err != nil {
 			return err
 		}
 		if n > 0 {
@@ -203,8 +226,8 @@ func (s *Store) registrationConflicts(tx *gorm.DB, reg *Registration) error {
 
 // duplicateCause explains a unique-index violation raised by a concurrent registration. The
 // failed statement aborted a PostgreSQL transaction, so it looks outside it.
-func (s *Store) duplicateCause(ctx context.Context, reg *Registration) error {
-	if err := s.registrationConflicts(s.DB.WithContext(ctx), reg); err != nil {
+func (s *Store) duplicateCause(ctx context.Context, p registration.Plan) error {
+	if err := s.registrationConflicts(s.DB.WithContext(ctx), p); err != nil {
 		return err
 	}
 	return models.ErrAlreadyRegistered
@@ -227,20 +250,22 @@ func findOrCreateMember(tx *gorm.DB, fiID, number, name string) (*models.Member,
 }
 
 // RegistrationAudit is the RegistrationUser audit event of one registration attempt (never PII).
-func RegistrationAudit(fiID string, clientAppID uint, offeringID, traceID, outcome, codes string, customerID *string, now time.Time) models.AuditEvent {
+func RegistrationAudit(fiID string, o Origin, outcome, codes string, customerID *string, now time.Time) models.AuditEvent {
 	return models.AuditEvent{Event: "RegistrationUser", ChannelType: models.ChannelTPVAPI, UserProduct: "THIRD_PARTY_REGISTRATION",
-		InstitutionID: fiID, ClientAppID: clientAppID, OfferingID: offeringID, TraceID: traceID,
+		InstitutionID: fiID, ClientAppID: o.ClientAppID, OfferingID: o.OfferingID, TraceID: o.TraceID,
 		Outcome: outcome, ErrorCodes: codes, CustomerID: customerID, CreatedAt: now}
 }
 
-// RecordAudit stores an audit event on its own (failed attempts, whose transaction rolled back).
-func (s *Store) RecordAudit(ctx context.Context, ev *models.AuditEvent) error {
-	return Translate("record audit event", s.DB.WithContext(ctx).Create(ev).Error)
+// RecordRegistrationFailure stores the audit event of a refused registration attempt (its own
+// write: a refused attempt stores nothing else).
+func (s *Store) RecordRegistrationFailure(ctx context.Context, fiID string, o Origin, codes string, now time.Time) error {
+	ev := RegistrationAudit(fiID, o, models.OutcomeFailure, codes, nil, now)
+	return Translate("record audit event", s.DB.WithContext(ctx).Create(&ev).Error)
 }
 
-// AcquireInFlight marks (kind, value) in the FI as being registered by traceID, or returns
+// acquireInFlight marks (kind, value) in the FI as being registered by traceID, or returns
 // ErrInFlight when another request holds it. Markers older than inFlightTTL are taken over.
-func (s *Store) AcquireInFlight(ctx context.Context, fiID, kind, value, traceID string, now time.Time) error {
+func (s *Store) acquireInFlight(ctx context.Context, fiID, kind, value, traceID string, now time.Time) error {
 	row := models.InFlight{InstitutionID: fiID, Kind: kind, Value: value, TraceID: traceID, CreatedAt: now}
 	for attempt := 0; attempt < 2; attempt++ {
 		err := s.DB.WithContext(ctx).Create(&row).Error
@@ -262,49 +287,11 @@ func (s *Store) AcquireInFlight(ctx context.Context, fiID, kind, value, traceID 
 	return models.ErrInFlight
 }
 
-// ReleaseInFlight removes a marker this request holds.
-func (s *Store) ReleaseInFlight(ctx context.Context, fiID, kind, value, traceID string) error {
+// releaseInFlight removes a marker this request holds.
+func (s *Store) releaseInFlight(ctx context.Context, fiID, kind, value, traceID string) error {
 	return Translate("release in-flight marker", s.DB.WithContext(ctx).
 		Where("institution_id = ? AND kind = ? AND value = ? AND trace_id = ?", fiID, kind, value, traceID).
 		Delete(&models.InFlight{}).Error)
-}
-
-// BeginIdempotent records a request under its idempotency key. When the key is new it returns
-// (nil, nil) and the caller owns the key; otherwise it returns the existing record (completed or
-// still in flight). Abandoned in-flight records older than inFlightTTL are taken over.
-func (s *Store) BeginIdempotent(ctx context.Context, appID uint, traceID, requestHash string, now time.Time) (*models.IdempotencyRecord, error) {
-	rec := models.IdempotencyRecord{ClientAppID: appID, TraceID: traceID, RequestHash: requestHash, CreatedAt: now}
-	for attempt := 0; attempt < 2; attempt++ {
-		err := s.DB.WithContext(ctx).Create(&rec).Error
-		if err == nil {
-			return nil, nil
-		}
-		if !errors.Is(err, gorm.ErrDuplicatedKey) {
-			return nil, Translate("begin idempotent request", err)
-		}
-		var cur models.IdempotencyRecord
-		if err := s.DB.WithContext(ctx).Where("client_app_id = ? AND trace_id = ?", appID, traceID).Take(&cur).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				continue // released meanwhile: try again
-			}
-			return nil, Translate("read idempotency record", err)
-		}
-		if cur.Status == 0 && cur.CreatedAt.Before(now.Add(-inFlightTTL)) {
-			if err := s.DB.WithContext(ctx).Where("client_app_id = ? AND trace_id = ? AND status = 0", appID, traceID).
-				Delete(&models.IdempotencyRecord{}).Error; err != nil {
-				return nil, Translate("expire idempotency record", err)
-			}
-			continue
-		}
-		return &cur, nil
-	}
-	return nil, fmt.Errorf("begin idempotent request: %w", models.ErrInFlight)
-}
-
-// AbandonIdempotent forgets an in-flight key whose request failed, so the client may retry it.
-func (s *Store) AbandonIdempotent(ctx context.Context, appID uint, traceID string) error {
-	return Translate("abandon idempotent request", s.DB.WithContext(ctx).
-		Where("client_app_id = ? AND trace_id = ? AND status = 0", appID, traceID).Delete(&models.IdempotencyRecord{}).Error)
 }
 
 // CustomerView is a customer with everything its profile shows.
@@ -352,6 +339,24 @@ func (s *Store) ClientAppByID(ctx context.Context, id uint) (*models.ClientApp, 
 		return nil, Translate("get client app", err)
 	}
 	return &app, nil
+}
+
+// RegistrationContext is what checking a registration needs: the FI with its policy, its
+// disclosure definitions, and the registering app.
+func (s *Store) RegistrationContext(ctx context.Context, fiID string, appID uint) (*models.Institution, []models.Disclosure, *models.ClientApp, error) {
+	fi, err := s.Institution(ctx, fiID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defs, err := s.Disclosures(ctx, fiID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	app, err := s.ClientAppByID(ctx, appID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return fi, defs, app, nil
 }
 
 // Disclosures lists the FI's disclosure definitions by name.

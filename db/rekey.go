@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
@@ -17,11 +16,6 @@ type Rekeyed struct {
 	// Secrets are not recoverable from their digests, so each moves to the primary key at its
 	// app's next successful token request (or when its secret is provisioned again).
 	StaleClientSecrets int
-}
-
-// IdempotencyAAD binds a stored Register v4 reply to its app and di_tid.
-func IdempotencyAAD(appID uint, traceID string) string {
-	return "idempotency|app=" + strconv.FormatUint(uint64(appID), 10) + "|tid=" + traceID
 }
 
 // rekeyBatch bounds one transaction of Rekey.

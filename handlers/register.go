@@ -16,66 +16,127 @@ import (
 	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/gen"
 	"github.com/custreg/custreg/models"
-	"github.com/custreg/custreg/rules"
+	"github.com/custreg/custreg/registration"
 	"github.com/custreg/custreg/secure"
 	"github.com/custreg/custreg/xmlcodec"
 )
 
-// registrationError maps the registration sentinels onto their codes.
+// registrationError maps the registration sentinels and violations onto their Problems.
 func registrationError(err error) error {
+	var vs registration.Violations
 	switch {
+	case errors.As(err, &vs):
+		ps := make(Problems, len(vs))
+		for i, v := range vs {
+			ps[i] = violationProblem(v, http.StatusBadRequest)
+		}
+		return ps
 	case errors.Is(err, models.ErrLoginTaken):
-		return fieldProblem("26201", "channelInfos.channelInfo[0].credential.loginId")
+		return violationProblem(registration.Violation{Field: "channelInfos.channelInfo[0].credential.loginId", Code: registration.CodeLoginTaken}, http.StatusBadRequest)
 	case errors.Is(err, models.ErrAlreadyRegistered):
-		p := fieldProblem("26331", "memberNumber")
-		p.Status = http.StatusConflict
-		return p
+		return violationProblem(registration.Violation{Field: "memberNumber", Code: registration.CodeAlreadyRegistered}, http.StatusConflict)
 	case errors.Is(err, models.ErrInFlight):
-		p := fieldProblem("26330", "")
-		p.Status = http.StatusConflict
-		return p
+		return violationProblem(registration.Violation{Code: registration.CodeInProgress}, http.StatusConflict)
 	}
 	return err
 }
 
-// RegisterCustomerV4 registers a customer (CONTRACT.md 5).
+// violationProblem is a Problem pointing at a registration field.
+func violationProblem(v registration.Violation, status int) *Problem {
+	return &Problem{Status: status, Code: string(v.Code), Field: v.Pointer(), Message: v.Message()}
+}
+
+// RegisterCustomerV4 registers a customer (CONTRACT.md 5): decode, replay a repeated request,
+// check the application against the FI's rules, store it in one call, answer the profile.
 func (s *Server) RegisterCustomerV4(ctx context.Context, req gen.RegisterCustomerV4RequestObject) (gen.RegisterCustomerV4ResponseObject, error) {
 	info := infoFrom(ctx)
-	tok := info.principal.token
 	body, err := s.decodeRegistration(ctx, req)
 	if err != nil {
 		return nil, err
 	}
+	origin, err := s.registrationOrigin(ctx, req, body)
+	if err != nil {
+		return nil, err
+	}
+	// Idempotency (D7): the same di_tid and body replay the first answer; another body, or the
+	// first request still running, is 26330.
+	if prev, err := s.store.Replay(ctx, origin); err != nil || prev != nil {
+		return s.replied(prev, registrationError(err))
+	}
+	now := s.now()
+	fi, defs, app, err := s.store.RegistrationContext(ctx, req.DiFiid, origin.ClientAppID)
+	if err != nil {
+		return nil, err
+	}
+	if origin.OfferingID == "" {
+		origin.OfferingID = app.OfferingID
+	}
+	plan, err := registration.Check(*fi, defs, toApplication(req.DiFiid, body), now)
+	if err != nil {
+		return nil, s.registrationFailed(ctx, fi.ID, app, origin, err, now)
+	}
+	// The reply is rendered inside the registration's transaction and stored with it.
+	var reply db.Reply
+	pii := piiInClear{ssnLast4: plan.SSNLast4(), birthDate: plan.Person.BirthDate, maidenName: plan.Person.MotherMaidenName}
+	_, prev, err := s.store.Register(ctx, plan, origin, func(done *db.Registered) ([]byte, string, error) {
+		view := &db.CustomerView{Customer: done.Customer, Addresses: done.Addresses, Phones: done.Phones, Destinations: done.Destinations}
+		var err error
+		reply.Body, reply.ContentType, err = encodeCustomer(info.mediaType, toAPICustomer(view, pii))
+		return reply.Body, reply.ContentType, err
+	}, now)
+	switch {
+	case err != nil:
+		return nil, s.registrationFailed(ctx, fi.ID, app, origin, err, now)
+	case prev != nil:
+		return s.replied(prev, nil)
+	}
+	s.auditLog(ctx, fi.ID, app, origin, models.OutcomeSuccess, "")
+	return registerResponse(reply.ContentType, reply.Body), nil
+}
+
+// registrationOrigin says where a registration comes from: app, offering and device address
+// (from the headers when sent), di_tid, and the hash identifying its body for idempotency.
+func (s *Server) registrationOrigin(ctx context.Context, req gen.RegisterCustomerV4RequestObject, body *gen.FICustomerRegistration) (db.Origin, error) {
+	info := infoFrom(ctx)
 	canonical, err := json.Marshal(struct {
 		FI   string
 		Body *gen.FICustomerRegistration
 	}{req.DiFiid, body})
 	if err != nil {
-		return nil, err
+		return db.Origin{}, err
 	}
 	sum := sha256.Sum256(canonical)
-	traceID := req.Params.DiTid.String()
-	now := s.now()
+	o := db.Origin{ClientAppID: info.principal.token.ClientAppID, OfferingID: deref(req.Params.OfferingId), OriginatingIP: info.clientIP,
+		TraceID: req.Params.DiTid.String(), RequestHash: hex.EncodeToString(sum[:])}
+	if ip := deref(req.Params.OriginatingIp); ip != "" {
+		o.OriginatingIP = ip
+	}
+	return o, nil
+}
 
-	// Idempotency (D7): the same di_tid replays the first answer; a different body, or the first
-	// request still running, is 26330.
-	prev, err := s.store.BeginIdempotent(ctx, tok.ClientAppID, traceID, hex.EncodeToString(sum[:]), now)
+// registrationFailed audits a refused attempt and returns its Problems.
+func (s *Server) registrationFailed(ctx context.Context, fiID string, app *models.ClientApp, o db.Origin, cause error, now time.Time) error {
+	err := registrationError(cause)
+	codes := problemCodes(err)
+	s.auditLog(ctx, fiID, app, o, models.OutcomeFailure, codes)
+	if rerr := s.store.RecordRegistrationFailure(context.WithoutCancel(ctx), fiID, o, codes, now); rerr != nil {
+		s.log.ErrorContext(ctx, "record audit event", "error", rerr)
+	}
+	return err
+}
+
+// auditLog writes the RegistrationUser audit line (the event itself is in the database).
+func (s *Server) auditLog(ctx context.Context, fiID string, app *models.ClientApp, o db.Origin, outcome, codes string) {
+	s.log.InfoContext(ctx, "audit", "event", "RegistrationUser", "channel", models.ChannelTPVAPI, "product", "THIRD_PARTY_REGISTRATION",
+		"fi", fiID, "client_id", app.ClientID, "trace_id", o.TraceID, "outcome", outcome, "error_codes", codes)
+}
+
+// replied answers with a stored reply, or with err.
+func (s *Server) replied(prev *db.Reply, err error) (gen.RegisterCustomerV4ResponseObject, error) {
 	if err != nil {
-		return nil, registrationError(err)
+		return nil, err
 	}
-	if prev != nil {
-		if prev.Status == 0 || prev.RequestHash != hex.EncodeToString(sum[:]) {
-			return nil, registrationError(models.ErrInFlight)
-		}
-		return s.replay(prev)
-	}
-	// The reply is stored with the registration, in its transaction (db.Registration.Reply).
-	resp, ctype, outcome := s.register(ctx, req, body, tok, traceID, now)
-	if outcome != nil {
-		_ = s.store.AbandonIdempotent(context.WithoutCancel(ctx), tok.ClientAppID, traceID)
-		return nil, outcome
-	}
-	return registerResponse(ctype, resp), nil
+	return registerResponse(prev.ContentType, prev.Body), nil
 }
 
 func registerResponse(ctype string, body []byte) gen.RegisterCustomerV4ResponseObject {
@@ -100,15 +161,6 @@ func (r rawJSON200) VisitRegisterCustomerV4Response(w http.ResponseWriter) error
 
 func (r rawJSON200) VisitGetCustomerV2Response(w http.ResponseWriter) error { return r.write(w) }
 
-// replay answers a repeated request with the stored first answer.
-func (s *Server) replay(rec *models.IdempotencyRecord) (gen.RegisterCustomerV4ResponseObject, error) {
-	body, err := s.store.Keys.Decrypt(rec.ResponseEnc, []byte(db.IdempotencyAAD(rec.ClientAppID, rec.TraceID)))
-	if err != nil {
-		return nil, err
-	}
-	return registerResponse(rec.ContentType, body), nil
-}
-
 // decodeRegistration reads the JSON or XML body into one request type (both were validated
 // against the same schema). Member names match exactly: encoding/json alone would also take
 // "SSN" for "ssn", letting an unvalidated value through, so members the schema does not name
@@ -130,7 +182,7 @@ func (s *Server) decodeRegistration(ctx context.Context, req gen.RegisterCustome
 		err = errors.New("no request body")
 	}
 	if err != nil {
-		return nil, fieldProblem("20006", "")
+		return nil, violationProblem(registration.Violation{Code: registration.CodeInvalidInput}, http.StatusBadRequest)
 	}
 	canonical, err := json.Marshal(pruneToSchema(doc, schema))
 	if err != nil {
@@ -138,7 +190,7 @@ func (s *Server) decodeRegistration(ctx context.Context, req gen.RegisterCustome
 	}
 	var body gen.RegisterCustomerRequest
 	if err := json.Unmarshal(canonical, &body); err != nil {
-		return nil, fieldProblem("20006", "")
+		return nil, violationProblem(registration.Violation{Code: registration.CodeInvalidInput}, http.StatusBadRequest)
 	}
 	return &body.FICustomer, nil
 }
@@ -169,78 +221,6 @@ func pruneToSchema(v any, schema *openapi3.Schema) any {
 		return x
 	}
 	return v
-}
-
-// register runs one registration attempt and audits it. It returns the encoded response and its
-// media type, or the failure to report.
-func (s *Server) register(ctx context.Context, req gen.RegisterCustomerV4RequestObject, body *gen.FICustomerRegistration,
-	tok *models.Token, traceID string, now time.Time) ([]byte, string, error) {
-	info := infoFrom(ctx)
-	fi, err := s.store.Institution(ctx, req.DiFiid)
-	if err != nil {
-		return nil, "", err
-	}
-	app, err := s.store.ClientAppByID(ctx, tok.ClientAppID)
-	if err != nil {
-		return nil, "", err
-	}
-	offering := app.OfferingID
-	if o := deref(req.Params.OfferingId); o != "" {
-		offering = o
-	}
-	ip := info.clientIP
-	if o := deref(req.Params.OriginatingIp); o != "" {
-		ip = o
-	}
-	audit := func(outcome string, cause error, customerID *string) {
-		// The success event is stored inside the registration's transaction; failures here.
-		ev := db.RegistrationAudit(fi.ID, app.ID, offering, traceID, outcome, problemCodes(cause), customerID, now)
-		s.log.InfoContext(ctx, "audit", "event", ev.Event, "channel", ev.ChannelType, "product", ev.UserProduct, "fi", fi.ID,
-			"client_id", app.ClientID, "trace_id", traceID, "outcome", outcome, "error_codes", ev.ErrorCodes)
-		if outcome == models.OutcomeFailure {
-			if err := s.store.RecordAudit(context.WithoutCancel(ctx), &ev); err != nil {
-				s.log.ErrorContext(ctx, "record audit event", "error", err)
-			}
-		}
-	}
-	fail := func(err error) ([]byte, string, error) {
-		err = registrationError(err)
-		audit(models.OutcomeFailure, err, nil)
-		return nil, "", err
-	}
-	disclosures, err := s.store.Disclosures(ctx, fi.ID)
-	if err != nil {
-		return fail(err)
-	}
-	plan, ps := checkRegistration(fi, req.DiFiid, body, disclosures, now)
-	if len(ps) > 0 {
-		return fail(ps)
-	}
-	plan.reg.ClientAppID, plan.reg.OfferingID, plan.reg.OriginatingIP, plan.reg.TraceID = app.ID, offering, ip, traceID
-
-	// In-flight markers turn a concurrent duplicate into 26330 rather than a race.
-	login := rules.NormalizeUsername(plan.reg.Customer.LoginID)
-	for _, m := range []struct{ kind, value string }{{"member", plan.reg.MemberNumber}, {"login", login}} {
-		if err := s.store.AcquireInFlight(ctx, fi.ID, m.kind, m.value, traceID, now); err != nil {
-			return fail(err)
-		}
-		defer func() { _ = s.store.ReleaseInFlight(context.WithoutCancel(ctx), fi.ID, m.kind, m.value, traceID) }()
-	}
-	var out []byte
-	var ctype string
-	plan.reg.Reply = func(done *db.Registered) ([]byte, string, error) {
-		view := &db.CustomerView{Customer: done.Customer, Addresses: done.Addresses, Phones: done.Phones, Destinations: done.Destinations}
-		profile := toAPICustomer(view, piiInClear{ssnLast4: plan.ssnLast4, birthDate: plan.birthDate, maidenName: plan.maidenName})
-		var err error
-		out, ctype, err = encodeCustomer(info.mediaType, profile)
-		return out, ctype, err
-	}
-	done, err := s.store.Register(ctx, &plan.reg, now)
-	if err != nil {
-		return fail(err)
-	}
-	audit(models.OutcomeSuccess, nil, &done.Customer.ID)
-	return out, ctype, nil
 }
 
 func problemCodes(err error) string {

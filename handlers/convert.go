@@ -1,0 +1,62 @@
+package handlers
+
+import (
+	"github.com/custreg/custreg/gen"
+	"github.com/custreg/custreg/registration"
+)
+
+// toApplication converts a decoded Register v4 body into the domain's plain application for the
+// FI of the path.
+func toApplication(fiID string, in *gen.FICustomerRegistration) registration.Application {
+	a := registration.Application{FIID: fiID, MemberNumber: str(in.MemberNumber), AcceptedFlag: in.AcceptedDisclosure,
+		UserType: str(in.UserType), SSN: str(in.Ssn), MotherMaidenName: str(in.MotherMaidenName)}
+	if in.FiId != nil && in.FiId.Value != nil {
+		a.BodyFIID = in.FiId.Value
+	}
+	if in.AcceptedDisclosures != nil {
+		a.AcceptedIDs = append([]string{}, *in.AcceptedDisclosures...) // sent, maybe empty: not nil
+	}
+	if in.HostCredential != nil {
+		a.HostPIN = str(in.HostCredential.Password)
+	}
+	if p := in.Person; p != nil {
+		a.BirthDate = str(p.BirthDate)
+		if n := p.PersonName; n != nil {
+			a.FirstName, a.MiddleName, a.LastName = str(n.FirstName), str(n.MiddleName), str(n.LastName)
+		}
+		if c := p.ContactInfo; c != nil {
+			a.Email = str(c.EmailAddress)
+			for _, ad := range deref0(c.PostalAddress) {
+				a.Addresses = append(a.Addresses, registration.Address{Address1: str(ad.Address1), Address2: str(ad.Address2),
+					Address3: str(ad.Address3), City: str(ad.City), State: str(ad.State), PostalCode: str(ad.PostalCode), Country: str(ad.Country)})
+			}
+			for _, ph := range deref0(c.PhoneNumber) {
+				a.Phones = append(a.Phones, registration.Phone{Number: str(ph.Number), CountryCode: str(ph.CountryCode)})
+			}
+		}
+	}
+	if in.ChannelInfos != nil {
+		for _, ch := range deref0(in.ChannelInfos.ChannelInfo) {
+			c := registration.Channel{Type: str(ch.ChannelType)}
+			if ch.Credential != nil {
+				c.LoginID, c.Password = str(ch.Credential.LoginId), str(ch.Credential.Password)
+			}
+			a.Channels = append(a.Channels, c)
+		}
+	}
+	return a
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func deref0[T any](p *[]T) []T {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
