@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/custreg/custreg/gen"
+	"github.com/custreg/custreg/lockout"
 	"github.com/custreg/custreg/models"
 	"github.com/custreg/custreg/rules"
 	"github.com/custreg/custreg/secure"
@@ -268,28 +269,24 @@ func (s *Server) verifyUser(ctx context.Context, fi, username, password string) 
 		return nil, err
 	}
 	now := s.now()
-	if c.Locked && inst.LockoutCooldown > 0 && c.LockedAt != nil && !now.Before(c.LockedAt.Add(time.Duration(inst.LockoutCooldown)*time.Second)) {
+	policy := lockout.PolicyOf(*inst)
+	decision := lockout.Decide(policy, lockout.State{Locked: c.Locked, LockedAt: c.LockedAt}, ok, now)
+	if decision.EndLockout {
+		// Whoever ends it (another instance may race us), the cool-down has passed.
 		if _, err := s.store.EndLockout(ctx, c.ID, *c.LockedAt); err != nil {
 			return nil, err
 		}
-		// Whoever ended it, the cool-down has passed: this attempt counts afresh.
-		c.Locked, c.FailedLoginCount = false, 0
 	}
-	if c.Locked {
-		return nil, errBadUserCredentials
-	}
-	if !ok {
-		threshold := inst.LockoutThreshold
-		if threshold <= 0 {
-			threshold = 10
-		}
-		locked, lerr := s.store.RecordLoginFailure(ctx, c.ID, threshold, now)
+	if decision.CountFailure {
+		locked, lerr := s.store.RecordLoginFailure(ctx, c.ID, policy.Threshold, now)
 		if lerr != nil {
 			return nil, lerr
 		}
 		if locked {
 			s.log.WarnContext(ctx, "user locked after repeated login failures", "fi", fi, "customer", c.ID)
 		}
+	}
+	if !decision.Allow {
 		return nil, errBadUserCredentials
 	}
 	if err := s.store.RecordLoginSuccess(ctx, c.ID, now); err != nil {
