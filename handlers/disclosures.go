@@ -7,17 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/custreg/custreg/consent"
 	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/gen"
 	"github.com/custreg/custreg/models"
 	"github.com/custreg/custreg/rules"
-)
-
-// Well-known disclosure names (CONTRACT.md 7.1).
-const (
-	disclosureOLS   = "OLS"
-	disclosureESIGN = "ESIGN"
-	disclosureIB    = "IB"
 )
 
 func dscProblem(code, field, msg string) *Problem {
@@ -230,7 +224,8 @@ func unsafeUserDisclosureText(disclosureID, userDisclosureID, name, status, acco
 	return nil
 }
 
-// decide validates and records a user's decision (CONTRACT.md 7.7, 7.8).
+// decide validates and records a user's decision (CONTRACT.md 7.7, 7.8): the consent rules
+// decide, the store records.
 func (s *Server) decide(ctx context.Context, r decisionRequest) error {
 	b := r.body
 	if b == nil {
@@ -244,49 +239,55 @@ func (s *Server) decide(ctx context.Context, r decisionRequest) error {
 	if err != nil {
 		return err
 	}
-	def, err := s.resolveDefinition(ctx, h.Customer.InstitutionID, b)
+	w := consent.Write{DefinitionID: str(b.InstitutionDisclosureId), DefinitionName: str(b.InstitutionDisclosureName),
+		Status: str(b.InstitutionUserDisclosureStatus), AccountID: b.AccountId, PaperWaiver: b.PaperWaiver,
+		AccountTypeSent: r.accountType != nil, Update: r.update}
+	if w.DefinitionID == "" {
+		w.DefinitionID = str(b.InstitutionUserDisclosureId) // D19: the schema's name wins
+	}
+	def, err := s.definitionFor(ctx, h.Customer.InstitutionID, w)
 	if err != nil {
 		return err
 	}
-	if r.update && def.Name == disclosureOLS {
-		return dscProblem("DSC_12015", "/institutionDisclosureName", "OLS is not updated here")
+	d, err := consent.Check(w, *def, h.Accounts)
+	if err != nil {
+		return consentProblem(err)
 	}
-	status := str(b.InstitutionUserDisclosureStatus)
-	switch status {
-	case "ACCEPTED", "NOT_ACCEPTED":
-	case "ENROLLED", "NOT_ENROLLED":
-		if def.Name == disclosureOLS || def.Name == disclosureESIGN {
-			return dscProblem("DSC_12004", "/institutionUserDisclosureStatus", def.Name+" takes only ACCEPTED or NOT_ACCEPTED")
-		}
-	default:
-		return dscProblem("DSC_12004", "/institutionUserDisclosureStatus", "institutionUserDisclosureStatus is missing or invalid")
-	}
-	d := &db.UserDecision{Customer: h.Customer, Disclosure: def, Status: status}
-	if def.Name == disclosureOLS {
-		if b.PaperWaiver == nil {
-			return dscProblem("DSC_12017", "/paperWaiver", "paperWaiver is required for OLS")
-		}
-		d.PaperWaiver = b.PaperWaiver
-		if r.accountType != nil || b.AccountId != nil {
-			if d.AccountID, err = ownAccount(h, str(b.AccountId)); err != nil {
-				return err
-			}
-		}
-	}
-	return s.recordDecision(ctx, d, r.ip, r.update)
+	return s.recordDecision(ctx, &db.UserDecision{Customer: h.Customer, Disclosure: def, Status: d.Status, AccountID: d.AccountID,
+		PaperWaiver: d.PaperWaiver}, r.ip, r.update)
 }
 
-// ownAccount checks that accountId names one of the user's accounts.
-func ownAccount(h *db.MemberAccounts, accountID string) (string, error) {
-	if accountID == "" {
-		return "", dscProblem("DSC_12016", "/accountId", "accountId is required")
+// definitionFor finds the definition a write names, as the consent rules say.
+func (s *Server) definitionFor(ctx context.Context, fi string, w consent.Write) (*models.Disclosure, error) {
+	how, key, err := consent.Target(w)
+	if err != nil {
+		return nil, consentProblem(err)
 	}
-	for _, a := range h.Accounts {
-		if a.PublicID == accountID {
-			return accountID, nil
-		}
+	var def *models.Disclosure
+	if how == consent.ByID {
+		def, err = s.store.Disclosure(ctx, fi, key)
+	} else {
+		def, err = s.store.DisclosureByName(ctx, fi, key)
 	}
-	return "", dscProblem("DSC_12016", "/accountId", "accountId is not an account of the user")
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		def = nil
+	case err != nil:
+		return nil, err
+	}
+	if err := consent.Found(w, how, def); err != nil {
+		return nil, consentProblem(err)
+	}
+	return def, nil
+}
+
+// consentProblem renders a consent violation in the disclosures family.
+func consentProblem(err error) error {
+	var v *consent.Violation
+	if errors.As(err, &v) {
+		return dscProblem(v.Code, v.Field, v.Message)
+	}
+	return err
 }
 
 // recordDecision adds the evidence context (app, offering, device IP, trace) and stores it.
@@ -307,44 +308,6 @@ func (s *Server) recordDecision(ctx context.Context, d *db.UserDecision, ip *str
 		return dscProblem("DSC_13001", "", "No such user disclosure")
 	}
 	return err
-}
-
-// resolveDefinition finds the disclosure a write names: by id (custom disclosures; D19 accepts
-// institutionUserDisclosureId too, the schema name winning) or by the well-known names.
-func (s *Server) resolveDefinition(ctx context.Context, fi string, b *gen.InstitutionUserDisclosureWrite) (*models.Disclosure, error) {
-	id := str(b.InstitutionDisclosureId)
-	if id == "" {
-		id = str(b.InstitutionUserDisclosureId)
-	}
-	name := str(b.InstitutionDisclosureName)
-	var def *models.Disclosure
-	var err error
-	switch {
-	case id != "":
-		def, err = s.store.Disclosure(ctx, fi, id)
-		if errors.Is(err, models.ErrNotFound) {
-			return nil, dscProblem("DSC_12004", "/institutionDisclosureId", "No such disclosure")
-		}
-		if err == nil && name != "" && name != def.Name {
-			return nil, dscProblem("DSC_12004", "/institutionDisclosureName", "institutionDisclosureName does not match the id")
-		}
-	case name == disclosureOLS || name == disclosureESIGN || name == disclosureIB:
-		def, err = s.store.DisclosureByName(ctx, fi, name)
-		if errors.Is(err, models.ErrNotFound) {
-			return nil, dscProblem("DSC_12015", "/institutionDisclosureName", "Disclosure not supported by the FI")
-		}
-	case name != "":
-		return nil, dscProblem("DSC_12004", "/institutionDisclosureId", "institutionDisclosureId is required for custom disclosures")
-	default:
-		return nil, dscProblem("DSC_12004", "/institutionDisclosureId", "institutionDisclosureId or institutionDisclosureName is required")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !def.Enabled {
-		return nil, dscProblem("DSC_12015", "/institutionDisclosureName", "Disclosure is not enabled")
-	}
-	return def, nil
 }
 
 // CreateInstitutionUserDisclosure records a decision (CONTRACT.md 7.7).
@@ -379,27 +342,19 @@ func (s *Server) DeleteInstitutionUserDisclosure(ctx context.Context, req gen.De
 	if err := unsafeUserDisclosureText(nil, nil, b.InstitutionDisclosureName, nil, b.AccountId); err != nil {
 		return nil, err
 	}
-	name := str(b.InstitutionDisclosureName)
-	switch name {
-	case "":
-		return nil, dscProblem("DSC_12004", "/institutionDisclosureName", "institutionDisclosureName is required")
-	case disclosureOLS:
-	default:
-		return nil, dscProblem("DSC_12015", "/institutionDisclosureName", "Only OLS user disclosures are deleted")
+	if err := consent.Deletable(str(b.InstitutionDisclosureName)); err != nil {
+		return nil, consentProblem(err)
 	}
 	p := req.Params
 	h, err := s.disclosureUser(ctx, userParams{p.HostUserId, p.LoginId, p.InstitutionCustomerId})
 	if err != nil {
 		return nil, err
 	}
-	accountID, err := ownAccount(h, str(b.AccountId))
+	accountID, err := consent.CheckDelete(str(b.InstitutionDisclosureName), str(b.AccountId), h.Accounts)
 	if err != nil {
-		return nil, err
+		return nil, consentProblem(err)
 	}
-	def, err := s.store.DisclosureByName(ctx, h.Customer.InstitutionID, disclosureOLS)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, dscProblem("DSC_12015", "/institutionDisclosureName", "Disclosure not supported by the FI")
-	}
+	def, err := s.definitionFor(ctx, h.Customer.InstitutionID, consent.Write{DefinitionName: consent.OLS})
 	if err != nil {
 		return nil, err
 	}
