@@ -31,7 +31,9 @@ type Violation struct {
 
 func (v *Violation) Error() string { return v.Code + " " + v.Field + ": " + v.Message }
 
-func violation(field, code, msg string) *Violation { return &Violation{Field: field, Code: code, Message: msg} }
+func violation(field, code, msg string) *Violation {
+	return &Violation{Field: field, Code: code, Message: msg}
+}
 
 // Write is a user-disclosure create or update as sent.
 type Write struct {
