@@ -1094,14 +1094,6 @@ type UserStatus struct {
 	TemporaryPassword                *bool `json:"temporaryPassword,omitempty"`
 }
 
-// UxuError Error envelope of the "ux-users" customer services; no operation here returns it.
-type UxuError struct {
-	// Code Example: UXU_10006
-	Code    *string `json:"code,omitempty"`
-	Message string  `json:"message"`
-	Status  int     `json:"status"`
-}
-
 // AccountIdPath defines model for AccountIdPath.
 type AccountIdPath = string
 

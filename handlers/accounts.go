@@ -33,7 +33,7 @@ func (s *Server) ListAccountsV1(ctx context.Context, req gen.ListAccountsV1Reque
 	p := req.Params
 	caller := infoFrom(ctx).principal
 	tok := caller.token
-	user, err := userContext(tok, p.HostUserId, p.LoginId, "ACC_99992", "ACC_99994")
+	user, err := userContext(tok, p.HostUserId, p.LoginId, accQueryNeither, accQueryBoth)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func (s *Server) ListAccountsV1(ctx context.Context, req gen.ListAccountsV1Reque
 	}
 	if p.Apply != nil {
 		// Grouping by location is business banking; every member here is a retail member.
-		return nil, problem(http.StatusBadRequest, "ACC_00410", "query:$apply", "The user has no business locations to group by")
+		return nil, problem(http.StatusBadRequest, accNoLocation, "query:$apply", "The user has no business locations to group by")
 	}
 	view := newAccountView(caller, viewName(p.ViewName), p.AdditionalFields)
 	out := gen.AccountsResponse{Accounts: make([]gen.Account, 0, len(h.Accounts))}
@@ -75,7 +75,7 @@ func (s *Server) ListAccountsV1(ctx context.Context, req gen.ListAccountsV1Reque
 func (s *Server) GetAccountByIdV1(ctx context.Context, req gen.GetAccountByIdV1RequestObject) (gen.GetAccountByIdV1ResponseObject, error) {
 	p := req.Params
 	caller := infoFrom(ctx).principal
-	user, err := userContext(caller.token, p.HostUserId, p.LoginId, "ACC_99992", "ACC_99994")
+	user, err := userContext(caller.token, p.HostUserId, p.LoginId, accQueryNeither, accQueryBoth)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (s *Server) GetAccountByIdV1(ctx context.Context, req gen.GetAccountByIdV1R
 		}
 		return gen.GetAccountByIdV1200JSONResponse(toAPIAccount(h, a, number, view)), nil
 	}
-	return nil, problem(http.StatusNotFound, "ACC_00011", "path:accountId", "Account not found")
+	return nil, problem(http.StatusNotFound, accValidation, "path:accountId", "Account not found")
 }
 
 // userContext applies the user-context rules of CONTRACT.md 7.1 and 8.1: a password-grant token
@@ -122,9 +122,9 @@ func userContext(tok *models.Token, hostUserID, loginID *string, neitherCode, bo
 func checkGrouping(apply, paging, location bool) error {
 	switch {
 	case paging && !apply:
-		return problem(http.StatusBadRequest, "ACC_99992", "query:$apply", "Query params $skipGroups and $topGroups need $apply")
+		return problem(http.StatusBadRequest, accQueryNeither, "query:$apply", "Query params $skipGroups and $topGroups need $apply")
 	case apply && location:
-		return problem(http.StatusBadRequest, "ACC_99994", "query:institutionCustomerId",
+		return problem(http.StatusBadRequest, accQueryBoth, "query:institutionCustomerId",
 			"Query params $apply and institutionCustomerId are mutually exclusive")
 	}
 	return nil
@@ -137,7 +137,7 @@ func filterProblem(err error) error {
 	if errors.As(err, &se) {
 		msg = fmt.Sprintf("Query param $filter is invalid at position %d", se.Pos)
 	}
-	return problem(http.StatusBadRequest, "ACC_00005", "query:$filter", msg)
+	return problem(http.StatusBadRequest, accFilter, "query:$filter", msg)
 }
 
 // accountHolder resolves the user to its member's accounts, within the token's FI only, and checks
@@ -147,7 +147,7 @@ func filterProblem(err error) error {
 func (s *Server) accountHolder(ctx context.Context, tok *models.Token, user db.AccountUser, hostUserID, loginID, institutionCustomerID *string) (*db.MemberAccounts, error) {
 	h, err := s.store.MemberAccounts(ctx, tok.InstitutionID, user)
 	if errors.Is(err, models.ErrNotFound) {
-		return nil, problem(http.StatusNotFound, "ACC_00101", "", "User not found")
+		return nil, problem(http.StatusNotFound, accUserNotFound, "", "User not found")
 	}
 	if err != nil {
 		return nil, err
@@ -155,12 +155,12 @@ func (s *Server) accountHolder(ctx context.Context, tok *models.Token, user db.A
 	if user.CustomerID != "" {
 		if (hostUserID != nil && *hostUserID != h.Member.MemberNumber) ||
 			(loginID != nil && rules.NormalizeUsername(*loginID) != h.Customer.LoginIDNorm) {
-			return nil, problem(http.StatusBadRequest, "ACC_99994", "query:hostUserId",
+			return nil, problem(http.StatusBadRequest, accQueryBoth, "query:hostUserId",
 				"Query params hostUserId and loginId may only name the token's user")
 		}
 	}
 	if icid := institutionCustomerID; icid != nil && (h.Customer == nil || !strings.EqualFold(*icid, h.Customer.ID)) {
-		return nil, problem(http.StatusBadRequest, "ACC_00410", "query:institutionCustomerId",
+		return nil, problem(http.StatusBadRequest, accNoLocation, "query:institutionCustomerId",
 			"Query param institutionCustomerId does not name a location of the user")
 	}
 	return h, nil

@@ -85,9 +85,9 @@ func (s *Server) authenticateClient(r *http.Request, f family) (*principal, erro
 	invalid := func() error {
 		s.holdFailure(r.Context())
 		if f.legacy() {
-			return problem(http.StatusUnauthorized, "90001", "", "Client credentials are not valid")
+			return problem(http.StatusUnauthorized, codeNotAuthorised, "", "Client credentials are not valid")
 		}
-		return problem(http.StatusUnauthorized, "CMN_90004", "", "Invalid client credentials")
+		return problem(http.StatusUnauthorized, cmnInvalidClient, "", "Invalid client credentials")
 	}
 	id, secret, ok := r.BasicAuth()
 	if !ok || id == "" || secret == "" {
@@ -149,9 +149,9 @@ func (s *Server) holdFailure(ctx context.Context) {
 // spikeArrest is the family's answer when the service sheds load (CONTRACT.md 1.6).
 func spikeArrest(f family) *Problem {
 	if f.legacy() {
-		return problem(http.StatusInternalServerError, "92000", "", "Spike arrest violation")
+		return problem(http.StatusInternalServerError, codeSpikeArrest, "", "Spike arrest violation")
 	}
-	return problem(http.StatusInternalServerError, "CMN_90002", "", "Spike limit violation")
+	return problem(http.StatusInternalServerError, cmnSpikeArrest, "", "Spike limit violation")
 }
 
 var fiIDPattern = regexp.MustCompile(`^[0-9]{5}$`)
@@ -164,7 +164,7 @@ func (s *Server) authenticateBearer(r *http.Request, f family, version int, poli
 	if header == "" {
 		code := codes.unauthorized
 		if f == famDisclosures {
-			code = "DSC_11001" // no authorisation
+			code = dscNoAuthorization // no authorisation
 		}
 		return nil, problem(http.StatusUnauthorized, code, "", "Authorization header is missing")
 	}

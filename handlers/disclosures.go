@@ -56,24 +56,24 @@ func checkDefinition(f definitionFields) (*db.DisclosureSpec, error) {
 	name := strings.TrimSpace(str(f.name))
 	switch {
 	case name == "":
-		return nil, dscProblem("DSC_12004", "/institutionDisclosureName", "institutionDisclosureName is required")
+		return nil, dscProblem(dscFields, "/institutionDisclosureName", "institutionDisclosureName is required")
 	case len(name) > 64:
-		return nil, dscProblem("DSC_12011", "/institutionDisclosureName", "institutionDisclosureName exceeds 64 characters")
+		return nil, dscProblem(dscTooLong, "/institutionDisclosureName", "institutionDisclosureName exceeds 64 characters")
 	case !rules.Printable(name):
-		return nil, dscProblem("DSC_12001", "/institutionDisclosureName", "institutionDisclosureName has non-printable characters")
+		return nil, dscProblem(dscNonPrintable, "/institutionDisclosureName", "institutionDisclosureName has non-printable characters")
 	}
 	data, dataType := str(f.data), str(f.dataType)
 	switch {
 	case len(data) > 2048:
-		return nil, dscProblem("DSC_12011", "/institutionDisclosureData", "institutionDisclosureData exceeds 2048 characters")
+		return nil, dscProblem(dscTooLong, "/institutionDisclosureData", "institutionDisclosureData exceeds 2048 characters")
 	case data != "" && !rules.Printable(data):
-		return nil, dscProblem("DSC_12001", "/institutionDisclosureData", "institutionDisclosureData has non-printable characters")
+		return nil, dscProblem(dscNonPrintable, "/institutionDisclosureData", "institutionDisclosureData has non-printable characters")
 	case (data == "") != (dataType == ""):
-		return nil, dscProblem("DSC_12004", "/institutionDisclosureDataType", "institutionDisclosureData and institutionDisclosureDataType go together")
+		return nil, dscProblem(dscFields, "/institutionDisclosureDataType", "institutionDisclosureData and institutionDisclosureDataType go together")
 	case dataType != "" && dataType != "URL":
-		return nil, dscProblem("DSC_12004", "/institutionDisclosureDataType", "Only the URL data type is supported")
+		return nil, dscProblem(dscFields, "/institutionDisclosureDataType", "Only the URL data type is supported")
 	case data != "" && !rules.DisclosureDataURL(data):
-		return nil, dscProblem("DSC_12004", "/institutionDisclosureData", "institutionDisclosureData must be an http(s) URL")
+		return nil, dscProblem(dscFields, "/institutionDisclosureData", "institutionDisclosureData must be an http(s) URL")
 	}
 	return &db.DisclosureSpec{Name: name, Data: data, DataType: dataType, Enabled: f.enabled, Required: f.required != nil && *f.required}, nil
 }
@@ -82,10 +82,10 @@ func checkDefinition(f definitionFields) (*db.DisclosureSpec, error) {
 func (s *Server) CreateInstitutionDisclosure(ctx context.Context, req gen.CreateInstitutionDisclosureRequestObject) (gen.CreateInstitutionDisclosureResponseObject, error) {
 	b := req.Body
 	if b == nil {
-		return nil, dscProblem("DSC_12005", "", "Request body is blank")
+		return nil, dscProblem(dscBlank, "", "Request body is blank")
 	}
 	if b.InstitutionDisclosureId != nil {
-		return nil, dscProblem("DSC_12004", "/institutionDisclosureId", "institutionDisclosureId is assigned by the service")
+		return nil, dscProblem(dscFields, "/institutionDisclosureId", "institutionDisclosureId is assigned by the service")
 	}
 	enabled := b.InstitutionDisclosureStatus != nil && *b.InstitutionDisclosureStatus // default false
 	spec, err := checkDefinition(definitionFields{b.InstitutionDisclosureName, b.InstitutionDisclosureData, b.InstitutionDisclosureDataType, &enabled, b.Required})
@@ -94,7 +94,7 @@ func (s *Server) CreateInstitutionDisclosure(ctx context.Context, req gen.Create
 	}
 	d, err := s.store.CreateDisclosure(ctx, infoFrom(ctx).principal.token.InstitutionID, spec)
 	if errors.Is(err, models.ErrConflict) {
-		return nil, dscProblem("DSC_10002", "/institutionDisclosureName", "A disclosure of that name exists")
+		return nil, dscProblem(dscInvalidRequest, "/institutionDisclosureName", "A disclosure of that name exists")
 	}
 	if err != nil {
 		return nil, err
@@ -107,15 +107,15 @@ func (s *Server) CreateInstitutionDisclosure(ctx context.Context, req gen.Create
 func (s *Server) UpdateInstitutionDisclosure(ctx context.Context, req gen.UpdateInstitutionDisclosureRequestObject) (gen.UpdateInstitutionDisclosureResponseObject, error) {
 	b := req.Body
 	if b == nil {
-		return nil, dscProblem("DSC_12005", "", "Request body is blank")
+		return nil, dscProblem(dscBlank, "", "Request body is blank")
 	}
 	if !strings.EqualFold(strings.TrimSpace(b.InstitutionDisclosureId), req.InstitutionDisclosureId) {
-		return nil, dscProblem("DSC_12012", "/institutionDisclosureId", "institutionDisclosureId differs from the path")
+		return nil, dscProblem(dscIDMismatch, "/institutionDisclosureId", "institutionDisclosureId differs from the path")
 	}
 	fi := infoFrom(ctx).principal.token.InstitutionID
 	cur, err := s.store.Disclosure(ctx, fi, req.InstitutionDisclosureId)
 	if errors.Is(err, models.ErrNotFound) {
-		return nil, problem(http.StatusNotFound, "DSC_13001", "path:institutionDisclosureId", "No such disclosure")
+		return nil, problem(http.StatusNotFound, dscNoData, "path:institutionDisclosureId", "No such disclosure")
 	}
 	if err != nil {
 		return nil, err
@@ -136,7 +136,7 @@ func (s *Server) UpdateInstitutionDisclosure(ctx context.Context, req gen.Update
 	}
 	d, err := s.store.UpdateDisclosure(ctx, fi, cur.ID, spec)
 	if errors.Is(err, models.ErrConflict) {
-		return nil, dscProblem("DSC_10002", "/institutionDisclosureName", "A disclosure of that name exists")
+		return nil, dscProblem(dscInvalidRequest, "/institutionDisclosureName", "A disclosure of that name exists")
 	}
 	if err != nil {
 		return nil, err
@@ -153,23 +153,23 @@ type userParams struct {
 // 7.1): the token's user, or exactly one of hostUserId / loginId for client-credentials tokens.
 func (s *Server) disclosureUser(ctx context.Context, p userParams) (*db.MemberAccounts, error) {
 	tok := infoFrom(ctx).principal.token
-	user, err := userContext(tok, p.hostUserID, p.loginID, "DSC_10009", "DSC_10009")
+	user, err := userContext(tok, p.hostUserID, p.loginID, dscQueryParam, dscQueryParam)
 	if err != nil {
 		return nil, err
 	}
 	h, err := s.store.MemberAccounts(ctx, tok.InstitutionID, user)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && h.Customer == nil) {
-		return nil, dscProblem("DSC_13001", "query", "No data for the user")
+		return nil, dscProblem(dscNoData, "query", "No data for the user")
 	}
 	if err != nil {
 		return nil, err
 	}
 	if user.CustomerID != "" && ((p.hostUserID != nil && *p.hostUserID != h.Member.MemberNumber) ||
 		(p.loginID != nil && rules.NormalizeUsername(*p.loginID) != h.Customer.LoginIDNorm)) {
-		return nil, dscProblem("DSC_10009", "query", "hostUserId and loginId may only name the token's user")
+		return nil, dscProblem(dscQueryParam, "query", "hostUserId and loginId may only name the token's user")
 	}
 	if id := p.institutionCustomerID; id != nil && !strings.EqualFold(*id, h.Customer.ID) {
-		return nil, dscProblem("DSC_10009", "query:institutionCustomerId", "institutionCustomerId does not name a location of the user")
+		return nil, dscProblem(dscQueryParam, "query:institutionCustomerId", "institutionCustomerId does not name a location of the user")
 	}
 	return h, nil
 }
@@ -218,7 +218,7 @@ func unsafeUserDisclosureText(disclosureID, userDisclosureID, name, status, acco
 	}{{"institutionDisclosureId", disclosureID}, {"institutionUserDisclosureId", userDisclosureID},
 		{"institutionDisclosureName", name}, {"institutionUserDisclosureStatus", status}, {"accountId", accountID}} {
 		if f.value != nil && !rules.SafeText(*f.value) {
-			return dscProblem("DSC_12001", "/"+f.name, f.name+" has non-printable characters")
+			return dscProblem(dscNonPrintable, "/"+f.name, f.name+" has non-printable characters")
 		}
 	}
 	return nil
@@ -229,7 +229,7 @@ func unsafeUserDisclosureText(disclosureID, userDisclosureID, name, status, acco
 func (s *Server) decide(ctx context.Context, r decisionRequest) error {
 	b := r.body
 	if b == nil {
-		return dscProblem("DSC_12005", "", "Request body is blank")
+		return dscProblem(dscBlank, "", "Request body is blank")
 	}
 	if err := unsafeUserDisclosureText(b.InstitutionDisclosureId, b.InstitutionUserDisclosureId, b.InstitutionDisclosureName,
 		b.InstitutionUserDisclosureStatus, b.AccountId); err != nil {
@@ -305,7 +305,7 @@ func (s *Server) recordDecision(ctx context.Context, d *db.UserDecision, ip *str
 	d.Channel, d.TraceID, d.At = models.ChannelDisclosuresAPI, info.traceID, s.now().UTC()
 	err = s.store.RecordUserDecision(ctx, d, onlyExisting)
 	if errors.Is(err, models.ErrNotFound) {
-		return dscProblem("DSC_13001", "", "No such user disclosure")
+		return dscProblem(dscNoData, "", "No such user disclosure")
 	}
 	return err
 }
@@ -337,7 +337,7 @@ func (s *Server) UpdateInstitutionUserDisclosure(ctx context.Context, req gen.Up
 func (s *Server) DeleteInstitutionUserDisclosure(ctx context.Context, req gen.DeleteInstitutionUserDisclosureRequestObject) (gen.DeleteInstitutionUserDisclosureResponseObject, error) {
 	b := req.Body
 	if b == nil {
-		return nil, dscProblem("DSC_12005", "", "Request body is blank")
+		return nil, dscProblem(dscBlank, "", "Request body is blank")
 	}
 	if err := unsafeUserDisclosureText(nil, nil, b.InstitutionDisclosureName, nil, b.AccountId); err != nil {
 		return nil, err

@@ -340,9 +340,9 @@ func checkRecordedHeaders(r *http.Request, f family) error {
 			badIP := name == "originating_ip" && v != "" && !rules.IPAddress(v)
 			switch {
 			case f.legacy() && (badIP || !rules.SafeText(v)):
-				return problem(http.StatusBadRequest, "90002", "header:"+name, "Header '"+name+"' invalid")
+				return problem(http.StatusBadRequest, codeLegacyInvalid, "header:"+name, "Header '"+name+"' invalid")
 			case f == famDisclosures && badIP:
-				return problem(http.StatusBadRequest, "DSC_10002", "header:"+name, "Header "+name+" is invalid")
+				return problem(http.StatusBadRequest, dscInvalidRequest, "header:"+name, "Header "+name+" is invalid")
 			}
 		}
 	}
@@ -382,13 +382,13 @@ func credentialsInQuery(f family, raw string) error {
 			}
 			switch {
 			case f.legacy():
-				return problem(http.StatusBadRequest, "90002", "query:"+name, "Query param '"+name+"' not allowed")
+				return problem(http.StatusBadRequest, codeLegacyInvalid, "query:"+name, "Query param '"+name+"' not allowed")
 			case name == "username":
-				return problem(http.StatusBadRequest, "CMN_90013", "query:"+name, "Query param username is not allowed")
+				return problem(http.StatusBadRequest, cmnUsername, "query:"+name, "Query param username is not allowed")
 			case name == "password":
-				return problem(http.StatusBadRequest, "CMN_90014", "query:"+name, "Query param password is not allowed")
+				return problem(http.StatusBadRequest, cmnPassword, "query:"+name, "Query param password is not allowed")
 			}
-			return problem(http.StatusBadRequest, "CMN_90011", "query:"+name, "Query param "+name+" is not allowed")
+			return problem(http.StatusBadRequest, cmnRequest, "query:"+name, "Query param "+name+" is not allowed")
 		}
 	}
 	return nil
@@ -489,9 +489,9 @@ func checkForm(f family, form url.Values) error {
 		case f.legacy():
 			return problem(http.StatusBadRequest, f.codes().nonPrintable, "/"+name, "Form param '"+name+"' invalid")
 		case f == famToken && name == "username":
-			return problem(http.StatusBadRequest, "CMN_90013", "/username", "Username is invalid")
+			return problem(http.StatusBadRequest, cmnUsername, "/username", "Username is invalid")
 		case f == famToken && name == "password":
-			return problem(http.StatusBadRequest, "CMN_90014", "/password", "Password is invalid")
+			return problem(http.StatusBadRequest, cmnPassword, "/password", "Password is invalid")
 		}
 		return problem(http.StatusBadRequest, f.codes().nonPrintable, "/"+name, "Form param "+name+" has non-printable characters")
 	}

@@ -346,7 +346,7 @@ func (s *Server) GetCustomerV2(ctx context.Context, req gen.GetCustomerV2Request
 		}
 	}
 	if errors.Is(err, models.ErrNotFound) {
-		return nil, problem(http.StatusNotFound, "20404", "path:fiCustomerId", "FICustomer not found")
+		return nil, problem(http.StatusNotFound, codeCustomerNotFound, "path:fiCustomerId", "FICustomer not found")
 	}
 	if err != nil {
 		return nil, err

@@ -50,10 +50,10 @@ func (s *Server) CreateAccessTokenV1(ctx context.Context, req gen.CreateAccessTo
 	app := info.principal.app
 	fi := req.Params.DiFiid
 	if ip := req.Params.OriginatingIp; ip != nil && !rules.IPAddress(*ip) {
-		return nil, problem(http.StatusBadRequest, "90002", "header:originating_ip", "Header 'originating_ip' invalid")
+		return nil, problem(http.StatusBadRequest, codeLegacyInvalid, "header:originating_ip", "Header 'originating_ip' invalid")
 	}
 	if !appMayActFor(app, fi) {
-		return nil, problem(http.StatusUnauthorized, "90001", "", "Client is not authorised for this FI")
+		return nil, problem(http.StatusUnauthorized, codeNotAuthorised, "", "Client is not authorised for this FI")
 	}
 	grant := string(req.Body.GrantType)
 	if !slices.Contains(strings.Fields(app.Grants), grant) {
@@ -61,7 +61,7 @@ func (s *Server) CreateAccessTokenV1(ctx context.Context, req gen.CreateAccessTo
 		if grant == "password" {
 			msg = "app does not support the password grant"
 		}
-		return nil, problem(http.StatusForbidden, "90001", "", msg)
+		return nil, problem(http.StatusForbidden, codeNotAuthorised, "", msg)
 	}
 	origin := originOf(ctx, app, req.Params.OriginatingIp, req.Params.OfferingId, req.Params.UserAgent)
 	var out issued
@@ -75,15 +75,15 @@ func (s *Server) CreateAccessTokenV1(ctx context.Context, req gen.CreateAccessTo
 		// Hygiene refuses unsafe form values first; no lookup ever sees them either way.
 		username, password := deref(req.Body.Username), deref(req.Body.Password)
 		if username == "" || !rules.SafeText(username) {
-			return nil, problem(http.StatusBadRequest, "90002", "/username", "Form param 'username' invalid")
+			return nil, problem(http.StatusBadRequest, codeLegacyInvalid, "/username", "Form param 'username' invalid")
 		}
 		if password == "" || !rules.SafeText(password) {
-			return nil, problem(http.StatusBadRequest, "90002", "/password", "Form param 'password' invalid")
+			return nil, problem(http.StatusBadRequest, codeLegacyInvalid, "/password", "Form param 'password' invalid")
 		}
 		var c *models.Customer
 		if c, err = s.verifyUser(ctx, fi, username, password); err != nil {
 			if errors.Is(err, errBadUserCredentials) {
-				return nil, problem(http.StatusUnauthorized, "90001", "", "login credentials are not valid")
+				return nil, problem(http.StatusUnauthorized, codeNotAuthorised, "", "login credentials are not valid")
 			}
 			return nil, err
 		}
@@ -114,7 +114,7 @@ func (s *Server) CreateAccessTokenV2(ctx context.Context, req gen.CreateAccessTo
 	app := infoFrom(ctx).principal.app
 	grant := string(req.Body.GrantType)
 	if !slices.Contains(strings.Fields(app.Grants), grant) {
-		return nil, problem(http.StatusForbidden, "CMN_90006", "/grant_type", "Client is not authorised for this grant type")
+		return nil, problem(http.StatusForbidden, cmnForbidden, "/grant_type", "Client is not authorised for this grant type")
 	}
 	var out issued
 	var err error
@@ -124,10 +124,10 @@ func (s *Server) CreateAccessTokenV2(ctx context.Context, req gen.CreateAccessTo
 	default:
 		fi := deref(req.Params.InstitutionId)
 		if fi == "" {
-			return nil, problem(http.StatusBadRequest, "CMN_90005", "header:institutionId", "Header institutionId is missing")
+			return nil, problem(http.StatusBadRequest, cmnInstitution, "header:institutionId", "Header institutionId is missing")
 		}
 		if !appMayActFor(app, fi) {
-			return nil, problem(http.StatusUnauthorized, "CMN_90001", "", "Client is not authorised for this institution")
+			return nil, problem(http.StatusUnauthorized, cmnNotAuthorised, "", "Client is not authorised for this institution")
 		}
 		scopes, perr := requestedScopes(app, deref(req.Body.Scopes))
 		if perr != nil {
@@ -137,14 +137,14 @@ func (s *Server) CreateAccessTokenV2(ctx context.Context, req gen.CreateAccessTo
 		if grant == "password" {
 			username, password := deref(req.Body.Username), deref(req.Body.Password)
 			if username == "" || !rules.SafeText(username) {
-				return nil, problem(http.StatusBadRequest, "CMN_90013", "/username", "Username is invalid")
+				return nil, problem(http.StatusBadRequest, cmnUsername, "/username", "Username is invalid")
 			}
 			if password == "" || !rules.SafeText(password) {
-				return nil, problem(http.StatusBadRequest, "CMN_90014", "/password", "Password is invalid")
+				return nil, problem(http.StatusBadRequest, cmnPassword, "/password", "Password is invalid")
 			}
 			if c, err = s.verifyUser(ctx, fi, username, password); err != nil {
 				if errors.Is(err, errBadUserCredentials) {
-					return nil, problem(http.StatusUnauthorized, "CMN_90015", "", "Invalid user credentials")
+					return nil, problem(http.StatusUnauthorized, cmnUserCredentials, "", "Invalid user credentials")
 				}
 				return nil, err
 			}
@@ -174,7 +174,7 @@ func requestedScopes(app *models.ClientApp, param string) (string, error) {
 	}
 	for _, sc := range requested {
 		if !slices.Contains(allowed, sc) {
-			return "", problem(http.StatusBadRequest, "CMN_90012", "/scopes", "Scopes not allowed for the app")
+			return "", problem(http.StatusBadRequest, cmnScopes, "/scopes", "Scopes not allowed for the app")
 		}
 	}
 	slices.Sort(requested)
@@ -185,9 +185,9 @@ func requestedScopes(app *models.ClientApp, param string) (string, error) {
 // app obtained with a password grant. The refresh token itself does not rotate (D29).
 func (s *Server) refresh(ctx context.Context, app *models.ClientApp, raw string) (issued, error) {
 	if raw == "" {
-		return issued{}, problem(http.StatusBadRequest, "CMN_90011", "/refresh_token", "Refresh token is missing")
+		return issued{}, problem(http.StatusBadRequest, cmnRequest, "/refresh_token", "Refresh token is missing")
 	}
-	invalid := problem(http.StatusBadRequest, "CMN_90016", "/refresh_token", "Invalid token")
+	invalid := problem(http.StatusBadRequest, cmnInvalidToken, "/refresh_token", "Invalid token")
 	rt, err := s.store.Token(ctx, secure.TokenHash(raw))
 	switch {
 	case errors.Is(err, models.ErrNotFound):
@@ -318,7 +318,7 @@ func (s *Server) RevokeAccessTokenV2Post(ctx context.Context, req gen.RevokeAcce
 
 func (s *Server) revoke(ctx context.Context, body *gen.RevokeRequest) error {
 	if body == nil || strings.TrimSpace(body.Token) == "" {
-		return problem(http.StatusBadRequest, "CMN_90011", "/token", "Token to revoke is missing")
+		return problem(http.StatusBadRequest, cmnRequest, "/token", "Token to revoke is missing")
 	}
 	return s.store.RevokeToken(ctx, secure.TokenHash(strings.TrimSpace(body.Token)), infoFrom(ctx).principal.app.ID, s.now())
 }

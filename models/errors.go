@@ -5,10 +5,9 @@ import "errors"
 // Sentinel errors the stores return (wrapped with an operation prefix); the HTTP layer maps each
 // to the status and code of the calling operation's error family.
 var (
-	ErrNotFound      = errors.New("not found")
-	ErrConflict      = errors.New("conflict")
-	ErrUnavailable   = errors.New("storage unavailable")
-	ErrInvalidConfig = errors.New("invalid configuration")
+	ErrNotFound    = errors.New("not found")
+	ErrConflict    = errors.New("conflict")
+	ErrUnavailable = errors.New("storage unavailable")
 )
 
 // Registration outcomes the HTTP layer maps to contract codes.

@@ -200,3 +200,25 @@ func violations(s *subject) Violations {
 	}
 	return out
 }
+
+// FieldRule is one row of the field table as documentation and the spec agreement test see it:
+// the field ("[]" marks every element of a list) and its code.
+type FieldRule struct {
+	Field string
+	Code  Code
+}
+
+// FieldRules lists the field table in reporting order.
+func FieldRules() []FieldRule {
+	var out []FieldRule
+	for _, r := range fieldRules {
+		if r.each == nil {
+			out = append(out, FieldRule{r.field, r.code})
+			continue
+		}
+		for _, e := range r.each.rows {
+			out = append(out, FieldRule{r.field + "[]." + e.field, e.code})
+		}
+	}
+	return out
+}

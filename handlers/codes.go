@@ -1,0 +1,80 @@
+package handlers
+
+// The contract's codes that the HTTP layer answers itself, by family. Register v4's field and
+// outcome codes are in package registration, the user-disclosure rules' in package consent.
+// Every one of them is declared in openapi/openapi.yaml under the family's error response
+// (x-error-codes); TestEveryCodeIsInTheSpec keeps the two equal.
+
+// Legacy family: V1 token, Register v4, Get FI Customer (legacy Status).
+const (
+	codeLegacyInvalidInput = "20006" // Register v4 / Get FI Customer: invalid input
+	codeCustomerNotFound   = "20404" // Get FI Customer: no such customer
+	codeLegacyFailed       = "26340" // Register v4 / Get FI Customer: the service failed
+	codeNotAuthorised      = "90001" // credentials invalid, or not authorised
+	codeLegacyInvalid      = "90002" // a header or form parameter invalid; access blocked
+	codeLegacyInternal     = "90003" // internal service error
+	codeSpikeArrest        = "92000" // spike arrest
+)
+
+// Token gateway (V2 token and revoke, ErrorResponse).
+const (
+	cmnInternal        = "CMN_90000"
+	cmnNotAuthorised   = "CMN_90001" // client not authorised for the FI
+	cmnSpikeArrest     = "CMN_90002"
+	cmnInvalidClient   = "CMN_90004"
+	cmnInstitution     = "CMN_90005" // institutionId header invalid
+	cmnForbidden       = "CMN_90006"
+	cmnGrantType       = "CMN_90007"
+	cmnTransactionID   = "CMN_90008"
+	cmnHeader          = "CMN_90010"
+	cmnRequest         = "CMN_90011" // refresh or revoke token missing; request invalid
+	cmnScopes          = "CMN_90012"
+	cmnUsername        = "CMN_90013"
+	cmnPassword        = "CMN_90014"
+	cmnUserCredentials = "CMN_90015"
+	cmnInvalidToken    = "CMN_90016"
+	cmnNonPrintable    = "CMN_90017"
+)
+
+// Disclosures (ErrorResponse).
+const (
+	dscInvalidRequest  = "DSC_10002"
+	dscUnsupported     = "DSC_10003"
+	dscQueryParam      = "DSC_10009"
+	dscNoAuthorization = "DSC_11001"
+	dscInvalidToken    = "DSC_11002"
+	dscNotAuthorised   = "DSC_11003"
+	dscNonPrintable    = "DSC_12001"
+	dscTraceMissing    = "DSC_12002"
+	dscTraceTooLong    = "DSC_12003"
+	dscFields          = "DSC_12004" // required fields missing or invalid
+	dscBlank           = "DSC_12005"
+	dscAccountType     = "DSC_12006"
+	dscHeaderTooLong   = "DSC_12007"
+	dscTooLong         = "DSC_12011"
+	dscIDMismatch      = "DSC_12012"
+	dscCallingAppID    = "DSC_12013"
+	dscBodyTooLarge    = "DSC_12014"
+	dscNotSupported    = "DSC_12015"
+	dscNoData          = "DSC_13001"
+	dscInternal        = "DSC_99999"
+)
+
+// Accounts (ErrorResponse).
+const (
+	accFilter        = "ACC_00005"
+	accValidation    = "ACC_00011"
+	accUserNotFound  = "ACC_00101"
+	accNoLocation    = "ACC_00410"
+	accInvalidToken  = "ACC_00601"
+	accNotAuthorised = "ACC_00602"
+	accNotJSON       = "ACC_99988"
+	accCallingAppID  = "ACC_99991"
+	accQueryNeither  = "ACC_99992"
+	accQueryBoth     = "ACC_99994"
+	accNonPrintable  = "ACC_99995"
+	accHeaderTooLong = "ACC_99996"
+	accTraceTooLong  = "ACC_99997"
+	accTraceMissing  = "ACC_99998"
+	accInternal      = "ACC_99999"
+)
