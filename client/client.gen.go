@@ -378,24 +378,24 @@ func (e ViewNameAccounts) Valid() bool {
 	}
 }
 
-// Defines values for GetCustomerV2ParamsFiCustomerIdType.
+// Defines values for GetCustomerV2ParamsFiCustomerIDType.
 const (
-	GetCustomerV2ParamsFiCustomerIdTypeGUID      GetCustomerV2ParamsFiCustomerIdType = "GUID"
-	GetCustomerV2ParamsFiCustomerIdTypeHOSTID    GetCustomerV2ParamsFiCustomerIdType = "HOSTID"
-	GetCustomerV2ParamsFiCustomerIdTypeLOGINID   GetCustomerV2ParamsFiCustomerIdType = "LOGINID"
-	GetCustomerV2ParamsFiCustomerIdTypeMEMNUMBER GetCustomerV2ParamsFiCustomerIdType = "MEMNUMBER"
+	GetCustomerV2ParamsFiCustomerIDTypeGUID      GetCustomerV2ParamsFiCustomerIDType = "GUID"
+	GetCustomerV2ParamsFiCustomerIDTypeHOSTID    GetCustomerV2ParamsFiCustomerIDType = "HOSTID"
+	GetCustomerV2ParamsFiCustomerIDTypeLOGINID   GetCustomerV2ParamsFiCustomerIDType = "LOGINID"
+	GetCustomerV2ParamsFiCustomerIDTypeMEMNUMBER GetCustomerV2ParamsFiCustomerIDType = "MEMNUMBER"
 )
 
-// Valid indicates whether the value is a known member of the GetCustomerV2ParamsFiCustomerIdType enum.
-func (e GetCustomerV2ParamsFiCustomerIdType) Valid() bool {
+// Valid indicates whether the value is a known member of the GetCustomerV2ParamsFiCustomerIDType enum.
+func (e GetCustomerV2ParamsFiCustomerIDType) Valid() bool {
 	switch e {
-	case GetCustomerV2ParamsFiCustomerIdTypeGUID:
+	case GetCustomerV2ParamsFiCustomerIDTypeGUID:
 		return true
-	case GetCustomerV2ParamsFiCustomerIdTypeHOSTID:
+	case GetCustomerV2ParamsFiCustomerIDTypeHOSTID:
 		return true
-	case GetCustomerV2ParamsFiCustomerIdTypeLOGINID:
+	case GetCustomerV2ParamsFiCustomerIDTypeLOGINID:
 		return true
-	case GetCustomerV2ParamsFiCustomerIdTypeMEMNUMBER:
+	case GetCustomerV2ParamsFiCustomerIDTypeMEMNUMBER:
 		return true
 	default:
 		return false
@@ -450,18 +450,18 @@ func (e ListAccountsV1ParamsViewName) Valid() bool {
 	}
 }
 
-// Defines values for GetAccountByIdV1ParamsViewName.
+// Defines values for GetAccountByIDV1ParamsViewName.
 const (
-	GetAccountByIdV1ParamsViewNameM GetAccountByIdV1ParamsViewName = "m"
-	GetAccountByIdV1ParamsViewNameS GetAccountByIdV1ParamsViewName = "s"
+	GetAccountByIDV1ParamsViewNameM GetAccountByIDV1ParamsViewName = "m"
+	GetAccountByIDV1ParamsViewNameS GetAccountByIDV1ParamsViewName = "s"
 )
 
-// Valid indicates whether the value is a known member of the GetAccountByIdV1ParamsViewName enum.
-func (e GetAccountByIdV1ParamsViewName) Valid() bool {
+// Valid indicates whether the value is a known member of the GetAccountByIDV1ParamsViewName enum.
+func (e GetAccountByIDV1ParamsViewName) Valid() bool {
 	switch e {
-	case GetAccountByIdV1ParamsViewNameM:
+	case GetAccountByIDV1ParamsViewNameM:
 		return true
-	case GetAccountByIdV1ParamsViewNameS:
+	case GetAccountByIDV1ParamsViewNameS:
 		return true
 	default:
 		return false
@@ -492,26 +492,26 @@ type Account struct {
 	CurrentBalance   *Money          `json:"currentBalance,omitempty"`
 	Description      *string         `json:"description,omitempty"`
 
-	// Id The opaque account key (`accountId`), URL-safe.
+	// ID The opaque account key (`accountId`), URL-safe.
 	//
 	// Example: FJLqiQAy1lvswlZXcu9rA0mD8ohakVblGGbi-f-r29A
-	Id string `json:"id"`
+	ID string `json:"id"`
 
-	// InstitutionCustomerId For a retail user the registered customer's GUID; absent while nobody has registered.
-	InstitutionCustomerId *string `json:"institutionCustomerId,omitempty"`
+	// InstitutionCustomerID For a retail user the registered customer's GUID; absent while nobody has registered.
+	InstitutionCustomerID *string `json:"institutionCustomerId,omitempty"`
 
-	// InstitutionId The FI (five digits).
+	// InstitutionID The FI (five digits).
 	//
 	// Example: 01111
-	InstitutionId string `json:"institutionId"`
+	InstitutionID string `json:"institutionId"`
 
-	// InstitutionUserId The owning institution user, 32 upper-case hex: the registered PRIMARY user's id; for a
+	// InstitutionUserID The owning institution user, 32 upper-case hex: the registered PRIMARY user's id; for a
 	// member nobody has registered yet, an id derived from the FI and member number (stable,
 	// and replaced by the user's own id once the member registers).
 	//
 	//
 	// Example: 40BC0EB5891C08D8E063C0A011ACE593
-	InstitutionUserId string `json:"institutionUserId"`
+	InstitutionUserID string `json:"institutionUserId"`
 
 	// MicrNumber Routing number followed by the account number, deposits only, full view only; the
 	// account-number part is masked like `accountNumber`.
@@ -616,7 +616,7 @@ type ContactInfo struct {
 
 // Credential Never carries a password.
 type Credential struct {
-	LoginId *string `json:"loginId,omitempty"`
+	LoginID *string `json:"loginId,omitempty"`
 }
 
 // CustomerID defines model for CustomerID.
@@ -675,13 +675,13 @@ type ErrorResponse struct {
 // FICustomer A customer profile (in XML the document itself, root `<FICustomer>`).
 type FICustomer struct {
 	AcceptedDisclosure bool            `json:"acceptedDisclosure"`
-	AuthId             string          `json:"authId"`
+	AuthID             string          `json:"authId"`
 	BillPayEnabled     *bool           `json:"billPayEnabled,omitempty"`
 	ChannelInfos       ChannelInfos    `json:"channelInfos"`
 	Destinations       *Destinations   `json:"destinations,omitempty"`
-	FiId               FIIdValue       `json:"fiId"`
+	FiID               FIIdValue       `json:"fiId"`
 	HostCredential     *HostCredential `json:"hostCredential,omitempty"`
-	Id                 CustomerID      `json:"id"`
+	ID                 CustomerID      `json:"id"`
 	MemberNumber       string          `json:"memberNumber"`
 
 	// MemberRegistrationDate Registration date in the legacy date format, e.g. `2026-11-23+00:00`.
@@ -710,9 +710,9 @@ type FICustomerRegistration struct {
 	// present, acceptance counts only for these.
 	AcceptedDisclosures *[]string                   `json:"acceptedDisclosures,omitempty"`
 	ChannelInfos        *RegistrationChannelInfos   `json:"channelInfos,omitempty"`
-	FiId                *FIId                       `json:"fiId,omitempty"`
+	FiID                *FIId                       `json:"fiId,omitempty"`
 	HostCredential      *RegistrationHostCredential `json:"hostCredential,omitempty"`
-	Id                  *Identifier                 `json:"id,omitempty"`
+	ID                  *Identifier                 `json:"id,omitempty"`
 
 	// MemberNumber The member's number in the FI's core, 1-16 letters or digits.
 	MemberNumber *string `json:"memberNumber,omitempty"`
@@ -754,7 +754,7 @@ type HealthStatusStatus string
 
 // HostCredential defines model for HostCredential.
 type HostCredential struct {
-	LoginId *string `json:"loginId,omitempty"`
+	LoginID *string `json:"loginId,omitempty"`
 }
 
 // Identifier defines model for Identifier.
@@ -769,10 +769,10 @@ type InstitutionDisclosure struct {
 	InstitutionDisclosureData     *string                                             `json:"institutionDisclosureData,omitempty"`
 	InstitutionDisclosureDataType *InstitutionDisclosureInstitutionDisclosureDataType `json:"institutionDisclosureDataType,omitempty"`
 
-	// InstitutionDisclosureId 32 upper-case hex.
+	// InstitutionDisclosureID 32 upper-case hex.
 	//
 	// Example: 50145570B91B5BD3E063B9E011AC7529
-	InstitutionDisclosureId string `json:"institutionDisclosureId"`
+	InstitutionDisclosureID string `json:"institutionDisclosureId"`
 
 	// InstitutionDisclosureName `OLS`, `ESIGN`, `IB` or a custom name.
 	InstitutionDisclosureName *string `json:"institutionDisclosureName,omitempty"`
@@ -780,8 +780,8 @@ type InstitutionDisclosure struct {
 	// InstitutionDisclosureStatus Enabled.
 	InstitutionDisclosureStatus *bool `json:"institutionDisclosureStatus,omitempty"`
 
-	// InstitutionId Example: 01111
-	InstitutionId string `json:"institutionId"`
+	// InstitutionID Example: 01111
+	InstitutionID string `json:"institutionId"`
 
 	// Required Extension. Users must accept it (see the FI's `disclosureAcceptance` policy).
 	Required *bool `json:"required,omitempty"`
@@ -801,8 +801,8 @@ type InstitutionDisclosureCreate struct {
 	// InstitutionDisclosureDataType Only `URL`; sent together with the data.
 	InstitutionDisclosureDataType *string `json:"institutionDisclosureDataType,omitempty"`
 
-	// InstitutionDisclosureId Must be absent (the service assigns it).
-	InstitutionDisclosureId *string `json:"institutionDisclosureId,omitempty"`
+	// InstitutionDisclosureID Must be absent (the service assigns it).
+	InstitutionDisclosureID *string `json:"institutionDisclosureId,omitempty"`
 
 	// InstitutionDisclosureName Required, printable ASCII, at most 64 characters (`DSC_12011`).
 	InstitutionDisclosureName *string `json:"institutionDisclosureName,omitempty"`
@@ -810,8 +810,8 @@ type InstitutionDisclosureCreate struct {
 	// InstitutionDisclosureStatus Enabled; default false.
 	InstitutionDisclosureStatus *bool `json:"institutionDisclosureStatus,omitempty"`
 
-	// InstitutionId Accepted for older clients; the token's FI is used in any case.
-	InstitutionId *string `json:"institutionId,omitempty"`
+	// InstitutionID Accepted for older clients; the token's FI is used in any case.
+	InstitutionID *string `json:"institutionId,omitempty"`
 
 	// Required Extension; default false.
 	Required *bool `json:"required,omitempty"`
@@ -821,10 +821,10 @@ type InstitutionDisclosureCreate struct {
 type InstitutionDisclosureUpdate struct {
 	InstitutionDisclosureData     *string `json:"institutionDisclosureData,omitempty"`
 	InstitutionDisclosureDataType *string `json:"institutionDisclosureDataType,omitempty"`
-	InstitutionDisclosureId       string  `json:"institutionDisclosureId"`
+	InstitutionDisclosureID       string  `json:"institutionDisclosureId"`
 	InstitutionDisclosureName     *string `json:"institutionDisclosureName,omitempty"`
 	InstitutionDisclosureStatus   *bool   `json:"institutionDisclosureStatus,omitempty"`
-	InstitutionId                 *string `json:"institutionId,omitempty"`
+	InstitutionID                 *string `json:"institutionId,omitempty"`
 	Required                      *bool   `json:"required,omitempty"`
 }
 
@@ -835,22 +835,22 @@ type InstitutionDisclosuresResponse struct {
 
 // InstitutionUserDisclosure defines model for InstitutionUserDisclosure.
 type InstitutionUserDisclosure struct {
-	AccountId                                     *string                          `json:"accountId,omitempty"`
-	InstitutionDisclosureId                       *string                          `json:"institutionDisclosureId,omitempty"`
+	AccountID                                     *string                          `json:"accountId,omitempty"`
+	InstitutionDisclosureID                       *string                          `json:"institutionDisclosureId,omitempty"`
 	InstitutionDisclosureName                     string                           `json:"institutionDisclosureName"`
-	InstitutionId                                 string                           `json:"institutionId"`
-	InstitutionUserDisclosureId                   *string                          `json:"institutionUserDisclosureId,omitempty"`
+	InstitutionID                                 string                           `json:"institutionId"`
+	InstitutionUserDisclosureID                   *string                          `json:"institutionUserDisclosureId,omitempty"`
 	InstitutionUserDisclosureStatus               *InstitutionUserDisclosureStatus `json:"institutionUserDisclosureStatus,omitempty"`
 	InstitutionUserDisclosureStatusUpdateDateTime *time.Time                       `json:"institutionUserDisclosureStatusUpdateDateTime,omitempty"`
 
-	// InstitutionUserId 32 upper-case hex.
-	InstitutionUserId string `json:"institutionUserId"`
+	// InstitutionUserID 32 upper-case hex.
+	InstitutionUserID string `json:"institutionUserId"`
 	PaperWaiver       *bool  `json:"paperWaiver,omitempty"`
 }
 
 // InstitutionUserDisclosureDelete defines model for InstitutionUserDisclosureDelete.
 type InstitutionUserDisclosureDelete struct {
-	AccountId                 *string `json:"accountId,omitempty"`
+	AccountID                 *string `json:"accountId,omitempty"`
 	InstitutionDisclosureName *string `json:"institutionDisclosureName,omitempty"`
 }
 
@@ -859,12 +859,12 @@ type InstitutionUserDisclosureStatus string
 
 // InstitutionUserDisclosureWrite defines model for InstitutionUserDisclosureWrite.
 type InstitutionUserDisclosureWrite struct {
-	AccountId                 *string `json:"accountId,omitempty"`
-	InstitutionDisclosureId   *string `json:"institutionDisclosureId,omitempty"`
+	AccountID                 *string `json:"accountId,omitempty"`
+	InstitutionDisclosureID   *string `json:"institutionDisclosureId,omitempty"`
 	InstitutionDisclosureName *string `json:"institutionDisclosureName,omitempty"`
 
-	// InstitutionUserDisclosureId Accepted as another name for `institutionDisclosureId` (D19).
-	InstitutionUserDisclosureId *string `json:"institutionUserDisclosureId,omitempty"`
+	// InstitutionUserDisclosureID Accepted as another name for `institutionDisclosureId` (D19).
+	InstitutionUserDisclosureID *string `json:"institutionUserDisclosureId,omitempty"`
 
 	// InstitutionUserDisclosureStatus `ENROLLED`, `NOT_ENROLLED`, `NOT_ACCEPTED` or `ACCEPTED`.
 	InstitutionUserDisclosureStatus               *string    `json:"institutionUserDisclosureStatus,omitempty"`
@@ -949,8 +949,8 @@ type RegistrationContactInfo struct {
 
 // RegistrationCredential defines model for RegistrationCredential.
 type RegistrationCredential struct {
-	// LoginId The username (FI range, default 8-20; letters, digits and `@$*_-=.!~`; not all digits).
-	LoginId *string `json:"loginId,omitempty"`
+	// LoginID The username (FI range, default 8-20; letters, digits and `@$*_-=.!~`; not all digits).
+	LoginID *string `json:"loginId,omitempty"`
 
 	// Password FI range (default 6-32), two of letters/digits/specials, no spaces, not inside the username.
 	Password *string `json:"password,omitempty"`
@@ -1097,8 +1097,8 @@ type UserStatus struct {
 	TemporaryPassword                *bool `json:"temporaryPassword,omitempty"`
 }
 
-// AccountIdPath defines model for AccountIdPath.
-type AccountIdPath = string
+// AccountIDPath defines model for AccountIdPath.
+type AccountIDPath = string
 
 // AccountTypeDisclosures The DI account type.
 type AccountTypeDisclosures = DIAccountType
@@ -1112,14 +1112,14 @@ type AdditionalFieldsAccounts = bool
 // ApplyAccounts defines model for ApplyAccounts.
 type ApplyAccounts string
 
-// CallingAppIdAccounts defines model for CallingAppIdAccounts.
-type CallingAppIdAccounts = string
+// CallingAppIDAccounts defines model for CallingAppIdAccounts.
+type CallingAppIDAccounts = string
 
-// CallingAppIdDisclosures defines model for CallingAppIdDisclosures.
-type CallingAppIdDisclosures = string
+// CallingAppIDDisclosures defines model for CallingAppIdDisclosures.
+type CallingAppIDDisclosures = string
 
-// CorrelationId defines model for CorrelationId.
-type CorrelationId = openapi_types.UUID
+// CorrelationID defines model for CorrelationId.
+type CorrelationID = openapi_types.UUID
 
 // CrossAccountAccounts defines model for CrossAccountAccounts.
 type CrossAccountAccounts = bool
@@ -1136,26 +1136,26 @@ type DiTid = openapi_types.UUID
 // FilterAccounts defines model for FilterAccounts.
 type FilterAccounts = string
 
-// HostUserIdAccounts defines model for HostUserIdAccounts.
-type HostUserIdAccounts = string
+// HostUserIDAccounts defines model for HostUserIdAccounts.
+type HostUserIDAccounts = string
 
-// HostUserIdDisclosures defines model for HostUserIdDisclosures.
-type HostUserIdDisclosures = string
+// HostUserIDDisclosures defines model for HostUserIdDisclosures.
+type HostUserIDDisclosures = string
 
-// InstitutionCustomerIdAccounts defines model for InstitutionCustomerIdAccounts.
-type InstitutionCustomerIdAccounts = string
+// InstitutionCustomerIDAccounts defines model for InstitutionCustomerIdAccounts.
+type InstitutionCustomerIDAccounts = string
 
-// InstitutionCustomerIdDisclosures defines model for InstitutionCustomerIdDisclosures.
-type InstitutionCustomerIdDisclosures = string
+// InstitutionCustomerIDDisclosures defines model for InstitutionCustomerIdDisclosures.
+type InstitutionCustomerIDDisclosures = string
 
-// InstitutionIdHeader defines model for InstitutionIdHeader.
-type InstitutionIdHeader = string
+// InstitutionIDHeader defines model for InstitutionIdHeader.
+type InstitutionIDHeader = string
 
-// LoginIdAccounts defines model for LoginIdAccounts.
-type LoginIdAccounts = string
+// LoginIDAccounts defines model for LoginIdAccounts.
+type LoginIDAccounts = string
 
-// LoginIdDisclosures defines model for LoginIdDisclosures.
-type LoginIdDisclosures = string
+// LoginIDDisclosures defines model for LoginIdDisclosures.
+type LoginIDDisclosures = string
 
 // OfferingID defines model for OfferingID.
 type OfferingID = string
@@ -1172,17 +1172,17 @@ type SkipGroupsAccounts = int
 // TopGroupsAccounts defines model for TopGroupsAccounts.
 type TopGroupsAccounts = int
 
-// TransactionId defines model for TransactionId.
-type TransactionId = openapi_types.UUID
+// TransactionID defines model for TransactionId.
+type TransactionID = openapi_types.UUID
 
-// TransactionIdAccounts defines model for TransactionIdAccounts.
-type TransactionIdAccounts = openapi_types.UUID
+// TransactionIDAccounts defines model for TransactionIdAccounts.
+type TransactionIDAccounts = openapi_types.UUID
 
-// TransactionIdDisclosures defines model for TransactionIdDisclosures.
-type TransactionIdDisclosures = openapi_types.UUID
+// TransactionIDDisclosures defines model for TransactionIdDisclosures.
+type TransactionIDDisclosures = openapi_types.UUID
 
-// TransactionIdToken defines model for TransactionIdToken.
-type TransactionIdToken = openapi_types.UUID
+// TransactionIDToken defines model for TransactionIdToken.
+type TransactionIDToken = openapi_types.UUID
 
 // UserAgent defines model for UserAgent.
 type UserAgent = string
@@ -1213,17 +1213,17 @@ type TokenError = ErrorResponse
 
 // GetCustomerV2Params defines parameters for GetCustomerV2.
 type GetCustomerV2Params struct {
-	FiCustomerIdType *GetCustomerV2ParamsFiCustomerIdType `form:"fiCustomerIdType,omitempty" json:"fiCustomerIdType,omitempty"`
+	FiCustomerIDType *GetCustomerV2ParamsFiCustomerIDType `form:"fiCustomerIdType,omitempty" json:"fiCustomerIdType,omitempty"`
 	Operation        *GetCustomerV2ParamsOperation        `form:"operation,omitempty" json:"operation,omitempty"`
 
 	// DiTid Trace id of the legacy family, a fresh UUID per request (the idempotency key of Register v4).
 	DiTid DiTid `json:"di_tid"`
 
-	// OriginatingIp IP address of the end user's device; the caller's address when absent.
-	OriginatingIp *OriginatingIP `json:"originating_ip,omitempty"`
+	// OriginatingIP IP address of the end user's device; the caller's address when absent.
+	OriginatingIP *OriginatingIP `json:"originating_ip,omitempty"`
 
-	// OfferingId Name of the client application; the app's configured offering when absent.
-	OfferingId *OfferingID `json:"offering_id,omitempty"`
+	// OfferingID Name of the client application; the app's configured offering when absent.
+	OfferingID *OfferingID `json:"offering_id,omitempty"`
 
 	// UserAgent `{Appname}/{Appversion}[/{DeviceID}][;{Platform User-Agent}]`
 	UserAgent *UserAgent `json:"user-agent,omitempty"`
@@ -1233,31 +1233,31 @@ type GetCustomerV2Params struct {
 	Date         *string `json:"Date,omitempty"`
 }
 
-// GetCustomerV2ParamsFiCustomerIdType defines parameters for GetCustomerV2.
-type GetCustomerV2ParamsFiCustomerIdType string
+// GetCustomerV2ParamsFiCustomerIDType defines parameters for GetCustomerV2.
+type GetCustomerV2ParamsFiCustomerIDType string
 
 // GetCustomerV2ParamsOperation defines parameters for GetCustomerV2.
 type GetCustomerV2ParamsOperation string
 
 // RevokeAccessTokenV2Params defines parameters for RevokeAccessTokenV2.
 type RevokeAccessTokenV2Params struct {
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response.
-	TransactionId TransactionIdToken `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
+	TransactionID TransactionIDToken `json:"transactionId"`
 }
 
 // RevokeAccessTokenV2PostParams defines parameters for RevokeAccessTokenV2Post.
 type RevokeAccessTokenV2PostParams struct {
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response.
-	TransactionId TransactionIdToken `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
+	TransactionID TransactionIDToken `json:"transactionId"`
 }
 
 // CreateAccessTokenV2Params defines parameters for CreateAccessTokenV2.
 type CreateAccessTokenV2Params struct {
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response.
-	TransactionId TransactionIdToken `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
+	TransactionID TransactionIDToken `json:"transactionId"`
 
-	// InstitutionId The FI (five digits); required for the client_credentials and password grants.
-	InstitutionId *InstitutionIdHeader `json:"institutionId,omitempty"`
+	// InstitutionID The FI (five digits); required for the client_credentials and password grants.
+	InstitutionID *InstitutionIDHeader `json:"institutionId,omitempty"`
 }
 
 // RegisterCustomerV4Params defines parameters for RegisterCustomerV4.
@@ -1265,23 +1265,23 @@ type RegisterCustomerV4Params struct {
 	// DiTid Trace id of the legacy family, a fresh UUID per request (the idempotency key of Register v4).
 	DiTid DiTid `json:"di_tid"`
 
-	// OfferingId Name of the client application; the app's configured offering when absent.
-	OfferingId *OfferingID `json:"offering_id,omitempty"`
+	// OfferingID Name of the client application; the app's configured offering when absent.
+	OfferingID *OfferingID `json:"offering_id,omitempty"`
 
-	// OriginatingIp IP address of the end user's device; the caller's address when absent.
-	OriginatingIp *OriginatingIP `json:"originating_ip,omitempty"`
+	// OriginatingIP IP address of the end user's device; the caller's address when absent.
+	OriginatingIP *OriginatingIP `json:"originating_ip,omitempty"`
 }
 
 // ListAccountsV1Params defines parameters for ListAccountsV1.
 type ListAccountsV1Params struct {
-	// HostUserId The member number in the FI's core (client-credentials tokens; exclusive with `loginId`).
-	HostUserId *HostUserIdAccounts `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+	// HostUserID The member number in the FI's core (client-credentials tokens; exclusive with `loginId`).
+	HostUserID *HostUserIDAccounts `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
 
-	// LoginId A registered user's username, case-insensitive (client-credentials tokens; exclusive with `hostUserId`).
-	LoginId *LoginIdAccounts `form:"loginId,omitempty" json:"loginId,omitempty"`
+	// LoginID A registered user's username, case-insensitive (client-credentials tokens; exclusive with `hostUserId`).
+	LoginID *LoginIDAccounts `form:"loginId,omitempty" json:"loginId,omitempty"`
 
-	// InstitutionCustomerId Business location; for a retail user the customer GUID (accepted only when it is the user's own).
-	InstitutionCustomerId *InstitutionCustomerIdAccounts `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
+	// InstitutionCustomerID Business location; for a retail user the customer GUID (accepted only when it is the user's own).
+	InstitutionCustomerID *InstitutionCustomerIDAccounts `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
 
 	// Apply Grouping of a business user's accounts by location; only `groupBy(customer)`.
 	Apply *ListAccountsV1ParamsApply `form:"$apply,omitempty" json:"$apply,omitempty"`
@@ -1304,11 +1304,11 @@ type ListAccountsV1Params struct {
 	// AdditionalFields `true` adds the `additionalInfo` map to each account.
 	AdditionalFields *AdditionalFieldsAccounts `form:"additionalFields,omitempty" json:"additionalFields,omitempty"`
 
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ACC_99998`, longer than 36 characters `ACC_99997`.
-	TransactionId TransactionIdAccounts `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ACC_99998`, longer than 36 characters `ACC_99997`.
+	TransactionID TransactionIDAccounts `json:"transactionId"`
 
-	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
-	CallingAppId *CallingAppIdAccounts `json:"callingAppId,omitempty"`
+	// CallingAppID The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppID *CallingAppIDAccounts `json:"callingAppId,omitempty"`
 }
 
 // ListAccountsV1ParamsApply defines parameters for ListAccountsV1.
@@ -1317,19 +1317,19 @@ type ListAccountsV1ParamsApply string
 // ListAccountsV1ParamsViewName defines parameters for ListAccountsV1.
 type ListAccountsV1ParamsViewName string
 
-// GetAccountByIdV1Params defines parameters for GetAccountByIdV1.
-type GetAccountByIdV1Params struct {
-	// HostUserId The member number in the FI's core (client-credentials tokens; exclusive with `loginId`).
-	HostUserId *HostUserIdAccounts `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+// GetAccountByIDV1Params defines parameters for GetAccountByIDV1.
+type GetAccountByIDV1Params struct {
+	// HostUserID The member number in the FI's core (client-credentials tokens; exclusive with `loginId`).
+	HostUserID *HostUserIDAccounts `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
 
-	// LoginId A registered user's username, case-insensitive (client-credentials tokens; exclusive with `hostUserId`).
-	LoginId *LoginIdAccounts `form:"loginId,omitempty" json:"loginId,omitempty"`
+	// LoginID A registered user's username, case-insensitive (client-credentials tokens; exclusive with `hostUserId`).
+	LoginID *LoginIDAccounts `form:"loginId,omitempty" json:"loginId,omitempty"`
 
-	// InstitutionCustomerId Business location; for a retail user the customer GUID (accepted only when it is the user's own).
-	InstitutionCustomerId *InstitutionCustomerIdAccounts `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
+	// InstitutionCustomerID Business location; for a retail user the customer GUID (accepted only when it is the user's own).
+	InstitutionCustomerID *InstitutionCustomerIDAccounts `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
 
 	// ViewName `s` the required fields only, `m` everything but `micrNumber`; omitted, the full view.
-	ViewName *GetAccountByIdV1ParamsViewName `form:"viewName,omitempty" json:"viewName,omitempty"`
+	ViewName *GetAccountByIDV1ParamsViewName `form:"viewName,omitempty" json:"viewName,omitempty"`
 
 	// CrossAccount Include cross-user accounts; accepted, without effect (none exist here).
 	CrossAccount *CrossAccountAccounts `form:"crossAccount,omitempty" json:"crossAccount,omitempty"`
@@ -1337,128 +1337,128 @@ type GetAccountByIdV1Params struct {
 	// AdditionalFields `true` adds the `additionalInfo` map to each account.
 	AdditionalFields *AdditionalFieldsAccounts `form:"additionalFields,omitempty" json:"additionalFields,omitempty"`
 
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ACC_99998`, longer than 36 characters `ACC_99997`.
-	TransactionId TransactionIdAccounts `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ACC_99998`, longer than 36 characters `ACC_99997`.
+	TransactionID TransactionIDAccounts `json:"transactionId"`
 
-	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
-	CallingAppId *CallingAppIdAccounts `json:"callingAppId,omitempty"`
+	// CallingAppID The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppID *CallingAppIDAccounts `json:"callingAppId,omitempty"`
 }
 
-// GetAccountByIdV1ParamsViewName defines parameters for GetAccountByIdV1.
-type GetAccountByIdV1ParamsViewName string
+// GetAccountByIDV1ParamsViewName defines parameters for GetAccountByIDV1.
+type GetAccountByIDV1ParamsViewName string
 
 // ListInstitutionDisclosuresParams defines parameters for ListInstitutionDisclosures.
 type ListInstitutionDisclosuresParams struct {
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
-	TransactionId TransactionIdDisclosures `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionID TransactionIDDisclosures `json:"transactionId"`
 
-	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
-	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+	// CallingAppID The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppID *CallingAppIDDisclosures `json:"callingAppId,omitempty"`
 }
 
 // CreateInstitutionDisclosureParams defines parameters for CreateInstitutionDisclosure.
 type CreateInstitutionDisclosureParams struct {
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
-	TransactionId TransactionIdDisclosures `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionID TransactionIDDisclosures `json:"transactionId"`
 
-	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
-	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+	// CallingAppID The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppID *CallingAppIDDisclosures `json:"callingAppId,omitempty"`
 }
 
 // UpdateInstitutionDisclosureParams defines parameters for UpdateInstitutionDisclosure.
 type UpdateInstitutionDisclosureParams struct {
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
-	TransactionId TransactionIdDisclosures `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionID TransactionIDDisclosures `json:"transactionId"`
 
-	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
-	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+	// CallingAppID The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppID *CallingAppIDDisclosures `json:"callingAppId,omitempty"`
 }
 
 // DeleteInstitutionUserDisclosureParams defines parameters for DeleteInstitutionUserDisclosure.
 type DeleteInstitutionUserDisclosureParams struct {
-	// HostUserId The member number (client-credentials tokens; exclusive with `loginId`).
-	HostUserId *HostUserIdDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+	// HostUserID The member number (client-credentials tokens; exclusive with `loginId`).
+	HostUserID *HostUserIDDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
 
-	// LoginId The user's username (client-credentials tokens; exclusive with `hostUserId`).
-	LoginId *LoginIdDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
+	// LoginID The user's username (client-credentials tokens; exclusive with `hostUserId`).
+	LoginID *LoginIDDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
 
-	// InstitutionCustomerId Business location; retail users may send their own customer GUID.
-	InstitutionCustomerId *InstitutionCustomerIdDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
+	// InstitutionCustomerID Business location; retail users may send their own customer GUID.
+	InstitutionCustomerID *InstitutionCustomerIDDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
 
 	// AccountType The account type of the OLS record to delete.
 	AccountType AccountTypeRequired `form:"accountType" json:"accountType"`
 
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
-	TransactionId TransactionIdDisclosures `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionID TransactionIDDisclosures `json:"transactionId"`
 
-	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
-	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+	// CallingAppID The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppID *CallingAppIDDisclosures `json:"callingAppId,omitempty"`
 
-	// OriginatingIp IP address of the end user's device, kept with the evidence; the caller's address when absent.
-	OriginatingIp *OriginatingIPDisclosures `json:"originating_ip,omitempty"`
+	// OriginatingIP IP address of the end user's device, kept with the evidence; the caller's address when absent.
+	OriginatingIP *OriginatingIPDisclosures `json:"originating_ip,omitempty"`
 }
 
 // ListInstitutionUserDisclosuresParams defines parameters for ListInstitutionUserDisclosures.
 type ListInstitutionUserDisclosuresParams struct {
-	// HostUserId The member number (client-credentials tokens; exclusive with `loginId`).
-	HostUserId *HostUserIdDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+	// HostUserID The member number (client-credentials tokens; exclusive with `loginId`).
+	HostUserID *HostUserIDDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
 
-	// LoginId The user's username (client-credentials tokens; exclusive with `hostUserId`).
-	LoginId *LoginIdDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
+	// LoginID The user's username (client-credentials tokens; exclusive with `hostUserId`).
+	LoginID *LoginIDDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
 
-	// InstitutionCustomerId Business location; retail users may send their own customer GUID.
-	InstitutionCustomerId *InstitutionCustomerIdDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
+	// InstitutionCustomerID Business location; retail users may send their own customer GUID.
+	InstitutionCustomerID *InstitutionCustomerIDDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
 
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
-	TransactionId TransactionIdDisclosures `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionID TransactionIDDisclosures `json:"transactionId"`
 
-	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
-	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+	// CallingAppID The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppID *CallingAppIDDisclosures `json:"callingAppId,omitempty"`
 }
 
 // CreateInstitutionUserDisclosureParams defines parameters for CreateInstitutionUserDisclosure.
 type CreateInstitutionUserDisclosureParams struct {
-	// HostUserId The member number (client-credentials tokens; exclusive with `loginId`).
-	HostUserId *HostUserIdDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+	// HostUserID The member number (client-credentials tokens; exclusive with `loginId`).
+	HostUserID *HostUserIDDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
 
-	// LoginId The user's username (client-credentials tokens; exclusive with `hostUserId`).
-	LoginId *LoginIdDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
+	// LoginID The user's username (client-credentials tokens; exclusive with `hostUserId`).
+	LoginID *LoginIDDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
 
-	// InstitutionCustomerId Business location; retail users may send their own customer GUID.
-	InstitutionCustomerId *InstitutionCustomerIdDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
+	// InstitutionCustomerID Business location; retail users may send their own customer GUID.
+	InstitutionCustomerID *InstitutionCustomerIDDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
 
 	// AccountType The account type of a multi-statement OLS decision.
 	AccountType *AccountTypeDisclosures `form:"accountType,omitempty" json:"accountType,omitempty"`
 
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
-	TransactionId TransactionIdDisclosures `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionID TransactionIDDisclosures `json:"transactionId"`
 
-	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
-	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+	// CallingAppID The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppID *CallingAppIDDisclosures `json:"callingAppId,omitempty"`
 
-	// OriginatingIp IP address of the end user's device, kept with the evidence; the caller's address when absent.
-	OriginatingIp *OriginatingIPDisclosures `json:"originating_ip,omitempty"`
+	// OriginatingIP IP address of the end user's device, kept with the evidence; the caller's address when absent.
+	OriginatingIP *OriginatingIPDisclosures `json:"originating_ip,omitempty"`
 }
 
 // UpdateInstitutionUserDisclosureParams defines parameters for UpdateInstitutionUserDisclosure.
 type UpdateInstitutionUserDisclosureParams struct {
-	// HostUserId The member number (client-credentials tokens; exclusive with `loginId`).
-	HostUserId *HostUserIdDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+	// HostUserID The member number (client-credentials tokens; exclusive with `loginId`).
+	HostUserID *HostUserIDDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
 
-	// LoginId The user's username (client-credentials tokens; exclusive with `hostUserId`).
-	LoginId *LoginIdDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
+	// LoginID The user's username (client-credentials tokens; exclusive with `hostUserId`).
+	LoginID *LoginIDDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
 
-	// InstitutionCustomerId Business location; retail users may send their own customer GUID.
-	InstitutionCustomerId *InstitutionCustomerIdDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
+	// InstitutionCustomerID Business location; retail users may send their own customer GUID.
+	InstitutionCustomerID *InstitutionCustomerIDDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
 
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
-	TransactionId TransactionIdDisclosures `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionID TransactionIDDisclosures `json:"transactionId"`
 
-	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
-	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+	// CallingAppID The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppID *CallingAppIDDisclosures `json:"callingAppId,omitempty"`
 
-	// OriginatingIp IP address of the end user's device, kept with the evidence; the caller's address when absent.
-	OriginatingIp *OriginatingIPDisclosures `json:"originating_ip,omitempty"`
+	// OriginatingIP IP address of the end user's device, kept with the evidence; the caller's address when absent.
+	OriginatingIP *OriginatingIPDisclosures `json:"originating_ip,omitempty"`
 }
 
 // CreateAccessTokenV1Params defines parameters for CreateAccessTokenV1.
@@ -1469,11 +1469,11 @@ type CreateAccessTokenV1Params struct {
 	// DiFiid The FI the token is for (five digits); the app must be authorised for it.
 	DiFiid DiFiidHeader `json:"di_fiid"`
 
-	// OriginatingIp IP address of the end user's device; the caller's address when absent.
-	OriginatingIp *OriginatingIP `json:"originating_ip,omitempty"`
+	// OriginatingIP IP address of the end user's device; the caller's address when absent.
+	OriginatingIP *OriginatingIP `json:"originating_ip,omitempty"`
 
-	// OfferingId Name of the client application; the app's configured offering when absent.
-	OfferingId *OfferingID `json:"offering_id,omitempty"`
+	// OfferingID Name of the client application; the app's configured offering when absent.
+	OfferingID *OfferingID `json:"offering_id,omitempty"`
 
 	// UserAgent `{Appname}/{Appversion}[/{DeviceID}][;{Platform User-Agent}]`
 	UserAgent *UserAgent `json:"user-agent,omitempty"`
@@ -1594,7 +1594,7 @@ type ClientInterface interface {
 	// `/digitalbanking[/stage]` prefixes.
 	//
 	// Corresponds with GET /bankingservices/v2/fis/{fiId}/fiCustomers/{fiCustomerId} (the `GetCustomerV2` operationId).
-	GetCustomerV2(ctx context.Context, fiId string, fiCustomerId string, params *GetCustomerV2Params, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetCustomerV2(ctx context.Context, fiid string, fiCustomerID string, params *GetCustomerV2Params, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDocs Interactive API reference
 	//
@@ -1793,7 +1793,7 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/accounts (the `ListAccountsV1` operationId).
 	ListAccountsV1(ctx context.Context, params *ListAccountsV1Params, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetAccountByIdV1 Read one of a user's accounts
+	// GetAccountByIDV1 Read one of a user's accounts
 	//
 	// Reads one account by its `accountId` (the `id` of a listed `Account`). The user context,
 	// masking, `viewName`, `crossAccount`, `additionalFields` and `institutionCustomerId` rules
@@ -1805,8 +1805,8 @@ type ClientInterface interface {
 	// Aliases: `/db-accounts/v1/accounts/{accountId}`, `/accounts/v1/accounts/{accountId}` and
 	// the `/digitalbanking[/stage]` prefixes.
 	//
-	// Corresponds with GET /v1/accounts/{accountId} (the `GetAccountByIdV1` operationId).
-	GetAccountByIdV1(ctx context.Context, accountId AccountIdPath, params *GetAccountByIdV1Params, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with GET /v1/accounts/{accountId} (the `GetAccountByIDV1` operationId).
+	GetAccountByIDV1(ctx context.Context, accountID AccountIDPath, params *GetAccountByIDV1Params, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListInstitutionDisclosures List the FI's disclosure definitions
 	//
@@ -1851,7 +1851,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /v1/institution-disclosures/{institutionDisclosureId} (the `UpdateInstitutionDisclosure` operationId).
-	UpdateInstitutionDisclosureWithBody(ctx context.Context, institutionDisclosureId string, params *UpdateInstitutionDisclosureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateInstitutionDisclosureWithBody(ctx context.Context, institutionDisclosureID string, params *UpdateInstitutionDisclosureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateInstitutionDisclosure Update a disclosure definition
 	//
@@ -1863,7 +1863,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /v1/institution-disclosures/{institutionDisclosureId} (the `UpdateInstitutionDisclosure` operationId).
-	UpdateInstitutionDisclosure(ctx context.Context, institutionDisclosureId string, params *UpdateInstitutionDisclosureParams, body UpdateInstitutionDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateInstitutionDisclosure(ctx context.Context, institutionDisclosureID string, params *UpdateInstitutionDisclosureParams, body UpdateInstitutionDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteInstitutionUserDisclosureWithBody Delete an OLS user disclosure
 	//
@@ -1988,8 +1988,8 @@ type ClientInterface interface {
 // `/digitalbanking[/stage]` prefixes.
 //
 // Corresponds with GET /bankingservices/v2/fis/{fiId}/fiCustomers/{fiCustomerId} (the `GetCustomerV2` operationId).
-func (c *Client) GetCustomerV2(ctx context.Context, fiId string, fiCustomerId string, params *GetCustomerV2Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetCustomerV2Request(c.Server, fiId, fiCustomerId, params)
+func (c *Client) GetCustomerV2(ctx context.Context, fiid string, fiCustomerID string, params *GetCustomerV2Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCustomerV2Request(c.Server, fiid, fiCustomerID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2347,7 +2347,7 @@ func (c *Client) ListAccountsV1(ctx context.Context, params *ListAccountsV1Param
 	return c.Client.Do(req)
 }
 
-// GetAccountByIdV1 Read one of a user's accounts
+// GetAccountByIDV1 Read one of a user's accounts
 //
 // Reads one account by its `accountId` (the `id` of a listed `Account`). The user context,
 // masking, `viewName`, `crossAccount`, `additionalFields` and `institutionCustomerId` rules
@@ -2359,9 +2359,9 @@ func (c *Client) ListAccountsV1(ctx context.Context, params *ListAccountsV1Param
 // Aliases: `/db-accounts/v1/accounts/{accountId}`, `/accounts/v1/accounts/{accountId}` and
 // the `/digitalbanking[/stage]` prefixes.
 //
-// Corresponds with GET /v1/accounts/{accountId} (the `GetAccountByIdV1` operationId).
-func (c *Client) GetAccountByIdV1(ctx context.Context, accountId AccountIdPath, params *GetAccountByIdV1Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetAccountByIdV1Request(c.Server, accountId, params)
+// Corresponds with GET /v1/accounts/{accountId} (the `GetAccountByIDV1` operationId).
+func (c *Client) GetAccountByIDV1(ctx context.Context, accountID AccountIDPath, params *GetAccountByIDV1Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAccountByIDV1Request(c.Server, accountID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2445,8 +2445,8 @@ func (c *Client) CreateInstitutionDisclosure(ctx context.Context, params *Create
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /v1/institution-disclosures/{institutionDisclosureId} (the `UpdateInstitutionDisclosure` operationId).
-func (c *Client) UpdateInstitutionDisclosureWithBody(ctx context.Context, institutionDisclosureId string, params *UpdateInstitutionDisclosureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateInstitutionDisclosureRequestWithBody(c.Server, institutionDisclosureId, params, contentType, body)
+func (c *Client) UpdateInstitutionDisclosureWithBody(ctx context.Context, institutionDisclosureID string, params *UpdateInstitutionDisclosureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInstitutionDisclosureRequestWithBody(c.Server, institutionDisclosureID, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2467,8 +2467,8 @@ func (c *Client) UpdateInstitutionDisclosureWithBody(ctx context.Context, instit
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /v1/institution-disclosures/{institutionDisclosureId} (the `UpdateInstitutionDisclosure` operationId).
-func (c *Client) UpdateInstitutionDisclosure(ctx context.Context, institutionDisclosureId string, params *UpdateInstitutionDisclosureParams, body UpdateInstitutionDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateInstitutionDisclosureRequest(c.Server, institutionDisclosureId, params, body)
+func (c *Client) UpdateInstitutionDisclosure(ctx context.Context, institutionDisclosureID string, params *UpdateInstitutionDisclosureParams, body UpdateInstitutionDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateInstitutionDisclosureRequest(c.Server, institutionDisclosureID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2681,19 +2681,19 @@ func (c *Client) CreateAccessTokenV1WithFormdataBody(ctx context.Context, params
 }
 
 // NewGetCustomerV2Request constructs an http.Request for the GetCustomerV2 method
-func NewGetCustomerV2Request(server string, fiId string, fiCustomerId string, params *GetCustomerV2Params) (*http.Request, error) {
+func NewGetCustomerV2Request(server string, fiid string, fiCustomerID string, params *GetCustomerV2Params) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "fiId", fiId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "fiId", fiid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
 
 	var pathParam1 string
 
-	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "fiCustomerId", fiCustomerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "fiCustomerId", fiCustomerID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -2722,9 +2722,9 @@ func NewGetCustomerV2Request(server string, fiId string, fiCustomerId string, pa
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if params.FiCustomerIdType != nil {
+		if params.FiCustomerIDType != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "fiCustomerIdType", *params.FiCustomerIdType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "fiCustomerIdType", *params.FiCustomerIDType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -2768,10 +2768,10 @@ func NewGetCustomerV2Request(server string, fiId string, fiCustomerId string, pa
 
 		req.Header.Set("di_tid", headerParam0)
 
-		if params.OriginatingIp != nil {
+		if params.OriginatingIP != nil {
 			var headerParam1 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "originating_ip", *params.OriginatingIp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "originating_ip", *params.OriginatingIP, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -2779,10 +2779,10 @@ func NewGetCustomerV2Request(server string, fiId string, fiCustomerId string, pa
 			req.Header.Set("originating_ip", headerParam1)
 		}
 
-		if params.OfferingId != nil {
+		if params.OfferingID != nil {
 			var headerParam2 string
 
-			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "offering_id", *params.OfferingId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "offering_id", *params.OfferingID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -2950,7 +2950,7 @@ func NewRevokeAccessTokenV2RequestWithBody(server string, params *RevokeAccessTo
 
 		var headerParam0 string
 
-		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
 		if err != nil {
 			return nil, err
 		}
@@ -3003,7 +3003,7 @@ func NewRevokeAccessTokenV2PostRequestWithBody(server string, params *RevokeAcce
 
 		var headerParam0 string
 
-		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
 		if err != nil {
 			return nil, err
 		}
@@ -3056,17 +3056,17 @@ func NewCreateAccessTokenV2RequestWithBody(server string, params *CreateAccessTo
 
 		var headerParam0 string
 
-		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
 		if err != nil {
 			return nil, err
 		}
 
 		req.Header.Set("transactionId", headerParam0)
 
-		if params.InstitutionId != nil {
+		if params.InstitutionID != nil {
 			var headerParam1 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "institutionId", *params.InstitutionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "institutionId", *params.InstitutionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -3215,10 +3215,10 @@ func NewRegisterCustomerV4RequestWithBody(server string, diFiid DiFiidPath, para
 
 		req.Header.Set("di_tid", headerParam0)
 
-		if params.OfferingId != nil {
+		if params.OfferingID != nil {
 			var headerParam1 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "offering_id", *params.OfferingId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "offering_id", *params.OfferingID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -3226,10 +3226,10 @@ func NewRegisterCustomerV4RequestWithBody(server string, diFiid DiFiidPath, para
 			req.Header.Set("offering_id", headerParam1)
 		}
 
-		if params.OriginatingIp != nil {
+		if params.OriginatingIP != nil {
 			var headerParam2 string
 
-			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "originating_ip", *params.OriginatingIp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "originating_ip", *params.OriginatingIP, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -3270,9 +3270,9 @@ func NewListAccountsV1Request(server string, params *ListAccountsV1Params) (*htt
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if params.HostUserId != nil {
+		if params.HostUserID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hostUserId", *params.HostUserId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hostUserId", *params.HostUserID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3282,9 +3282,9 @@ func NewListAccountsV1Request(server string, params *ListAccountsV1Params) (*htt
 
 		}
 
-		if params.LoginId != nil {
+		if params.LoginID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "loginId", *params.LoginId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "loginId", *params.LoginID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3294,9 +3294,9 @@ func NewListAccountsV1Request(server string, params *ListAccountsV1Params) (*htt
 
 		}
 
-		if params.InstitutionCustomerId != nil {
+		if params.InstitutionCustomerID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "institutionCustomerId", *params.InstitutionCustomerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "institutionCustomerId", *params.InstitutionCustomerID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3405,17 +3405,17 @@ func NewListAccountsV1Request(server string, params *ListAccountsV1Params) (*htt
 
 		var headerParam0 string
 
-		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
 		if err != nil {
 			return nil, err
 		}
 
 		req.Header.Set("transactionId", headerParam0)
 
-		if params.CallingAppId != nil {
+		if params.CallingAppID != nil {
 			var headerParam1 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "callingAppId", *params.CallingAppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "callingAppId", *params.CallingAppID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -3428,13 +3428,13 @@ func NewListAccountsV1Request(server string, params *ListAccountsV1Params) (*htt
 	return req, nil
 }
 
-// NewGetAccountByIdV1Request constructs an http.Request for the GetAccountByIdV1 method
-func NewGetAccountByIdV1Request(server string, accountId AccountIdPath, params *GetAccountByIdV1Params) (*http.Request, error) {
+// NewGetAccountByIDV1Request constructs an http.Request for the GetAccountByIDV1 method
+func NewGetAccountByIDV1Request(server string, accountID AccountIDPath, params *GetAccountByIDV1Params) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "accountId", accountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "accountId", accountID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -3463,9 +3463,9 @@ func NewGetAccountByIdV1Request(server string, accountId AccountIdPath, params *
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if params.HostUserId != nil {
+		if params.HostUserID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hostUserId", *params.HostUserId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hostUserId", *params.HostUserID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3475,9 +3475,9 @@ func NewGetAccountByIdV1Request(server string, accountId AccountIdPath, params *
 
 		}
 
-		if params.LoginId != nil {
+		if params.LoginID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "loginId", *params.LoginId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "loginId", *params.LoginID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3487,9 +3487,9 @@ func NewGetAccountByIdV1Request(server string, accountId AccountIdPath, params *
 
 		}
 
-		if params.InstitutionCustomerId != nil {
+		if params.InstitutionCustomerID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "institutionCustomerId", *params.InstitutionCustomerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "institutionCustomerId", *params.InstitutionCustomerID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3550,17 +3550,17 @@ func NewGetAccountByIdV1Request(server string, accountId AccountIdPath, params *
 
 		var headerParam0 string
 
-		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
 		if err != nil {
 			return nil, err
 		}
 
 		req.Header.Set("transactionId", headerParam0)
 
-		if params.CallingAppId != nil {
+		if params.CallingAppID != nil {
 			var headerParam1 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "callingAppId", *params.CallingAppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "callingAppId", *params.CallingAppID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -3601,17 +3601,17 @@ func NewListInstitutionDisclosuresRequest(server string, params *ListInstitution
 
 		var headerParam0 string
 
-		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
 		if err != nil {
 			return nil, err
 		}
 
 		req.Header.Set("transactionId", headerParam0)
 
-		if params.CallingAppId != nil {
+		if params.CallingAppID != nil {
 			var headerParam1 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "callingAppId", *params.CallingAppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "callingAppId", *params.CallingAppID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -3665,17 +3665,17 @@ func NewCreateInstitutionDisclosureRequestWithBody(server string, params *Create
 
 		var headerParam0 string
 
-		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
 		if err != nil {
 			return nil, err
 		}
 
 		req.Header.Set("transactionId", headerParam0)
 
-		if params.CallingAppId != nil {
+		if params.CallingAppID != nil {
 			var headerParam1 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "callingAppId", *params.CallingAppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "callingAppId", *params.CallingAppID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -3689,23 +3689,23 @@ func NewCreateInstitutionDisclosureRequestWithBody(server string, params *Create
 }
 
 // NewUpdateInstitutionDisclosureRequest calls the generic UpdateInstitutionDisclosure builder with application/json body
-func NewUpdateInstitutionDisclosureRequest(server string, institutionDisclosureId string, params *UpdateInstitutionDisclosureParams, body UpdateInstitutionDisclosureJSONRequestBody) (*http.Request, error) {
+func NewUpdateInstitutionDisclosureRequest(server string, institutionDisclosureID string, params *UpdateInstitutionDisclosureParams, body UpdateInstitutionDisclosureJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateInstitutionDisclosureRequestWithBody(server, institutionDisclosureId, params, "application/json", bodyReader)
+	return NewUpdateInstitutionDisclosureRequestWithBody(server, institutionDisclosureID, params, "application/json", bodyReader)
 }
 
 // NewUpdateInstitutionDisclosureRequestWithBody constructs an http.Request for the UpdateInstitutionDisclosure method, with any body, and a specified content type
-func NewUpdateInstitutionDisclosureRequestWithBody(server string, institutionDisclosureId string, params *UpdateInstitutionDisclosureParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateInstitutionDisclosureRequestWithBody(server string, institutionDisclosureID string, params *UpdateInstitutionDisclosureParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "institutionDisclosureId", institutionDisclosureId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "institutionDisclosureId", institutionDisclosureID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -3736,17 +3736,17 @@ func NewUpdateInstitutionDisclosureRequestWithBody(server string, institutionDis
 
 		var headerParam0 string
 
-		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
 		if err != nil {
 			return nil, err
 		}
 
 		req.Header.Set("transactionId", headerParam0)
 
-		if params.CallingAppId != nil {
+		if params.CallingAppID != nil {
 			var headerParam1 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "callingAppId", *params.CallingAppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "callingAppId", *params.CallingAppID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -3798,9 +3798,9 @@ func NewDeleteInstitutionUserDisclosureRequestWithBody(server string, params *De
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if params.HostUserId != nil {
+		if params.HostUserID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hostUserId", *params.HostUserId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hostUserId", *params.HostUserID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3810,9 +3810,9 @@ func NewDeleteInstitutionUserDisclosureRequestWithBody(server string, params *De
 
 		}
 
-		if params.LoginId != nil {
+		if params.LoginID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "loginId", *params.LoginId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "loginId", *params.LoginID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3822,9 +3822,9 @@ func NewDeleteInstitutionUserDisclosureRequestWithBody(server string, params *De
 
 		}
 
-		if params.InstitutionCustomerId != nil {
+		if params.InstitutionCustomerID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "institutionCustomerId", *params.InstitutionCustomerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "institutionCustomerId", *params.InstitutionCustomerID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3859,17 +3859,17 @@ func NewDeleteInstitutionUserDisclosureRequestWithBody(server string, params *De
 
 		var headerParam0 string
 
-		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
 		if err != nil {
 			return nil, err
 		}
 
 		req.Header.Set("transactionId", headerParam0)
 
-		if params.CallingAppId != nil {
+		if params.CallingAppID != nil {
 			var headerParam1 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "callingAppId", *params.CallingAppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "callingAppId", *params.CallingAppID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -3877,10 +3877,10 @@ func NewDeleteInstitutionUserDisclosureRequestWithBody(server string, params *De
 			req.Header.Set("callingAppId", headerParam1)
 		}
 
-		if params.OriginatingIp != nil {
+		if params.OriginatingIP != nil {
 			var headerParam2 string
 
-			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "originating_ip", *params.OriginatingIp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "originating_ip", *params.OriginatingIP, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -3921,9 +3921,9 @@ func NewListInstitutionUserDisclosuresRequest(server string, params *ListInstitu
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if params.HostUserId != nil {
+		if params.HostUserID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hostUserId", *params.HostUserId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hostUserId", *params.HostUserID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3933,9 +3933,9 @@ func NewListInstitutionUserDisclosuresRequest(server string, params *ListInstitu
 
 		}
 
-		if params.LoginId != nil {
+		if params.LoginID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "loginId", *params.LoginId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "loginId", *params.LoginID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3945,9 +3945,9 @@ func NewListInstitutionUserDisclosuresRequest(server string, params *ListInstitu
 
 		}
 
-		if params.InstitutionCustomerId != nil {
+		if params.InstitutionCustomerID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "institutionCustomerId", *params.InstitutionCustomerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "institutionCustomerId", *params.InstitutionCustomerID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3972,17 +3972,17 @@ func NewListInstitutionUserDisclosuresRequest(server string, params *ListInstitu
 
 		var headerParam0 string
 
-		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
 		if err != nil {
 			return nil, err
 		}
 
 		req.Header.Set("transactionId", headerParam0)
 
-		if params.CallingAppId != nil {
+		if params.CallingAppID != nil {
 			var headerParam1 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "callingAppId", *params.CallingAppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "callingAppId", *params.CallingAppID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -4034,9 +4034,9 @@ func NewCreateInstitutionUserDisclosureRequestWithBody(server string, params *Cr
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if params.HostUserId != nil {
+		if params.HostUserID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hostUserId", *params.HostUserId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hostUserId", *params.HostUserID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -4046,9 +4046,9 @@ func NewCreateInstitutionUserDisclosureRequestWithBody(server string, params *Cr
 
 		}
 
-		if params.LoginId != nil {
+		if params.LoginID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "loginId", *params.LoginId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "loginId", *params.LoginID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -4058,9 +4058,9 @@ func NewCreateInstitutionUserDisclosureRequestWithBody(server string, params *Cr
 
 		}
 
-		if params.InstitutionCustomerId != nil {
+		if params.InstitutionCustomerID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "institutionCustomerId", *params.InstitutionCustomerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "institutionCustomerId", *params.InstitutionCustomerID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -4099,17 +4099,17 @@ func NewCreateInstitutionUserDisclosureRequestWithBody(server string, params *Cr
 
 		var headerParam0 string
 
-		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
 		if err != nil {
 			return nil, err
 		}
 
 		req.Header.Set("transactionId", headerParam0)
 
-		if params.CallingAppId != nil {
+		if params.CallingAppID != nil {
 			var headerParam1 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "callingAppId", *params.CallingAppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "callingAppId", *params.CallingAppID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -4117,10 +4117,10 @@ func NewCreateInstitutionUserDisclosureRequestWithBody(server string, params *Cr
 			req.Header.Set("callingAppId", headerParam1)
 		}
 
-		if params.OriginatingIp != nil {
+		if params.OriginatingIP != nil {
 			var headerParam2 string
 
-			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "originating_ip", *params.OriginatingIp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "originating_ip", *params.OriginatingIP, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -4172,9 +4172,9 @@ func NewUpdateInstitutionUserDisclosureRequestWithBody(server string, params *Up
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if params.HostUserId != nil {
+		if params.HostUserID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hostUserId", *params.HostUserId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hostUserId", *params.HostUserID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -4184,9 +4184,9 @@ func NewUpdateInstitutionUserDisclosureRequestWithBody(server string, params *Up
 
 		}
 
-		if params.LoginId != nil {
+		if params.LoginID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "loginId", *params.LoginId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "loginId", *params.LoginID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -4196,9 +4196,9 @@ func NewUpdateInstitutionUserDisclosureRequestWithBody(server string, params *Up
 
 		}
 
-		if params.InstitutionCustomerId != nil {
+		if params.InstitutionCustomerID != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "institutionCustomerId", *params.InstitutionCustomerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "institutionCustomerId", *params.InstitutionCustomerID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -4225,17 +4225,17 @@ func NewUpdateInstitutionUserDisclosureRequestWithBody(server string, params *Up
 
 		var headerParam0 string
 
-		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
 		if err != nil {
 			return nil, err
 		}
 
 		req.Header.Set("transactionId", headerParam0)
 
-		if params.CallingAppId != nil {
+		if params.CallingAppID != nil {
 			var headerParam1 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "callingAppId", *params.CallingAppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "callingAppId", *params.CallingAppID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -4243,10 +4243,10 @@ func NewUpdateInstitutionUserDisclosureRequestWithBody(server string, params *Up
 			req.Header.Set("callingAppId", headerParam1)
 		}
 
-		if params.OriginatingIp != nil {
+		if params.OriginatingIP != nil {
 			var headerParam2 string
 
-			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "originating_ip", *params.OriginatingIp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "originating_ip", *params.OriginatingIP, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -4316,10 +4316,10 @@ func NewCreateAccessTokenV1RequestWithBody(server string, params *CreateAccessTo
 
 		req.Header.Set("di_fiid", headerParam1)
 
-		if params.OriginatingIp != nil {
+		if params.OriginatingIP != nil {
 			var headerParam2 string
 
-			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "originating_ip", *params.OriginatingIp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "originating_ip", *params.OriginatingIP, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -4327,10 +4327,10 @@ func NewCreateAccessTokenV1RequestWithBody(server string, params *CreateAccessTo
 			req.Header.Set("originating_ip", headerParam2)
 		}
 
-		if params.OfferingId != nil {
+		if params.OfferingID != nil {
 			var headerParam3 string
 
-			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "offering_id", *params.OfferingId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "offering_id", *params.OfferingID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
@@ -4411,7 +4411,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /bankingservices/v2/fis/{fiId}/fiCustomers/{fiCustomerId} (the `GetCustomerV2` operationId).
-	GetCustomerV2WithResponse(ctx context.Context, fiId string, fiCustomerId string, params *GetCustomerV2Params, reqEditors ...RequestEditorFn) (*GetCustomerV2Response, error)
+	GetCustomerV2WithResponse(ctx context.Context, fiid string, fiCustomerID string, params *GetCustomerV2Params, reqEditors ...RequestEditorFn) (*GetCustomerV2Response, error)
 
 	// GetDocsWithResponse Interactive API reference
 	//
@@ -4624,7 +4624,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/accounts (the `ListAccountsV1` operationId).
 	ListAccountsV1WithResponse(ctx context.Context, params *ListAccountsV1Params, reqEditors ...RequestEditorFn) (*ListAccountsV1Response, error)
 
-	// GetAccountByIdV1WithResponse Read one of a user's accounts
+	// GetAccountByIDV1WithResponse Read one of a user's accounts
 	//
 	// Reads one account by its `accountId` (the `id` of a listed `Account`). The user context,
 	// masking, `viewName`, `crossAccount`, `additionalFields` and `institutionCustomerId` rules
@@ -4638,8 +4638,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with GET /v1/accounts/{accountId} (the `GetAccountByIdV1` operationId).
-	GetAccountByIdV1WithResponse(ctx context.Context, accountId AccountIdPath, params *GetAccountByIdV1Params, reqEditors ...RequestEditorFn) (*GetAccountByIdV1Response, error)
+	// Corresponds with GET /v1/accounts/{accountId} (the `GetAccountByIDV1` operationId).
+	GetAccountByIDV1WithResponse(ctx context.Context, accountID AccountIDPath, params *GetAccountByIDV1Params, reqEditors ...RequestEditorFn) (*GetAccountByIDV1Response, error)
 
 	// ListInstitutionDisclosuresWithResponse List the FI's disclosure definitions
 	//
@@ -4686,7 +4686,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /v1/institution-disclosures/{institutionDisclosureId} (the `UpdateInstitutionDisclosure` operationId).
-	UpdateInstitutionDisclosureWithBodyWithResponse(ctx context.Context, institutionDisclosureId string, params *UpdateInstitutionDisclosureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInstitutionDisclosureResponse, error)
+	UpdateInstitutionDisclosureWithBodyWithResponse(ctx context.Context, institutionDisclosureID string, params *UpdateInstitutionDisclosureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInstitutionDisclosureResponse, error)
 
 	// UpdateInstitutionDisclosureWithResponse Update a disclosure definition
 	//
@@ -4698,7 +4698,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /v1/institution-disclosures/{institutionDisclosureId} (the `UpdateInstitutionDisclosure` operationId).
-	UpdateInstitutionDisclosureWithResponse(ctx context.Context, institutionDisclosureId string, params *UpdateInstitutionDisclosureParams, body UpdateInstitutionDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInstitutionDisclosureResponse, error)
+	UpdateInstitutionDisclosureWithResponse(ctx context.Context, institutionDisclosureID string, params *UpdateInstitutionDisclosureParams, body UpdateInstitutionDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInstitutionDisclosureResponse, error)
 
 	// DeleteInstitutionUserDisclosureWithBodyWithResponse Delete an OLS user disclosure
 	//
@@ -5188,7 +5188,7 @@ func (r RevokeAccessTokenV2PostResponse) ContentType() string {
 
 // CreateAccessTokenV2Response200Headers the declared response headers of an HTTP 200 response for CreateAccessTokenV2
 type CreateAccessTokenV2Response200Headers struct {
-	TransactionId *string
+	TransactionID *string
 }
 
 type CreateAccessTokenV2Response struct {
@@ -5635,7 +5635,7 @@ func (r ListAccountsV1Response) ContentType() string {
 	return ""
 }
 
-type GetAccountByIdV1Response struct {
+type GetAccountByIDV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
@@ -5657,52 +5657,52 @@ type GetAccountByIdV1Response struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetAccountByIdV1Response) GetJSON200() *Account {
+func (r GetAccountByIDV1Response) GetJSON200() *Account {
 	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetAccountByIdV1Response) GetJSON400() *AccountsError {
+func (r GetAccountByIDV1Response) GetJSON400() *AccountsError {
 	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetAccountByIdV1Response) GetJSON401() *AccountsError {
+func (r GetAccountByIDV1Response) GetJSON401() *AccountsError {
 	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetAccountByIdV1Response) GetJSON403() *AccountsError {
+func (r GetAccountByIDV1Response) GetJSON403() *AccountsError {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetAccountByIdV1Response) GetJSON404() *AccountsError {
+func (r GetAccountByIDV1Response) GetJSON404() *AccountsError {
 	return r.JSON404
 }
 
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
-func (r GetAccountByIdV1Response) GetJSON415() *AccountsError {
+func (r GetAccountByIDV1Response) GetJSON415() *AccountsError {
 	return r.JSON415
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r GetAccountByIdV1Response) GetJSON500() *AccountsError {
+func (r GetAccountByIDV1Response) GetJSON500() *AccountsError {
 	return r.JSON500
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GetAccountByIdV1Response) GetJSON503() *AccountsError {
+func (r GetAccountByIDV1Response) GetJSON503() *AccountsError {
 	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
-func (r GetAccountByIdV1Response) GetBody() []byte {
+func (r GetAccountByIDV1Response) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r GetAccountByIdV1Response) Status() string {
+func (r GetAccountByIDV1Response) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -5710,7 +5710,7 @@ func (r GetAccountByIdV1Response) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r GetAccountByIdV1Response) StatusCode() int {
+func (r GetAccountByIDV1Response) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -5718,7 +5718,7 @@ func (r GetAccountByIdV1Response) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r GetAccountByIdV1Response) ContentType() string {
+func (r GetAccountByIDV1Response) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6311,8 +6311,8 @@ func (r CreateAccessTokenV1Response) ContentType() string {
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /bankingservices/v2/fis/{fiId}/fiCustomers/{fiCustomerId} (the `GetCustomerV2` operationId).
-func (c *ClientWithResponses) GetCustomerV2WithResponse(ctx context.Context, fiId string, fiCustomerId string, params *GetCustomerV2Params, reqEditors ...RequestEditorFn) (*GetCustomerV2Response, error) {
-	rsp, err := c.GetCustomerV2(ctx, fiId, fiCustomerId, params, reqEditors...)
+func (c *ClientWithResponses) GetCustomerV2WithResponse(ctx context.Context, fiid string, fiCustomerID string, params *GetCustomerV2Params, reqEditors ...RequestEditorFn) (*GetCustomerV2Response, error) {
+	rsp, err := c.GetCustomerV2(ctx, fiid, fiCustomerID, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -6620,7 +6620,7 @@ func (c *ClientWithResponses) ListAccountsV1WithResponse(ctx context.Context, pa
 	return ParseListAccountsV1Response(rsp)
 }
 
-// GetAccountByIdV1WithResponse Read one of a user's accounts
+// GetAccountByIDV1WithResponse Read one of a user's accounts
 //
 // Reads one account by its `accountId` (the `id` of a listed `Account`). The user context,
 // masking, `viewName`, `crossAccount`, `additionalFields` and `institutionCustomerId` rules
@@ -6634,13 +6634,13 @@ func (c *ClientWithResponses) ListAccountsV1WithResponse(ctx context.Context, pa
 //
 // Returns a wrapper object for the known response body format(s).
 //
-// Corresponds with GET /v1/accounts/{accountId} (the `GetAccountByIdV1` operationId).
-func (c *ClientWithResponses) GetAccountByIdV1WithResponse(ctx context.Context, accountId AccountIdPath, params *GetAccountByIdV1Params, reqEditors ...RequestEditorFn) (*GetAccountByIdV1Response, error) {
-	rsp, err := c.GetAccountByIdV1(ctx, accountId, params, reqEditors...)
+// Corresponds with GET /v1/accounts/{accountId} (the `GetAccountByIDV1` operationId).
+func (c *ClientWithResponses) GetAccountByIDV1WithResponse(ctx context.Context, accountID AccountIDPath, params *GetAccountByIDV1Params, reqEditors ...RequestEditorFn) (*GetAccountByIDV1Response, error) {
+	rsp, err := c.GetAccountByIDV1(ctx, accountID, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseGetAccountByIdV1Response(rsp)
+	return ParseGetAccountByIDV1Response(rsp)
 }
 
 // ListInstitutionDisclosuresWithResponse List the FI's disclosure definitions
@@ -6706,8 +6706,8 @@ func (c *ClientWithResponses) CreateInstitutionDisclosureWithResponse(ctx contex
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /v1/institution-disclosures/{institutionDisclosureId} (the `UpdateInstitutionDisclosure` operationId).
-func (c *ClientWithResponses) UpdateInstitutionDisclosureWithBodyWithResponse(ctx context.Context, institutionDisclosureId string, params *UpdateInstitutionDisclosureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInstitutionDisclosureResponse, error) {
-	rsp, err := c.UpdateInstitutionDisclosureWithBody(ctx, institutionDisclosureId, params, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateInstitutionDisclosureWithBodyWithResponse(ctx context.Context, institutionDisclosureID string, params *UpdateInstitutionDisclosureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInstitutionDisclosureResponse, error) {
+	rsp, err := c.UpdateInstitutionDisclosureWithBody(ctx, institutionDisclosureID, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -6724,8 +6724,8 @@ func (c *ClientWithResponses) UpdateInstitutionDisclosureWithBodyWithResponse(ct
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /v1/institution-disclosures/{institutionDisclosureId} (the `UpdateInstitutionDisclosure` operationId).
-func (c *ClientWithResponses) UpdateInstitutionDisclosureWithResponse(ctx context.Context, institutionDisclosureId string, params *UpdateInstitutionDisclosureParams, body UpdateInstitutionDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInstitutionDisclosureResponse, error) {
-	rsp, err := c.UpdateInstitutionDisclosure(ctx, institutionDisclosureId, params, body, reqEditors...)
+func (c *ClientWithResponses) UpdateInstitutionDisclosureWithResponse(ctx context.Context, institutionDisclosureID string, params *UpdateInstitutionDisclosureParams, body UpdateInstitutionDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInstitutionDisclosureResponse, error) {
+	rsp, err := c.UpdateInstitutionDisclosure(ctx, institutionDisclosureID, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -7246,7 +7246,7 @@ func ParseCreateAccessTokenV2Response(rsp *http.Response) (*CreateAccessTokenV2R
 			if err := runtime.BindStyledParameterWithOptions("simple", "transactionId", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.TransactionId = &value
+			headers.TransactionID = &value
 		}
 		response.Headers200 = &headers
 	}
@@ -7552,15 +7552,15 @@ func ParseListAccountsV1Response(rsp *http.Response) (*ListAccountsV1Response, e
 	return response, nil
 }
 
-// ParseGetAccountByIdV1Response parses an HTTP response from a GetAccountByIdV1WithResponse call
-func ParseGetAccountByIdV1Response(rsp *http.Response) (*GetAccountByIdV1Response, error) {
+// ParseGetAccountByIDV1Response parses an HTTP response from a GetAccountByIDV1WithResponse call
+func ParseGetAccountByIDV1Response(rsp *http.Response) (*GetAccountByIDV1Response, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &GetAccountByIdV1Response{
+	response := &GetAccountByIDV1Response{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}

@@ -375,24 +375,24 @@ func (e ViewNameAccounts) Valid() bool {
 	}
 }
 
-// Defines values for GetCustomerV2ParamsFiCustomerIdType.
+// Defines values for GetCustomerV2ParamsFiCustomerIDType.
 const (
-	GetCustomerV2ParamsFiCustomerIdTypeGUID      GetCustomerV2ParamsFiCustomerIdType = "GUID"
-	GetCustomerV2ParamsFiCustomerIdTypeHOSTID    GetCustomerV2ParamsFiCustomerIdType = "HOSTID"
-	GetCustomerV2ParamsFiCustomerIdTypeLOGINID   GetCustomerV2ParamsFiCustomerIdType = "LOGINID"
-	GetCustomerV2ParamsFiCustomerIdTypeMEMNUMBER GetCustomerV2ParamsFiCustomerIdType = "MEMNUMBER"
+	GetCustomerV2ParamsFiCustomerIDTypeGUID      GetCustomerV2ParamsFiCustomerIDType = "GUID"
+	GetCustomerV2ParamsFiCustomerIDTypeHOSTID    GetCustomerV2ParamsFiCustomerIDType = "HOSTID"
+	GetCustomerV2ParamsFiCustomerIDTypeLOGINID   GetCustomerV2ParamsFiCustomerIDType = "LOGINID"
+	GetCustomerV2ParamsFiCustomerIDTypeMEMNUMBER GetCustomerV2ParamsFiCustomerIDType = "MEMNUMBER"
 )
 
-// Valid indicates whether the value is a known member of the GetCustomerV2ParamsFiCustomerIdType enum.
-func (e GetCustomerV2ParamsFiCustomerIdType) Valid() bool {
+// Valid indicates whether the value is a known member of the GetCustomerV2ParamsFiCustomerIDType enum.
+func (e GetCustomerV2ParamsFiCustomerIDType) Valid() bool {
 	switch e {
-	case GetCustomerV2ParamsFiCustomerIdTypeGUID:
+	case GetCustomerV2ParamsFiCustomerIDTypeGUID:
 		return true
-	case GetCustomerV2ParamsFiCustomerIdTypeHOSTID:
+	case GetCustomerV2ParamsFiCustomerIDTypeHOSTID:
 		return true
-	case GetCustomerV2ParamsFiCustomerIdTypeLOGINID:
+	case GetCustomerV2ParamsFiCustomerIDTypeLOGINID:
 		return true
-	case GetCustomerV2ParamsFiCustomerIdTypeMEMNUMBER:
+	case GetCustomerV2ParamsFiCustomerIDTypeMEMNUMBER:
 		return true
 	default:
 		return false
@@ -447,18 +447,18 @@ func (e ListAccountsV1ParamsViewName) Valid() bool {
 	}
 }
 
-// Defines values for GetAccountByIdV1ParamsViewName.
+// Defines values for GetAccountByIDV1ParamsViewName.
 const (
-	GetAccountByIdV1ParamsViewNameM GetAccountByIdV1ParamsViewName = "m"
-	GetAccountByIdV1ParamsViewNameS GetAccountByIdV1ParamsViewName = "s"
+	GetAccountByIDV1ParamsViewNameM GetAccountByIDV1ParamsViewName = "m"
+	GetAccountByIDV1ParamsViewNameS GetAccountByIDV1ParamsViewName = "s"
 )
 
-// Valid indicates whether the value is a known member of the GetAccountByIdV1ParamsViewName enum.
-func (e GetAccountByIdV1ParamsViewName) Valid() bool {
+// Valid indicates whether the value is a known member of the GetAccountByIDV1ParamsViewName enum.
+func (e GetAccountByIDV1ParamsViewName) Valid() bool {
 	switch e {
-	case GetAccountByIdV1ParamsViewNameM:
+	case GetAccountByIDV1ParamsViewNameM:
 		return true
-	case GetAccountByIdV1ParamsViewNameS:
+	case GetAccountByIDV1ParamsViewNameS:
 		return true
 	default:
 		return false
@@ -489,26 +489,26 @@ type Account struct {
 	CurrentBalance   *Money          `json:"currentBalance,omitempty"`
 	Description      *string         `json:"description,omitempty"`
 
-	// Id The opaque account key (`accountId`), URL-safe.
+	// ID The opaque account key (`accountId`), URL-safe.
 	//
 	// Example: FJLqiQAy1lvswlZXcu9rA0mD8ohakVblGGbi-f-r29A
-	Id string `json:"id"`
+	ID string `json:"id"`
 
-	// InstitutionCustomerId For a retail user the registered customer's GUID; absent while nobody has registered.
-	InstitutionCustomerId *string `json:"institutionCustomerId,omitempty"`
+	// InstitutionCustomerID For a retail user the registered customer's GUID; absent while nobody has registered.
+	InstitutionCustomerID *string `json:"institutionCustomerId,omitempty"`
 
-	// InstitutionId The FI (five digits).
+	// InstitutionID The FI (five digits).
 	//
 	// Example: 01111
-	InstitutionId string `json:"institutionId"`
+	InstitutionID string `json:"institutionId"`
 
-	// InstitutionUserId The owning institution user, 32 upper-case hex: the registered PRIMARY user's id; for a
+	// InstitutionUserID The owning institution user, 32 upper-case hex: the registered PRIMARY user's id; for a
 	// member nobody has registered yet, an id derived from the FI and member number (stable,
 	// and replaced by the user's own id once the member registers).
 	//
 	//
 	// Example: 40BC0EB5891C08D8E063C0A011ACE593
-	InstitutionUserId string `json:"institutionUserId"`
+	InstitutionUserID string `json:"institutionUserId"`
 
 	// MicrNumber Routing number followed by the account number, deposits only, full view only; the
 	// account-number part is masked like `accountNumber`.
@@ -613,7 +613,7 @@ type ContactInfo struct {
 
 // Credential Never carries a password.
 type Credential struct {
-	LoginId *string `json:"loginId,omitempty"`
+	LoginID *string `json:"loginId,omitempty"`
 }
 
 // CustomerID defines model for CustomerID.
@@ -672,13 +672,13 @@ type ErrorResponse struct {
 // FICustomer A customer profile (in XML the document itself, root `<FICustomer>`).
 type FICustomer struct {
 	AcceptedDisclosure bool            `json:"acceptedDisclosure"`
-	AuthId             string          `json:"authId"`
+	AuthID             string          `json:"authId"`
 	BillPayEnabled     *bool           `json:"billPayEnabled,omitempty"`
 	ChannelInfos       ChannelInfos    `json:"channelInfos"`
 	Destinations       *Destinations   `json:"destinations,omitempty"`
-	FiId               FIIdValue       `json:"fiId"`
+	FiID               FIIdValue       `json:"fiId"`
 	HostCredential     *HostCredential `json:"hostCredential,omitempty"`
-	Id                 CustomerID      `json:"id"`
+	ID                 CustomerID      `json:"id"`
 	MemberNumber       string          `json:"memberNumber"`
 
 	// MemberRegistrationDate Registration date in the legacy date format, e.g. `2026-11-23+00:00`.
@@ -707,9 +707,9 @@ type FICustomerRegistration struct {
 	// present, acceptance counts only for these.
 	AcceptedDisclosures *[]string                   `json:"acceptedDisclosures,omitempty"`
 	ChannelInfos        *RegistrationChannelInfos   `json:"channelInfos,omitempty"`
-	FiId                *FIId                       `json:"fiId,omitempty"`
+	FiID                *FIId                       `json:"fiId,omitempty"`
 	HostCredential      *RegistrationHostCredential `json:"hostCredential,omitempty"`
-	Id                  *Identifier                 `json:"id,omitempty"`
+	ID                  *Identifier                 `json:"id,omitempty"`
 
 	// MemberNumber The member's number in the FI's core, 1-16 letters or digits.
 	MemberNumber *string `json:"memberNumber,omitempty"`
@@ -751,7 +751,7 @@ type HealthStatusStatus string
 
 // HostCredential defines model for HostCredential.
 type HostCredential struct {
-	LoginId *string `json:"loginId,omitempty"`
+	LoginID *string `json:"loginId,omitempty"`
 }
 
 // Identifier defines model for Identifier.
@@ -766,10 +766,10 @@ type InstitutionDisclosure struct {
 	InstitutionDisclosureData     *string                                             `json:"institutionDisclosureData,omitempty"`
 	InstitutionDisclosureDataType *InstitutionDisclosureInstitutionDisclosureDataType `json:"institutionDisclosureDataType,omitempty"`
 
-	// InstitutionDisclosureId 32 upper-case hex.
+	// InstitutionDisclosureID 32 upper-case hex.
 	//
 	// Example: 50145570B91B5BD3E063B9E011AC7529
-	InstitutionDisclosureId string `json:"institutionDisclosureId"`
+	InstitutionDisclosureID string `json:"institutionDisclosureId"`
 
 	// InstitutionDisclosureName `OLS`, `ESIGN`, `IB` or a custom name.
 	InstitutionDisclosureName *string `json:"institutionDisclosureName,omitempty"`
@@ -777,8 +777,8 @@ type InstitutionDisclosure struct {
 	// InstitutionDisclosureStatus Enabled.
 	InstitutionDisclosureStatus *bool `json:"institutionDisclosureStatus,omitempty"`
 
-	// InstitutionId Example: 01111
-	InstitutionId string `json:"institutionId"`
+	// InstitutionID Example: 01111
+	InstitutionID string `json:"institutionId"`
 
 	// Required Extension. Users must accept it (see the FI's `disclosureAcceptance` policy).
 	Required *bool `json:"required,omitempty"`
@@ -798,8 +798,8 @@ type InstitutionDisclosureCreate struct {
 	// InstitutionDisclosureDataType Only `URL`; sent together with the data.
 	InstitutionDisclosureDataType *string `json:"institutionDisclosureDataType,omitempty"`
 
-	// InstitutionDisclosureId Must be absent (the service assigns it).
-	InstitutionDisclosureId *string `json:"institutionDisclosureId,omitempty"`
+	// InstitutionDisclosureID Must be absent (the service assigns it).
+	InstitutionDisclosureID *string `json:"institutionDisclosureId,omitempty"`
 
 	// InstitutionDisclosureName Required, printable ASCII, at most 64 characters (`DSC_12011`).
 	InstitutionDisclosureName *string `json:"institutionDisclosureName,omitempty"`
@@ -807,8 +807,8 @@ type InstitutionDisclosureCreate struct {
 	// InstitutionDisclosureStatus Enabled; default false.
 	InstitutionDisclosureStatus *bool `json:"institutionDisclosureStatus,omitempty"`
 
-	// InstitutionId Accepted for older clients; the token's FI is used in any case.
-	InstitutionId *string `json:"institutionId,omitempty"`
+	// InstitutionID Accepted for older clients; the token's FI is used in any case.
+	InstitutionID *string `json:"institutionId,omitempty"`
 
 	// Required Extension; default false.
 	Required *bool `json:"required,omitempty"`
@@ -818,10 +818,10 @@ type InstitutionDisclosureCreate struct {
 type InstitutionDisclosureUpdate struct {
 	InstitutionDisclosureData     *string `json:"institutionDisclosureData,omitempty"`
 	InstitutionDisclosureDataType *string `json:"institutionDisclosureDataType,omitempty"`
-	InstitutionDisclosureId       string  `json:"institutionDisclosureId"`
+	InstitutionDisclosureID       string  `json:"institutionDisclosureId"`
 	InstitutionDisclosureName     *string `json:"institutionDisclosureName,omitempty"`
 	InstitutionDisclosureStatus   *bool   `json:"institutionDisclosureStatus,omitempty"`
-	InstitutionId                 *string `json:"institutionId,omitempty"`
+	InstitutionID                 *string `json:"institutionId,omitempty"`
 	Required                      *bool   `json:"required,omitempty"`
 }
 
@@ -832,22 +832,22 @@ type InstitutionDisclosuresResponse struct {
 
 // InstitutionUserDisclosure defines model for InstitutionUserDisclosure.
 type InstitutionUserDisclosure struct {
-	AccountId                                     *string                          `json:"accountId,omitempty"`
-	InstitutionDisclosureId                       *string                          `json:"institutionDisclosureId,omitempty"`
+	AccountID                                     *string                          `json:"accountId,omitempty"`
+	InstitutionDisclosureID                       *string                          `json:"institutionDisclosureId,omitempty"`
 	InstitutionDisclosureName                     string                           `json:"institutionDisclosureName"`
-	InstitutionId                                 string                           `json:"institutionId"`
-	InstitutionUserDisclosureId                   *string                          `json:"institutionUserDisclosureId,omitempty"`
+	InstitutionID                                 string                           `json:"institutionId"`
+	InstitutionUserDisclosureID                   *string                          `json:"institutionUserDisclosureId,omitempty"`
 	InstitutionUserDisclosureStatus               *InstitutionUserDisclosureStatus `json:"institutionUserDisclosureStatus,omitempty"`
 	InstitutionUserDisclosureStatusUpdateDateTime *time.Time                       `json:"institutionUserDisclosureStatusUpdateDateTime,omitempty"`
 
-	// InstitutionUserId 32 upper-case hex.
-	InstitutionUserId string `json:"institutionUserId"`
+	// InstitutionUserID 32 upper-case hex.
+	InstitutionUserID string `json:"institutionUserId"`
 	PaperWaiver       *bool  `json:"paperWaiver,omitempty"`
 }
 
 // InstitutionUserDisclosureDelete defines model for InstitutionUserDisclosureDelete.
 type InstitutionUserDisclosureDelete struct {
-	AccountId                 *string `json:"accountId,omitempty"`
+	AccountID                 *string `json:"accountId,omitempty"`
 	InstitutionDisclosureName *string `json:"institutionDisclosureName,omitempty"`
 }
 
@@ -856,12 +856,12 @@ type InstitutionUserDisclosureStatus string
 
 // InstitutionUserDisclosureWrite defines model for InstitutionUserDisclosureWrite.
 type InstitutionUserDisclosureWrite struct {
-	AccountId                 *string `json:"accountId,omitempty"`
-	InstitutionDisclosureId   *string `json:"institutionDisclosureId,omitempty"`
+	AccountID                 *string `json:"accountId,omitempty"`
+	InstitutionDisclosureID   *string `json:"institutionDisclosureId,omitempty"`
 	InstitutionDisclosureName *string `json:"institutionDisclosureName,omitempty"`
 
-	// InstitutionUserDisclosureId Accepted as another name for `institutionDisclosureId` (D19).
-	InstitutionUserDisclosureId *string `json:"institutionUserDisclosureId,omitempty"`
+	// InstitutionUserDisclosureID Accepted as another name for `institutionDisclosureId` (D19).
+	InstitutionUserDisclosureID *string `json:"institutionUserDisclosureId,omitempty"`
 
 	// InstitutionUserDisclosureStatus `ENROLLED`, `NOT_ENROLLED`, `NOT_ACCEPTED` or `ACCEPTED`.
 	InstitutionUserDisclosureStatus               *string    `json:"institutionUserDisclosureStatus,omitempty"`
@@ -946,8 +946,8 @@ type RegistrationContactInfo struct {
 
 // RegistrationCredential defines model for RegistrationCredential.
 type RegistrationCredential struct {
-	// LoginId The username (FI range, default 8-20; letters, digits and `@$*_-=.!~`; not all digits).
-	LoginId *string `json:"loginId,omitempty"`
+	// LoginID The username (FI range, default 8-20; letters, digits and `@$*_-=.!~`; not all digits).
+	LoginID *string `json:"loginId,omitempty"`
 
 	// Password FI range (default 6-32), two of letters/digits/specials, no spaces, not inside the username.
 	Password *string `json:"password,omitempty"`
@@ -1094,8 +1094,8 @@ type UserStatus struct {
 	TemporaryPassword                *bool `json:"temporaryPassword,omitempty"`
 }
 
-// AccountIdPath defines model for AccountIdPath.
-type AccountIdPath = string
+// AccountIDPath defines model for AccountIdPath.
+type AccountIDPath = string
 
 // AccountTypeDisclosures The DI account type.
 type AccountTypeDisclosures = DIAccountType
@@ -1109,14 +1109,14 @@ type AdditionalFieldsAccounts = bool
 // ApplyAccounts defines model for ApplyAccounts.
 type ApplyAccounts string
 
-// CallingAppIdAccounts defines model for CallingAppIdAccounts.
-type CallingAppIdAccounts = string
+// CallingAppIDAccounts defines model for CallingAppIdAccounts.
+type CallingAppIDAccounts = string
 
-// CallingAppIdDisclosures defines model for CallingAppIdDisclosures.
-type CallingAppIdDisclosures = string
+// CallingAppIDDisclosures defines model for CallingAppIdDisclosures.
+type CallingAppIDDisclosures = string
 
-// CorrelationId defines model for CorrelationId.
-type CorrelationId = openapi_types.UUID
+// CorrelationID defines model for CorrelationId.
+type CorrelationID = openapi_types.UUID
 
 // CrossAccountAccounts defines model for CrossAccountAccounts.
 type CrossAccountAccounts = bool
@@ -1133,26 +1133,26 @@ type DiTid = openapi_types.UUID
 // FilterAccounts defines model for FilterAccounts.
 type FilterAccounts = string
 
-// HostUserIdAccounts defines model for HostUserIdAccounts.
-type HostUserIdAccounts = string
+// HostUserIDAccounts defines model for HostUserIdAccounts.
+type HostUserIDAccounts = string
 
-// HostUserIdDisclosures defines model for HostUserIdDisclosures.
-type HostUserIdDisclosures = string
+// HostUserIDDisclosures defines model for HostUserIdDisclosures.
+type HostUserIDDisclosures = string
 
-// InstitutionCustomerIdAccounts defines model for InstitutionCustomerIdAccounts.
-type InstitutionCustomerIdAccounts = string
+// InstitutionCustomerIDAccounts defines model for InstitutionCustomerIdAccounts.
+type InstitutionCustomerIDAccounts = string
 
-// InstitutionCustomerIdDisclosures defines model for InstitutionCustomerIdDisclosures.
-type InstitutionCustomerIdDisclosures = string
+// InstitutionCustomerIDDisclosures defines model for InstitutionCustomerIdDisclosures.
+type InstitutionCustomerIDDisclosures = string
 
-// InstitutionIdHeader defines model for InstitutionIdHeader.
-type InstitutionIdHeader = string
+// InstitutionIDHeader defines model for InstitutionIdHeader.
+type InstitutionIDHeader = string
 
-// LoginIdAccounts defines model for LoginIdAccounts.
-type LoginIdAccounts = string
+// LoginIDAccounts defines model for LoginIdAccounts.
+type LoginIDAccounts = string
 
-// LoginIdDisclosures defines model for LoginIdDisclosures.
-type LoginIdDisclosures = string
+// LoginIDDisclosures defines model for LoginIdDisclosures.
+type LoginIDDisclosures = string
 
 // OfferingID defines model for OfferingID.
 type OfferingID = string
@@ -1169,17 +1169,17 @@ type SkipGroupsAccounts = int
 // TopGroupsAccounts defines model for TopGroupsAccounts.
 type TopGroupsAccounts = int
 
-// TransactionId defines model for TransactionId.
-type TransactionId = openapi_types.UUID
+// TransactionID defines model for TransactionId.
+type TransactionID = openapi_types.UUID
 
-// TransactionIdAccounts defines model for TransactionIdAccounts.
-type TransactionIdAccounts = openapi_types.UUID
+// TransactionIDAccounts defines model for TransactionIdAccounts.
+type TransactionIDAccounts = openapi_types.UUID
 
-// TransactionIdDisclosures defines model for TransactionIdDisclosures.
-type TransactionIdDisclosures = openapi_types.UUID
+// TransactionIDDisclosures defines model for TransactionIdDisclosures.
+type TransactionIDDisclosures = openapi_types.UUID
 
-// TransactionIdToken defines model for TransactionIdToken.
-type TransactionIdToken = openapi_types.UUID
+// TransactionIDToken defines model for TransactionIdToken.
+type TransactionIDToken = openapi_types.UUID
 
 // UserAgent defines model for UserAgent.
 type UserAgent = string
@@ -1210,17 +1210,17 @@ type TokenError = ErrorResponse
 
 // GetCustomerV2Params defines parameters for GetCustomerV2.
 type GetCustomerV2Params struct {
-	FiCustomerIdType *GetCustomerV2ParamsFiCustomerIdType `form:"fiCustomerIdType,omitempty" json:"fiCustomerIdType,omitempty"`
+	FiCustomerIDType *GetCustomerV2ParamsFiCustomerIDType `form:"fiCustomerIdType,omitempty" json:"fiCustomerIdType,omitempty"`
 	Operation        *GetCustomerV2ParamsOperation        `form:"operation,omitempty" json:"operation,omitempty"`
 
 	// DiTid Trace id of the legacy family, a fresh UUID per request (the idempotency key of Register v4).
 	DiTid DiTid `json:"di_tid"`
 
-	// OriginatingIp IP address of the end user's device; the caller's address when absent.
-	OriginatingIp *OriginatingIP `json:"originating_ip,omitempty"`
+	// OriginatingIP IP address of the end user's device; the caller's address when absent.
+	OriginatingIP *OriginatingIP `json:"originating_ip,omitempty"`
 
-	// OfferingId Name of the client application; the app's configured offering when absent.
-	OfferingId *OfferingID `json:"offering_id,omitempty"`
+	// OfferingID Name of the client application; the app's configured offering when absent.
+	OfferingID *OfferingID `json:"offering_id,omitempty"`
 
 	// UserAgent `{Appname}/{Appversion}[/{DeviceID}][;{Platform User-Agent}]`
 	UserAgent *UserAgent `json:"user-agent,omitempty"`
@@ -1230,31 +1230,31 @@ type GetCustomerV2Params struct {
 	Date         *string `json:"Date,omitempty"`
 }
 
-// GetCustomerV2ParamsFiCustomerIdType defines parameters for GetCustomerV2.
-type GetCustomerV2ParamsFiCustomerIdType string
+// GetCustomerV2ParamsFiCustomerIDType defines parameters for GetCustomerV2.
+type GetCustomerV2ParamsFiCustomerIDType string
 
 // GetCustomerV2ParamsOperation defines parameters for GetCustomerV2.
 type GetCustomerV2ParamsOperation string
 
 // RevokeAccessTokenV2Params defines parameters for RevokeAccessTokenV2.
 type RevokeAccessTokenV2Params struct {
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response.
-	TransactionId TransactionIdToken `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
+	TransactionID TransactionIDToken `json:"transactionId"`
 }
 
 // RevokeAccessTokenV2PostParams defines parameters for RevokeAccessTokenV2Post.
 type RevokeAccessTokenV2PostParams struct {
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response.
-	TransactionId TransactionIdToken `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
+	TransactionID TransactionIDToken `json:"transactionId"`
 }
 
 // CreateAccessTokenV2Params defines parameters for CreateAccessTokenV2.
 type CreateAccessTokenV2Params struct {
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response.
-	TransactionId TransactionIdToken `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
+	TransactionID TransactionIDToken `json:"transactionId"`
 
-	// InstitutionId The FI (five digits); required for the client_credentials and password grants.
-	InstitutionId *InstitutionIdHeader `json:"institutionId,omitempty"`
+	// InstitutionID The FI (five digits); required for the client_credentials and password grants.
+	InstitutionID *InstitutionIDHeader `json:"institutionId,omitempty"`
 }
 
 // RegisterCustomerV4Params defines parameters for RegisterCustomerV4.
@@ -1262,23 +1262,23 @@ type RegisterCustomerV4Params struct {
 	// DiTid Trace id of the legacy family, a fresh UUID per request (the idempotency key of Register v4).
 	DiTid DiTid `json:"di_tid"`
 
-	// OfferingId Name of the client application; the app's configured offering when absent.
-	OfferingId *OfferingID `json:"offering_id,omitempty"`
+	// OfferingID Name of the client application; the app's configured offering when absent.
+	OfferingID *OfferingID `json:"offering_id,omitempty"`
 
-	// OriginatingIp IP address of the end user's device; the caller's address when absent.
-	OriginatingIp *OriginatingIP `json:"originating_ip,omitempty"`
+	// OriginatingIP IP address of the end user's device; the caller's address when absent.
+	OriginatingIP *OriginatingIP `json:"originating_ip,omitempty"`
 }
 
 // ListAccountsV1Params defines parameters for ListAccountsV1.
 type ListAccountsV1Params struct {
-	// HostUserId The member number in the FI's core (client-credentials tokens; exclusive with `loginId`).
-	HostUserId *HostUserIdAccounts `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+	// HostUserID The member number in the FI's core (client-credentials tokens; exclusive with `loginId`).
+	HostUserID *HostUserIDAccounts `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
 
-	// LoginId A registered user's username, case-insensitive (client-credentials tokens; exclusive with `hostUserId`).
-	LoginId *LoginIdAccounts `form:"loginId,omitempty" json:"loginId,omitempty"`
+	// LoginID A registered user's username, case-insensitive (client-credentials tokens; exclusive with `hostUserId`).
+	LoginID *LoginIDAccounts `form:"loginId,omitempty" json:"loginId,omitempty"`
 
-	// InstitutionCustomerId Business location; for a retail user the customer GUID (accepted only when it is the user's own).
-	InstitutionCustomerId *InstitutionCustomerIdAccounts `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
+	// InstitutionCustomerID Business location; for a retail user the customer GUID (accepted only when it is the user's own).
+	InstitutionCustomerID *InstitutionCustomerIDAccounts `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
 
 	// Apply Grouping of a business user's accounts by location; only `groupBy(customer)`.
 	Apply *ListAccountsV1ParamsApply `form:"$apply,omitempty" json:"$apply,omitempty"`
@@ -1301,11 +1301,11 @@ type ListAccountsV1Params struct {
 	// AdditionalFields `true` adds the `additionalInfo` map to each account.
 	AdditionalFields *AdditionalFieldsAccounts `form:"additionalFields,omitempty" json:"additionalFields,omitempty"`
 
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ACC_99998`, longer than 36 characters `ACC_99997`.
-	TransactionId TransactionIdAccounts `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ACC_99998`, longer than 36 characters `ACC_99997`.
+	TransactionID TransactionIDAccounts `json:"transactionId"`
 
-	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
-	CallingAppId *CallingAppIdAccounts `json:"callingAppId,omitempty"`
+	// CallingAppID The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppID *CallingAppIDAccounts `json:"callingAppId,omitempty"`
 }
 
 // ListAccountsV1ParamsApply defines parameters for ListAccountsV1.
@@ -1314,19 +1314,19 @@ type ListAccountsV1ParamsApply string
 // ListAccountsV1ParamsViewName defines parameters for ListAccountsV1.
 type ListAccountsV1ParamsViewName string
 
-// GetAccountByIdV1Params defines parameters for GetAccountByIdV1.
-type GetAccountByIdV1Params struct {
-	// HostUserId The member number in the FI's core (client-credentials tokens; exclusive with `loginId`).
-	HostUserId *HostUserIdAccounts `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+// GetAccountByIDV1Params defines parameters for GetAccountByIDV1.
+type GetAccountByIDV1Params struct {
+	// HostUserID The member number in the FI's core (client-credentials tokens; exclusive with `loginId`).
+	HostUserID *HostUserIDAccounts `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
 
-	// LoginId A registered user's username, case-insensitive (client-credentials tokens; exclusive with `hostUserId`).
-	LoginId *LoginIdAccounts `form:"loginId,omitempty" json:"loginId,omitempty"`
+	// LoginID A registered user's username, case-insensitive (client-credentials tokens; exclusive with `hostUserId`).
+	LoginID *LoginIDAccounts `form:"loginId,omitempty" json:"loginId,omitempty"`
 
-	// InstitutionCustomerId Business location; for a retail user the customer GUID (accepted only when it is the user's own).
-	InstitutionCustomerId *InstitutionCustomerIdAccounts `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
+	// InstitutionCustomerID Business location; for a retail user the customer GUID (accepted only when it is the user's own).
+	InstitutionCustomerID *InstitutionCustomerIDAccounts `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
 
 	// ViewName `s` the required fields only, `m` everything but `micrNumber`; omitted, the full view.
-	ViewName *GetAccountByIdV1ParamsViewName `form:"viewName,omitempty" json:"viewName,omitempty"`
+	ViewName *GetAccountByIDV1ParamsViewName `form:"viewName,omitempty" json:"viewName,omitempty"`
 
 	// CrossAccount Include cross-user accounts; accepted, without effect (none exist here).
 	CrossAccount *CrossAccountAccounts `form:"crossAccount,omitempty" json:"crossAccount,omitempty"`
@@ -1334,128 +1334,128 @@ type GetAccountByIdV1Params struct {
 	// AdditionalFields `true` adds the `additionalInfo` map to each account.
 	AdditionalFields *AdditionalFieldsAccounts `form:"additionalFields,omitempty" json:"additionalFields,omitempty"`
 
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ACC_99998`, longer than 36 characters `ACC_99997`.
-	TransactionId TransactionIdAccounts `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ACC_99998`, longer than 36 characters `ACC_99997`.
+	TransactionID TransactionIDAccounts `json:"transactionId"`
 
-	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
-	CallingAppId *CallingAppIdAccounts `json:"callingAppId,omitempty"`
+	// CallingAppID The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppID *CallingAppIDAccounts `json:"callingAppId,omitempty"`
 }
 
-// GetAccountByIdV1ParamsViewName defines parameters for GetAccountByIdV1.
-type GetAccountByIdV1ParamsViewName string
+// GetAccountByIDV1ParamsViewName defines parameters for GetAccountByIDV1.
+type GetAccountByIDV1ParamsViewName string
 
 // ListInstitutionDisclosuresParams defines parameters for ListInstitutionDisclosures.
 type ListInstitutionDisclosuresParams struct {
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
-	TransactionId TransactionIdDisclosures `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionID TransactionIDDisclosures `json:"transactionId"`
 
-	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
-	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+	// CallingAppID The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppID *CallingAppIDDisclosures `json:"callingAppId,omitempty"`
 }
 
 // CreateInstitutionDisclosureParams defines parameters for CreateInstitutionDisclosure.
 type CreateInstitutionDisclosureParams struct {
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
-	TransactionId TransactionIdDisclosures `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionID TransactionIDDisclosures `json:"transactionId"`
 
-	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
-	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+	// CallingAppID The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppID *CallingAppIDDisclosures `json:"callingAppId,omitempty"`
 }
 
 // UpdateInstitutionDisclosureParams defines parameters for UpdateInstitutionDisclosure.
 type UpdateInstitutionDisclosureParams struct {
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
-	TransactionId TransactionIdDisclosures `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionID TransactionIDDisclosures `json:"transactionId"`
 
-	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
-	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+	// CallingAppID The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppID *CallingAppIDDisclosures `json:"callingAppId,omitempty"`
 }
 
 // DeleteInstitutionUserDisclosureParams defines parameters for DeleteInstitutionUserDisclosure.
 type DeleteInstitutionUserDisclosureParams struct {
-	// HostUserId The member number (client-credentials tokens; exclusive with `loginId`).
-	HostUserId *HostUserIdDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+	// HostUserID The member number (client-credentials tokens; exclusive with `loginId`).
+	HostUserID *HostUserIDDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
 
-	// LoginId The user's username (client-credentials tokens; exclusive with `hostUserId`).
-	LoginId *LoginIdDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
+	// LoginID The user's username (client-credentials tokens; exclusive with `hostUserId`).
+	LoginID *LoginIDDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
 
-	// InstitutionCustomerId Business location; retail users may send their own customer GUID.
-	InstitutionCustomerId *InstitutionCustomerIdDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
+	// InstitutionCustomerID Business location; retail users may send their own customer GUID.
+	InstitutionCustomerID *InstitutionCustomerIDDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
 
 	// AccountType The account type of the OLS record to delete.
 	AccountType AccountTypeRequired `form:"accountType" json:"accountType"`
 
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
-	TransactionId TransactionIdDisclosures `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionID TransactionIDDisclosures `json:"transactionId"`
 
-	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
-	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+	// CallingAppID The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppID *CallingAppIDDisclosures `json:"callingAppId,omitempty"`
 
-	// OriginatingIp IP address of the end user's device, kept with the evidence; the caller's address when absent.
-	OriginatingIp *OriginatingIPDisclosures `json:"originating_ip,omitempty"`
+	// OriginatingIP IP address of the end user's device, kept with the evidence; the caller's address when absent.
+	OriginatingIP *OriginatingIPDisclosures `json:"originating_ip,omitempty"`
 }
 
 // ListInstitutionUserDisclosuresParams defines parameters for ListInstitutionUserDisclosures.
 type ListInstitutionUserDisclosuresParams struct {
-	// HostUserId The member number (client-credentials tokens; exclusive with `loginId`).
-	HostUserId *HostUserIdDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+	// HostUserID The member number (client-credentials tokens; exclusive with `loginId`).
+	HostUserID *HostUserIDDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
 
-	// LoginId The user's username (client-credentials tokens; exclusive with `hostUserId`).
-	LoginId *LoginIdDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
+	// LoginID The user's username (client-credentials tokens; exclusive with `hostUserId`).
+	LoginID *LoginIDDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
 
-	// InstitutionCustomerId Business location; retail users may send their own customer GUID.
-	InstitutionCustomerId *InstitutionCustomerIdDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
+	// InstitutionCustomerID Business location; retail users may send their own customer GUID.
+	InstitutionCustomerID *InstitutionCustomerIDDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
 
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
-	TransactionId TransactionIdDisclosures `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionID TransactionIDDisclosures `json:"transactionId"`
 
-	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
-	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+	// CallingAppID The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppID *CallingAppIDDisclosures `json:"callingAppId,omitempty"`
 }
 
 // CreateInstitutionUserDisclosureParams defines parameters for CreateInstitutionUserDisclosure.
 type CreateInstitutionUserDisclosureParams struct {
-	// HostUserId The member number (client-credentials tokens; exclusive with `loginId`).
-	HostUserId *HostUserIdDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+	// HostUserID The member number (client-credentials tokens; exclusive with `loginId`).
+	HostUserID *HostUserIDDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
 
-	// LoginId The user's username (client-credentials tokens; exclusive with `hostUserId`).
-	LoginId *LoginIdDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
+	// LoginID The user's username (client-credentials tokens; exclusive with `hostUserId`).
+	LoginID *LoginIDDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
 
-	// InstitutionCustomerId Business location; retail users may send their own customer GUID.
-	InstitutionCustomerId *InstitutionCustomerIdDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
+	// InstitutionCustomerID Business location; retail users may send their own customer GUID.
+	InstitutionCustomerID *InstitutionCustomerIDDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
 
 	// AccountType The account type of a multi-statement OLS decision.
 	AccountType *AccountTypeDisclosures `form:"accountType,omitempty" json:"accountType,omitempty"`
 
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
-	TransactionId TransactionIdDisclosures `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionID TransactionIDDisclosures `json:"transactionId"`
 
-	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
-	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+	// CallingAppID The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppID *CallingAppIDDisclosures `json:"callingAppId,omitempty"`
 
-	// OriginatingIp IP address of the end user's device, kept with the evidence; the caller's address when absent.
-	OriginatingIp *OriginatingIPDisclosures `json:"originating_ip,omitempty"`
+	// OriginatingIP IP address of the end user's device, kept with the evidence; the caller's address when absent.
+	OriginatingIP *OriginatingIPDisclosures `json:"originating_ip,omitempty"`
 }
 
 // UpdateInstitutionUserDisclosureParams defines parameters for UpdateInstitutionUserDisclosure.
 type UpdateInstitutionUserDisclosureParams struct {
-	// HostUserId The member number (client-credentials tokens; exclusive with `loginId`).
-	HostUserId *HostUserIdDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+	// HostUserID The member number (client-credentials tokens; exclusive with `loginId`).
+	HostUserID *HostUserIDDisclosures `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
 
-	// LoginId The user's username (client-credentials tokens; exclusive with `hostUserId`).
-	LoginId *LoginIdDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
+	// LoginID The user's username (client-credentials tokens; exclusive with `hostUserId`).
+	LoginID *LoginIDDisclosures `form:"loginId,omitempty" json:"loginId,omitempty"`
 
-	// InstitutionCustomerId Business location; retail users may send their own customer GUID.
-	InstitutionCustomerId *InstitutionCustomerIdDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
+	// InstitutionCustomerID Business location; retail users may send their own customer GUID.
+	InstitutionCustomerID *InstitutionCustomerIDDisclosures `form:"institutionCustomerId,omitempty" json:"institutionCustomerId,omitempty"`
 
-	// TransactionId Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
-	TransactionId TransactionIdDisclosures `json:"transactionId"`
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `DSC_12002`, longer than 36 characters `DSC_12003`.
+	TransactionID TransactionIDDisclosures `json:"transactionId"`
 
-	// CallingAppId The calling application; at most 64 characters (the limit is this implementation's).
-	CallingAppId *CallingAppIdDisclosures `json:"callingAppId,omitempty"`
+	// CallingAppID The calling application; at most 64 characters (the limit is this implementation's).
+	CallingAppID *CallingAppIDDisclosures `json:"callingAppId,omitempty"`
 
-	// OriginatingIp IP address of the end user's device, kept with the evidence; the caller's address when absent.
-	OriginatingIp *OriginatingIPDisclosures `json:"originating_ip,omitempty"`
+	// OriginatingIP IP address of the end user's device, kept with the evidence; the caller's address when absent.
+	OriginatingIP *OriginatingIPDisclosures `json:"originating_ip,omitempty"`
 }
 
 // CreateAccessTokenV1Params defines parameters for CreateAccessTokenV1.
@@ -1466,11 +1466,11 @@ type CreateAccessTokenV1Params struct {
 	// DiFiid The FI the token is for (five digits); the app must be authorised for it.
 	DiFiid DiFiidHeader `json:"di_fiid"`
 
-	// OriginatingIp IP address of the end user's device; the caller's address when absent.
-	OriginatingIp *OriginatingIP `json:"originating_ip,omitempty"`
+	// OriginatingIP IP address of the end user's device; the caller's address when absent.
+	OriginatingIP *OriginatingIP `json:"originating_ip,omitempty"`
 
-	// OfferingId Name of the client application; the app's configured offering when absent.
-	OfferingId *OfferingID `json:"offering_id,omitempty"`
+	// OfferingID Name of the client application; the app's configured offering when absent.
+	OfferingID *OfferingID `json:"offering_id,omitempty"`
 
 	// UserAgent `{Appname}/{Appversion}[/{DeviceID}][;{Platform User-Agent}]`
 	UserAgent *UserAgent `json:"user-agent,omitempty"`
@@ -1510,7 +1510,7 @@ type CreateAccessTokenV1FormdataRequestBody = TokenV1Request
 type ServerInterface interface {
 	// GetCustomerV2 Get an FI customer
 	// (GET /bankingservices/v2/fis/{fiId}/fiCustomers/{fiCustomerId})
-	GetCustomerV2(ctx echo.Context, fiId string, fiCustomerId string, params GetCustomerV2Params) error
+	GetCustomerV2(ctx echo.Context, fiid string, fiCustomerID string, params GetCustomerV2Params) error
 	// GetDocs Interactive API reference
 	// (GET /docs)
 	GetDocs(ctx echo.Context) error
@@ -1544,9 +1544,9 @@ type ServerInterface interface {
 	// ListAccountsV1 List a user's accounts
 	// (GET /v1/accounts)
 	ListAccountsV1(ctx echo.Context, params ListAccountsV1Params) error
-	// GetAccountByIdV1 Read one of a user's accounts
+	// GetAccountByIDV1 Read one of a user's accounts
 	// (GET /v1/accounts/{accountId})
-	GetAccountByIdV1(ctx echo.Context, accountId AccountIdPath, params GetAccountByIdV1Params) error
+	GetAccountByIDV1(ctx echo.Context, accountID AccountIDPath, params GetAccountByIDV1Params) error
 	// ListInstitutionDisclosures List the FI's disclosure definitions
 	// (GET /v1/institution-disclosures)
 	ListInstitutionDisclosures(ctx echo.Context, params ListInstitutionDisclosuresParams) error
@@ -1555,7 +1555,7 @@ type ServerInterface interface {
 	CreateInstitutionDisclosure(ctx echo.Context, params CreateInstitutionDisclosureParams) error
 	// UpdateInstitutionDisclosure Update a disclosure definition
 	// (PUT /v1/institution-disclosures/{institutionDisclosureId})
-	UpdateInstitutionDisclosure(ctx echo.Context, institutionDisclosureId string, params UpdateInstitutionDisclosureParams) error
+	UpdateInstitutionDisclosure(ctx echo.Context, institutionDisclosureID string, params UpdateInstitutionDisclosureParams) error
 	// DeleteInstitutionUserDisclosure Delete an OLS user disclosure
 	// (DELETE /v1/institution-user-disclosures)
 	DeleteInstitutionUserDisclosure(ctx echo.Context, params DeleteInstitutionUserDisclosureParams) error
@@ -1582,17 +1582,17 @@ type ServerInterfaceWrapper struct {
 func (w *ServerInterfaceWrapper) GetCustomerV2(ctx echo.Context) error {
 	var err error
 	// ------------- Path parameter "fiId" -------------
-	var fiId string
+	var fiid string
 
-	err = runtime.BindStyledParameterWithOptions("simple", "fiId", ctx.Param("fiId"), &fiId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	err = runtime.BindStyledParameterWithOptions("simple", "fiId", ctx.Param("fiId"), &fiid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter fiId: %s", err))
 	}
 
 	// ------------- Path parameter "fiCustomerId" -------------
-	var fiCustomerId string
+	var fiCustomerID string
 
-	err = runtime.BindStyledParameterWithOptions("simple", "fiCustomerId", ctx.Param("fiCustomerId"), &fiCustomerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	err = runtime.BindStyledParameterWithOptions("simple", "fiCustomerId", ctx.Param("fiCustomerId"), &fiCustomerID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter fiCustomerId: %s", err))
 	}
@@ -1601,7 +1601,7 @@ func (w *ServerInterfaceWrapper) GetCustomerV2(ctx echo.Context) error {
 	var params GetCustomerV2Params
 	// ------------- Optional query parameter "fiCustomerIdType" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "fiCustomerIdType", ctx.QueryParams(), &params.FiCustomerIdType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fiCustomerIdType", ctx.QueryParams(), &params.FiCustomerIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter fiCustomerIdType: %s", err))
 	}
@@ -1633,33 +1633,33 @@ func (w *ServerInterfaceWrapper) GetCustomerV2(ctx echo.Context) error {
 	}
 	// ------------- Optional header parameter "originating_ip" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("originating_ip")]; found {
-		var OriginatingIp OriginatingIP
+		var OriginatingIP OriginatingIP
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for originating_ip, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "originating_ip", valueList[0], &OriginatingIp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "originating_ip", valueList[0], &OriginatingIP, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter originating_ip: %s", err))
 		}
 
-		params.OriginatingIp = &OriginatingIp
+		params.OriginatingIP = &OriginatingIP
 	}
 	// ------------- Optional header parameter "offering_id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("offering_id")]; found {
-		var OfferingId OfferingID
+		var OfferingID OfferingID
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for offering_id, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "offering_id", valueList[0], &OfferingId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "offering_id", valueList[0], &OfferingID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offering_id: %s", err))
 		}
 
-		params.OfferingId = &OfferingId
+		params.OfferingID = &OfferingID
 	}
 	// ------------- Optional header parameter "user-agent" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("user-agent")]; found {
@@ -1708,7 +1708,7 @@ func (w *ServerInterfaceWrapper) GetCustomerV2(ctx echo.Context) error {
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetCustomerV2(ctx, fiId, fiCustomerId, params)
+	err = w.Handler.GetCustomerV2(ctx, fiid, fiCustomerID, params)
 	return err
 }
 
@@ -1749,18 +1749,18 @@ func (w *ServerInterfaceWrapper) RevokeAccessTokenV2(ctx echo.Context) error {
 	headers := ctx.Request().Header
 	// ------------- Required header parameter "transactionId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
-		var TransactionId TransactionIdToken
+		var TransactionID TransactionIDToken
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
 		}
 
-		params.TransactionId = TransactionId
+		params.TransactionID = TransactionID
 	} else {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
 	}
@@ -1780,18 +1780,18 @@ func (w *ServerInterfaceWrapper) RevokeAccessTokenV2Post(ctx echo.Context) error
 	headers := ctx.Request().Header
 	// ------------- Required header parameter "transactionId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
-		var TransactionId TransactionIdToken
+		var TransactionID TransactionIDToken
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
 		}
 
-		params.TransactionId = TransactionId
+		params.TransactionID = TransactionID
 	} else {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
 	}
@@ -1811,35 +1811,35 @@ func (w *ServerInterfaceWrapper) CreateAccessTokenV2(ctx echo.Context) error {
 	headers := ctx.Request().Header
 	// ------------- Required header parameter "transactionId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
-		var TransactionId TransactionIdToken
+		var TransactionID TransactionIDToken
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
 		}
 
-		params.TransactionId = TransactionId
+		params.TransactionID = TransactionID
 	} else {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
 	}
 	// ------------- Optional header parameter "institutionId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("institutionId")]; found {
-		var InstitutionId InstitutionIdHeader
+		var InstitutionID InstitutionIDHeader
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for institutionId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "institutionId", valueList[0], &InstitutionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "institutionId", valueList[0], &InstitutionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionId: %s", err))
 		}
 
-		params.InstitutionId = &InstitutionId
+		params.InstitutionID = &InstitutionID
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1908,33 +1908,33 @@ func (w *ServerInterfaceWrapper) RegisterCustomerV4(ctx echo.Context) error {
 	}
 	// ------------- Optional header parameter "offering_id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("offering_id")]; found {
-		var OfferingId OfferingID
+		var OfferingID OfferingID
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for offering_id, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "offering_id", valueList[0], &OfferingId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "offering_id", valueList[0], &OfferingID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offering_id: %s", err))
 		}
 
-		params.OfferingId = &OfferingId
+		params.OfferingID = &OfferingID
 	}
 	// ------------- Optional header parameter "originating_ip" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("originating_ip")]; found {
-		var OriginatingIp OriginatingIP
+		var OriginatingIP OriginatingIP
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for originating_ip, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "originating_ip", valueList[0], &OriginatingIp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "originating_ip", valueList[0], &OriginatingIP, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter originating_ip: %s", err))
 		}
 
-		params.OriginatingIp = &OriginatingIp
+		params.OriginatingIP = &OriginatingIP
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -1950,21 +1950,21 @@ func (w *ServerInterfaceWrapper) ListAccountsV1(ctx echo.Context) error {
 	var params ListAccountsV1Params
 	// ------------- Optional query parameter "hostUserId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter hostUserId: %s", err))
 	}
 
 	// ------------- Optional query parameter "loginId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter loginId: %s", err))
 	}
 
 	// ------------- Optional query parameter "institutionCustomerId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "institutionCustomerId", ctx.QueryParams(), &params.InstitutionCustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "institutionCustomerId", ctx.QueryParams(), &params.InstitutionCustomerID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionCustomerId: %s", err))
 	}
@@ -2021,35 +2021,35 @@ func (w *ServerInterfaceWrapper) ListAccountsV1(ctx echo.Context) error {
 	headers := ctx.Request().Header
 	// ------------- Required header parameter "transactionId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
-		var TransactionId TransactionIdAccounts
+		var TransactionID TransactionIDAccounts
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
 		}
 
-		params.TransactionId = TransactionId
+		params.TransactionID = TransactionID
 	} else {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
 	}
 	// ------------- Optional header parameter "callingAppId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("callingAppId")]; found {
-		var CallingAppId CallingAppIdAccounts
+		var CallingAppID CallingAppIDAccounts
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for callingAppId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter callingAppId: %s", err))
 		}
 
-		params.CallingAppId = &CallingAppId
+		params.CallingAppID = &CallingAppID
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -2057,36 +2057,36 @@ func (w *ServerInterfaceWrapper) ListAccountsV1(ctx echo.Context) error {
 	return err
 }
 
-// GetAccountByIdV1 converts echo context to params.
-func (w *ServerInterfaceWrapper) GetAccountByIdV1(ctx echo.Context) error {
+// GetAccountByIDV1 converts echo context to params.
+func (w *ServerInterfaceWrapper) GetAccountByIDV1(ctx echo.Context) error {
 	var err error
 	// ------------- Path parameter "accountId" -------------
-	var accountId AccountIdPath
+	var accountID AccountIDPath
 
-	err = runtime.BindStyledParameterWithOptions("simple", "accountId", ctx.Param("accountId"), &accountId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	err = runtime.BindStyledParameterWithOptions("simple", "accountId", ctx.Param("accountId"), &accountID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter accountId: %s", err))
 	}
 
 	// Parameter object where we will unmarshal all parameters from the context
-	var params GetAccountByIdV1Params
+	var params GetAccountByIDV1Params
 	// ------------- Optional query parameter "hostUserId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter hostUserId: %s", err))
 	}
 
 	// ------------- Optional query parameter "loginId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter loginId: %s", err))
 	}
 
 	// ------------- Optional query parameter "institutionCustomerId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "institutionCustomerId", ctx.QueryParams(), &params.InstitutionCustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "institutionCustomerId", ctx.QueryParams(), &params.InstitutionCustomerID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionCustomerId: %s", err))
 	}
@@ -2115,39 +2115,39 @@ func (w *ServerInterfaceWrapper) GetAccountByIdV1(ctx echo.Context) error {
 	headers := ctx.Request().Header
 	// ------------- Required header parameter "transactionId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
-		var TransactionId TransactionIdAccounts
+		var TransactionID TransactionIDAccounts
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
 		}
 
-		params.TransactionId = TransactionId
+		params.TransactionID = TransactionID
 	} else {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
 	}
 	// ------------- Optional header parameter "callingAppId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("callingAppId")]; found {
-		var CallingAppId CallingAppIdAccounts
+		var CallingAppID CallingAppIDAccounts
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for callingAppId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter callingAppId: %s", err))
 		}
 
-		params.CallingAppId = &CallingAppId
+		params.CallingAppID = &CallingAppID
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetAccountByIdV1(ctx, accountId, params)
+	err = w.Handler.GetAccountByIDV1(ctx, accountID, params)
 	return err
 }
 
@@ -2161,35 +2161,35 @@ func (w *ServerInterfaceWrapper) ListInstitutionDisclosures(ctx echo.Context) er
 	headers := ctx.Request().Header
 	// ------------- Required header parameter "transactionId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
-		var TransactionId TransactionIdDisclosures
+		var TransactionID TransactionIDDisclosures
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
 		}
 
-		params.TransactionId = TransactionId
+		params.TransactionID = TransactionID
 	} else {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
 	}
 	// ------------- Optional header parameter "callingAppId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("callingAppId")]; found {
-		var CallingAppId CallingAppIdDisclosures
+		var CallingAppID CallingAppIDDisclosures
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for callingAppId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter callingAppId: %s", err))
 		}
 
-		params.CallingAppId = &CallingAppId
+		params.CallingAppID = &CallingAppID
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -2207,35 +2207,35 @@ func (w *ServerInterfaceWrapper) CreateInstitutionDisclosure(ctx echo.Context) e
 	headers := ctx.Request().Header
 	// ------------- Required header parameter "transactionId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
-		var TransactionId TransactionIdDisclosures
+		var TransactionID TransactionIDDisclosures
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
 		}
 
-		params.TransactionId = TransactionId
+		params.TransactionID = TransactionID
 	} else {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
 	}
 	// ------------- Optional header parameter "callingAppId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("callingAppId")]; found {
-		var CallingAppId CallingAppIdDisclosures
+		var CallingAppID CallingAppIDDisclosures
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for callingAppId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter callingAppId: %s", err))
 		}
 
-		params.CallingAppId = &CallingAppId
+		params.CallingAppID = &CallingAppID
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -2247,9 +2247,9 @@ func (w *ServerInterfaceWrapper) CreateInstitutionDisclosure(ctx echo.Context) e
 func (w *ServerInterfaceWrapper) UpdateInstitutionDisclosure(ctx echo.Context) error {
 	var err error
 	// ------------- Path parameter "institutionDisclosureId" -------------
-	var institutionDisclosureId string
+	var institutionDisclosureID string
 
-	err = runtime.BindStyledParameterWithOptions("simple", "institutionDisclosureId", ctx.Param("institutionDisclosureId"), &institutionDisclosureId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	err = runtime.BindStyledParameterWithOptions("simple", "institutionDisclosureId", ctx.Param("institutionDisclosureId"), &institutionDisclosureID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionDisclosureId: %s", err))
 	}
@@ -2260,39 +2260,39 @@ func (w *ServerInterfaceWrapper) UpdateInstitutionDisclosure(ctx echo.Context) e
 	headers := ctx.Request().Header
 	// ------------- Required header parameter "transactionId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
-		var TransactionId TransactionIdDisclosures
+		var TransactionID TransactionIDDisclosures
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
 		}
 
-		params.TransactionId = TransactionId
+		params.TransactionID = TransactionID
 	} else {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
 	}
 	// ------------- Optional header parameter "callingAppId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("callingAppId")]; found {
-		var CallingAppId CallingAppIdDisclosures
+		var CallingAppID CallingAppIDDisclosures
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for callingAppId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter callingAppId: %s", err))
 		}
 
-		params.CallingAppId = &CallingAppId
+		params.CallingAppID = &CallingAppID
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.UpdateInstitutionDisclosure(ctx, institutionDisclosureId, params)
+	err = w.Handler.UpdateInstitutionDisclosure(ctx, institutionDisclosureID, params)
 	return err
 }
 
@@ -2304,21 +2304,21 @@ func (w *ServerInterfaceWrapper) DeleteInstitutionUserDisclosure(ctx echo.Contex
 	var params DeleteInstitutionUserDisclosureParams
 	// ------------- Optional query parameter "hostUserId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter hostUserId: %s", err))
 	}
 
 	// ------------- Optional query parameter "loginId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter loginId: %s", err))
 	}
 
 	// ------------- Optional query parameter "institutionCustomerId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "institutionCustomerId", ctx.QueryParams(), &params.InstitutionCustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "institutionCustomerId", ctx.QueryParams(), &params.InstitutionCustomerID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionCustomerId: %s", err))
 	}
@@ -2333,50 +2333,50 @@ func (w *ServerInterfaceWrapper) DeleteInstitutionUserDisclosure(ctx echo.Contex
 	headers := ctx.Request().Header
 	// ------------- Required header parameter "transactionId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
-		var TransactionId TransactionIdDisclosures
+		var TransactionID TransactionIDDisclosures
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
 		}
 
-		params.TransactionId = TransactionId
+		params.TransactionID = TransactionID
 	} else {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
 	}
 	// ------------- Optional header parameter "callingAppId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("callingAppId")]; found {
-		var CallingAppId CallingAppIdDisclosures
+		var CallingAppID CallingAppIDDisclosures
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for callingAppId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter callingAppId: %s", err))
 		}
 
-		params.CallingAppId = &CallingAppId
+		params.CallingAppID = &CallingAppID
 	}
 	// ------------- Optional header parameter "originating_ip" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("originating_ip")]; found {
-		var OriginatingIp OriginatingIPDisclosures
+		var OriginatingIP OriginatingIPDisclosures
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for originating_ip, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "originating_ip", valueList[0], &OriginatingIp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "originating_ip", valueList[0], &OriginatingIP, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter originating_ip: %s", err))
 		}
 
-		params.OriginatingIp = &OriginatingIp
+		params.OriginatingIP = &OriginatingIP
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -2392,21 +2392,21 @@ func (w *ServerInterfaceWrapper) ListInstitutionUserDisclosures(ctx echo.Context
 	var params ListInstitutionUserDisclosuresParams
 	// ------------- Optional query parameter "hostUserId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter hostUserId: %s", err))
 	}
 
 	// ------------- Optional query parameter "loginId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter loginId: %s", err))
 	}
 
 	// ------------- Optional query parameter "institutionCustomerId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "institutionCustomerId", ctx.QueryParams(), &params.InstitutionCustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "institutionCustomerId", ctx.QueryParams(), &params.InstitutionCustomerID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionCustomerId: %s", err))
 	}
@@ -2414,35 +2414,35 @@ func (w *ServerInterfaceWrapper) ListInstitutionUserDisclosures(ctx echo.Context
 	headers := ctx.Request().Header
 	// ------------- Required header parameter "transactionId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
-		var TransactionId TransactionIdDisclosures
+		var TransactionID TransactionIDDisclosures
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
 		}
 
-		params.TransactionId = TransactionId
+		params.TransactionID = TransactionID
 	} else {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
 	}
 	// ------------- Optional header parameter "callingAppId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("callingAppId")]; found {
-		var CallingAppId CallingAppIdDisclosures
+		var CallingAppID CallingAppIDDisclosures
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for callingAppId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter callingAppId: %s", err))
 		}
 
-		params.CallingAppId = &CallingAppId
+		params.CallingAppID = &CallingAppID
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -2458,21 +2458,21 @@ func (w *ServerInterfaceWrapper) CreateInstitutionUserDisclosure(ctx echo.Contex
 	var params CreateInstitutionUserDisclosureParams
 	// ------------- Optional query parameter "hostUserId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter hostUserId: %s", err))
 	}
 
 	// ------------- Optional query parameter "loginId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter loginId: %s", err))
 	}
 
 	// ------------- Optional query parameter "institutionCustomerId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "institutionCustomerId", ctx.QueryParams(), &params.InstitutionCustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "institutionCustomerId", ctx.QueryParams(), &params.InstitutionCustomerID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionCustomerId: %s", err))
 	}
@@ -2487,50 +2487,50 @@ func (w *ServerInterfaceWrapper) CreateInstitutionUserDisclosure(ctx echo.Contex
 	headers := ctx.Request().Header
 	// ------------- Required header parameter "transactionId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
-		var TransactionId TransactionIdDisclosures
+		var TransactionID TransactionIDDisclosures
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
 		}
 
-		params.TransactionId = TransactionId
+		params.TransactionID = TransactionID
 	} else {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
 	}
 	// ------------- Optional header parameter "callingAppId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("callingAppId")]; found {
-		var CallingAppId CallingAppIdDisclosures
+		var CallingAppID CallingAppIDDisclosures
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for callingAppId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter callingAppId: %s", err))
 		}
 
-		params.CallingAppId = &CallingAppId
+		params.CallingAppID = &CallingAppID
 	}
 	// ------------- Optional header parameter "originating_ip" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("originating_ip")]; found {
-		var OriginatingIp OriginatingIPDisclosures
+		var OriginatingIP OriginatingIPDisclosures
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for originating_ip, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "originating_ip", valueList[0], &OriginatingIp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "originating_ip", valueList[0], &OriginatingIP, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter originating_ip: %s", err))
 		}
 
-		params.OriginatingIp = &OriginatingIp
+		params.OriginatingIP = &OriginatingIP
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -2546,21 +2546,21 @@ func (w *ServerInterfaceWrapper) UpdateInstitutionUserDisclosure(ctx echo.Contex
 	var params UpdateInstitutionUserDisclosureParams
 	// ------------- Optional query parameter "hostUserId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter hostUserId: %s", err))
 	}
 
 	// ------------- Optional query parameter "loginId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter loginId: %s", err))
 	}
 
 	// ------------- Optional query parameter "institutionCustomerId" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "institutionCustomerId", ctx.QueryParams(), &params.InstitutionCustomerId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "institutionCustomerId", ctx.QueryParams(), &params.InstitutionCustomerID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionCustomerId: %s", err))
 	}
@@ -2568,50 +2568,50 @@ func (w *ServerInterfaceWrapper) UpdateInstitutionUserDisclosure(ctx echo.Contex
 	headers := ctx.Request().Header
 	// ------------- Required header parameter "transactionId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
-		var TransactionId TransactionIdDisclosures
+		var TransactionID TransactionIDDisclosures
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
 		}
 
-		params.TransactionId = TransactionId
+		params.TransactionID = TransactionID
 	} else {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
 	}
 	// ------------- Optional header parameter "callingAppId" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("callingAppId")]; found {
-		var CallingAppId CallingAppIdDisclosures
+		var CallingAppID CallingAppIDDisclosures
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for callingAppId, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "callingAppId", valueList[0], &CallingAppID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter callingAppId: %s", err))
 		}
 
-		params.CallingAppId = &CallingAppId
+		params.CallingAppID = &CallingAppID
 	}
 	// ------------- Optional header parameter "originating_ip" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("originating_ip")]; found {
-		var OriginatingIp OriginatingIPDisclosures
+		var OriginatingIP OriginatingIPDisclosures
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for originating_ip, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "originating_ip", valueList[0], &OriginatingIp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "originating_ip", valueList[0], &OriginatingIP, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter originating_ip: %s", err))
 		}
 
-		params.OriginatingIp = &OriginatingIp
+		params.OriginatingIP = &OriginatingIP
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -2663,33 +2663,33 @@ func (w *ServerInterfaceWrapper) CreateAccessTokenV1(ctx echo.Context) error {
 	}
 	// ------------- Optional header parameter "originating_ip" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("originating_ip")]; found {
-		var OriginatingIp OriginatingIP
+		var OriginatingIP OriginatingIP
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for originating_ip, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "originating_ip", valueList[0], &OriginatingIp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "originating_ip", valueList[0], &OriginatingIP, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter originating_ip: %s", err))
 		}
 
-		params.OriginatingIp = &OriginatingIp
+		params.OriginatingIP = &OriginatingIP
 	}
 	// ------------- Optional header parameter "offering_id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("offering_id")]; found {
-		var OfferingId OfferingID
+		var OfferingID OfferingID
 		n := len(valueList)
 		if n != 1 {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for offering_id, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "offering_id", valueList[0], &OfferingId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "offering_id", valueList[0], &OfferingID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offering_id: %s", err))
 		}
 
-		params.OfferingId = &OfferingId
+		params.OfferingID = &OfferingID
 	}
 	// ------------- Optional header parameter "user-agent" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("user-agent")]; found {
@@ -2772,7 +2772,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/registration/v4/fis/:di_fiid/fiCustomers", wrapper.RegisterCustomerV4, options.OperationMiddlewares["registerCustomerV4"]...)
 	router.GET(options.BaseURL+"/bankingservices/v2/fis/:fiId/fiCustomers/:fiCustomerId", wrapper.GetCustomerV2, options.OperationMiddlewares["getCustomerV2"]...)
 	router.GET(options.BaseURL+"/v1/accounts", wrapper.ListAccountsV1, options.OperationMiddlewares["listAccountsV1"]...)
-	router.GET(options.BaseURL+"/v1/accounts/:accountId", wrapper.GetAccountByIdV1, options.OperationMiddlewares["getAccountByIdV1"]...)
+	router.GET(options.BaseURL+"/v1/accounts/:accountId", wrapper.GetAccountByIDV1, options.OperationMiddlewares["getAccountByIdV1"]...)
 	router.GET(options.BaseURL+"/v1/institution-disclosures", wrapper.ListInstitutionDisclosures, options.OperationMiddlewares["listInstitutionDisclosures"]...)
 	router.POST(options.BaseURL+"/v1/institution-disclosures", wrapper.CreateInstitutionDisclosure, options.OperationMiddlewares["createInstitutionDisclosure"]...)
 	router.PUT(options.BaseURL+"/v1/institution-disclosures/:institutionDisclosureId", wrapper.UpdateInstitutionDisclosure, options.OperationMiddlewares["updateInstitutionDisclosure"]...)
@@ -2790,13 +2790,13 @@ type BadRequestJSONResponse ErrorResponse
 type DisclosuresErrorJSONResponse ErrorResponse
 
 type LegacyErrorJSONResponse Status
-type LegacyErrorApplicationxmlResponse struct {
+type LegacyErrorApplicationXMLResponse struct {
 	Body io.Reader
 
 	ContentLength int64
 }
 
-type LegacyTokenErrorApplicationxmlResponse struct {
+type LegacyTokenErrorApplicationXMLResponse struct {
 	Body io.Reader
 
 	ContentLength int64
@@ -2807,8 +2807,8 @@ type NotFoundJSONResponse ErrorResponse
 type TokenErrorJSONResponse ErrorResponse
 
 type GetCustomerV2RequestObject struct {
-	FiId         string `json:"fiId"`
-	FiCustomerId string `json:"fiCustomerId"`
+	FiID         string `json:"fiId"`
+	FiCustomerID string `json:"fiCustomerId"`
 	Params       GetCustomerV2Params
 }
 
@@ -2830,12 +2830,12 @@ func (response GetCustomerV2200JSONResponse) VisitGetCustomerV2Response(w http.R
 	return err
 }
 
-type GetCustomerV2200ApplicationxmlResponse struct {
+type GetCustomerV2200ApplicationXMLResponse struct {
 	Body          io.Reader
 	ContentLength int64
 }
 
-func (response GetCustomerV2200ApplicationxmlResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
+func (response GetCustomerV2200ApplicationXMLResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/xml")
 	if response.ContentLength != 0 {
@@ -2864,11 +2864,11 @@ func (response GetCustomerV2400JSONResponse) VisitGetCustomerV2Response(w http.R
 	return err
 }
 
-type GetCustomerV2400ApplicationxmlResponse struct {
-	LegacyErrorApplicationxmlResponse
+type GetCustomerV2400ApplicationXMLResponse struct {
+	LegacyErrorApplicationXMLResponse
 }
 
-func (response GetCustomerV2400ApplicationxmlResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
+func (response GetCustomerV2400ApplicationXMLResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/xml")
 	if response.ContentLength != 0 {
@@ -2897,12 +2897,12 @@ func (response GetCustomerV2401JSONResponse) VisitGetCustomerV2Response(w http.R
 	return err
 }
 
-type GetCustomerV2401ApplicationxmlResponse struct {
+type GetCustomerV2401ApplicationXMLResponse struct {
 	Body          io.Reader
 	ContentLength int64
 }
 
-func (response GetCustomerV2401ApplicationxmlResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
+func (response GetCustomerV2401ApplicationXMLResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/xml")
 	if response.ContentLength != 0 {
@@ -2931,12 +2931,12 @@ func (response GetCustomerV2404JSONResponse) VisitGetCustomerV2Response(w http.R
 	return err
 }
 
-type GetCustomerV2404ApplicationxmlResponse struct {
+type GetCustomerV2404ApplicationXMLResponse struct {
 	Body          io.Reader
 	ContentLength int64
 }
 
-func (response GetCustomerV2404ApplicationxmlResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
+func (response GetCustomerV2404ApplicationXMLResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/xml")
 	if response.ContentLength != 0 {
@@ -2965,12 +2965,12 @@ func (response GetCustomerV2500JSONResponse) VisitGetCustomerV2Response(w http.R
 	return err
 }
 
-type GetCustomerV2500ApplicationxmlResponse struct {
+type GetCustomerV2500ApplicationXMLResponse struct {
 	Body          io.Reader
 	ContentLength int64
 }
 
-func (response GetCustomerV2500ApplicationxmlResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
+func (response GetCustomerV2500ApplicationXMLResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/xml")
 	if response.ContentLength != 0 {
@@ -2999,12 +2999,12 @@ func (response GetCustomerV2503JSONResponse) VisitGetCustomerV2Response(w http.R
 	return err
 }
 
-type GetCustomerV2503ApplicationxmlResponse struct {
+type GetCustomerV2503ApplicationXMLResponse struct {
 	Body          io.Reader
 	ContentLength int64
 }
 
-func (response GetCustomerV2503ApplicationxmlResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
+func (response GetCustomerV2503ApplicationXMLResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/xml")
 	if response.ContentLength != 0 {
@@ -3026,12 +3026,12 @@ type GetDocsResponseObject interface {
 	VisitGetDocsResponse(w http.ResponseWriter) error
 }
 
-type GetDocs200TexthtmlResponse struct {
+type GetDocs200TextHTMLResponse struct {
 	Body          io.Reader
 	ContentLength int64
 }
 
-func (response GetDocs200TexthtmlResponse) VisitGetDocsResponse(w http.ResponseWriter) error {
+func (response GetDocs200TextHTMLResponse) VisitGetDocsResponse(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "text/html")
 	if response.ContentLength != 0 {
@@ -3283,7 +3283,7 @@ type CreateAccessTokenV2ResponseObject interface {
 }
 
 type CreateAccessTokenV2200ResponseHeaders struct {
-	TransactionId *string
+	TransactionID *string
 }
 
 type CreateAccessTokenV2200JSONResponse struct {
@@ -3298,8 +3298,8 @@ func (response CreateAccessTokenV2200JSONResponse) VisitCreateAccessTokenV2Respo
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.TransactionId != nil {
-		w.Header().Set("transactionId", fmt.Sprint(*response.Headers.TransactionId))
+	if response.Headers.TransactionID != nil {
+		w.Header().Set("transactionId", fmt.Sprint(*response.Headers.TransactionID))
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -3404,12 +3404,12 @@ type GetOpenAPIYAMLResponseObject interface {
 	VisitGetOpenAPIYAMLResponse(w http.ResponseWriter) error
 }
 
-type GetOpenAPIYAML200ApplicationyamlResponse struct {
+type GetOpenAPIYAML200ApplicationYamlResponse struct {
 	Body          io.Reader
 	ContentLength int64
 }
 
-func (response GetOpenAPIYAML200ApplicationyamlResponse) VisitGetOpenAPIYAMLResponse(w http.ResponseWriter) error {
+func (response GetOpenAPIYAML200ApplicationYamlResponse) VisitGetOpenAPIYAMLResponse(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/yaml")
 	if response.ContentLength != 0 {
@@ -3512,12 +3512,12 @@ func (response RegisterCustomerV4200JSONResponse) VisitRegisterCustomerV4Respons
 	return err
 }
 
-type RegisterCustomerV4200ApplicationxmlResponse struct {
+type RegisterCustomerV4200ApplicationXMLResponse struct {
 	Body          io.Reader
 	ContentLength int64
 }
 
-func (response RegisterCustomerV4200ApplicationxmlResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+func (response RegisterCustomerV4200ApplicationXMLResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/xml")
 	if response.ContentLength != 0 {
@@ -3546,11 +3546,11 @@ func (response RegisterCustomerV4400JSONResponse) VisitRegisterCustomerV4Respons
 	return err
 }
 
-type RegisterCustomerV4400ApplicationxmlResponse struct {
-	LegacyErrorApplicationxmlResponse
+type RegisterCustomerV4400ApplicationXMLResponse struct {
+	LegacyErrorApplicationXMLResponse
 }
 
-func (response RegisterCustomerV4400ApplicationxmlResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+func (response RegisterCustomerV4400ApplicationXMLResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/xml")
 	if response.ContentLength != 0 {
@@ -3579,12 +3579,12 @@ func (response RegisterCustomerV4401JSONResponse) VisitRegisterCustomerV4Respons
 	return err
 }
 
-type RegisterCustomerV4401ApplicationxmlResponse struct {
+type RegisterCustomerV4401ApplicationXMLResponse struct {
 	Body          io.Reader
 	ContentLength int64
 }
 
-func (response RegisterCustomerV4401ApplicationxmlResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+func (response RegisterCustomerV4401ApplicationXMLResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/xml")
 	if response.ContentLength != 0 {
@@ -3613,12 +3613,12 @@ func (response RegisterCustomerV4403JSONResponse) VisitRegisterCustomerV4Respons
 	return err
 }
 
-type RegisterCustomerV4403ApplicationxmlResponse struct {
+type RegisterCustomerV4403ApplicationXMLResponse struct {
 	Body          io.Reader
 	ContentLength int64
 }
 
-func (response RegisterCustomerV4403ApplicationxmlResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+func (response RegisterCustomerV4403ApplicationXMLResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/xml")
 	if response.ContentLength != 0 {
@@ -3647,12 +3647,12 @@ func (response RegisterCustomerV4409JSONResponse) VisitRegisterCustomerV4Respons
 	return err
 }
 
-type RegisterCustomerV4409ApplicationxmlResponse struct {
+type RegisterCustomerV4409ApplicationXMLResponse struct {
 	Body          io.Reader
 	ContentLength int64
 }
 
-func (response RegisterCustomerV4409ApplicationxmlResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+func (response RegisterCustomerV4409ApplicationXMLResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/xml")
 	if response.ContentLength != 0 {
@@ -3681,12 +3681,12 @@ func (response RegisterCustomerV4500JSONResponse) VisitRegisterCustomerV4Respons
 	return err
 }
 
-type RegisterCustomerV4500ApplicationxmlResponse struct {
+type RegisterCustomerV4500ApplicationXMLResponse struct {
 	Body          io.Reader
 	ContentLength int64
 }
 
-func (response RegisterCustomerV4500ApplicationxmlResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+func (response RegisterCustomerV4500ApplicationXMLResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/xml")
 	if response.ContentLength != 0 {
@@ -3715,12 +3715,12 @@ func (response RegisterCustomerV4503JSONResponse) VisitRegisterCustomerV4Respons
 	return err
 }
 
-type RegisterCustomerV4503ApplicationxmlResponse struct {
+type RegisterCustomerV4503ApplicationXMLResponse struct {
 	Body          io.Reader
 	ContentLength int64
 }
 
-func (response RegisterCustomerV4503ApplicationxmlResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
+func (response RegisterCustomerV4503ApplicationXMLResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/xml")
 	if response.ContentLength != 0 {
@@ -3855,18 +3855,18 @@ func (response ListAccountsV1503JSONResponse) VisitListAccountsV1Response(w http
 	return err
 }
 
-type GetAccountByIdV1RequestObject struct {
-	AccountId AccountIdPath `json:"accountId"`
-	Params    GetAccountByIdV1Params
+type GetAccountByIDV1RequestObject struct {
+	AccountID AccountIDPath `json:"accountId"`
+	Params    GetAccountByIDV1Params
 }
 
-type GetAccountByIdV1ResponseObject interface {
-	VisitGetAccountByIdV1Response(w http.ResponseWriter) error
+type GetAccountByIDV1ResponseObject interface {
+	VisitGetAccountByIDV1Response(w http.ResponseWriter) error
 }
 
-type GetAccountByIdV1200JSONResponse Account
+type GetAccountByIDV1200JSONResponse Account
 
-func (response GetAccountByIdV1200JSONResponse) VisitGetAccountByIdV1Response(w http.ResponseWriter) error {
+func (response GetAccountByIDV1200JSONResponse) VisitGetAccountByIDV1Response(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -3878,9 +3878,9 @@ func (response GetAccountByIdV1200JSONResponse) VisitGetAccountByIdV1Response(w 
 	return err
 }
 
-type GetAccountByIdV1400JSONResponse struct{ AccountsErrorJSONResponse }
+type GetAccountByIDV1400JSONResponse struct{ AccountsErrorJSONResponse }
 
-func (response GetAccountByIdV1400JSONResponse) VisitGetAccountByIdV1Response(w http.ResponseWriter) error {
+func (response GetAccountByIDV1400JSONResponse) VisitGetAccountByIDV1Response(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -3892,9 +3892,9 @@ func (response GetAccountByIdV1400JSONResponse) VisitGetAccountByIdV1Response(w 
 	return err
 }
 
-type GetAccountByIdV1401JSONResponse ErrorResponse
+type GetAccountByIDV1401JSONResponse ErrorResponse
 
-func (response GetAccountByIdV1401JSONResponse) VisitGetAccountByIdV1Response(w http.ResponseWriter) error {
+func (response GetAccountByIDV1401JSONResponse) VisitGetAccountByIDV1Response(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -3906,9 +3906,9 @@ func (response GetAccountByIdV1401JSONResponse) VisitGetAccountByIdV1Response(w 
 	return err
 }
 
-type GetAccountByIdV1403JSONResponse ErrorResponse
+type GetAccountByIDV1403JSONResponse ErrorResponse
 
-func (response GetAccountByIdV1403JSONResponse) VisitGetAccountByIdV1Response(w http.ResponseWriter) error {
+func (response GetAccountByIDV1403JSONResponse) VisitGetAccountByIDV1Response(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -3920,9 +3920,9 @@ func (response GetAccountByIdV1403JSONResponse) VisitGetAccountByIdV1Response(w 
 	return err
 }
 
-type GetAccountByIdV1404JSONResponse ErrorResponse
+type GetAccountByIDV1404JSONResponse ErrorResponse
 
-func (response GetAccountByIdV1404JSONResponse) VisitGetAccountByIdV1Response(w http.ResponseWriter) error {
+func (response GetAccountByIDV1404JSONResponse) VisitGetAccountByIDV1Response(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -3934,9 +3934,9 @@ func (response GetAccountByIdV1404JSONResponse) VisitGetAccountByIdV1Response(w 
 	return err
 }
 
-type GetAccountByIdV1415JSONResponse ErrorResponse
+type GetAccountByIDV1415JSONResponse ErrorResponse
 
-func (response GetAccountByIdV1415JSONResponse) VisitGetAccountByIdV1Response(w http.ResponseWriter) error {
+func (response GetAccountByIDV1415JSONResponse) VisitGetAccountByIDV1Response(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -3948,9 +3948,9 @@ func (response GetAccountByIdV1415JSONResponse) VisitGetAccountByIdV1Response(w 
 	return err
 }
 
-type GetAccountByIdV1500JSONResponse ErrorResponse
+type GetAccountByIDV1500JSONResponse ErrorResponse
 
-func (response GetAccountByIdV1500JSONResponse) VisitGetAccountByIdV1Response(w http.ResponseWriter) error {
+func (response GetAccountByIDV1500JSONResponse) VisitGetAccountByIDV1Response(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -3962,9 +3962,9 @@ func (response GetAccountByIdV1500JSONResponse) VisitGetAccountByIdV1Response(w 
 	return err
 }
 
-type GetAccountByIdV1503JSONResponse ErrorResponse
+type GetAccountByIDV1503JSONResponse ErrorResponse
 
-func (response GetAccountByIdV1503JSONResponse) VisitGetAccountByIdV1Response(w http.ResponseWriter) error {
+func (response GetAccountByIDV1503JSONResponse) VisitGetAccountByIDV1Response(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -4134,7 +4134,7 @@ func (response CreateInstitutionDisclosure500JSONResponse) VisitCreateInstitutio
 }
 
 type UpdateInstitutionDisclosureRequestObject struct {
-	InstitutionDisclosureId string `json:"institutionDisclosureId"`
+	InstitutionDisclosureID string `json:"institutionDisclosureId"`
 	Params                  UpdateInstitutionDisclosureParams
 	Body                    *UpdateInstitutionDisclosureJSONRequestBody
 }
@@ -4603,12 +4603,12 @@ func (response CreateAccessTokenV1200JSONResponse) VisitCreateAccessTokenV1Respo
 	return err
 }
 
-type CreateAccessTokenV1200ApplicationxmlResponse struct {
+type CreateAccessTokenV1200ApplicationXMLResponse struct {
 	Body          io.Reader
 	ContentLength int64
 }
 
-func (response CreateAccessTokenV1200ApplicationxmlResponse) VisitCreateAccessTokenV1Response(w http.ResponseWriter) error {
+func (response CreateAccessTokenV1200ApplicationXMLResponse) VisitCreateAccessTokenV1Response(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/xml")
 	if response.ContentLength != 0 {
@@ -4623,11 +4623,11 @@ func (response CreateAccessTokenV1200ApplicationxmlResponse) VisitCreateAccessTo
 	return err
 }
 
-type CreateAccessTokenV1400ApplicationxmlResponse struct {
-	LegacyTokenErrorApplicationxmlResponse
+type CreateAccessTokenV1400ApplicationXMLResponse struct {
+	LegacyTokenErrorApplicationXMLResponse
 }
 
-func (response CreateAccessTokenV1400ApplicationxmlResponse) VisitCreateAccessTokenV1Response(w http.ResponseWriter) error {
+func (response CreateAccessTokenV1400ApplicationXMLResponse) VisitCreateAccessTokenV1Response(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/xml")
 	if response.ContentLength != 0 {
@@ -4642,12 +4642,12 @@ func (response CreateAccessTokenV1400ApplicationxmlResponse) VisitCreateAccessTo
 	return err
 }
 
-type CreateAccessTokenV1401ApplicationxmlResponse struct {
+type CreateAccessTokenV1401ApplicationXMLResponse struct {
 	Body          io.Reader
 	ContentLength int64
 }
 
-func (response CreateAccessTokenV1401ApplicationxmlResponse) VisitCreateAccessTokenV1Response(w http.ResponseWriter) error {
+func (response CreateAccessTokenV1401ApplicationXMLResponse) VisitCreateAccessTokenV1Response(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/xml")
 	if response.ContentLength != 0 {
@@ -4662,12 +4662,12 @@ func (response CreateAccessTokenV1401ApplicationxmlResponse) VisitCreateAccessTo
 	return err
 }
 
-type CreateAccessTokenV1403ApplicationxmlResponse struct {
+type CreateAccessTokenV1403ApplicationXMLResponse struct {
 	Body          io.Reader
 	ContentLength int64
 }
 
-func (response CreateAccessTokenV1403ApplicationxmlResponse) VisitCreateAccessTokenV1Response(w http.ResponseWriter) error {
+func (response CreateAccessTokenV1403ApplicationXMLResponse) VisitCreateAccessTokenV1Response(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/xml")
 	if response.ContentLength != 0 {
@@ -4682,12 +4682,12 @@ func (response CreateAccessTokenV1403ApplicationxmlResponse) VisitCreateAccessTo
 	return err
 }
 
-type CreateAccessTokenV1500ApplicationxmlResponse struct {
+type CreateAccessTokenV1500ApplicationXMLResponse struct {
 	Body          io.Reader
 	ContentLength int64
 }
 
-func (response CreateAccessTokenV1500ApplicationxmlResponse) VisitCreateAccessTokenV1Response(w http.ResponseWriter) error {
+func (response CreateAccessTokenV1500ApplicationXMLResponse) VisitCreateAccessTokenV1Response(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "application/xml")
 	if response.ContentLength != 0 {
@@ -4740,9 +4740,9 @@ type StrictServerInterface interface {
 	// ListAccountsV1 List a user's accounts
 	// (GET /v1/accounts)
 	ListAccountsV1(ctx context.Context, request ListAccountsV1RequestObject) (ListAccountsV1ResponseObject, error)
-	// GetAccountByIdV1 Read one of a user's accounts
+	// GetAccountByIDV1 Read one of a user's accounts
 	// (GET /v1/accounts/{accountId})
-	GetAccountByIdV1(ctx context.Context, request GetAccountByIdV1RequestObject) (GetAccountByIdV1ResponseObject, error)
+	GetAccountByIDV1(ctx context.Context, request GetAccountByIDV1RequestObject) (GetAccountByIDV1ResponseObject, error)
 	// ListInstitutionDisclosures List the FI's disclosure definitions
 	// (GET /v1/institution-disclosures)
 	ListInstitutionDisclosures(ctx context.Context, request ListInstitutionDisclosuresRequestObject) (ListInstitutionDisclosuresResponseObject, error)
@@ -4782,11 +4782,11 @@ type strictHandler struct {
 }
 
 // GetCustomerV2 operation middleware
-func (sh *strictHandler) GetCustomerV2(ctx echo.Context, fiId string, fiCustomerId string, params GetCustomerV2Params) error {
+func (sh *strictHandler) GetCustomerV2(ctx echo.Context, fiid string, fiCustomerID string, params GetCustomerV2Params) error {
 	var request GetCustomerV2RequestObject
 
-	request.FiId = fiId
-	request.FiCustomerId = fiCustomerId
+	request.FiID = fiid
+	request.FiCustomerID = fiCustomerID
 	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
@@ -5130,26 +5130,26 @@ func (sh *strictHandler) ListAccountsV1(ctx echo.Context, params ListAccountsV1P
 	return nil
 }
 
-// GetAccountByIdV1 operation middleware
-func (sh *strictHandler) GetAccountByIdV1(ctx echo.Context, accountId AccountIdPath, params GetAccountByIdV1Params) error {
-	var request GetAccountByIdV1RequestObject
+// GetAccountByIDV1 operation middleware
+func (sh *strictHandler) GetAccountByIDV1(ctx echo.Context, accountID AccountIDPath, params GetAccountByIDV1Params) error {
+	var request GetAccountByIDV1RequestObject
 
-	request.AccountId = accountId
+	request.AccountID = accountID
 	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
-		return sh.ssi.GetAccountByIdV1(ctx.Request().Context(), request.(GetAccountByIdV1RequestObject))
+		return sh.ssi.GetAccountByIDV1(ctx.Request().Context(), request.(GetAccountByIDV1RequestObject))
 	}
 	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "GetAccountByIdV1")
+		handler = middleware(handler, "GetAccountByIDV1")
 	}
 
 	response, err := handler(ctx, request)
 
 	if err != nil {
 		return err
-	} else if validResponse, ok := response.(GetAccountByIdV1ResponseObject); ok {
-		return validResponse.VisitGetAccountByIdV1Response(ctx.Response())
+	} else if validResponse, ok := response.(GetAccountByIDV1ResponseObject); ok {
+		return validResponse.VisitGetAccountByIDV1Response(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -5230,10 +5230,10 @@ func (sh *strictHandler) CreateInstitutionDisclosure(ctx echo.Context, params Cr
 }
 
 // UpdateInstitutionDisclosure operation middleware
-func (sh *strictHandler) UpdateInstitutionDisclosure(ctx echo.Context, institutionDisclosureId string, params UpdateInstitutionDisclosureParams) error {
+func (sh *strictHandler) UpdateInstitutionDisclosure(ctx echo.Context, institutionDisclosureID string, params UpdateInstitutionDisclosureParams) error {
 	var request UpdateInstitutionDisclosureRequestObject
 
-	request.InstitutionDisclosureId = institutionDisclosureId
+	request.InstitutionDisclosureID = institutionDisclosureID
 	request.Params = params
 
 	var body UpdateInstitutionDisclosureJSONRequestBody

@@ -33,11 +33,11 @@ func (s *Server) ListAccountsV1(ctx context.Context, req gen.ListAccountsV1Reque
 	p := req.Params
 	caller := infoFrom(ctx).principal
 	tok := caller.token
-	user, err := userContext(tok, p.HostUserId, p.LoginId, accQueryNeither, accQueryBoth)
+	user, err := userContext(tok, p.HostUserID, p.LoginID, accQueryNeither, accQueryBoth)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkGrouping(p.Apply != nil, p.SkipGroups != nil || p.TopGroups != nil, p.InstitutionCustomerId != nil); err != nil {
+	if err := checkGrouping(p.Apply != nil, p.SkipGroups != nil || p.TopGroups != nil, p.InstitutionCustomerID != nil); err != nil {
 		return nil, err
 	}
 	var filter *odata.Filter
@@ -46,7 +46,7 @@ func (s *Server) ListAccountsV1(ctx context.Context, req gen.ListAccountsV1Reque
 			return nil, filterProblem(err)
 		}
 	}
-	h, err := s.accountHolder(ctx, tok, user, p.HostUserId, p.LoginId, p.InstitutionCustomerId)
+	h, err := s.accountHolder(ctx, tok, user, p.HostUserID, p.LoginID, p.InstitutionCustomerID)
 	if err != nil {
 		return nil, err
 	}
@@ -70,30 +70,30 @@ func (s *Server) ListAccountsV1(ctx context.Context, req gen.ListAccountsV1Reque
 	return gen.ListAccountsV1200JSONResponse(out), nil
 }
 
-// GetAccountByIdV1 reads one account of the user's host member (CONTRACT.md 8.7). Another
+// GetAccountByIDV1 reads one account of the user's host member (CONTRACT.md 8.7). Another
 // member's or FI's account is answered exactly like an unknown one.
-func (s *Server) GetAccountByIdV1(ctx context.Context, req gen.GetAccountByIdV1RequestObject) (gen.GetAccountByIdV1ResponseObject, error) {
+func (s *Server) GetAccountByIDV1(ctx context.Context, req gen.GetAccountByIDV1RequestObject) (gen.GetAccountByIDV1ResponseObject, error) {
 	p := req.Params
 	caller := infoFrom(ctx).principal
-	user, err := userContext(caller.token, p.HostUserId, p.LoginId, accQueryNeither, accQueryBoth)
+	user, err := userContext(caller.token, p.HostUserID, p.LoginID, accQueryNeither, accQueryBoth)
 	if err != nil {
 		return nil, err
 	}
-	h, err := s.accountHolder(ctx, caller.token, user, p.HostUserId, p.LoginId, p.InstitutionCustomerId)
+	h, err := s.accountHolder(ctx, caller.token, user, p.HostUserID, p.LoginID, p.InstitutionCustomerID)
 	if err != nil {
 		return nil, err
 	}
 	view := newAccountView(caller, viewName(p.ViewName), p.AdditionalFields)
 	for i := range h.Accounts {
 		a := &h.Accounts[i]
-		if a.PublicID != req.AccountId {
+		if a.PublicID != req.AccountID {
 			continue
 		}
 		number, err := s.visibleAccountNumber(a, view.unmasked)
 		if err != nil {
 			return nil, err
 		}
-		return gen.GetAccountByIdV1200JSONResponse(toAPIAccount(h, a, number, view)), nil
+		return gen.GetAccountByIDV1200JSONResponse(toAPIAccount(h, a, number, view)), nil
 	}
 	return nil, problem(http.StatusNotFound, accValidation, "path:accountId", "Account not found")
 }
@@ -220,13 +220,13 @@ func (r accountRecord) Field(name string) string {
 // the account number as the caller may see it (see visibleAccountNumber).
 func toAPIAccount(h *db.MemberAccounts, a *models.Account, number string, v accountView) gen.Account {
 	out := gen.Account{
-		Id:            a.PublicID,
-		InstitutionId: a.InstitutionID,
+		ID:            a.PublicID,
+		InstitutionID: a.InstitutionID,
 		Category:      gen.AccountCategory(a.Category),
 		Type: gen.AccountTypeInfo{Value: gen.DIAccountType(a.TypeValue), FiRawAccountType: a.FIRawAccountType,
 			FiAccountType: a.FIAccountType, Description: typeDescription(a)},
 		AccountNumber:     number,
-		InstitutionUserId: institutionUserID(h),
+		InstitutionUserID: institutionUserID(h),
 	}
 	if v.additional {
 		state := "OPEN"
@@ -239,7 +239,7 @@ func toAPIAccount(h *db.MemberAccounts, a *models.Account, number string, v acco
 		return out
 	}
 	if h.Customer != nil {
-		out.InstitutionCustomerId = ptr(h.Customer.ID)
+		out.InstitutionCustomerID = ptr(h.Customer.ID)
 	}
 	out.Description, out.NickName, out.PrimaryHolderName = nonEmpty(a.Description), nonEmpty(a.NickName), nonEmpty(a.PrimaryHolderName)
 	out.CurrentBalance = &gen.Money{CurrencyCode: a.CurrencyCode, Amount: float64(a.CurrentBalanceMinor) / 100}

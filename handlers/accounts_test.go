@@ -73,7 +73,7 @@ func (a *api) listAccounts(token string, q url.Values) []gen.Account {
 func ids(accounts []gen.Account) []string {
 	out := make([]string, len(accounts))
 	for i, acc := range accounts {
-		out[i] = acc.Id
+		out[i] = acc.ID
 	}
 	return out
 }
@@ -110,10 +110,10 @@ func (a *api) registerAlex(login string) string {
 		"Authorization": "Bearer " + a.v1Token(fiCreditUnion), "di_tid": newTID(), "Content-Type": "application/json"}, body)
 	var out gen.FICustomerResponse
 	r.decode(a.t, &out)
-	if r.status != http.StatusOK || out.FICustomer.Id.Value == "" {
+	if r.status != http.StatusOK || out.FICustomer.ID.Value == "" {
 		a.t.Fatalf("register: %d %s", r.status, r.body)
 	}
-	return out.FICustomer.Id.Value
+	return out.FICustomer.ID.Value
 }
 
 func TestAccountsListByHostUserID(t *testing.T) {
@@ -138,17 +138,17 @@ func TestAccountsListByHostUserID(t *testing.T) {
 		t.Errorf("numbers %v, want %v", numbers(got), want)
 	}
 	checking, card := got[0], got[2]
-	if checking.InstitutionId != fiCreditUnion || checking.Category != gen.DEPOSIT || checking.Type.Value != gen.DIAccountTypeCHECKING ||
+	if checking.InstitutionID != fiCreditUnion || checking.Category != gen.DEPOSIT || checking.Type.Value != gen.DIAccountTypeCHECKING ||
 		checking.Type.FiRawAccountType != 1 || checking.Type.FiAccountType != 1 || checking.Type.Description != "Checking" {
 		t.Errorf("checking: %+v", checking)
 	}
 	// Nobody registered for the member: a derived, stable institution user id and no customer.
-	if !upperHex32.MatchString(checking.InstitutionUserId) || checking.InstitutionCustomerId != nil {
-		t.Errorf("institutionUserId %q, institutionCustomerId %v", checking.InstitutionUserId, checking.InstitutionCustomerId)
+	if !upperHex32.MatchString(checking.InstitutionUserID) || checking.InstitutionCustomerID != nil {
+		t.Errorf("institutionUserId %q, institutionCustomerId %v", checking.InstitutionUserID, checking.InstitutionCustomerID)
 	}
 	again := a.listAccounts(tok, q("hostUserId", memberAlex))
-	if again[0].InstitutionUserId != checking.InstitutionUserId || card.InstitutionUserId != checking.InstitutionUserId {
-		t.Errorf("institutionUserId not stable: %s %s %s", checking.InstitutionUserId, again[0].InstitutionUserId, card.InstitutionUserId)
+	if again[0].InstitutionUserID != checking.InstitutionUserID || card.InstitutionUserID != checking.InstitutionUserID {
+		t.Errorf("institutionUserId not stable: %s %s %s", checking.InstitutionUserID, again[0].InstitutionUserID, card.InstitutionUserID)
 	}
 	if checking.CurrentBalance == nil || checking.CurrentBalance.Amount != 2450.17 || checking.CurrentBalance.CurrencyCode != "USD" ||
 		checking.AvailableBalance == nil || checking.AvailableBalance.Amount != 2400.17 {
@@ -223,9 +223,9 @@ func TestAccountsAfterRegistration(t *testing.T) {
 	}
 	// Now the registered user owns them.
 	for _, acc := range append(byLogin, byHost...) {
-		if deref(acc.InstitutionCustomerId) != guid || !upperHex32.MatchString(acc.InstitutionUserId) ||
-			acc.InstitutionUserId == before[0].InstitutionUserId || acc.InstitutionUserId != byLogin[0].InstitutionUserId {
-			t.Errorf("owner of %s: customer %v user %s (before %s)", acc.Id, deref(acc.InstitutionCustomerId), acc.InstitutionUserId, before[0].InstitutionUserId)
+		if deref(acc.InstitutionCustomerID) != guid || !upperHex32.MatchString(acc.InstitutionUserID) ||
+			acc.InstitutionUserID == before[0].InstitutionUserID || acc.InstitutionUserID != byLogin[0].InstitutionUserID {
+			t.Errorf("owner of %s: customer %v user %s (before %s)", acc.ID, deref(acc.InstitutionCustomerID), acc.InstitutionUserID, before[0].InstitutionUserID)
 		}
 	}
 	// institutionCustomerId: the user's own GUID is accepted, anything else is no location of theirs.
@@ -312,12 +312,12 @@ func TestAccountsUserContext(t *testing.T) {
 	}
 	// A registered user by login: the member's one account, owned by that user.
 	got := a.listAccounts(tok, q("loginId", "SandboxUser1"))
-	if !slices.Equal(ids(got), []string{samChecking}) || deref(got[0].InstitutionCustomerId) != sandboxUserGUID {
-		t.Errorf("by login: %v %v", ids(got), deref(got[0].InstitutionCustomerId))
+	if !slices.Equal(ids(got), []string{samChecking}) || deref(got[0].InstitutionCustomerID) != sandboxUserGUID {
+		t.Errorf("by login: %v %v", ids(got), deref(got[0].InstitutionCustomerID))
 	}
 	// A 02222 token sees 02222's member and not 01111's.
 	tok2 := a.v2Token(sandboxApp, sandboxSecret, fiCommunityBank, "grant_type=client_credentials&scopes=accounts:read").AccessToken
-	if got := a.listAccounts(tok2, q("hostUserId", memberJordan)); !slices.Equal(ids(got), []string{jordanMortgage}) || got[0].InstitutionId != fiCommunityBank {
+	if got := a.listAccounts(tok2, q("hostUserId", memberJordan)); !slices.Equal(ids(got), []string{jordanMortgage}) || got[0].InstitutionID != fiCommunityBank {
 		t.Errorf("02222: %v", ids(got))
 	}
 	cmnError(t, a.getAccounts("/v1/accounts?hostUserId="+memberAlex, tok2, nil), 404, "ACC_00101")
@@ -329,8 +329,8 @@ func TestAccountsPasswordGrant(t *testing.T) {
 	pw := a.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username="+sandboxUser+"&password="+
 		url.QueryEscape(sandboxPassword)+"&scopes="+url.QueryEscape(scopeAccounts))
 	got := a.listAccounts(pw.AccessToken, nil)
-	if !slices.Equal(ids(got), []string{samChecking}) || got[0].AccountNumber != "******7890" || deref(got[0].InstitutionCustomerId) != sandboxUserGUID ||
-		!upperHex32.MatchString(got[0].InstitutionUserId) {
+	if !slices.Equal(ids(got), []string{samChecking}) || got[0].AccountNumber != "******7890" || deref(got[0].InstitutionCustomerID) != sandboxUserGUID ||
+		!upperHex32.MatchString(got[0].InstitutionUserID) {
 		t.Fatalf("password grant: %+v", got)
 	}
 	// Naming the token's own user is fine; naming anybody else is not.
@@ -346,7 +346,7 @@ func TestAccountsPasswordGrant(t *testing.T) {
 	r := a.getAccounts("/v1/accounts/"+samChecking, pw.AccessToken, nil)
 	var acc gen.Account
 	r.decode(t, &acc)
-	if r.status != 200 || acc.Id != samChecking {
+	if r.status != 200 || acc.ID != samChecking {
 		t.Errorf("own account: %d %s", r.status, r.body)
 	}
 	cmnError(t, a.getAccounts("/v1/accounts/"+alexChecking, pw.AccessToken, nil), 404, "ACC_00011")
@@ -363,12 +363,12 @@ func TestAccountByID(t *testing.T) {
 	r := a.getAccounts("/v1/accounts/"+alexSavings+"?hostUserId="+memberAlex, tok, nil)
 	var acc gen.Account
 	r.decode(t, &acc)
-	if r.status != 200 || acc.Id != alexSavings || acc.AccountNumber != "******3211" || deref(acc.NickName) != "Vacation Fund" ||
+	if r.status != 200 || acc.ID != alexSavings || acc.AccountNumber != "******3211" || deref(acc.NickName) != "Vacation Fund" ||
 		acc.Type.Value != gen.DIAccountTypeSAVINGS || deref(acc.MicrNumber) != "011000015******3211" {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
 	list := a.listAccounts(tok, q("hostUserId", memberAlex))
-	if acc.InstitutionUserId != list[1].InstitutionUserId {
+	if acc.InstitutionUserID != list[1].InstitutionUserID {
 		t.Errorf("institutionUserId differs between list and single read")
 	}
 	for _, tc := range []struct {
@@ -538,7 +538,7 @@ func TestAccountsAliases(t *testing.T) {
 		r = a.getAccounts(prefix+"/"+alexCard+"?hostUserId="+memberAlex, tok, nil)
 		var acc gen.Account
 		r.decode(t, &acc)
-		if r.status != 200 || acc.Id != alexCard {
+		if r.status != 200 || acc.ID != alexCard {
 			t.Errorf("%s/{id}: %d %s", prefix, r.status, r.body)
 		}
 		// Errors keep the accounts family on every alias.

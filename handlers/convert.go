@@ -10,8 +10,8 @@ import (
 func toApplication(fiID string, in *gen.FICustomerRegistration) registration.Application {
 	a := registration.Application{FIID: fiID, MemberNumber: str(in.MemberNumber), AcceptedFlag: in.AcceptedDisclosure,
 		UserType: str(in.UserType), SSN: str(in.Ssn), MotherMaidenName: str(in.MotherMaidenName)}
-	if in.FiId != nil && in.FiId.Value != nil {
-		a.BodyFIID = in.FiId.Value
+	if in.FiID != nil && in.FiID.Value != nil {
+		a.BodyFIID = in.FiID.Value
 	}
 	if in.AcceptedDisclosures != nil {
 		a.AcceptedIDs = append([]string{}, *in.AcceptedDisclosures...) // sent, maybe empty: not nil
@@ -39,7 +39,7 @@ func toApplication(fiID string, in *gen.FICustomerRegistration) registration.App
 		for _, ch := range deref0(in.ChannelInfos.ChannelInfo) {
 			c := registration.Channel{Type: str(ch.ChannelType)}
 			if ch.Credential != nil {
-				c.LoginID, c.Password = str(ch.Credential.LoginId), str(ch.Credential.Password)
+				c.LoginID, c.Password = str(ch.Credential.LoginID), str(ch.Credential.Password)
 			}
 			a.Channels = append(a.Channels, c)
 		}

@@ -20,7 +20,7 @@ func dscProblem(code, field, msg string) *Problem {
 
 // toAPIDisclosure converts a definition, with the required flag and version extensions.
 func toAPIDisclosure(d *models.Disclosure) gen.InstitutionDisclosure {
-	out := gen.InstitutionDisclosure{InstitutionDisclosureId: d.ID, InstitutionId: d.InstitutionID,
+	out := gen.InstitutionDisclosure{InstitutionDisclosureID: d.ID, InstitutionID: d.InstitutionID,
 		InstitutionDisclosureName: ptr(d.Name), InstitutionDisclosureStatus: ptr(d.Enabled), Required: ptr(d.Required), Version: ptr(d.Version)}
 	if d.Data != "" {
 		out.InstitutionDisclosureData = ptr(d.Data)
@@ -84,7 +84,7 @@ func (s *Server) CreateInstitutionDisclosure(ctx context.Context, req gen.Create
 	if b == nil {
 		return nil, dscProblem(dscBlank, "", "Request body is blank")
 	}
-	if b.InstitutionDisclosureId != nil {
+	if b.InstitutionDisclosureID != nil {
 		return nil, dscProblem(dscFields, "/institutionDisclosureId", "institutionDisclosureId is assigned by the service")
 	}
 	enabled := b.InstitutionDisclosureStatus != nil && *b.InstitutionDisclosureStatus // default false
@@ -109,11 +109,11 @@ func (s *Server) UpdateInstitutionDisclosure(ctx context.Context, req gen.Update
 	if b == nil {
 		return nil, dscProblem(dscBlank, "", "Request body is blank")
 	}
-	if !strings.EqualFold(strings.TrimSpace(b.InstitutionDisclosureId), req.InstitutionDisclosureId) {
+	if !strings.EqualFold(strings.TrimSpace(b.InstitutionDisclosureID), req.InstitutionDisclosureID) {
 		return nil, dscProblem(dscIDMismatch, "/institutionDisclosureId", "institutionDisclosureId differs from the path")
 	}
 	fi := infoFrom(ctx).principal.token.InstitutionID
-	cur, err := s.store.Disclosure(ctx, fi, req.InstitutionDisclosureId)
+	cur, err := s.store.Disclosure(ctx, fi, req.InstitutionDisclosureID)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, problem(http.StatusNotFound, dscNoData, "path:institutionDisclosureId", "No such disclosure")
 	}
@@ -177,7 +177,7 @@ func (s *Server) disclosureUser(ctx context.Context, p userParams) (*db.MemberAc
 // ListInstitutionUserDisclosures lists the user's current disclosure states (CONTRACT.md 7.6).
 func (s *Server) ListInstitutionUserDisclosures(ctx context.Context, req gen.ListInstitutionUserDisclosuresRequestObject) (gen.ListInstitutionUserDisclosuresResponseObject, error) {
 	p := req.Params
-	h, err := s.disclosureUser(ctx, userParams{p.HostUserId, p.LoginId, p.InstitutionCustomerId})
+	h, err := s.disclosureUser(ctx, userParams{p.HostUserID, p.LoginID, p.InstitutionCustomerID})
 	if err != nil {
 		return nil, err
 	}
@@ -187,12 +187,12 @@ func (s *Server) ListInstitutionUserDisclosures(ctx context.Context, req gen.Lis
 	}
 	out := gen.InstitutionUserDisclosuresResponse{InstitutionUserDisclosures: make([]gen.InstitutionUserDisclosure, 0, len(states))}
 	for _, st := range states {
-		item := gen.InstitutionUserDisclosure{InstitutionId: h.Customer.InstitutionID, InstitutionUserId: h.Customer.InstitutionUserID,
-			InstitutionDisclosureName: st.DisclosureName, InstitutionUserDisclosureId: ptr(st.ID), InstitutionDisclosureId: ptr(st.DisclosureID),
+		item := gen.InstitutionUserDisclosure{InstitutionID: h.Customer.InstitutionID, InstitutionUserID: h.Customer.InstitutionUserID,
+			InstitutionDisclosureName: st.DisclosureName, InstitutionUserDisclosureID: ptr(st.ID), InstitutionDisclosureID: ptr(st.DisclosureID),
 			InstitutionUserDisclosureStatus:               ptr(gen.InstitutionUserDisclosureStatus(st.Status)),
 			InstitutionUserDisclosureStatusUpdateDateTime: ptr(st.UpdatedAt.UTC().Truncate(time.Millisecond)), PaperWaiver: st.PaperWaiver}
 		if st.AccountID != "" {
-			item.AccountId = ptr(st.AccountID)
+			item.AccountID = ptr(st.AccountID)
 		}
 		out.InstitutionUserDisclosures = append(out.InstitutionUserDisclosures, item)
 	}
@@ -231,19 +231,19 @@ func (s *Server) decide(ctx context.Context, r decisionRequest) error {
 	if b == nil {
 		return dscProblem(dscBlank, "", "Request body is blank")
 	}
-	if err := unsafeUserDisclosureText(b.InstitutionDisclosureId, b.InstitutionUserDisclosureId, b.InstitutionDisclosureName,
-		b.InstitutionUserDisclosureStatus, b.AccountId); err != nil {
+	if err := unsafeUserDisclosureText(b.InstitutionDisclosureID, b.InstitutionUserDisclosureID, b.InstitutionDisclosureName,
+		b.InstitutionUserDisclosureStatus, b.AccountID); err != nil {
 		return err
 	}
 	h, err := s.disclosureUser(ctx, r.params)
 	if err != nil {
 		return err
 	}
-	w := consent.Write{DefinitionID: str(b.InstitutionDisclosureId), DefinitionName: str(b.InstitutionDisclosureName),
-		Status: str(b.InstitutionUserDisclosureStatus), AccountID: b.AccountId, PaperWaiver: b.PaperWaiver,
+	w := consent.Write{DefinitionID: str(b.InstitutionDisclosureID), DefinitionName: str(b.InstitutionDisclosureName),
+		Status: str(b.InstitutionUserDisclosureStatus), AccountID: b.AccountID, PaperWaiver: b.PaperWaiver,
 		AccountTypeSent: r.accountType != nil, Update: r.update}
 	if w.DefinitionID == "" {
-		w.DefinitionID = str(b.InstitutionUserDisclosureId) // D19: the schema's name wins
+		w.DefinitionID = str(b.InstitutionUserDisclosureID) // D19: the schema's name wins
 	}
 	def, err := s.definitionFor(ctx, h.Customer.InstitutionID, w)
 	if err != nil {
@@ -313,8 +313,8 @@ func (s *Server) recordDecision(ctx context.Context, d *db.UserDecision, ip *str
 // CreateInstitutionUserDisclosure records a decision (CONTRACT.md 7.7).
 func (s *Server) CreateInstitutionUserDisclosure(ctx context.Context, req gen.CreateInstitutionUserDisclosureRequestObject) (gen.CreateInstitutionUserDisclosureResponseObject, error) {
 	p := req.Params
-	err := s.decide(ctx, decisionRequest{params: userParams{p.HostUserId, p.LoginId, p.InstitutionCustomerId},
-		accountType: p.AccountType, body: req.Body, ip: p.OriginatingIp})
+	err := s.decide(ctx, decisionRequest{params: userParams{p.HostUserID, p.LoginID, p.InstitutionCustomerID},
+		accountType: p.AccountType, body: req.Body, ip: p.OriginatingIP})
 	if err != nil {
 		return nil, err
 	}
@@ -324,8 +324,8 @@ func (s *Server) CreateInstitutionUserDisclosure(ctx context.Context, req gen.Cr
 // UpdateInstitutionUserDisclosure changes an existing decision (CONTRACT.md 7.8).
 func (s *Server) UpdateInstitutionUserDisclosure(ctx context.Context, req gen.UpdateInstitutionUserDisclosureRequestObject) (gen.UpdateInstitutionUserDisclosureResponseObject, error) {
 	p := req.Params
-	err := s.decide(ctx, decisionRequest{params: userParams{p.HostUserId, p.LoginId, p.InstitutionCustomerId},
-		body: req.Body, ip: p.OriginatingIp, update: true})
+	err := s.decide(ctx, decisionRequest{params: userParams{p.HostUserID, p.LoginID, p.InstitutionCustomerID},
+		body: req.Body, ip: p.OriginatingIP, update: true})
 	if err != nil {
 		return nil, err
 	}
@@ -339,18 +339,18 @@ func (s *Server) DeleteInstitutionUserDisclosure(ctx context.Context, req gen.De
 	if b == nil {
 		return nil, dscProblem(dscBlank, "", "Request body is blank")
 	}
-	if err := unsafeUserDisclosureText(nil, nil, b.InstitutionDisclosureName, nil, b.AccountId); err != nil {
+	if err := unsafeUserDisclosureText(nil, nil, b.InstitutionDisclosureName, nil, b.AccountID); err != nil {
 		return nil, err
 	}
 	if err := consent.Deletable(str(b.InstitutionDisclosureName)); err != nil {
 		return nil, consentProblem(err)
 	}
 	p := req.Params
-	h, err := s.disclosureUser(ctx, userParams{p.HostUserId, p.LoginId, p.InstitutionCustomerId})
+	h, err := s.disclosureUser(ctx, userParams{p.HostUserID, p.LoginID, p.InstitutionCustomerID})
 	if err != nil {
 		return nil, err
 	}
-	accountID, err := consent.CheckDelete(str(b.InstitutionDisclosureName), str(b.AccountId), h.Accounts)
+	accountID, err := consent.CheckDelete(str(b.InstitutionDisclosureName), str(b.AccountID), h.Accounts)
 	if err != nil {
 		return nil, consentProblem(err)
 	}
@@ -358,7 +358,7 @@ func (s *Server) DeleteInstitutionUserDisclosure(ctx context.Context, req gen.De
 	if err != nil {
 		return nil, err
 	}
-	if err := s.recordDecision(ctx, &db.UserDecision{Customer: h.Customer, Disclosure: def, AccountID: accountID, Status: "DELETED"}, p.OriginatingIp, true); err != nil {
+	if err := s.recordDecision(ctx, &db.UserDecision{Customer: h.Customer, Disclosure: def, AccountID: accountID, Status: "DELETED"}, p.OriginatingIP, true); err != nil {
 		return nil, err
 	}
 	return gen.DeleteInstitutionUserDisclosure204Response{}, nil

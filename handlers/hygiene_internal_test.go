@@ -46,9 +46,9 @@ func TestPasswordGrantsRefuseUnsafeCredentialsBeforeAnyLookup(t *testing.T) {
 		wantProblem(t, v1(bad, "Sandbox2024!"), "90002", "/username")
 		wantProblem(t, v1("sandboxuser1", bad), "90002", "/password")
 		v2 := func(username, password string) error {
-			fi := gen.InstitutionIdHeader("01111")
+			fi := gen.InstitutionIDHeader("01111")
 			_, err := s.CreateAccessTokenV2(withApp(), gen.CreateAccessTokenV2RequestObject{
-				Params: gen.CreateAccessTokenV2Params{InstitutionId: &fi},
+				Params: gen.CreateAccessTokenV2Params{InstitutionID: &fi},
 				Body:   &gen.CreateAccessTokenV2FormdataRequestBody{GrantType: "password", Username: &username, Password: &password}})
 			return err
 		}
@@ -64,14 +64,14 @@ func TestUserDisclosureWritesRefuseUnsafeText(t *testing.T) {
 			field string
 			body  gen.InstitutionUserDisclosureWrite
 		}{
-			{"/institutionDisclosureId", gen.InstitutionUserDisclosureWrite{InstitutionDisclosureId: &bad, InstitutionUserDisclosureStatus: &ok}},
-			{"/institutionUserDisclosureId", gen.InstitutionUserDisclosureWrite{InstitutionUserDisclosureId: &bad}},
+			{"/institutionDisclosureId", gen.InstitutionUserDisclosureWrite{InstitutionDisclosureID: &bad, InstitutionUserDisclosureStatus: &ok}},
+			{"/institutionUserDisclosureId", gen.InstitutionUserDisclosureWrite{InstitutionUserDisclosureID: &bad}},
 			{"/institutionDisclosureName", gen.InstitutionUserDisclosureWrite{InstitutionDisclosureName: &bad}},
 			{"/institutionUserDisclosureStatus", gen.InstitutionUserDisclosureWrite{InstitutionUserDisclosureStatus: &bad}},
-			{"/accountId", gen.InstitutionUserDisclosureWrite{AccountId: &bad}},
+			{"/accountId", gen.InstitutionUserDisclosureWrite{AccountID: &bad}},
 		} {
-			wantProblem(t, unsafeUserDisclosureText(tc.body.InstitutionDisclosureId, tc.body.InstitutionUserDisclosureId,
-				tc.body.InstitutionDisclosureName, tc.body.InstitutionUserDisclosureStatus, tc.body.AccountId), "DSC_12001", tc.field)
+			wantProblem(t, unsafeUserDisclosureText(tc.body.InstitutionDisclosureID, tc.body.InstitutionUserDisclosureID,
+				tc.body.InstitutionDisclosureName, tc.body.InstitutionUserDisclosureStatus, tc.body.AccountID), "DSC_12001", tc.field)
 		}
 	}
 	name, id := "OLS", "Qw3eR5tY7uI9oP1aS3dF5gH7jK9lZ1xC3vB5nM7qWe9"

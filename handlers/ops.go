@@ -37,7 +37,7 @@ func (s *Server) GetReadiness(ctx context.Context, _ gen.GetReadinessRequestObje
 
 // GetOpenAPIYAML serves the specification exactly as written.
 func (s *Server) GetOpenAPIYAML(context.Context, gen.GetOpenAPIYAMLRequestObject) (gen.GetOpenAPIYAMLResponseObject, error) {
-	return gen.GetOpenAPIYAML200ApplicationyamlResponse{Body: bytes.NewReader(openapi.YAML), ContentLength: int64(len(openapi.YAML))}, nil
+	return gen.GetOpenAPIYAML200ApplicationYamlResponse{Body: bytes.NewReader(openapi.YAML), ContentLength: int64(len(openapi.YAML))}, nil
 }
 
 // GetOpenAPIJSON serves the specification rendered as JSON.
@@ -73,7 +73,7 @@ var docsHTML string
 
 // GetDocs serves the API reference page; its scripts and styles come from the binary.
 func (s *Server) GetDocs(context.Context, gen.GetDocsRequestObject) (gen.GetDocsResponseObject, error) {
-	return gen.GetDocs200TexthtmlResponse{Body: strings.NewReader(docsHTML), ContentLength: int64(len(docsHTML))}, nil
+	return gen.GetDocs200TextHTMLResponse{Body: strings.NewReader(docsHTML), ContentLength: int64(len(docsHTML))}, nil
 }
 
 // docsAssets serves Swagger UI's files (embedded, pre-compressed) under docsAssetsPrefix.

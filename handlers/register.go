@@ -106,9 +106,9 @@ func (s *Server) registrationOrigin(ctx context.Context, req gen.RegisterCustome
 		return db.Origin{}, err
 	}
 	sum := sha256.Sum256(canonical)
-	o := db.Origin{ClientAppID: info.principal.token.ClientAppID, OfferingID: deref(req.Params.OfferingId), OriginatingIP: info.clientIP,
+	o := db.Origin{ClientAppID: info.principal.token.ClientAppID, OfferingID: deref(req.Params.OfferingID), OriginatingIP: info.clientIP,
 		TraceID: req.Params.DiTid.String(), RequestHash: hex.EncodeToString(sum[:])}
-	if ip := deref(req.Params.OriginatingIp); ip != "" {
+	if ip := deref(req.Params.OriginatingIP); ip != "" {
 		o.OriginatingIP = ip
 	}
 	return o, nil
@@ -143,7 +143,7 @@ func registerResponse(ctype string, body []byte) gen.RegisterCustomerV4ResponseO
 	if ctype == "application/json" {
 		return rawJSON200(body)
 	}
-	return gen.RegisterCustomerV4200ApplicationxmlResponse{Body: bytes.NewReader(body), ContentLength: int64(len(body))}
+	return gen.RegisterCustomerV4200ApplicationXMLResponse{Body: bytes.NewReader(body), ContentLength: int64(len(body))}
 }
 
 // rawJSON200 is an already-encoded JSON profile answered with 200 (replays must be
@@ -258,9 +258,9 @@ type piiInClear struct{ ssnLast4, birthDate, maidenName string }
 // SSN masked to its last four digits (D2, D25).
 func toAPICustomer(v *db.CustomerView, pii piiInClear) gen.FICustomer {
 	c := v.Customer
-	out := gen.FICustomer{AuthId: c.AuthID, MemberNumber: c.Member.MemberNumber, UserType: c.UserType, AcceptedDisclosure: c.AcceptedDisclosure}
-	out.Id.Value, out.Id.Type = c.ID, gen.CustomerIDTypeGUID
-	out.FiId.Value = c.InstitutionID
+	out := gen.FICustomer{AuthID: c.AuthID, MemberNumber: c.Member.MemberNumber, UserType: c.UserType, AcceptedDisclosure: c.AcceptedDisclosure}
+	out.ID.Value, out.ID.Type = c.ID, gen.CustomerIDTypeGUID
+	out.FiID.Value = c.InstitutionID
 	if c.Member.Name != "" {
 		out.Name = &c.Member.Name
 	}
@@ -306,13 +306,13 @@ func toAPICustomer(v *db.CustomerView, pii piiInClear) gen.FICustomer {
 		NewUser: ptr(c.LastLoginAt == nil), FiApprovalPending: ptr(false), FiApproved: ptr(true), FiRejected: ptr(false),
 		Deleted: ptr(false), Limbo: ptr(false),
 	}
-	ch := gen.ChannelInfo{ChannelType: gen.ChannelInfoChannelType(c.ChannelType), Credential: &gen.Credential{LoginId: ptr(c.LoginID)},
+	ch := gen.ChannelInfo{ChannelType: gen.ChannelInfoChannelType(c.ChannelType), Credential: &gen.Credential{LoginID: ptr(c.LoginID)},
 		FailedLoginCount: ptr(c.FailedLoginCount), UserStatus: &status}
 	if c.LastLoginAt != nil {
 		ch.LastLoginDateTime = ptr(c.LastLoginAt.UTC().Format("2006-01-02T15:04:05-07:00"))
 	}
 	out.ChannelInfos.ChannelInfo = &[]gen.ChannelInfo{ch}
-	out.HostCredential = &gen.HostCredential{LoginId: ptr(c.HostLoginID)}
+	out.HostCredential = &gen.HostCredential{LoginID: ptr(c.HostLoginID)}
 	out.BillPayEnabled = ptr(c.BillPayEnabled)
 	dests := make([]gen.Destination, 0, len(v.Destinations))
 	for _, d := range v.Destinations {
@@ -333,11 +333,11 @@ func ptr[T any](v T) *T { return &v }
 // GetCustomerV2 reads a customer of the token's FI (CONTRACT.md 6).
 func (s *Server) GetCustomerV2(ctx context.Context, req gen.GetCustomerV2RequestObject) (gen.GetCustomerV2ResponseObject, error) {
 	idType := "GUID"
-	if req.Params.FiCustomerIdType != nil {
-		idType = string(*req.Params.FiCustomerIdType)
+	if req.Params.FiCustomerIDType != nil {
+		idType = string(*req.Params.FiCustomerIDType)
 	}
 	caller := infoFrom(ctx).principal
-	v, err := s.store.FindCustomer(ctx, req.FiId, idType, req.FiCustomerId)
+	v, err := s.store.FindCustomer(ctx, req.FiID, idType, req.FiCustomerID)
 	if caller.kind.UserBound() && caller.policy.OwnUserOnly {
 		// A user's token reads only its own profile; whether another customer exists is not
 		// its business, so a missing one gets the same answer.
@@ -362,7 +362,7 @@ func (s *Server) GetCustomerV2(ctx context.Context, req gen.GetCustomerV2Request
 	if ctype == "application/json" {
 		return rawJSON200(out), nil
 	}
-	return gen.GetCustomerV2200ApplicationxmlResponse{Body: bytes.NewReader(out), ContentLength: int64(len(out))}, nil
+	return gen.GetCustomerV2200ApplicationXMLResponse{Body: bytes.NewReader(out), ContentLength: int64(len(out))}, nil
 }
 
 // decryptPII opens the encrypted fields a profile shows.

@@ -49,7 +49,7 @@ func (s *Server) CreateAccessTokenV1(ctx context.Context, req gen.CreateAccessTo
 	info := infoFrom(ctx)
 	app := info.principal.app
 	fi := req.Params.DiFiid
-	if ip := req.Params.OriginatingIp; ip != nil && !rules.IPAddress(*ip) {
+	if ip := req.Params.OriginatingIP; ip != nil && !rules.IPAddress(*ip) {
 		return nil, problem(http.StatusBadRequest, codeLegacyInvalid, "header:originating_ip", "Header 'originating_ip' invalid")
 	}
 	if !appMayActFor(app, fi) {
@@ -63,7 +63,7 @@ func (s *Server) CreateAccessTokenV1(ctx context.Context, req gen.CreateAccessTo
 		}
 		return nil, problem(http.StatusForbidden, codeNotAuthorised, "", msg)
 	}
-	origin := originOf(ctx, app, req.Params.OriginatingIp, req.Params.OfferingId, req.Params.UserAgent)
+	origin := originOf(ctx, app, req.Params.OriginatingIP, req.Params.OfferingID, req.Params.UserAgent)
 	var out issued
 	var err error
 	switch grant {
@@ -106,7 +106,7 @@ func (s *Server) CreateAccessTokenV1(ctx context.Context, req gen.CreateAccessTo
 	if err != nil {
 		return nil, err
 	}
-	return gen.CreateAccessTokenV1200ApplicationxmlResponse{Body: bytes.NewReader(body), ContentLength: int64(len(body))}, nil
+	return gen.CreateAccessTokenV1200ApplicationXMLResponse{Body: bytes.NewReader(body), ContentLength: int64(len(body))}, nil
 }
 
 // CreateAccessTokenV2 issues a V2 token (CONTRACT.md 4.1).
@@ -122,7 +122,7 @@ func (s *Server) CreateAccessTokenV2(ctx context.Context, req gen.CreateAccessTo
 	case "refresh_token":
 		out, err = s.refresh(ctx, app, deref(req.Body.RefreshToken))
 	default:
-		fi := deref(req.Params.InstitutionId)
+		fi := deref(req.Params.InstitutionID)
 		if fi == "" {
 			return nil, problem(http.StatusBadRequest, cmnInstitution, "header:institutionId", "Header institutionId is missing")
 		}
@@ -161,7 +161,7 @@ func (s *Server) CreateAccessTokenV2(ctx context.Context, req gen.CreateAccessTo
 	}
 	traceID := infoFrom(ctx).traceID
 	return gen.CreateAccessTokenV2200JSONResponse{Body: resp, Headers: gen.CreateAccessTokenV2200ResponseHeaders{
-		TransactionId: &traceID}}, nil
+		TransactionID: &traceID}}, nil
 }
 
 // requestedScopes parses the comma-separated scopes parameter: every scope must be allowed for

@@ -107,7 +107,7 @@ func Register(ctx context.Context, opts Options) (Registration, error) {
 		},
 		ChannelInfos: &client.RegistrationChannelInfos{ChannelInfo: &[]client.RegistrationChannelInfo{{
 			ChannelType: ptr("TPV_API"),
-			Credential:  &client.RegistrationCredential{LoginId: ptr(reg.LoginID), Password: ptr("Go!Gopher42")},
+			Credential:  &client.RegistrationCredential{LoginID: ptr(reg.LoginID), Password: ptr("Go!Gopher42")},
 		}}},
 		// FI 01111 asks for its required disclosures at registration.
 		AcceptedDisclosure: "true",
@@ -116,19 +116,19 @@ func Register(ctx context.Context, opts Options) (Registration, error) {
 		MotherMaidenName:   ptr("Smith"),
 	}}
 	created, err := api.RegisterCustomerV4WithResponse(ctx, opts.FI,
-		&client.RegisterCustomerV4Params{DiTid: uuid.New(), OfferingId: ptr("custreg-go-example")}, body, bearer, acceptJSON)
+		&client.RegisterCustomerV4Params{DiTid: uuid.New(), OfferingID: ptr("custreg-go-example")}, body, bearer, acceptJSON)
 	if err != nil {
 		return Registration{}, fmt.Errorf("Register v4: %w", err)
 	}
 	if created.JSON200 == nil {
 		return Registration{}, fmt.Errorf("Register v4: %s", failure(created.HTTPResponse, created.Body))
 	}
-	reg.GUID = created.JSON200.FICustomer.Id.Value
+	reg.GUID = created.JSON200.FICustomer.ID.Value
 
 	// 3. Read it back by GUID.
-	byGUID := client.GetCustomerV2ParamsFiCustomerIdTypeGUID
+	byGUID := client.GetCustomerV2ParamsFiCustomerIDTypeGUID
 	got, err := api.GetCustomerV2WithResponse(ctx, opts.FI, reg.GUID,
-		&client.GetCustomerV2Params{DiTid: uuid.New(), FiCustomerIdType: &byGUID}, bearer, acceptJSON)
+		&client.GetCustomerV2Params{DiTid: uuid.New(), FiCustomerIDType: &byGUID}, bearer, acceptJSON)
 	if err != nil {
 		return Registration{}, fmt.Errorf("get FI customer: %w", err)
 	}
