@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/oapi-codegen/runtime"
 
 	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/gen"
@@ -161,12 +161,10 @@ func (r rawJSON200) VisitRegisterCustomerV4Response(w http.ResponseWriter) error
 
 func (r rawJSON200) VisitGetCustomerV2Response(w http.ResponseWriter) error { return r.write(w) }
 
-// decodeRegistration reads the JSON or XML body into one request type (both were validated
-// against the same schema). Member names match exactly: encoding/json alone would also take
-// "SSN" for "ssn", letting an unvalidated value through, so members the schema does not name
-// are dropped before binding.
+// decodeRegistration binds the JSON or XML body (both validated against the same schema) into one
+// request type, matching member names exactly: encoding/json alone would also take "SSN" for
+// "ssn", letting an unvalidated value through.
 func (s *Server) decodeRegistration(ctx context.Context, req gen.RegisterCustomerV4RequestObject) (*gen.FICustomerRegistration, error) {
-	schema := s.spec.Components.Schemas["RegisterCustomerRequest"].Value
 	raw := infoFrom(ctx).body
 	var doc any
 	var err error
@@ -181,46 +179,14 @@ func (s *Server) decodeRegistration(ctx context.Context, req gen.RegisterCustome
 	default:
 		err = errors.New("no request body")
 	}
-	if err != nil {
-		return nil, violationProblem(registration.Violation{Code: registration.CodeInvalidInput}, http.StatusBadRequest)
-	}
-	canonical, err := json.Marshal(pruneToSchema(doc, schema))
-	if err != nil {
-		return nil, err
-	}
 	var body gen.RegisterCustomerRequest
-	if err := json.Unmarshal(canonical, &body); err != nil {
+	if err == nil {
+		err = runtime.BindJSONValue(doc, &body)
+	}
+	if err != nil {
 		return nil, violationProblem(registration.Violation{Code: registration.CodeInvalidInput}, http.StatusBadRequest)
 	}
 	return &body.FICustomer, nil
-}
-
-// pruneToSchema keeps only the object members the schema names, exactly as spelt.
-func pruneToSchema(v any, schema *openapi3.Schema) any {
-	if schema == nil {
-		return v
-	}
-	switch x := v.(type) {
-	case map[string]any:
-		if len(schema.Properties) == 0 {
-			return x
-		}
-		out := make(map[string]any, len(x))
-		for k, val := range x {
-			if ps, ok := schema.Properties[k]; ok && ps.Value != nil {
-				out[k] = pruneToSchema(val, ps.Value)
-			}
-		}
-		return out
-	case []any:
-		if schema.Items != nil && schema.Items.Value != nil {
-			for i := range x {
-				x[i] = pruneToSchema(x[i], schema.Items.Value)
-			}
-		}
-		return x
-	}
-	return v
 }
 
 func problemCodes(err error) string {

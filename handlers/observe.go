@@ -1,0 +1,84 @@
+package handlers
+
+import (
+	"context"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// requestInfo is what the stack learns about a request as it passes through; handlers reach it
+// through the request context.
+type requestInfo struct {
+	family     family
+	traceID    string
+	mediaType  string // legacy response media type per D1
+	clientIP   string
+	operation  string
+	errorCodes Problems
+	principal  *principal
+	body       []byte // the raw body of legacy-family requests, for strict decoding
+}
+
+type requestInfoKey struct{}
+
+// requestInfoOf returns the request's info (a blank one outside the stack, never nil).
+func requestInfoOf(c echo.Context) *requestInfo {
+	if info, ok := c.Request().Context().Value(requestInfoKey{}).(*requestInfo); ok {
+		return info
+	}
+	return &requestInfo{family: familyOf(c.Request().URL.Path)}
+}
+
+// infoFrom returns the request info inside a strict handler.
+func infoFrom(ctx context.Context) *requestInfo {
+	if info, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
+		return info
+	}
+	return &requestInfo{}
+}
+
+// observe sets up the request info, echoes the trace header, and records metrics and the
+// access log (route template only: paths and queries can carry identifiers).
+func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		r := c.Request()
+		f := familyOf(r.URL.Path)
+		info := &requestInfo{family: f, mediaType: negotiateLegacy(r), clientIP: c.RealIP()}
+		if h := f.traceHeader(); h != "" {
+			info.traceID = r.Header.Get(h)
+			if info.traceID != "" && len(info.traceID) <= 64 {
+				c.Response().Header().Set(h, info.traceID)
+			}
+		}
+		c.SetRequest(r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" || route == "/*" {
+			route = "unmatched"
+		}
+		status := c.Response().Status
+		elapsed := time.Since(start)
+		s.metrics.observe(route, r.Method, status, elapsed)
+		attrs := []any{"method", r.Method, "route", route, "status", status, "duration_ms", float64(elapsed.Microseconds()) / 1000}
+		if info.traceID != "" && len(info.traceID) <= 64 {
+			attrs = append(attrs, "trace_id", info.traceID)
+		}
+		if info.operation != "" {
+			attrs = append(attrs, "operation", info.operation)
+		}
+		if len(info.errorCodes) > 0 {
+			codes := make([]string, len(info.errorCodes))
+			for i, p := range info.errorCodes {
+				codes[i] = p.Code
+			}
+			attrs = append(attrs, "error_codes", codes)
+		}
+		s.log.InfoContext(r.Context(), "request", attrs...)
+		return nil
+	}
+}
