@@ -1,5 +1,5 @@
 // Package consent decides whether a user's decision on one of the FI's disclosures may be
-// recorded (CONTRACT.md 7.7–7.9): which definition a write names, which statuses each kind of
+// recorded (contract §7.7–7.9): which definition a write names, which statuses each kind of
 // disclosure takes, and what online statements (OLS) need. It is plain policy over models; the
 // handlers look definitions and accounts up and record what it allows.
 package consent
@@ -8,7 +8,7 @@ import (
 	"github.com/custreg/custreg/models"
 )
 
-// Well-known disclosure names (CONTRACT.md 7.1).
+// Well-known disclosure names (contract §7.1).
 const (
 	OLS   = "OLS"
 	ESIGN = "ESIGN"
@@ -125,7 +125,7 @@ func Check(w Write, def models.Disclosure, accounts []models.Account) (Decision,
 	return d, nil
 }
 
-// CheckDelete applies the rules of deleting an OLS decision (CONTRACT.md 7.9): only OLS, for one
+// CheckDelete applies the rules of deleting an OLS decision (contract §7.9): only OLS, for one
 // of the user's accounts. It returns the account.
 func CheckDelete(name, accountID string, accounts []models.Account) (string, error) {
 	if err := Deletable(name); err != nil {

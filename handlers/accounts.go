@@ -17,7 +17,7 @@ import (
 	"github.com/custreg/custreg/secure"
 )
 
-// scopeAccountsUnmasked lets a token see full account numbers (CONTRACT.md 8.6); accounts:read
+// scopeAccountsUnmasked lets a token see full account numbers (contract §8.6); accounts:read
 // itself is enforced by the spec's security requirement.
 const scopeAccountsUnmasked = "accounts:read_unmasked"
 
@@ -28,7 +28,7 @@ type accountView struct {
 	additional bool   // additionalFields=true
 }
 
-// ListAccountsV1 lists the accounts of the user's host member (CONTRACT.md 8).
+// ListAccountsV1 lists the accounts of the user's host member (contract §8).
 func (s *Server) ListAccountsV1(ctx context.Context, req gen.ListAccountsV1RequestObject) (gen.ListAccountsV1ResponseObject, error) {
 	p := req.Params
 	caller := infoFrom(ctx).principal
@@ -70,7 +70,7 @@ func (s *Server) ListAccountsV1(ctx context.Context, req gen.ListAccountsV1Reque
 	return gen.ListAccountsV1200JSONResponse(out), nil
 }
 
-// GetAccountByIDV1 reads one account of the user's host member (CONTRACT.md 8.7). Another
+// GetAccountByIDV1 reads one account of the user's host member (contract §8.7). Another
 // member's or FI's account is answered exactly like an unknown one.
 func (s *Server) GetAccountByIDV1(ctx context.Context, req gen.GetAccountByIDV1RequestObject) (gen.GetAccountByIDV1ResponseObject, error) {
 	p := req.Params
@@ -98,7 +98,7 @@ func (s *Server) GetAccountByIDV1(ctx context.Context, req gen.GetAccountByIDV1R
 	return nil, problem(http.StatusNotFound, accValidation, "path:accountId", "Account not found")
 }
 
-// userContext applies the user-context rules of CONTRACT.md 7.1 and 8.1: a password-grant token
+// userContext applies the user-context rules of contract §7.1 and 8.1: a password-grant token
 // names its own customer; a client-credentials token needs exactly one of hostUserId and loginId
 // (the family's codes for neither and both).
 func userContext(tok *models.Token, hostUserID, loginID *string, neitherCode, bothCode string) (db.AccountUser, error) {

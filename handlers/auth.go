@@ -146,7 +146,7 @@ func (s *Server) holdFailure(ctx context.Context) {
 	}
 }
 
-// spikeArrest is the family's answer when the service sheds load (CONTRACT.md 1.6).
+// spikeArrest is the family's answer when the service sheds load (contract §1.6).
 func spikeArrest(f family) *Problem {
 	if f.legacy() {
 		return problem(http.StatusInternalServerError, codeSpikeArrest, "", "Spike arrest violation")

@@ -31,7 +31,7 @@ func toAPIDisclosure(d *models.Disclosure) gen.InstitutionDisclosure {
 	return out
 }
 
-// ListInstitutionDisclosures lists every definition of the token's FI (CONTRACT.md 7.3).
+// ListInstitutionDisclosures lists every definition of the token's FI (contract §7.3).
 func (s *Server) ListInstitutionDisclosures(ctx context.Context, _ gen.ListInstitutionDisclosuresRequestObject) (gen.ListInstitutionDisclosuresResponseObject, error) {
 	ds, err := s.store.Disclosures(ctx, infoFrom(ctx).principal.token.InstitutionID)
 	if err != nil {
@@ -50,7 +50,7 @@ type definitionFields struct {
 	enabled, required    *bool
 }
 
-// checkDefinition applies the definition rules (CONTRACT.md 7.4): a printable name of at most 64
+// checkDefinition applies the definition rules (contract §7.4): a printable name of at most 64
 // characters, URL-only data of at most 2048 characters, data and type together.
 func checkDefinition(f definitionFields) (*db.DisclosureSpec, error) {
 	name := strings.TrimSpace(str(f.name))
@@ -78,7 +78,7 @@ func checkDefinition(f definitionFields) (*db.DisclosureSpec, error) {
 	return &db.DisclosureSpec{Name: name, Data: data, DataType: dataType, Enabled: f.enabled, Required: f.required != nil && *f.required}, nil
 }
 
-// CreateInstitutionDisclosure adds a definition to the token's FI (CONTRACT.md 7.4).
+// CreateInstitutionDisclosure adds a definition to the token's FI (contract §7.4).
 func (s *Server) CreateInstitutionDisclosure(ctx context.Context, req gen.CreateInstitutionDisclosureRequestObject) (gen.CreateInstitutionDisclosureResponseObject, error) {
 	b := req.Body
 	if b == nil {
@@ -102,7 +102,7 @@ func (s *Server) CreateInstitutionDisclosure(ctx context.Context, req gen.Create
 	return gen.CreateInstitutionDisclosure200JSONResponse(toAPIDisclosure(d)), nil
 }
 
-// UpdateInstitutionDisclosure replaces a definition of the token's FI (CONTRACT.md 7.5). Fields
+// UpdateInstitutionDisclosure replaces a definition of the token's FI (contract §7.5). Fields
 // left out keep their current values.
 func (s *Server) UpdateInstitutionDisclosure(ctx context.Context, req gen.UpdateInstitutionDisclosureRequestObject) (gen.UpdateInstitutionDisclosureResponseObject, error) {
 	b := req.Body
@@ -149,7 +149,7 @@ type userParams struct {
 	hostUserID, loginID, institutionCustomerID *string
 }
 
-// disclosureUser resolves the user of a user-disclosure request within the token's FI (CONTRACT.md
+// disclosureUser resolves the user of a user-disclosure request within the token's FI (the contract
 // 7.1): the token's user, or exactly one of hostUserId / loginId for client-credentials tokens.
 func (s *Server) disclosureUser(ctx context.Context, p userParams) (*db.MemberAccounts, error) {
 	tok := infoFrom(ctx).principal.token
@@ -174,7 +174,7 @@ func (s *Server) disclosureUser(ctx context.Context, p userParams) (*db.MemberAc
 	return h, nil
 }
 
-// ListInstitutionUserDisclosures lists the user's current disclosure states (CONTRACT.md 7.6).
+// ListInstitutionUserDisclosures lists the user's current disclosure states (contract §7.6).
 func (s *Server) ListInstitutionUserDisclosures(ctx context.Context, req gen.ListInstitutionUserDisclosuresRequestObject) (gen.ListInstitutionUserDisclosuresResponseObject, error) {
 	p := req.Params
 	h, err := s.disclosureUser(ctx, userParams{p.HostUserID, p.LoginID, p.InstitutionCustomerID})
@@ -224,7 +224,7 @@ func unsafeUserDisclosureText(disclosureID, userDisclosureID, name, status, acco
 	return nil
 }
 
-// decide validates and records a user's decision (CONTRACT.md 7.7, 7.8): the consent rules
+// decide validates and records a user's decision (contract §7.7, 7.8): the consent rules
 // decide, the store records.
 func (s *Server) decide(ctx context.Context, r decisionRequest) error {
 	b := r.body
@@ -310,7 +310,7 @@ func (s *Server) recordDecision(ctx context.Context, d *db.UserDecision, ip *str
 	return err
 }
 
-// CreateInstitutionUserDisclosure records a decision (CONTRACT.md 7.7).
+// CreateInstitutionUserDisclosure records a decision (contract §7.7).
 func (s *Server) CreateInstitutionUserDisclosure(ctx context.Context, req gen.CreateInstitutionUserDisclosureRequestObject) (gen.CreateInstitutionUserDisclosureResponseObject, error) {
 	p := req.Params
 	err := s.decide(ctx, decisionRequest{params: userParams{p.HostUserID, p.LoginID, p.InstitutionCustomerID},
@@ -321,7 +321,7 @@ func (s *Server) CreateInstitutionUserDisclosure(ctx context.Context, req gen.Cr
 	return gen.CreateInstitutionUserDisclosure204Response{}, nil
 }
 
-// UpdateInstitutionUserDisclosure changes an existing decision (CONTRACT.md 7.8).
+// UpdateInstitutionUserDisclosure changes an existing decision (contract §7.8).
 func (s *Server) UpdateInstitutionUserDisclosure(ctx context.Context, req gen.UpdateInstitutionUserDisclosureRequestObject) (gen.UpdateInstitutionUserDisclosureResponseObject, error) {
 	p := req.Params
 	err := s.decide(ctx, decisionRequest{params: userParams{p.HostUserID, p.LoginID, p.InstitutionCustomerID},
@@ -333,7 +333,7 @@ func (s *Server) UpdateInstitutionUserDisclosure(ctx context.Context, req gen.Up
 }
 
 // DeleteInstitutionUserDisclosure removes an OLS state for one account; the deletion is recorded
-// as evidence (CONTRACT.md 7.9).
+// as evidence (contract §7.9).
 func (s *Server) DeleteInstitutionUserDisclosure(ctx context.Context, req gen.DeleteInstitutionUserDisclosureRequestObject) (gen.DeleteInstitutionUserDisclosureResponseObject, error) {
 	b := req.Body
 	if b == nil {

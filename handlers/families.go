@@ -6,7 +6,7 @@ import (
 )
 
 // family is an API family: it fixes an operation's error envelope, trace header and the codes of
-// the cross-cutting failures (CONTRACT.md 1.2, 1.5, 1.6). It is chosen by the canonical path.
+// the cross-cutting failures (contract §1.2, 1.5, 1.6). It is chosen by the canonical path.
 type family int
 
 const (

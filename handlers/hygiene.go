@@ -18,7 +18,7 @@ import (
 
 const maxHeaderBytes = 8 << 10
 
-// hygiene applies the request rules every family shares (CONTRACT.md 1.6): header size, printable
+// hygiene applies the request rules every family shares (contract §1.6): header size, printable
 // ASCII (V2 families), body size, and a JSON-only body for accounts. Beyond the published rules,
 // no text a request carries may hold control, bidi or invisible characters or invalid UTF-8
 // (rules.SafeText): the decoded path and query, form values, JSON bodies (which must be UTF-8)
@@ -127,12 +127,12 @@ func (s *Server) hygiene(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// recordedHeaders are kept with tokens, audit events and disclosure evidence (CONTRACT.md 1.3).
+// recordedHeaders are kept with tokens, audit events and disclosure evidence (contract §1.3).
 var recordedHeaders = []string{"user-agent", "offering_id", "originating_ip"}
 
 // checkRecordedHeaders refuses recorded headers the V2 rule of printable ASCII does not
 // already cover: in the legacy families each must be rules.SafeText (90002, as any header
-// there, CONTRACT.md 3.4, 6.3); and a sent originating_ip must be an IP address wherever it is
+// there, contract §3.4, 6.3); and a sent originating_ip must be an IP address wherever it is
 // recorded (legacy families, disclosures). An empty value counts as absent, as the handlers
 // read it.
 func checkRecordedHeaders(r *http.Request, f family) error {

@@ -57,7 +57,7 @@ func taint(v, bad string) string {
 }
 
 // unsafeRegistrationFields are the stored text fields of Register v4 with the code of each
-// (CONTRACT.md 5.3; fields without a code of their own answer 20006).
+// (contract §5.3; fields without a code of their own answer 20006).
 var unsafeRegistrationFields = []struct {
 	path, code string
 	nonUS      bool // state and postal code are free text outside the US

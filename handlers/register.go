@@ -46,7 +46,7 @@ func violationProblem(v registration.Violation, status int) *Problem {
 	return &Problem{Status: status, Code: string(v.Code), Field: v.Pointer(), Message: v.Message()}
 }
 
-// RegisterCustomerV4 registers a customer (CONTRACT.md 5): decode, replay a repeated request,
+// RegisterCustomerV4 registers a customer (contract §5): decode, replay a repeated request,
 // check the application against the FI's rules, store it in one call, answer the profile.
 func (s *Server) RegisterCustomerV4(ctx context.Context, req gen.RegisterCustomerV4RequestObject) (gen.RegisterCustomerV4ResponseObject, error) {
 	info := infoFrom(ctx)
@@ -296,7 +296,7 @@ func toAPICustomer(v *db.CustomerView, pii piiInClear) gen.FICustomer {
 
 func ptr[T any](v T) *T { return &v }
 
-// GetCustomerV2 reads a customer of the token's FI (CONTRACT.md 6).
+// GetCustomerV2 reads a customer of the token's FI (contract §6).
 func (s *Server) GetCustomerV2(ctx context.Context, req gen.GetCustomerV2RequestObject) (gen.GetCustomerV2ResponseObject, error) {
 	idType := "GUID"
 	if req.Params.FiCustomerIDType != nil {

@@ -1,6 +1,6 @@
 package handlers_test
 
-// Register v4 field rules (CONTRACT.md 5.3, 5.7; D1, D3-D6, D23-D27, D32), driven through the
+// Register v4 field rules (contract §5.3, 5.7; D1, D3-D6, D23-D27, D32), driven through the
 // whole HTTP stack in JSON and in XML.
 
 import (
@@ -37,7 +37,7 @@ const (
 var registrationSeq atomic.Int64
 
 // validRegistrationRequest returns a valid Register v4 request for fi as the Go value of its JSON
-// document {"FICustomer": {...}} (CONTRACT.md 5.8): objects are map[string]any, arrays []any.
+// document {"FICustomer": {...}} (contract §5.8): objects are map[string]any, arrays []any.
 // Member number, login id, email and SSN are unique per call; the SSN stays a possibly-issued
 // number (area 100-599, group 77, serial 0001-9999).
 func validRegistrationRequest(fi string) map[string]any {
@@ -223,7 +223,7 @@ func (f bodyFormat) render(t *testing.T, req map[string]any) string {
 	return string(b)
 }
 
-// renderRegistrationXML renders the request in the standard OpenAPI XML rendering (CONTRACT.md
+// renderRegistrationXML renders the request in the standard OpenAPI XML rendering (the contract
 // 5.2): root <FICustomer>, one child element per object member in sorted key order, arrays as
 // repeated elements bearing the member's name, scalars as text.
 func renderRegistrationXML(req map[string]any) string {
@@ -335,7 +335,7 @@ func apiFor(a *api, t *testing.T) *api {
 	return &api{t: t, base: a.base, store: a.store, router: a.router, logs: a.logs}
 }
 
-// decodeLegacyStatus checks that r is a legacy Status envelope in format f (CONTRACT.md 1.5:
+// decodeLegacyStatus checks that r is a legacy Status envelope in format f (contract §1.5:
 // JSON {"statusMessage":…,"errorInfo":[…]}, XML <Status xmlns="http://schema.intuit.com/fs/common/v2">)
 // and returns it.
 func decodeLegacyStatus(t *testing.T, r *response, f bodyFormat) legacyStatus {
@@ -394,7 +394,7 @@ func requestSecrets(req map[string]any) []string {
 }
 
 // decodeRegisteredCustomer checks a 200 Register v4 answer in format f against the request
-// (CONTRACT.md 5.6, D2) and returns the FICustomer object.
+// (contract §5.6, D2) and returns the FICustomer object.
 func decodeRegisteredCustomer(t *testing.T, r *response, f bodyFormat, req map[string]any, accepted bool) map[string]any {
 	t.Helper()
 	if r.status != http.StatusOK {
@@ -731,7 +731,7 @@ func ruleCases() []ruleCase {
 }
 
 // TestRegisterFieldRules sends one violating (or, with no code, valid) request per rule of
-// CONTRACT.md 5.3/5.7 and D5/D6/D23/D24/D27 through the whole stack, in JSON and in XML.
+// contract §5.3/5.7 and D5/D6/D23/D24/D27 through the whole stack, in JSON and in XML.
 func TestRegisterFieldRules(t *testing.T) {
 	a := newAPI(t)
 	tokens := map[string]string{fiCreditUnion: a.v1Token(fiCreditUnion), fiCommunityBank: a.v1Token(fiCommunityBank)}

@@ -44,7 +44,7 @@ func originOf(ctx context.Context, app *models.ClientApp, ip, offering, userAgen
 // errBadUserCredentials hides whether the user exists, is locked or typed a wrong password.
 var errBadUserCredentials = errors.New("user credentials are not valid")
 
-// CreateAccessTokenV1 issues a legacy token (CONTRACT.md 3).
+// CreateAccessTokenV1 issues a legacy token (contract §3).
 func (s *Server) CreateAccessTokenV1(ctx context.Context, req gen.CreateAccessTokenV1RequestObject) (gen.CreateAccessTokenV1ResponseObject, error) {
 	info := infoFrom(ctx)
 	app := info.principal.app
@@ -109,7 +109,7 @@ func (s *Server) CreateAccessTokenV1(ctx context.Context, req gen.CreateAccessTo
 	return gen.CreateAccessTokenV1200ApplicationXMLResponse{Body: bytes.NewReader(body), ContentLength: int64(len(body))}, nil
 }
 
-// CreateAccessTokenV2 issues a V2 token (CONTRACT.md 4.1).
+// CreateAccessTokenV2 issues a V2 token (contract §4.1).
 func (s *Server) CreateAccessTokenV2(ctx context.Context, req gen.CreateAccessTokenV2RequestObject) (gen.CreateAccessTokenV2ResponseObject, error) {
 	app := infoFrom(ctx).principal.app
 	grant := string(req.Body.GrantType)
@@ -300,7 +300,7 @@ func (s *Server) verifyUser(ctx context.Context, fi, username, password string) 
 	return c, nil
 }
 
-// RevokeAccessTokenV2 revokes a token of the calling app (CONTRACT.md 4.2).
+// RevokeAccessTokenV2 revokes a token of the calling app (contract §4.2).
 func (s *Server) RevokeAccessTokenV2(ctx context.Context, req gen.RevokeAccessTokenV2RequestObject) (gen.RevokeAccessTokenV2ResponseObject, error) {
 	if err := s.revoke(ctx, req.Body); err != nil {
 		return nil, err

@@ -8,7 +8,7 @@ import (
 // Code is a legacy-family error code of Register v4.
 type Code string
 
-// The codes of Register v4 (CONTRACT.md 5.7; 220020 is this implementation's extension, D4).
+// The codes of Register v4 (contract §5.7; 220020 is this implementation's extension, D4).
 const (
 	CodeInvalidInput        Code = "20006"
 	CodeInvalidSSN          Code = "220001"
