@@ -221,7 +221,6 @@ type checker struct {
 }
 
 var (
-	fiIDPattern   = regexp.MustCompile(`^[0-9]{5}$`)
 	hex32Upper    = regexp.MustCompile(`^[0-9A-F]{32}$`)
 	hex32Lower    = regexp.MustCompile(`^[0-9a-f]{32}$`)
 	accountNumber = regexp.MustCompile(`^[0-9A-Za-z-]{4,32}$`)
@@ -285,7 +284,7 @@ func (c *checker) check(pf *ProvisionFile) {
 	for i := range pf.Institutions {
 		fi := &pf.Institutions[i]
 		at := func(p ...any) []any { return append([]any{"institutions", i}, p...) }
-		if !fiIDPattern.MatchString(fi.ID) {
+		if !rules.FIID(fi.ID) {
 			c.fault("must be five digits, e.g. \"01111\" (quote it in YAML)", at("id")...)
 		} else if fis[fi.ID] {
 			c.fault("institution listed twice", at("id")...)
@@ -356,7 +355,7 @@ func (c *checker) check(pf *ProvisionFile) {
 			c.fault("at least one institution", at("institutions")...)
 		}
 		for j, id := range app.Institutions {
-			if !fiIDPattern.MatchString(id) {
+			if !rules.FIID(id) {
 				c.fault("must be five digits", at("institutions", j)...)
 			}
 		}
