@@ -132,34 +132,6 @@ type TokenLifetimesSpec struct {
 	Refresh int `yaml:"refresh"`
 }
 
-// Defaults of an FI policy and a client app.
-const (
-	DefaultUsernameMin      = 8
-	DefaultUsernameMax      = 20
-	DefaultPasswordMin      = 6
-	DefaultPasswordMax      = 32
-	DefaultMaxDestinations  = 5
-	DefaultLockoutThreshold = 10
-	DefaultLockoutCooldown  = 30 * time.Minute
-	MaxLockoutCooldown      = 30 * 24 * time.Hour
-	DefaultV1TokenTTL       = 1800
-	DefaultV2TokenTTL       = 3600
-	DefaultRefreshTokenTTL  = 15552000 // 180 days
-)
-
-// Grants and scopes a client app may be given.
-var (
-	KnownGrants = []string{"client_credentials", "password", "refresh_token"}
-	KnownScopes = []string{"accounts:read", "accounts:read_unmasked", "disclosures:read", "disclosures:write",
-		"institution-users:read", "institution-users:write", "transactions:read"}
-	AccountCategories = []string{"DEPOSIT", "LOAN", "INVESTMENT", "TIERED_LOAN", "CROSS_USER_ACCOUNT"}
-	AccountTypes      = []string{"SAVINGS", "CHECKING", "MONEY_MARKET", "BROKERAGE", "TRUST", "LINE_OF_CREDIT_LOAN",
-		"TCL_CREDIT_LINE", "UNKNOWN", "KEOGH", "RETIREMENT_401K", "CERT_OF_DEPOSIT", "CSI_CERT_OF_DEPOSIT",
-		"CREDIT_CARD_LOAN", "INSTALLMENT_LOAN", "CONSUMER_LOAN", "COMMERCIAL_LOAN", "MORTGAGE_LOAN",
-		"RESIDENTIAL_MORTGAGE_LOAN", "COMMERCIAL_REFI_LOAN", "HOME_EQUITY_LOAN", "GENERAL_LEDGER_ACCOUNT",
-		"GENERAL_LEDGER_CODE", "TCL_MASTER", "TCL_NOTE", "USER_DEFINED", "RETIREMENT_IRA"}
-)
-
 // ProvisionError lists every fault of a provisioning file, each with its line and field.
 type ProvisionError struct{ Faults []Fault }
 
@@ -363,13 +335,13 @@ func (c *checker) check(pf *ProvisionFile) {
 			c.fault("at least one grant", at("grants")...)
 		}
 		for j, g := range app.Grants {
-			if !slices.Contains(KnownGrants, g) {
-				c.fault("unknown grant; known: "+strings.Join(KnownGrants, ", "), at("grants", j)...)
+			if !slices.Contains(models.KnownGrants, g) {
+				c.fault("unknown grant; known: "+strings.Join(models.KnownGrants, ", "), at("grants", j)...)
 			}
 		}
 		for j, s := range app.Scopes {
-			if !slices.Contains(KnownScopes, s) {
-				c.fault("unknown scope; known: "+strings.Join(KnownScopes, ", "), at("scopes", j)...)
+			if !slices.Contains(models.KnownScopes, s) {
+				c.fault("unknown scope; known: "+strings.Join(models.KnownScopes, ", "), at("scopes", j)...)
 			}
 		}
 		for name, v := range map[string]int{"v1": app.TokenLifetimes.V1, "v2": app.TokenLifetimes.V2, "refresh": app.TokenLifetimes.Refresh} {
@@ -403,7 +375,7 @@ func (c *checker) checkPolicy(p *PolicySpec, at []any) {
 		c.fault("must be between 1 and 100", path("lockoutThreshold")...)
 	}
 	if p.LockoutCooldown != nil {
-		if d, err := time.ParseDuration(*p.LockoutCooldown); err != nil || d < 0 || d > MaxLockoutCooldown || (d > 0 && d < time.Minute) || d%time.Second != 0 {
+		if d, err := time.ParseDuration(*p.LockoutCooldown); err != nil || d < 0 || d > models.MaxLockoutCooldown || (d > 0 && d < time.Minute) || d%time.Second != 0 {
 			c.fault("must be a duration such as 30m: 0s (operator unlock only) or 1m to 720h in whole seconds", path("lockoutCooldown")...)
 		}
 	}
@@ -417,10 +389,10 @@ func (c *checker) checkAccount(a *AccountSpec, at []any) {
 	if a.ID != "" && !accountIDSafe.MatchString(a.ID) {
 		c.fault("must be 16-64 URL-safe characters", path("id")...)
 	}
-	if !slices.Contains(AccountCategories, a.Category) {
-		c.fault("must be one of "+strings.Join(AccountCategories, ", "), path("category")...)
+	if !slices.Contains(models.AccountCategories, a.Category) {
+		c.fault("must be one of "+strings.Join(models.AccountCategories, ", "), path("category")...)
 	}
-	if !slices.Contains(AccountTypes, a.Type) {
+	if !slices.Contains(models.AccountTypes, a.Type) {
 		c.fault("unknown account type", path("type")...)
 	}
 	if a.Currency != "" && !currency.MatchString(a.Currency) {
@@ -435,11 +407,11 @@ func (c *checker) checkAccount(a *AccountSpec, at []any) {
 
 func (c *checker) checkUser(fi *InstitutionSpec, m *MemberSpec, u *UserSpec, at []any) {
 	path := func(s ...any) []any { return append(slices.Clone(at), s...) }
-	minU, maxU := DefaultUsernameMin, DefaultUsernameMax
+	minU, maxU := models.DefaultUsernameMin, models.DefaultUsernameMax
 	if r := fi.Policy.UsernameLength; r != nil {
 		minU, maxU = r.Min, r.Max
 	}
-	minP, maxP := DefaultPasswordMin, DefaultPasswordMax
+	minP, maxP := models.DefaultPasswordMin, models.DefaultPasswordMax
 	if r := fi.Policy.PasswordLength; r != nil {
 		minP, maxP = r.Min, r.Max
 	}
@@ -487,11 +459,11 @@ func (s *Store) Provision(ctx context.Context, pf *ProvisionFile) error {
 func (s *Store) provisionInstitution(ctx context.Context, tx *gorm.DB, spec *InstitutionSpec) error {
 	fi := models.Institution{
 		ID: spec.ID, Name: spec.Name,
-		UsernameMin: DefaultUsernameMin, UsernameMax: DefaultUsernameMax,
-		PasswordMin: DefaultPasswordMin, PasswordMax: DefaultPasswordMax,
+		UsernameMin: models.DefaultUsernameMin, UsernameMax: models.DefaultUsernameMax,
+		PasswordMin: models.DefaultPasswordMin, PasswordMax: models.DefaultPasswordMax,
 		DisclosureAcceptance: models.AcceptAtRegistration,
-		MaxDestinations:      DefaultMaxDestinations, LockoutThreshold: DefaultLockoutThreshold,
-		LockoutCooldown: int(DefaultLockoutCooldown / time.Second),
+		MaxDestinations:      models.DefaultMaxDestinations, LockoutThreshold: models.DefaultLockoutThreshold,
+		LockoutCooldown: int(models.DefaultLockoutCooldown / time.Second),
 	}
 	p := spec.Policy
 	if p.DisclosureAcceptance != "" {
@@ -770,8 +742,8 @@ func (s *Store) provisionClientApp(tx *gorm.DB, spec *ClientAppSpec, index int) 
 		app.OfferingID = spec.ClientID
 	}
 	app.Grants, app.Scopes = strings.Join(spec.Grants, " "), strings.Join(spec.Scopes, " ")
-	app.V1TokenTTL, app.V2TokenTTL, app.RefreshTokenTTL = orDefault(spec.TokenLifetimes.V1, DefaultV1TokenTTL),
-		orDefault(spec.TokenLifetimes.V2, DefaultV2TokenTTL), orDefault(spec.TokenLifetimes.Refresh, DefaultRefreshTokenTTL)
+	app.V1TokenTTL, app.V2TokenTTL, app.RefreshTokenTTL = orDefault(spec.TokenLifetimes.V1, models.DefaultV1TokenTTL),
+		orDefault(spec.TokenLifetimes.V2, models.DefaultV2TokenTTL), orDefault(spec.TokenLifetimes.Refresh, models.DefaultRefreshTokenTTL)
 	if err := tx.Omit("Institutions").Save(&app).Error; err != nil {
 		return Translate("save client app "+spec.ClientID, err)
 	}
