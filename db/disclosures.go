@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"time"
@@ -30,6 +32,24 @@ func (s *Store) DisclosureByName(ctx context.Context, fiID, name string) (*model
 		return nil, Translate("get disclosure by name", err)
 	}
 	return &d, nil
+}
+
+// DisclosureSpec is a disclosure definition of an FI as the disclosures API and provisioning
+// files give it. It lives here, not with the other provisioning specs, so that disclosures need
+// nothing of provisioning.
+type DisclosureSpec struct {
+	ID       string `yaml:"id"`
+	Name     string `yaml:"name"`
+	Data     string `yaml:"data"`
+	DataType string `yaml:"dataType"`
+	Enabled  *bool  `yaml:"enabled"`
+	Required bool   `yaml:"required"`
+}
+
+// DisclosureContentHash identifies the exact content of a disclosure as a user would accept it.
+func DisclosureContentHash(name, data, dataType string) string {
+	sum := sha256.Sum256([]byte(name + "\x00" + data + "\x00" + dataType))
+	return hex.EncodeToString(sum[:])
 }
 
 // CreateDisclosure adds a definition to the FI (ErrConflict when the name exists).
@@ -106,6 +126,40 @@ func (s *Store) UpdateDisclosure(ctx context.Context, fiID, id string, spec *Dis
 		return nil, Translate("update disclosure", err)
 	}
 	return &out, nil
+}
+
+// UpsertDisclosure creates or updates the FI's disclosure of the same name. The version grows
+// only when the content changes. It reports whether the content changed.
+func UpsertDisclosure(tx *gorm.DB, fiID string, d *DisclosureSpec) (bool, error) {
+	dataType := d.DataType
+	if d.Data != "" && dataType == "" {
+		dataType = "URL"
+	}
+	hash := DisclosureContentHash(d.Name, d.Data, dataType)
+	enabled := d.Enabled == nil || *d.Enabled
+	var cur models.Disclosure
+	err := tx.Where("institution_id = ? AND name = ?", fiID, d.Name).Take(&cur).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		id := d.ID
+		if id == "" {
+			if id, err = secure.NewID32(); err != nil {
+				return false, err
+			}
+			id = strings.ToUpper(id)
+		}
+		cur = models.Disclosure{ID: id, InstitutionID: fiID, Name: d.Name, Data: d.Data, DataType: dataType,
+			Enabled: enabled, Required: d.Required, Version: 1, ContentHash: hash}
+		return true, Translate("create disclosure "+d.Name, tx.Create(&cur).Error)
+	}
+	if err != nil {
+		return false, Translate("find disclosure", err)
+	}
+	changed := cur.ContentHash != hash
+	if changed {
+		cur.Version++
+	}
+	cur.Data, cur.DataType, cur.Enabled, cur.Required, cur.ContentHash = d.Data, dataType, enabled, d.Required, hash
+	return changed, Translate("update disclosure "+d.Name, tx.Save(&cur).Error)
 }
 
 // RecomputeAcceptance derives the disclosure flags of the FI's customers (one customer when
