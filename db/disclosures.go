@@ -34,6 +34,13 @@ func (s *Store) DisclosureByName(ctx context.Context, fiID, name string) (*model
 	return &d, nil
 }
 
+// Disclosures lists the FI's disclosure definitions by name.
+func (s *Store) Disclosures(ctx context.Context, fiID string) ([]models.Disclosure, error) {
+	var ds []models.Disclosure
+	err := s.DB.WithContext(ctx).Where("institution_id = ?", fiID).Order("name").Find(&ds).Error
+	return ds, Translate("list disclosures", err)
+}
+
 // DisclosureSpec is a disclosure definition of an FI as the disclosures API and provisioning
 // files give it. It lives here, not with the other provisioning specs, so that disclosures need
 // nothing of provisioning.
@@ -275,15 +282,6 @@ func (s *Store) DisclosureHistory(ctx context.Context, customerID string) ([]mod
 	var out []models.DisclosureEvidence
 	err := s.DB.WithContext(ctx).Where("customer_id = ?", customerID).Order("recorded_at, id").Find(&out).Error
 	return out, Translate("disclosure history", err)
-}
-
-// CustomerByID returns a customer with its member.
-func (s *Store) CustomerByID(ctx context.Context, id string) (*models.Customer, error) {
-	var c models.Customer
-	if err := s.DB.WithContext(ctx).Preload("Member").Where("id = ?", id).Take(&c).Error; err != nil {
-		return nil, Translate("get customer", err)
-	}
-	return &c, nil
 }
 
 // DisclosureExport is a user's complete disclosure history, for an FI's compliance officer.

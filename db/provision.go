@@ -183,7 +183,7 @@ func (s *Store) provisionUser(ctx context.Context, tx *gorm.DB, fi *InstitutionS
 		return err
 	}
 	c.Registered, c.AcceptedDisclosure = true, true
-	if err := tx.Omit("Member").Create(&c).Error; err != nil {
+	if err := insertCustomer(tx, &c); err != nil {
 		return Translate("create user", err)
 	}
 	// A provisioned user was registered before this service knew it: record its acceptance of
