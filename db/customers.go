@@ -15,11 +15,12 @@ import (
 // NewCustomerInput is what creating a customer record needs, in clear.
 type NewCustomerInput struct {
 	ID, LoginID, Password, FirstName, MiddleName, LastName, Email string
-	SSN, BirthDate, MotherMaidenName                              string
+	SSN, BirthDate, MotherMaidenName, HostPIN                     string
 }
 
 // NewCustomer builds (without saving) a PRIMARY customer of member m: fresh identifiers, the
-// password hashed, SSN, birth date and maiden name encrypted, the SSN blind-indexed per FI.
+// password hashed, the PII sealed as the catalogue of pii.go says (the SSN also blind-indexed
+// per FI).
 func (s *Store) NewCustomer(ctx context.Context, fiID string, m *models.Member, in NewCustomerInput) (models.Customer, error) {
 	var err error
 	c := models.Customer{ID: in.ID, InstitutionID: fiID, MemberID: m.ID, UserType: "PRIMARY",
@@ -41,24 +42,13 @@ func (s *Store) NewCustomer(ctx context.Context, fiID string, m *models.Member, 
 	if c.PasswordHash, err = s.Passwords.Hash(ctx, in.Password); err != nil {
 		return c, err
 	}
-	encrypt := func(field, v string) (string, error) {
-		if v == "" {
-			return "", nil
+	for _, v := range []struct {
+		field *piiField[models.Customer]
+		plain string
+	}{{&ssnField, in.SSN}, {&birthDateField, in.BirthDate}, {&motherMaidenNameField, in.MotherMaidenName}, {&hostPINField, in.HostPIN}} {
+		if err := v.field.seal(s.Keys, &c, v.plain); err != nil {
+			return c, err
 		}
-		return s.Keys.EncryptString(v, AAD(fiID, c.ID, field))
-	}
-	if c.SSNEnc, err = encrypt("ssn", in.SSN); err != nil {
-		return c, err
-	}
-	if in.SSN != "" {
-		c.SSNLast4 = in.SSN[len(in.SSN)-4:]
-		c.SSNIndex = s.Keys.BlindIndex("ssn:"+fiID, in.SSN)
-	}
-	if c.BirthDateEnc, err = encrypt("birth_date", in.BirthDate); err != nil {
-		return c, err
-	}
-	if c.MotherMaidenNameEnc, err = encrypt("mother_maiden_name", in.MotherMaidenName); err != nil {
-		return c, err
 	}
 	return c, nil
 }

@@ -123,7 +123,7 @@ func minorUnits(v string) int64 {
 }
 
 func (s *Store) provisionAccount(tx *gorm.DB, fiID string, memberID uint, spec *AccountSpec) error {
-	index := s.Keys.BlindIndex("account:"+fiID, spec.Number)
+	index := accountNumberField.indexOf(s.Keys, fiID, spec.Number)
 	var a models.Account
 	err := tx.Where("institution_id = ? AND number_index = ?", fiID, index).Take(&a).Error
 	isNew := errors.Is(err, gorm.ErrRecordNotFound)
@@ -137,20 +137,20 @@ func (s *Store) provisionAccount(tx *gorm.DB, fiID string, memberID uint, spec *
 				return err
 			}
 		}
-		a.InstitutionID, a.NumberIndex = fiID, index
+		a.InstitutionID = fiID
 	} else if a.MemberID != memberID {
 		return fmt.Errorf("provision account ending %s: belongs to another member: %w",
 			secure.MaskLast4(spec.Number), models.ErrConflict)
 	}
-	enc, err := s.Keys.EncryptString(spec.Number, AAD(fiID, a.PublicID, "account_number"))
-	if err != nil {
+	// The number, its blind index (the same index for an account found by it) and last four.
+	if err := accountNumberField.seal(s.Keys, &a, spec.Number); err != nil {
 		return err
 	}
 	cur := spec.Currency
 	if cur == "" {
 		cur = "USD"
 	}
-	a.MemberID, a.NumberEnc, a.NumberLast4 = memberID, enc, spec.Number[len(spec.Number)-4:]
+	a.MemberID = memberID
 	a.Category, a.TypeValue, a.FIRawAccountType, a.FIAccountType = spec.Category, spec.Type, spec.FIRawAccountType, spec.FIAccountType
 	a.TypeDescription, a.Description, a.NickName, a.PrimaryHolderName = spec.TypeDescription, spec.Description, spec.NickName, spec.HolderName
 	a.CurrencyCode, a.CurrentBalanceMinor, a.AvailBalanceMinor = cur, minorUnits(spec.CurrentBalance), minorUnits(spec.AvailableBalance)

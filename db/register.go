@@ -99,14 +99,9 @@ func (s *Store) register(ctx context.Context, p registration.Plan, o Origin, rep
 	var member models.Member
 	c, err := s.NewCustomer(ctx, fiID, &member, NewCustomerInput{LoginID: p.Person.LoginID, Password: p.Person.Password,
 		FirstName: p.Person.FirstName, MiddleName: p.Person.MiddleName, LastName: p.Person.LastName, Email: p.Person.Email,
-		SSN: p.Person.SSN, BirthDate: p.Person.BirthDate, MotherMaidenName: p.Person.MotherMaidenName})
+		SSN: p.Person.SSN, BirthDate: p.Person.BirthDate, MotherMaidenName: p.Person.MotherMaidenName, HostPIN: p.HostPIN})
 	if err != nil {
 		return nil, err
-	}
-	if p.HostPIN != "" {
-		if c.HostPINEnc, err = s.Keys.EncryptString(p.HostPIN, AAD(fiID, c.ID, "host_pin")); err != nil {
-			return nil, err
-		}
 	}
 	// The disclosure flags (acceptedDisclosure, needsToAcceptDisclosure, registered) are derived
 	// from the recorded decisions by RecomputeAcceptance inside the transaction.
@@ -201,7 +196,7 @@ func (s *Store) registrationConflicts(tx *gorm.DB, p registration.Plan) error {
 	}
 	if p.Person.SSN != "" {
 		if err := tx.Model(&models.Customer{}).Where("institution_id = ? AND ssn_index = ?", fiID,
-			s.Keys.BlindIndex("ssn:"+fiID, p.Person.SSN)).Count(&n).Error; err != nil {
+			ssnField.indexOf(s.Keys, fiID, p.Person.SSN)).Count(&n).Error; err != nil {
 			return err
 		}
 		if n > 0 {
