@@ -59,6 +59,16 @@ func DisclosureContentHash(name, data, dataType string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// normalized is the spec's content as it is stored: data without a type is a URL, a definition
+// is enabled unless the spec says otherwise, and hash identifies the content.
+func (d *DisclosureSpec) normalized() (dataType string, enabled bool, hash string) {
+	dataType = d.DataType
+	if d.Data != "" && dataType == "" {
+		dataType = "URL"
+	}
+	return dataType, d.Enabled == nil || *d.Enabled, DisclosureContentHash(d.Name, d.Data, dataType)
+}
+
 // CreateDisclosure adds a definition to the FI (ErrConflict when the name exists).
 func (s *Store) CreateDisclosure(ctx context.Context, fiID string, spec *DisclosureSpec) (*models.Disclosure, error) {
 	var out *models.Disclosure
@@ -108,12 +118,7 @@ func (s *Store) UpdateDisclosure(ctx context.Context, fiID, id string, spec *Dis
 				return models.ErrConflict
 			}
 		}
-		dataType := spec.DataType
-		if spec.Data != "" && dataType == "" {
-			dataType = "URL"
-		}
-		hash := DisclosureContentHash(spec.Name, spec.Data, dataType)
-		enabled := spec.Enabled == nil || *spec.Enabled
+		dataType, enabled, hash := spec.normalized()
 		changed := hash != cur.ContentHash
 		affectsUsers := changed || cur.Required != spec.Required || cur.Enabled != enabled
 		if changed {
@@ -138,12 +143,7 @@ func (s *Store) UpdateDisclosure(ctx context.Context, fiID, id string, spec *Dis
 // UpsertDisclosure creates or updates the FI's disclosure of the same name. The version grows
 // only when the content changes. It reports whether the content changed.
 func UpsertDisclosure(tx *gorm.DB, fiID string, d *DisclosureSpec) (bool, error) {
-	dataType := d.DataType
-	if d.Data != "" && dataType == "" {
-		dataType = "URL"
-	}
-	hash := DisclosureContentHash(d.Name, d.Data, dataType)
-	enabled := d.Enabled == nil || *d.Enabled
+	dataType, enabled, hash := d.normalized()
 	var cur models.Disclosure
 	err := tx.Where("institution_id = ? AND name = ?", fiID, d.Name).Take(&cur).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
