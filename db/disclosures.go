@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"time"
@@ -30,6 +32,41 @@ func (s *Store) DisclosureByName(ctx context.Context, fiID, name string) (*model
 		return nil, Translate("get disclosure by name", err)
 	}
 	return &d, nil
+}
+
+// Disclosures lists the FI's disclosure definitions by name.
+func (s *Store) Disclosures(ctx context.Context, fiID string) ([]models.Disclosure, error) {
+	var ds []models.Disclosure
+	err := s.DB.WithContext(ctx).Where("institution_id = ?", fiID).Order("name").Find(&ds).Error
+	return ds, Translate("list disclosures", err)
+}
+
+// DisclosureSpec is a disclosure definition of an FI as the disclosures API and provisioning
+// files give it. It lives here, not with the other provisioning specs, so that disclosures need
+// nothing of provisioning.
+type DisclosureSpec struct {
+	ID       string `yaml:"id"`
+	Name     string `yaml:"name"`
+	Data     string `yaml:"data"`
+	DataType string `yaml:"dataType"`
+	Enabled  *bool  `yaml:"enabled"`
+	Required bool   `yaml:"required"`
+}
+
+// DisclosureContentHash identifies the exact content of a disclosure as a user would accept it.
+func DisclosureContentHash(name, data, dataType string) string {
+	sum := sha256.Sum256([]byte(name + "\x00" + data + "\x00" + dataType))
+	return hex.EncodeToString(sum[:])
+}
+
+// normalized is the spec's content as it is stored: data without a type is a URL, a definition
+// is enabled unless the spec says otherwise, and hash identifies the content.
+func (d *DisclosureSpec) normalized() (dataType string, enabled bool, hash string) {
+	dataType = d.DataType
+	if d.Data != "" && dataType == "" {
+		dataType = "URL"
+	}
+	return dataType, d.Enabled == nil || *d.Enabled, DisclosureContentHash(d.Name, d.Data, dataType)
 }
 
 // CreateDisclosure adds a definition to the FI (ErrConflict when the name exists).
@@ -81,12 +118,7 @@ func (s *Store) UpdateDisclosure(ctx context.Context, fiID, id string, spec *Dis
 				return models.ErrConflict
 			}
 		}
-		dataType := spec.DataType
-		if spec.Data != "" && dataType == "" {
-			dataType = "URL"
-		}
-		hash := DisclosureContentHash(spec.Name, spec.Data, dataType)
-		enabled := spec.Enabled == nil || *spec.Enabled
+		dataType, enabled, hash := spec.normalized()
 		changed := hash != cur.ContentHash
 		affectsUsers := changed || cur.Required != spec.Required || cur.Enabled != enabled
 		if changed {
@@ -106,6 +138,35 @@ func (s *Store) UpdateDisclosure(ctx context.Context, fiID, id string, spec *Dis
 		return nil, Translate("update disclosure", err)
 	}
 	return &out, nil
+}
+
+// UpsertDisclosure creates or updates the FI's disclosure of the same name. The version grows
+// only when the content changes. It reports whether the content changed.
+func UpsertDisclosure(tx *gorm.DB, fiID string, d *DisclosureSpec) (bool, error) {
+	dataType, enabled, hash := d.normalized()
+	var cur models.Disclosure
+	err := tx.Where("institution_id = ? AND name = ?", fiID, d.Name).Take(&cur).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		id := d.ID
+		if id == "" {
+			if id, err = secure.NewID32(); err != nil {
+				return false, err
+			}
+			id = strings.ToUpper(id)
+		}
+		cur = models.Disclosure{ID: id, InstitutionID: fiID, Name: d.Name, Data: d.Data, DataType: dataType,
+			Enabled: enabled, Required: d.Required, Version: 1, ContentHash: hash}
+		return true, Translate("create disclosure "+d.Name, tx.Create(&cur).Error)
+	}
+	if err != nil {
+		return false, Translate("find disclosure", err)
+	}
+	changed := cur.ContentHash != hash
+	if changed {
+		cur.Version++
+	}
+	cur.Data, cur.DataType, cur.Enabled, cur.Required, cur.ContentHash = d.Data, dataType, enabled, d.Required, hash
+	return changed, Translate("update disclosure "+d.Name, tx.Save(&cur).Error)
 }
 
 // RecomputeAcceptance derives the disclosure flags of the FI's customers (one customer when
@@ -221,15 +282,6 @@ func (s *Store) DisclosureHistory(ctx context.Context, customerID string) ([]mod
 	var out []models.DisclosureEvidence
 	err := s.DB.WithContext(ctx).Where("customer_id = ?", customerID).Order("recorded_at, id").Find(&out).Error
 	return out, Translate("disclosure history", err)
-}
-
-// CustomerByID returns a customer with its member.
-func (s *Store) CustomerByID(ctx context.Context, id string) (*models.Customer, error) {
-	var c models.Customer
-	if err := s.DB.WithContext(ctx).Preload("Member").Where("id = ?", id).Take(&c).Error; err != nil {
-		return nil, Translate("get customer", err)
-	}
-	return &c, nil
 }
 
 // DisclosureExport is a user's complete disclosure history, for an FI's compliance officer.

@@ -42,11 +42,11 @@ func (s *Store) replyOf(rec *models.IdempotencyRecord, o Origin) (*Reply, error)
 	if rec.Status == 0 || rec.RequestHash != o.RequestHash {
 		return nil, models.ErrInFlight
 	}
-	body, err := s.Keys.Decrypt(rec.ResponseEnc, []byte(IdempotencyAAD(rec.ClientAppID, rec.TraceID)))
+	body, err := replyField.open(s.Keys, rec)
 	if err != nil {
-		return nil, fmt.Errorf("open stored reply: %w", err)
+		return nil, fmt.Errorf("replay: %w", err)
 	}
-	return &Reply{ContentType: rec.ContentType, Body: body}, nil
+	return &Reply{ContentType: rec.ContentType, Body: []byte(body)}, nil
 }
 
 // beginIdempotent claims the request's idempotency key. When the key is new it returns (nil,
@@ -90,13 +90,13 @@ func (s *Store) completeIdempotent(tx *gorm.DB, o Origin, done *Registered, repl
 	if err != nil {
 		return err
 	}
-	enc, err := s.Keys.Encrypt(body, []byte(IdempotencyAAD(o.ClientAppID, o.TraceID)))
-	if err != nil {
+	rec := models.IdempotencyRecord{ClientAppID: o.ClientAppID, TraceID: o.TraceID}
+	if err := replyField.seal(s.Keys, &rec, string(body)); err != nil {
 		return err
 	}
 	res := tx.Model(&models.IdempotencyRecord{}).Where("client_app_id = ? AND trace_id = ? AND status = 0 AND request_hash = ?",
 		o.ClientAppID, o.TraceID, o.RequestHash).
-		Updates(map[string]any{"status": 200, "content_type": ctype, "response_enc": enc, "completed_at": now})
+		Updates(map[string]any{"status": 200, "content_type": ctype, "response_enc": rec.ResponseEnc, "completed_at": now})
 	if res.Error != nil {
 		return res.Error
 	}

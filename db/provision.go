@@ -1,471 +1,20 @@
 package db
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	_ "embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
 	"gorm.io/gorm"
 
 	"github.com/custreg/custreg/models"
 	"github.com/custreg/custreg/rules"
 	"github.com/custreg/custreg/secure"
 )
-
-// SandboxYAML is the bundled sandbox: demo FIs, client apps, disclosures, members and accounts.
-//
-//go:embed sandbox.yaml
-var SandboxYAML []byte
-
-// ProvisionFile describes an FI deployment: institutions with their policy, disclosures, host
-// members and accounts (and optionally pre-registered users), and client apps.
-type ProvisionFile struct {
-	Institutions []InstitutionSpec `yaml:"institutions"`
-	ClientApps   []ClientAppSpec   `yaml:"clientApps"`
-}
-
-// InstitutionSpec is one FI of a provisioning file.
-type InstitutionSpec struct {
-	ID          string           `yaml:"id"`
-	Name        string           `yaml:"name"`
-	Policy      PolicySpec       `yaml:"policy"`
-	Disclosures []DisclosureSpec `yaml:"disclosures"`
-	Members     []MemberSpec     `yaml:"members"`
-}
-
-// PolicySpec is an FI's registration policy; omitted values take the defaults.
-type PolicySpec struct {
-	DisclosureAcceptance string     `yaml:"disclosureAcceptance"`
-	UsernameLength       *RangeSpec `yaml:"usernameLength"`
-	PasswordLength       *RangeSpec `yaml:"passwordLength"`
-	MaxDestinations      *int       `yaml:"maxDestinations"`
-	LockoutThreshold     *int       `yaml:"lockoutThreshold"`
-	// LockoutCooldown is a Go duration ("30m"); "0s" keeps locked users locked until an
-	// operator unlocks them.
-	LockoutCooldown *string `yaml:"lockoutCooldown"`
-}
-
-// RangeSpec is an inclusive length range.
-type RangeSpec struct {
-	Min int `yaml:"min"`
-	Max int `yaml:"max"`
-}
-
-// DisclosureSpec is a disclosure definition of an FI.
-type DisclosureSpec struct {
-	ID       string `yaml:"id"`
-	Name     string `yaml:"name"`
-	Data     string `yaml:"data"`
-	DataType string `yaml:"dataType"`
-	Enabled  *bool  `yaml:"enabled"`
-	Required bool   `yaml:"required"`
-}
-
-// MemberSpec is a record of the FI's host system.
-type MemberSpec struct {
-	MemberNumber string        `yaml:"memberNumber"`
-	Name         string        `yaml:"name"`
-	Accounts     []AccountSpec `yaml:"accounts"`
-	Users        []UserSpec    `yaml:"users"`
-}
-
-// AccountSpec is one account of a member.
-type AccountSpec struct {
-	ID               string `yaml:"id"`
-	Number           string `yaml:"number"`
-	Category         string `yaml:"category"`
-	Type             string `yaml:"type"`
-	FIRawAccountType int64  `yaml:"fiRawAccountType"`
-	FIAccountType    int64  `yaml:"fiAccountType"`
-	TypeDescription  string `yaml:"typeDescription"`
-	Description      string `yaml:"description"`
-	NickName         string `yaml:"nickName"`
-	HolderName       string `yaml:"primaryHolderName"`
-	Currency         string `yaml:"currency"`
-	CurrentBalance   string `yaml:"currentBalance"`
-	AvailableBalance string `yaml:"availableBalance"`
-	RoutingNumber    string `yaml:"routingNumber"`
-	Closed           bool   `yaml:"closed"`
-}
-
-// UserSpec is a user already registered for digital banking (for demos and migrations).
-type UserSpec struct {
-	ID               string `yaml:"id"`
-	LoginID          string `yaml:"loginId"`
-	Password         string `yaml:"password"`
-	FirstName        string `yaml:"firstName"`
-	LastName         string `yaml:"lastName"`
-	Email            string `yaml:"email"`
-	SSN              string `yaml:"ssn"`
-	BirthDate        string `yaml:"birthDate"`
-	MotherMaidenName string `yaml:"motherMaidenName"`
-}
-
-// ClientAppSpec is a third-party app with its credentials and rights.
-type ClientAppSpec struct {
-	ClientID       string             `yaml:"clientId"`
-	Secret         string             `yaml:"secret"`
-	SecretHash     string             `yaml:"secretHash"`
-	Name           string             `yaml:"name"`
-	OfferingID     string             `yaml:"offeringId"`
-	Institutions   []string           `yaml:"institutions"`
-	Grants         []string           `yaml:"grants"`
-	Scopes         []string           `yaml:"scopes"`
-	TokenLifetimes TokenLifetimesSpec `yaml:"tokenLifetimes"`
-}
-
-// TokenLifetimesSpec holds token lifetimes in seconds; zero takes the default.
-type TokenLifetimesSpec struct {
-	V1      int `yaml:"v1"`
-	V2      int `yaml:"v2"`
-	Refresh int `yaml:"refresh"`
-}
-
-// Defaults of an FI policy and a client app.
-const (
-	DefaultUsernameMin      = 8
-	DefaultUsernameMax      = 20
-	DefaultPasswordMin      = 6
-	DefaultPasswordMax      = 32
-	DefaultMaxDestinations  = 5
-	DefaultLockoutThreshold = 10
-	DefaultLockoutCooldown  = 30 * time.Minute
-	MaxLockoutCooldown      = 30 * 24 * time.Hour
-	DefaultV1TokenTTL       = 1800
-	DefaultV2TokenTTL       = 3600
-	DefaultRefreshTokenTTL  = 15552000 // 180 days
-)
-
-// Grants and scopes a client app may be given.
-var (
-	KnownGrants = []string{"client_credentials", "password", "refresh_token"}
-	KnownScopes = []string{"accounts:read", "accounts:read_unmasked", "disclosures:read", "disclosures:write",
-		"institution-users:read", "institution-users:write", "transactions:read"}
-	AccountCategories = []string{"DEPOSIT", "LOAN", "INVESTMENT", "TIERED_LOAN", "CROSS_USER_ACCOUNT"}
-	AccountTypes      = []string{"SAVINGS", "CHECKING", "MONEY_MARKET", "BROKERAGE", "TRUST", "LINE_OF_CREDIT_LOAN",
-		"TCL_CREDIT_LINE", "UNKNOWN", "KEOGH", "RETIREMENT_401K", "CERT_OF_DEPOSIT", "CSI_CERT_OF_DEPOSIT",
-		"CREDIT_CARD_LOAN", "INSTALLMENT_LOAN", "CONSUMER_LOAN", "COMMERCIAL_LOAN", "MORTGAGE_LOAN",
-		"RESIDENTIAL_MORTGAGE_LOAN", "COMMERCIAL_REFI_LOAN", "HOME_EQUITY_LOAN", "GENERAL_LEDGER_ACCOUNT",
-		"GENERAL_LEDGER_CODE", "TCL_MASTER", "TCL_NOTE", "USER_DEFINED", "RETIREMENT_IRA"}
-)
-
-// ProvisionError lists every fault of a provisioning file, each with its line and field.
-type ProvisionError struct{ Faults []Fault }
-
-// Fault is one problem in a provisioning file.
-type Fault struct {
-	Line  int    // 1-based line in the file, 0 when unknown
-	Field string // path such as institutions[0].policy.usernameLength.min
-	Msg   string
-}
-
-func (e *ProvisionError) Error() string {
-	var b strings.Builder
-	b.WriteString("invalid provisioning file:")
-	for _, f := range e.Faults {
-		b.WriteString("\n  ")
-		if f.Line > 0 {
-			fmt.Fprintf(&b, "line %d: ", f.Line)
-		}
-		if f.Field != "" {
-			b.WriteString(f.Field + ": ")
-		}
-		b.WriteString(f.Msg)
-	}
-	return b.String()
-}
-
-// ParseProvisionFile decodes and checks a provisioning file (YAML or JSON). Unknown fields, wrong
-// types and rule violations are all reported, each with its line and field path.
-func ParseProvisionFile(data []byte) (*ProvisionFile, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, &ProvisionError{Faults: []Fault{{Msg: err.Error()}}}
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var pf ProvisionFile
-	if err := dec.Decode(&pf); err != nil {
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			faults := make([]Fault, 0, len(te.Errors))
-			for _, msg := range te.Errors {
-				faults = append(faults, Fault{Msg: msg}) // yaml.v3 messages start with "line N:"
-			}
-			return nil, &ProvisionError{Faults: faults}
-		}
-		return nil, &ProvisionError{Faults: []Fault{{Msg: err.Error()}}}
-	}
-	c := checker{root: &root}
-	c.check(&pf)
-	if len(c.faults) > 0 {
-		return nil, &ProvisionError{Faults: c.faults}
-	}
-	return &pf, nil
-}
-
-type checker struct {
-	root   *yaml.Node
-	faults []Fault
-}
-
-var (
-	fiIDPattern   = regexp.MustCompile(`^[0-9]{5}$`)
-	hex32Upper    = regexp.MustCompile(`^[0-9A-F]{32}$`)
-	hex32Lower    = regexp.MustCompile(`^[0-9a-f]{32}$`)
-	accountNumber = regexp.MustCompile(`^[0-9A-Za-z-]{4,32}$`)
-	accountIDSafe = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
-	currency      = regexp.MustCompile(`^[A-Z]{3}$`)
-	amount        = regexp.MustCompile(`^-?[0-9]{1,13}(\.[0-9]{1,2})?$`)
-)
-
-// fault records a problem at path (segments are field names and slice indexes).
-func (c *checker) fault(msg string, path ...any) {
-	var b strings.Builder
-	for _, seg := range path {
-		switch v := seg.(type) {
-		case int:
-			fmt.Fprintf(&b, "[%d]", v)
-		case string:
-			if b.Len() > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(v)
-		}
-	}
-	c.faults = append(c.faults, Fault{Line: lineOf(c.root, path), Field: b.String(), Msg: msg})
-}
-
-// lineOf finds the line of the node at path, or of its closest existing ancestor.
-func lineOf(root *yaml.Node, path []any) int {
-	n := root
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	line := n.Line
-	for _, seg := range path {
-		var next *yaml.Node
-		switch v := seg.(type) {
-		case string:
-			if n.Kind == yaml.MappingNode {
-				for i := 0; i+1 < len(n.Content); i += 2 {
-					if n.Content[i].Value == v {
-						line = n.Content[i].Line
-						next = n.Content[i+1]
-					}
-				}
-			}
-		case int:
-			if n.Kind == yaml.SequenceNode && v < len(n.Content) {
-				next = n.Content[v]
-				line = next.Line
-			}
-		}
-		if next == nil {
-			break
-		}
-		n = next
-	}
-	return line
-}
-
-func (c *checker) check(pf *ProvisionFile) {
-	fis := map[string]bool{}
-	for i := range pf.Institutions {
-		fi := &pf.Institutions[i]
-		at := func(p ...any) []any { return append([]any{"institutions", i}, p...) }
-		if !fiIDPattern.MatchString(fi.ID) {
-			c.fault("must be five digits, e.g. \"01111\" (quote it in YAML)", at("id")...)
-		} else if fis[fi.ID] {
-			c.fault("institution listed twice", at("id")...)
-		}
-		fis[fi.ID] = true
-		if strings.TrimSpace(fi.Name) == "" || len(fi.Name) > 128 {
-			c.fault("required, at most 128 characters", at("name")...)
-		}
-		c.checkPolicy(&fi.Policy, at("policy"))
-		names := map[string]bool{}
-		for j, d := range fi.Disclosures {
-			dat := func(p ...any) []any { return append(at("disclosures", j), p...) }
-			if strings.TrimSpace(d.Name) == "" || len(d.Name) > 64 || !rules.Printable(d.Name) {
-				c.fault("required, printable ASCII, at most 64 characters", dat("name")...)
-			} else if names[strings.ToUpper(d.Name)] {
-				c.fault("disclosure listed twice for this institution", dat("name")...)
-			}
-			names[strings.ToUpper(d.Name)] = true
-			if d.ID != "" && !hex32Upper.MatchString(d.ID) {
-				c.fault("must be 32 upper-case hex characters", dat("id")...)
-			}
-			if d.DataType != "" && d.DataType != "URL" {
-				c.fault("only URL is supported", dat("dataType")...)
-			}
-			if d.Data != "" && (!rules.DisclosureDataURL(d.Data) || len(d.Data) > 2048) {
-				c.fault("must be an http(s) URL of at most 2048 characters", dat("data")...)
-			}
-		}
-		members := map[string]bool{}
-		for j := range fi.Members {
-			m := &fi.Members[j]
-			mat := func(p ...any) []any { return append(at("members", j), p...) }
-			if !rules.MemberNumber(m.MemberNumber) {
-				c.fault("must be 1-16 letters or digits (quote it in YAML)", mat("memberNumber")...)
-			} else if members[m.MemberNumber] {
-				c.fault("member listed twice for this institution", mat("memberNumber")...)
-			}
-			members[m.MemberNumber] = true
-			if strings.TrimSpace(m.Name) == "" || len(m.Name) > 128 {
-				c.fault("required, at most 128 characters", mat("name")...)
-			}
-			for k, a := range m.Accounts {
-				c.checkAccount(&a, mat("accounts", k))
-			}
-			for k, u := range m.Users {
-				c.checkUser(fi, m, &u, mat("users", k))
-			}
-		}
-	}
-	clients := map[string]bool{}
-	for i, app := range pf.ClientApps {
-		at := func(p ...any) []any { return append([]any{"clientApps", i}, p...) }
-		if strings.TrimSpace(app.ClientID) == "" || len(app.ClientID) > 128 || !rules.Printable(app.ClientID) || strings.Contains(app.ClientID, ":") {
-			c.fault("required, printable ASCII without ':', at most 128 characters", at("clientId")...)
-		} else if clients[app.ClientID] {
-			c.fault("client app listed twice", at("clientId")...)
-		}
-		clients[app.ClientID] = true
-		switch {
-		case (app.Secret == "") == (app.SecretHash == ""):
-			c.fault("give exactly one of secret or secretHash", at("secret")...)
-		case app.Secret != "" && (len(app.Secret) < 8 || len(app.Secret) > secure.MaxClientSecretLen):
-			c.fault(fmt.Sprintf("must be 8-%d bytes", secure.MaxClientSecretLen), at("secret")...)
-		case app.SecretHash != "" && !secure.IsKeyedSecretHash(app.SecretHash) && !secure.IsLegacySecretHash(app.SecretHash):
-			c.fault("must be a digest made by this service (hmac-sha256$…) or an argon2id PHC string", at("secretHash")...)
-		}
-		if len(app.Institutions) == 0 {
-			c.fault("at least one institution", at("institutions")...)
-		}
-		for j, id := range app.Institutions {
-			if !fiIDPattern.MatchString(id) {
-				c.fault("must be five digits", at("institutions", j)...)
-			}
-		}
-		if len(app.Grants) == 0 {
-			c.fault("at least one grant", at("grants")...)
-		}
-		for j, g := range app.Grants {
-			if !slices.Contains(KnownGrants, g) {
-				c.fault("unknown grant; known: "+strings.Join(KnownGrants, ", "), at("grants", j)...)
-			}
-		}
-		for j, s := range app.Scopes {
-			if !slices.Contains(KnownScopes, s) {
-				c.fault("unknown scope; known: "+strings.Join(KnownScopes, ", "), at("scopes", j)...)
-			}
-		}
-		for name, v := range map[string]int{"v1": app.TokenLifetimes.V1, "v2": app.TokenLifetimes.V2, "refresh": app.TokenLifetimes.Refresh} {
-			if v < 0 || v > 31536000 {
-				c.fault("seconds between 1 and 31536000 (0 or omitted: default)", at("tokenLifetimes", name)...)
-			}
-		}
-		if len(app.OfferingID) > 128 || len(app.Name) > 128 {
-			c.fault("at most 128 characters", at("name")...)
-		}
-	}
-}
-
-func (c *checker) checkPolicy(p *PolicySpec, at []any) {
-	path := func(s ...any) []any { return append(slices.Clone(at), s...) }
-	switch p.DisclosureAcceptance {
-	case "", models.AcceptAtRegistration, models.AcceptAtFirstLogin:
-	default:
-		c.fault("must be atRegistration or atFirstLogin", path("disclosureAcceptance")...)
-	}
-	if r := p.UsernameLength; r != nil && !rules.ValidUsernameRange(r.Min, r.Max) {
-		c.fault("username length range must lie within 6-20 with min <= max", path("usernameLength")...)
-	}
-	if r := p.PasswordLength; r != nil && !rules.ValidPasswordRange(r.Min, r.Max) {
-		c.fault("password length range must lie within 6-128 with min <= max", path("passwordLength")...)
-	}
-	if p.MaxDestinations != nil && (*p.MaxDestinations < 1 || *p.MaxDestinations > 50) {
-		c.fault("must be between 1 and 50", path("maxDestinations")...)
-	}
-	if p.LockoutThreshold != nil && (*p.LockoutThreshold < 1 || *p.LockoutThreshold > 100) {
-		c.fault("must be between 1 and 100", path("lockoutThreshold")...)
-	}
-	if p.LockoutCooldown != nil {
-		if d, err := time.ParseDuration(*p.LockoutCooldown); err != nil || d < 0 || d > MaxLockoutCooldown || (d > 0 && d < time.Minute) || d%time.Second != 0 {
-			c.fault("must be a duration such as 30m: 0s (operator unlock only) or 1m to 720h in whole seconds", path("lockoutCooldown")...)
-		}
-	}
-}
-
-func (c *checker) checkAccount(a *AccountSpec, at []any) {
-	path := func(s ...any) []any { return append(slices.Clone(at), s...) }
-	if !accountNumber.MatchString(a.Number) {
-		c.fault("must be 4-32 letters, digits or dashes (quote it in YAML)", path("number")...)
-	}
-	if a.ID != "" && !accountIDSafe.MatchString(a.ID) {
-		c.fault("must be 16-64 URL-safe characters", path("id")...)
-	}
-	if !slices.Contains(AccountCategories, a.Category) {
-		c.fault("must be one of "+strings.Join(AccountCategories, ", "), path("category")...)
-	}
-	if !slices.Contains(AccountTypes, a.Type) {
-		c.fault("unknown account type", path("type")...)
-	}
-	if a.Currency != "" && !currency.MatchString(a.Currency) {
-		c.fault("must be an ISO 4217 code such as USD", path("currency")...)
-	}
-	for name, v := range map[string]string{"currentBalance": a.CurrentBalance, "availableBalance": a.AvailableBalance} {
-		if v != "" && !amount.MatchString(v) {
-			c.fault("must be a decimal amount such as 1234.56 (quote it in YAML)", path(name)...)
-		}
-	}
-}
-
-func (c *checker) checkUser(fi *InstitutionSpec, m *MemberSpec, u *UserSpec, at []any) {
-	path := func(s ...any) []any { return append(slices.Clone(at), s...) }
-	minU, maxU := DefaultUsernameMin, DefaultUsernameMax
-	if r := fi.Policy.UsernameLength; r != nil {
-		minU, maxU = r.Min, r.Max
-	}
-	minP, maxP := DefaultPasswordMin, DefaultPasswordMax
-	if r := fi.Policy.PasswordLength; r != nil {
-		minP, maxP = r.Min, r.Max
-	}
-	if u.ID != "" && !hex32Lower.MatchString(u.ID) {
-		c.fault("must be 32 lower-case hex characters", path("id")...)
-	}
-	if p := rules.CheckUsername(u.LoginID, minU, maxU, m.MemberNumber); p != rules.UsernameOK {
-		c.fault("login id breaks the username policy: "+p.String(), path("loginId")...)
-	}
-	if !rules.CheckPassword(u.Password, u.LoginID, minP, maxP) {
-		c.fault("password breaks the password policy", path("password")...)
-	}
-	if rules.Blank(u.FirstName) || rules.NameTooLong(u.FirstName) || rules.Blank(u.LastName) || rules.NameTooLong(u.LastName) {
-		c.fault("first and last name required, at most 39 characters each", path("firstName")...)
-	}
-	if u.Email != "" && !rules.Email(u.Email) {
-		c.fault("not a valid email address", path("email")...)
-	}
-	if u.SSN != "" && !rules.SSN(u.SSN) {
-		c.fault("not a possibly-issued SSN (9 digits)", path("ssn")...)
-	}
-	if u.BirthDate != "" && !rules.BirthDate(u.BirthDate, time.Now()) {
-		c.fault("must be a real past date yyyy-MM-dd", path("birthDate")...)
-	}
-}
 
 // Provision applies a checked provisioning file in one transaction: every record is inserted or
 // updated (idempotent upsert), and on any failure nothing is applied.
@@ -488,11 +37,11 @@ func (s *Store) Provision(ctx context.Context, pf *ProvisionFile) error {
 func (s *Store) provisionInstitution(ctx context.Context, tx *gorm.DB, spec *InstitutionSpec) error {
 	fi := models.Institution{
 		ID: spec.ID, Name: spec.Name,
-		UsernameMin: DefaultUsernameMin, UsernameMax: DefaultUsernameMax,
-		PasswordMin: DefaultPasswordMin, PasswordMax: DefaultPasswordMax,
+		UsernameMin: models.DefaultUsernameMin, UsernameMax: models.DefaultUsernameMax,
+		PasswordMin: models.DefaultPasswordMin, PasswordMax: models.DefaultPasswordMax,
 		DisclosureAcceptance: models.AcceptAtRegistration,
-		MaxDestinations:      DefaultMaxDestinations, LockoutThreshold: DefaultLockoutThreshold,
-		LockoutCooldown: int(DefaultLockoutCooldown / time.Second),
+		MaxDestinations:      models.DefaultMaxDestinations, LockoutThreshold: models.DefaultLockoutThreshold,
+		LockoutCooldown: int(models.DefaultLockoutCooldown / time.Second),
 	}
 	p := spec.Policy
 	if p.DisclosureAcceptance != "" {
@@ -538,46 +87,6 @@ func (s *Store) provisionInstitution(ctx context.Context, tx *gorm.DB, spec *Ins
 	return nil
 }
 
-// DisclosureContentHash identifies the exact content of a disclosure as a user would accept it.
-func DisclosureContentHash(name, data, dataType string) string {
-	sum := sha256.Sum256([]byte(name + "\x00" + data + "\x00" + dataType))
-	return hex.EncodeToString(sum[:])
-}
-
-// UpsertDisclosure creates or updates the FI's disclosure of the same name. The version grows
-// only when the content changes. It reports whether the content changed.
-func UpsertDisclosure(tx *gorm.DB, fiID string, d *DisclosureSpec) (bool, error) {
-	dataType := d.DataType
-	if d.Data != "" && dataType == "" {
-		dataType = "URL"
-	}
-	hash := DisclosureContentHash(d.Name, d.Data, dataType)
-	enabled := d.Enabled == nil || *d.Enabled
-	var cur models.Disclosure
-	err := tx.Where("institution_id = ? AND name = ?", fiID, d.Name).Take(&cur).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		id := d.ID
-		if id == "" {
-			if id, err = secure.NewID32(); err != nil {
-				return false, err
-			}
-			id = strings.ToUpper(id)
-		}
-		cur = models.Disclosure{ID: id, InstitutionID: fiID, Name: d.Name, Data: d.Data, DataType: dataType,
-			Enabled: enabled, Required: d.Required, Version: 1, ContentHash: hash}
-		return true, Translate("create disclosure "+d.Name, tx.Create(&cur).Error)
-	}
-	if err != nil {
-		return false, Translate("find disclosure", err)
-	}
-	changed := cur.ContentHash != hash
-	if changed {
-		cur.Version++
-	}
-	cur.Data, cur.DataType, cur.Enabled, cur.Required, cur.ContentHash = d.Data, dataType, enabled, d.Required, hash
-	return changed, Translate("update disclosure "+d.Name, tx.Save(&cur).Error)
-}
-
 func (s *Store) provisionMember(ctx context.Context, tx *gorm.DB, fi *InstitutionSpec, spec *MemberSpec) error {
 	var m models.Member
 	err := tx.Where("institution_id = ? AND member_number = ?", fi.ID, spec.MemberNumber).Take(&m).Error
@@ -614,7 +123,7 @@ func minorUnits(v string) int64 {
 }
 
 func (s *Store) provisionAccount(tx *gorm.DB, fiID string, memberID uint, spec *AccountSpec) error {
-	index := s.Keys.BlindIndex("account:"+fiID, spec.Number)
+	index := accountNumberField.indexOf(s.Keys, fiID, spec.Number)
 	var a models.Account
 	err := tx.Where("institution_id = ? AND number_index = ?", fiID, index).Take(&a).Error
 	isNew := errors.Is(err, gorm.ErrRecordNotFound)
@@ -628,20 +137,20 @@ func (s *Store) provisionAccount(tx *gorm.DB, fiID string, memberID uint, spec *
 				return err
 			}
 		}
-		a.InstitutionID, a.NumberIndex = fiID, index
+		a.InstitutionID = fiID
 	} else if a.MemberID != memberID {
 		return fmt.Errorf("provision account ending %s: belongs to another member: %w",
 			secure.MaskLast4(spec.Number), models.ErrConflict)
 	}
-	enc, err := s.Keys.EncryptString(spec.Number, AAD(fiID, a.PublicID, "account_number"))
-	if err != nil {
+	// The number, its blind index (the same index for an account found by it) and last four.
+	if err := accountNumberField.seal(s.Keys, &a, spec.Number); err != nil {
 		return err
 	}
 	cur := spec.Currency
 	if cur == "" {
 		cur = "USD"
 	}
-	a.MemberID, a.NumberEnc, a.NumberLast4 = memberID, enc, spec.Number[len(spec.Number)-4:]
+	a.MemberID = memberID
 	a.Category, a.TypeValue, a.FIRawAccountType, a.FIAccountType = spec.Category, spec.Type, spec.FIRawAccountType, spec.FIAccountType
 	a.TypeDescription, a.Description, a.NickName, a.PrimaryHolderName = spec.TypeDescription, spec.Description, spec.NickName, spec.HolderName
 	a.CurrencyCode, a.CurrentBalanceMinor, a.AvailBalanceMinor = cur, minorUnits(spec.CurrentBalance), minorUnits(spec.AvailableBalance)
@@ -674,7 +183,7 @@ func (s *Store) provisionUser(ctx context.Context, tx *gorm.DB, fi *InstitutionS
 		return err
 	}
 	c.Registered, c.AcceptedDisclosure = true, true
-	if err := tx.Omit("Member").Create(&c).Error; err != nil {
+	if err := insertCustomer(tx, &c); err != nil {
 		return Translate("create user", err)
 	}
 	// A provisioned user was registered before this service knew it: record its acceptance of
@@ -691,57 +200,6 @@ func (s *Store) provisionUser(ctx context.Context, tx *gorm.DB, fi *InstitutionS
 		}
 	}
 	return nil
-}
-
-// NewCustomerInput is what creating a customer record needs, in clear.
-type NewCustomerInput struct {
-	ID, LoginID, Password, FirstName, MiddleName, LastName, Email string
-	SSN, BirthDate, MotherMaidenName                              string
-}
-
-// NewCustomer builds (without saving) a PRIMARY customer of member m: fresh identifiers, the
-// password hashed, SSN, birth date and maiden name encrypted, the SSN blind-indexed per FI.
-func (s *Store) NewCustomer(ctx context.Context, fiID string, m *models.Member, in NewCustomerInput) (models.Customer, error) {
-	var err error
-	c := models.Customer{ID: in.ID, InstitutionID: fiID, MemberID: m.ID, UserType: "PRIMARY",
-		LoginID: in.LoginID, LoginIDNorm: rules.NormalizeUsername(in.LoginID),
-		FirstName: in.FirstName, MiddleName: in.MiddleName, LastName: in.LastName, Email: in.Email}
-	if c.ID == "" {
-		if c.ID, err = secure.NewID32(); err != nil {
-			return c, err
-		}
-	}
-	if c.AuthID, err = secure.NewID32(); err != nil {
-		return c, err
-	}
-	if c.InstitutionUserID, err = secure.NewID32(); err != nil {
-		return c, err
-	}
-	c.InstitutionUserID = strings.ToUpper(c.InstitutionUserID)
-	c.HostLoginID = strings.ToUpper(c.ID[:12])
-	if c.PasswordHash, err = s.Passwords.Hash(ctx, in.Password); err != nil {
-		return c, err
-	}
-	encrypt := func(field, v string) (string, error) {
-		if v == "" {
-			return "", nil
-		}
-		return s.Keys.EncryptString(v, AAD(fiID, c.ID, field))
-	}
-	if c.SSNEnc, err = encrypt("ssn", in.SSN); err != nil {
-		return c, err
-	}
-	if in.SSN != "" {
-		c.SSNLast4 = in.SSN[len(in.SSN)-4:]
-		c.SSNIndex = s.Keys.BlindIndex("ssn:"+fiID, in.SSN)
-	}
-	if c.BirthDateEnc, err = encrypt("birth_date", in.BirthDate); err != nil {
-		return c, err
-	}
-	if c.MotherMaidenNameEnc, err = encrypt("mother_maiden_name", in.MotherMaidenName); err != nil {
-		return c, err
-	}
-	return c, nil
 }
 
 func (s *Store) provisionClientApp(tx *gorm.DB, spec *ClientAppSpec, index int) error {
@@ -771,8 +229,8 @@ func (s *Store) provisionClientApp(tx *gorm.DB, spec *ClientAppSpec, index int) 
 		app.OfferingID = spec.ClientID
 	}
 	app.Grants, app.Scopes = strings.Join(spec.Grants, " "), strings.Join(spec.Scopes, " ")
-	app.V1TokenTTL, app.V2TokenTTL, app.RefreshTokenTTL = orDefault(spec.TokenLifetimes.V1, DefaultV1TokenTTL),
-		orDefault(spec.TokenLifetimes.V2, DefaultV2TokenTTL), orDefault(spec.TokenLifetimes.Refresh, DefaultRefreshTokenTTL)
+	app.V1TokenTTL, app.V2TokenTTL, app.RefreshTokenTTL = orDefault(spec.TokenLifetimes.V1, models.DefaultV1TokenTTL),
+		orDefault(spec.TokenLifetimes.V2, models.DefaultV2TokenTTL), orDefault(spec.TokenLifetimes.Refresh, models.DefaultRefreshTokenTTL)
 	if err := tx.Omit("Institutions").Save(&app).Error; err != nil {
 		return Translate("save client app "+spec.ClientID, err)
 	}

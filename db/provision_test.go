@@ -32,48 +32,45 @@ func countRows(t *testing.T, store *db.Store) counts {
 }
 
 func TestSandboxProvisioningIsIdempotent(t *testing.T) {
-	for _, b := range dbtest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			store := b.Open(t)
-			dbtest.Sandbox(t, store)
-			first := countRows(t, store)
-			want := counts{"institutions": 2, "client_apps": 2, "client_app_institutions": 3, "members": 4,
-				"accounts": 5, "disclosures": 4, "customers": 1}
-			for k, v := range want {
-				if first[k] != v {
-					t.Errorf("%s = %d after first load, want %d", k, first[k], v)
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		dbtest.Sandbox(t, store)
+		first := countRows(t, store)
+		want := counts{"institutions": 2, "client_apps": 2, "client_app_institutions": 3, "members": 4,
+			"accounts": 5, "disclosures": 4, "customers": 1}
+		for k, v := range want {
+			if first[k] != v {
+				t.Errorf("%s = %d after first load, want %d", k, first[k], v)
+			}
+		}
+		var before models.Customer
+		if err := store.DB.Where("login_id_norm = ?", "sandboxuser1").Take(&before).Error; err != nil {
+			t.Fatal(err)
+		}
+		dbtest.Sandbox(t, store)
+		if second := countRows(t, store); len(second) != len(first) {
+			t.Fatalf("counts changed")
+		} else {
+			for k := range first {
+				if first[k] != second[k] {
+					t.Errorf("%s: %d after second load, %d after first", k, second[k], first[k])
 				}
 			}
-			var before models.Customer
-			if err := store.DB.Where("login_id_norm = ?", "sandboxuser1").Take(&before).Error; err != nil {
-				t.Fatal(err)
-			}
-			dbtest.Sandbox(t, store)
-			if second := countRows(t, store); len(second) != len(first) {
-				t.Fatalf("counts changed")
-			} else {
-				for k := range first {
-					if first[k] != second[k] {
-						t.Errorf("%s: %d after second load, %d after first", k, second[k], first[k])
-					}
-				}
-			}
-			var after models.Customer
-			if err := store.DB.Where("login_id_norm = ?", "sandboxuser1").Take(&after).Error; err != nil {
-				t.Fatal(err)
-			}
-			if after.PasswordHash != before.PasswordHash || after.ID != before.ID {
-				t.Errorf("re-provisioning rewrote an unchanged user")
-			}
-			var disc models.Disclosure
-			if err := store.DB.Where("institution_id = ? AND name = ?", "01111", "IB").Take(&disc).Error; err != nil {
-				t.Fatal(err)
-			}
-			if disc.Version != 1 || !disc.Required {
-				t.Errorf("IB disclosure: version %d required %v, want 1 true", disc.Version, disc.Required)
-			}
-		})
-	}
+		}
+		var after models.Customer
+		if err := store.DB.Where("login_id_norm = ?", "sandboxuser1").Take(&after).Error; err != nil {
+			t.Fatal(err)
+		}
+		if after.PasswordHash != before.PasswordHash || after.ID != before.ID {
+			t.Errorf("re-provisioning rewrote an unchanged user")
+		}
+		var disc models.Disclosure
+		if err := store.DB.Where("institution_id = ? AND name = ?", "01111", "IB").Take(&disc).Error; err != nil {
+			t.Fatal(err)
+		}
+		if disc.Version != 1 || !disc.Required {
+			t.Errorf("IB disclosure: version %d required %v, want 1 true", disc.Version, disc.Required)
+		}
+	})
 }
 
 func TestProvisionedSecretsAndPIIAreNotInClear(t *testing.T) {
@@ -165,12 +162,10 @@ func TestParseProvisionFileReportsEveryFaultWithLine(t *testing.T) {
 }
 
 func TestProvisionAppliesNothingOnFailure(t *testing.T) {
-	for _, b := range dbtest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			store := b.Open(t)
-			// Valid on its own, but the app names an institution that exists nowhere: the
-			// institution created earlier in the same file must not survive.
-			pf, err := db.ParseProvisionFile([]byte(`
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		// Valid on its own, but the app names an institution that exists nowhere: the
+		// institution created earlier in the same file must not survive.
+		pf, err := db.ParseProvisionFile([]byte(`
 institutions:
   - id: "04444"
     name: Rolled Back Bank
@@ -183,20 +178,19 @@ clientApps:
     institutions: ["09999"]
     grants: [client_credentials]
 `))
-			if err != nil {
-				t.Fatal(err)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = store.Provision(context.Background(), pf)
+		if err == nil || !strings.Contains(err.Error(), "09999") {
+			t.Fatalf("want an error naming the missing institution, got %v", err)
+		}
+		for k, v := range countRows(t, store) {
+			if v != 0 {
+				t.Errorf("%s has %d rows after a failed provisioning", k, v)
 			}
-			err = store.Provision(context.Background(), pf)
-			if err == nil || !strings.Contains(err.Error(), "09999") {
-				t.Fatalf("want an error naming the missing institution, got %v", err)
-			}
-			for k, v := range countRows(t, store) {
-				if v != 0 {
-					t.Errorf("%s has %d rows after a failed provisioning", k, v)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 func TestDisclosureVersionGrowsOnlyWithContent(t *testing.T) {
@@ -221,52 +215,49 @@ func TestDisclosureVersionGrowsOnlyWithContent(t *testing.T) {
 }
 
 func TestDisclosureVersionBumpFlagsUsersAndKeepsEvidence(t *testing.T) {
-	for _, b := range dbtest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			store := b.Open(t)
-			dbtest.Sandbox(t, store)
-			ctx := context.Background()
-			user, err := store.CustomerByID(ctx, "8fe733f4e27246908f92e8f7c0b96847")
-			if err != nil {
-				t.Fatal(err)
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		dbtest.Sandbox(t, store)
+		ctx := context.Background()
+		user, err := store.CustomerByID(ctx, "8fe733f4e27246908f92e8f7c0b96847")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if user.NeedsToAcceptDisclosure || !user.AcceptedDisclosure || !user.Registered {
+			t.Fatalf("provisioned user flags %+v", user)
+		}
+		ib, err := store.DisclosureByName(ctx, "01111", "IB")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.UpdateDisclosure(ctx, "01111", ib.ID, &db.DisclosureSpec{Name: "IB", Data: "https://example.com/ib-v2.html", Required: true}); err != nil {
+			t.Fatal(err)
+		}
+		user, _ = store.CustomerByID(ctx, user.ID)
+		if !user.NeedsToAcceptDisclosure || user.AcceptedDisclosure || !user.Registered {
+			t.Fatalf("after the IB bump: %+v", user)
+		}
+		ib, _ = store.DisclosureByName(ctx, "01111", "IB")
+		err = store.RecordUserDecision(ctx, &db.UserDecision{Customer: user, Disclosure: ib, Status: "ACCEPTED",
+			Channel: models.ChannelDisclosuresAPI, At: time.Now()}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		user, _ = store.CustomerByID(ctx, user.ID)
+		if user.NeedsToAcceptDisclosure || !user.AcceptedDisclosure {
+			t.Fatalf("after accepting v2: %+v", user)
+		}
+		history, err := store.DisclosureHistory(ctx, user.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ibVersions []int
+		for _, e := range history {
+			if e.DisclosureName == "IB" {
+				ibVersions = append(ibVersions, e.Version)
 			}
-			if user.NeedsToAcceptDisclosure || !user.AcceptedDisclosure || !user.Registered {
-				t.Fatalf("provisioned user flags %+v", user)
-			}
-			ib, err := store.DisclosureByName(ctx, "01111", "IB")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := store.UpdateDisclosure(ctx, "01111", ib.ID, &db.DisclosureSpec{Name: "IB", Data: "https://example.com/ib-v2.html", Required: true}); err != nil {
-				t.Fatal(err)
-			}
-			user, _ = store.CustomerByID(ctx, user.ID)
-			if !user.NeedsToAcceptDisclosure || user.AcceptedDisclosure || !user.Registered {
-				t.Fatalf("after the IB bump: %+v", user)
-			}
-			ib, _ = store.DisclosureByName(ctx, "01111", "IB")
-			err = store.RecordUserDecision(ctx, &db.UserDecision{Customer: user, Disclosure: ib, Status: "ACCEPTED",
-				Channel: models.ChannelDisclosuresAPI, At: time.Now()}, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			user, _ = store.CustomerByID(ctx, user.ID)
-			if user.NeedsToAcceptDisclosure || !user.AcceptedDisclosure {
-				t.Fatalf("after accepting v2: %+v", user)
-			}
-			history, err := store.DisclosureHistory(ctx, user.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var ibVersions []int
-			for _, e := range history {
-				if e.DisclosureName == "IB" {
-					ibVersions = append(ibVersions, e.Version)
-				}
-			}
-			if len(ibVersions) != 2 || ibVersions[0] != 1 || ibVersions[1] != 2 {
-				t.Errorf("IB evidence versions %v, want [1 2]", ibVersions)
-			}
-		})
-	}
+		}
+		if len(ibVersions) != 2 || ibVersions[0] != 1 || ibVersions[1] != 2 {
+			t.Errorf("IB evidence versions %v, want [1 2]", ibVersions)
+		}
+	})
 }

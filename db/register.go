@@ -13,9 +13,6 @@ import (
 	"github.com/custreg/custreg/rules"
 )
 
-// inFlightTTL bounds how long a crashed instance's in-flight markers block a retry.
-const inFlightTTL = 2 * time.Minute
-
 // Origin is where a registration came from: the app, the offering and device address it
 // names (or its configured offering and the caller's address), and the request's di_tid, which
 // is also its idempotency key with the app (D7). It is kept with the evidence and the audit.
@@ -40,6 +37,24 @@ type Registered struct {
 // inside the registration's transaction and stores its result, encrypted, as the request's
 // idempotent reply, so a registration is never committed without its replayable answer.
 type ReplyFunc func(*Registered) (body []byte, contentType string, err error)
+
+// RegistrationContext is what checking a registration needs: the FI with its policy, its
+// disclosure definitions, and the registering app.
+func (s *Store) RegistrationContext(ctx context.Context, fiID string, appID uint) (*models.Institution, []models.Disclosure, *models.ClientApp, error) {
+	fi, err := s.Institution(ctx, fiID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defs, err := s.Disclosures(ctx, fiID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	app, err := s.ClientAppByID(ctx, appID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return fi, defs, app, nil
+}
 
 // Register stores a checked registration as one unit and returns what it created, or — when the
 // same request (app, di_tid and body) already succeeded — the stored Reply of the first time.
@@ -84,14 +99,9 @@ func (s *Store) register(ctx context.Context, p registration.Plan, o Origin, rep
 	var member models.Member
 	c, err := s.NewCustomer(ctx, fiID, &member, NewCustomerInput{LoginID: p.Person.LoginID, Password: p.Person.Password,
 		FirstName: p.Person.FirstName, MiddleName: p.Person.MiddleName, LastName: p.Person.LastName, Email: p.Person.Email,
-		SSN: p.Person.SSN, BirthDate: p.Person.BirthDate, MotherMaidenName: p.Person.MotherMaidenName})
+		SSN: p.Person.SSN, BirthDate: p.Person.BirthDate, MotherMaidenName: p.Person.MotherMaidenName, HostPIN: p.HostPIN})
 	if err != nil {
 		return nil, err
-	}
-	if p.HostPIN != "" {
-		if c.HostPINEnc, err = s.Keys.EncryptString(p.HostPIN, AAD(fiID, c.ID, "host_pin")); err != nil {
-			return nil, err
-		}
 	}
 	// The disclosure flags (acceptedDisclosure, needsToAcceptDisclosure, registered) are derived
 	// from the recorded decisions by RecomputeAcceptance inside the transaction.
@@ -107,7 +117,7 @@ func (s *Store) register(ctx context.Context, p registration.Plan, o Origin, rep
 			return err
 		}
 		c.MemberID = m.ID
-		if err := tx.Omit("Member").Create(&c).Error; err != nil {
+		if err := insertCustomer(tx, &c); err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return s.duplicateCause(ctx, p)
 			}
@@ -162,34 +172,6 @@ func (s *Store) register(ctx context.Context, p registration.Plan, o Origin, rep
 	return out, nil
 }
 
-// holdInFlight marks the plan's member number and login id as being registered by traceID, so
-// a concurrent request for either is told 26330 instead of racing; release removes the marks.
-func (s *Store) holdInFlight(ctx context.Context, p registration.Plan, traceID string, now time.Time) (release func(), err error) {
-	marks := []struct{ kind, value string }{{"member", p.MemberNumber}, {"login", rules.NormalizeUsername(p.Person.LoginID)}}
-	held := 0
-	release = func() {
-		for _, m := range marks[:held] {
-			_ = s.releaseInFlight(context.WithoutCancel(ctx), p.FI.ID, m.kind, m.value, traceID)
-		}
-	}
-	for _, m := range marks {
-		if err := s.acquireInFlight(ctx, p.FI.ID, m.kind, m.value, traceID, now); err != nil {
-			release()
-			return nil, err
-		}
-		held++
-	}
-	return release, nil
-}
-
-// createAll inserts a batch of rows (nothing for an empty batch).
-func createAll[T any](tx *gorm.DB, rows []T) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	return tx.Create(&rows).Error
-}
-
 // registrationConflicts answers the duplicate checks: the member already has a PRIMARY user
 // (26331) first, so a retried registration learns it is done; then a login taken by anyone else
 // in the FI (26201); then the same person (SSN blind index) registered under another member (D32).
@@ -214,7 +196,7 @@ func (s *Store) registrationConflicts(tx *gorm.DB, p registration.Plan) error {
 	}
 	if p.Person.SSN != "" {
 		if err := tx.Model(&models.Customer{}).Where("institution_id = ? AND ssn_index = ?", fiID,
-			s.Keys.BlindIndex("ssn:"+fiID, p.Person.SSN)).Count(&n).Error; err != nil {
+			ssnField.indexOf(s.Keys, fiID, p.Person.SSN)).Count(&n).Error; err != nil {
 			return err
 		}
 		if n > 0 {
@@ -249,18 +231,32 @@ func findOrCreateMember(tx *gorm.DB, fiID, number, name string) (*models.Member,
 	return &m, nil
 }
 
-// RegistrationAudit is the RegistrationUser audit event of one registration attempt (never PII).
-func RegistrationAudit(fiID string, o Origin, outcome, codes string, customerID *string, now time.Time) models.AuditEvent {
-	return models.AuditEvent{Event: "RegistrationUser", ChannelType: models.ChannelTPVAPI, UserProduct: "THIRD_PARTY_REGISTRATION",
-		InstitutionID: fiID, ClientAppID: o.ClientAppID, OfferingID: o.OfferingID, TraceID: o.TraceID,
-		Outcome: outcome, ErrorCodes: codes, CustomerID: customerID, CreatedAt: now}
+// createAll inserts a batch of rows (nothing for an empty batch).
+func createAll[T any](tx *gorm.DB, rows []T) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.Create(&rows).Error
 }
 
-// RecordRegistrationFailure stores the audit event of a refused registration attempt (its own
-// write: a refused attempt stores nothing else).
-func (s *Store) RecordRegistrationFailure(ctx context.Context, fiID string, o Origin, codes string, now time.Time) error {
-	ev := RegistrationAudit(fiID, o, models.OutcomeFailure, codes, nil, now)
-	return Translate("record audit event", s.DB.WithContext(ctx).Create(&ev).Error)
+// holdInFlight marks the plan's member number and login id as being registered by traceID, so
+// a concurrent request for either is told 26330 instead of racing; release removes the marks.
+func (s *Store) holdInFlight(ctx context.Context, p registration.Plan, traceID string, now time.Time) (release func(), err error) {
+	marks := []struct{ kind, value string }{{"member", p.MemberNumber}, {"login", rules.NormalizeUsername(p.Person.LoginID)}}
+	held := 0
+	release = func() {
+		for _, m := range marks[:held] {
+			_ = s.releaseInFlight(context.WithoutCancel(ctx), p.FI.ID, m.kind, m.value, traceID)
+		}
+	}
+	for _, m := range marks {
+		if err := s.acquireInFlight(ctx, p.FI.ID, m.kind, m.value, traceID, now); err != nil {
+			release()
+			return nil, err
+		}
+		held++
+	}
+	return release, nil
 }
 
 // acquireInFlight marks (kind, value) in the FI as being registered by traceID, or returns
@@ -294,74 +290,16 @@ func (s *Store) releaseInFlight(ctx context.Context, fiID, kind, value, traceID 
 		Delete(&models.InFlight{}).Error)
 }
 
-// CustomerView is a customer with everything its profile shows.
-type CustomerView struct {
-	Customer     models.Customer
-	Addresses    []models.CustomerAddress
-	Phones       []models.CustomerPhone
-	Destinations []models.Destination
+// RegistrationAudit is the RegistrationUser audit event of one registration attempt (never PII).
+func RegistrationAudit(fiID string, o Origin, outcome, codes string, customerID *string, now time.Time) models.AuditEvent {
+	return models.AuditEvent{Event: "RegistrationUser", ChannelType: models.ChannelTPVAPI, UserProduct: "THIRD_PARTY_REGISTRATION",
+		InstitutionID: fiID, ClientAppID: o.ClientAppID, OfferingID: o.OfferingID, TraceID: o.TraceID,
+		Outcome: outcome, ErrorCodes: codes, CustomerID: customerID, CreatedAt: now}
 }
 
-// FindCustomer looks a customer of the FI up by GUID, login id, or member number (the member's
-// PRIMARY user).
-func (s *Store) FindCustomer(ctx context.Context, fiID, idType, id string) (*CustomerView, error) {
-	q := s.DB.WithContext(ctx).Preload("Member").Where("customers.institution_id = ?", fiID)
-	switch idType {
-	case "LOGINID":
-		q = q.Where("login_id_norm = ?", rules.NormalizeUsername(id))
-	case "MEMNUMBER", "HOSTID":
-		q = q.Joins("JOIN members ON members.id = customers.member_id").
-			Where("members.member_number = ? AND customers.user_type = ?", id, "PRIMARY")
-	default:
-		q = q.Where("customers.id = ?", id)
-	}
-	var v CustomerView
-	if err := q.Take(&v.Customer).Error; err != nil {
-		return nil, Translate("find customer", err)
-	}
-	db := s.DB.WithContext(ctx)
-	if err := db.Where("customer_id = ?", v.Customer.ID).Order("position").Find(&v.Addresses).Error; err != nil {
-		return nil, Translate("customer addresses", err)
-	}
-	if err := db.Where("customer_id = ?", v.Customer.ID).Order("position").Find(&v.Phones).Error; err != nil {
-		return nil, Translate("customer phones", err)
-	}
-	if err := db.Where("customer_id = ?", v.Customer.ID).Order("position").Find(&v.Destinations).Error; err != nil {
-		return nil, Translate("customer destinations", err)
-	}
-	return &v, nil
-}
-
-// ClientAppByID returns an app by its row id.
-func (s *Store) ClientAppByID(ctx context.Context, id uint) (*models.ClientApp, error) {
-	var app models.ClientApp
-	if err := s.DB.WithContext(ctx).Where("id = ?", id).Take(&app).Error; err != nil {
-		return nil, Translate("get client app", err)
-	}
-	return &app, nil
-}
-
-// RegistrationContext is what checking a registration needs: the FI with its policy, its
-// disclosure definitions, and the registering app.
-func (s *Store) RegistrationContext(ctx context.Context, fiID string, appID uint) (*models.Institution, []models.Disclosure, *models.ClientApp, error) {
-	fi, err := s.Institution(ctx, fiID)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	defs, err := s.Disclosures(ctx, fiID)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	app, err := s.ClientAppByID(ctx, appID)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return fi, defs, app, nil
-}
-
-// Disclosures lists the FI's disclosure definitions by name.
-func (s *Store) Disclosures(ctx context.Context, fiID string) ([]models.Disclosure, error) {
-	var ds []models.Disclosure
-	err := s.DB.WithContext(ctx).Where("institution_id = ?", fiID).Order("name").Find(&ds).Error
-	return ds, Translate("list disclosures", err)
+// RecordRegistrationFailure stores the audit event of a refused registration attempt (its own
+// write: a refused attempt stores nothing else).
+func (s *Store) RecordRegistrationFailure(ctx context.Context, fiID string, o Origin, codes string, now time.Time) error {
+	ev := RegistrationAudit(fiID, o, models.OutcomeFailure, codes, nil, now)
+	return Translate("record audit event", s.DB.WithContext(ctx).Create(&ev).Error)
 }

@@ -21,10 +21,6 @@ type Store struct {
 	Passwords *secure.PasswordHasher
 }
 
-// AAD binds an encrypted value to its owner and field, so ciphertexts cannot be swapped between
-// rows or columns.
-func AAD(fi, owner, field string) string { return "fi=" + fi + "|owner=" + owner + "|field=" + field }
-
 // LoadOrCreateKeyFile reads the base64 PII key kept at path, creating it (mode 0600) with a fresh
 // random key if it does not exist. Sandbox mode only: production keys come from the environment.
 func LoadOrCreateKeyFile(path string) ([]byte, error) {

@@ -5,138 +5,130 @@ import (
 	"testing"
 	"time"
 
+	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/db/dbtest"
 	"github.com/custreg/custreg/models"
 )
 
 func TestPurgeRemovesOnlyExpiredShortLivedRows(t *testing.T) {
-	for _, b := range dbtest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			store := b.Open(t)
-			dbtest.Sandbox(t, store)
-			ctx := context.Background()
-			now := time.Now().UTC()
-			var app models.ClientApp
-			if err := store.DB.Where("client_id = ?", "sandbox-app").Take(&app).Error; err != nil {
-				t.Fatal(err)
-			}
-			tok := func(hash string, expires time.Time) *models.Token {
-				return &models.Token{Hash: hash, Kind: models.TokenAccess, Version: 2, InstitutionID: "01111", ClientAppID: app.ID,
-					Grant: "client_credentials", IssuedAt: expires.Add(-time.Hour), ExpiresAt: expires}
-			}
-			if err := store.SaveTokens(ctx, tok("old", now.Add(-48*time.Hour)), tok("recent", now.Add(-time.Hour)), tok("live", now.Add(time.Hour))); err != nil {
-				t.Fatal(err)
-			}
-			store.DB.Create(&models.IdempotencyRecord{ClientAppID: app.ID, TraceID: "old", RequestHash: "h", Status: 200, CreatedAt: now.Add(-25 * time.Hour)})
-			store.DB.Create(&models.IdempotencyRecord{ClientAppID: app.ID, TraceID: "new", RequestHash: "h", Status: 200, CreatedAt: now})
-			store.DB.Create(&models.InFlight{InstitutionID: "01111", Kind: "login", Value: "stale", TraceID: "t", CreatedAt: now.Add(-time.Hour)})
-			got, err := store.Purge(ctx, now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Tokens != 1 || got.IdempotencyRecords != 1 || got.InFlight != 1 {
-				t.Errorf("purged %+v", got)
-			}
-			var n int64
-			store.DB.Model(&models.Token{}).Count(&n)
-			if n != 2 {
-				t.Errorf("%d tokens left, want 2", n)
-			}
-		})
-	}
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		dbtest.Sandbox(t, store)
+		ctx := context.Background()
+		now := time.Now().UTC()
+		var app models.ClientApp
+		if err := store.DB.Where("client_id = ?", "sandbox-app").Take(&app).Error; err != nil {
+			t.Fatal(err)
+		}
+		tok := func(hash string, expires time.Time) *models.Token {
+			return &models.Token{Hash: hash, Kind: models.TokenAccess, Version: 2, InstitutionID: "01111", ClientAppID: app.ID,
+				Grant: "client_credentials", IssuedAt: expires.Add(-time.Hour), ExpiresAt: expires}
+		}
+		if err := store.SaveTokens(ctx, tok("old", now.Add(-48*time.Hour)), tok("recent", now.Add(-time.Hour)), tok("live", now.Add(time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+		store.DB.Create(&models.IdempotencyRecord{ClientAppID: app.ID, TraceID: "old", RequestHash: "h", Status: 200, CreatedAt: now.Add(-25 * time.Hour)})
+		store.DB.Create(&models.IdempotencyRecord{ClientAppID: app.ID, TraceID: "new", RequestHash: "h", Status: 200, CreatedAt: now})
+		store.DB.Create(&models.InFlight{InstitutionID: "01111", Kind: "login", Value: "stale", TraceID: "t", CreatedAt: now.Add(-time.Hour)})
+		got, err := store.Purge(ctx, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Tokens != 1 || got.IdempotencyRecords != 1 || got.InFlight != 1 {
+			t.Errorf("purged %+v", got)
+		}
+		var n int64
+		store.DB.Model(&models.Token{}).Count(&n)
+		if n != 2 {
+			t.Errorf("%d tokens left, want 2", n)
+		}
+	})
 }
 
 func TestLoginFailuresLockAtThreshold(t *testing.T) {
-	for _, b := range dbtest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			store := b.Open(t)
-			dbtest.Sandbox(t, store)
-			ctx := context.Background()
-			const id = "8fe733f4e27246908f92e8f7c0b96847"
-			for i := 1; i <= 3; i++ {
-				locked, err := store.RecordLoginFailure(ctx, id, 3, time.Now())
-				if err != nil {
-					t.Fatal(err)
-				}
-				if locked != (i == 3) {
-					t.Fatalf("after %d failures locked=%v", i, locked)
-				}
-			}
-			// The lockout's start is kept, and later failures do not move it.
-			c, err := store.CustomerByID(ctx, id)
-			if err != nil || !c.Locked || c.LockedAt == nil {
-				t.Fatalf("locked customer: %+v %v", c, err)
-			}
-			lockedAt := *c.LockedAt
-			if _, err := store.RecordLoginFailure(ctx, id, 3, time.Now().Add(time.Hour)); err != nil {
-				t.Fatal(err)
-			}
-			if c, _ = store.CustomerByID(ctx, id); c.LockedAt == nil || !c.LockedAt.Equal(lockedAt) {
-				t.Fatalf("a failure while locked moved the lockout start: %v -> %v", lockedAt, c.LockedAt)
-			}
-			// Ending a lockout is conditional on the lock it saw: only one caller ends it.
-			if ended, err := store.EndLockout(ctx, id, lockedAt.Add(time.Second)); err != nil || ended {
-				t.Fatalf("ended a lockout it did not see: %v %v", ended, err)
-			}
-			if ended, err := store.EndLockout(ctx, id, lockedAt); err != nil || !ended {
-				t.Fatalf("end lockout: %v %v", ended, err)
-			}
-			if ended, _ := store.EndLockout(ctx, id, lockedAt); ended {
-				t.Fatal("a lockout ended twice")
-			}
-			for i := 1; i <= 3; i++ {
-				if _, err := store.RecordLoginFailure(ctx, id, 3, time.Now()); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if ok, err := store.Unlock(ctx, "01111", "SANDBOXUSER1"); err != nil || !ok {
-				t.Fatalf("unlock: %v %v", ok, err)
-			}
-			c, err = store.CustomerByID(ctx, id)
-			if err != nil || c.Locked || c.FailedLoginCount != 0 {
-				t.Fatalf("after unlock: %+v %v", c, err)
-			}
-			if err := store.RecordLoginSuccess(ctx, id, time.Now()); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
-}
-
-func TestRevokeRefreshTokenRevokesItsAccessTokens(t *testing.T) {
-	for _, b := range dbtest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			store := b.Open(t)
-			dbtest.Sandbox(t, store)
-			ctx := context.Background()
-			app, err := store.ClientApp(ctx, "sandbox-app")
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		dbtest.Sandbox(t, store)
+		ctx := context.Background()
+		const id = "8fe733f4e27246908f92e8f7c0b96847"
+		for i := 1; i <= 3; i++ {
+			locked, err := store.RecordLoginFailure(ctx, id, 3, time.Now())
 			if err != nil {
 				t.Fatal(err)
 			}
-			now := time.Now().UTC()
-			mk := func(hash, kind, parent string) *models.Token {
-				return &models.Token{Hash: hash, Kind: kind, Version: 2, InstitutionID: "01111", ClientAppID: app.ID, Grant: "password",
-					ParentHash: parent, IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
+			if locked != (i == 3) {
+				t.Fatalf("after %d failures locked=%v", i, locked)
 			}
-			if err := store.SaveTokens(ctx, mk("rt", models.TokenRefresh, ""), mk("a1", models.TokenAccess, "rt"),
-				mk("a2", models.TokenAccess, "rt"), mk("other", models.TokenAccess, "")); err != nil {
+		}
+		// The lockout's start is kept, and later failures do not move it.
+		c, err := store.CustomerByID(ctx, id)
+		if err != nil || !c.Locked || c.LockedAt == nil {
+			t.Fatalf("locked customer: %+v %v", c, err)
+		}
+		lockedAt := *c.LockedAt
+		if _, err := store.RecordLoginFailure(ctx, id, 3, time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if c, _ = store.CustomerByID(ctx, id); c.LockedAt == nil || !c.LockedAt.Equal(lockedAt) {
+			t.Fatalf("a failure while locked moved the lockout start: %v -> %v", lockedAt, c.LockedAt)
+		}
+		// Ending a lockout is conditional on the lock it saw: only one caller ends it.
+		if ended, err := store.EndLockout(ctx, id, lockedAt.Add(time.Second)); err != nil || ended {
+			t.Fatalf("ended a lockout it did not see: %v %v", ended, err)
+		}
+		if ended, err := store.EndLockout(ctx, id, lockedAt); err != nil || !ended {
+			t.Fatalf("end lockout: %v %v", ended, err)
+		}
+		if ended, _ := store.EndLockout(ctx, id, lockedAt); ended {
+			t.Fatal("a lockout ended twice")
+		}
+		for i := 1; i <= 3; i++ {
+			if _, err := store.RecordLoginFailure(ctx, id, 3, time.Now()); err != nil {
 				t.Fatal(err)
 			}
-			if err := store.RevokeToken(ctx, "rt", app.ID+1000, now); err != nil { // another app: no effect
+		}
+		if ok, err := store.Unlock(ctx, "01111", "SANDBOXUSER1"); err != nil || !ok {
+			t.Fatalf("unlock: %v %v", ok, err)
+		}
+		c, err = store.CustomerByID(ctx, id)
+		if err != nil || c.Locked || c.FailedLoginCount != 0 {
+			t.Fatalf("after unlock: %+v %v", c, err)
+		}
+		if err := store.RecordLoginSuccess(ctx, id, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestRevokeRefreshTokenRevokesItsAccessTokens(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		dbtest.Sandbox(t, store)
+		ctx := context.Background()
+		app, err := store.ClientApp(ctx, "sandbox-app")
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC()
+		mk := func(hash, kind, parent string) *models.Token {
+			return &models.Token{Hash: hash, Kind: kind, Version: 2, InstitutionID: "01111", ClientAppID: app.ID, Grant: "password",
+				ParentHash: parent, IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
+		}
+		if err := store.SaveTokens(ctx, mk("rt", models.TokenRefresh, ""), mk("a1", models.TokenAccess, "rt"),
+			mk("a2", models.TokenAccess, "rt"), mk("other", models.TokenAccess, "")); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.RevokeToken(ctx, "rt", app.ID+1000, now); err != nil { // another app: no effect
+			t.Fatal(err)
+		}
+		if err := store.RevokeToken(ctx, "rt", app.ID, now); err != nil {
+			t.Fatal(err)
+		}
+		for hash, want := range map[string]bool{"rt": true, "a1": true, "a2": true, "other": false} {
+			tok, err := store.Token(ctx, hash)
+			if err != nil {
 				t.Fatal(err)
 			}
-			if err := store.RevokeToken(ctx, "rt", app.ID, now); err != nil {
-				t.Fatal(err)
+			if (tok.RevokedAt != nil) != want {
+				t.Errorf("%s revoked=%v, want %v", hash, tok.RevokedAt != nil, want)
 			}
-			for hash, want := range map[string]bool{"rt": true, "a1": true, "a2": true, "other": false} {
-				tok, err := store.Token(ctx, hash)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if (tok.RevokedAt != nil) != want {
-					t.Errorf("%s revoked=%v, want %v", hash, tok.RevokedAt != nil, want)
-				}
-			}
-		})
-	}
+		}
+	})
 }

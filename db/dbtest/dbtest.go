@@ -37,6 +37,15 @@ func Backends() []Backend {
 	return []Backend{{"sqlite", SQLite}, {"postgres", Postgres}}
 }
 
+// Each runs test on every backend, each a subtest with a fresh migrated store: SQLite always,
+// PostgreSQL when CUSTREG_TEST_POSTGRES_DSN is set (otherwise its subtest is skipped).
+func Each(t *testing.T, test func(t *testing.T, store *db.Store)) {
+	t.Helper()
+	for _, b := range Backends() {
+		t.Run(b.Name, func(t *testing.T) { test(t, b.Open(t)) })
+	}
+}
+
 // SQLite opens a migrated store on a new SQLite file in t.TempDir().
 func SQLite(t testing.TB) *db.Store {
 	t.Helper()

@@ -1,0 +1,32 @@
+package models
+
+import "time"
+
+// Defaults of an FI policy and a client app, taken where a provisioning file leaves a value out.
+const (
+	DefaultUsernameMin      = 8
+	DefaultUsernameMax      = 20
+	DefaultPasswordMin      = 6
+	DefaultPasswordMax      = 32
+	DefaultMaxDestinations  = 5
+	DefaultLockoutThreshold = 10
+	DefaultLockoutCooldown  = 30 * time.Minute
+	MaxLockoutCooldown      = 30 * 24 * time.Hour
+	DefaultV1TokenTTL       = 1800
+	DefaultV2TokenTTL       = 3600
+	DefaultRefreshTokenTTL  = 15552000 // 180 days
+)
+
+// Grants and scopes a client app may be given, and the account categories and types an
+// account may have.
+var (
+	KnownGrants = []string{"client_credentials", "password", "refresh_token"}
+	KnownScopes = []string{"accounts:read", "accounts:read_unmasked", "disclosures:read", "disclosures:write",
+		"institution-users:read", "institution-users:write", "transactions:read"}
+	AccountCategories = []string{"DEPOSIT", "LOAN", "INVESTMENT", "TIERED_LOAN", "CROSS_USER_ACCOUNT"}
+	AccountTypes      = []string{"SAVINGS", "CHECKING", "MONEY_MARKET", "BROKERAGE", "TRUST", "LINE_OF_CREDIT_LOAN",
+		"TCL_CREDIT_LINE", "UNKNOWN", "KEOGH", "RETIREMENT_401K", "CERT_OF_DEPOSIT", "CSI_CERT_OF_DEPOSIT",
+		"CREDIT_CARD_LOAN", "INSTALLMENT_LOAN", "CONSUMER_LOAN", "COMMERCIAL_LOAN", "MORTGAGE_LOAN",
+		"RESIDENTIAL_MORTGAGE_LOAN", "COMMERCIAL_REFI_LOAN", "HOME_EQUITY_LOAN", "GENERAL_LEDGER_ACCOUNT",
+		"GENERAL_LEDGER_CODE", "TCL_MASTER", "TCL_NOTE", "USER_DEFINED", "RETIREMENT_IRA"}
+)
