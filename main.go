@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	defer func() { _ = db.Close(store.DB) }()
+	defer func() { _ = store.Close() }()
 
 	if cfg.Sandbox {
 		pf, err := db.ParseProvisionFile(db.SandboxYAML)
@@ -118,7 +118,7 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*db.St
 	if err != nil {
 		return nil, err
 	}
-	return &db.Store{DB: conn, Keys: keys, Passwords: secure.NewPasswordHasher(secure.DefaultArgon2Params(), 0)}, nil
+	return db.New(conn, keys, secure.NewPasswordHasher(secure.DefaultArgon2Params(), 0)), nil
 }
 
 func runCommand(ctx context.Context, store *db.Store, args []string, stdout io.Writer) error {
@@ -160,10 +160,10 @@ func runCommand(ctx context.Context, store *db.Store, args []string, stdout io.W
 			return err
 		}
 		fmt.Fprintf(stdout, "re-encrypted under key %s: %d customers, %d accounts, %d stored replies\n",
-			store.Keys.PrimaryID(), got.Customers, got.Accounts, got.IdempotencyRecords)
+			store.PrimaryKeyID(), got.Customers, got.Accounts, got.IdempotencyRecords)
 		if got.StaleClientSecrets > 0 {
 			fmt.Fprintf(stdout, "%d client apps still hold a secret digest under an earlier key: each moves to key %s at its next token request;"+
-				" keep the old key until then, or provision their secrets again\n", got.StaleClientSecrets, store.Keys.PrimaryID())
+				" keep the old key until then, or provision their secrets again\n", got.StaleClientSecrets, store.PrimaryKeyID())
 		}
 		return nil
 	case "disclosures":

@@ -30,7 +30,7 @@ type MemberAccounts struct {
 // MemberAccounts resolves the user within the FI and loads its member's accounts. It never looks
 // outside fiID; an unknown user (or one of another FI) is models.ErrNotFound.
 func (s *Store) MemberAccounts(ctx context.Context, fiID string, user AccountUser) (*MemberAccounts, error) {
-	conn := s.DB.WithContext(ctx)
+	conn := s.db.WithContext(ctx)
 	out := &MemberAccounts{}
 	switch {
 	case user.LoginID != "" || user.CustomerID != "":

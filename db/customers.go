@@ -39,14 +39,14 @@ func (s *Store) NewCustomer(ctx context.Context, fiID string, m *models.Member, 
 	}
 	c.InstitutionUserID = strings.ToUpper(c.InstitutionUserID)
 	c.HostLoginID = strings.ToUpper(c.ID[:12])
-	if c.PasswordHash, err = s.Passwords.Hash(ctx, in.Password); err != nil {
+	if c.PasswordHash, err = s.passwords.Hash(ctx, in.Password); err != nil {
 		return c, err
 	}
 	for _, v := range []struct {
 		field *piiField[models.Customer]
 		plain string
 	}{{&ssnField, in.SSN}, {&birthDateField, in.BirthDate}, {&motherMaidenNameField, in.MotherMaidenName}, {&hostPINField, in.HostPIN}} {
-		if err := v.field.seal(s.Keys, &c, v.plain); err != nil {
+		if err := v.field.seal(s.keys, &c, v.plain); err != nil {
 			return c, err
 		}
 	}
@@ -67,7 +67,7 @@ type CustomerView struct {
 // FindCustomer looks a customer of the FI up by GUID, login id, or member number (the member's
 // PRIMARY user).
 func (s *Store) FindCustomer(ctx context.Context, fiID, idType, id string) (*CustomerView, error) {
-	q := s.DB.WithContext(ctx).Preload("Member").Where("customers.institution_id = ?", fiID)
+	q := s.db.WithContext(ctx).Preload("Member").Where("customers.institution_id = ?", fiID)
 	switch idType {
 	case "LOGINID":
 		q = q.Where("login_id_norm = ?", rules.NormalizeUsername(id))
@@ -81,7 +81,7 @@ func (s *Store) FindCustomer(ctx context.Context, fiID, idType, id string) (*Cus
 	if err := q.Take(&v.Customer).Error; err != nil {
 		return nil, Translate("find customer", err)
 	}
-	db := s.DB.WithContext(ctx)
+	db := s.db.WithContext(ctx)
 	if err := db.Where("customer_id = ?", v.Customer.ID).Order("position").Find(&v.Addresses).Error; err != nil {
 		return nil, Translate("customer addresses", err)
 	}
@@ -97,7 +97,7 @@ func (s *Store) FindCustomer(ctx context.Context, fiID, idType, id string) (*Cus
 // CustomerByID returns a customer with its member.
 func (s *Store) CustomerByID(ctx context.Context, id string) (*models.Customer, error) {
 	var c models.Customer
-	if err := s.DB.WithContext(ctx).Preload("Member").Where("id = ?", id).Take(&c).Error; err != nil {
+	if err := s.db.WithContext(ctx).Preload("Member").Where("id = ?", id).Take(&c).Error; err != nil {
 		return nil, Translate("get customer", err)
 	}
 	return &c, nil
@@ -106,7 +106,7 @@ func (s *Store) CustomerByID(ctx context.Context, id string) (*models.Customer, 
 // CustomerByLogin finds an FI's customer by username, case-insensitively.
 func (s *Store) CustomerByLogin(ctx context.Context, fiID, loginID string) (*models.Customer, error) {
 	var c models.Customer
-	err := s.DB.WithContext(ctx).Preload("Member").
+	err := s.db.WithContext(ctx).Preload("Member").
 		Where("institution_id = ? AND login_id_norm = ?", fiID, rules.NormalizeUsername(loginID)).Take(&c).Error
 	if err != nil {
 		return nil, Translate("get customer by login", err)
@@ -118,7 +118,7 @@ func (s *Store) CustomerByLogin(ctx context.Context, fiID, loginID string) (*mod
 // count reaches threshold, stamping when the lockout began. It reports whether the customer is
 // now locked.
 func (s *Store) RecordLoginFailure(ctx context.Context, customerID string, threshold int, now time.Time) (bool, error) {
-	err := s.DB.WithContext(ctx).Model(&models.Customer{}).Where("id = ?", customerID).Updates(map[string]any{
+	err := s.db.WithContext(ctx).Model(&models.Customer{}).Where("id = ?", customerID).Updates(map[string]any{
 		"failed_login_count": gorm.Expr("failed_login_count + 1"),
 		"locked":             gorm.Expr("CASE WHEN failed_login_count + 1 >= ? THEN ? ELSE locked END", threshold, true),
 		"locked_at":          gorm.Expr("CASE WHEN locked THEN locked_at WHEN failed_login_count + 1 >= ? THEN ? ELSE NULL END", threshold, now),
@@ -127,7 +127,7 @@ func (s *Store) RecordLoginFailure(ctx context.Context, customerID string, thres
 		return false, Translate("record login failure", err)
 	}
 	var c models.Customer
-	if err := s.DB.WithContext(ctx).Select("locked").Where("id = ?", customerID).Take(&c).Error; err != nil {
+	if err := s.db.WithContext(ctx).Select("locked").Where("id = ?", customerID).Take(&c).Error; err != nil {
 		return false, Translate("read lock state", err)
 	}
 	return c.Locked, nil
@@ -137,7 +137,7 @@ func (s *Store) RecordLoginFailure(ctx context.Context, customerID string, thres
 // failure count, unless the lock changed meanwhile (another instance ended it, or an operator
 // acted). It reports whether this call ended it.
 func (s *Store) EndLockout(ctx context.Context, customerID string, lockedAt time.Time) (bool, error) {
-	res := s.DB.WithContext(ctx).Model(&models.Customer{}).Where("id = ? AND locked = ? AND locked_at = ?", customerID, true, lockedAt).
+	res := s.db.WithContext(ctx).Model(&models.Customer{}).Where("id = ? AND locked = ? AND locked_at = ?", customerID, true, lockedAt).
 		Updates(map[string]any{"locked": false, "locked_at": nil, "failed_login_count": 0})
 	if res.Error != nil {
 		return false, Translate("end lockout", res.Error)
@@ -147,20 +147,20 @@ func (s *Store) EndLockout(ctx context.Context, customerID string, lockedAt time
 
 // RecordLoginSuccess resets the failure count and stamps the login time.
 func (s *Store) RecordLoginSuccess(ctx context.Context, customerID string, now time.Time) error {
-	return Translate("record login", s.DB.WithContext(ctx).Model(&models.Customer{}).Where("id = ?", customerID).
+	return Translate("record login", s.db.WithContext(ctx).Model(&models.Customer{}).Where("id = ?", customerID).
 		Updates(map[string]any{"failed_login_count": 0, "last_login_at": now}).Error)
 }
 
 // UpdatePasswordHash replaces a customer's hash (after a parameter upgrade).
 func (s *Store) UpdatePasswordHash(ctx context.Context, customerID, hash string) error {
-	return Translate("update password hash", s.DB.WithContext(ctx).Model(&models.Customer{}).
+	return Translate("update password hash", s.db.WithContext(ctx).Model(&models.Customer{}).
 		Where("id = ?", customerID).Update("password_hash", hash).Error)
 }
 
 // Unlock clears a customer's lock and failure count (operator action). It reports whether a
 // customer matched.
 func (s *Store) Unlock(ctx context.Context, fiID, loginID string) (bool, error) {
-	res := s.DB.WithContext(ctx).Model(&models.Customer{}).
+	res := s.db.WithContext(ctx).Model(&models.Customer{}).
 		Where("institution_id = ? AND login_id_norm = ?", fiID, rules.NormalizeUsername(loginID)).
 		Updates(map[string]any{"locked": false, "locked_at": nil, "failed_login_count": 0})
 	if res.Error != nil {

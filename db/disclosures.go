@@ -17,7 +17,7 @@ import (
 // Disclosure returns one of the FI's disclosure definitions by id (case-insensitive).
 func (s *Store) Disclosure(ctx context.Context, fiID, id string) (*models.Disclosure, error) {
 	var d models.Disclosure
-	err := s.DB.WithContext(ctx).Where("institution_id = ? AND id = ?", fiID, strings.ToUpper(id)).Take(&d).Error
+	err := s.db.WithContext(ctx).Where("institution_id = ? AND id = ?", fiID, strings.ToUpper(id)).Take(&d).Error
 	if err != nil {
 		return nil, Translate("get disclosure", err)
 	}
@@ -27,7 +27,7 @@ func (s *Store) Disclosure(ctx context.Context, fiID, id string) (*models.Disclo
 // DisclosureByName returns the FI's definition with that name.
 func (s *Store) DisclosureByName(ctx context.Context, fiID, name string) (*models.Disclosure, error) {
 	var d models.Disclosure
-	err := s.DB.WithContext(ctx).Where("institution_id = ? AND name = ?", fiID, name).Take(&d).Error
+	err := s.db.WithContext(ctx).Where("institution_id = ? AND name = ?", fiID, name).Take(&d).Error
 	if err != nil {
 		return nil, Translate("get disclosure by name", err)
 	}
@@ -37,7 +37,7 @@ func (s *Store) DisclosureByName(ctx context.Context, fiID, name string) (*model
 // Disclosures lists the FI's disclosure definitions by name.
 func (s *Store) Disclosures(ctx context.Context, fiID string) ([]models.Disclosure, error) {
 	var ds []models.Disclosure
-	err := s.DB.WithContext(ctx).Where("institution_id = ?", fiID).Order("name").Find(&ds).Error
+	err := s.db.WithContext(ctx).Where("institution_id = ?", fiID).Order("name").Find(&ds).Error
 	return ds, Translate("list disclosures", err)
 }
 
@@ -72,7 +72,7 @@ func (d *DisclosureSpec) normalized() (dataType string, enabled bool, hash strin
 // CreateDisclosure adds a definition to the FI (ErrConflict when the name exists).
 func (s *Store) CreateDisclosure(ctx context.Context, fiID string, spec *DisclosureSpec) (*models.Disclosure, error) {
 	var out *models.Disclosure
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&models.Disclosure{}).Where("institution_id = ? AND name = ?", fiID, spec.Name).Count(&n).Error; err != nil {
 			return err
@@ -104,7 +104,7 @@ func (s *Store) CreateDisclosure(ctx context.Context, fiID string, spec *Disclos
 // earlier evidence untouched.
 func (s *Store) UpdateDisclosure(ctx context.Context, fiID, id string, spec *DisclosureSpec) (*models.Disclosure, error) {
 	var out models.Disclosure
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var cur models.Disclosure
 		if err := tx.Where("institution_id = ? AND id = ?", fiID, strings.ToUpper(id)).Take(&cur).Error; err != nil {
 			return err
@@ -214,7 +214,7 @@ type UserDecision struct {
 // DELETED) removed, an evidence record is appended, and the user's flags are derived again — all
 // in one transaction. onlyExisting refuses to create state that does not exist (updates).
 func (s *Store) RecordUserDecision(ctx context.Context, d *UserDecision, onlyExisting bool) error {
-	return Translate("record user disclosure", s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return Translate("record user disclosure", s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return recordUserDecision(tx, d, onlyExisting)
 	}))
 }
@@ -269,7 +269,7 @@ type UserDisclosureView struct {
 // UserDisclosures lists a customer's current disclosure states.
 func (s *Store) UserDisclosures(ctx context.Context, customerID string) ([]UserDisclosureView, error) {
 	var out []UserDisclosureView
-	err := s.DB.WithContext(ctx).Model(&models.UserDisclosure{}).
+	err := s.db.WithContext(ctx).Model(&models.UserDisclosure{}).
 		Select("user_disclosures.*, disclosures.name AS disclosure_name").
 		Joins("JOIN disclosures ON disclosures.id = user_disclosures.disclosure_id").
 		Where("user_disclosures.customer_id = ?", customerID).
@@ -280,7 +280,7 @@ func (s *Store) UserDisclosures(ctx context.Context, customerID string) ([]UserD
 // DisclosureHistory returns every evidence record of a customer, oldest first.
 func (s *Store) DisclosureHistory(ctx context.Context, customerID string) ([]models.DisclosureEvidence, error) {
 	var out []models.DisclosureEvidence
-	err := s.DB.WithContext(ctx).Where("customer_id = ?", customerID).Order("recorded_at, id").Find(&out).Error
+	err := s.db.WithContext(ctx).Where("customer_id = ?", customerID).Order("recorded_at, id").Find(&out).Error
 	return out, Translate("disclosure history", err)
 }
 
@@ -322,7 +322,7 @@ func (s *Store) ExportDisclosureHistory(ctx context.Context, fiID, loginID strin
 		return nil, err
 	}
 	var apps []models.ClientApp
-	if err := s.DB.WithContext(ctx).Select("id", "client_id").Find(&apps).Error; err != nil {
+	if err := s.db.WithContext(ctx).Select("id", "client_id").Find(&apps).Error; err != nil {
 		return nil, Translate("client apps", err)
 	}
 	clientIDs := map[uint]string{}

@@ -28,7 +28,7 @@ type Reply struct {
 // when it is in use by a running request or was used with another body (D7).
 func (s *Store) Replay(ctx context.Context, o Origin) (*Reply, error) {
 	var rec models.IdempotencyRecord
-	err := s.DB.WithContext(ctx).Where("client_app_id = ? AND trace_id = ?", o.ClientAppID, o.TraceID).Take(&rec).Error
+	err := s.db.WithContext(ctx).Where("client_app_id = ? AND trace_id = ?", o.ClientAppID, o.TraceID).Take(&rec).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		return nil, nil
@@ -42,7 +42,7 @@ func (s *Store) replyOf(rec *models.IdempotencyRecord, o Origin) (*Reply, error)
 	if rec.Status == 0 || rec.RequestHash != o.RequestHash {
 		return nil, models.ErrInFlight
 	}
-	body, err := replyField.open(s.Keys, rec)
+	body, err := replyField.open(s.keys, rec)
 	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
@@ -56,7 +56,7 @@ func (s *Store) replyOf(rec *models.IdempotencyRecord, o Origin) (*Reply, error)
 func (s *Store) beginIdempotent(ctx context.Context, o Origin, now time.Time) (*Reply, error) {
 	rec := models.IdempotencyRecord{ClientAppID: o.ClientAppID, TraceID: o.TraceID, RequestHash: o.RequestHash, CreatedAt: now}
 	for attempt := 0; attempt < 2; attempt++ {
-		err := s.DB.WithContext(ctx).Create(&rec).Error
+		err := s.db.WithContext(ctx).Create(&rec).Error
 		if err == nil {
 			return nil, nil
 		}
@@ -64,14 +64,14 @@ func (s *Store) beginIdempotent(ctx context.Context, o Origin, now time.Time) (*
 			return nil, Translate("begin idempotent request", err)
 		}
 		var cur models.IdempotencyRecord
-		if err := s.DB.WithContext(ctx).Where("client_app_id = ? AND trace_id = ?", o.ClientAppID, o.TraceID).Take(&cur).Error; err != nil {
+		if err := s.db.WithContext(ctx).Where("client_app_id = ? AND trace_id = ?", o.ClientAppID, o.TraceID).Take(&cur).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				continue // released meanwhile: try again
 			}
 			return nil, Translate("read idempotency record", err)
 		}
 		if cur.Status == 0 && cur.CreatedAt.Before(now.Add(-inFlightTTL)) {
-			if err := s.DB.WithContext(ctx).Where("client_app_id = ? AND trace_id = ? AND status = 0", o.ClientAppID, o.TraceID).
+			if err := s.db.WithContext(ctx).Where("client_app_id = ? AND trace_id = ? AND status = 0", o.ClientAppID, o.TraceID).
 				Delete(&models.IdempotencyRecord{}).Error; err != nil {
 				return nil, Translate("expire idempotency record", err)
 			}
@@ -91,7 +91,7 @@ func (s *Store) completeIdempotent(tx *gorm.DB, o Origin, done *Registered, repl
 		return err
 	}
 	rec := models.IdempotencyRecord{ClientAppID: o.ClientAppID, TraceID: o.TraceID}
-	if err := replyField.seal(s.Keys, &rec, string(body)); err != nil {
+	if err := replyField.seal(s.keys, &rec, string(body)); err != nil {
 		return err
 	}
 	res := tx.Model(&models.IdempotencyRecord{}).Where("client_app_id = ? AND trace_id = ? AND status = 0 AND request_hash = ?",
@@ -108,7 +108,7 @@ func (s *Store) completeIdempotent(tx *gorm.DB, o Origin, done *Registered, repl
 
 // abandonIdempotent releases a claim whose request stored nothing, so the client may retry it.
 func (s *Store) abandonIdempotent(ctx context.Context, o Origin) error {
-	return Translate("abandon idempotent request", s.DB.WithContext(ctx).
+	return Translate("abandon idempotent request", s.db.WithContext(ctx).
 		Where("client_app_id = ? AND trace_id = ? AND status = 0 AND request_hash = ?", o.ClientAppID, o.TraceID, o.RequestHash).
 		Delete(&models.IdempotencyRecord{}).Error)
 }

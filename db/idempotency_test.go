@@ -21,7 +21,7 @@ func TestStore_Idempotency(t *testing.T) {
 		ctx := context.Background()
 		claim := func(t *testing.T, o db.Origin, at time.Time) {
 			t.Helper()
-			err := store.DB.Create(&models.IdempotencyRecord{ClientAppID: o.ClientAppID, TraceID: o.TraceID, RequestHash: o.RequestHash, CreatedAt: at}).Error
+			err := store.Conn().Create(&models.IdempotencyRecord{ClientAppID: o.ClientAppID, TraceID: o.TraceID, RequestHash: o.RequestHash, CreatedAt: at}).Error
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -76,7 +76,7 @@ func TestStore_Idempotency(t *testing.T) {
 			}
 			// The running request's claim is its own: left alone.
 			var n int64
-			store.DB.Model(&models.IdempotencyRecord{}).Where("trace_id = ? AND status = 0", o.TraceID).Count(&n)
+			store.Conn().Model(&models.IdempotencyRecord{}).Where("trace_id = ? AND status = 0", o.TraceID).Count(&n)
 			if n != 1 || customersWithLogin(t, store, "reg_idem_claimed") != 0 {
 				t.Errorf("claim %d, customers %d", n, customersWithLogin(t, store, "reg_idem_claimed"))
 			}
@@ -113,7 +113,7 @@ func TestStore_Idempotency(t *testing.T) {
 			r := &registrar{t: t, store: store, app: r.app}
 			done, o := r.mustRegister(application("R360", "reg_idem_sealed", "527891234"))
 			var rec models.IdempotencyRecord
-			if err := store.DB.Where("client_app_id = ? AND trace_id = ?", o.ClientAppID, o.TraceID).Take(&rec).Error; err != nil {
+			if err := store.Conn().Where("client_app_id = ? AND trace_id = ?", o.ClientAppID, o.TraceID).Take(&rec).Error; err != nil {
 				t.Fatal(err)
 			}
 			if rec.Status != 200 || rec.ResponseEnc == "" || strings.Contains(rec.ResponseEnc, done.Customer.ID) {
@@ -121,7 +121,7 @@ func TestStore_Idempotency(t *testing.T) {
 			}
 			copied := rec
 			copied.TraceID = newTID(t)
-			if err := store.DB.Create(&copied).Error; err != nil {
+			if err := store.Conn().Create(&copied).Error; err != nil {
 				t.Fatal(err)
 			}
 			moved := o

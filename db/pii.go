@@ -156,10 +156,10 @@ type CustomerPII struct {
 func (s *Store) CustomerPII(c *models.Customer) (CustomerPII, error) {
 	out := CustomerPII{SSNLast4: c.SSNLast4}
 	var err error
-	if out.BirthDate, err = birthDateField.open(s.Keys, c); err != nil {
+	if out.BirthDate, err = birthDateField.open(s.keys, c); err != nil {
 		return CustomerPII{}, err
 	}
-	if out.MotherMaidenName, err = motherMaidenNameField.open(s.Keys, c); err != nil {
+	if out.MotherMaidenName, err = motherMaidenNameField.open(s.keys, c); err != nil {
 		return CustomerPII{}, err
 	}
 	return out, nil
@@ -168,5 +168,5 @@ func (s *Store) CustomerPII(c *models.Customer) (CustomerPII, error) {
 // AccountNumber opens an account's number, in full: the caller decides whether it may be shown
 // unmasked (D25), and it is never logged.
 func (s *Store) AccountNumber(a *models.Account) (string, error) {
-	return accountNumberField.open(s.Keys, a)
+	return accountNumberField.open(s.keys, a)
 }

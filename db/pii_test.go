@@ -12,7 +12,7 @@ func TestStore_CustomerPII(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, store *db.Store) {
 		dbtest.Sandbox(t, store)
 		var c models.Customer
-		if err := store.DB.Where("login_id_norm = ?", "sandboxuser1").Take(&c).Error; err != nil {
+		if err := store.Conn().Where("login_id_norm = ?", "sandboxuser1").Take(&c).Error; err != nil {
 			t.Fatal(err)
 		}
 		t.Run("OK", func(t *testing.T) {
@@ -51,10 +51,10 @@ func TestStore_AccountNumber(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, store *db.Store) {
 		dbtest.Sandbox(t, store)
 		var a, other models.Account
-		if err := store.DB.Where("public_id = ?", "FJLqiQAy1lvswlZXcu9rA0mD8ohakVblGGbi-f-r29A").Take(&a).Error; err != nil {
+		if err := store.Conn().Where("public_id = ?", "FJLqiQAy1lvswlZXcu9rA0mD8ohakVblGGbi-f-r29A").Take(&a).Error; err != nil {
 			t.Fatal(err)
 		}
-		if err := store.DB.Where("public_id = ?", "Qw3eR5tY7uI9oP1aS3dF5gH7jK9lZ1xC3vB5nM7qWe9").Take(&other).Error; err != nil {
+		if err := store.Conn().Where("public_id = ?", "Qw3eR5tY7uI9oP1aS3dF5gH7jK9lZ1xC3vB5nM7qWe9").Take(&other).Error; err != nil {
 			t.Fatal(err)
 		}
 		t.Run("OK", func(t *testing.T) {

@@ -19,7 +19,7 @@ import (
 // Provision applies a checked provisioning file in one transaction: every record is inserted or
 // updated (idempotent upsert), and on any failure nothing is applied.
 func (s *Store) Provision(ctx context.Context, pf *ProvisionFile) error {
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for i := range pf.Institutions {
 			if err := s.provisionInstitution(ctx, tx, &pf.Institutions[i]); err != nil {
 				return err
@@ -123,7 +123,7 @@ func minorUnits(v string) int64 {
 }
 
 func (s *Store) provisionAccount(tx *gorm.DB, fiID string, memberID uint, spec *AccountSpec) error {
-	index := accountNumberField.indexOf(s.Keys, fiID, spec.Number)
+	index := accountNumberField.indexOf(s.keys, fiID, spec.Number)
 	var a models.Account
 	err := tx.Where("institution_id = ? AND number_index = ?", fiID, index).Take(&a).Error
 	isNew := errors.Is(err, gorm.ErrRecordNotFound)
@@ -143,7 +143,7 @@ func (s *Store) provisionAccount(tx *gorm.DB, fiID string, memberID uint, spec *
 			secure.MaskLast4(spec.Number), models.ErrConflict)
 	}
 	// The number, its blind index (the same index for an account found by it) and last four.
-	if err := accountNumberField.seal(s.Keys, &a, spec.Number); err != nil {
+	if err := accountNumberField.seal(s.keys, &a, spec.Number); err != nil {
 		return err
 	}
 	cur := spec.Currency
@@ -163,10 +163,10 @@ func (s *Store) provisionUser(ctx context.Context, tx *gorm.DB, fi *InstitutionS
 	err := tx.Where("institution_id = ? AND login_id_norm = ?", fi.ID, rules.NormalizeUsername(spec.LoginID)).Take(&c).Error
 	if err == nil {
 		// Already there: keep its state (lockout, flags); only a changed password is re-hashed.
-		if ok, _, verr := s.Passwords.Verify(ctx, spec.Password, c.PasswordHash); verr == nil && ok {
+		if ok, _, verr := s.passwords.Verify(ctx, spec.Password, c.PasswordHash); verr == nil && ok {
 			return nil
 		}
-		hash, herr := s.Passwords.Hash(ctx, spec.Password)
+		hash, herr := s.passwords.Hash(ctx, spec.Password)
 		if herr != nil {
 			return herr
 		}
@@ -215,8 +215,8 @@ func (s *Store) provisionClientApp(tx *gorm.DB, spec *ClientAppSpec, index int) 
 		// Keep the stored digest when it already is the current one for this secret, so a
 		// reload changes nothing; otherwise (new app, new secret, older key or format) store
 		// the keyed digest under the primary key.
-		if ok, current := s.Keys.VerifyClientSecret(spec.Secret, app.SecretHash); !ok || !current {
-			if app.SecretHash, err = s.Keys.HashClientSecret(spec.Secret); err != nil {
+		if ok, current := s.keys.VerifyClientSecret(spec.Secret, app.SecretHash); !ok || !current {
+			if app.SecretHash, err = s.keys.HashClientSecret(spec.Secret); err != nil {
 				return err
 			}
 		}

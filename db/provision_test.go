@@ -23,7 +23,7 @@ func countRows(t *testing.T, store *db.Store) counts {
 		"members": &models.Member{}, "accounts": &models.Account{}, "disclosures": &models.Disclosure{}, "customers": &models.Customer{},
 	} {
 		var n int64
-		if err := store.DB.Model(model).Count(&n).Error; err != nil {
+		if err := store.Conn().Model(model).Count(&n).Error; err != nil {
 			t.Fatalf("count %s: %v", name, err)
 		}
 		c[name] = n
@@ -43,7 +43,7 @@ func TestSandboxProvisioningIsIdempotent(t *testing.T) {
 			}
 		}
 		var before models.Customer
-		if err := store.DB.Where("login_id_norm = ?", "sandboxuser1").Take(&before).Error; err != nil {
+		if err := store.Conn().Where("login_id_norm = ?", "sandboxuser1").Take(&before).Error; err != nil {
 			t.Fatal(err)
 		}
 		dbtest.Sandbox(t, store)
@@ -57,14 +57,14 @@ func TestSandboxProvisioningIsIdempotent(t *testing.T) {
 			}
 		}
 		var after models.Customer
-		if err := store.DB.Where("login_id_norm = ?", "sandboxuser1").Take(&after).Error; err != nil {
+		if err := store.Conn().Where("login_id_norm = ?", "sandboxuser1").Take(&after).Error; err != nil {
 			t.Fatal(err)
 		}
 		if after.PasswordHash != before.PasswordHash || after.ID != before.ID {
 			t.Errorf("re-provisioning rewrote an unchanged user")
 		}
 		var disc models.Disclosure
-		if err := store.DB.Where("institution_id = ? AND name = ?", "01111", "IB").Take(&disc).Error; err != nil {
+		if err := store.Conn().Where("institution_id = ? AND name = ?", "01111", "IB").Take(&disc).Error; err != nil {
 			t.Fatal(err)
 		}
 		if disc.Version != 1 || !disc.Required {
@@ -77,17 +77,17 @@ func TestProvisionedSecretsAndPIIAreNotInClear(t *testing.T) {
 	store := dbtest.SQLite(t)
 	dbtest.Sandbox(t, store)
 	var app models.ClientApp
-	if err := store.DB.Where("client_id = ?", "sandbox-app").Take(&app).Error; err != nil {
+	if err := store.Conn().Where("client_id = ?", "sandbox-app").Take(&app).Error; err != nil {
 		t.Fatal(err)
 	}
-	if ok, current := store.Keys.VerifyClientSecret("sandbox-secret", app.SecretHash); strings.Contains(app.SecretHash, "sandbox-secret") ||
+	if ok, current := dbtest.Keys(store).VerifyClientSecret("sandbox-secret", app.SecretHash); strings.Contains(app.SecretHash, "sandbox-secret") ||
 		!secure.IsKeyedSecretHash(app.SecretHash) || !ok || !current {
 		t.Errorf("client secret must be stored as a keyed digest: %q", app.SecretHash)
 	}
 	// A reload keeps the digest (nothing changes); a hash of an earlier version is replaced.
 	before := app.SecretHash
 	dbtest.Sandbox(t, store)
-	store.DB.Where("client_id = ?", "sandbox-app").Take(&app)
+	store.Conn().Where("client_id = ?", "sandbox-app").Take(&app)
 	if app.SecretHash != before {
 		t.Error("reloading the sandbox rewrote an unchanged secret digest")
 	}
@@ -95,17 +95,17 @@ func TestProvisionedSecretsAndPIIAreNotInClear(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store.DB.Model(&app).Update("secret_hash", legacy)
+	store.Conn().Model(&app).Update("secret_hash", legacy)
 	dbtest.Sandbox(t, store)
-	store.DB.Where("client_id = ?", "sandbox-app").Take(&app)
+	store.Conn().Where("client_id = ?", "sandbox-app").Take(&app)
 	if !secure.IsKeyedSecretHash(app.SecretHash) {
 		t.Errorf("reloading kept a legacy hash: %q", app.SecretHash)
 	}
 	var c models.Customer
-	if err := store.DB.Where("login_id_norm = ?", "sandboxuser1").Take(&c).Error; err != nil {
+	if err := store.Conn().Where("login_id_norm = ?", "sandboxuser1").Take(&c).Error; err != nil {
 		t.Fatal(err)
 	}
-	ok, _, err := store.Passwords.Verify(context.Background(), "Sandbox2024!", c.PasswordHash)
+	ok, _, err := dbtest.Passwords(store).Verify(context.Background(), "Sandbox2024!", c.PasswordHash)
 	if err != nil || !ok {
 		t.Fatalf("sandbox user password does not verify: %v", err)
 	}
@@ -114,12 +114,12 @@ func TestProvisionedSecretsAndPIIAreNotInClear(t *testing.T) {
 			t.Errorf("PII column not encrypted: %q", v)
 		}
 	}
-	ssn, err := store.Keys.DecryptString(c.SSNEnc, db.AAD(c.InstitutionID, c.ID, "ssn"))
+	ssn, err := dbtest.Keys(store).DecryptString(c.SSNEnc, db.AAD(c.InstitutionID, c.ID, "ssn"))
 	if err != nil || ssn != "123456789" {
 		t.Errorf("SSN does not decrypt back: %v", err)
 	}
 	var a models.Account
-	if err := store.DB.Where("public_id = ?", "FJLqiQAy1lvswlZXcu9rA0mD8ohakVblGGbi-f-r29A").Take(&a).Error; err != nil {
+	if err := store.Conn().Where("public_id = ?", "FJLqiQAy1lvswlZXcu9rA0mD8ohakVblGGbi-f-r29A").Take(&a).Error; err != nil {
 		t.Fatal(err)
 	}
 	if a.NumberLast4 != "3210" || strings.Contains(a.NumberEnc, "9876543210") {
@@ -197,16 +197,16 @@ func TestDisclosureVersionGrowsOnlyWithContent(t *testing.T) {
 	store := dbtest.SQLite(t)
 	dbtest.Sandbox(t, store)
 	spec := db.DisclosureSpec{Name: "IB", Data: "https://sandbox.custreg.example/disclosures/01111/online-banking-agreement-v1.html", Required: true}
-	changed, err := db.UpsertDisclosure(store.DB, "01111", &spec)
+	changed, err := db.UpsertDisclosure(store.Conn(), "01111", &spec)
 	if err != nil || changed {
 		t.Fatalf("same content: changed=%v err=%v", changed, err)
 	}
 	spec.Data = "https://sandbox.custreg.example/disclosures/01111/online-banking-agreement-v2.html"
-	if changed, err = db.UpsertDisclosure(store.DB, "01111", &spec); err != nil || !changed {
+	if changed, err = db.UpsertDisclosure(store.Conn(), "01111", &spec); err != nil || !changed {
 		t.Fatalf("new content: changed=%v err=%v", changed, err)
 	}
 	var d models.Disclosure
-	if err := store.DB.Where("institution_id = ? AND name = ?", "01111", "IB").Take(&d).Error; err != nil {
+	if err := store.Conn().Where("institution_id = ? AND name = ?", "01111", "IB").Take(&d).Error; err != nil {
 		t.Fatal(err)
 	}
 	if d.Version != 2 || d.ContentHash != db.DisclosureContentHash("IB", spec.Data, "URL") {

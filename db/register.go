@@ -93,7 +93,7 @@ func (s *Store) register(ctx context.Context, p registration.Plan, o Origin, rep
 		return nil, err
 	}
 	defer release()
-	if err := s.registrationConflicts(s.DB.WithContext(ctx), p); err != nil {
+	if err := s.registrationConflicts(s.db.WithContext(ctx), p); err != nil {
 		return nil, err
 	}
 	var member models.Member
@@ -108,7 +108,7 @@ func (s *Store) register(ctx context.Context, p registration.Plan, o Origin, rep
 	c.ChannelType = models.ChannelTPVAPI
 	addresses, phones, destinations := slices.Clone(p.Addresses), slices.Clone(p.Phones), slices.Clone(p.Destinations)
 	out := &Registered{}
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.registrationConflicts(tx, p); err != nil {
 			return err
 		}
@@ -196,7 +196,7 @@ func (s *Store) registrationConflicts(tx *gorm.DB, p registration.Plan) error {
 	}
 	if p.Person.SSN != "" {
 		if err := tx.Model(&models.Customer{}).Where("institution_id = ? AND ssn_index = ?", fiID,
-			ssnField.indexOf(s.Keys, fiID, p.Person.SSN)).Count(&n).Error; err != nil {
+			ssnField.indexOf(s.keys, fiID, p.Person.SSN)).Count(&n).Error; err != nil {
 			return err
 		}
 		if n > 0 {
@@ -209,7 +209,7 @@ func (s *Store) registrationConflicts(tx *gorm.DB, p registration.Plan) error {
 // duplicateCause explains a unique-index violation raised by a concurrent registration. The
 // failed statement aborted a PostgreSQL transaction, so it looks outside it.
 func (s *Store) duplicateCause(ctx context.Context, p registration.Plan) error {
-	if err := s.registrationConflicts(s.DB.WithContext(ctx), p); err != nil {
+	if err := s.registrationConflicts(s.db.WithContext(ctx), p); err != nil {
 		return err
 	}
 	return models.ErrAlreadyRegistered
@@ -264,14 +264,14 @@ func (s *Store) holdInFlight(ctx context.Context, p registration.Plan, traceID s
 func (s *Store) acquireInFlight(ctx context.Context, fiID, kind, value, traceID string, now time.Time) error {
 	row := models.InFlight{InstitutionID: fiID, Kind: kind, Value: value, TraceID: traceID, CreatedAt: now}
 	for attempt := 0; attempt < 2; attempt++ {
-		err := s.DB.WithContext(ctx).Create(&row).Error
+		err := s.db.WithContext(ctx).Create(&row).Error
 		if err == nil {
 			return nil
 		}
 		if !errors.Is(err, gorm.ErrDuplicatedKey) {
 			return Translate("mark registration in flight", err)
 		}
-		res := s.DB.WithContext(ctx).Where("institution_id = ? AND kind = ? AND value = ? AND created_at < ?",
+		res := s.db.WithContext(ctx).Where("institution_id = ? AND kind = ? AND value = ? AND created_at < ?",
 			fiID, kind, value, now.Add(-inFlightTTL)).Delete(&models.InFlight{})
 		if res.Error != nil {
 			return Translate("expire in-flight marker", res.Error)
@@ -285,7 +285,7 @@ func (s *Store) acquireInFlight(ctx context.Context, fiID, kind, value, traceID 
 
 // releaseInFlight removes a marker this request holds.
 func (s *Store) releaseInFlight(ctx context.Context, fiID, kind, value, traceID string) error {
-	return Translate("release in-flight marker", s.DB.WithContext(ctx).
+	return Translate("release in-flight marker", s.db.WithContext(ctx).
 		Where("institution_id = ? AND kind = ? AND value = ? AND trace_id = ?", fiID, kind, value, traceID).
 		Delete(&models.InFlight{}).Error)
 }
@@ -301,5 +301,5 @@ func RegistrationAudit(fiID string, o Origin, outcome, codes string, customerID 
 // write: a refused attempt stores nothing else).
 func (s *Store) RecordRegistrationFailure(ctx context.Context, fiID string, o Origin, codes string, now time.Time) error {
 	ev := RegistrationAudit(fiID, o, models.OutcomeFailure, codes, nil, now)
-	return Translate("record audit event", s.DB.WithContext(ctx).Create(&ev).Error)
+	return Translate("record audit event", s.db.WithContext(ctx).Create(&ev).Error)
 }

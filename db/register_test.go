@@ -119,7 +119,7 @@ func registrationRows(t *testing.T, store *db.Store) map[string]int64 {
 		"idempotency_records": &models.IdempotencyRecord{}, "in_flights": &models.InFlight{},
 	} {
 		var n int64
-		if err := store.DB.Model(model).Count(&n).Error; err != nil {
+		if err := store.Conn().Model(model).Count(&n).Error; err != nil {
 			t.Fatalf("count %s: %v", name, err)
 		}
 		out[name] = n
@@ -130,7 +130,7 @@ func registrationRows(t *testing.T, store *db.Store) map[string]int64 {
 func customersWithLogin(t *testing.T, store *db.Store, pattern string) int64 {
 	t.Helper()
 	var n int64
-	if err := store.DB.Model(&models.Customer{}).Where("login_id_norm LIKE ?", pattern).Count(&n).Error; err != nil {
+	if err := store.Conn().Model(&models.Customer{}).Where("login_id_norm LIKE ?", pattern).Count(&n).Error; err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -161,14 +161,14 @@ func TestStore_Register(t *testing.T) {
 				t.Errorf("found %s of %q with %d addresses, %d phones, %d destinations", v.Customer.ID, v.Customer.Member.MemberNumber,
 					len(v.Addresses), len(v.Phones), len(v.Destinations))
 			}
-			if ok, _, err := store.Passwords.Verify(ctx, "Blue!Sky42", v.Customer.PasswordHash); err != nil || !ok {
+			if ok, _, err := dbtest.Passwords(store).Verify(ctx, "Blue!Sky42", v.Customer.PasswordHash); err != nil || !ok {
 				t.Errorf("password does not verify: %v", err)
 			}
 			pii, err := store.CustomerPII(&v.Customer)
 			if want := (db.CustomerPII{SSNLast4: "4567", BirthDate: "1989-10-09", MotherMaidenName: "Smith"}); err != nil || pii != want {
 				t.Errorf("CustomerPII = %+v, %v; want %+v", pii, err, want)
 			}
-			if pin, err := store.Keys.DecryptString(v.Customer.HostPINEnc, db.AAD("01111", c.ID, "host_pin")); err != nil || pin != "4321" {
+			if pin, err := dbtest.Keys(store).DecryptString(v.Customer.HostPINEnc, db.AAD("01111", c.ID, "host_pin")); err != nil || pin != "4321" {
 				t.Errorf("host PIN: %v", err)
 			}
 			history, err := store.DisclosureHistory(ctx, c.ID)
@@ -186,7 +186,7 @@ func TestStore_Register(t *testing.T) {
 				t.Errorf("evidence for %v, want IB and ESIGN", accepted)
 			}
 			var audit []models.AuditEvent
-			if err := store.DB.Where("trace_id = ?", o.TraceID).Find(&audit).Error; err != nil {
+			if err := store.Conn().Where("trace_id = ?", o.TraceID).Find(&audit).Error; err != nil {
 				t.Fatal(err)
 			}
 			if len(audit) != 1 || audit[0].Outcome != models.OutcomeSuccess || audit[0].CustomerID == nil || *audit[0].CustomerID != c.ID {
@@ -246,7 +246,7 @@ func TestStore_Register(t *testing.T) {
 				}
 			}
 			var n int64
-			store.DB.Model(&models.Member{}).Where("member_number = ?", "R131").Count(&n)
+			store.Conn().Model(&models.Member{}).Where("member_number = ?", "R131").Count(&n)
 			if n != 0 {
 				t.Error("the refused registration left its member behind")
 			}
@@ -366,7 +366,7 @@ func TestStore_Register(t *testing.T) {
 				}
 			}
 			var members int64
-			store.DB.Model(&models.Member{}).Where("member_number LIKE ?", "RC%").Count(&members)
+			store.Conn().Model(&models.Member{}).Where("member_number LIKE ?", "RC%").Count(&members)
 			if got := customersWithLogin(t, store, "reg_race_%"); ok != 1 || got != 1 || members != 1 {
 				t.Errorf("%d successes, %d customers, %d members for one person; want 1 each", ok, got, members)
 			}
@@ -375,7 +375,7 @@ func TestStore_Register(t *testing.T) {
 		// A registration of the same person committed by another instance after this one's
 		// checks but before its insert: only the index can refuse it.
 		t.Run("ConcurrentUniqueIndex_AfterTheChecks", func(t *testing.T) {
-			if store.DB.Name() != "postgres" {
+			if store.Conn().Name() != "postgres" {
 				t.Skip("SQLite runs registrations one at a time (IMMEDIATE transactions): nothing can commit in between")
 			}
 			r := &registrar{t: t, store: store, app: r.app}
@@ -385,7 +385,7 @@ func TestStore_Register(t *testing.T) {
 			var armed atomic.Bool
 			armed.Store(true)
 			var theirErr error
-			cb := store.DB.Callback().Create()
+			cb := store.Conn().Callback().Create()
 			if err := cb.Before("gorm:create").Register("test:commit_between", func(tx *gorm.DB) {
 				if tx.Statement.Table == "customers" && armed.CompareAndSwap(true, false) {
 					_, _, theirErr = two.Register(context.Background(), theirPlan, theirOrigin, reply, time.Now().UTC())
@@ -413,7 +413,7 @@ func TestStore_InFlightMarkers(t *testing.T) {
 		r := newRegistrar(t, store)
 		mark := func(t *testing.T, fi, kind, value string, at time.Time) {
 			t.Helper()
-			err := store.DB.Create(&models.InFlight{InstitutionID: fi, Kind: kind, Value: value, TraceID: "another-request", CreatedAt: at}).Error
+			err := store.Conn().Create(&models.InFlight{InstitutionID: fi, Kind: kind, Value: value, TraceID: "another-request", CreatedAt: at}).Error
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -421,7 +421,7 @@ func TestStore_InFlightMarkers(t *testing.T) {
 		marks := func(t *testing.T, where string, args ...any) int64 {
 			t.Helper()
 			var n int64
-			if err := store.DB.Model(&models.InFlight{}).Where(where, args...).Count(&n).Error; err != nil {
+			if err := store.Conn().Model(&models.InFlight{}).Where(where, args...).Count(&n).Error; err != nil {
 				t.Fatal(err)
 			}
 			return n

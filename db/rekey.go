@@ -39,7 +39,7 @@ func (s *Store) Rekey(ctx context.Context) (Rekeyed, error) {
 		return out, Translate("rekey idempotency records", err)
 	}
 	var n int64
-	err = s.DB.WithContext(ctx).Model(&models.ClientApp{}).Where("secret_hash NOT LIKE ?", "hmac-sha256$"+s.Keys.PrimaryID()+"$%").Count(&n).Error
+	err = s.db.WithContext(ctx).Model(&models.ClientApp{}).Where("secret_hash NOT LIKE ?", "hmac-sha256$"+s.keys.PrimaryID()+"$%").Count(&n).Error
 	if err != nil {
 		return out, Translate("count client secrets under old keys", err)
 	}
@@ -51,7 +51,7 @@ func (s *Store) Rekey(ctx context.Context) (Rekeyed, error) {
 // primary, and reports it of one row. SQLite's LIKE ignores case and key ids need not, so the
 // query may select more rows than the check keeps.
 func underOldKey[T any](s *Store, fields []*piiField[T]) (where string, args []any, stale func(*T) bool) {
-	prefix := "v1." + s.Keys.PrimaryID() + "."
+	prefix := "v1." + s.keys.PrimaryID() + "."
 	var conds []string
 	for _, f := range fields {
 		conds = append(conds, "("+f.column+" <> '' AND "+f.column+" NOT LIKE ?)")
@@ -76,14 +76,14 @@ func rekeyRows[T any](ctx context.Context, s *Store, fields []*piiField[T]) (int
 	}
 	n := 0
 	var rows []T
-	err := s.DB.WithContext(ctx).Where(where, args...).FindInBatches(&rows, rekeyBatch, func(tx *gorm.DB, _ int) error {
+	err := s.db.WithContext(ctx).Where(where, args...).FindInBatches(&rows, rekeyBatch, func(tx *gorm.DB, _ int) error {
 		for i := range rows {
 			row := &rows[i]
 			if !stale(row) {
 				continue
 			}
 			for _, f := range fields {
-				if err := f.reseal(s.Keys, row); err != nil {
+				if err := f.reseal(s.keys, row); err != nil {
 					return err
 				}
 			}
@@ -104,7 +104,7 @@ func (s *Store) rekeyReplies(ctx context.Context) (int, error) {
 	n := 0
 	for {
 		var records []models.IdempotencyRecord
-		err := s.DB.WithContext(ctx).Where(where, args...).Limit(rekeyBatch).Find(&records).Error
+		err := s.db.WithContext(ctx).Where(where, args...).Limit(rekeyBatch).Find(&records).Error
 		if err != nil {
 			return n, err
 		}
@@ -116,12 +116,12 @@ func (s *Store) rekeyReplies(ctx context.Context) (int, error) {
 			}
 			update := map[string]any{}
 			for _, f := range replyPII {
-				if err := f.reseal(s.Keys, r); err != nil {
+				if err := f.reseal(s.keys, r); err != nil {
 					return n, err
 				}
 				update[f.column] = *f.cipher(r)
 			}
-			err := s.DB.WithContext(ctx).Model(&models.IdempotencyRecord{}).Where("client_app_id = ? AND trace_id = ?", r.ClientAppID, r.TraceID).
+			err := s.db.WithContext(ctx).Model(&models.IdempotencyRecord{}).Where("client_app_id = ? AND trace_id = ?", r.ClientAppID, r.TraceID).
 				Updates(update).Error
 			if err != nil {
 				return n, err

@@ -23,7 +23,7 @@ func TestStore_Rekey(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return &db.Store{DB: base.DB, Keys: ring, Passwords: base.Passwords}
+			return dbtest.With(base, ring, nil)
 		}
 		old := withKeys("k1", map[string][]byte{"k1": k1})
 		r := newRegistrar(t, old)
@@ -45,7 +45,7 @@ func TestStore_Rekey(t *testing.T) {
 
 		store := withKeys("k2", map[string][]byte{"k2": k2})
 		var customers []models.Customer
-		if err := store.DB.Find(&customers).Error; err != nil {
+		if err := store.Conn().Find(&customers).Error; err != nil {
 			t.Fatal(err)
 		}
 		for i := range customers {
@@ -54,13 +54,13 @@ func TestStore_Rekey(t *testing.T) {
 				t.Errorf("customer %s: %v", c.LoginID, err)
 			}
 			if c.HostPINEnc != "" {
-				if _, err := store.Keys.DecryptString(c.HostPINEnc, db.AAD(c.InstitutionID, c.ID, "host_pin")); err != nil {
+				if _, err := dbtest.Keys(store).DecryptString(c.HostPINEnc, db.AAD(c.InstitutionID, c.ID, "host_pin")); err != nil {
 					t.Errorf("customer %s host PIN: %v", c.LoginID, err)
 				}
 			}
 		}
 		var accounts []models.Account
-		if err := store.DB.Find(&accounts).Error; err != nil {
+		if err := store.Conn().Find(&accounts).Error; err != nil {
 			t.Fatal(err)
 		}
 		for i := range accounts {
@@ -80,7 +80,7 @@ func TestStore_Rekey(t *testing.T) {
 		// The account index: provisioning the sandbox again finds its accounts.
 		dbtest.Sandbox(t, store)
 		var n int64
-		store.DB.Model(&models.Account{}).Count(&n)
+		store.Conn().Model(&models.Account{}).Count(&n)
 		if n != 5 {
 			t.Errorf("%d accounts after provisioning again, want 5", n)
 		}

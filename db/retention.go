@@ -25,7 +25,7 @@ type Purged struct{ Tokens, IdempotencyRecords, InFlight int64 }
 // than IdempotencyRetention and stale in-flight markers. Evidence and audit rows are never purged.
 func (s *Store) Purge(ctx context.Context, now time.Time) (Purged, error) {
 	var out Purged
-	conn := s.DB.WithContext(ctx)
+	conn := s.db.WithContext(ctx)
 	res := conn.Where("expires_at < ?", now.Add(-ExpiredTokenRetention)).Delete(&models.Token{})
 	if res.Error != nil {
 		return out, Translate("purge tokens", res.Error)

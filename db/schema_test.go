@@ -18,10 +18,10 @@ func TestOneCustomerPerSSNAndFI(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, store *db.Store) {
 		dbtest.Sandbox(t, store)
 		var m1, m2 models.Member
-		if err := store.DB.Where("member_number = ?", "468531842").Take(&m1).Error; err != nil {
+		if err := store.Conn().Where("member_number = ?", "468531842").Take(&m1).Error; err != nil {
 			t.Fatal(err)
 		}
-		if err := store.DB.Where("member_number = ?", "555000111").Take(&m2).Error; err != nil {
+		if err := store.Conn().Where("member_number = ?", "555000111").Take(&m2).Error; err != nil {
 			t.Fatal(err)
 		}
 		customer := func(id, login string, m models.Member, ssnIndex string) *models.Customer {
@@ -29,22 +29,22 @@ func TestOneCustomerPerSSNAndFI(t *testing.T) {
 				AuthID: id, InstitutionUserID: id, UserType: "PRIMARY", PasswordHash: "x", HostLoginID: "h", FirstName: "A", LastName: "B",
 				SSNIndex: ssnIndex}
 		}
-		if err := store.DB.Omit("Member").Create(customer("a0000000000000000000000000000001", "ssn_one", m1, "idx-same")).Error; err != nil {
+		if err := store.Conn().Omit("Member").Create(customer("a0000000000000000000000000000001", "ssn_one", m1, "idx-same")).Error; err != nil {
 			t.Fatal(err)
 		}
-		err := store.DB.Omit("Member").Create(customer("a0000000000000000000000000000002", "ssn_two", m2, "idx-same")).Error
+		err := store.Conn().Omit("Member").Create(customer("a0000000000000000000000000000002", "ssn_two", m2, "idx-same")).Error
 		if !errors.Is(err, gorm.ErrDuplicatedKey) {
 			t.Fatalf("second customer with the same SSN index at the FI: %v", err)
 		}
 		// Without an SSN, customers are not constrained by it.
 		m3 := models.Member{InstitutionID: m1.InstitutionID, MemberNumber: "SCHEMA3", Name: "C"}
-		if err := store.DB.Omit("Institution").Create(&m3).Error; err != nil {
+		if err := store.Conn().Omit("Institution").Create(&m3).Error; err != nil {
 			t.Fatal(err)
 		}
-		if err := store.DB.Omit("Member").Create(customer("a0000000000000000000000000000003", "nossn_one", m2, "")).Error; err != nil {
+		if err := store.Conn().Omit("Member").Create(customer("a0000000000000000000000000000003", "nossn_one", m2, "")).Error; err != nil {
 			t.Fatal(err)
 		}
-		if err := store.DB.Omit("Member").Create(customer("a0000000000000000000000000000004", "nossn_two", m3, "")).Error; err != nil {
+		if err := store.Conn().Omit("Member").Create(customer("a0000000000000000000000000000004", "nossn_two", m3, "")).Error; err != nil {
 			t.Fatalf("a second customer without an SSN: %v", err)
 		}
 	})

@@ -13,13 +13,34 @@ import (
 	"github.com/custreg/custreg/secure"
 )
 
-// Store is the database handle plus what writing PII needs: the key ring for encryption and blind
-// indexes, and the password hasher.
+// Store is the service's storage: the database and the only owner of its secrets — the key ring
+// (PII encryption, blind indexes, client-secret digests) and the password hasher. Nothing outside
+// package db touches either; callers ask the Store's methods.
 type Store struct {
-	DB        *gorm.DB
-	Keys      *secure.Keyring
-	Passwords *secure.PasswordHasher
+	db        *gorm.DB
+	keys      *secure.Keyring
+	passwords *secure.PasswordHasher
+	// legacySecrets verifies client-secret hashes of earlier versions (argon2id) one at a time.
+	legacySecrets *secure.LegacySecretGate
 }
+
+// New builds a Store over an open, migrated database connection (see Open).
+func New(conn *gorm.DB, keys *secure.Keyring, passwords *secure.PasswordHasher) *Store {
+	return &Store{db: conn, keys: keys, passwords: passwords, legacySecrets: secure.NewLegacySecretGate(1)}
+}
+
+// Conn is the connection underneath, for tests and tools that inspect rows directly; the service
+// itself goes through the Store's methods.
+func (s *Store) Conn() *gorm.DB { return s.db }
+
+// Close releases the connection pool.
+func (s *Store) Close() error { return Close(s.db) }
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error { return Ping(ctx, s.db) }
+
+// PrimaryKeyID is the id of the key new PII is encrypted under.
+func (s *Store) PrimaryKeyID() string { return s.keys.PrimaryID() }
 
 // LoadOrCreateKeyFile reads the base64 PII key kept at path, creating it (mode 0600) with a fresh
 // random key if it does not exist. Sandbox mode only: production keys come from the environment.
@@ -56,7 +77,7 @@ func LoadOrCreateKeyFile(path string) ([]byte, error) {
 // Institution returns the FI with the given id.
 func (s *Store) Institution(ctx context.Context, id string) (*models.Institution, error) {
 	var fi models.Institution
-	err := s.DB.WithContext(ctx).Where("id = ?", id).Take(&fi).Error
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&fi).Error
 	if err != nil {
 		return nil, Translate("get institution", err)
 	}

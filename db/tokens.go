@@ -11,7 +11,7 @@ import (
 
 // SaveTokens stores newly issued tokens in one transaction.
 func (s *Store) SaveTokens(ctx context.Context, tokens ...*models.Token) error {
-	return Translate("save tokens", s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return Translate("save tokens", s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, t := range tokens {
 			if err := tx.Create(t).Error; err != nil {
 				return err
@@ -24,7 +24,7 @@ func (s *Store) SaveTokens(ctx context.Context, tokens ...*models.Token) error {
 // Token returns the token with the given hash, revoked or expired ones included.
 func (s *Store) Token(ctx context.Context, hash string) (*models.Token, error) {
 	var t models.Token
-	if err := s.DB.WithContext(ctx).Where("hash = ?", hash).Take(&t).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("hash = ?", hash).Take(&t).Error; err != nil {
 		return nil, Translate("get token", err)
 	}
 	return &t, nil
@@ -33,7 +33,7 @@ func (s *Store) Token(ctx context.Context, hash string) (*models.Token, error) {
 // RevokeToken revokes the app's token with the given hash and, for a refresh token, every access
 // token issued with or from it (D29). Unknown tokens and other apps' tokens are left alone.
 func (s *Store) RevokeToken(ctx context.Context, hash string, clientAppID uint, now time.Time) error {
-	return Translate("revoke token", s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return Translate("revoke token", s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var t models.Token
 		err := tx.Where("hash = ? AND client_app_id = ?", hash, clientAppID).Take(&t).Error
 		if err != nil {

@@ -16,7 +16,7 @@ func TestPurgeRemovesOnlyExpiredShortLivedRows(t *testing.T) {
 		ctx := context.Background()
 		now := time.Now().UTC()
 		var app models.ClientApp
-		if err := store.DB.Where("client_id = ?", "sandbox-app").Take(&app).Error; err != nil {
+		if err := store.Conn().Where("client_id = ?", "sandbox-app").Take(&app).Error; err != nil {
 			t.Fatal(err)
 		}
 		tok := func(hash string, expires time.Time) *models.Token {
@@ -26,9 +26,9 @@ func TestPurgeRemovesOnlyExpiredShortLivedRows(t *testing.T) {
 		if err := store.SaveTokens(ctx, tok("old", now.Add(-48*time.Hour)), tok("recent", now.Add(-time.Hour)), tok("live", now.Add(time.Hour))); err != nil {
 			t.Fatal(err)
 		}
-		store.DB.Create(&models.IdempotencyRecord{ClientAppID: app.ID, TraceID: "old", RequestHash: "h", Status: 200, CreatedAt: now.Add(-25 * time.Hour)})
-		store.DB.Create(&models.IdempotencyRecord{ClientAppID: app.ID, TraceID: "new", RequestHash: "h", Status: 200, CreatedAt: now})
-		store.DB.Create(&models.InFlight{InstitutionID: "01111", Kind: "login", Value: "stale", TraceID: "t", CreatedAt: now.Add(-time.Hour)})
+		store.Conn().Create(&models.IdempotencyRecord{ClientAppID: app.ID, TraceID: "old", RequestHash: "h", Status: 200, CreatedAt: now.Add(-25 * time.Hour)})
+		store.Conn().Create(&models.IdempotencyRecord{ClientAppID: app.ID, TraceID: "new", RequestHash: "h", Status: 200, CreatedAt: now})
+		store.Conn().Create(&models.InFlight{InstitutionID: "01111", Kind: "login", Value: "stale", TraceID: "t", CreatedAt: now.Add(-time.Hour)})
 		got, err := store.Purge(ctx, now)
 		if err != nil {
 			t.Fatal(err)
@@ -37,7 +37,7 @@ func TestPurgeRemovesOnlyExpiredShortLivedRows(t *testing.T) {
 			t.Errorf("purged %+v", got)
 		}
 		var n int64
-		store.DB.Model(&models.Token{}).Count(&n)
+		store.Conn().Model(&models.Token{}).Count(&n)
 		if n != 2 {
 			t.Errorf("%d tokens left, want 2", n)
 		}

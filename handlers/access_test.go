@@ -302,7 +302,7 @@ func TestV1TokensAreGatedByTheAppsScopes(t *testing.T) {
 	}
 	// Nothing was registered by the refused requests.
 	var n int64
-	a.store.DB.Model(&models.Customer{}).Where("login_id_norm = ?", "robin_lee1").Count(&n)
+	a.store.Conn().Model(&models.Customer{}).Where("login_id_norm = ?", "robin_lee1").Count(&n)
 	if n != 0 {
 		t.Errorf("refused registrations created %d customers", n)
 	}
@@ -328,12 +328,12 @@ func TestUserTokensCannotAdministerDisclosures(t *testing.T) {
 		}
 	}
 	var d models.Disclosure
-	a.store.DB.Where("id = ?", ibID).Take(&d)
+	a.store.Conn().Where("id = ?", ibID).Take(&d)
 	if d.Version != 1 || !d.Enabled || strings.Contains(d.Data, "evil") {
 		t.Errorf("IB definition changed: %+v", d)
 	}
 	var n int64
-	a.store.DB.Model(&models.Disclosure{}).Where("name = ?", "EVIL").Count(&n)
+	a.store.Conn().Model(&models.Disclosure{}).Where("name = ?", "EVIL").Count(&n)
 	if n != 0 {
 		t.Error("a user token created a definition")
 	}

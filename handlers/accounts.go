@@ -182,7 +182,7 @@ func newAccountView(caller *principal, name string, additional *bool) accountVie
 // visibleAccountNumber is the account number as the caller may see it: in full with
 // accounts:read_unmasked, else masked to its last four characters (D25). It is never logged.
 func (s *Server) visibleAccountNumber(a *models.Account, unmasked bool) (string, error) {
-	number, err := s.store.Keys.DecryptString(a.NumberEnc, db.AAD(a.InstitutionID, a.PublicID, "account_number"))
+	number, err := s.store.AccountNumber(a)
 	if err != nil {
 		return "", fmt.Errorf("decrypt account number: %w", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/custreg/custreg/access"
 	"github.com/custreg/custreg/models"
+	"github.com/custreg/custreg/rules"
 	"github.com/custreg/custreg/secure"
 )
 
@@ -93,35 +93,14 @@ func (s *Server) authenticateClient(r *http.Request, f family) (*principal, erro
 	if !ok || id == "" || secret == "" {
 		return nil, invalid()
 	}
-	app, err := s.store.ClientApp(r.Context(), id)
+	app, err := s.store.AuthenticateClient(r.Context(), id, secret)
 	switch {
-	case errors.Is(err, models.ErrNotFound):
-		// Spend the same effort as a real check so timing does not reveal which ids exist.
-		s.store.Keys.VerifyClientSecret(secret, "")
+	case errors.Is(err, models.ErrBadCredentials):
 		return nil, invalid()
+	case errors.Is(err, models.ErrBusy):
+		return nil, spikeArrest(f)
 	case err != nil:
 		return nil, err
-	}
-	ok, current := false, false
-	switch {
-	case secure.IsKeyedSecretHash(app.SecretHash):
-		ok, current = s.store.Keys.VerifyClientSecret(secret, app.SecretHash)
-	case secure.IsLegacySecretHash(app.SecretHash):
-		// A hash from an earlier version: argon2id, so it runs under a small gate that refuses
-		// at once when full, and is replaced by the keyed digest at the first success.
-		if ok, err = s.legacySecrets.Verify(secret, app.SecretHash); errors.Is(err, secure.ErrBusy) {
-			return nil, spikeArrest(f)
-		}
-	}
-	if !ok {
-		return nil, invalid()
-	}
-	if !current {
-		if h, herr := s.store.Keys.HashClientSecret(secret); herr == nil {
-			if uerr := s.store.ReplaceClientSecretHash(r.Context(), app.ID, app.SecretHash, h); uerr != nil {
-				s.log.WarnContext(r.Context(), "upgrade client secret hash", "client_id", app.ClientID, "error", uerr)
-			}
-		}
 	}
 	return &principal{app: app}, nil
 }
@@ -154,7 +133,6 @@ func spikeArrest(f family) *Problem {
 	return problem(http.StatusInternalServerError, cmnSpikeArrest, "", "Spike limit violation")
 }
 
-var fiIDPattern = regexp.MustCompile(`^[0-9]{5}$`)
 
 // authenticateBearer checks a bearer token: generation, expiry, revocation, that a path naming an
 // FI names the token's FI, and then the operation's access policy: the token's kind and scopes.
@@ -186,7 +164,7 @@ func (s *Server) authenticateBearer(r *http.Request, f family, version int, poli
 	}
 	for _, name := range []string{"di_fiid", "fiId"} {
 		// A malformed FI id is the parameter's own 400 (D21), reported by validation.
-		if fi, ok := pathParams[name]; ok && fiIDPattern.MatchString(fi) && fi != tok.InstitutionID {
+		if fi, ok := pathParams[name]; ok && rules.FIID(fi) && fi != tok.InstitutionID {
 			return nil, problem(http.StatusUnauthorized, codes.unauthorized, "", "Token is not valid for this FI")
 		}
 	}

@@ -45,20 +45,20 @@ func TestLegacyClientSecretHashIsUpgraded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.store.DB.Model(&models.ClientApp{}).Where("client_id = ?", sandboxApp).Update("secret_hash", legacy).Error; err != nil {
+	if err := a.store.Conn().Model(&models.ClientApp{}).Where("client_id = ?", sandboxApp).Update("secret_hash", legacy).Error; err != nil {
 		t.Fatal(err)
 	}
 	cmnError(t, a.v2TokenRequest(sandboxApp, "wrong-secret", fiCreditUnion, "grant_type=client_credentials"), 401, "CMN_90004")
 	var app models.ClientApp
-	a.store.DB.Where("client_id = ?", sandboxApp).Take(&app)
+	a.store.Conn().Where("client_id = ?", sandboxApp).Take(&app)
 	if app.SecretHash != legacy {
 		t.Fatal("a failed check changed the stored hash")
 	}
 	if r := a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials"); r.status != http.StatusOK {
 		t.Fatalf("legacy hash: %d %s", r.status, r.body)
 	}
-	a.store.DB.Where("client_id = ?", sandboxApp).Take(&app)
-	if ok, current := a.store.Keys.VerifyClientSecret(sandboxSecret, app.SecretHash); !ok || !current {
+	a.store.Conn().Where("client_id = ?", sandboxApp).Take(&app)
+	if ok, current := dbtest.Keys(a.store).VerifyClientSecret(sandboxSecret, app.SecretHash); !ok || !current {
 		t.Fatalf("not upgraded: %q", app.SecretHash)
 	}
 	if r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials", nil); r.status != http.StatusOK {

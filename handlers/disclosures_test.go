@@ -277,7 +277,7 @@ func TestOLSUserDisclosure(t *testing.T) {
 	}
 	cmnError(t, a.dsc(http.MethodDelete, q, tok, `{"institutionDisclosureName":"OLS","accountId":"`+sandboxChk+`"}`), 400, "DSC_13001")
 	var ev []models.DisclosureEvidence
-	a.store.DB.Where("disclosure_name = ?", "OLS").Order("id").Find(&ev)
+	a.store.Conn().Where("disclosure_name = ?", "OLS").Order("id").Find(&ev)
 	if len(ev) != 2 || ev[0].Status != "ACCEPTED" || ev[1].Status != "DELETED" || ev[1].AccountID != sandboxChk {
 		t.Errorf("OLS evidence %+v", ev)
 	}

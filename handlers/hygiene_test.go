@@ -30,7 +30,7 @@ var (
 func countRows(t *testing.T, a *api, model any) int64 {
 	t.Helper()
 	var n int64
-	if err := a.store.DB.Model(model).Count(&n).Error; err != nil {
+	if err := a.store.Conn().Model(model).Count(&n).Error; err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -276,7 +276,7 @@ func TestDecodedFormValuesMustBeSafeText(t *testing.T) {
 				t.Errorf("the logs carry a submitted password")
 			}
 			var c models.Customer
-			if err := a.store.DB.First(&c, "id = ?", sandboxUserGUID).Error; err != nil || c.FailedLoginCount != 0 {
+			if err := a.store.Conn().First(&c, "id = ?", sandboxUserGUID).Error; err != nil || c.FailedLoginCount != 0 {
 				t.Errorf("the refused grants counted as login failures: %d (%v)", c.FailedLoginCount, err)
 			}
 		})
@@ -432,7 +432,7 @@ func TestV2RecordedHeadersMustBePrintableASCII(t *testing.T) {
 				t.Fatalf("valid originating_ip: %d %s", r.status, r.body)
 			}
 			var ev models.DisclosureEvidence
-			if err := a.store.DB.Order("id desc").First(&ev).Error; err != nil || ev.OriginatingIP != "2001:db8::9" {
+			if err := a.store.Conn().Order("id desc").First(&ev).Error; err != nil || ev.OriginatingIP != "2001:db8::9" {
 				t.Errorf("evidence originating_ip %q (%v)", ev.OriginatingIP, err)
 			}
 		})

@@ -80,7 +80,7 @@ func TestDuplicateSSNRaceAcrossInstances(t *testing.T) {
 					t.Errorf("round %d: %d successes for one SSN (%v)", round, statuses["200 "], statuses)
 				}
 				var n int64
-				one.store.DB.Model(&models.Customer{}).Where("login_id_norm LIKE ?", fmt.Sprintf("ssn_race_%d_%%", round)).Count(&n)
+				one.store.Conn().Model(&models.Customer{}).Where("login_id_norm LIKE ?", fmt.Sprintf("ssn_race_%d_%%", round)).Count(&n)
 				if n != 1 {
 					t.Errorf("round %d: %d customers stored for one SSN", round, n)
 				}
@@ -103,7 +103,7 @@ func TestReplyIsStoredWithTheRegistration(t *testing.T) {
 			var broken sync.Mutex
 			fail := true
 			injected := errors.New("injected: idempotency reply lost")
-			err := a.store.DB.Callback().Update().Before("gorm:update").Register("test:lose_reply", func(tx *gorm.DB) {
+			err := a.store.Conn().Callback().Update().Before("gorm:update").Register("test:lose_reply", func(tx *gorm.DB) {
 				broken.Lock()
 				defer broken.Unlock()
 				if fail && tx.Statement.Table == "idempotency_records" {
@@ -121,7 +121,7 @@ func TestReplyIsStoredWithTheRegistration(t *testing.T) {
 			broken.Unlock()
 
 			var n int64
-			a.store.DB.Model(&models.Customer{}).Where("login_id_norm = ?", "atomic_reply").Count(&n)
+			a.store.Conn().Model(&models.Customer{}).Where("login_id_norm = ?", "atomic_reply").Count(&n)
 			retry := a.registerJSON(tok, fiCreditUnion, tid, body)
 			switch {
 			case n == 1 && (retry.status != 200 || (first.status == 200 && !bytes.Equal(first.body, retry.body))):
@@ -138,7 +138,7 @@ func TestReplyIsStoredWithTheRegistration(t *testing.T) {
 			if first.status < 500 || strings.Contains(string(first.body), "injected") {
 				t.Errorf("first answer %d %s", first.status, first.body)
 			}
-			a.store.DB.Model(&models.Customer{}).Where("login_id_norm = ?", "atomic_reply").Count(&n)
+			a.store.Conn().Model(&models.Customer{}).Where("login_id_norm = ?", "atomic_reply").Count(&n)
 			if n != 1 {
 				t.Errorf("%d users after the retry", n)
 			}

@@ -14,7 +14,6 @@ import (
 	"github.com/swaggest/swgui/v5/static"
 	"github.com/vearutop/statigz"
 
-	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/gen"
 	"github.com/custreg/custreg/openapi"
 )
@@ -28,7 +27,7 @@ func (s *Server) GetHealth(context.Context, gen.GetHealthRequestObject) (gen.Get
 func (s *Server) GetReadiness(ctx context.Context, _ gen.GetReadinessRequestObject) (gen.GetReadinessResponseObject, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := db.Ping(ctx, s.store.DB); err != nil {
+	if err := s.store.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "readiness: database unreachable", "error", err)
 		return gen.GetReadiness503JSONResponse{Status: gen.Unavailable}, nil
 	}

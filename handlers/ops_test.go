@@ -112,7 +112,7 @@ func TestUnknownPathIsJSON404(t *testing.T) {
 
 func TestReadinessFailsWithoutDatabase(t *testing.T) {
 	a := newAPI(t)
-	if err := db.Close(a.store.DB); err != nil {
+	if err := db.Close(a.store.Conn()); err != nil {
 		t.Fatal(err)
 	}
 	r := a.do(http.MethodGet, "/readyz", nil, "")
@@ -170,7 +170,7 @@ func TestOpenAPIJSONMatchesYAML(t *testing.T) {
 func TestDatabaseOutageAnswersTheFamilyEnvelope(t *testing.T) {
 	a := newAPI(t)
 	v1 := a.v1Token(fiCreditUnion)
-	if err := db.Close(a.store.DB); err != nil {
+	if err := db.Close(a.store.Conn()); err != nil {
 		t.Fatal(err)
 	}
 	cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials"), 500, "CMN_90000")

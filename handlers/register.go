@@ -77,7 +77,7 @@ func (s *Server) RegisterCustomerV4(ctx context.Context, req gen.RegisterCustome
 	}
 	// The reply is rendered inside the registration's transaction and stored with it.
 	var reply db.Reply
-	pii := piiInClear{ssnLast4: plan.SSNLast4(), birthDate: plan.Person.BirthDate, maidenName: plan.Person.MotherMaidenName}
+	pii := db.CustomerPII{SSNLast4: plan.SSNLast4(), BirthDate: plan.Person.BirthDate, MotherMaidenName: plan.Person.MotherMaidenName}
 	_, prev, err := s.store.Register(ctx, plan, origin, func(done *db.Registered) ([]byte, string, error) {
 		view := &db.CustomerView{Customer: done.Customer, Addresses: done.Addresses, Phones: done.Phones, Destinations: done.Destinations}
 		var err error
@@ -217,12 +217,9 @@ func encodeCustomer(mediaType string, c gen.FICustomer) ([]byte, string, error) 
 	return b, "application/xml", err
 }
 
-// piiInClear carries the decrypted (or just submitted) personal data a profile shows.
-type piiInClear struct{ ssnLast4, birthDate, maidenName string }
-
 // toAPICustomer converts a stored customer into the FICustomer profile: never a password, the
 // SSN masked to its last four digits (D2, D25).
-func toAPICustomer(v *db.CustomerView, pii piiInClear) gen.FICustomer {
+func toAPICustomer(v *db.CustomerView, pii db.CustomerPII) gen.FICustomer {
 	c := v.Customer
 	out := gen.FICustomer{AuthID: c.AuthID, MemberNumber: c.Member.MemberNumber, UserType: c.UserType, AcceptedDisclosure: c.AcceptedDisclosure}
 	out.ID.Value, out.ID.Type = c.ID, gen.CustomerIDTypeGUID
@@ -262,8 +259,8 @@ func toAPICustomer(v *db.CustomerView, pii piiInClear) gen.FICustomer {
 	}
 	contact.PhoneNumber = &phones
 	out.Person = gen.Person{PersonName: &name, ContactInfo: &contact}
-	if pii.birthDate != "" {
-		out.Person.BirthDate = ptr(pii.birthDate)
+	if pii.BirthDate != "" {
+		out.Person.BirthDate = ptr(pii.BirthDate)
 	}
 	status := gen.UserStatus{
 		AcceptedDisclosure: ptr(c.AcceptedDisclosure), Active: ptr(!c.Locked), Locked: ptr(c.Locked), OnHold: ptr(false),
@@ -285,11 +282,11 @@ func toAPICustomer(v *db.CustomerView, pii piiInClear) gen.FICustomer {
 		dests = append(dests, gen.Destination{ContactInfo: d.ContactInfo, Protocol: gen.DestinationProtocol(d.Protocol), Activated: d.Activated})
 	}
 	out.Destinations = &gen.Destinations{Destination: &dests}
-	if pii.ssnLast4 != "" {
-		out.Ssn = ptr(secure.MaskLast4("00000" + pii.ssnLast4))
+	if pii.SSNLast4 != "" {
+		out.Ssn = ptr(secure.MaskLast4("00000" + pii.SSNLast4))
 	}
-	if pii.maidenName != "" {
-		out.MotherMaidenName = ptr(pii.maidenName)
+	if pii.MotherMaidenName != "" {
+		out.MotherMaidenName = ptr(pii.MotherMaidenName)
 	}
 	return out
 }
@@ -317,7 +314,7 @@ func (s *Server) GetCustomerV2(ctx context.Context, req gen.GetCustomerV2Request
 	if err != nil {
 		return nil, err
 	}
-	pii, err := s.decryptPII(&v.Customer)
+	pii, err := s.store.CustomerPII(&v.Customer)
 	if err != nil {
 		return nil, err
 	}
@@ -329,24 +326,4 @@ func (s *Server) GetCustomerV2(ctx context.Context, req gen.GetCustomerV2Request
 		return rawJSON200(out), nil
 	}
 	return gen.GetCustomerV2200ApplicationXMLResponse{Body: bytes.NewReader(out), ContentLength: int64(len(out))}, nil
-}
-
-// decryptPII opens the encrypted fields a profile shows.
-func (s *Server) decryptPII(c *models.Customer) (piiInClear, error) {
-	var out piiInClear
-	open := func(enc, field string) (string, error) {
-		if enc == "" {
-			return "", nil
-		}
-		return s.store.Keys.DecryptString(enc, db.AAD(c.InstitutionID, c.ID, field))
-	}
-	var err error
-	if out.birthDate, err = open(c.BirthDateEnc, "birth_date"); err != nil {
-		return out, err
-	}
-	if out.maidenName, err = open(c.MotherMaidenNameEnc, "mother_maiden_name"); err != nil {
-		return out, err
-	}
-	out.ssnLast4 = c.SSNLast4
-	return out, nil
 }

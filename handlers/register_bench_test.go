@@ -19,8 +19,7 @@ func benchRegistration(i int64) string {
 
 // newProductionHashAPI is the stack with the production argon2id parameters (tests use cheaper ones).
 func newProductionHashAPI(b *testing.B) *api {
-	store := dbtest.SQLite(b)
-	store.Passwords = secure.NewPasswordHasher(secure.DefaultArgon2Params(), 0)
+	store := dbtest.With(dbtest.SQLite(b), nil, secure.NewPasswordHasher(secure.DefaultArgon2Params(), 0))
 	return newAPIOn(b, store)
 }
 

@@ -144,7 +144,7 @@ func TestRegisterTokenChecks(t *testing.T) {
 	a.advance(1801 * time.Second)
 	jsonStatus(t, a.registerJSON(tok, fiCreditUnion, newTID(), body), 401, "90001")
 	fresh := a.v1Token(fiCreditUnion)
-	if err := a.store.DB.Model(&models.Token{}).Where("hash = ?", hashToken(fresh)).Update("revoked_at", time.Now()).Error; err != nil {
+	if err := a.store.Conn().Model(&models.Token{}).Where("hash = ?", hashToken(fresh)).Update("revoked_at", time.Now()).Error; err != nil {
 		t.Fatal(err)
 	}
 	jsonStatus(t, a.registerJSON(fresh, fiCreditUnion, newTID(), body), 401, "90001")
@@ -203,7 +203,7 @@ func TestRegisterIdempotency(t *testing.T) {
 	}
 	jsonStatus(t, a.registerJSON(tok, fiCreditUnion, tid, registration("555000111", "someone_else", "234567891")), 409, "26330")
 	var n int64
-	a.store.DB.Model(&models.Customer{}).Where("institution_id = ?", fiCreditUnion).Count(&n)
+	a.store.Conn().Model(&models.Customer{}).Where("institution_id = ?", fiCreditUnion).Count(&n)
 	if n != 2 { // sandboxuser1 and jdoe_2024
 		t.Errorf("%d customers after a replay", n)
 	}
@@ -215,7 +215,7 @@ func TestRegisterIdempotency(t *testing.T) {
 	}
 	// The stored replay is encrypted: no PII in the idempotency table.
 	var recs []models.IdempotencyRecord
-	a.store.DB.Find(&recs)
+	a.store.Conn().Find(&recs)
 	for _, rec := range recs {
 		if !strings.HasPrefix(rec.ResponseEnc, "v1.") || strings.Contains(rec.ResponseEnc, "jane.doe@example.com") || strings.Contains(rec.ResponseEnc, "Quixotewright") {
 			t.Errorf("idempotency record holds PII in clear")
@@ -231,7 +231,7 @@ func TestRegisterEvidenceAndAudit(t *testing.T) {
 	var got customerJSON
 	r.decode(t, &got)
 	var ev []models.DisclosureEvidence
-	a.store.DB.Where("customer_id = ?", got.FICustomer.ID.Value).Order("disclosure_name").Find(&ev)
+	a.store.Conn().Where("customer_id = ?", got.FICustomer.ID.Value).Order("disclosure_name").Find(&ev)
 	if len(ev) != 2 || ev[0].DisclosureName != "ESIGN" || ev[1].DisclosureName != "IB" {
 		t.Fatalf("evidence %+v", ev)
 	}
@@ -243,7 +243,7 @@ func TestRegisterEvidenceAndAudit(t *testing.T) {
 	}
 	jsonStatus(t, a.registerJSON(tok, fiCreditUnion, newTID(), registration("555000111", "x", "123")), 400, "220015")
 	var audit []models.AuditEvent
-	a.store.DB.Order("id").Find(&audit)
+	a.store.Conn().Order("id").Find(&audit)
 	if len(audit) != 2 || audit[0].Outcome != "SUCCESS" || audit[1].Outcome != "FAILURE" ||
 		!strings.Contains(audit[1].ErrorCodes, "220015") || audit[0].Event != "RegistrationUser" ||
 		audit[0].UserProduct != "THIRD_PARTY_REGISTRATION" || audit[0].ChannelType != "TPV_API" {
@@ -271,7 +271,7 @@ func TestRawDatabaseHoldsNoPIIInClear(t *testing.T) {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
 	// Checkpoint so the main file is scanned too, and close nothing: scan both files as they are.
-	store.DB.Exec("PRAGMA wal_checkpoint(FULL)")
+	store.Conn().Exec("PRAGMA wal_checkpoint(FULL)")
 	var raw []byte
 	for _, f := range []string{"scan.db", "scan.db-wal"} {
 		b, err := os.ReadFile(filepath.Join(dir, f))
@@ -346,19 +346,19 @@ func TestConcurrentRegistrations(t *testing.T) {
 				}
 			}
 			var logins, primaries int64
-			a.store.DB.Model(&models.Customer{}).Where("login_id_norm = ?", "race_login").Count(&logins)
-			a.store.DB.Model(&models.Customer{}).Joins("JOIN members ON members.id = customers.member_id").
+			a.store.Conn().Model(&models.Customer{}).Where("login_id_norm = ?", "race_login").Count(&logins)
+			a.store.Conn().Model(&models.Customer{}).Joins("JOIN members ON members.id = customers.member_id").
 				Where("members.member_number = ?", "468531842").Count(&primaries)
 			if logins != 1 || primaries != 1 {
 				t.Errorf("users: %d with the login, %d for the member", logins, primaries)
 			}
 			var orphans int64
-			a.store.DB.Model(&models.Member{}).Where("member_number LIKE ?", "RACE%").Count(&orphans)
+			a.store.Conn().Model(&models.Member{}).Where("member_number LIKE ?", "RACE%").Count(&orphans)
 			if orphans > 1 {
 				t.Errorf("%d members created by failed registrations", orphans)
 			}
 			var inflight int64
-			a.store.DB.Model(&models.InFlight{}).Count(&inflight)
+			a.store.Conn().Model(&models.InFlight{}).Count(&inflight)
 			if inflight != 0 {
 				t.Errorf("%d in-flight markers left behind", inflight)
 			}

@@ -21,7 +21,6 @@ import (
 	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/gen"
 	"github.com/custreg/custreg/openapi"
-	"github.com/custreg/custreg/secure"
 	"github.com/custreg/custreg/xmlcodec"
 )
 
@@ -54,8 +53,6 @@ type Server struct {
 	registry *prometheus.Registry
 	maxBody  int64
 	now      func() time.Time
-	// legacySecrets verifies client-secret hashes of earlier versions (argon2id) a few at a time.
-	legacySecrets *secure.LegacySecretGate
 	// authFailureDelay and delayed: failed client authentications wait, at most
 	// maxDelayedFailures at a time (beyond that they are answered at once, so waiting requests
 	// cannot pile up without bound).
@@ -102,7 +99,7 @@ func New(opts Options) (*echo.Echo, *Server, error) {
 		return nil, nil, err
 	}
 	s := &Server{store: opts.Store, log: opts.Log, spec: spec, specJSON: specJSON, maxBody: opts.MaxBodyBytes, now: opts.Now,
-		legacySecrets: secure.NewLegacySecretGate(1), authFailureDelay: opts.AuthFailureDelay, delayed: make(chan struct{}, maxDelayedFailures)}
+		authFailureDelay: opts.AuthFailureDelay, delayed: make(chan struct{}, maxDelayedFailures)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/custreg/custreg/gen"
-	"github.com/custreg/custreg/lockout"
 	"github.com/custreg/custreg/models"
 	"github.com/custreg/custreg/rules"
 	"github.com/custreg/custreg/secure"
@@ -248,56 +247,17 @@ func (s *Server) issue(ctx context.Context, app *models.ClientApp, fi string, ve
 	return out, s.store.SaveTokens(ctx, tokens...)
 }
 
-// verifyUser checks a password grant. Unknown users cost a dummy hash, wrong passwords are
-// counted and lock the user at the FI's threshold; a lockout ends by itself after the FI's
-// cool-down (or when an operator unlocks). Every failure is the same error.
+// verifyUser checks a password grant through the store (lockout included): every failure is
+// errBadUserCredentials, so the answer never says whether the user exists or is locked.
 func (s *Server) verifyUser(ctx context.Context, fi, username, password string) (*models.Customer, error) {
-	c, err := s.store.CustomerByLogin(ctx, fi, username)
-	if errors.Is(err, models.ErrNotFound) {
-		s.store.Passwords.DummyVerify(ctx, password)
+	c, err := s.store.Authenticate(ctx, fi, username, password, s.now())
+	if errors.Is(err, models.ErrUserLocked) {
+		s.log.WarnContext(ctx, "user locked after repeated login failures", "fi", fi)
+	}
+	if errors.Is(err, models.ErrBadCredentials) {
 		return nil, errBadUserCredentials
 	}
-	if err != nil {
-		return nil, err
-	}
-	inst, err := s.store.Institution(ctx, fi)
-	if err != nil {
-		return nil, err
-	}
-	ok, rehash, err := s.store.Passwords.Verify(ctx, password, c.PasswordHash)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	policy := lockout.PolicyOf(*inst)
-	decision := lockout.Decide(policy, lockout.State{Locked: c.Locked, LockedAt: c.LockedAt}, ok, now)
-	if decision.EndLockout {
-		// Whoever ends it (another instance may race us), the cool-down has passed.
-		if _, err := s.store.EndLockout(ctx, c.ID, *c.LockedAt); err != nil {
-			return nil, err
-		}
-	}
-	if decision.CountFailure {
-		locked, lerr := s.store.RecordLoginFailure(ctx, c.ID, policy.Threshold, now)
-		if lerr != nil {
-			return nil, lerr
-		}
-		if locked {
-			s.log.WarnContext(ctx, "user locked after repeated login failures", "fi", fi, "customer", c.ID)
-		}
-	}
-	if !decision.Allow {
-		return nil, errBadUserCredentials
-	}
-	if err := s.store.RecordLoginSuccess(ctx, c.ID, now); err != nil {
-		return nil, err
-	}
-	if rehash {
-		if h, herr := s.store.Passwords.Hash(ctx, password); herr == nil {
-			_ = s.store.UpdatePasswordHash(ctx, c.ID, h)
-		}
-	}
-	return c, nil
+	return c, err
 }
 
 // RevokeAccessTokenV2 revokes a token of the calling app (contract §4.2).

@@ -291,7 +291,7 @@ func TestLockoutEndsAfterTheFIsCooldown(t *testing.T) {
 	}
 
 	// An FI without automatic unlock.
-	if err := a.store.DB.Model(&models.Institution{}).Where("id = ?", fiCreditUnion).Update("lockout_cooldown", 0).Error; err != nil {
+	if err := a.store.Conn().Model(&models.Institution{}).Where("id = ?", fiCreditUnion).Update("lockout_cooldown", 0).Error; err != nil {
 		t.Fatal(err)
 	}
 	lock()

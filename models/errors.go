@@ -16,3 +16,13 @@ var (
 	ErrAlreadyRegistered = errors.New("user already registered")          // 26331
 	ErrInFlight          = errors.New("registration already in progress") // 26330
 )
+
+// Authentication outcomes.
+var (
+	// ErrBadCredentials hides whether a client or user exists, is locked or gave a wrong secret.
+	ErrBadCredentials = errors.New("credentials are not valid")
+	// ErrUserLocked accompanies ErrBadCredentials when this very attempt locked the user.
+	ErrUserLocked = errors.New("user locked after repeated failures")
+	// ErrBusy means the service sheds load rather than start more slow work now.
+	ErrBusy = errors.New("too busy")
+)

@@ -4,6 +4,7 @@ package dbtest
 
 import (
 	"context"
+	"sync"
 	"fmt"
 	"net/url"
 	"os"
@@ -103,7 +104,8 @@ func open(t testing.TB, dsn string) *db.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &db.Store{DB: conn, Keys: keys, Passwords: secure.NewPasswordHasher(FastArgon2, 0)}
+	passwords := secure.NewPasswordHasher(FastArgon2, 0)
+	return register(db.New(conn, keys, passwords), keys, passwords)
 }
 
 // SecondInstance opens another store on the same database as store, with its own connection
@@ -111,7 +113,7 @@ func open(t testing.TB, dsn string) *db.Store {
 func SecondInstance(t testing.TB, store *db.Store) *db.Store {
 	t.Helper()
 	var dsn string
-	switch d := store.DB.Dialector.(type) {
+	switch d := store.Conn().Dialector.(type) {
 	case *sqlite.Dialector:
 		dsn, _, _ = strings.Cut(strings.TrimPrefix(d.DSN, "file:"), "?")
 	case *postgres.Dialector:
@@ -124,7 +126,8 @@ func SecondInstance(t testing.TB, store *db.Store) *db.Store {
 		t.Fatalf("open a second instance: %v", err)
 	}
 	t.Cleanup(func() { _ = db.Close(conn) })
-	return &db.Store{DB: conn, Keys: store.Keys, Passwords: secure.NewPasswordHasher(FastArgon2, 0)}
+	keys := Keys(store)
+	return register(db.New(conn, keys, Passwords(store)), keys, Passwords(store))
 }
 
 // Sandbox provisions the bundled sandbox into store.
@@ -137,4 +140,49 @@ func Sandbox(t testing.TB, store *db.Store) {
 	if err := store.Provision(context.Background(), pf); err != nil {
 		t.Fatalf("provision sandbox: %v", err)
 	}
+}
+
+// The key ring and hasher of each store a test opened: the Store keeps them to itself, but tests
+// check what was encrypted and hashed.
+var (
+	secretsMu sync.Mutex
+	secretsOf = map[*db.Store]struct {
+		keys      *secure.Keyring
+		passwords *secure.PasswordHasher
+	}{}
+)
+
+func register(s *db.Store, keys *secure.Keyring, passwords *secure.PasswordHasher) *db.Store {
+	secretsMu.Lock()
+	defer secretsMu.Unlock()
+	secretsOf[s] = struct {
+		keys      *secure.Keyring
+		passwords *secure.PasswordHasher
+	}{keys, passwords}
+	return s
+}
+
+// Keys is the key ring of a store opened by this package.
+func Keys(s *db.Store) *secure.Keyring {
+	secretsMu.Lock()
+	defer secretsMu.Unlock()
+	return secretsOf[s].keys
+}
+
+// Passwords is the password hasher of a store opened by this package.
+func Passwords(s *db.Store) *secure.PasswordHasher {
+	secretsMu.Lock()
+	defer secretsMu.Unlock()
+	return secretsOf[s].passwords
+}
+
+// With is a store on the same database as s with other keys or another hasher (nil keeps s's).
+func With(s *db.Store, keys *secure.Keyring, passwords *secure.PasswordHasher) *db.Store {
+	if keys == nil {
+		keys = Keys(s)
+	}
+	if passwords == nil {
+		passwords = Passwords(s)
+	}
+	return register(db.New(s.Conn(), keys, passwords), keys, passwords)
 }
