@@ -133,7 +133,6 @@ func spikeArrest(f family) *Problem {
 	return problem(http.StatusInternalServerError, cmnSpikeArrest, "", "Spike limit violation")
 }
 
-
 // authenticateBearer checks a bearer token: generation, expiry, revocation, that a path naming an
 // FI names the token's FI, and then the operation's access policy: the token's kind and scopes.
 func (s *Server) authenticateBearer(r *http.Request, f family, version int, policy access.Policy, pathParams map[string]string) (*principal, error) {
