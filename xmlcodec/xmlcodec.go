@@ -543,27 +543,3 @@ func Register() {
 		}
 	})
 }
-
-// DecodeInto decodes r like Decode and stores the result in dst the way
-// json.Unmarshal would store the equivalent JSON document, so handlers get
-// the same typed value as for a JSON body. Validate the document first: a
-// value that does not fit dst yields an error naming the field, never the
-// value.
-func DecodeInto(r io.Reader, schema *openapi3.Schema, dst any) error {
-	m, err := Decode(r, schema)
-	if err != nil {
-		return err
-	}
-	data, err := json.Marshal(m)
-	if err != nil {
-		return fmt.Errorf("xmlcodec: %w", err)
-	}
-	if err := json.Unmarshal(data, dst); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return fmt.Errorf("xmlcodec: field %q does not fit Go type %s", te.Field, te.Type)
-		}
-		return fmt.Errorf("xmlcodec: document does not fit %T", dst)
-	}
-	return nil
-}
