@@ -14,10 +14,6 @@ import (
 	"github.com/custreg/custreg/rules"
 )
 
-func dscProblem(code, field, msg string) *Problem {
-	return problem(http.StatusBadRequest, code, field, msg)
-}
-
 // toAPIDisclosure converts a definition, with the required flag and version extensions.
 func toAPIDisclosure(d *models.Disclosure) gen.InstitutionDisclosure {
 	out := gen.InstitutionDisclosure{InstitutionDisclosureID: d.ID, InstitutionID: d.InstitutionID,
@@ -56,24 +52,24 @@ func checkDefinition(f definitionFields) (*db.DisclosureSpec, error) {
 	name := strings.TrimSpace(str(f.name))
 	switch {
 	case name == "":
-		return nil, dscProblem(dscFields, "/institutionDisclosureName", "institutionDisclosureName is required")
+		return nil, problem(http.StatusBadRequest, dscFields, "/institutionDisclosureName", "institutionDisclosureName is required")
 	case len(name) > 64:
-		return nil, dscProblem(dscTooLong, "/institutionDisclosureName", "institutionDisclosureName exceeds 64 characters")
+		return nil, problem(http.StatusBadRequest, dscTooLong, "/institutionDisclosureName", "institutionDisclosureName exceeds 64 characters")
 	case !rules.Printable(name):
-		return nil, dscProblem(dscNonPrintable, "/institutionDisclosureName", "institutionDisclosureName has non-printable characters")
+		return nil, problem(http.StatusBadRequest, dscNonPrintable, "/institutionDisclosureName", "institutionDisclosureName has non-printable characters")
 	}
 	data, dataType := str(f.data), str(f.dataType)
 	switch {
 	case len(data) > 2048:
-		return nil, dscProblem(dscTooLong, "/institutionDisclosureData", "institutionDisclosureData exceeds 2048 characters")
+		return nil, problem(http.StatusBadRequest, dscTooLong, "/institutionDisclosureData", "institutionDisclosureData exceeds 2048 characters")
 	case data != "" && !rules.Printable(data):
-		return nil, dscProblem(dscNonPrintable, "/institutionDisclosureData", "institutionDisclosureData has non-printable characters")
+		return nil, problem(http.StatusBadRequest, dscNonPrintable, "/institutionDisclosureData", "institutionDisclosureData has non-printable characters")
 	case (data == "") != (dataType == ""):
-		return nil, dscProblem(dscFields, "/institutionDisclosureDataType", "institutionDisclosureData and institutionDisclosureDataType go together")
+		return nil, problem(http.StatusBadRequest, dscFields, "/institutionDisclosureDataType", "institutionDisclosureData and institutionDisclosureDataType go together")
 	case dataType != "" && dataType != "URL":
-		return nil, dscProblem(dscFields, "/institutionDisclosureDataType", "Only the URL data type is supported")
+		return nil, problem(http.StatusBadRequest, dscFields, "/institutionDisclosureDataType", "Only the URL data type is supported")
 	case data != "" && !rules.DisclosureDataURL(data):
-		return nil, dscProblem(dscFields, "/institutionDisclosureData", "institutionDisclosureData must be an http(s) URL")
+		return nil, problem(http.StatusBadRequest, dscFields, "/institutionDisclosureData", "institutionDisclosureData must be an http(s) URL")
 	}
 	return &db.DisclosureSpec{Name: name, Data: data, DataType: dataType, Enabled: f.enabled, Required: f.required != nil && *f.required}, nil
 }
@@ -82,10 +78,10 @@ func checkDefinition(f definitionFields) (*db.DisclosureSpec, error) {
 func (s *Server) CreateInstitutionDisclosure(ctx context.Context, req gen.CreateInstitutionDisclosureRequestObject) (gen.CreateInstitutionDisclosureResponseObject, error) {
 	b := req.Body
 	if b == nil {
-		return nil, dscProblem(dscBlank, "", "Request body is blank")
+		return nil, problem(http.StatusBadRequest, dscBlank, "", "Request body is blank")
 	}
 	if b.InstitutionDisclosureID != nil {
-		return nil, dscProblem(dscFields, "/institutionDisclosureId", "institutionDisclosureId is assigned by the service")
+		return nil, problem(http.StatusBadRequest, dscFields, "/institutionDisclosureId", "institutionDisclosureId is assigned by the service")
 	}
 	enabled := b.InstitutionDisclosureStatus != nil && *b.InstitutionDisclosureStatus // default false
 	spec, err := checkDefinition(definitionFields{b.InstitutionDisclosureName, b.InstitutionDisclosureData, b.InstitutionDisclosureDataType, &enabled, b.Required})
@@ -93,10 +89,7 @@ func (s *Server) CreateInstitutionDisclosure(ctx context.Context, req gen.Create
 		return nil, err
 	}
 	d, err := s.store.CreateDisclosure(ctx, infoFrom(ctx).principal.token.InstitutionID, spec)
-	if errors.Is(err, models.ErrConflict) {
-		return nil, dscProblem(dscInvalidRequest, "/institutionDisclosureName", "A disclosure of that name exists")
-	}
-	if err != nil {
+	if err != nil { // a taken name: DSC_10002 by the outcome table
 		return nil, err
 	}
 	return gen.CreateInstitutionDisclosure200JSONResponse(toAPIDisclosure(d)), nil
@@ -107,18 +100,15 @@ func (s *Server) CreateInstitutionDisclosure(ctx context.Context, req gen.Create
 func (s *Server) UpdateInstitutionDisclosure(ctx context.Context, req gen.UpdateInstitutionDisclosureRequestObject) (gen.UpdateInstitutionDisclosureResponseObject, error) {
 	b := req.Body
 	if b == nil {
-		return nil, dscProblem(dscBlank, "", "Request body is blank")
+		return nil, problem(http.StatusBadRequest, dscBlank, "", "Request body is blank")
 	}
 	if !strings.EqualFold(strings.TrimSpace(b.InstitutionDisclosureID), req.InstitutionDisclosureID) {
-		return nil, dscProblem(dscIDMismatch, "/institutionDisclosureId", "institutionDisclosureId differs from the path")
+		return nil, problem(http.StatusBadRequest, dscIDMismatch, "/institutionDisclosureId", "institutionDisclosureId differs from the path")
 	}
 	fi := infoFrom(ctx).principal.token.InstitutionID
 	cur, err := s.store.Disclosure(ctx, fi, req.InstitutionDisclosureID)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, problem(http.StatusNotFound, dscNoData, "path:institutionDisclosureId", "No such disclosure")
-	}
 	if err != nil {
-		return nil, err
+		return nil, err // not found: 404 DSC_13001 by the outcome table
 	}
 	f := definitionFields{b.InstitutionDisclosureName, b.InstitutionDisclosureData, b.InstitutionDisclosureDataType, b.InstitutionDisclosureStatus, b.Required}
 	if f.data == nil && f.dataType == nil {
@@ -135,10 +125,7 @@ func (s *Server) UpdateInstitutionDisclosure(ctx context.Context, req gen.Update
 		return nil, err
 	}
 	d, err := s.store.UpdateDisclosure(ctx, fi, cur.ID, spec)
-	if errors.Is(err, models.ErrConflict) {
-		return nil, dscProblem(dscInvalidRequest, "/institutionDisclosureName", "A disclosure of that name exists")
-	}
-	if err != nil {
+	if err != nil { // a taken name: DSC_10002 by the outcome table
 		return nil, err
 	}
 	return gen.UpdateInstitutionDisclosure200JSONResponse(toAPIDisclosure(d)), nil
@@ -159,17 +146,17 @@ func (s *Server) disclosureUser(ctx context.Context, p userParams) (*db.MemberAc
 	}
 	h, err := s.store.MemberAccounts(ctx, tok.InstitutionID, user)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && h.Customer == nil) {
-		return nil, dscProblem(dscNoData, "query", "No data for the user")
+		return nil, problem(http.StatusBadRequest, dscNoData, "query", "No data for the user")
 	}
 	if err != nil {
 		return nil, err
 	}
 	if user.CustomerID != "" && ((p.hostUserID != nil && *p.hostUserID != h.Member.MemberNumber) ||
 		(p.loginID != nil && rules.NormalizeUsername(*p.loginID) != h.Customer.LoginIDNorm)) {
-		return nil, dscProblem(dscQueryParam, "query", "hostUserId and loginId may only name the token's user")
+		return nil, problem(http.StatusBadRequest, dscQueryParam, "query", "hostUserId and loginId may only name the token's user")
 	}
 	if id := p.institutionCustomerID; id != nil && !strings.EqualFold(*id, h.Customer.ID) {
-		return nil, dscProblem(dscQueryParam, "query:institutionCustomerId", "institutionCustomerId does not name a location of the user")
+		return nil, problem(http.StatusBadRequest, dscQueryParam, "query:institutionCustomerId", "institutionCustomerId does not name a location of the user")
 	}
 	return h, nil
 }
@@ -218,7 +205,7 @@ func unsafeUserDisclosureText(disclosureID, userDisclosureID, name, status, acco
 	}{{"institutionDisclosureId", disclosureID}, {"institutionUserDisclosureId", userDisclosureID},
 		{"institutionDisclosureName", name}, {"institutionUserDisclosureStatus", status}, {"accountId", accountID}} {
 		if f.value != nil && !rules.SafeText(*f.value) {
-			return dscProblem(dscNonPrintable, "/"+f.name, f.name+" has non-printable characters")
+			return problem(http.StatusBadRequest, dscNonPrintable, "/"+f.name, f.name+" has non-printable characters")
 		}
 	}
 	return nil
@@ -229,7 +216,7 @@ func unsafeUserDisclosureText(disclosureID, userDisclosureID, name, status, acco
 func (s *Server) decide(ctx context.Context, r decisionRequest) error {
 	b := r.body
 	if b == nil {
-		return dscProblem(dscBlank, "", "Request body is blank")
+		return problem(http.StatusBadRequest, dscBlank, "", "Request body is blank")
 	}
 	if err := unsafeUserDisclosureText(b.InstitutionDisclosureID, b.InstitutionUserDisclosureID, b.InstitutionDisclosureName,
 		b.InstitutionUserDisclosureStatus, b.AccountID); err != nil {
@@ -251,7 +238,7 @@ func (s *Server) decide(ctx context.Context, r decisionRequest) error {
 	}
 	d, err := consent.Check(w, *def, h.Accounts)
 	if err != nil {
-		return consentProblem(err)
+		return err
 	}
 	return s.recordDecision(ctx, &db.UserDecision{Customer: h.Customer, Disclosure: def, Status: d.Status, AccountID: d.AccountID,
 		PaperWaiver: d.PaperWaiver}, r.ip, r.update)
@@ -261,7 +248,7 @@ func (s *Server) decide(ctx context.Context, r decisionRequest) error {
 func (s *Server) definitionFor(ctx context.Context, fi string, w consent.Write) (*models.Disclosure, error) {
 	how, key, err := consent.Target(w)
 	if err != nil {
-		return nil, consentProblem(err)
+		return nil, err
 	}
 	var def *models.Disclosure
 	if how == consent.ByID {
@@ -276,18 +263,9 @@ func (s *Server) definitionFor(ctx context.Context, fi string, w consent.Write) 
 		return nil, err
 	}
 	if err := consent.Found(w, how, def); err != nil {
-		return nil, consentProblem(err)
+		return nil, err
 	}
 	return def, nil
-}
-
-// consentProblem renders a consent violation in the disclosures family.
-func consentProblem(err error) error {
-	var v *consent.Violation
-	if errors.As(err, &v) {
-		return dscProblem(v.Code, v.Field, v.Message)
-	}
-	return err
 }
 
 // recordDecision adds the evidence context (app, offering, device IP, trace) and stores it.
@@ -305,7 +283,7 @@ func (s *Server) recordDecision(ctx context.Context, d *db.UserDecision, ip *str
 	d.Channel, d.TraceID, d.At = models.ChannelDisclosuresAPI, info.traceID, s.now().UTC()
 	err = s.store.RecordUserDecision(ctx, d, onlyExisting)
 	if errors.Is(err, models.ErrNotFound) {
-		return dscProblem(dscNoData, "", "No such user disclosure")
+		return problem(http.StatusBadRequest, dscNoData, "", "No such user disclosure")
 	}
 	return err
 }
@@ -337,13 +315,13 @@ func (s *Server) UpdateInstitutionUserDisclosure(ctx context.Context, req gen.Up
 func (s *Server) DeleteInstitutionUserDisclosure(ctx context.Context, req gen.DeleteInstitutionUserDisclosureRequestObject) (gen.DeleteInstitutionUserDisclosureResponseObject, error) {
 	b := req.Body
 	if b == nil {
-		return nil, dscProblem(dscBlank, "", "Request body is blank")
+		return nil, problem(http.StatusBadRequest, dscBlank, "", "Request body is blank")
 	}
 	if err := unsafeUserDisclosureText(nil, nil, b.InstitutionDisclosureName, nil, b.AccountID); err != nil {
 		return nil, err
 	}
 	if err := consent.Deletable(str(b.InstitutionDisclosureName)); err != nil {
-		return nil, consentProblem(err)
+		return nil, err
 	}
 	p := req.Params
 	h, err := s.disclosureUser(ctx, userParams{p.HostUserID, p.LoginID, p.InstitutionCustomerID})
@@ -352,7 +330,7 @@ func (s *Server) DeleteInstitutionUserDisclosure(ctx context.Context, req gen.De
 	}
 	accountID, err := consent.CheckDelete(str(b.InstitutionDisclosureName), str(b.AccountID), h.Accounts)
 	if err != nil {
-		return nil, consentProblem(err)
+		return nil, err
 	}
 	def, err := s.definitionFor(ctx, h.Customer.InstitutionID, consent.Write{DefinitionName: consent.OLS})
 	if err != nil {

@@ -21,31 +21,6 @@ import (
 	"github.com/custreg/custreg/xmlcodec"
 )
 
-// registrationError maps the registration sentinels and violations onto their Problems.
-func registrationError(err error) error {
-	var vs registration.Violations
-	switch {
-	case errors.As(err, &vs):
-		ps := make(Problems, len(vs))
-		for i, v := range vs {
-			ps[i] = violationProblem(v, http.StatusBadRequest)
-		}
-		return ps
-	case errors.Is(err, models.ErrLoginTaken):
-		return violationProblem(registration.Violation{Field: "channelInfos.channelInfo[0].credential.loginId", Code: registration.CodeLoginTaken}, http.StatusBadRequest)
-	case errors.Is(err, models.ErrAlreadyRegistered):
-		return violationProblem(registration.Violation{Field: "memberNumber", Code: registration.CodeAlreadyRegistered}, http.StatusConflict)
-	case errors.Is(err, models.ErrInFlight):
-		return violationProblem(registration.Violation{Code: registration.CodeInProgress}, http.StatusConflict)
-	}
-	return err
-}
-
-// violationProblem is a Problem pointing at a registration field.
-func violationProblem(v registration.Violation, status int) *Problem {
-	return &Problem{Status: status, Code: string(v.Code), Field: v.Pointer(), Message: v.Message()}
-}
-
 // RegisterCustomerV4 registers a customer (contract §5): decode, replay a repeated request,
 // check the application against the FI's rules, store it in one call, answer the profile.
 func (s *Server) RegisterCustomerV4(ctx context.Context, req gen.RegisterCustomerV4RequestObject) (gen.RegisterCustomerV4ResponseObject, error) {
@@ -61,7 +36,7 @@ func (s *Server) RegisterCustomerV4(ctx context.Context, req gen.RegisterCustome
 	// Idempotency (D7): the same di_tid and body replay the first answer; another body, or the
 	// first request still running, is 26330.
 	if prev, err := s.store.Replay(ctx, origin); err != nil || prev != nil {
-		return s.replied(prev, registrationError(err))
+		return s.replied(prev, err)
 	}
 	now := s.now()
 	fi, defs, app, err := s.store.RegistrationContext(ctx, req.DiFiid, origin.ClientAppID)
@@ -114,10 +89,10 @@ func (s *Server) registrationOrigin(ctx context.Context, req gen.RegisterCustome
 	return o, nil
 }
 
-// registrationFailed audits a refused attempt and returns its Problems.
-func (s *Server) registrationFailed(ctx context.Context, fiID string, app *models.ClientApp, o db.Origin, cause error, now time.Time) error {
-	err := registrationError(cause)
-	codes := problemCodes(err)
+// registrationFailed audits a refused attempt (with the codes its answer will carry) and returns
+// the cause for the error handler to render.
+func (s *Server) registrationFailed(ctx context.Context, fiID string, app *models.ClientApp, o db.Origin, err error, now time.Time) error {
+	codes := problemCodes(plainProblems(famLegacy, "RegisterCustomerV4", err))
 	s.auditLog(ctx, fiID, app, o, models.OutcomeFailure, codes)
 	if rerr := s.store.RecordRegistrationFailure(context.WithoutCancel(ctx), fiID, o, codes, now); rerr != nil {
 		s.log.ErrorContext(ctx, "record audit event", "error", rerr)
@@ -184,27 +159,18 @@ func (s *Server) decodeRegistration(ctx context.Context, req gen.RegisterCustome
 		err = runtime.BindJSONValue(doc, &body)
 	}
 	if err != nil {
-		return nil, violationProblem(registration.Violation{Code: registration.CodeInvalidInput}, http.StatusBadRequest)
+		return nil, violationProblem(registration.Violation{Code: registration.CodeInvalidInput})
 	}
 	return &body.FICustomer, nil
 }
 
-func problemCodes(err error) string {
-	var ps Problems
-	var p *Problem
-	switch {
-	case err == nil:
-		return ""
-	case errors.As(err, &ps):
-		codes := make([]string, len(ps))
-		for i, x := range ps {
-			codes[i] = x.Code
-		}
-		return strings.Join(codes, " ")
-	case errors.As(err, &p):
-		return p.Code
+// problemCodes lists the codes of an answer, for the audit event.
+func problemCodes(ps Problems) string {
+	codes := make([]string, len(ps))
+	for i, p := range ps {
+		codes[i] = p.Code
 	}
-	return "internal"
+	return strings.Join(codes, " ")
 }
 
 // encodeCustomer renders a profile in the negotiated media type.
@@ -308,11 +274,8 @@ func (s *Server) GetCustomerV2(ctx context.Context, req gen.GetCustomerV2Request
 			return nil, notAuthorised(famLegacy, "Token is not authorised for this customer")
 		}
 	}
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, problem(http.StatusNotFound, codeCustomerNotFound, "path:fiCustomerId", "FICustomer not found")
-	}
 	if err != nil {
-		return nil, err
+		return nil, err // not found: 20404 by the outcome table
 	}
 	pii, err := s.store.CustomerPII(&v.Customer)
 	if err != nil {
