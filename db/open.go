@@ -5,12 +5,9 @@ package db
 
 import (
 	"context"
-	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -46,6 +43,9 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*gorm.DB, error) {
 	conn, err := gorm.Open(dialector, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", errors.Join(models.ErrUnavailable, err))
+	}
+	if err := registerMarkUnavailable(conn); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
 	}
 	sqlDB, err := conn.DB()
 	if err != nil {
@@ -101,7 +101,7 @@ func Ping(ctx context.Context, conn *gorm.DB) error {
 		return err
 	}
 	if err := sqlDB.PingContext(ctx); err != nil {
-		return fmt.Errorf("ping: %w", errors.Join(models.ErrUnavailable, err))
+		return fmt.Errorf("ping: %w", &unavailableError{err})
 	}
 	return nil
 }
@@ -151,7 +151,8 @@ func migrate(conn *gorm.DB) error {
 }
 
 // Translate maps GORM and driver errors onto the sentinels of package models, keeping the
-// original for the log.
+// original reachable for errors.Is and errors.As. A failure of the database itself
+// (ErrUnavailable) carries only the class of the failure in its text (see Cause).
 func Translate(op string, err error) error {
 	switch {
 	case err == nil:
@@ -160,18 +161,13 @@ func Translate(op string, err error) error {
 		return fmt.Errorf("%s: %w", op, models.ErrNotFound)
 	case errors.Is(err, gorm.ErrDuplicatedKey), errors.Is(err, gorm.ErrForeignKeyViolated):
 		return fmt.Errorf("%s: %w", op, errors.Join(models.ErrConflict, err))
+	case errors.Is(err, models.ErrUnavailable):
+		return fmt.Errorf("%s: %w", op, err)
 	case unavailable(err):
-		return fmt.Errorf("%s: %w", op, errors.Join(models.ErrUnavailable, err))
+		return fmt.Errorf("%s: %w", op, &unavailableError{err})
 	default:
 		return fmt.Errorf("%s: %w", op, err)
 	}
-}
-
-// unavailable recognises failures of the connection rather than of the statement.
-func unavailable(err error) bool {
-	var netErr *net.OpError
-	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.As(err, &netErr) ||
-		errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "database is closed")
 }
 
 type slogWriter struct{ log *slog.Logger }
