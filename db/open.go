@@ -19,7 +19,6 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/custreg/custreg/models"
 )
@@ -29,7 +28,7 @@ const DefaultTimeout = 5 * time.Second
 
 // Settings tune the connection pool Open makes.
 type Settings struct {
-	// Log receives GORM's log (parameterised SQL only); nil drops it.
+	// Log receives slow statements (parameterised SQL only) and GORM's warnings; nil drops them.
 	Log *slog.Logger
 	// Timeout is the database budget: on PostgreSQL the statement, lock and idle-in-transaction
 	// timeouts of every session (unless the DSN sets them) and the connect timeout (unless the DSN
@@ -53,14 +52,8 @@ func OpenWith(ctx context.Context, dsn string, s Settings) (*gorm.DB, error) {
 		timeout = DefaultTimeout
 	}
 	cfg := &gorm.Config{
-		TranslateError: true,
-		// Queries are logged parameterised only: bound values may carry PII.
-		Logger: logger.New(slogWriter{s.Log}, logger.Config{
-			SlowThreshold:             time.Second,
-			LogLevel:                  logger.Warn,
-			IgnoreRecordNotFoundError: true,
-			ParameterizedQueries:      true,
-		}),
+		TranslateError:        true,
+		Logger:                gormLogger{s.Log},
 		NowFunc:               func() time.Time { return time.Now().UTC() },
 		DefaultContextTimeout: statementBudget(timeout),
 	}
@@ -259,13 +252,5 @@ func Translate(op string, err error) error {
 		return fmt.Errorf("%s: %w", op, &unavailableError{err})
 	default:
 		return fmt.Errorf("%s: %w", op, err)
-	}
-}
-
-type slogWriter struct{ log *slog.Logger }
-
-func (w slogWriter) Printf(format string, args ...any) {
-	if w.log != nil {
-		w.log.Warn("database", "detail", fmt.Sprintf(format, args...))
 	}
 }
