@@ -38,6 +38,10 @@ type Options struct {
 	// TrustedProxies are the networks whose X-Forwarded-For is believed for the caller's
 	// address (recorded with tokens and disclosure evidence); none means the peer address.
 	TrustedProxies []*net.IPNet
+	// RequestTimeout bounds each request: its context ends then, so database work stops and an
+	// unfinished transaction rolls back. Zero means DefaultRequestTimeout. Keep it below the
+	// HTTP server's WriteTimeout, or the answer can no longer be written.
+	RequestTimeout time.Duration
 }
 
 // Server implements gen.StrictServerInterface.
@@ -51,6 +55,8 @@ type Server struct {
 	maxBody  int64
 	now      func() time.Time
 	secrets  *secure.SecretVerifier
+	// requestTimeout bounds each request (withDeadline).
+	requestTimeout time.Duration
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -99,6 +105,10 @@ func New(opts Options) (*echo.Echo, *Server, error) {
 	if s.maxBody <= 0 {
 		s.maxBody = 1 << 20
 	}
+	s.requestTimeout = opts.RequestTimeout
+	if s.requestTimeout <= 0 {
+		s.requestTimeout = DefaultRequestTimeout
+	}
 	s.registry = opts.Registry
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
@@ -121,6 +131,7 @@ func New(opts Options) (*echo.Echo, *Server, error) {
 		s.log.Error("panic", "route", c.Path(), "error", err, "stack", string(stack))
 		return err
 	}}))
+	e.Use(s.withDeadline)
 	e.Use(s.observe, s.hygiene)
 	e.GET(docsAssetsPrefix+"*", docsAssets())
 
