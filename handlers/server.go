@@ -55,8 +55,9 @@ type Server struct {
 	maxBody  int64
 	now      func() time.Time
 	secrets  *secure.SecretVerifier
-	// requestTimeout bounds each request (withDeadline).
+	// requestTimeout bounds each request (withDeadline); outage reports database outages.
 	requestTimeout time.Duration
+	outage         *outageLog
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -109,6 +110,7 @@ func New(opts Options) (*echo.Echo, *Server, error) {
 	if s.requestTimeout <= 0 {
 		s.requestTimeout = DefaultRequestTimeout
 	}
+	s.outage = newOutageLog(s.log)
 	s.registry = opts.Registry
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
@@ -131,7 +133,7 @@ func New(opts Options) (*echo.Echo, *Server, error) {
 		s.log.Error("panic", "route", c.Path(), "error", err, "stack", string(stack))
 		return err
 	}}))
-	e.Use(s.withDeadline)
+	e.Use(s.withDeadline, s.watchOutage)
 	e.Use(s.observe, s.hygiene)
 	e.GET(docsAssetsPrefix+"*", docsAssets())
 
