@@ -70,20 +70,25 @@ func OpenWith(ctx context.Context, dsn string, s Settings) (*gorm.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", errors.Join(models.ErrUnavailable, err))
 	}
-	if err := registerMarkUnavailable(conn); err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
-	}
 	sqlDB, err := conn.DB()
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	maxIdle := 10
 	if postgresDSN {
 		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(10)
 	} else {
 		// One writer at a time is SQLite's nature; a small pool keeps readers concurrent under WAL.
 		sqlDB.SetMaxOpenConns(8)
-		sqlDB.SetMaxIdleConns(8)
+		maxIdle = 8
+	}
+	sqlDB.SetMaxIdleConns(maxIdle)
+	dropIdle := func() { // database/sql closes idle connections beyond the limit at once
+		sqlDB.SetMaxIdleConns(0)
+		sqlDB.SetMaxIdleConns(maxIdle)
+	}
+	if err := registerMarkUnavailable(conn, dropIdle); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
 	}
 	sqlDB.SetConnMaxLifetime(30 * time.Minute)
 	if err := sqlDB.PingContext(ctx); err != nil {

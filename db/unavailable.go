@@ -68,26 +68,43 @@ func (e *unavailableError) Error() string {
 
 func (e *unavailableError) Unwrap() []error { return []error{models.ErrUnavailable, e.err} }
 
-// markUnavailable is a GORM callback run after every statement: a failure of the database
-// becomes models.ErrUnavailable at the source, even where a store returns GORM's error as it is.
-func markUnavailable(tx *gorm.DB) {
-	if err := tx.Error; err != nil && !errors.Is(err, models.ErrUnavailable) && unavailable(err) {
-		tx.Error = &unavailableError{err}
+// sessionEnded recognises a failure that shows the server ended the connection's session: a
+// shutdown or crash (57P01, 57P02), a connection exception, or the connection dropped. A restart
+// ends every session, but the pool only learns it of an idle connection by failing a request on
+// it (its check before reuse is skipped for a connection used less than a second ago or never).
+func sessionEnded(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "57P01" || pgErr.Code == "57P02" || strings.HasPrefix(pgErr.Code, "08")
 	}
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-// registerMarkUnavailable installs markUnavailable after every other callback of every kind of
-// statement.
-func registerMarkUnavailable(conn *gorm.DB) error {
+// registerMarkUnavailable installs a GORM callback after every other callback of every kind of
+// statement: a failure of the database becomes models.ErrUnavailable at the source, even where a
+// store returns GORM's error as it is; and when the failure shows the server ended the session,
+// dropIdle closes the pool's idle connections, so one request, not one per pooled connection,
+// fails after a restart.
+func registerMarkUnavailable(conn *gorm.DB, dropIdle func()) error {
+	mark := func(tx *gorm.DB) {
+		err := tx.Error
+		if err == nil || errors.Is(err, models.ErrUnavailable) || !unavailable(err) {
+			return
+		}
+		tx.Error = &unavailableError{err}
+		if sessionEnded(err) {
+			dropIdle()
+		}
+	}
 	cb := conn.Callback()
 	const name = "custreg:mark_unavailable"
 	return errors.Join(
-		cb.Create().After("*").Register(name, markUnavailable),
-		cb.Query().After("*").Register(name, markUnavailable),
-		cb.Update().After("*").Register(name, markUnavailable),
-		cb.Delete().After("*").Register(name, markUnavailable),
-		cb.Row().After("*").Register(name, markUnavailable),
-		cb.Raw().After("*").Register(name, markUnavailable),
+		cb.Create().After("*").Register(name, mark),
+		cb.Query().After("*").Register(name, mark),
+		cb.Update().After("*").Register(name, mark),
+		cb.Delete().After("*").Register(name, mark),
+		cb.Row().After("*").Register(name, mark),
+		cb.Raw().After("*").Register(name, mark),
 	)
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -282,4 +283,39 @@ func TestFrozenPostgresAnswersQuicklyAndRecovers(t *testing.T) {
 	checkUnavailable("stopped")
 	cluster.Start()
 	checkRecovered("restarted")
+}
+
+func TestRestartedPostgresIsUsedAgainAtOnce(t *testing.T) {
+	cluster := dbtest.NewCluster(t)
+	store := dbtest.OpenWith(t, cluster.DSN(), db.Settings{Timeout: 2 * time.Second})
+	a := newAPIWith(t, store, outageStack{requestTimeout: 4 * time.Second})
+	tok := a.v1Token(fiCreditUnion)
+	// More requests than the pool has connections, during a freeze, leave it with connections
+	// the pool opened for requests that had given up: they complete after the thaw, unused.
+	cluster.Freeze()
+	var wg sync.WaitGroup
+	for range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = a.sendWithin(3*answerBound, http.MethodGet, customerPath, customerHeaders(tok), "")
+		}()
+	}
+	wg.Wait()
+	cluster.Thaw()
+	if r := a.do(http.MethodGet, customerPath, customerHeaders(tok), ""); r.status != http.StatusOK {
+		t.Fatalf("after the thaw: %d", r.status)
+	}
+	// A restart ends every session: the first request to see it may fail, the next must not.
+	cluster.Stop("fast")
+	cluster.Start()
+	var failed int
+	for range 12 {
+		if r := a.do(http.MethodGet, customerPath, customerHeaders(tok), ""); r.status != http.StatusOK {
+			failed++
+		}
+	}
+	if failed > 1 {
+		t.Errorf("%d of 12 requests failed after the restart; stale connections should be dropped at the first", failed)
+	}
 }
