@@ -114,7 +114,7 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*db.St
 		return nil, fmt.Errorf("PII key ring: %w", err)
 	}
 	log.Info("starting custreg", "version", version, "config", cfg)
-	conn, err := db.Open(ctx, cfg.DB, log)
+	conn, err := db.OpenWith(ctx, cfg.DB, db.Settings{Log: log, Timeout: cfg.DBTimeout})
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +221,7 @@ func userFlags(command string, args []string) (fi, login string, err error) {
 
 func serve(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Logger) error {
 	e, _, err := handlers.New(handlers.Options{Store: store, Log: log, MaxBodyBytes: cfg.MaxBodyBytes, Version: version,
-		TrustedProxies: cfg.TrustedProxies, AuthFailureDelay: cfg.AuthFailureDelay})
+		TrustedProxies: cfg.TrustedProxies, AuthFailureDelay: cfg.AuthFailureDelay, RequestTimeout: cfg.RequestTimeout})
 	if err != nil {
 		return err
 	}

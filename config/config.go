@@ -26,9 +26,11 @@ type Config struct {
 	MaxBodyBytes    int64         // request-body limit
 	ShutdownTimeout time.Duration // how long in-flight requests may take to finish on SIGTERM
 	ReadTimeout     time.Duration
-	WriteTimeout    time.Duration
+	WriteTimeout    time.Duration // the HTTP server cuts the connection of an answer not written by then
 	IdleTimeout     time.Duration
-	TrustedProxies  []*net.IPNet // load balancers whose X-Forwarded-For is believed
+	TrustedProxies  []*net.IPNet  // load balancers whose X-Forwarded-For is believed
+	RequestTimeout  time.Duration // each request's context ends then: database work stops, transactions roll back
+	DBTimeout       time.Duration // database budget: statement, lock and idle-transaction timeouts, connect and busy timeouts
 	// AuthFailureDelay holds answers to failed client authentications (0: answer at once).
 	AuthFailureDelay time.Duration
 }
@@ -45,6 +47,8 @@ func Defaults() Config {
 		ReadTimeout:      15 * time.Second,
 		WriteTimeout:     30 * time.Second,
 		IdleTimeout:      120 * time.Second,
+		RequestTimeout:   10 * time.Second,
+		DBTimeout:        5 * time.Second,
 		AuthFailureDelay: 500 * time.Millisecond,
 	}
 }
@@ -86,20 +90,20 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 		}
 		cfg.MaxBodyBytes = n
 	}
-	if v := getenv("CUSTREG_SHUTDOWN_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("CUSTREG_SHUTDOWN_TIMEOUT: %q is not a duration", v))
+	envDuration := func(name string, dst *time.Duration) {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a duration", name, v))
+			}
+			*dst = d
 		}
-		cfg.ShutdownTimeout = d
 	}
-	if v := getenv("CUSTREG_AUTH_FAILURE_DELAY"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			errs = append(errs, fmt.Errorf("CUSTREG_AUTH_FAILURE_DELAY: %q is not a duration", v))
-		}
-		cfg.AuthFailureDelay = d
-	}
+	envDuration("CUSTREG_SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout)
+	envDuration("CUSTREG_WRITE_TIMEOUT", &cfg.WriteTimeout)
+	envDuration("CUSTREG_REQUEST_TIMEOUT", &cfg.RequestTimeout)
+	envDuration("CUSTREG_DB_TIMEOUT", &cfg.DBTimeout)
+	envDuration("CUSTREG_AUTH_FAILURE_DELAY", &cfg.AuthFailureDelay)
 	proxies := getenv("CUSTREG_TRUSTED_PROXIES")
 	if err := errors.Join(errs...); err != nil {
 		return cfg, nil, err
@@ -118,6 +122,9 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "grace period for in-flight requests (CUSTREG_SHUTDOWN_TIMEOUT)")
 	fs.DurationVar(&cfg.AuthFailureDelay, "auth-failure-delay", cfg.AuthFailureDelay, "hold answers to failed client authentications this long, 0 for none (CUSTREG_AUTH_FAILURE_DELAY)")
 	fs.StringVar(&proxies, "trusted-proxies", proxies, "comma-separated CIDRs whose X-Forwarded-For is believed (CUSTREG_TRUSTED_PROXIES)")
+	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", cfg.WriteTimeout, "the HTTP server cuts a connection whose answer is not written by then (CUSTREG_WRITE_TIMEOUT)")
+	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "each request ends then: database work stops, unfinished transactions roll back; below --write-timeout (CUSTREG_REQUEST_TIMEOUT)")
+	fs.DurationVar(&cfg.DBTimeout, "db-timeout", cfg.DBTimeout, "database budget: statement, lock and idle-transaction timeouts, connect timeout, SQLite busy timeout; below --request-timeout (CUSTREG_DB_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, nil, err
 	}
@@ -134,10 +141,38 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 	if cfg.MaxBodyBytes <= 0 {
 		return cfg, nil, errors.New("--max-body-bytes must be positive")
 	}
+	if err := cfg.checkTimeouts(); err != nil {
+		return cfg, nil, err
+	}
 	if cfg.PIIKeyID == "" || strings.ContainsAny(cfg.PIIKeyID, ". ") {
 		return cfg, nil, errors.New("--pii-key-id must be non-empty and contain no dot or space")
 	}
 	return cfg, fs.Args(), nil
+}
+
+// checkTimeouts requires the database budget below the request deadline, and the deadline
+// below the write timeout: each must end first for the failure to reach the client as the
+// family's unavailable answer instead of a cut connection.
+func (c Config) checkTimeouts() error {
+	for _, d := range []struct {
+		flag, env string
+		value     time.Duration
+	}{
+		{"--write-timeout", "CUSTREG_WRITE_TIMEOUT", c.WriteTimeout},
+		{"--request-timeout", "CUSTREG_REQUEST_TIMEOUT", c.RequestTimeout},
+		{"--db-timeout", "CUSTREG_DB_TIMEOUT", c.DBTimeout},
+	} {
+		if d.value <= 0 {
+			return fmt.Errorf("%s (%s) must be positive", d.flag, d.env)
+		}
+	}
+	if c.RequestTimeout >= c.WriteTimeout {
+		return fmt.Errorf("--request-timeout (%v) must be shorter than --write-timeout (%v)", c.RequestTimeout, c.WriteTimeout)
+	}
+	if c.DBTimeout >= c.RequestTimeout {
+		return fmt.Errorf("--db-timeout (%v) must be shorter than --request-timeout (%v)", c.DBTimeout, c.RequestTimeout)
+	}
+	return nil
 }
 
 // IsPostgres reports whether DB names a PostgreSQL server rather than a SQLite file.
@@ -160,6 +195,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("pii_old_keys", maskSecret(c.PIIOldKeys)),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Duration("write_timeout", c.WriteTimeout),
+		slog.Duration("request_timeout", c.RequestTimeout),
+		slog.Duration("db_timeout", c.DBTimeout),
 		slog.Int("trusted_proxies", len(c.TrustedProxies)),
 		slog.String("auth_failure_delay", c.AuthFailureDelay.String()),
 	)

@@ -17,7 +17,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	info := requestInfoOf(c)
 	ps := s.toProblems(info, err)
-	if ps[0].Status >= 500 {
+	if cause, ok := databaseFailure(err); ok && ps[0].Status >= 500 {
+		s.logUnavailable(c, info, cause) // once per outage, not once per request
+	} else if ps[0].Status >= 500 {
 		s.log.ErrorContext(c.Request().Context(), "request failed", "trace_id", info.traceID, "route", c.Path(), "error", err)
 	} else {
 		codes := make([]string, len(ps))

@@ -41,6 +41,10 @@ type Options struct {
 	// unknown client id) this long, so a caller guessing secrets gets few answers per second
 	// and a flood of them costs the service next to nothing. Zero answers at once.
 	AuthFailureDelay time.Duration
+	// RequestTimeout bounds each request: its context ends then, so database work stops and an
+	// unfinished transaction rolls back. Zero means DefaultRequestTimeout. Keep it below the
+	// HTTP server's WriteTimeout, or the answer can no longer be written.
+	RequestTimeout time.Duration
 }
 
 // Server implements gen.StrictServerInterface.
@@ -58,6 +62,9 @@ type Server struct {
 	// cannot pile up without bound).
 	authFailureDelay time.Duration
 	delayed          chan struct{}
+	// requestTimeout bounds each request (withDeadline); outage reports database outages.
+	requestTimeout time.Duration
+	outage         *outageLog
 }
 
 // maxDelayedFailures bounds the failed client authentications held at once.
@@ -109,6 +116,11 @@ func New(opts Options) (*echo.Echo, *Server, error) {
 	if s.maxBody <= 0 {
 		s.maxBody = 1 << 20
 	}
+	s.requestTimeout = opts.RequestTimeout
+	if s.requestTimeout <= 0 {
+		s.requestTimeout = DefaultRequestTimeout
+	}
+	s.outage = newOutageLog(s.log)
 	s.registry = opts.Registry
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
@@ -131,6 +143,7 @@ func New(opts Options) (*echo.Echo, *Server, error) {
 		s.log.Error("panic", "route", c.Path(), "error", err, "stack", string(stack))
 		return err
 	}}))
+	e.Use(s.withDeadline, s.watchOutage)
 	e.Use(s.observe, s.hygiene)
 	e.GET(docsAssetsPrefix+"*", docsAssets())
 

@@ -1,0 +1,321 @@
+package handlers_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/custreg/custreg/db"
+	"github.com/custreg/custreg/db/dbtest"
+	"github.com/custreg/custreg/handlers"
+	"github.com/custreg/custreg/models"
+)
+
+// answerBound is how long a request may take to answer when the database budget is one second
+// (and the request deadline two): generous, so the tests check that the bounds apply, not how
+// fast the machine is. Without them these requests wait for the lock or the frozen server.
+const answerBound = 5 * time.Second
+
+// outageStack configures the stack an outage test builds.
+type outageStack struct {
+	logs           *syncBuffer   // shared with the store's logger when the store was opened with it
+	requestTimeout time.Duration // handlers.Options.RequestTimeout
+	writeTimeout   time.Duration // the HTTP server's WriteTimeout (0: none, as httptest)
+}
+
+// newOutageAPI is newAPIOn with the outage test's options: the stack is still built by
+// handlers.New over a real database on loopback, with the sandbox loaded.
+func newOutageAPI(t testing.TB, store *db.Store, cfg outageStack) *api {
+	t.Helper()
+	dbtest.Sandbox(t, store)
+	if cfg.logs == nil {
+		cfg.logs = &syncBuffer{}
+	}
+	a := &api{t: t, store: store, router: responseRouter(t), logs: cfg.logs}
+	e, _, err := handlers.New(handlers.Options{Store: store, Log: jsonLogger(cfg.logs), MaxBodyBytes: 64 << 10, Version: "test",
+		RequestTimeout: cfg.requestTimeout})
+	if err != nil {
+		t.Fatalf("build stack: %v", err)
+	}
+	srv := httptest.NewUnstartedServer(e)
+	srv.Config.WriteTimeout = cfg.writeTimeout
+	srv.Start()
+	t.Cleanup(srv.Close)
+	a.base = srv.URL
+	return a
+}
+
+func jsonLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// sendWithin is a.do with a client timeout, returning transport errors instead of failing.
+func (a *api) sendWithin(timeout time.Duration, method, path string, headers map[string]string, body string) (*response, error) {
+	a.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, a.base+path, rd)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header[k] = []string{v}
+	}
+	res, err := (&http.Client{Timeout: timeout}).Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, err
+	}
+	r := &response{status: res.StatusCode, header: res.Header, body: data}
+	a.validate(req, r)
+	return r, nil
+}
+
+// timed sends a request that must be answered within answerBound, and says how long it took.
+func (a *api) timed(what, method, path string, headers map[string]string, body string) *response {
+	a.t.Helper()
+	start := time.Now()
+	r, err := a.sendWithin(3*answerBound, method, path, headers, body)
+	elapsed := time.Since(start)
+	if err != nil {
+		a.t.Fatalf("%s: no answer after %v: %v", what, elapsed.Round(time.Millisecond), err)
+	}
+	a.t.Logf("%s: %d after %v", what, r.status, elapsed.Round(time.Millisecond))
+	if elapsed > answerBound {
+		a.t.Errorf("%s answered after %v", what, elapsed.Round(time.Millisecond))
+	}
+	return r
+}
+
+func registerHeaders(token, tid string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + token, "di_tid": tid, "Content-Type": "application/json",
+		"Accept": "application/json", "originating_ip": "203.0.113.7", "offering_id": "acme-onboarding"}
+}
+
+const registerPath = "/registration/v4/fis/" + fiCreditUnion + "/fiCustomers"
+
+func customerHeaders(token string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + token, "di_tid": newTID(), "Accept": "application/json"}
+}
+
+const customerPath = "/bankingservices/v2/fis/" + fiCreditUnion + "/fiCustomers/" + sandboxUserGUID
+
+func v2TokenHeaders() map[string]string {
+	return map[string]string{"Authorization": basic(sandboxApp, sandboxSecret), "transactionId": newTID(), "Content-Type": formContentType,
+		"institutionId": fiCreditUnion}
+}
+
+// leftovers counts what a registration under trace id tid and login left in the database.
+func leftovers(t *testing.T, store *db.Store, tid, login string) (customers, records, markers int64) {
+	t.Helper()
+	if err := store.Conn().Model(&models.Customer{}).Where("login_id_norm = ?", login).Count(&customers).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Conn().Model(&models.IdempotencyRecord{}).Where("trace_id = ?", tid).Count(&records).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Conn().Model(&models.InFlight{}).Where("trace_id = ?", tid).Count(&markers).Error; err != nil {
+		t.Fatal(err)
+	}
+	return customers, records, markers
+}
+
+func TestLockedDatabaseAnswersUnavailableWithinTheBudget(t *testing.T) {
+	for _, target := range dbtest.Targets() {
+		t.Run(target.Name, func(t *testing.T) {
+			dsn := target.DSN(t)
+			store := dbtest.OpenWith(t, dsn, db.Settings{Timeout: time.Second})
+			a := newOutageAPI(t, store, outageStack{})
+			tok := a.v1Token(fiCreditUnion)
+			tid, login := newTID(), "locked_user1"
+			body := registration("468531842", login, "123456780")
+
+			var releaseAll []func()
+			if dbtest.IsPostgres(dsn) {
+				releaseAll = append(releaseAll, dbtest.LockTable(t, dsn, "customers"))
+			} else {
+				releaseAll = append(releaseAll, dbtest.LockSQLite(t, dsn))
+			}
+			jsonStatus(t, a.timed("register", http.MethodPost, registerPath, registerHeaders(tok, tid), body), 503, "26340")
+			if dbtest.IsPostgres(dsn) {
+				jsonStatus(t, a.timed("get customer", http.MethodGet, customerPath, customerHeaders(tok), ""), 503, "26340")
+				releaseAll = append(releaseAll, dbtest.LockTable(t, dsn, "tokens"))
+			}
+			// The token family publishes no 503: unavailability is its internal error.
+			cmnError(t, a.timed("v2 token", http.MethodPost, "/oauth2/v1/token", v2TokenHeaders(), "grant_type=client_credentials"), 500, "CMN_90000")
+			for _, release := range releaseAll {
+				release()
+			}
+
+			if c, r, m := leftovers(t, store, tid, login); c+r+m != 0 {
+				t.Errorf("the failed registration left %d customers, %d idempotency records, %d in-flight markers", c, r, m)
+			}
+			if r := a.registerJSON(tok, fiCreditUnion, tid, body); r.status != http.StatusOK {
+				t.Errorf("retry with the same di_tid: %d %s", r.status, r.body)
+			}
+		})
+	}
+}
+
+func TestRegistrationCutOffDoesNotCommitLater(t *testing.T) {
+	for _, target := range dbtest.Targets() {
+		for _, cut := range []struct {
+			name          string
+			clientTimeout time.Duration
+		}{
+			{"request deadline", 0}, // the client waits; the server's deadline ends the request
+			{"client gone", 500 * time.Millisecond},
+		} {
+			t.Run(target.Name+"/"+cut.name, func(t *testing.T) {
+				dsn := target.DSN(t)
+				// A database budget longer than the lock, so only the request's end can stop it.
+				store := dbtest.OpenWith(t, dsn, db.Settings{Timeout: 10 * time.Second})
+				a := newOutageAPI(t, store, outageStack{requestTimeout: time.Second, writeTimeout: 2 * time.Second})
+				tok := a.v1Token(fiCreditUnion)
+				tid, login := newTID(), "cutoff_user1"
+				body := registration("468531842", login, "123456780")
+				var release func()
+				if dbtest.IsPostgres(dsn) {
+					release = dbtest.LockTable(t, dsn, "customers")
+				} else {
+					release = dbtest.LockSQLite(t, dsn)
+				}
+				time.AfterFunc(3*time.Second, release) // after the write timeout
+
+				clientTimeout := cut.clientTimeout
+				if clientTimeout == 0 {
+					clientTimeout = 3 * answerBound
+				}
+				r, err := a.sendWithin(clientTimeout, http.MethodPost, registerPath, registerHeaders(tok, tid), body)
+				switch {
+				case err != nil:
+					t.Logf("client: %v", err)
+				default:
+					t.Logf("client: %d %s", r.status, r.body)
+				}
+				// SQLite's wait for its lock cannot be interrupted (the busy timeout bounds it), so
+				// there the answer comes only when the lock is released, after the write timeout;
+				// what matters on both is that nothing commits.
+				if cut.clientTimeout == 0 && dbtest.IsPostgres(dsn) && (err != nil || r.status != http.StatusServiceUnavailable) {
+					t.Errorf("the deadline should answer 503 before the write timeout; got %v %v", r, err)
+				}
+				// Wait until the server is done with the request (its access-log line), then look.
+				if !waitForLog(a.logs, `"msg":"request"`, tid, 15*time.Second) {
+					t.Fatalf("the request did not finish")
+				}
+				release()
+				time.Sleep(200 * time.Millisecond) // a commit after the lock is released would land now
+				if c, r, m := leftovers(t, store, tid, login); c+r+m != 0 {
+					t.Errorf("the cut-off registration left %d customers, %d idempotency records, %d in-flight markers", c, r, m)
+				}
+				if r := a.registerJSON(tok, fiCreditUnion, tid, body); r.status != http.StatusOK {
+					t.Errorf("retry with the same di_tid: %d %s", r.status, r.body)
+				}
+			})
+		}
+	}
+}
+
+// waitForLog reports whether a log line containing all of parts appears within timeout.
+func waitForLog(logs *syncBuffer, part1, part2 string, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		for _, line := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(line, part1) && strings.Contains(line, part2) {
+				return true
+			}
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestFrozenPostgresAnswersQuicklyAndRecovers(t *testing.T) {
+	cluster := dbtest.NewCluster(t)
+	store := dbtest.OpenWith(t, cluster.DSN(), db.Settings{Timeout: time.Second})
+	a := newOutageAPI(t, store, outageStack{requestTimeout: 2 * time.Second})
+	tok := a.v1Token(fiCreditUnion)
+
+	checkUnavailable := func(phase string) {
+		t.Helper()
+		jsonStatus(t, a.timed(phase+": get customer", http.MethodGet, customerPath, customerHeaders(tok), ""), 503, "26340")
+		cmnError(t, a.timed(phase+": v2 token", http.MethodPost, "/oauth2/v1/token", v2TokenHeaders(), "grant_type=client_credentials"), 500, "CMN_90000")
+		jsonStatus(t, a.timed(phase+": register", http.MethodPost, registerPath, registerHeaders(tok, newTID()),
+			registration("468531842", "frozen_user1", "123456780")), 503, "26340")
+		if r := a.timed(phase+": readyz", http.MethodGet, "/readyz", nil, ""); r.status != http.StatusServiceUnavailable {
+			t.Errorf("%s: readyz %d", phase, r.status)
+		}
+	}
+	checkRecovered := func(phase string) {
+		t.Helper()
+		// Connections broken by the outage may fail once each before the pool replaces them.
+		for attempt := 1; ; attempt++ {
+			r := a.timed(phase+": get customer", http.MethodGet, customerPath, customerHeaders(tok), "")
+			if r.status == http.StatusOK {
+				t.Logf("%s: answered 200 at attempt %d", phase, attempt)
+				return
+			}
+			if attempt == 5 {
+				t.Fatalf("%s: the service did not recover: %d %s", phase, r.status, r.body)
+			}
+		}
+	}
+
+	cluster.Freeze()
+	checkUnavailable("frozen")
+	cluster.Thaw()
+	checkRecovered("thawed")
+
+	cluster.Stop("immediate")
+	checkUnavailable("stopped")
+	cluster.Start()
+	checkRecovered("restarted")
+}
+
+func TestRestartedPostgresIsUsedAgainAtOnce(t *testing.T) {
+	cluster := dbtest.NewCluster(t)
+	store := dbtest.OpenWith(t, cluster.DSN(), db.Settings{Timeout: 2 * time.Second})
+	a := newOutageAPI(t, store, outageStack{requestTimeout: 4 * time.Second})
+	tok := a.v1Token(fiCreditUnion)
+	// More requests than the pool has connections, during a freeze, leave it with connections
+	// the pool opened for requests that had given up: they complete after the thaw, unused.
+	cluster.Freeze()
+	var wg sync.WaitGroup
+	for range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = a.sendWithin(3*answerBound, http.MethodGet, customerPath, customerHeaders(tok), "")
+		}()
+	}
+	wg.Wait()
+	cluster.Thaw()
+	if r := a.do(http.MethodGet, customerPath, customerHeaders(tok), ""); r.status != http.StatusOK {
+		t.Fatalf("after the thaw: %d", r.status)
+	}
+	// A restart ends every session: the first request to see it may fail, the next must not.
+	cluster.Stop("fast")
+	cluster.Start()
+	var failed int
+	for range 12 {
+		if r := a.do(http.MethodGet, customerPath, customerHeaders(tok), ""); r.status != http.StatusOK {
+			failed++
+		}
+	}
+	if failed > 1 {
+		t.Errorf("%d of 12 requests failed after the restart; stale connections should be dropped at the first", failed)
+	}
+}
