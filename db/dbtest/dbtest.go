@@ -4,11 +4,11 @@ package dbtest
 
 import (
 	"context"
-	"sync"
 	"fmt"
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
