@@ -80,7 +80,9 @@ func (s *Store) Register(ctx context.Context, p registration.Plan, o Origin, rep
 	out, err := s.register(ctx, p, o, reply, now)
 	if err != nil {
 		// Whatever happened, the key must not stay claimed by a request that stored nothing.
-		_ = s.abandonIdempotent(context.WithoutCancel(ctx), o)
+		cleanup, cancel := CleanupContext(ctx)
+		defer cancel()
+		_ = s.abandonIdempotent(cleanup, o)
 		return nil, nil, err
 	}
 	return out, nil, nil
@@ -239,14 +241,27 @@ func createAll[T any](tx *gorm.DB, rows []T) error {
 	return tx.Create(&rows).Error
 }
 
+// cleanupBudget bounds the clean-up after a failed request (releasing its markers and claims,
+// auditing it): it runs after the request's own deadline may have passed, so it needs its own,
+// short enough that the answer is still written before the HTTP write timeout.
+const cleanupBudget = 2 * time.Second
+
+// CleanupContext is the context of clean-up work after a request failed: not cancelled with
+// the request, but bounded by cleanupBudget.
+func CleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), cleanupBudget)
+}
+
 // holdInFlight marks the plan's member number and login id as being registered by traceID, so
 // a concurrent request for either is told 26330 instead of racing; release removes the marks.
 func (s *Store) holdInFlight(ctx context.Context, p registration.Plan, traceID string, now time.Time) (release func(), err error) {
 	marks := []struct{ kind, value string }{{"member", p.MemberNumber}, {"login", rules.NormalizeUsername(p.Person.LoginID)}}
 	held := 0
 	release = func() {
+		cleanup, cancel := CleanupContext(ctx)
+		defer cancel()
 		for _, m := range marks[:held] {
-			_ = s.releaseInFlight(context.WithoutCancel(ctx), p.FI.ID, m.kind, m.value, traceID)
+			_ = s.releaseInFlight(cleanup, p.FI.ID, m.kind, m.value, traceID)
 		}
 	}
 	for _, m := range marks {

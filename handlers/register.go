@@ -94,7 +94,9 @@ func (s *Server) registrationOrigin(ctx context.Context, req gen.RegisterCustome
 func (s *Server) registrationFailed(ctx context.Context, fiID string, app *models.ClientApp, o db.Origin, err error, now time.Time) error {
 	codes := problemCodes(plainProblems(famLegacy, "RegisterCustomerV4", err))
 	s.auditLog(ctx, fiID, app, o, models.OutcomeFailure, codes)
-	if rerr := s.store.RecordRegistrationFailure(context.WithoutCancel(ctx), fiID, o, codes, now); rerr != nil {
+	cleanup, cancel := db.CleanupContext(ctx)
+	defer cancel()
+	if rerr := s.store.RecordRegistrationFailure(cleanup, fiID, o, codes, now); rerr != nil {
 		s.log.ErrorContext(ctx, "record audit event", "error", rerr)
 	}
 	return err
