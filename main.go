@@ -220,7 +220,7 @@ func userFlags(command string, args []string) (fi, login string, err error) {
 }
 
 func serve(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Logger) error {
-	e, _, err := handlers.New(handlers.Options{Store: store, Log: log, MaxBodyBytes: cfg.MaxBodyBytes, Version: version,
+	e, err := handlers.New(handlers.Options{Store: store, Log: log, MaxBodyBytes: cfg.MaxBodyBytes, Version: version,
 		TrustedProxies: cfg.TrustedProxies, AuthFailureDelay: cfg.AuthFailureDelay, RequestTimeout: cfg.RequestTimeout})
 	if err != nil {
 		return err

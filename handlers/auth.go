@@ -41,7 +41,7 @@ func (p *principal) hasScope(scope string) bool {
 	return p.token != nil && slices.Contains(strings.Fields(p.token.Scopes), scope)
 }
 
-// mayActFor reports whether the app is configured for the FI.
+// appMayActFor reports whether the app is configured for the FI.
 func appMayActFor(app *models.ClientApp, fiID string) bool {
 	return slices.ContainsFunc(app.Institutions, func(i models.ClientAppInstitution) bool { return i.InstitutionID == fiID })
 }

@@ -37,7 +37,7 @@ func newOutageAPI(t testing.TB, store *db.Store, cfg outageStack) *api {
 		cfg.logs = &syncBuffer{}
 	}
 	a := &api{t: t, store: store, router: responseRouter(t), logs: cfg.logs}
-	e, _, err := handlers.New(handlers.Options{Store: store, Log: jsonLogger(cfg.logs), MaxBodyBytes: 64 << 10, Version: "test",
+	e, err := handlers.New(handlers.Options{Store: store, Log: jsonLogger(cfg.logs), MaxBodyBytes: 64 << 10, Version: "test",
 		RequestTimeout: cfg.requestTimeout})
 	if err != nil {
 		t.Fatalf("build stack: %v", err)

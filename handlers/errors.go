@@ -15,7 +15,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	info := requestInfoOf(c)
+	info := infoFrom(c.Request().Context())
+	if _, seen := c.Request().Context().Value(requestInfoKey{}).(*requestInfo); !seen {
+		info.family = familyOf(c.Request().URL.Path) // failed before observe: answer in the path's family
+	}
 	ps := s.toProblems(info, err)
 	if cause, ok := databaseFailure(err); ok && ps[0].Status >= 500 {
 		s.logUnavailable(c, info, cause) // once per outage, not once per request

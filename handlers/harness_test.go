@@ -97,7 +97,7 @@ func newAPIWith(t testing.TB, store *db.Store, configure func(*handlers.Options)
 	if configure != nil {
 		configure(&opts)
 	}
-	e, _, err := handlers.New(opts)
+	e, err := handlers.New(opts)
 	if err != nil {
 		t.Fatalf("build stack: %v", err)
 	}

@@ -28,7 +28,7 @@ const maxHeaderBytes = 8 << 10
 func (s *Server) hygiene(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		info := requestInfoOf(c)
+		info := infoFrom(c.Request().Context())
 		codes := info.family.codes()
 		strict := info.family == famToken || info.family == famAccounts || info.family == famDisclosures
 		for name, values := range r.Header {

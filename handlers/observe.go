@@ -22,20 +22,14 @@ type requestInfo struct {
 
 type requestInfoKey struct{}
 
-// requestInfoOf returns the request's info (a blank one outside the stack, never nil).
-func requestInfoOf(c echo.Context) *requestInfo {
-	if info, ok := c.Request().Context().Value(requestInfoKey{}).(*requestInfo); ok {
-		return info
-	}
-	return &requestInfo{family: familyOf(c.Request().URL.Path)}
-}
-
-// infoFrom returns the request info inside a strict handler.
+// infoFrom is the one accessor of a request's info, from its context: handlers, middleware and
+// the error handler all read it here. For a request observe never saw it is a blank info, never
+// nil (the error handler then answers in the path's family).
 func infoFrom(ctx context.Context) *requestInfo {
 	if info, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
 		return info
 	}
-	return &requestInfo{}
+	return &requestInfo{family: famGeneric}
 }
 
 // observe sets up the request info, echoes the trace header, and records metrics and the

@@ -124,7 +124,7 @@ func (s *Server) watchOutage(next echo.HandlerFunc) echo.HandlerFunc {
 		switch {
 		case c.Path() == readinessPath && status == http.StatusServiceUnavailable:
 			s.outage.failure(ctx, "readiness check failed")
-		case c.Path() == readinessPath && status == http.StatusOK, requestInfoOf(c).principal != nil && status < 500:
+		case c.Path() == readinessPath && status == http.StatusOK, infoFrom(c.Request().Context()).principal != nil && status < 500:
 			s.outage.success(ctx)
 		}
 		return err

@@ -96,14 +96,14 @@ func LoadSpec() (*openapi3.T, error) {
 }
 
 // New builds the complete HTTP stack; main and the tests both use it.
-func New(opts Options) (*echo.Echo, *Server, error) {
+func New(opts Options) (*echo.Echo, error) {
 	spec, err := LoadSpec()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	specJSON, err := spec.MarshalJSON()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	s := &Server{store: opts.Store, log: opts.Log, spec: spec, specJSON: specJSON, maxBody: opts.MaxBodyBytes, now: opts.Now,
 		authFailureDelay: opts.AuthFailureDelay, delayed: make(chan struct{}, maxDelayedFailures)}
@@ -165,13 +165,13 @@ func New(opts Options) (*echo.Echo, *Server, error) {
 		},
 	}))
 	gen.RegisterHandlers(e, gen.NewStrictHandler(s, []gen.StrictMiddlewareFunc{s.operationName}))
-	return e, s, nil
+	return e, nil
 }
 
 // operationName records the operation id for metrics and logs.
 func (s *Server) operationName(f gen.StrictHandlerFunc, operationID string) gen.StrictHandlerFunc {
 	return func(c echo.Context, request any) (any, error) {
-		requestInfoOf(c).operation = operationID
+		infoFrom(c.Request().Context()).operation = operationID
 		return f(c, request)
 	}
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // DefaultThreshold is the number of consecutive failures that locks a user when the FI sets none.
-const DefaultThreshold = 10
+const DefaultThreshold = models.DefaultLockoutThreshold
 
 // Policy is an FI's lockout policy.
 type Policy struct {

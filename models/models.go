@@ -148,7 +148,7 @@ type Customer struct {
 	UpdatedAt               time.Time
 }
 
-// Token kinds and generations.
+// Kinds of stored token: an access token (V1 or V2, see Token.Version) or a refresh token.
 const (
 	TokenAccess  = "access"
 	TokenRefresh = "refresh"

@@ -21,7 +21,7 @@ func sandbox(t *testing.T) string {
 	t.Helper()
 	store := dbtest.SQLite(t)
 	dbtest.Sandbox(t, store)
-	e, _, err := handlers.New(handlers.Options{Store: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
+	e, err := handlers.New(handlers.Options{Store: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
 	if err != nil {
 		t.Fatalf("build stack: %v", err)
 	}
