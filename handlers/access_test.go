@@ -82,16 +82,16 @@ func grantOf(k access.Kind) string {
 
 // mintToken stores an access token of the sandbox app for FI 01111 directly, the way the token
 // service would, so every kind can be tried (partner tokens have no grant endpoint yet).
-func (a *api) mintToken(version int, kind access.Kind, scopes []string, customerID string) string {
-	a.t.Helper()
+func (a *api) mintToken(t testing.TB, version int, kind access.Kind, scopes []string, customerID string) string {
+	t.Helper()
 	ctx := context.Background()
 	app, err := a.store.ClientApp(ctx, sandboxApp)
 	if err != nil {
-		a.t.Fatal(err)
+		t.Fatal(err)
 	}
 	raw, err := secure.NewToken()
 	if err != nil {
-		a.t.Fatal(err)
+		t.Fatal(err)
 	}
 	now := time.Now()
 	tok := &models.Token{Hash: secure.TokenHash(raw), Kind: models.TokenAccess, Version: version, InstitutionID: fiCreditUnion,
@@ -100,14 +100,14 @@ func (a *api) mintToken(version int, kind access.Kind, scopes []string, customer
 		tok.CustomerID = &customerID
 	}
 	if err := a.store.SaveTokens(ctx, tok); err != nil {
-		a.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return raw
 }
 
 // send makes an operation's request with a bearer token and the family's headers.
-func (a *api) sendAccess(rq accessRequest, token string, legacy bool) *response {
-	a.t.Helper()
+func (a *api) sendAccess(t testing.TB, rq accessRequest, token string, legacy bool) *response {
+	t.Helper()
 	h := map[string]string{"Authorization": "Bearer " + token}
 	if legacy {
 		h["di_tid"], h["Accept"] = newTID(), "application/json"
@@ -117,7 +117,7 @@ func (a *api) sendAccess(rq accessRequest, token string, legacy bool) *response 
 	if rq.body != "" {
 		h["Content-Type"] = "application/json"
 	}
-	return a.do(rq.method, rq.path, h, rq.body)
+	return a.do(t, rq.method, rq.path, h, rq.body)
 }
 
 // refusedCode returns the error code of a not-authorised answer, or "" if r is not one.
@@ -183,7 +183,7 @@ func TestAccessTableWalk(t *testing.T) {
 				name := fmt.Sprintf("%s/%s/scopes=%v", p.Operation, kind, withScopes)
 				t.Run(name, func(t *testing.T) {
 					rq := build()
-					r := a.sendAccess(rq, a.mintToken(version, kind, scopes, user.ID), legacy)
+					r := a.sendAccess(t, rq, a.mintToken(t, version, kind, scopes, user.ID), legacy)
 					want := p.Allows(kind) && (withScopes || len(p.Scopes) == 0)
 					got := refusedCode(r, legacy)
 					switch {
@@ -258,16 +258,16 @@ func TestAccessTableIsDocumented(t *testing.T) {
 // client-credentials token, and a user's V1 token read other users' profiles and registered.
 func TestV1TokensAreGatedByTheAppsScopes(t *testing.T) {
 	a := newAPI(t)
-	alexGUID := a.registerAlex("alexmorgan90")
+	alexGUID := a.registerAlex(t, "alexmorgan90")
 
-	r := a.v1TokenRequest("/v1/oauth/token", limitedApp, limitedSecret, fiCreditUnion, "grant_type=client_credentials", nil)
+	r := a.v1TokenRequest(t, "/v1/oauth/token", limitedApp, limitedSecret, fiCreditUnion, "grant_type=client_credentials", nil)
 	var limited xmlToken
 	if err := xml.Unmarshal(r.body, &limited); err != nil || r.status != 200 {
 		t.Fatalf("limited V1 token: %d %s", r.status, r.body)
 	}
-	jsonStatus(t, a.registerJSON(limited.AccessToken, fiCreditUnion, newTID(), registration("555000111", "robin_lee1", "234567891")), 401, "90001")
+	jsonStatus(t, a.registerJSON(t, limited.AccessToken, fiCreditUnion, newTID(), registration("555000111", "robin_lee1", "234567891")), 401, "90001")
 	for _, q := range []string{memberSam + "?fiCustomerIdType=MEMNUMBER", sandboxUserGUID, sandboxUser + "?fiCustomerIdType=LOGINID"} {
-		r := a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+q, map[string]string{
+		r := a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+q, map[string]string{
 			"Authorization": "Bearer " + limited.AccessToken, "di_tid": newTID(), "Accept": "application/json"}, "")
 		st := jsonStatus(t, r, 401, "90001")
 		if st.ErrorInfo[0].ErrorType != "APP_ERROR" || strings.Contains(string(r.body), "sandboxuser1") {
@@ -276,15 +276,15 @@ func TestV1TokensAreGatedByTheAppsScopes(t *testing.T) {
 	}
 
 	// A user's V1 token (password grant of sandboxuser1).
-	r = a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion,
+	r = a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion,
 		"grant_type=password&username="+sandboxUser+"&password="+url.QueryEscape(sandboxPassword), nil)
 	var userTok xmlToken
 	if err := xml.Unmarshal(r.body, &userTok); err != nil || r.status != 200 {
 		t.Fatalf("user V1 token: %d %s", r.status, r.body)
 	}
-	jsonStatus(t, a.registerJSON(userTok.AccessToken, fiCreditUnion, newTID(), registration("555000111", "robin_lee1", "234567891")), 401, "90001")
+	jsonStatus(t, a.registerJSON(t, userTok.AccessToken, fiCreditUnion, newTID(), registration("555000111", "robin_lee1", "234567891")), 401, "90001")
 	get := func(id string) *response {
-		return a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+id, map[string]string{
+		return a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+id, map[string]string{
 			"Authorization": "Bearer " + userTok.AccessToken, "di_tid": newTID(), "Accept": "application/json"}, "")
 	}
 	for _, other := range []string{alexGUID, "alexmorgan90?fiCustomerIdType=LOGINID", memberAlex + "?fiCustomerIdType=MEMNUMBER",
@@ -312,18 +312,18 @@ func TestV1TokensAreGatedByTheAppsScopes(t *testing.T) {
 // inherited the app's disclosures:write and rewrote FI-wide definitions.
 func TestUserTokensCannotAdministerDisclosures(t *testing.T) {
 	a := newAPI(t)
-	pw := a.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username="+sandboxUser+"&password="+url.QueryEscape(sandboxPassword))
-	refreshed := a.v2Token(sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw.RefreshToken)
+	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username="+sandboxUser+"&password="+url.QueryEscape(sandboxPassword))
+	refreshed := a.v2Token(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw.RefreshToken)
 	for _, tok := range []string{pw.AccessToken, refreshed.AccessToken} {
-		cmnError(t, a.dsc(http.MethodPost, disclosures, tok, `{"institutionDisclosureName":"EVIL"}`), 403, "DSC_11003")
-		cmnError(t, a.dsc(http.MethodPut, disclosures+"/"+ibID, tok, `{"institutionDisclosureId":"`+ibID+`","institutionDisclosureName":"IB",`+
+		cmnError(t, a.dsc(t, http.MethodPost, disclosures, tok, `{"institutionDisclosureName":"EVIL"}`), 403, "DSC_11003")
+		cmnError(t, a.dsc(t, http.MethodPut, disclosures+"/"+ibID, tok, `{"institutionDisclosureId":"`+ibID+`","institutionDisclosureName":"IB",`+
 			`"institutionDisclosureData":"https://evil.example/ib.html","institutionDisclosureDataType":"URL"}`), 403, "DSC_11003")
-		cmnError(t, a.dsc(http.MethodPut, disclosures+"/"+ibID, tok, `{"institutionDisclosureId":"`+ibID+`","institutionDisclosureName":"IB","institutionDisclosureStatus":false}`), 403, "DSC_11003")
+		cmnError(t, a.dsc(t, http.MethodPut, disclosures+"/"+ibID, tok, `{"institutionDisclosureId":"`+ibID+`","institutionDisclosureName":"IB","institutionDisclosureStatus":false}`), 403, "DSC_11003")
 		// Their own user disclosures remain theirs to decide.
-		if r := a.dsc(http.MethodPost, userDiscl, tok, `{"institutionDisclosureName":"IB","institutionUserDisclosureStatus":"ACCEPTED"}`); r.status != 204 {
+		if r := a.dsc(t, http.MethodPost, userDiscl, tok, `{"institutionDisclosureName":"IB","institutionUserDisclosureStatus":"ACCEPTED"}`); r.status != 204 {
 			t.Errorf("own decision: %d %s", r.status, r.body)
 		}
-		if r := a.dsc(http.MethodGet, disclosures, tok, ""); r.status != 200 {
+		if r := a.dsc(t, http.MethodGet, disclosures, tok, ""); r.status != 200 {
 			t.Errorf("reading definitions: %d %s", r.status, r.body)
 		}
 	}

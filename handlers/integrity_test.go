@@ -31,7 +31,7 @@ func postRegistration(t *testing.T, a *api, token, tid, body string) (int, strin
 	}
 	data, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	a.validate(req, &response{status: res.StatusCode, header: res.Header, body: data})
+	a.validate(t, req, &response{status: res.StatusCode, header: res.Header, body: data})
 	var st legacyStatus
 	_ = json.Unmarshal(data, &st)
 	code := ""
@@ -51,7 +51,7 @@ func TestDuplicateSSNRaceAcrossInstances(t *testing.T) {
 			store := b.Open(t)
 			one := newAPIOn(t, store)
 			two := newAPIOn(t, dbtest.SecondInstance(t, store))
-			tokens := []string{one.v1Token(fiCreditUnion), two.v1Token(fiCreditUnion)}
+			tokens := []string{one.v1Token(t, fiCreditUnion), two.v1Token(t, fiCreditUnion)}
 			for round := 0; round < 3; round++ {
 				ssn := fmt.Sprintf("5%02d67%04d", 10+round, 4321+round)
 				var wg sync.WaitGroup
@@ -99,7 +99,7 @@ func TestReplyIsStoredWithTheRegistration(t *testing.T) {
 	for _, b := range dbtest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			a := newAPIOn(t, b.Open(t))
-			tok := a.v1Token(fiCreditUnion)
+			tok := a.v1Token(t, fiCreditUnion)
 			var broken sync.Mutex
 			fail := true
 			injected := errors.New("injected: idempotency reply lost")
@@ -115,14 +115,14 @@ func TestReplyIsStoredWithTheRegistration(t *testing.T) {
 			}
 			tid := newTID()
 			body := registration("468531842", "atomic_reply", "345678912")
-			first := a.registerJSON(tok, fiCreditUnion, tid, body)
+			first := a.registerJSON(t, tok, fiCreditUnion, tid, body)
 			broken.Lock()
 			fail = false
 			broken.Unlock()
 
 			var n int64
 			a.store.Conn().Model(&models.Customer{}).Where("login_id_norm = ?", "atomic_reply").Count(&n)
-			retry := a.registerJSON(tok, fiCreditUnion, tid, body)
+			retry := a.registerJSON(t, tok, fiCreditUnion, tid, body)
 			switch {
 			case n == 1 && (retry.status != 200 || (first.status == 200 && !bytes.Equal(first.body, retry.body))):
 				t.Fatalf("user committed (first answer %d) but the retry answered %d %s", first.status, retry.status, retry.body)

@@ -34,7 +34,7 @@ func BenchmarkRegister(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			a := newProductionHashAPI(b)
-			tok := a.v1Token(fiCreditUnion)
+			tok := a.v1Token(b, fiCreditUnion)
 			var seq atomic.Int64
 			one := func() {
 				i := seq.Add(1)

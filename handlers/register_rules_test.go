@@ -318,8 +318,8 @@ func xmlNode(d *xml.Decoder) (any, error) {
 
 // postRegisterV4 posts a Register v4 body to fi with a V1 token and a fresh di_tid; an empty
 // contentType or accept leaves that header out.
-func postRegisterV4(a *api, fi, token, contentType, accept, body string) *response {
-	a.t.Helper()
+func (a *api) postRegisterV4(t testing.TB, fi, token, contentType, accept, body string) *response {
+	t.Helper()
 	h := map[string]string{"Authorization": "Bearer " + token, "di_tid": newTID()}
 	if contentType != "" {
 		h["Content-Type"] = contentType
@@ -327,12 +327,7 @@ func postRegisterV4(a *api, fi, token, contentType, accept, body string) *respon
 	if accept != "" {
 		h["Accept"] = accept
 	}
-	return a.do(http.MethodPost, "/registration/v4/fis/"+fi+"/fiCustomers", h, body)
-}
-
-// apiFor reports through t (the harness reports through the test that built the api).
-func apiFor(a *api, t *testing.T) *api {
-	return &api{t: t, base: a.base, store: a.store, router: a.router, logs: a.logs}
+	return a.do(t, http.MethodPost, "/registration/v4/fis/"+fi+"/fiCustomers", h, body)
 }
 
 // decodeLegacyStatus checks that r is a legacy Status envelope in format f (contract §1.5:
@@ -734,7 +729,7 @@ func ruleCases() []ruleCase {
 // contract §5.3/5.7 and D5/D6/D23/D24/D27 through the whole stack, in JSON and in XML.
 func TestRegisterFieldRules(t *testing.T) {
 	a := newAPI(t)
-	tokens := map[string]string{fiCreditUnion: a.v1Token(fiCreditUnion), fiCommunityBank: a.v1Token(fiCommunityBank)}
+	tokens := map[string]string{fiCreditUnion: a.v1Token(t, fiCreditUnion), fiCommunityBank: a.v1Token(t, fiCommunityBank)}
 	for _, tc := range ruleCases() {
 		formats := tc.formats
 		if formats == nil {
@@ -754,7 +749,7 @@ func TestRegisterFieldRules(t *testing.T) {
 				if tc.body != nil {
 					body = tc.body(t, f, req)
 				}
-				r := postRegisterV4(apiFor(a, t), fi, tokens[fi], f.mediaType, f.mediaType, body)
+				r := a.postRegisterV4(t, fi, tokens[fi], f.mediaType, f.mediaType, body)
 				if tc.code == "" {
 					// 02222 accepts disclosures at first login: acceptedDisclosure stays false.
 					decodeRegisteredCustomer(t, r, f, req, fi == fiCreditUnion)
@@ -795,7 +790,7 @@ func TestRegisterFieldRules(t *testing.T) {
 
 func TestRegisterReportsAllFailuresInOrder(t *testing.T) {
 	a := newAPI(t)
-	tok := a.v1Token(fiCreditUnion)
+	tok := a.v1Token(t, fiCreditUnion)
 	want := []struct{ code, field string }{
 		{"20006", atMember},
 		{"220006", atEmail},
@@ -812,7 +807,7 @@ func TestRegisterReportsAllFailuresInOrder(t *testing.T) {
 				setField(inAddr0+"city", ""), setField("person.contactInfo.emailAddress", "not-an-email"), setField("memberNumber", "A-1")} {
 				e(t, req)
 			}
-			r := postRegisterV4(apiFor(a, t), fiCreditUnion, tok, f.mediaType, f.mediaType, f.render(t, req))
+			r := a.postRegisterV4(t, fiCreditUnion, tok, f.mediaType, f.mediaType, f.render(t, req))
 			if r.status != http.StatusBadRequest {
 				t.Fatalf("want 400, got %d %s", r.status, r.body)
 			}
@@ -839,7 +834,7 @@ func TestRegisterReportsAllFailuresInOrder(t *testing.T) {
 
 func TestRegisterSuccessJSONAndXML(t *testing.T) {
 	a := newAPI(t)
-	tok := a.v1Token(fiCreditUnion)
+	tok := a.v1Token(t, fiCreditUnion)
 	const js, xm = "application/json", "application/xml"
 	cases := []struct {
 		name                string
@@ -862,7 +857,7 @@ func TestRegisterSuccessJSONAndXML(t *testing.T) {
 				phonesEdit(3)(t, req)
 				setField(inAddr0+"address2", "Apt 4")(t, req)
 			}
-			r := postRegisterV4(apiFor(a, t), fiCreditUnion, tok, tc.contentType, tc.accept, tc.in.render(t, req))
+			r := a.postRegisterV4(t, fiCreditUnion, tok, tc.contentType, tc.accept, tc.in.render(t, req))
 			c := decodeRegisteredCustomer(t, r, tc.answer, req, true)
 			for _, p := range []string{"person.contactInfo.postalAddress[0].city", "person.contactInfo.postalAddress[0].address2",
 				"person.contactInfo.emailAddress", "person.personName.lastName", "channelInfos.channelInfo[0].channelType"} {
@@ -880,7 +875,7 @@ func TestRegisterSuccessJSONAndXML(t *testing.T) {
 		t.Run(tc.name+", error", func(t *testing.T) {
 			req := validRegistrationRequest(fiCreditUnion)
 			setField("ssn", "666123456")(t, req)
-			r := postRegisterV4(apiFor(a, t), fiCreditUnion, tok, tc.contentType, tc.accept, tc.in.render(t, req))
+			r := a.postRegisterV4(t, fiCreditUnion, tok, tc.contentType, tc.accept, tc.in.render(t, req))
 			if r.status != http.StatusBadRequest {
 				t.Fatalf("want 400, got %d %s", r.status, r.body)
 			}
@@ -895,15 +890,15 @@ func TestRegisterSuccessJSONAndXML(t *testing.T) {
 
 func TestRegisterAtFirstLoginFI(t *testing.T) {
 	a := newAPI(t)
-	tok := a.v1Token(fiCommunityBank)
+	tok := a.v1Token(t, fiCommunityBank)
 	req := validRegistrationRequest(fiCommunityBank)
 	setField("memberNumber", "700800900")(t, req)
 	deleteField("acceptedDisclosure")(t, req)
-	r := postRegisterV4(a, fiCommunityBank, tok, formatJSON.mediaType, formatJSON.mediaType, formatJSON.render(t, req))
+	r := a.postRegisterV4(t, fiCommunityBank, tok, formatJSON.mediaType, formatJSON.mediaType, formatJSON.render(t, req))
 	c := decodeRegisteredCustomer(t, r, formatJSON, req, false)
 	guid, _ := fieldAt(c, "id.value").(string)
 
-	g := a.do(http.MethodGet, "/bankingservices/v2/fis/"+fiCommunityBank+"/fiCustomers/"+guid, map[string]string{
+	g := a.do(t, http.MethodGet, "/bankingservices/v2/fis/"+fiCommunityBank+"/fiCustomers/"+guid, map[string]string{
 		"Authorization": "Bearer " + tok, "di_tid": newTID(), "Accept": "application/json"}, "")
 	if g.status != http.StatusOK || !strings.HasPrefix(g.header.Get("Content-Type"), "application/json") {
 		t.Fatalf("Get FI Customer: %d %s %s", g.status, g.header.Get("Content-Type"), g.body)

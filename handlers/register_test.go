@@ -36,9 +36,9 @@ func registration(member, login, ssn string) string {
 }
 
 // registerJSON posts a registration with a V1 token for the FI in the path.
-func (a *api) registerJSON(token, fi, tid, body string) *response {
-	a.t.Helper()
-	return a.do(http.MethodPost, "/registration/v4/fis/"+fi+"/fiCustomers", map[string]string{
+func (a *api) registerJSON(t testing.TB, token, fi, tid, body string) *response {
+	t.Helper()
+	return a.do(t, http.MethodPost, "/registration/v4/fis/"+fi+"/fiCustomers", map[string]string{
 		"Authorization": "Bearer " + token, "di_tid": tid, "Content-Type": "application/json", "Accept": "application/json",
 		"originating_ip": "203.0.113.7", "offering_id": "acme-onboarding"}, body)
 }
@@ -74,8 +74,8 @@ func jsonStatus(t *testing.T, r *response, status int, code string) legacyStatus
 
 func TestRegisterThenReadBackAndLogIn(t *testing.T) {
 	a := newAPI(t)
-	tok := a.v1Token(fiCreditUnion)
-	r := a.registerJSON(tok, fiCreditUnion, newTID(), registration("468531842", "jdoe_2024", "123456780"))
+	tok := a.v1Token(t, fiCreditUnion)
+	r := a.registerJSON(t, tok, fiCreditUnion, newTID(), registration("468531842", "jdoe_2024", "123456780"))
 	var got customerJSON
 	r.decode(t, &got)
 	if r.status != 200 || got.FICustomer.Ssn != "*****6780" || !got.FICustomer.AcceptedDisclosure {
@@ -84,7 +84,7 @@ func TestRegisterThenReadBackAndLogIn(t *testing.T) {
 	guid := got.FICustomer.ID.Value
 	for _, q := range []string{guid, guid + "?fiCustomerIdType=GUID", "468531842?fiCustomerIdType=MEMNUMBER",
 		"JDOE_2024?fiCustomerIdType=LOGINID", "468531842?fiCustomerIdType=HOSTID"} {
-		r := a.do(http.MethodGet, "/v2/fis/01111/fiCustomers/"+q, map[string]string{"Authorization": "Bearer " + tok,
+		r := a.do(t, http.MethodGet, "/v2/fis/01111/fiCustomers/"+q, map[string]string{"Authorization": "Bearer " + tok,
 			"di_tid": newTID(), "Accept": "application/json"}, "")
 		var back customerJSON
 		r.decode(t, &back)
@@ -93,12 +93,12 @@ func TestRegisterThenReadBackAndLogIn(t *testing.T) {
 		}
 	}
 	// XML is the default answer of Get FI Customer.
-	r = a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+guid, map[string]string{"Authorization": "Bearer " + tok, "di_tid": newTID()}, "")
+	r = a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+guid, map[string]string{"Authorization": "Bearer " + tok, "di_tid": newTID()}, "")
 	if r.status != 200 || !bytes.Contains(r.body, []byte("<FICustomer>")) || !bytes.Contains(r.body, []byte("<ssn>*****6780</ssn>")) {
 		t.Errorf("XML read: %d %s", r.status, r.body)
 	}
 	// The user logs in as if registered through the FI's own form.
-	lr := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=jdoe_2024&password="+url.QueryEscape("Blue!Sky42"), nil)
+	lr := a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=jdoe_2024&password="+url.QueryEscape("Blue!Sky42"), nil)
 	if lr.status != 200 || !bytes.Contains(lr.body, []byte(guid)) {
 		t.Errorf("password grant after registration: %d %s", lr.status, lr.body)
 	}
@@ -106,21 +106,21 @@ func TestRegisterThenReadBackAndLogIn(t *testing.T) {
 
 func TestGetCustomerErrors(t *testing.T) {
 	a := newAPI(t)
-	tok := a.v1Token(fiCreditUnion)
-	other := a.v1Token(fiCommunityBank)
+	tok := a.v1Token(t, fiCreditUnion)
+	other := a.v1Token(t, fiCommunityBank)
 	h := func(token string) map[string]string {
 		return map[string]string{"Authorization": "Bearer " + token, "di_tid": newTID(), "Accept": "application/json"}
 	}
-	jsonStatus(t, a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/00000000000000000000000000000000", h(tok), ""), 404, "20404")
-	jsonStatus(t, a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, h(other), ""), 401, "90001")
+	jsonStatus(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/00000000000000000000000000000000", h(tok), ""), 404, "20404")
+	jsonStatus(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, h(other), ""), 401, "90001")
 	// A 02222 token reading its own FI does not see 01111's customer.
-	jsonStatus(t, a.do(http.MethodGet, "/bankingservices/v2/fis/02222/fiCustomers/"+sandboxUserGUID, h(other), ""), 404, "20404")
-	jsonStatus(t, a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/x?fiCustomerIdType=EMAIL", h(tok), ""), 400, "20006")
-	st := jsonStatus(t, a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, map[string]string{"Authorization": "Bearer " + tok, "Accept": "application/json"}, ""), 400, "90002")
+	jsonStatus(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/02222/fiCustomers/"+sandboxUserGUID, h(other), ""), 404, "20404")
+	jsonStatus(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/x?fiCustomerIdType=EMAIL", h(tok), ""), 400, "20006")
+	st := jsonStatus(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, map[string]string{"Authorization": "Bearer " + tok, "Accept": "application/json"}, ""), 400, "90002")
 	if st.ErrorInfo[0].ErrorMessage != "Header 'di_tid' invalid" {
 		t.Errorf("message %q", st.ErrorInfo[0].ErrorMessage)
 	}
-	if st := jsonStatus(t, a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/nobody?fiCustomerIdType=LOGINID", h(tok), ""), 404, "20404"); st.ErrorInfo[0].ErrorType != "APP_ERROR" {
+	if st := jsonStatus(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/nobody?fiCustomerIdType=LOGINID", h(tok), ""), 404, "20404"); st.ErrorInfo[0].ErrorType != "APP_ERROR" {
 		t.Errorf("404 errorType %s", st.ErrorInfo[0].ErrorType)
 	}
 }
@@ -128,34 +128,34 @@ func TestGetCustomerErrors(t *testing.T) {
 func TestRegisterTokenChecks(t *testing.T) {
 	a := newAPI(t)
 	body := registration("555000111", "robinlee1", "234567891")
-	v1For02222 := a.v1Token(fiCommunityBank)
-	jsonStatus(t, a.registerJSON(v1For02222, fiCreditUnion, newTID(), body), 401, "90001")
-	v2 := a.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials")
-	jsonStatus(t, a.registerJSON(v2.AccessToken, fiCreditUnion, newTID(), body), 401, "90001")
-	jsonStatus(t, a.registerJSON("junk", fiCreditUnion, newTID(), body), 401, "90001")
-	r := a.do(http.MethodPost, "/registration/v4/fis/01111/fiCustomers", map[string]string{"di_tid": newTID(),
+	v1For02222 := a.v1Token(t, fiCommunityBank)
+	jsonStatus(t, a.registerJSON(t, v1For02222, fiCreditUnion, newTID(), body), 401, "90001")
+	v2 := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials")
+	jsonStatus(t, a.registerJSON(t, v2.AccessToken, fiCreditUnion, newTID(), body), 401, "90001")
+	jsonStatus(t, a.registerJSON(t, "junk", fiCreditUnion, newTID(), body), 401, "90001")
+	r := a.do(t, http.MethodPost, "/registration/v4/fis/01111/fiCustomers", map[string]string{"di_tid": newTID(),
 		"Content-Type": "application/json", "Accept": "application/json"}, body)
 	jsonStatus(t, r, 401, "90001")
-	tok := a.v1Token(fiCreditUnion)
-	jsonStatus(t, a.registerJSON(tok, fiCreditUnion, "not-a-uuid", body), 400, "90002")
-	jsonStatus(t, a.registerJSON(tok, "1111", newTID(), body), 400, "20006")
+	tok := a.v1Token(t, fiCreditUnion)
+	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, "not-a-uuid", body), 400, "90002")
+	jsonStatus(t, a.registerJSON(t, tok, "1111", newTID(), body), 400, "20006")
 
 	// Expired, then revoked, tokens are refused.
 	a.advance(1801 * time.Second)
-	jsonStatus(t, a.registerJSON(tok, fiCreditUnion, newTID(), body), 401, "90001")
-	fresh := a.v1Token(fiCreditUnion)
+	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), body), 401, "90001")
+	fresh := a.v1Token(t, fiCreditUnion)
 	if err := a.store.Conn().Model(&models.Token{}).Where("hash = ?", hashToken(fresh)).Update("revoked_at", time.Now()).Error; err != nil {
 		t.Fatal(err)
 	}
-	jsonStatus(t, a.registerJSON(fresh, fiCreditUnion, newTID(), body), 401, "90001")
+	jsonStatus(t, a.registerJSON(t, fresh, fiCreditUnion, newTID(), body), 401, "90001")
 }
 
 func TestRegisterRevokedV2TokenIsRefusedEverywhere(t *testing.T) {
 	// V1 tokens have no revoke endpoint; the V2 revoke endpoint reaches V2 tokens. A revoked V2
 	// token is refused by a V1 operation for its generation, too.
 	a := newAPI(t)
-	v2 := a.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials")
-	a.do(http.MethodDelete, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+	v2 := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials")
+	a.do(t, http.MethodDelete, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 		"transactionId": newTID(), "Content-Type": formContentType}, "token="+v2.AccessToken)
 	if !a.tokenRevoked(t, v2.AccessToken) {
 		t.Fatal("not revoked")
@@ -164,44 +164,44 @@ func TestRegisterRevokedV2TokenIsRefusedEverywhere(t *testing.T) {
 
 func TestRegisterDuplicates(t *testing.T) {
 	a := newAPI(t)
-	tok := a.v1Token(fiCreditUnion)
-	if r := a.registerJSON(tok, fiCreditUnion, newTID(), registration("468531842", "jdoe_2024", "123456780")); r.status != 200 {
+	tok := a.v1Token(t, fiCreditUnion)
+	if r := a.registerJSON(t, tok, fiCreditUnion, newTID(), registration("468531842", "jdoe_2024", "123456780")); r.status != 200 {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
 	// Same member again, new di_tid: already registered.
-	jsonStatus(t, a.registerJSON(tok, fiCreditUnion, newTID(), registration("468531842", "other_login", "234567891")), 409, "26331")
+	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), registration("468531842", "other_login", "234567891")), 409, "26331")
 	// Login taken, case-insensitively, by a user of another member.
-	jsonStatus(t, a.registerJSON(tok, fiCreditUnion, newTID(), registration("555000111", "JDoe_2024", "234567891")), 400, "26201")
+	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), registration("555000111", "JDoe_2024", "234567891")), 400, "26201")
 	// The sandbox user's login too.
-	jsonStatus(t, a.registerJSON(tok, fiCreditUnion, newTID(), registration("555000111", "SANDBOXUSER1", "234567891")), 400, "26201")
+	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), registration("555000111", "SANDBOXUSER1", "234567891")), 400, "26201")
 	// Same person (SSN) under another member number (D32); the answer names no member or login.
-	st := jsonStatus(t, a.registerJSON(tok, fiCreditUnion, newTID(), registration("555000111", "fresh_login", "123456780")), 409, "26331")
+	st := jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), registration("555000111", "fresh_login", "123456780")), 409, "26331")
 	if strings.Contains(string(st.ErrorInfo[0].ErrorMessage), "468531842") || strings.Contains(st.ErrorInfo[0].ErrorMessage, "jdoe") {
 		t.Errorf("message reveals the holder: %s", st.ErrorInfo[0].ErrorMessage)
 	}
 	// The same login id at another FI is fine.
-	tok2 := a.v1Token(fiCommunityBank)
+	tok2 := a.v1Token(t, fiCommunityBank)
 	body := strings.Replace(registration("700800900", "jdoe_2024", "123456780"), `"01111"`, `"02222"`, 1)
 	body = strings.Replace(body, `"jdoe_2024"`, `"jdoe_24"`, 1) // 02222 allows 6-12 characters
-	if r := a.registerJSON(tok2, fiCommunityBank, newTID(), body); r.status != 200 {
+	if r := a.registerJSON(t, tok2, fiCommunityBank, newTID(), body); r.status != 200 {
 		t.Errorf("other FI: %d %s", r.status, r.body)
 	}
 }
 
 func TestRegisterIdempotency(t *testing.T) {
 	a := newAPI(t)
-	tok := a.v1Token(fiCreditUnion)
+	tok := a.v1Token(t, fiCreditUnion)
 	tid := newTID()
 	body := registration("468531842", "jdoe_2024", "123456780")
-	first := a.registerJSON(tok, fiCreditUnion, tid, body)
+	first := a.registerJSON(t, tok, fiCreditUnion, tid, body)
 	if first.status != 200 {
 		t.Fatalf("%d %s", first.status, first.body)
 	}
-	again := a.registerJSON(tok, fiCreditUnion, tid, body)
+	again := a.registerJSON(t, tok, fiCreditUnion, tid, body)
 	if again.status != 200 || !bytes.Equal(again.body, first.body) {
 		t.Fatalf("replay differs: %d\n%s\n%s", again.status, again.body, first.body)
 	}
-	jsonStatus(t, a.registerJSON(tok, fiCreditUnion, tid, registration("555000111", "someone_else", "234567891")), 409, "26330")
+	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, tid, registration("555000111", "someone_else", "234567891")), 409, "26330")
 	var n int64
 	a.store.Conn().Model(&models.Customer{}).Where("institution_id = ?", fiCreditUnion).Count(&n)
 	if n != 2 { // sandboxuser1 and jdoe_2024
@@ -209,8 +209,8 @@ func TestRegisterIdempotency(t *testing.T) {
 	}
 	// A failed request leaves nothing behind: fixing the body under the same di_tid works.
 	tid2 := newTID()
-	jsonStatus(t, a.registerJSON(tok, fiCreditUnion, tid2, registration("555000111", "robin_lee", "12345")), 400, "220001")
-	if r := a.registerJSON(tok, fiCreditUnion, tid2, registration("555000111", "robin_lee", "234567891")); r.status != 200 {
+	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, tid2, registration("555000111", "robin_lee", "12345")), 400, "220001")
+	if r := a.registerJSON(t, tok, fiCreditUnion, tid2, registration("555000111", "robin_lee", "234567891")); r.status != 200 {
 		t.Errorf("retry after failure: %d %s", r.status, r.body)
 	}
 	// The stored replay is encrypted: no PII in the idempotency table.
@@ -225,9 +225,9 @@ func TestRegisterIdempotency(t *testing.T) {
 
 func TestRegisterEvidenceAndAudit(t *testing.T) {
 	a := newAPI(t)
-	tok := a.v1Token(fiCreditUnion)
+	tok := a.v1Token(t, fiCreditUnion)
 	tid := newTID()
-	r := a.registerJSON(tok, fiCreditUnion, tid, registration("468531842", "jdoe_2024", "123456780"))
+	r := a.registerJSON(t, tok, fiCreditUnion, tid, registration("468531842", "jdoe_2024", "123456780"))
 	var got customerJSON
 	r.decode(t, &got)
 	var ev []models.DisclosureEvidence
@@ -241,7 +241,7 @@ func TestRegisterEvidenceAndAudit(t *testing.T) {
 			t.Errorf("evidence %+v", e)
 		}
 	}
-	jsonStatus(t, a.registerJSON(tok, fiCreditUnion, newTID(), registration("555000111", "x", "123")), 400, "220015")
+	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), registration("555000111", "x", "123")), 400, "220015")
 	var audit []models.AuditEvent
 	a.store.Conn().Order("id").Find(&audit)
 	if len(audit) != 2 || audit[0].Outcome != "SUCCESS" || audit[1].Outcome != "FAILURE" ||
@@ -265,9 +265,9 @@ func TestRawDatabaseHoldsNoPIIInClear(t *testing.T) {
 	dir := t.TempDir()
 	store := dbtest.SQLiteAt(t, filepath.Join(dir, "scan.db"))
 	a := newAPIOn(t, store)
-	tok := a.v1Token(fiCreditUnion)
+	tok := a.v1Token(t, fiCreditUnion)
 	body := strings.Replace(registration("468531842", "jdoe_2024", "219099999"), `"1989-10-09"`, `"1977-03-14"`, 1)
-	if r := a.registerJSON(tok, fiCreditUnion, newTID(), body); r.status != 200 {
+	if r := a.registerJSON(t, tok, fiCreditUnion, newTID(), body); r.status != 200 {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
 	// Checkpoint so the main file is scanned too, and close nothing: scan both files as they are.
@@ -296,7 +296,7 @@ func TestConcurrentRegistrations(t *testing.T) {
 	for _, b := range dbtest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			a := newAPIOn(t, b.Open(t))
-			tok := a.v1Token(fiCreditUnion)
+			tok := a.v1Token(t, fiCreditUnion)
 			race := func(body func(i int) string) map[int]int {
 				var wg sync.WaitGroup
 				var mu sync.Mutex
@@ -318,7 +318,7 @@ func TestConcurrentRegistrations(t *testing.T) {
 						}
 						data, _ := io.ReadAll(res.Body)
 						res.Body.Close()
-						a.validate(req, &response{status: res.StatusCode, header: res.Header, body: data})
+						a.validate(t, req, &response{status: res.StatusCode, header: res.Header, body: data})
 						var st legacyStatus
 						_ = json.Unmarshal(data, &st)
 						mu.Lock()
