@@ -6,7 +6,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -28,41 +27,40 @@ var accessSeq atomic.Int64
 // accessRequests builds, per bearer operation, a request that names the sandbox user
 // sandboxuser1 (member 100200300) wherever a user is named, so a token of that user is acting
 // for itself. A new operation must be added here: TestAccessTableWalk fails otherwise.
-var accessRequests = map[string]func() accessRequest{
-	"registerCustomerV4": func() accessRequest {
-		n := accessSeq.Add(1) + time.Now().UnixNano()%100000*10
-		ssn := fmt.Sprintf("%03d%02d%04d", 100+n%600, 10+n%89, 1000+n%8999)
-		return accessRequest{http.MethodPost, "/registration/v4/fis/01111/fiCustomers",
-			registration(fmt.Sprintf("77%07d", n%10000000), fmt.Sprintf("access_%d", n), ssn)}
+var accessRequests = map[string]func(t testing.TB) accessRequest{
+	"registerCustomerV4": func(t testing.TB) accessRequest {
+		return accessRequest{http.MethodPost, "/registration/v4/fis/01111/fiCustomers", newRegistration(t, fiCreditUnion).json(t)}
 	},
-	"getCustomerV2": func() accessRequest {
+	"getCustomerV2": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/" + sandboxUser + "?fiCustomerIdType=LOGINID", ""}
 	},
-	"listInstitutionDisclosures": func() accessRequest { return accessRequest{http.MethodGet, disclosures, ""} },
-	"createInstitutionDisclosure": func() accessRequest {
+	"listInstitutionDisclosures": func(testing.TB) accessRequest { return accessRequest{http.MethodGet, disclosures, ""} },
+	"createInstitutionDisclosure": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodPost, disclosures, fmt.Sprintf(`{"institutionDisclosureName":"ACCESS_%d"}`, accessSeq.Add(1))}
 	},
-	"updateInstitutionDisclosure": func() accessRequest {
+	"updateInstitutionDisclosure": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodPut, disclosures + "/" + esignID,
 			`{"institutionDisclosureId":"` + esignID + `","institutionDisclosureName":"ESIGN","institutionDisclosureStatus":true}`}
 	},
-	"listInstitutionUserDisclosures": func() accessRequest {
+	"listInstitutionUserDisclosures": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodGet, userDiscl + "?hostUserId=" + memberSam, ""}
 	},
-	"createInstitutionUserDisclosure": func() accessRequest {
+	"createInstitutionUserDisclosure": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodPost, userDiscl + "?hostUserId=" + memberSam,
 			`{"institutionDisclosureName":"IB","institutionUserDisclosureStatus":"ACCEPTED"}`}
 	},
-	"updateInstitutionUserDisclosure": func() accessRequest {
+	"updateInstitutionUserDisclosure": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodPut, userDiscl + "?hostUserId=" + memberSam,
 			`{"institutionDisclosureName":"IB","institutionUserDisclosureStatus":"ACCEPTED"}`}
 	},
-	"deleteInstitutionUserDisclosure": func() accessRequest {
+	"deleteInstitutionUserDisclosure": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodDelete, userDiscl + "?hostUserId=" + memberSam + "&accountType=CHECKING",
-			`{"institutionDisclosureName":"OLS","accountId":"` + sandboxChk + `"}`}
+			`{"institutionDisclosureName":"OLS","accountId":"` + samChecking + `"}`}
 	},
-	"listAccountsV1": func() accessRequest { return accessRequest{http.MethodGet, "/v1/accounts?hostUserId=" + memberSam, ""} },
-	"getAccountByIdV1": func() accessRequest {
+	"listAccountsV1": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodGet, "/v1/accounts?hostUserId=" + memberSam, ""}
+	},
+	"getAccountByIdV1": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodGet, "/v1/accounts/" + samChecking + "?hostUserId=" + memberSam, ""}
 	},
 }
@@ -182,7 +180,7 @@ func TestAccessTableWalk(t *testing.T) {
 				}
 				name := fmt.Sprintf("%s/%s/scopes=%v", p.Operation, kind, withScopes)
 				t.Run(name, func(t *testing.T) {
-					rq := build()
+					rq := build(t)
 					r := a.sendAccess(t, rq, a.mintToken(t, version, kind, scopes, user.ID), legacy)
 					want := p.Allows(kind) && (withScopes || len(p.Scopes) == 0)
 					got := refusedCode(r, legacy)
@@ -258,14 +256,14 @@ func TestAccessTableIsDocumented(t *testing.T) {
 // client-credentials token, and a user's V1 token read other users' profiles and registered.
 func TestV1TokensAreGatedByTheAppsScopes(t *testing.T) {
 	a := newAPI(t)
-	alexGUID := a.registerAlex(t, "alexmorgan90")
+	alexGUID := a.mustRegister(t, newRegistration(t, fiCreditUnion, withMember(memberAlex), withLogin("alexmorgan90")))
 
 	r := a.v1TokenRequest(t, "/v1/oauth/token", limitedApp, limitedSecret, fiCreditUnion, "grant_type=client_credentials", nil)
 	var limited xmlToken
 	if err := xml.Unmarshal(r.body, &limited); err != nil || r.status != 200 {
 		t.Fatalf("limited V1 token: %d %s", r.status, r.body)
 	}
-	jsonStatus(t, a.registerJSON(t, limited.AccessToken, fiCreditUnion, newTID(), registration("555000111", "robin_lee1", "234567891")), 401, "90001")
+	jsonStatus(t, a.registerJSON(t, limited.AccessToken, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withLogin("robin_lee1")).json(t)), 401, "90001")
 	for _, q := range []string{memberSam + "?fiCustomerIdType=MEMNUMBER", sandboxUserGUID, sandboxUser + "?fiCustomerIdType=LOGINID"} {
 		r := a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+q, map[string]string{
 			"Authorization": "Bearer " + limited.AccessToken, "di_tid": newTID(), "Accept": "application/json"}, "")
@@ -276,13 +274,12 @@ func TestV1TokensAreGatedByTheAppsScopes(t *testing.T) {
 	}
 
 	// A user's V1 token (password grant of sandboxuser1).
-	r = a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion,
-		"grant_type=password&username="+sandboxUser+"&password="+url.QueryEscape(sandboxPassword), nil)
+	r = a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant, nil)
 	var userTok xmlToken
 	if err := xml.Unmarshal(r.body, &userTok); err != nil || r.status != 200 {
 		t.Fatalf("user V1 token: %d %s", r.status, r.body)
 	}
-	jsonStatus(t, a.registerJSON(t, userTok.AccessToken, fiCreditUnion, newTID(), registration("555000111", "robin_lee1", "234567891")), 401, "90001")
+	jsonStatus(t, a.registerJSON(t, userTok.AccessToken, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withLogin("robin_lee1")).json(t)), 401, "90001")
 	get := func(id string) *response {
 		return a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+id, map[string]string{
 			"Authorization": "Bearer " + userTok.AccessToken, "di_tid": newTID(), "Accept": "application/json"}, "")
@@ -312,7 +309,7 @@ func TestV1TokensAreGatedByTheAppsScopes(t *testing.T) {
 // inherited the app's disclosures:write and rewrote FI-wide definitions.
 func TestUserTokensCannotAdministerDisclosures(t *testing.T) {
 	a := newAPI(t)
-	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username="+sandboxUser+"&password="+url.QueryEscape(sandboxPassword))
+	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant)
 	refreshed := a.v2Token(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw.RefreshToken)
 	for _, tok := range []string{pw.AccessToken, refreshed.AccessToken} {
 		cmnError(t, a.dsc(t, http.MethodPost, disclosures, tok, `{"institutionDisclosureName":"EVIL"}`), 403, "DSC_11003")

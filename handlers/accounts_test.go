@@ -12,36 +12,7 @@ import (
 	"github.com/custreg/custreg/gen"
 )
 
-// Sandbox accounts (db/sandbox.yaml).
-const (
-	memberAlex       = "468531842" // FI 01111, not registered: checking, savings, credit card
-	memberSam        = "100200300" // FI 01111, registered as sandboxuser1: one checking account
-	memberRobin      = "555000111" // FI 01111, no accounts
-	memberJordan     = "700800900" // FI 02222: a mortgage
-	alexChecking     = "FJLqiQAy1lvswlZXcu9rA0mD8ohakVblGGbi-f-r29A"
-	alexSavings      = "Kp2vT8wXq4LmN6rS0uYb3ZcA7dEf9gHi1jKlMnOpQrs"
-	alexCard         = "Zx9yW8vU7tS6rQ5pO4nM3lK2jI1hG0fEdCbA-_qwert"
-	samChecking      = "Qw3eR5tY7uI9oP1aS3dF5gH7jK9lZ1xC3vB5nM7qWe9"
-	jordanMortgage   = "Mn8bV6cX4zL2kJ0hG8fD6sA4pO2iU0yT8rE6wQ4mN2b"
-	alexCheckingNo   = "9876543210"
-	alexSavingsNo    = "9876543211"
-	alexCardNo       = "4111222233334444"
-	samCheckingNo    = "1234567890"
-	scopeAccounts    = "accounts:read"
-	scopeAccountsAll = "accounts:read,accounts:read_unmasked"
-)
-
 var upperHex32 = regexp.MustCompile(`^[0-9A-F]{32}$`)
-
-// ccToken is a client-credentials V2 token for FI 01111 with the given scopes ("" = all of the app's).
-func (a *api) ccToken(t testing.TB, client, secret, scopes string) string {
-	t.Helper()
-	form := "grant_type=client_credentials"
-	if scopes != "" {
-		form += "&scopes=" + url.QueryEscape(scopes)
-	}
-	return a.v2Token(t, client, secret, fiCreditUnion, form).AccessToken
-}
 
 // getAccounts sends an accounts GET with a bearer token and a fresh transactionId; extra headers
 // override them ("" removes one).
@@ -94,31 +65,9 @@ func q(kv ...string) url.Values {
 	return v
 }
 
-// registerAlex registers member 468531842 at FI 01111 through Register v4 and returns the new
-// customer GUID.
-func (a *api) registerAlex(t testing.TB, login string) string {
-	t.Helper()
-	body := `{"FICustomer": {"id": {"value": "0", "type": "GUID"}, "fiId": {"value": "01111"}, "memberNumber": "468531842",
-	  "person": {"personName": {"firstName": "Alex", "lastName": "Morgan"},
-	    "contactInfo": {"emailAddress": "alex.morgan@example.com",
-	      "postalAddress": [{"address1": "1 Elm St", "city": "Springfield", "state": "IL", "postalCode": "62701", "country": "US"}],
-	      "phoneNumber": [{"number": "2175550188", "countryCode": "0"}]},
-	    "birthDate": "1990-03-14"},
-	  "channelInfos": {"channelInfo": [{"channelType": "TPV_API", "credential": {"loginId": "` + login + `", "password": "Blue!Sky42"}}]},
-	  "acceptedDisclosure": "true", "userType": "PRIMARY", "ssn": "234567890", "motherMaidenName": "Jones"}}`
-	r := a.do(t, http.MethodPost, "/registration/v4/fis/01111/fiCustomers", map[string]string{
-		"Authorization": "Bearer " + a.v1Token(t, fiCreditUnion), "di_tid": newTID(), "Content-Type": "application/json"}, body)
-	var out gen.FICustomerResponse
-	r.decode(t, &out)
-	if r.status != http.StatusOK || out.FICustomer.ID.Value == "" {
-		t.Fatalf("register: %d %s", r.status, r.body)
-	}
-	return out.FICustomer.ID.Value
-}
-
 func TestAccountsListByHostUserID(t *testing.T) {
 	a := newAPI(t)
-	tok := a.ccToken(t, sandboxApp, sandboxSecret, scopeAccounts)
+	tok := a.v2For(t, fiCreditUnion, scopeAccounts)
 	tid := newTID()
 	r := a.getAccounts(t, "/v1/accounts?hostUserId="+memberAlex, tok, map[string]string{"transactionId": tid})
 	if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
@@ -183,16 +132,16 @@ func TestAccountsListByHostUserID(t *testing.T) {
 func TestAccountsMasking(t *testing.T) {
 	a := newAPI(t)
 	full := []string{alexCheckingNo, alexSavingsNo, alexCardNo}
-	unmasked := a.listAccounts(t, a.ccToken(t, sandboxApp, sandboxSecret, scopeAccountsAll), q("hostUserId", memberAlex))
+	unmasked := a.listAccounts(t, a.v2For(t, fiCreditUnion, scopeAccountsAll), q("hostUserId", memberAlex))
 	if !slices.Equal(numbers(unmasked), full) || deref(unmasked[0].MicrNumber) != "011000015"+alexCheckingNo {
 		t.Fatalf("unmasked: %v micr %q", numbers(unmasked), deref(unmasked[0].MicrNumber))
 	}
 	// Omitted scopes = all of the app's scopes, the unmasked one included.
-	if got := a.listAccounts(t, a.ccToken(t, sandboxApp, sandboxSecret, ""), q("hostUserId", memberAlex)); !slices.Equal(numbers(got), full) {
+	if got := a.listAccounts(t, a.v2For(t, fiCreditUnion, ""), q("hostUserId", memberAlex)); !slices.Equal(numbers(got), full) {
 		t.Errorf("default scopes: %v", numbers(got))
 	}
 	// sandbox-limited has accounts:read only.
-	limited := a.listAccounts(t, a.ccToken(t, limitedApp, limitedSecret, ""), q("hostUserId", memberAlex))
+	limited := a.listAccounts(t, a.v2Token(t, limitedApp, limitedSecret, fiCreditUnion, "grant_type=client_credentials").AccessToken, q("hostUserId", memberAlex))
 	for i, n := range numbers(limited) {
 		if len(n) != len(full[i]) || !strings.HasSuffix(n, full[i][len(full[i])-4:]) || strings.Trim(n[:len(n)-4], "*") != "" {
 			t.Errorf("limited sees %q for %q", n, full[i][len(full[i])-4:])
@@ -209,9 +158,9 @@ func TestAccountsMasking(t *testing.T) {
 
 func TestAccountsAfterRegistration(t *testing.T) {
 	a := newAPI(t)
-	tok := a.ccToken(t, sandboxApp, sandboxSecret, scopeAccounts)
+	tok := a.v2For(t, fiCreditUnion, scopeAccounts)
 	before := a.listAccounts(t, tok, q("hostUserId", memberAlex))
-	guid := a.registerAlex(t, "AlexMorgan90")
+	guid := a.mustRegister(t, newRegistration(t, fiCreditUnion, withMember(memberAlex), withLogin("AlexMorgan90")))
 
 	byLogin := a.listAccounts(t, tok, q("loginId", "alexmorgan90")) // case-insensitive
 	byHost := a.listAccounts(t, tok, q("hostUserId", memberAlex))
@@ -235,7 +184,7 @@ func TestAccountsAfterRegistration(t *testing.T) {
 	cmnError(t, a.getAccounts(t, "/v1/accounts?hostUserId="+memberAlex+"&institutionCustomerId="+sandboxUserGUID, tok, nil), 400, "ACC_00410")
 	cmnError(t, a.getAccounts(t, "/v1/accounts?hostUserId="+memberRobin+"&institutionCustomerId="+guid, tok, nil), 400, "ACC_00410")
 	// The user can now log in and read them with a password-grant token.
-	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=alexmorgan90&password="+url.QueryEscape("Blue!Sky42")+
+	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=alexmorgan90&password="+url.QueryEscape(regPassword)+
 		"&scopes="+url.QueryEscape(scopeAccounts)).AccessToken
 	if got := a.listAccounts(t, pw, nil); !slices.Equal(ids(got), ids(before)) {
 		t.Errorf("password grant: %v", ids(got))
@@ -244,8 +193,8 @@ func TestAccountsAfterRegistration(t *testing.T) {
 
 func TestAccountsFilter(t *testing.T) {
 	a := newAPI(t)
-	tok := a.ccToken(t, sandboxApp, sandboxSecret, scopeAccounts)
-	unmasked := a.ccToken(t, sandboxApp, sandboxSecret, scopeAccountsAll)
+	tok := a.v2For(t, fiCreditUnion, scopeAccounts)
+	unmasked := a.v2For(t, fiCreditUnion, scopeAccountsAll)
 	for _, tc := range []struct {
 		name, token, filter string
 		want                []string
@@ -282,7 +231,7 @@ func TestAccountsFilter(t *testing.T) {
 
 func TestAccountsUserContext(t *testing.T) {
 	a := newAPI(t)
-	tok := a.ccToken(t, sandboxApp, sandboxSecret, scopeAccounts)
+	tok := a.v2For(t, fiCreditUnion, scopeAccounts)
 	for _, tc := range []struct {
 		name, query string
 		status      int
@@ -326,8 +275,7 @@ func TestAccountsUserContext(t *testing.T) {
 
 func TestAccountsPasswordGrant(t *testing.T) {
 	a := newAPI(t)
-	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username="+sandboxUser+"&password="+
-		url.QueryEscape(sandboxPassword)+"&scopes="+url.QueryEscape(scopeAccounts))
+	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant+"&scopes="+url.QueryEscape(scopeAccounts))
 	got := a.listAccounts(t, pw.AccessToken, nil)
 	if !slices.Equal(ids(got), []string{samChecking}) || got[0].AccountNumber != "******7890" || deref(got[0].InstitutionCustomerID) != sandboxUserGUID ||
 		!upperHex32.MatchString(got[0].InstitutionUserID) {
@@ -359,7 +307,7 @@ func TestAccountsPasswordGrant(t *testing.T) {
 
 func TestAccountByID(t *testing.T) {
 	a := newAPI(t)
-	tok := a.ccToken(t, sandboxApp, sandboxSecret, scopeAccounts)
+	tok := a.v2For(t, fiCreditUnion, scopeAccounts)
 	r := a.getAccounts(t, "/v1/accounts/"+alexSavings+"?hostUserId="+memberAlex, tok, nil)
 	var acc gen.Account
 	r.decode(t, &acc)
@@ -404,7 +352,7 @@ func TestAccountByID(t *testing.T) {
 		})
 	}
 	// The same account through the unmasked scope.
-	r = a.getAccounts(t, "/v1/accounts/"+alexChecking+"?hostUserId="+memberAlex, a.ccToken(t, sandboxApp, sandboxSecret, scopeAccountsAll), nil)
+	r = a.getAccounts(t, "/v1/accounts/"+alexChecking+"?hostUserId="+memberAlex, a.v2For(t, fiCreditUnion, scopeAccountsAll), nil)
 	r.decode(t, &acc)
 	if acc.AccountNumber != alexCheckingNo {
 		t.Errorf("unmasked single: %s", acc.AccountNumber)
@@ -413,7 +361,7 @@ func TestAccountByID(t *testing.T) {
 
 func TestAccountsViews(t *testing.T) {
 	a := newAPI(t)
-	tok := a.ccToken(t, sandboxApp, sandboxSecret, scopeAccounts)
+	tok := a.v2For(t, fiCreditUnion, scopeAccounts)
 	required := []string{"accountNumber", "category", "id", "institutionId", "institutionUserId", "type"}
 	medium := []string{"accountNumber", "allowedActions", "availableBalance", "category", "currentBalance", "description", "id",
 		"institutionId", "institutionUserId", "nickName", "primaryHolderName", "routingNumber", "status", "type"}
@@ -470,12 +418,12 @@ func TestAccountsViews(t *testing.T) {
 
 func TestAccountsAuthAndHeaders(t *testing.T) {
 	a := newAPI(t)
-	tok := a.ccToken(t, sandboxApp, sandboxSecret, scopeAccounts)
+	tok := a.v2For(t, fiCreditUnion, scopeAccounts)
 	list := "/v1/accounts?hostUserId=" + memberAlex
 	single := "/v1/accounts/" + alexChecking + "?hostUserId=" + memberAlex
-	noScope := a.ccToken(t, sandboxApp, sandboxSecret, "disclosures:read")
+	noScope := a.v2For(t, fiCreditUnion, "disclosures:read")
 	v1 := a.v1Token(t, fiCreditUnion)
-	revoked := a.ccToken(t, sandboxApp, sandboxSecret, scopeAccounts)
+	revoked := a.v2For(t, fiCreditUnion, scopeAccounts)
 	if r := a.do(t, http.MethodDelete, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 		"transactionId": newTID(), "Content-Type": formContentType}, "token="+revoked); r.status != 204 {
 		t.Fatalf("revoke: %d", r.status)
@@ -526,7 +474,7 @@ func TestAccountsAuthAndHeaders(t *testing.T) {
 
 func TestAccountsAliases(t *testing.T) {
 	a := newAPI(t)
-	tok := a.ccToken(t, sandboxApp, sandboxSecret, scopeAccounts)
+	tok := a.v2For(t, fiCreditUnion, scopeAccounts)
 	for _, prefix := range []string{"/v1/accounts", "/db-accounts/v1/accounts", "/accounts/v1/accounts", "/digitalbanking/db-accounts/v1/accounts",
 		"/digitalbanking/stage/accounts/v1/accounts", "/digitalbanking/v1/accounts"} {
 		r := a.getAccounts(t, prefix+"?hostUserId="+memberAlex, tok, nil)

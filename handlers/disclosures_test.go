@@ -3,21 +3,10 @@ package handlers_test
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/custreg/custreg/models"
-)
-
-const (
-	ibID        = "50145570B91B5BD3E063B9E011AC7529"
-	esignID     = "6A2F1C0D9E8B4A7F8C3D2B1A0F9E8D7C"
-	checkingID  = "FJLqiQAy1lvswlZXcu9rA0mD8ohakVblGGbi-f-r29A" // member 468531842
-	sandboxChk  = "Qw3eR5tY7uI9oP1aS3dF5gH7jK9lZ1xC3vB5nM7qWe9" // member 100200300
-	ib02222ID   = "9C4F3E2D1B0A4C9F8E7D6C5B4A3F2E1D"
-	disclosures = "/v1/institution-disclosures"
-	userDiscl   = "/v1/institution-user-disclosures"
 )
 
 type apiDisclosure struct {
@@ -49,15 +38,6 @@ func (a *api) dsc(t testing.TB, method, path, token, body string) *response {
 		h["Content-Type"] = "application/json"
 	}
 	return a.do(t, method, path, h, body)
-}
-
-func (a *api) v2For(t testing.TB, fi, scopes string) string {
-	t.Helper()
-	form := "grant_type=client_credentials"
-	if scopes != "" {
-		form += "&scopes=" + url.QueryEscape(scopes)
-	}
-	return a.v2Token(t, sandboxApp, sandboxSecret, fi, form).AccessToken
 }
 
 // customerFlags reads the registration flags through Get FI Customer.
@@ -212,8 +192,7 @@ func TestDisclosureVersionBumpFlagsUsersUntilTheyAccept(t *testing.T) {
 
 func TestFirstLoginAcceptanceCompletesRegistration(t *testing.T) {
 	a := newAPI(t)
-	body := strings.Replace(registration("700800900", "jrivera", "123456780"), `"01111"`, `"02222"`, 1)
-	body = strings.Replace(body, `"acceptedDisclosure": "true", `, "", 1)
+	body := newRegistration(t, fiCommunityBank, withMember(memberJordan), withLogin("jrivera"), deleteField("acceptedDisclosure")).json(t)
 	if r := a.registerJSON(t, a.v1Token(t, fiCommunityBank), fiCommunityBank, newTID(), body); r.status != 200 {
 		t.Fatalf("register: %d %s", r.status, r.body)
 	}
@@ -246,12 +225,12 @@ func TestOLSUserDisclosure(t *testing.T) {
 	a := newAPI(t)
 	tok := a.v2For(t, fiCreditUnion, "")
 	q := userDiscl + "?loginId=sandboxuser1&accountType=CHECKING"
-	cmnError(t, a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","accountId":"`+sandboxChk+`"}`), 400, "DSC_12017")
+	cmnError(t, a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","accountId":"`+samChecking+`"}`), 400, "DSC_12017")
 	cmnError(t, a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true}`), 400, "DSC_12016")
-	cmnError(t, a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true,"accountId":"`+checkingID+`"}`), 400, "DSC_12016")
-	cmnError(t, a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ENROLLED","paperWaiver":true,"accountId":"`+sandboxChk+`"}`), 400, "DSC_12004")
+	cmnError(t, a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true,"accountId":"`+alexChecking+`"}`), 400, "DSC_12016")
+	cmnError(t, a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ENROLLED","paperWaiver":true,"accountId":"`+samChecking+`"}`), 400, "DSC_12004")
 	cmnError(t, a.dsc(t, http.MethodPost, userDiscl+"?loginId=sandboxuser1&accountType=SHOES", tok, `{"institutionDisclosureName":"OLS"}`), 400, "DSC_12006")
-	if r := a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true,"accountId":"`+sandboxChk+`"}`); r.status != 204 {
+	if r := a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true,"accountId":"`+samChecking+`"}`); r.status != 204 {
 		t.Fatalf("OLS: %d %s", r.status, r.body)
 	}
 	var list struct {
@@ -264,21 +243,21 @@ func TestOLSUserDisclosure(t *testing.T) {
 			ols = &list.Items[i]
 		}
 	}
-	if ols == nil || ols.AccountID != sandboxChk || ols.PaperWaiver == nil || !*ols.PaperWaiver {
+	if ols == nil || ols.AccountID != samChecking || ols.PaperWaiver == nil || !*ols.PaperWaiver {
 		t.Fatalf("list: %+v", list)
 	}
 	cmnError(t, a.dsc(t, http.MethodPut, userDiscl+"?loginId=sandboxuser1", tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"NOT_ACCEPTED"}`), 400, "DSC_12015")
-	cmnError(t, a.dsc(t, http.MethodDelete, userDiscl+"?loginId=sandboxuser1", tok, `{"institutionDisclosureName":"OLS","accountId":"`+sandboxChk+`"}`), 400, "DSC_12006")
-	cmnError(t, a.dsc(t, http.MethodDelete, q, tok, `{"institutionDisclosureName":"ESIGN","accountId":"`+sandboxChk+`"}`), 400, "DSC_12015")
-	cmnError(t, a.dsc(t, http.MethodDelete, q, tok, `{"accountId":"`+sandboxChk+`"}`), 400, "DSC_12004")
+	cmnError(t, a.dsc(t, http.MethodDelete, userDiscl+"?loginId=sandboxuser1", tok, `{"institutionDisclosureName":"OLS","accountId":"`+samChecking+`"}`), 400, "DSC_12006")
+	cmnError(t, a.dsc(t, http.MethodDelete, q, tok, `{"institutionDisclosureName":"ESIGN","accountId":"`+samChecking+`"}`), 400, "DSC_12015")
+	cmnError(t, a.dsc(t, http.MethodDelete, q, tok, `{"accountId":"`+samChecking+`"}`), 400, "DSC_12004")
 	cmnError(t, a.dsc(t, http.MethodDelete, q, tok, `{"institutionDisclosureName":"OLS"}`), 400, "DSC_12016")
-	if r := a.dsc(t, http.MethodDelete, q, tok, `{"institutionDisclosureName":"OLS","accountId":"`+sandboxChk+`"}`); r.status != 204 {
+	if r := a.dsc(t, http.MethodDelete, q, tok, `{"institutionDisclosureName":"OLS","accountId":"`+samChecking+`"}`); r.status != 204 {
 		t.Fatalf("delete: %d %s", r.status, r.body)
 	}
-	cmnError(t, a.dsc(t, http.MethodDelete, q, tok, `{"institutionDisclosureName":"OLS","accountId":"`+sandboxChk+`"}`), 400, "DSC_13001")
+	cmnError(t, a.dsc(t, http.MethodDelete, q, tok, `{"institutionDisclosureName":"OLS","accountId":"`+samChecking+`"}`), 400, "DSC_13001")
 	var ev []models.DisclosureEvidence
 	a.store.Conn().Where("disclosure_name = ?", "OLS").Order("id").Find(&ev)
-	if len(ev) != 2 || ev[0].Status != "ACCEPTED" || ev[1].Status != "DELETED" || ev[1].AccountID != sandboxChk {
+	if len(ev) != 2 || ev[0].Status != "ACCEPTED" || ev[1].Status != "DELETED" || ev[1].AccountID != samChecking {
 		t.Errorf("OLS evidence %+v", ev)
 	}
 }
@@ -317,7 +296,7 @@ func TestUserDisclosureRequestErrors(t *testing.T) {
 		})
 	}
 	// A password-grant token's user needs no query parameter, and may not name another user.
-	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password="+url.QueryEscape(sandboxPassword)).AccessToken
+	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant).AccessToken
 	if r := a.dsc(t, http.MethodPost, userDiscl, pw, accept); r.status != 204 {
 		t.Fatalf("password grant: %d %s", r.status, r.body)
 	}

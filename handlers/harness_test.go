@@ -127,33 +127,43 @@ func (r *response) decode(t testing.TB, v any) {
 // type declared, body matching its schema.
 func (a *api) do(t testing.TB, method, path string, headers map[string]string, body string) *response {
 	t.Helper()
+	r, err := a.try(t, method, path, headers, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// try is do for goroutines: a request that cannot be sent is returned as an error, and a response
+// the spec does not allow is reported with t.Errorf only.
+func (a *api) try(t testing.TB, method, path string, headers map[string]string, body string) (*response, error) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req, err := http.NewRequest(method, a.base+path, rd)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	for k, v := range headers {
 		req.Header[k] = []string{v} // exactly as given: tests also send non-canonical names
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(res.Body)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	r := &response{status: res.StatusCode, header: res.Header, body: data}
 	a.validate(t, req, r)
-	return r
+	return r, nil
 }
 
-// validate reports a response the spec does not allow; it only calls t.Errorf, so goroutines
-// may call it.
+// validate reports a response the spec does not allow (with t.Errorf only).
 func (a *api) validate(t testing.TB, req *http.Request, r *response) {
 	t.Helper()
 	canon := req.Clone(context.Background())

@@ -97,7 +97,7 @@ func TestRegisterRefusesUnsafeTextInEveryStoredField(t *testing.T) {
 				}
 				for _, field := range unsafeRegistrationFields {
 					for _, bad := range bads {
-						req := validRegistrationRequest(fiCreditUnion)
+						req := newRegistration(t, fiCreditUnion)
 						at := "person.contactInfo.postalAddress[0]."
 						if field.nonUS {
 							setField(at+"country", "CA")(t, req)
@@ -106,9 +106,9 @@ func TestRegisterRefusesUnsafeTextInEveryStoredField(t *testing.T) {
 						}
 						setField(at+"address2", "Suite 5")(t, req)
 						setField(at+"address3", "Building C")(t, req)
-						value := taint(fieldString(req, field.path), bad)
+						value := taint(req.field(field.path), bad)
 						setField(field.path, value)(t, req)
-						r := a.postRegisterV4(t, fiCreditUnion, tok, f.mediaType, f.mediaType, f.render(t, req))
+						r := a.registerAs(t, tok, fiCreditUnion, f.mediaType, f.mediaType, req.in(t, f))
 						if r.status != http.StatusBadRequest {
 							t.Errorf("%s %s %+q: want 400 %s, got %d %s", f.name, field.path, bad, field.code, r.status, r.body)
 							continue
@@ -133,13 +133,13 @@ func TestRegisterReportsUnsafeFieldsTogetherInOrder(t *testing.T) {
 	a := newAPI(t)
 	tok := a.v1Token(t, fiCreditUnion)
 	for _, f := range bothFormat {
-		req := validRegistrationRequest(fiCreditUnion)
+		req := newRegistration(t, fiCreditUnion)
 		setField("person.personName.firstName", "Ja\u202ene")(t, req)
 		setField("person.contactInfo.postalAddress[0].city", "Spring\tfield")(t, req)
 		setField("channelInfos.channelInfo[0].credential.password", "Blue\u0085Sky42")(t, req)
 		setField("motherMaidenName", "\ufeffQuellenberg")(t, req)
 		setField("hostCredential.password", "86\u200b42")(t, req)
-		r := a.postRegisterV4(t, fiCreditUnion, tok, f.mediaType, f.mediaType, f.render(t, req))
+		r := a.registerAs(t, tok, fiCreditUnion, f.mediaType, f.mediaType, req.in(t, f))
 		if r.status != http.StatusBadRequest {
 			t.Fatalf("%s: %d %s", f.name, r.status, r.body)
 		}
@@ -197,10 +197,10 @@ func TestJSONBodiesMustBeUTF8(t *testing.T) {
 			tok := a.v1Token(t, fiCreditUnion)
 			before := countRows(t, a, &models.Customer{})
 			for _, ct := range []string{"application/json", ""} { // Content-Type is optional (D1)
-				req := validRegistrationRequest(fiCreditUnion)
+				req := newRegistration(t, fiCreditUnion)
 				setField("person.personName.firstName", "Ja\xffne")(t, req)
-				body := strings.Replace(formatJSON.render(t, req), `Ja\ufffdne`, "Ja\xffne", 1)
-				r := a.postRegisterV4(t, fiCreditUnion, tok, ct, "application/json", body)
+				body := strings.Replace(req.json(t), `Ja\ufffdne`, "Ja\xffne", 1)
+				r := a.registerAs(t, tok, fiCreditUnion, ct, "application/json", body)
 				legacyJSONError(t, r, http.StatusBadRequest, "20006", "Request body is not valid UTF-8")
 			}
 			if after := countRows(t, a, &models.Customer{}); after != before {
@@ -295,10 +295,10 @@ func TestV2JSONBodiesCarryOnlySafeStrings(t *testing.T) {
 				for _, tc := range []struct{ method, path, body, pointer string }{
 					{http.MethodPost, q, `{"institutionDisclosureId":"` + ibID + bad + `","institutionUserDisclosureStatus":"ACCEPTED"}`, "/institutionDisclosureId"},
 					{http.MethodPost, q, `{"institutionUserDisclosureId":"` + bad + `","institutionUserDisclosureStatus":"ACCEPTED"}`, "/institutionUserDisclosureId"},
-					{http.MethodPost, q, `{"institutionDisclosureName":"OLS` + bad + `","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true,"accountId":"` + sandboxChk + `"}`, "/institutionDisclosureName"},
+					{http.MethodPost, q, `{"institutionDisclosureName":"OLS` + bad + `","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true,"accountId":"` + samChecking + `"}`, "/institutionDisclosureName"},
 					{http.MethodPost, q, `{"institutionDisclosureName":"IB","institutionUserDisclosureStatus":"ACCEPTED` + bad + `"}`, "/institutionUserDisclosureStatus"},
 					{http.MethodPut, userDiscl + "?loginId=sandboxuser1", `{"institutionDisclosureId":"` + bad + ibID + `","institutionUserDisclosureStatus":"ACCEPTED"}`, "/institutionDisclosureId"},
-					{http.MethodDelete, q, `{"institutionDisclosureName":"OLS","accountId":"` + sandboxChk + bad + `"}`, "/accountId"},
+					{http.MethodDelete, q, `{"institutionDisclosureName":"OLS","accountId":"` + samChecking + bad + `"}`, "/accountId"},
 					{http.MethodPost, disclosures, `{"institutionDisclosureName":"Privacy` + bad + `","institutionDisclosureStatus":true}`, "/institutionDisclosureName"},
 					{http.MethodPost, disclosures, `{"institutionDisclosureName":"Privacy","institutionDisclosureData":"https://example.com/p` + bad + `","institutionDisclosureDataType":"URL"}`, "/institutionDisclosureData"},
 					{http.MethodPost, disclosures, `{"institutionDisclosureName":"Privacy","institutionDisclosureData":"https://example.com/p","institutionDisclosureDataType":"URL` + bad + `"}`, "/institutionDisclosureDataType"},
@@ -343,7 +343,7 @@ func TestLegacyRecordedHeadersMustBeSafeText(t *testing.T) {
 				}, true},
 				{"Register v4", func(h, v string) *response {
 					return a.do(t, http.MethodPost, "/v4/fis/01111/fiCustomers", map[string]string{"Authorization": "Bearer " + tok, "di_tid": newTID(),
-						"Content-Type": "application/json", "Accept": "application/json", h: v}, formatJSON.render(t, validRegistrationRequest(fiCreditUnion)))
+						"Content-Type": "application/json", "Accept": "application/json", h: v}, newRegistration(t, fiCreditUnion).json(t))
 				}, false},
 				{"Get FI Customer", func(h, v string) *response {
 					return a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, map[string]string{"Authorization": "Bearer " + tok,
@@ -477,9 +477,9 @@ func TestRegisterRefusesValuesLongerThanTheirColumns(t *testing.T) {
 				{"hostCredential.password", strings.Repeat("9", 33), "20006"},
 			} {
 				for _, f := range bothFormat {
-					req := validRegistrationRequest(fiCreditUnion)
+					req := newRegistration(t, fiCreditUnion)
 					setField(tc.path, tc.value)(t, req)
-					r := a.postRegisterV4(t, fiCreditUnion, tok, f.mediaType, f.mediaType, f.render(t, req))
+					r := a.registerAs(t, tok, fiCreditUnion, f.mediaType, f.mediaType, req.in(t, f))
 					if r.status != http.StatusBadRequest {
 						t.Errorf("%s %s: want 400 %s, got %d %s", f.name, tc.path, tc.code, r.status, r.body)
 						continue
@@ -494,13 +494,13 @@ func TestRegisterRefusesValuesLongerThanTheirColumns(t *testing.T) {
 				t.Errorf("%d customers stored", after-before)
 			}
 			// At the bounds everything is stored.
-			req := validRegistrationRequest(fiCreditUnion)
+			req := newRegistration(t, fiCreditUnion)
 			setField(at+"address2", strings.Repeat("日", 128))(t, req)
 			setField(at+"address3", strings.Repeat("a", 128))(t, req)
 			setField("person.contactInfo.phoneNumber[0].countryCode", "1234")(t, req)
 			setField("motherMaidenName", strings.Repeat("é", 128))(t, req)
 			setField("hostCredential.password", strings.Repeat("😀", 32))(t, req)
-			if r := a.postRegisterV4(t, fiCreditUnion, tok, "application/json", "application/json", formatJSON.render(t, req)); r.status != http.StatusOK {
+			if r := a.registerAs(t, tok, fiCreditUnion, "application/json", "application/json", req.json(t)); r.status != http.StatusOK {
 				t.Errorf("values at their bounds: %d %s", r.status, r.body)
 			}
 		})

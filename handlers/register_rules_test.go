@@ -11,253 +11,11 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 )
-
-// ---------------------------------------------------------------- request builder
-
-// Secrets and personal data of every request validRegistrationRequest builds: error answers
-// carry none of them, success answers neither the password nor the host PIN (D2).
-const (
-	ruleTestPassword = "Blue!Sky42"
-	ruleTestHostPIN  = "8642"
-	ruleTestMaiden   = "Quellenberg"
-
-	disclosureIB    = "50145570B91B5BD3E063B9E011AC7529" // required at 01111
-	disclosureESIGN = "6A2F1C0D9E8B4A7F8C3D2B1A0F9E8D7C" // required at 01111
-)
-
-// registrationSeq numbers the requests validRegistrationRequest builds, so that member numbers,
-// login ids, emails and SSNs never collide inside one test database.
-var registrationSeq atomic.Int64
-
-// validRegistrationRequest returns a valid Register v4 request for fi as the Go value of its JSON
-// document {"FICustomer": {...}} (contract §5.8): objects are map[string]any, arrays []any.
-// Member number, login id, email and SSN are unique per call; the SSN stays a possibly-issued
-// number (area 100-599, group 77, serial 0001-9999).
-func validRegistrationRequest(fi string) map[string]any {
-	n := registrationSeq.Add(1)
-	ssn := fmt.Sprintf("%03d77%04d", 100+(n/9999)%500, 1+n%9999)
-	return map[string]any{"FICustomer": map[string]any{
-		"id":           map[string]any{"value": "0", "type": "GUID"},
-		"fiId":         map[string]any{"value": fi},
-		"memberNumber": fmt.Sprintf("R%08d", n),
-		"person": map[string]any{
-			"personName": map[string]any{"firstName": "Jane", "lastName": "Doe"},
-			"contactInfo": map[string]any{
-				"emailAddress": fmt.Sprintf("jane.doe%d@example.com", n),
-				"postalAddress": []any{map[string]any{"address1": "100 Main St", "city": "Springfield", "state": "IL",
-					"postalCode": "62701", "country": "US"}},
-				"phoneNumber": []any{map[string]any{"number": "2175550123", "countryCode": "0"}},
-			},
-			"birthDate": "1989-10-09",
-		},
-		"channelInfos": map[string]any{"channelInfo": []any{map[string]any{"channelType": "TPV_API",
-			"credential": map[string]any{"loginId": fmt.Sprintf("user%05d", n), "password": ruleTestPassword}}}},
-		"acceptedDisclosure": "true",
-		"userType":           "PRIMARY",
-		"ssn":                ssn,
-		"motherMaidenName":   ruleTestMaiden,
-		"hostCredential":     map[string]any{"password": ruleTestHostPIN},
-	}}
-}
-
-// regEdit changes a request built by validRegistrationRequest.
-type regEdit func(t *testing.T, req map[string]any)
-
-// setField sets the value at a dotted path under FICustomer ("person.contactInfo.postalAddress[0].city"),
-// creating missing objects on the way.
-func setField(path string, v any) regEdit {
-	return func(t *testing.T, req map[string]any) { walkField(t, req, path, &v, false) }
-}
-
-// setFieldFunc is setField with the value computed when the edit is applied.
-func setFieldFunc(path string, v func() any) regEdit {
-	return func(t *testing.T, req map[string]any) { val := v(); walkField(t, req, path, &val, false) }
-}
-
-// deleteField removes the member (or array element) at a dotted path under FICustomer.
-func deleteField(path string) regEdit {
-	return func(t *testing.T, req map[string]any) { walkField(t, req, path, nil, true) }
-}
-
-// renameField moves the value at a dotted path to another member name of the same object.
-func renameField(path, newName string) regEdit {
-	return func(t *testing.T, req map[string]any) {
-		v := fieldAt(req, "FICustomer."+path)
-		dir := ""
-		if i := strings.LastIndexByte(path, '.'); i >= 0 {
-			dir = path[:i+1]
-		}
-		walkField(t, req, path, nil, true)
-		walkField(t, req, dir+newName, &v, false)
-	}
-}
-
-// pathStep is one segment of a dotted path: a member name and, for name[i], an index.
-type pathStep struct {
-	name  string
-	index int // -1 when the segment has no index
-}
-
-func parsePath(path string) ([]pathStep, error) {
-	var steps []pathStep
-	for _, seg := range strings.Split(path, ".") {
-		st := pathStep{name: seg, index: -1}
-		if open := strings.IndexByte(seg, '['); open >= 0 && strings.HasSuffix(seg, "]") {
-			i, err := strconv.Atoi(seg[open+1 : len(seg)-1])
-			if err != nil || i < 0 {
-				return nil, fmt.Errorf("bad path %q", path)
-			}
-			st = pathStep{name: seg[:open], index: i}
-		}
-		steps = append(steps, st)
-	}
-	return steps, nil
-}
-
-// walkField sets *v at a dotted path under FICustomer, or deletes what is there when del is true.
-func walkField(t *testing.T, req map[string]any, path string, v *any, del bool) {
-	t.Helper()
-	cur, _ := req["FICustomer"].(map[string]any)
-	steps, err := parsePath(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, st := range steps {
-		last := i == len(steps)-1
-		if st.index < 0 {
-			switch {
-			case last && del:
-				delete(cur, st.name)
-			case last:
-				cur[st.name] = *v
-			default:
-				next, ok := cur[st.name].(map[string]any)
-				if !ok {
-					next = map[string]any{}
-					cur[st.name] = next
-				}
-				cur = next
-			}
-			continue
-		}
-		arr, ok := cur[st.name].([]any)
-		if !ok || st.index >= len(arr) {
-			t.Fatalf("path %q: no element %s[%d]", path, st.name, st.index)
-		}
-		switch {
-		case last && del:
-			cur[st.name] = append(arr[:st.index:st.index], arr[st.index+1:]...)
-		case last:
-			arr[st.index] = *v
-		default:
-			next, ok := arr[st.index].(map[string]any)
-			if !ok {
-				t.Fatalf("path %q: %s[%d] is not an object", path, st.name, st.index)
-			}
-			cur = next
-		}
-	}
-}
-
-// fieldAt reads the value at a dotted path below m (nil when absent).
-func fieldAt(m map[string]any, path string) any {
-	steps, err := parsePath(path)
-	if err != nil {
-		panic(err) // a typo in a test's literal path
-	}
-	var cur any = m
-	for _, st := range steps {
-		obj, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = obj[st.name]
-		if st.index >= 0 {
-			arr, ok := cur.([]any)
-			if !ok || st.index >= len(arr) {
-				return nil
-			}
-			cur = arr[st.index]
-		}
-	}
-	return cur
-}
-
-// fieldString reads a string at a dotted path under FICustomer of a request.
-func fieldString(req map[string]any, path string) string {
-	s, _ := fieldAt(req, "FICustomer."+path).(string)
-	return s
-}
-
-// ---------------------------------------------------------------- formats
-
-// bodyFormat is a request or response media type of Register v4 (D1).
-type bodyFormat struct {
-	name      string
-	mediaType string
-}
-
-var (
-	formatJSON = bodyFormat{"JSON", "application/json"}
-	formatXML  = bodyFormat{"XML", "application/xml"}
-	bothFormat = []bodyFormat{formatJSON, formatXML}
-)
-
-// render writes a request document in the format.
-func (f bodyFormat) render(t *testing.T, req map[string]any) string {
-	t.Helper()
-	if f == formatXML {
-		return renderRegistrationXML(req)
-	}
-	b, err := json.Marshal(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-// renderRegistrationXML renders the request in the standard OpenAPI XML rendering (the contract
-// 5.2): root <FICustomer>, one child element per object member in sorted key order, arrays as
-// repeated elements bearing the member's name, scalars as text.
-func renderRegistrationXML(req map[string]any) string {
-	var b bytes.Buffer
-	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>`)
-	writeXMLElement(&b, "FICustomer", req["FICustomer"])
-	return b.String()
-}
-
-func writeXMLElement(b *bytes.Buffer, name string, v any) {
-	switch x := v.(type) {
-	case nil:
-		return
-	case []any:
-		for _, e := range x {
-			writeXMLElement(b, name, e)
-		}
-		return
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		b.WriteString("<" + name + ">")
-		for _, k := range keys {
-			writeXMLElement(b, k, x[k])
-		}
-	default:
-		b.WriteString("<" + name + ">")
-		_ = xml.EscapeText(b, []byte(fmt.Sprint(x)))
-	}
-	b.WriteString("</" + name + ">")
-}
 
 // xmlArrayElements are the response elements that are array items (repeated elements).
 var xmlArrayElements = map[string]bool{"postalAddress": true, "phoneNumber": true, "channelInfo": true,
@@ -316,20 +74,6 @@ func xmlNode(d *xml.Decoder) (any, error) {
 
 // ---------------------------------------------------------------- HTTP and envelopes
 
-// postRegisterV4 posts a Register v4 body to fi with a V1 token and a fresh di_tid; an empty
-// contentType or accept leaves that header out.
-func (a *api) postRegisterV4(t testing.TB, fi, token, contentType, accept, body string) *response {
-	t.Helper()
-	h := map[string]string{"Authorization": "Bearer " + token, "di_tid": newTID()}
-	if contentType != "" {
-		h["Content-Type"] = contentType
-	}
-	if accept != "" {
-		h["Accept"] = accept
-	}
-	return a.do(t, http.MethodPost, "/registration/v4/fis/"+fi+"/fiCustomers", h, body)
-}
-
 // decodeLegacyStatus checks that r is a legacy Status envelope in format f (contract §1.5:
 // JSON {"statusMessage":…,"errorInfo":[…]}, XML <Status xmlns="http://schema.intuit.com/fs/common/v2">)
 // and returns it.
@@ -375,22 +119,9 @@ func decodeLegacyStatus(t *testing.T, r *response, f bodyFormat) legacyStatus {
 	return st
 }
 
-// requestSecrets are the personal and secret values of a request that no response may carry
-// in clear (D2; the error messages name fields, never values).
-func requestSecrets(req map[string]any) []string {
-	var out []string
-	for _, p := range []string{"ssn", "channelInfos.channelInfo[0].credential.password", "person.birthDate",
-		"motherMaidenName", "hostCredential.password"} {
-		if v := fieldString(req, p); len(v) >= 4 {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 // decodeRegisteredCustomer checks a 200 Register v4 answer in format f against the request
 // (contract §5.6, D2) and returns the FICustomer object.
-func decodeRegisteredCustomer(t *testing.T, r *response, f bodyFormat, req map[string]any, accepted bool) map[string]any {
+func decodeRegisteredCustomer(t *testing.T, r *response, f bodyFormat, req registrationRequest, accepted bool) map[string]any {
 	t.Helper()
 	if r.status != http.StatusOK {
 		t.Fatalf("want 200, got %d %s", r.status, r.body)
@@ -424,18 +155,18 @@ func decodeRegisteredCustomer(t *testing.T, r *response, f bodyFormat, req map[s
 	if str("hostCredential.loginId") == "" {
 		t.Errorf("no hostCredential.loginId: %v", c["hostCredential"])
 	}
-	if got, want := str("memberNumber"), fieldString(req, "memberNumber"); got != want {
+	if got, want := str("memberNumber"), req.field("memberNumber"); got != want {
 		t.Errorf("memberNumber %q, want %q", got, want)
 	}
 	// Destinations: one VOICE and one SMS per phone, one EMAIL (5.5, 5.6).
 	want := map[string]int{}
 	phones, _ := fieldAt(req, "FICustomer.person.contactInfo.phoneNumber").([]any)
 	for i := range phones {
-		n := fieldString(req, fmt.Sprintf("person.contactInfo.phoneNumber[%d].number", i))
+		n := req.field(fmt.Sprintf("person.contactInfo.phoneNumber[%d].number", i))
 		want["VOICE "+n]++
 		want["SMS "+n]++
 	}
-	want["EMAIL "+fieldString(req, "person.contactInfo.emailAddress")]++
+	want["EMAIL "+req.field("person.contactInfo.emailAddress")]++
 	got := map[string]int{}
 	dests, _ := fieldAt(c, "destinations.destination").([]any)
 	for _, d := range dests {
@@ -446,17 +177,17 @@ func decodeRegisteredCustomer(t *testing.T, r *response, f bodyFormat, req map[s
 		t.Errorf("destinations %v, want %v", got, want)
 	}
 	checkBool(t, f, "acceptedDisclosure", c["acceptedDisclosure"], accepted)
-	ssn := fieldString(req, "ssn")
+	ssn := req.field("ssn")
 	if got := str("ssn"); got != "*****"+ssn[len(ssn)-4:] {
 		t.Errorf("ssn %q, want *****%s", got, ssn[len(ssn)-4:])
 	}
 	cred, _ := fieldAt(c, "channelInfos.channelInfo[0].credential").(map[string]any)
-	if len(cred) != 1 || cred["loginId"] != fieldString(req, "channelInfos.channelInfo[0].credential.loginId") {
+	if len(cred) != 1 || cred["loginId"] != req.field("channelInfos.channelInfo[0].credential.loginId") {
 		t.Errorf("credential %v, want only the loginId", cred)
 	}
 	// No password anywhere (D2), nor the full SSN.
-	pin := fieldString(req, "hostCredential.password")
-	for _, s := range []string{fieldString(req, "channelInfos.channelInfo[0].credential.password"), `"` + pin + `"`, ">" + pin + "<",
+	pin := req.field("hostCredential.password")
+	for _, s := range []string{req.field("channelInfos.channelInfo[0].credential.password"), `"` + pin + `"`, ">" + pin + "<",
 		ssn, `"password"`, "<password>"} {
 		if s != "" && bytes.Contains(r.body, []byte(s)) {
 			t.Errorf("the answer carries %q: %s", s, r.body)
@@ -487,7 +218,7 @@ type ruleCase struct {
 	// edits change a fresh valid request.
 	edits []regEdit
 	// body, when set, replaces the rendered request (documents that do not decode).
-	body func(t *testing.T, f bodyFormat, req map[string]any) string
+	body func(t testing.TB, f bodyFormat, req registrationRequest) string
 	// formats to send the request in (default JSON and XML).
 	formats []bodyFormat
 	// code is the expected errorCode, with status (default 400); "" means the registration
@@ -519,12 +250,12 @@ const (
 	atDisclose = "FICustomer.acceptedDisclosure"
 	atSSN      = "FICustomer.ssn"
 	atMaiden   = "FICustomer.motherMaidenName"
-
-	inPhones   = "person.contactInfo.phoneNumber"
-	inAddr0    = "person.contactInfo.postalAddress[0]."
-	inLogin    = "channelInfos.channelInfo[0].credential.loginId"
-	inPassword = "channelInfos.channelInfo[0].credential.password"
 )
+
+// setFieldFunc is setField with the value computed when the edit is applied.
+func setFieldFunc(path string, v func() any) regEdit {
+	return func(t testing.TB, req registrationRequest) { setField(path, v())(t, req) }
+}
 
 // uniqueDigits gives prefix, a fresh sequence number in exactly width digits, and suffix: for
 // values of a fixed length that must not collide between the JSON and the XML run of a case.
@@ -553,14 +284,6 @@ func uniqueLetters(prefix string) func() any {
 		}
 		return string(b)
 	}
-}
-
-func phonesEdit(n int) regEdit {
-	phones := make([]any, n)
-	for i := range phones {
-		phones[i] = map[string]any{"number": fmt.Sprintf("21755501%02d", i), "countryCode": "0"}
-	}
-	return setField(inPhones, phones)
 }
 
 func ruleCases() []ruleCase {
@@ -624,8 +347,8 @@ func ruleCases() []ruleCase {
 		{name: "phone number 9 digits", edits: []regEdit{setField(inPhones+"[0].number", "217555012")}, code: "220014", field: atPhone},
 		{name: "phone area code starting 1", edits: []regEdit{setField(inPhones+"[0].number", "1175550123")}, code: "220014", field: atPhone},
 		{name: "phone exchange starting 1", edits: []regEdit{setField(inPhones+"[0].number", "2171550123")}, code: "220014", field: atPhone},
-		{name: "5 phones and an email", edits: []regEdit{phonesEdit(5)}, code: "26214", field: "FICustomer.person.contactInfo"},
-		{name: "4 phones and an email accepted", edits: []regEdit{phonesEdit(4)}},
+		{name: "5 phones and an email", edits: []regEdit{phones(5)}, code: "26214", field: "FICustomer.person.contactInfo"},
+		{name: "4 phones and an email accepted", edits: []regEdit{phones(4)}},
 		{name: "phone countryCode 1 accepted", edits: []regEdit{setField(inPhones+"[0].countryCode", "1")}},
 		// birth date (D6)
 		{name: "birthDate missing", edits: []regEdit{deleteField("person.birthDate")}, code: "220013", field: atBirth},
@@ -680,10 +403,10 @@ func ruleCases() []ruleCase {
 		{name: "acceptedDisclosure absent", edits: []regEdit{deleteField("acceptedDisclosure")}, code: "220020", field: atDisclose},
 		{name: "acceptedDisclosure JSON boolean false", formats: []bodyFormat{formatJSON},
 			edits: []regEdit{setField("acceptedDisclosure", false)}, code: "220020", field: atDisclose},
-		{name: "acceptedDisclosures lists only IB", edits: []regEdit{setField("acceptedDisclosures", []any{disclosureIB})},
+		{name: "acceptedDisclosures lists only IB", edits: []regEdit{setField("acceptedDisclosures", []any{ibID})},
 			code: "220020", field: atDisclose},
 		{name: "acceptedDisclosures lists IB and ESIGN with acceptedDisclosure false", edits: []regEdit{
-			setField("acceptedDisclosures", []any{disclosureIB, disclosureESIGN}), setField("acceptedDisclosure", "false")}},
+			setField("acceptedDisclosures", []any{ibID, esignID}), setField("acceptedDisclosure", "false")}},
 		{name: "acceptedDisclosure JSON boolean true", formats: []bodyFormat{formatJSON}, edits: []regEdit{setField("acceptedDisclosure", true)}},
 		// SSN (5.3, D6, D32)
 		{name: "ssn missing", edits: []regEdit{deleteField("ssn")}, code: "20006", field: atSSN},
@@ -707,19 +430,21 @@ func ruleCases() []ruleCase {
 		// documents that do not decode
 		{name: "memberNumber as a JSON number", formats: []bodyFormat{formatJSON}, edits: []regEdit{setField("memberNumber", 12345678)},
 			code: "20006", field: "memberNumber"},
-		{name: "malformed document", code: "20006", body: func(_ *testing.T, f bodyFormat, _ map[string]any) string {
+		{name: "malformed document", code: "20006", body: func(_ testing.TB, f bodyFormat, _ registrationRequest) string {
 			if f == formatXML {
 				return `<FICustomer><memberNumber>R1</FICustomer>`
 			}
 			return `{"FICustomer": {"memberNumber": "R1"`
 		}},
 		{name: "JSON document with trailing content", formats: []bodyFormat{formatJSON}, code: "20006",
-			body: func(t *testing.T, f bodyFormat, req map[string]any) string { return f.render(t, req) + "}" }},
+			body: func(t testing.TB, f bodyFormat, req registrationRequest) string { return req.in(t, f) + "}" }},
 		{name: "XML document with a second root", formats: []bodyFormat{formatXML}, code: "20006",
-			body: func(t *testing.T, f bodyFormat, req map[string]any) string { return f.render(t, req) + "<FICustomer/>" }},
+			body: func(t testing.TB, f bodyFormat, req registrationRequest) string {
+				return req.in(t, f) + "<FICustomer/>"
+			}},
 		{name: "XML root other than FICustomer", formats: []bodyFormat{formatXML}, code: "20006",
-			body: func(_ *testing.T, _ bodyFormat, req map[string]any) string {
-				doc := strings.Replace(renderRegistrationXML(req), "<FICustomer>", "<Customer>", 1)
+			body: func(_ testing.TB, _ bodyFormat, req registrationRequest) string {
+				doc := strings.Replace(req.xml(), "<FICustomer>", "<Customer>", 1)
 				return strings.Replace(doc, "</FICustomer>", "</Customer>", 1)
 			}},
 	}
@@ -741,15 +466,15 @@ func TestRegisterFieldRules(t *testing.T) {
 				if fi == "" {
 					fi = fiCreditUnion
 				}
-				req := validRegistrationRequest(fi)
+				req := newRegistration(t, fi)
 				for _, e := range tc.edits {
 					e(t, req)
 				}
-				body := f.render(t, req)
+				body := req.in(t, f)
 				if tc.body != nil {
 					body = tc.body(t, f, req)
 				}
-				r := a.postRegisterV4(t, fi, tokens[fi], f.mediaType, f.mediaType, body)
+				r := a.registerAs(t, tokens[fi], fi, f.mediaType, f.mediaType, body)
 				if tc.code == "" {
 					// 02222 accepts disclosures at first login: acceptedDisclosure stays false.
 					decodeRegisteredCustomer(t, r, f, req, fi == fiCreditUnion)
@@ -776,7 +501,7 @@ func TestRegisterFieldRules(t *testing.T) {
 				if !found {
 					t.Errorf("no errorInfo with code %s naming %q: %s", tc.code, tc.field, r.body)
 				}
-				for _, s := range append(requestSecrets(req), tc.forbid...) {
+				for _, s := range append(req.secrets(), tc.forbid...) {
 					if bytes.Contains(r.body, []byte(s)) {
 						t.Errorf("the error answer carries the submitted value %q: %s", s, r.body)
 					}
@@ -801,13 +526,13 @@ func TestRegisterReportsAllFailuresInOrder(t *testing.T) {
 	}
 	for _, f := range bothFormat {
 		t.Run(f.name, func(t *testing.T) {
-			req := validRegistrationRequest(fiCreditUnion)
+			req := newRegistration(t, fiCreditUnion)
 			// Edits deliberately in another order than the field table.
 			for _, e := range []regEdit{setField("ssn", "000123456"), setField(inPassword, "secret"), setField("person.birthDate", "2023-02-29"),
 				setField(inAddr0+"city", ""), setField("person.contactInfo.emailAddress", "not-an-email"), setField("memberNumber", "A-1")} {
 				e(t, req)
 			}
-			r := a.postRegisterV4(t, fiCreditUnion, tok, f.mediaType, f.mediaType, f.render(t, req))
+			r := a.registerAs(t, tok, fiCreditUnion, f.mediaType, f.mediaType, req.in(t, f))
 			if r.status != http.StatusBadRequest {
 				t.Fatalf("want 400, got %d %s", r.status, r.body)
 			}
@@ -821,7 +546,7 @@ func TestRegisterReportsAllFailuresInOrder(t *testing.T) {
 					t.Errorf("errorInfo[%d] = %s %q, want %s naming %s", i, e.ErrorCode, e.ErrorMessage, w.code, w.field)
 				}
 			}
-			for _, s := range requestSecrets(req) {
+			for _, s := range req.secrets() {
 				if bytes.Contains(r.body, []byte(s)) {
 					t.Errorf("the error answer carries %q", s)
 				}
@@ -852,12 +577,12 @@ func TestRegisterSuccessJSONAndXML(t *testing.T) {
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			req := validRegistrationRequest(fiCreditUnion)
+			req := newRegistration(t, fiCreditUnion)
 			if i < 2 { // the two main cases with three phones and a second address line
-				phonesEdit(3)(t, req)
+				phones(3)(t, req)
 				setField(inAddr0+"address2", "Apt 4")(t, req)
 			}
-			r := a.postRegisterV4(t, fiCreditUnion, tok, tc.contentType, tc.accept, tc.in.render(t, req))
+			r := a.registerAs(t, tok, fiCreditUnion, tc.contentType, tc.accept, req.in(t, tc.in))
 			c := decodeRegisteredCustomer(t, r, tc.answer, req, true)
 			for _, p := range []string{"person.contactInfo.postalAddress[0].city", "person.contactInfo.postalAddress[0].address2",
 				"person.contactInfo.emailAddress", "person.personName.lastName", "channelInfos.channelInfo[0].channelType"} {
@@ -873,9 +598,9 @@ func TestRegisterSuccessJSONAndXML(t *testing.T) {
 		})
 		// Error bodies are negotiated the same way (D1).
 		t.Run(tc.name+", error", func(t *testing.T) {
-			req := validRegistrationRequest(fiCreditUnion)
+			req := newRegistration(t, fiCreditUnion)
 			setField("ssn", "666123456")(t, req)
-			r := a.postRegisterV4(t, fiCreditUnion, tok, tc.contentType, tc.accept, tc.in.render(t, req))
+			r := a.registerAs(t, tok, fiCreditUnion, tc.contentType, tc.accept, req.in(t, tc.in))
 			if r.status != http.StatusBadRequest {
 				t.Fatalf("want 400, got %d %s", r.status, r.body)
 			}
@@ -891,10 +616,10 @@ func TestRegisterSuccessJSONAndXML(t *testing.T) {
 func TestRegisterAtFirstLoginFI(t *testing.T) {
 	a := newAPI(t)
 	tok := a.v1Token(t, fiCommunityBank)
-	req := validRegistrationRequest(fiCommunityBank)
+	req := newRegistration(t, fiCommunityBank)
 	setField("memberNumber", "700800900")(t, req)
 	deleteField("acceptedDisclosure")(t, req)
-	r := a.postRegisterV4(t, fiCommunityBank, tok, formatJSON.mediaType, formatJSON.mediaType, formatJSON.render(t, req))
+	r := a.registerAs(t, tok, fiCommunityBank, formatJSON.mediaType, formatJSON.mediaType, req.json(t))
 	c := decodeRegisteredCustomer(t, r, formatJSON, req, false)
 	guid, _ := fieldAt(c, "id.value").(string)
 

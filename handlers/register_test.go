@@ -3,9 +3,7 @@ package handlers_test
 import (
 	"bytes"
 
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -18,30 +16,6 @@ import (
 	"github.com/custreg/custreg/db/dbtest"
 	"github.com/custreg/custreg/models"
 )
-
-// registration is the JSON body of a valid Register v4 request for FI 01111.
-func registration(member, login, ssn string) string {
-	return fmt.Sprintf(`{"FICustomer": {
-  "id": {"value": "0", "type": "GUID"}, "fiId": {"value": "01111"}, "memberNumber": %q,
-  "person": {
-    "personName": {"firstName": "Jane", "lastName": "Doe"},
-    "contactInfo": {
-      "emailAddress": "jane.doe@example.com",
-      "postalAddress": [{"address1": "100 Main St", "city": "Springfield", "state": "IL", "postalCode": "62701", "country": "US"}],
-      "phoneNumber": [{"number": "2175550123", "countryCode": "0"}]},
-    "birthDate": "1989-10-09"},
-  "channelInfos": {"channelInfo": [{"channelType": "TPV_API", "credential": {"loginId": %q, "password": "Blue!Sky42"}}]},
-  "acceptedDisclosure": "true", "userType": "PRIMARY", "ssn": %q, "motherMaidenName": "Quixotewright",
-  "hostCredential": {"password": "4321"}}}`, member, login, ssn)
-}
-
-// registerJSON posts a registration with a V1 token for the FI in the path.
-func (a *api) registerJSON(t testing.TB, token, fi, tid, body string) *response {
-	t.Helper()
-	return a.do(t, http.MethodPost, "/registration/v4/fis/"+fi+"/fiCustomers", map[string]string{
-		"Authorization": "Bearer " + token, "di_tid": tid, "Content-Type": "application/json", "Accept": "application/json",
-		"originating_ip": "203.0.113.7", "offering_id": "acme-onboarding"}, body)
-}
 
 type customerJSON struct {
 	FICustomer struct {
@@ -75,7 +49,7 @@ func jsonStatus(t *testing.T, r *response, status int, code string) legacyStatus
 func TestRegisterThenReadBackAndLogIn(t *testing.T) {
 	a := newAPI(t)
 	tok := a.v1Token(t, fiCreditUnion)
-	r := a.registerJSON(t, tok, fiCreditUnion, newTID(), registration("468531842", "jdoe_2024", "123456780"))
+	r := a.registerJSON(t, tok, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withMember(memberAlex), withLogin("jdoe_2024"), withSSN("123456780")).json(t))
 	var got customerJSON
 	r.decode(t, &got)
 	if r.status != 200 || got.FICustomer.Ssn != "*****6780" || !got.FICustomer.AcceptedDisclosure {
@@ -98,7 +72,7 @@ func TestRegisterThenReadBackAndLogIn(t *testing.T) {
 		t.Errorf("XML read: %d %s", r.status, r.body)
 	}
 	// The user logs in as if registered through the FI's own form.
-	lr := a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=jdoe_2024&password="+url.QueryEscape("Blue!Sky42"), nil)
+	lr := a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=jdoe_2024&password="+url.QueryEscape(regPassword), nil)
 	if lr.status != 200 || !bytes.Contains(lr.body, []byte(guid)) {
 		t.Errorf("password grant after registration: %d %s", lr.status, lr.body)
 	}
@@ -127,7 +101,7 @@ func TestGetCustomerErrors(t *testing.T) {
 
 func TestRegisterTokenChecks(t *testing.T) {
 	a := newAPI(t)
-	body := registration("555000111", "robinlee1", "234567891")
+	body := newRegistration(t, fiCreditUnion).json(t)
 	v1For02222 := a.v1Token(t, fiCommunityBank)
 	jsonStatus(t, a.registerJSON(t, v1For02222, fiCreditUnion, newTID(), body), 401, "90001")
 	v2 := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials")
@@ -165,24 +139,23 @@ func TestRegisterRevokedV2TokenIsRefusedEverywhere(t *testing.T) {
 func TestRegisterDuplicates(t *testing.T) {
 	a := newAPI(t)
 	tok := a.v1Token(t, fiCreditUnion)
-	if r := a.registerJSON(t, tok, fiCreditUnion, newTID(), registration("468531842", "jdoe_2024", "123456780")); r.status != 200 {
+	if r := a.registerJSON(t, tok, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withMember(memberAlex), withLogin("jdoe_2024"), withSSN("123456780")).json(t)); r.status != 200 {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
 	// Same member again, new di_tid: already registered.
-	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), registration("468531842", "other_login", "234567891")), 409, "26331")
+	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withMember(memberAlex)).json(t)), 409, "26331")
 	// Login taken, case-insensitively, by a user of another member.
-	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), registration("555000111", "JDoe_2024", "234567891")), 400, "26201")
+	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withLogin("JDoe_2024")).json(t)), 400, "26201")
 	// The sandbox user's login too.
-	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), registration("555000111", "SANDBOXUSER1", "234567891")), 400, "26201")
+	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withLogin("SANDBOXUSER1")).json(t)), 400, "26201")
 	// Same person (SSN) under another member number (D32); the answer names no member or login.
-	st := jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), registration("555000111", "fresh_login", "123456780")), 409, "26331")
+	st := jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withMember(memberRobin), withSSN("123456780")).json(t)), 409, "26331")
 	if strings.Contains(string(st.ErrorInfo[0].ErrorMessage), "468531842") || strings.Contains(st.ErrorInfo[0].ErrorMessage, "jdoe") {
 		t.Errorf("message reveals the holder: %s", st.ErrorInfo[0].ErrorMessage)
 	}
 	// The same login id at another FI is fine.
 	tok2 := a.v1Token(t, fiCommunityBank)
-	body := strings.Replace(registration("700800900", "jdoe_2024", "123456780"), `"01111"`, `"02222"`, 1)
-	body = strings.Replace(body, `"jdoe_2024"`, `"jdoe_24"`, 1) // 02222 allows 6-12 characters
+	body := newRegistration(t, fiCommunityBank, withMember(memberJordan), withLogin("jdoe_24"), withSSN("123456780")).json(t) // 02222 allows 6-12 characters
 	if r := a.registerJSON(t, tok2, fiCommunityBank, newTID(), body); r.status != 200 {
 		t.Errorf("other FI: %d %s", r.status, r.body)
 	}
@@ -192,7 +165,8 @@ func TestRegisterIdempotency(t *testing.T) {
 	a := newAPI(t)
 	tok := a.v1Token(t, fiCreditUnion)
 	tid := newTID()
-	body := registration("468531842", "jdoe_2024", "123456780")
+	req := newRegistration(t, fiCreditUnion, withMember(memberAlex), withLogin("jdoe_2024"))
+	body := req.json(t)
 	first := a.registerJSON(t, tok, fiCreditUnion, tid, body)
 	if first.status != 200 {
 		t.Fatalf("%d %s", first.status, first.body)
@@ -201,7 +175,7 @@ func TestRegisterIdempotency(t *testing.T) {
 	if again.status != 200 || !bytes.Equal(again.body, first.body) {
 		t.Fatalf("replay differs: %d\n%s\n%s", again.status, again.body, first.body)
 	}
-	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, tid, registration("555000111", "someone_else", "234567891")), 409, "26330")
+	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, tid, newRegistration(t, fiCreditUnion).json(t)), 409, "26330")
 	var n int64
 	a.store.Conn().Model(&models.Customer{}).Where("institution_id = ?", fiCreditUnion).Count(&n)
 	if n != 2 { // sandboxuser1 and jdoe_2024
@@ -209,15 +183,17 @@ func TestRegisterIdempotency(t *testing.T) {
 	}
 	// A failed request leaves nothing behind: fixing the body under the same di_tid works.
 	tid2 := newTID()
-	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, tid2, registration("555000111", "robin_lee", "12345")), 400, "220001")
-	if r := a.registerJSON(t, tok, fiCreditUnion, tid2, registration("555000111", "robin_lee", "234567891")); r.status != 200 {
+	retry := newRegistration(t, fiCreditUnion, withSSN("12345"))
+	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, tid2, retry.json(t)), 400, "220001")
+	withSSN("234567891")(t, retry)
+	if r := a.registerJSON(t, tok, fiCreditUnion, tid2, retry.json(t)); r.status != 200 {
 		t.Errorf("retry after failure: %d %s", r.status, r.body)
 	}
 	// The stored replay is encrypted: no PII in the idempotency table.
 	var recs []models.IdempotencyRecord
 	a.store.Conn().Find(&recs)
 	for _, rec := range recs {
-		if !strings.HasPrefix(rec.ResponseEnc, "v1.") || strings.Contains(rec.ResponseEnc, "jane.doe@example.com") || strings.Contains(rec.ResponseEnc, "Quixotewright") {
+		if !strings.HasPrefix(rec.ResponseEnc, "v1.") || strings.Contains(rec.ResponseEnc, req.field("person.contactInfo.emailAddress")) || strings.Contains(rec.ResponseEnc, regMaiden) {
 			t.Errorf("idempotency record holds PII in clear")
 		}
 	}
@@ -227,7 +203,8 @@ func TestRegisterEvidenceAndAudit(t *testing.T) {
 	a := newAPI(t)
 	tok := a.v1Token(t, fiCreditUnion)
 	tid := newTID()
-	r := a.registerJSON(t, tok, fiCreditUnion, tid, registration("468531842", "jdoe_2024", "123456780"))
+	req := newRegistration(t, fiCreditUnion)
+	r := a.registerJSON(t, tok, fiCreditUnion, tid, req.json(t))
 	var got customerJSON
 	r.decode(t, &got)
 	var ev []models.DisclosureEvidence
@@ -241,7 +218,7 @@ func TestRegisterEvidenceAndAudit(t *testing.T) {
 			t.Errorf("evidence %+v", e)
 		}
 	}
-	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), registration("555000111", "x", "123")), 400, "220015")
+	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withLogin("x"), withSSN("123")).json(t)), 400, "220015")
 	var audit []models.AuditEvent
 	a.store.Conn().Order("id").Find(&audit)
 	if len(audit) != 2 || audit[0].Outcome != "SUCCESS" || audit[1].Outcome != "FAILURE" ||
@@ -250,7 +227,7 @@ func TestRegisterEvidenceAndAudit(t *testing.T) {
 		t.Fatalf("audit %+v", audit)
 	}
 	logs := a.logs.String()
-	for _, secret := range []string{"123456780", "Blue!Sky42", "1989-10-09", "Quixotewright", "4321\""} {
+	for _, secret := range []string{req.field("ssn"), regPassword, regBirthDate, regMaiden, regHostPIN + `"`} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("log contains %q", secret)
 		}
@@ -266,7 +243,7 @@ func TestRawDatabaseHoldsNoPIIInClear(t *testing.T) {
 	store := dbtest.SQLiteAt(t, filepath.Join(dir, "scan.db"))
 	a := newAPIOn(t, store)
 	tok := a.v1Token(t, fiCreditUnion)
-	body := strings.Replace(registration("468531842", "jdoe_2024", "219099999"), `"1989-10-09"`, `"1977-03-14"`, 1)
+	body := newRegistration(t, fiCreditUnion, withLogin("jdoe_2024"), withSSN("219099999"), setField("person.birthDate", "1977-03-14")).json(t)
 	if r := a.registerJSON(t, tok, fiCreditUnion, newTID(), body); r.status != 200 {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
@@ -283,7 +260,7 @@ func TestRawDatabaseHoldsNoPIIInClear(t *testing.T) {
 	if !bytes.Contains(raw, []byte("jdoe_2024")) {
 		t.Fatal("scan sanity check: the login id should be stored in clear")
 	}
-	for _, v := range []string{"219099999", "1977-03-14", "Quixotewright", "Blue!Sky42", "Sandbox2024!", "123456789", "1985-04-12", "9876543210"} {
+	for _, v := range []string{"219099999", "1977-03-14", regMaiden, regPassword, "Sandbox2024!", "123456789", "1985-04-12", "9876543210"} {
 		if bytes.Contains(raw, []byte(v)) {
 			t.Errorf("the database file contains %q in clear", v)
 		}
@@ -297,48 +274,37 @@ func TestConcurrentRegistrations(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			a := newAPIOn(t, b.Open(t))
 			tok := a.v1Token(t, fiCreditUnion)
-			race := func(body func(i int) string) map[int]int {
+			race := func(edit func(i int) []regEdit) map[int]int {
+				bodies := make([]string, 20)
+				for i := range bodies {
+					bodies[i] = newRegistration(t, fiCreditUnion, edit(i)...).json(t)
+				}
 				var wg sync.WaitGroup
 				var mu sync.Mutex
 				statuses := map[int]int{}
 				start := make(chan struct{})
-				for i := 0; i < 20; i++ {
+				for _, body := range bodies {
 					wg.Add(1)
-					go func(i int) {
+					go func() {
 						defer wg.Done()
 						<-start
-						req, _ := http.NewRequest(http.MethodPost, a.base+"/registration/v4/fis/01111/fiCustomers", strings.NewReader(body(i)))
-						req.Header.Set("Authorization", "Bearer "+tok)
-						req.Header.Set("di_tid", newTID())
-						req.Header.Set("Content-Type", "application/json")
-						res, err := http.DefaultClient.Do(req)
-						if err != nil {
-							t.Error(err)
-							return
-						}
-						data, _ := io.ReadAll(res.Body)
-						res.Body.Close()
-						a.validate(t, req, &response{status: res.StatusCode, header: res.Header, body: data})
-						var st legacyStatus
-						_ = json.Unmarshal(data, &st)
+						status, code := a.registerConcurrently(t, tok, body)
 						mu.Lock()
 						defer mu.Unlock()
-						statuses[res.StatusCode]++
-						if res.StatusCode != 200 && (len(st.ErrorInfo) == 0 || !strings.Contains("26330 26201 26331", st.ErrorInfo[0].ErrorCode)) {
-							t.Errorf("unexpected failure %d %v", res.StatusCode, st.codes())
+						statuses[status]++
+						if status != 200 && code != "26330" && code != "26201" && code != "26331" {
+							t.Errorf("unexpected failure %d %s", status, code)
 						}
-					}(i)
+					}()
 				}
 				close(start)
 				wg.Wait()
 				return statuses
 			}
-			sameLogin := race(func(i int) string {
-				return registration(fmt.Sprintf("RACE%03d", i), "race_login", fmt.Sprintf("3%02d45%04d", i+10, 1000+i))
+			sameLogin := race(func(i int) []regEdit {
+				return []regEdit{withMember(fmt.Sprintf("RACE%03d", i)), withLogin("race_login")}
 			})
-			sameMember := race(func(i int) string {
-				return registration("468531842", fmt.Sprintf("member_race_%02d", i), fmt.Sprintf("4%02d45%04d", i+10, 1000+i))
-			})
+			sameMember := race(func(i int) []regEdit { return []regEdit{withMember(memberAlex)} })
 			t.Logf("statuses: same login %v, same member %v", sameLogin, sameMember)
 			for name, st := range map[string]map[int]int{"login": sameLogin, "member": sameMember} {
 				if st[200] != 1 {
@@ -348,7 +314,7 @@ func TestConcurrentRegistrations(t *testing.T) {
 			var logins, primaries int64
 			a.store.Conn().Model(&models.Customer{}).Where("login_id_norm = ?", "race_login").Count(&logins)
 			a.store.Conn().Model(&models.Customer{}).Joins("JOIN members ON members.id = customers.member_id").
-				Where("members.member_number = ?", "468531842").Count(&primaries)
+				Where("members.member_number = ?", memberAlex).Count(&primaries)
 			if logins != 1 || primaries != 1 {
 				t.Errorf("users: %d with the login, %d for the member", logins, primaries)
 			}

@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/xml"
 	"net/http"
 	"net/url"
@@ -10,42 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/custreg/custreg/db/dbtest"
 	"github.com/custreg/custreg/models"
 )
-
-const (
-	sandboxApp        = "sandbox-app"
-	sandboxSecret     = "sandbox-secret"
-	limitedApp        = "sandbox-limited"
-	limitedSecret     = "sandbox-limited-secret"
-	sandboxUser       = "sandboxuser1"
-	sandboxPassword   = "Sandbox2024!"
-	sandboxUserGUID   = "8fe733f4e27246908f92e8f7c0b96847"
-	fiCreditUnion     = "01111"
-	fiCommunityBank   = "02222"
-	formContentType   = "application/x-www-form-urlencoded"
-	legacyNamespaceNS = "http://schema.intuit.com/fs/common/v2"
-)
-
-func basic(id, secret string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+secret))
-}
-
-func newTID() string { return uuid.NewString() }
-
-type xmlToken struct {
-	XMLName               xml.Name `xml:"token"`
-	DiFiid                string   `xml:"di_fiid"`
-	AccessToken           string   `xml:"access_token"`
-	ExpiresIn             string   `xml:"expires_in"`
-	DiFicustomer          string   `xml:"di_ficustomer"`
-	DiMemberNumber        string   `xml:"di_member_number"`
-	RefreshToken          string   `xml:"refresh_token"`
-	RefreshTokenExpiresIn string   `xml:"refresh_token_expires_in"`
-}
 
 type legacyStatus struct {
 	XMLName       xml.Name `xml:"Status" json:"-"`
@@ -68,14 +34,6 @@ func (s legacyStatus) codes() []string {
 type errorResponse struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
-}
-
-type v2Token struct {
-	AccessToken           string `json:"access_token"`
-	ExpiresIn             string `json:"expires_in"`
-	TokenType             string `json:"token_type"`
-	RefreshToken          string `json:"refresh_token"`
-	RefreshTokenExpiresIn string `json:"refresh_token_expires_in"`
 }
 
 // legacyError asserts an XML legacy Status with the given status and first code.
@@ -101,51 +59,6 @@ func cmnError(t *testing.T, r *response, status int, code string) {
 	if r.status != status || e.Code != code {
 		t.Fatalf("want %d %s, got %d %+v", status, code, r.status, e)
 	}
-}
-
-func (a *api) v1TokenRequest(t testing.TB, path, client, secret, fi, form string, extra map[string]string) *response {
-	t.Helper()
-	h := map[string]string{"Authorization": basic(client, secret), "di_tid": newTID(), "di_fiid": fi, "Content-Type": formContentType}
-	for k, v := range extra {
-		if v == "" {
-			delete(h, k)
-		} else {
-			h[k] = v
-		}
-	}
-	return a.do(t, http.MethodPost, path, h, form)
-}
-
-// v1Token obtains a client-credentials V1 token.
-func (a *api) v1Token(t testing.TB, fi string) string {
-	t.Helper()
-	r := a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fi, "grant_type=client_credentials", nil)
-	var tok xmlToken
-	if err := xml.Unmarshal(r.body, &tok); err != nil || r.status != 200 {
-		t.Fatalf("V1 token: %d %s", r.status, r.body)
-	}
-	return tok.AccessToken
-}
-
-func (a *api) v2TokenRequest(t testing.TB, client, secret, fi, form string) *response {
-	t.Helper()
-	h := map[string]string{"Authorization": basic(client, secret), "transactionId": newTID(), "Content-Type": formContentType}
-	if fi != "" {
-		h["institutionId"] = fi
-	}
-	return a.do(t, http.MethodPost, "/oauth2/v1/token", h, form)
-}
-
-// v2Token obtains a V2 token for the sandbox app with the given grant form.
-func (a *api) v2Token(t testing.TB, client, secret, fi, form string) v2Token {
-	t.Helper()
-	r := a.v2TokenRequest(t, client, secret, fi, form)
-	var tok v2Token
-	r.decode(t, &tok)
-	if r.status != 200 {
-		t.Fatalf("V2 token: %d %s", r.status, r.body)
-	}
-	return tok
 }
 
 func TestV1TokenClientCredentials(t *testing.T) {
@@ -239,7 +152,7 @@ func TestV1PasswordGrant(t *testing.T) {
 func TestPasswordGrantLockout(t *testing.T) {
 	a := newAPI(t)
 	wrong := "grant_type=password&username=sandboxuser1&password=Wrong123"
-	right := "grant_type=password&username=sandboxuser1&password=" + url.QueryEscape(sandboxPassword)
+	right := sandboxUserGrant
 	for i := 0; i < 9; i++ {
 		legacyError(t, a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, wrong, nil), 401, "90001")
 	}
@@ -266,7 +179,7 @@ func TestPasswordGrantLockout(t *testing.T) {
 func TestLockoutEndsAfterTheFIsCooldown(t *testing.T) {
 	a := newAPI(t)
 	wrong := "grant_type=password&username=sandboxuser1&password=Wrong123"
-	right := "grant_type=password&username=sandboxuser1&password=" + url.QueryEscape(sandboxPassword)
+	right := sandboxUserGrant
 	lock := func() {
 		for i := 0; i < 10; i++ {
 			cmnError(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015")
@@ -324,7 +237,7 @@ func TestV2Token(t *testing.T) {
 	if tok.AccessToken == "" {
 		t.Fatal("limited token")
 	}
-	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password="+url.QueryEscape(sandboxPassword)+"&scopes="+url.QueryEscape("accounts:read, disclosures:read"))
+	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant+"&scopes="+url.QueryEscape("accounts:read, disclosures:read"))
 	if pw.RefreshToken == "" || pw.RefreshTokenExpiresIn == "" {
 		t.Fatalf("password grant: %+v", pw)
 	}
@@ -379,7 +292,7 @@ func TestV2TokenErrors(t *testing.T) {
 		cmnError(t, r, 400, "CMN_90017")
 	})
 	t.Run("refresh token of another app", func(t *testing.T) {
-		a2 := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password="+url.QueryEscape(sandboxPassword))
+		a2 := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant)
 		// sandbox-limited has no refresh grant at all; an access token is not a refresh token.
 		cmnError(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+a2.AccessToken), 400, "CMN_90016")
 	})
@@ -387,7 +300,7 @@ func TestV2TokenErrors(t *testing.T) {
 
 func TestRevokeAndExpiry(t *testing.T) {
 	a := newAPI(t)
-	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password="+url.QueryEscape(sandboxPassword))
+	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant)
 	refreshed := a.v2Token(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw.RefreshToken)
 
 	revoke := func(method, token string) *response {
@@ -421,7 +334,7 @@ func TestRevokeAndExpiry(t *testing.T) {
 	cmnError(t, revoke(http.MethodDelete, ""), 400, "CMN_90011")
 
 	// Expiry: a refresh token outlives access tokens; both expire on the server's clock.
-	pw2 := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password="+url.QueryEscape(sandboxPassword))
+	pw2 := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant)
 	a.advance(3601 * time.Second)
 	if r := a.v2TokenRequest(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw2.RefreshToken); r.status != 200 {
 		t.Errorf("refresh token should outlive the access token: %d", r.status)
