@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"net/http"
@@ -120,16 +119,12 @@ func (a *api) sendAccess(t testing.TB, rq accessRequest, token string, legacy bo
 
 // refusedCode returns the error code of a not-authorised answer, or "" if r is not one.
 func refusedCode(r *response, legacy bool) string {
+	want := http.StatusForbidden
 	if legacy {
-		var st legacyStatus
-		if r.status == http.StatusUnauthorized && json.Unmarshal(r.body, &st) == nil && len(st.ErrorInfo) == 1 {
-			return st.ErrorInfo[0].ErrorCode
-		}
-		return ""
+		want = http.StatusUnauthorized
 	}
-	var e errorResponse
-	if r.status == http.StatusForbidden && json.Unmarshal(r.body, &e) == nil {
-		return e.Code
+	if p, err := readProblem(r); err == nil && r.status == want && p.legacy == legacy && len(p.errors) == 1 {
+		return p.errors[0].Code
 	}
 	return ""
 }
@@ -263,12 +258,12 @@ func TestV1TokensAreGatedByTheAppsScopes(t *testing.T) {
 	if err := xml.Unmarshal(r.body, &limited); err != nil || r.status != 200 {
 		t.Fatalf("limited V1 token: %d %s", r.status, r.body)
 	}
-	jsonStatus(t, a.registerJSON(t, limited.AccessToken, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withLogin("robin_lee1")).json(t)), 401, "90001")
+	wantProblem(t, a.registerJSON(t, limited.AccessToken, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withLogin("robin_lee1")).json(t)), 401, "90001", "")
 	for _, q := range []string{memberSam + "?fiCustomerIdType=MEMNUMBER", sandboxUserGUID, sandboxUser + "?fiCustomerIdType=LOGINID"} {
 		r := a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+q, map[string]string{
 			"Authorization": "Bearer " + limited.AccessToken, "di_tid": newTID(), "Accept": "application/json"}, "")
-		st := jsonStatus(t, r, 401, "90001")
-		if st.ErrorInfo[0].ErrorType != "APP_ERROR" || strings.Contains(string(r.body), "sandboxuser1") {
+		p := wantProblem(t, r, 401, "90001", "")
+		if p.errors[0].Type != "APP_ERROR" || strings.Contains(string(r.body), "sandboxuser1") {
 			t.Errorf("%s: %s", q, r.body)
 		}
 	}
@@ -279,7 +274,7 @@ func TestV1TokensAreGatedByTheAppsScopes(t *testing.T) {
 	if err := xml.Unmarshal(r.body, &userTok); err != nil || r.status != 200 {
 		t.Fatalf("user V1 token: %d %s", r.status, r.body)
 	}
-	jsonStatus(t, a.registerJSON(t, userTok.AccessToken, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withLogin("robin_lee1")).json(t)), 401, "90001")
+	wantProblem(t, a.registerJSON(t, userTok.AccessToken, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withLogin("robin_lee1")).json(t)), 401, "90001", "")
 	get := func(id string) *response {
 		return a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+id, map[string]string{
 			"Authorization": "Bearer " + userTok.AccessToken, "di_tid": newTID(), "Accept": "application/json"}, "")
@@ -287,7 +282,7 @@ func TestV1TokensAreGatedByTheAppsScopes(t *testing.T) {
 	for _, other := range []string{alexGUID, "alexmorgan90?fiCustomerIdType=LOGINID", memberAlex + "?fiCustomerIdType=MEMNUMBER",
 		"00000000000000000000000000000000", "nobody?fiCustomerIdType=LOGINID"} {
 		r := get(other)
-		jsonStatus(t, r, 401, "90001")
+		wantProblem(t, r, 401, "90001", "")
 		if strings.Contains(string(r.body), "alex") {
 			t.Errorf("%s leaked: %s", other, r.body)
 		}
@@ -312,10 +307,10 @@ func TestUserTokensCannotAdministerDisclosures(t *testing.T) {
 	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant)
 	refreshed := a.v2Token(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw.RefreshToken)
 	for _, tok := range []string{pw.AccessToken, refreshed.AccessToken} {
-		cmnError(t, a.dsc(t, http.MethodPost, disclosures, tok, `{"institutionDisclosureName":"EVIL"}`), 403, "DSC_11003")
-		cmnError(t, a.dsc(t, http.MethodPut, disclosures+"/"+ibID, tok, `{"institutionDisclosureId":"`+ibID+`","institutionDisclosureName":"IB",`+
-			`"institutionDisclosureData":"https://evil.example/ib.html","institutionDisclosureDataType":"URL"}`), 403, "DSC_11003")
-		cmnError(t, a.dsc(t, http.MethodPut, disclosures+"/"+ibID, tok, `{"institutionDisclosureId":"`+ibID+`","institutionDisclosureName":"IB","institutionDisclosureStatus":false}`), 403, "DSC_11003")
+		wantProblem(t, a.dsc(t, http.MethodPost, disclosures, tok, `{"institutionDisclosureName":"EVIL"}`), 403, "DSC_11003", "")
+		wantProblem(t, a.dsc(t, http.MethodPut, disclosures+"/"+ibID, tok, `{"institutionDisclosureId":"`+ibID+`","institutionDisclosureName":"IB",`+
+			`"institutionDisclosureData":"https://evil.example/ib.html","institutionDisclosureDataType":"URL"}`), 403, "DSC_11003", "")
+		wantProblem(t, a.dsc(t, http.MethodPut, disclosures+"/"+ibID, tok, `{"institutionDisclosureId":"`+ibID+`","institutionDisclosureName":"IB","institutionDisclosureStatus":false}`), 403, "DSC_11003", "")
 		// Their own user disclosures remain theirs to decide.
 		if r := a.dsc(t, http.MethodPost, userDiscl, tok, `{"institutionDisclosureName":"IB","institutionUserDisclosureStatus":"ACCEPTED"}`); r.status != 204 {
 			t.Errorf("own decision: %d %s", r.status, r.body)

@@ -181,8 +181,8 @@ func TestAccountsAfterRegistration(t *testing.T) {
 	if got := a.listAccounts(t, tok, q("loginId", "AlexMorgan90", "institutionCustomerId", guid)); len(got) != 3 {
 		t.Errorf("own institutionCustomerId: %v", ids(got))
 	}
-	cmnError(t, a.getAccounts(t, "/v1/accounts?hostUserId="+memberAlex+"&institutionCustomerId="+sandboxUserGUID, tok, nil), 400, "ACC_00410")
-	cmnError(t, a.getAccounts(t, "/v1/accounts?hostUserId="+memberRobin+"&institutionCustomerId="+guid, tok, nil), 400, "ACC_00410")
+	wantProblem(t, a.getAccounts(t, "/v1/accounts?hostUserId="+memberAlex+"&institutionCustomerId="+sandboxUserGUID, tok, nil), 400, "ACC_00410", "")
+	wantProblem(t, a.getAccounts(t, "/v1/accounts?hostUserId="+memberRobin+"&institutionCustomerId="+guid, tok, nil), 400, "ACC_00410", "")
 	// The user can now log in and read them with a password-grant token.
 	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=alexmorgan90&password="+url.QueryEscape(regPassword)+
 		"&scopes="+url.QueryEscape(scopeAccounts)).AccessToken
@@ -222,7 +222,7 @@ func TestAccountsFilter(t *testing.T) {
 	for _, bad := range []string{"category eq", "category eq 'DEPOSIT", "balance gt '1'", "not (category eq 'LOAN')",
 		"category eq'DEPOSIT'", "length(nickName) eq '4'", "category eq 1", "", strings.Repeat("a", 2049)} {
 		r := a.getAccounts(t, "/v1/accounts?"+q("hostUserId", memberAlex, "$filter", bad).Encode(), tok, nil)
-		cmnError(t, r, 400, "ACC_00005")
+		wantProblem(t, r, 400, "ACC_00005", "")
 		if strings.Contains(string(r.body), "DEPOSIT") {
 			t.Errorf("error echoes the filter: %s", r.body)
 		}
@@ -256,7 +256,7 @@ func TestAccountsUserContext(t *testing.T) {
 		{"$apply with institutionCustomerId", "?loginId=" + sandboxUser + "&$apply=groupBy(customer)&institutionCustomerId=" + sandboxUserGUID, 400, "ACC_99994"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cmnError(t, a.getAccounts(t, "/v1/accounts"+tc.query, tok, nil), tc.status, tc.code)
+			wantProblem(t, a.getAccounts(t, "/v1/accounts"+tc.query, tok, nil), tc.status, tc.code, "")
 		})
 	}
 	// A registered user by login: the member's one account, owned by that user.
@@ -269,8 +269,8 @@ func TestAccountsUserContext(t *testing.T) {
 	if got := a.listAccounts(t, tok2, q("hostUserId", memberJordan)); !slices.Equal(ids(got), []string{jordanMortgage}) || got[0].InstitutionID != fiCommunityBank {
 		t.Errorf("02222: %v", ids(got))
 	}
-	cmnError(t, a.getAccounts(t, "/v1/accounts?hostUserId="+memberAlex, tok2, nil), 404, "ACC_00101")
-	cmnError(t, a.getAccounts(t, "/v1/accounts?loginId="+sandboxUser, tok2, nil), 404, "ACC_00101")
+	wantProblem(t, a.getAccounts(t, "/v1/accounts?hostUserId="+memberAlex, tok2, nil), 404, "ACC_00101", "")
+	wantProblem(t, a.getAccounts(t, "/v1/accounts?loginId="+sandboxUser, tok2, nil), 404, "ACC_00101", "")
 }
 
 func TestAccountsPasswordGrant(t *testing.T) {
@@ -288,7 +288,7 @@ func TestAccountsPasswordGrant(t *testing.T) {
 		}
 	}
 	for _, other := range []string{"hostUserId=" + memberAlex, "loginId=someoneelse", "hostUserId=" + memberSam + "&loginId=someoneelse"} {
-		cmnError(t, a.getAccounts(t, "/v1/accounts?"+other, pw.AccessToken, nil), 400, "ACC_99994")
+		wantProblem(t, a.getAccounts(t, "/v1/accounts?"+other, pw.AccessToken, nil), 400, "ACC_99994", "")
 	}
 	// Single account: own 200, another member's 404.
 	r := a.getAccounts(t, "/v1/accounts/"+samChecking, pw.AccessToken, nil)
@@ -297,7 +297,7 @@ func TestAccountsPasswordGrant(t *testing.T) {
 	if r.status != 200 || acc.ID != samChecking {
 		t.Errorf("own account: %d %s", r.status, r.body)
 	}
-	cmnError(t, a.getAccounts(t, "/v1/accounts/"+alexChecking, pw.AccessToken, nil), 404, "ACC_00011")
+	wantProblem(t, a.getAccounts(t, "/v1/accounts/"+alexChecking, pw.AccessToken, nil), 404, "ACC_00011", "")
 	// A token refreshed from the password grant keeps the user.
 	refreshed := a.v2Token(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw.RefreshToken)
 	if got := a.listAccounts(t, refreshed.AccessToken, nil); !slices.Equal(ids(got), []string{samChecking}) {
@@ -343,7 +343,7 @@ func TestAccountByID(t *testing.T) {
 				}
 				return
 			}
-			cmnError(t, r, tc.status, tc.code)
+			wantProblem(t, r, tc.status, tc.code, "")
 			for _, n := range []string{samCheckingNo[6:], "5500012345"[6:], "Sam Sandbox", "Jordan"} {
 				if strings.Contains(string(r.body), n) {
 					t.Errorf("404 reveals %q: %s", n, r.body)
@@ -460,13 +460,13 @@ func TestAccountsAuthAndHeaders(t *testing.T) {
 					}
 					return
 				}
-				cmnError(t, r, tc.status, tc.code)
+				wantProblem(t, r, tc.status, tc.code, "")
 			})
 		}
 	}
 	// A body that is not JSON (D16) is 415; an Accept header never is.
 	r := a.do(t, http.MethodGet, list, map[string]string{"Authorization": "Bearer " + tok, "transactionId": newTID(), "Content-Type": "application/xml"}, "<x/>")
-	cmnError(t, r, 415, "ACC_99988")
+	wantProblem(t, r, 415, "ACC_99988", "")
 	if r := a.getAccounts(t, list, tok, map[string]string{"Accept": "application/xml"}); r.status != 200 {
 		t.Errorf("Accept: application/xml: %d", r.status)
 	}
@@ -490,7 +490,7 @@ func TestAccountsAliases(t *testing.T) {
 			t.Errorf("%s/{id}: %d %s", prefix, r.status, r.body)
 		}
 		// Errors keep the accounts family on every alias.
-		cmnError(t, a.getAccounts(t, prefix, tok, nil), 400, "ACC_99992")
+		wantProblem(t, a.getAccounts(t, prefix, tok, nil), 400, "ACC_99992", "")
 	}
 	// D17: the bare /accounts path of an old page is not routed.
 	for _, path := range []string{"/accounts?hostUserId=" + memberAlex, "/accounts/" + alexCard + "?hostUserId=" + memberAlex,

@@ -78,18 +78,18 @@ func TestDisclosureScopesAndHeaders(t *testing.T) {
 	limited := a.v2Token(t, limitedApp, limitedSecret, fiCreditUnion, "grant_type=client_credentials").AccessToken
 	readOnly := a.v2For(t, fiCreditUnion, "disclosures:read")
 	create := `{"institutionDisclosureName":"PRIVACY","institutionDisclosureData":"https://example.com/p.html","institutionDisclosureDataType":"URL"}`
-	cmnError(t, a.dsc(t, http.MethodGet, disclosures, limited, ""), 403, "DSC_11003")
-	cmnError(t, a.dsc(t, http.MethodPost, disclosures, limited, create), 403, "DSC_11003")
-	cmnError(t, a.dsc(t, http.MethodPost, disclosures, readOnly, create), 403, "DSC_11003")
-	cmnError(t, a.dsc(t, http.MethodGet, disclosures, "junk", ""), 401, "DSC_11002")
-	cmnError(t, a.dsc(t, http.MethodGet, disclosures, a.v1Token(t, fiCreditUnion), ""), 401, "DSC_11002")
-	cmnError(t, a.do(t, http.MethodGet, disclosures, map[string]string{"transactionId": newTID()}, ""), 401, "DSC_11001")
-	cmnError(t, a.do(t, http.MethodGet, disclosures, map[string]string{"Authorization": "Bearer " + readOnly}, ""), 400, "DSC_12002")
-	cmnError(t, a.do(t, http.MethodGet, disclosures, map[string]string{"Authorization": "Bearer " + readOnly, "transactionId": newTID() + "-0000"}, ""), 400, "DSC_12003")
-	cmnError(t, a.do(t, http.MethodGet, disclosures, map[string]string{"Authorization": "Bearer " + readOnly, "transactionId": newTID(),
-		"callingAppId": strings.Repeat("c", 65)}, ""), 400, "DSC_12013")
-	cmnError(t, a.do(t, http.MethodGet, disclosures, map[string]string{"Authorization": "Bearer " + readOnly, "transactionId": newTID(),
-		"X-Big": strings.Repeat("b", 9000)}, ""), 400, "DSC_12007")
+	wantProblem(t, a.dsc(t, http.MethodGet, disclosures, limited, ""), 403, "DSC_11003", "")
+	wantProblem(t, a.dsc(t, http.MethodPost, disclosures, limited, create), 403, "DSC_11003", "")
+	wantProblem(t, a.dsc(t, http.MethodPost, disclosures, readOnly, create), 403, "DSC_11003", "")
+	wantProblem(t, a.dsc(t, http.MethodGet, disclosures, "junk", ""), 401, "DSC_11002", "")
+	wantProblem(t, a.dsc(t, http.MethodGet, disclosures, a.v1Token(t, fiCreditUnion), ""), 401, "DSC_11002", "")
+	wantProblem(t, a.do(t, http.MethodGet, disclosures, map[string]string{"transactionId": newTID()}, ""), 401, "DSC_11001", "")
+	wantProblem(t, a.do(t, http.MethodGet, disclosures, map[string]string{"Authorization": "Bearer " + readOnly}, ""), 400, "DSC_12002", "")
+	wantProblem(t, a.do(t, http.MethodGet, disclosures, map[string]string{"Authorization": "Bearer " + readOnly, "transactionId": newTID() + "-0000"}, ""), 400, "DSC_12003", "")
+	wantProblem(t, a.do(t, http.MethodGet, disclosures, map[string]string{"Authorization": "Bearer " + readOnly, "transactionId": newTID(),
+		"callingAppId": strings.Repeat("c", 65)}, ""), 400, "DSC_12013", "")
+	wantProblem(t, a.do(t, http.MethodGet, disclosures, map[string]string{"Authorization": "Bearer " + readOnly, "transactionId": newTID(),
+		"X-Big": strings.Repeat("b", 9000)}, ""), 400, "DSC_12007", "")
 	// The token's FI decides what is listed: 02222 has only its own IB.
 	r := a.dsc(t, http.MethodGet, disclosures, a.v2For(t, fiCommunityBank, "disclosures:read"), "")
 	if !strings.Contains(string(r.body), ib02222ID) || strings.Contains(string(r.body), ibID) {
@@ -119,12 +119,14 @@ func TestCreateAndUpdateInstitutionDisclosure(t *testing.T) {
 		{"non-printable", `{"institutionDisclosureName":"X` + "\u00e9" + `"}`, "DSC_12001"},
 		{"not JSON", `{"institutionDisclosureName":`, "DSC_10002"},
 	} {
-		t.Run(tc.name, func(t *testing.T) { cmnError(t, a.dsc(t, http.MethodPost, disclosures, tok, tc.body), 400, tc.code) })
+		t.Run(tc.name, func(t *testing.T) {
+			wantProblem(t, a.dsc(t, http.MethodPost, disclosures, tok, tc.body), 400, tc.code, "")
+		})
 	}
-	cmnError(t, a.do(t, http.MethodPost, disclosures, map[string]string{"Authorization": "Bearer " + tok, "transactionId": newTID(),
-		"Content-Type": "application/json"}, ""), 400, "DSC_12005")
+	wantProblem(t, a.do(t, http.MethodPost, disclosures, map[string]string{"Authorization": "Bearer " + tok, "transactionId": newTID(),
+		"Content-Type": "application/json"}, ""), 400, "DSC_12005", "")
 	big := `{"institutionDisclosureName":"BIG","institutionDisclosureData":"https://example.com/` + strings.Repeat("x", 70<<10) + `"}`
-	cmnError(t, a.dsc(t, http.MethodPost, disclosures, tok, big), 400, "DSC_12014")
+	wantProblem(t, a.dsc(t, http.MethodPost, disclosures, tok, big), 400, "DSC_12014", "")
 
 	// Update: same content keeps the version, new content raises it.
 	path := disclosures + "/" + strings.ToLower(d.ID)
@@ -138,13 +140,13 @@ func TestCreateAndUpdateInstitutionDisclosure(t *testing.T) {
 	if r.status != 200 || d.Version != 2 {
 		t.Fatalf("update content: %d %s", r.status, r.body)
 	}
-	cmnError(t, a.dsc(t, http.MethodPut, path, tok, `{"institutionDisclosureId":"`+ibID+`","institutionDisclosureName":"X"}`), 400, "DSC_12012")
-	cmnError(t, a.dsc(t, http.MethodPut, disclosures+"/00000000000000000000000000000000", tok,
-		`{"institutionDisclosureId":"00000000000000000000000000000000","institutionDisclosureName":"X"}`), 404, "DSC_13001")
-	cmnError(t, a.dsc(t, http.MethodPut, path, tok, `{"institutionDisclosureId":"`+d.ID+`","institutionDisclosureName":"IB"}`), 400, "DSC_10002")
+	wantProblem(t, a.dsc(t, http.MethodPut, path, tok, `{"institutionDisclosureId":"`+ibID+`","institutionDisclosureName":"X"}`), 400, "DSC_12012", "")
+	wantProblem(t, a.dsc(t, http.MethodPut, disclosures+"/00000000000000000000000000000000", tok,
+		`{"institutionDisclosureId":"00000000000000000000000000000000","institutionDisclosureName":"X"}`), 404, "DSC_13001", "")
+	wantProblem(t, a.dsc(t, http.MethodPut, path, tok, `{"institutionDisclosureId":"`+d.ID+`","institutionDisclosureName":"IB"}`), 400, "DSC_10002", "")
 	// Another FI's token cannot touch it.
 	other := a.v2For(t, fiCommunityBank, "")
-	cmnError(t, a.dsc(t, http.MethodPut, path, other, `{"institutionDisclosureId":"`+d.ID+`","institutionDisclosureName":"Y"}`), 404, "DSC_13001")
+	wantProblem(t, a.dsc(t, http.MethodPut, path, other, `{"institutionDisclosureId":"`+d.ID+`","institutionDisclosureName":"Y"}`), 404, "DSC_13001", "")
 }
 
 func TestDisclosureVersionBumpFlagsUsersUntilTheyAccept(t *testing.T) {
@@ -225,11 +227,11 @@ func TestOLSUserDisclosure(t *testing.T) {
 	a := newAPI(t)
 	tok := a.v2For(t, fiCreditUnion, "")
 	q := userDiscl + "?loginId=sandboxuser1&accountType=CHECKING"
-	cmnError(t, a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","accountId":"`+samChecking+`"}`), 400, "DSC_12017")
-	cmnError(t, a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true}`), 400, "DSC_12016")
-	cmnError(t, a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true,"accountId":"`+alexChecking+`"}`), 400, "DSC_12016")
-	cmnError(t, a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ENROLLED","paperWaiver":true,"accountId":"`+samChecking+`"}`), 400, "DSC_12004")
-	cmnError(t, a.dsc(t, http.MethodPost, userDiscl+"?loginId=sandboxuser1&accountType=SHOES", tok, `{"institutionDisclosureName":"OLS"}`), 400, "DSC_12006")
+	wantProblem(t, a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","accountId":"`+samChecking+`"}`), 400, "DSC_12017", "")
+	wantProblem(t, a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true}`), 400, "DSC_12016", "")
+	wantProblem(t, a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true,"accountId":"`+alexChecking+`"}`), 400, "DSC_12016", "")
+	wantProblem(t, a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ENROLLED","paperWaiver":true,"accountId":"`+samChecking+`"}`), 400, "DSC_12004", "")
+	wantProblem(t, a.dsc(t, http.MethodPost, userDiscl+"?loginId=sandboxuser1&accountType=SHOES", tok, `{"institutionDisclosureName":"OLS"}`), 400, "DSC_12006", "")
 	if r := a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true,"accountId":"`+samChecking+`"}`); r.status != 204 {
 		t.Fatalf("OLS: %d %s", r.status, r.body)
 	}
@@ -246,15 +248,15 @@ func TestOLSUserDisclosure(t *testing.T) {
 	if ols == nil || ols.AccountID != samChecking || ols.PaperWaiver == nil || !*ols.PaperWaiver {
 		t.Fatalf("list: %+v", list)
 	}
-	cmnError(t, a.dsc(t, http.MethodPut, userDiscl+"?loginId=sandboxuser1", tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"NOT_ACCEPTED"}`), 400, "DSC_12015")
-	cmnError(t, a.dsc(t, http.MethodDelete, userDiscl+"?loginId=sandboxuser1", tok, `{"institutionDisclosureName":"OLS","accountId":"`+samChecking+`"}`), 400, "DSC_12006")
-	cmnError(t, a.dsc(t, http.MethodDelete, q, tok, `{"institutionDisclosureName":"ESIGN","accountId":"`+samChecking+`"}`), 400, "DSC_12015")
-	cmnError(t, a.dsc(t, http.MethodDelete, q, tok, `{"accountId":"`+samChecking+`"}`), 400, "DSC_12004")
-	cmnError(t, a.dsc(t, http.MethodDelete, q, tok, `{"institutionDisclosureName":"OLS"}`), 400, "DSC_12016")
+	wantProblem(t, a.dsc(t, http.MethodPut, userDiscl+"?loginId=sandboxuser1", tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"NOT_ACCEPTED"}`), 400, "DSC_12015", "")
+	wantProblem(t, a.dsc(t, http.MethodDelete, userDiscl+"?loginId=sandboxuser1", tok, `{"institutionDisclosureName":"OLS","accountId":"`+samChecking+`"}`), 400, "DSC_12006", "")
+	wantProblem(t, a.dsc(t, http.MethodDelete, q, tok, `{"institutionDisclosureName":"ESIGN","accountId":"`+samChecking+`"}`), 400, "DSC_12015", "")
+	wantProblem(t, a.dsc(t, http.MethodDelete, q, tok, `{"accountId":"`+samChecking+`"}`), 400, "DSC_12004", "")
+	wantProblem(t, a.dsc(t, http.MethodDelete, q, tok, `{"institutionDisclosureName":"OLS"}`), 400, "DSC_12016", "")
 	if r := a.dsc(t, http.MethodDelete, q, tok, `{"institutionDisclosureName":"OLS","accountId":"`+samChecking+`"}`); r.status != 204 {
 		t.Fatalf("delete: %d %s", r.status, r.body)
 	}
-	cmnError(t, a.dsc(t, http.MethodDelete, q, tok, `{"institutionDisclosureName":"OLS","accountId":"`+samChecking+`"}`), 400, "DSC_13001")
+	wantProblem(t, a.dsc(t, http.MethodDelete, q, tok, `{"institutionDisclosureName":"OLS","accountId":"`+samChecking+`"}`), 400, "DSC_13001", "")
 	var ev []models.DisclosureEvidence
 	a.store.Conn().Where("disclosure_name = ?", "OLS").Order("id").Find(&ev)
 	if len(ev) != 2 || ev[0].Status != "ACCEPTED" || ev[1].Status != "DELETED" || ev[1].AccountID != samChecking {
@@ -292,7 +294,7 @@ func TestUserDisclosureRequestErrors(t *testing.T) {
 				}
 				return
 			}
-			cmnError(t, r, 400, tc.code)
+			wantProblem(t, r, 400, tc.code, "")
 		})
 	}
 	// A password-grant token's user needs no query parameter, and may not name another user.
@@ -300,7 +302,7 @@ func TestUserDisclosureRequestErrors(t *testing.T) {
 	if r := a.dsc(t, http.MethodPost, userDiscl, pw, accept); r.status != 204 {
 		t.Fatalf("password grant: %d %s", r.status, r.body)
 	}
-	cmnError(t, a.dsc(t, http.MethodGet, userDiscl+"?loginId=jdoe_2024", pw, ""), 400, "DSC_10009")
+	wantProblem(t, a.dsc(t, http.MethodGet, userDiscl+"?loginId=jdoe_2024", pw, ""), 400, "DSC_10009", "")
 	// With only disclosures:read, writes are refused (D30).
-	cmnError(t, a.dsc(t, http.MethodPost, userDiscl+"?loginId=sandboxuser1", a.v2For(t, fiCreditUnion, "disclosures:read"), accept), 403, "DSC_11003")
+	wantProblem(t, a.dsc(t, http.MethodPost, userDiscl+"?loginId=sandboxuser1", a.v2For(t, fiCreditUnion, "disclosures:read"), accept), 403, "DSC_11003", "")
 }

@@ -487,10 +487,9 @@ func (a *api) registerConcurrently(t testing.TB, token, body string) (int, strin
 		t.Error(err)
 		return 0, ""
 	}
-	var st legacyStatus
-	_ = json.Unmarshal(r.body, &st)
-	if len(st.ErrorInfo) == 0 {
+	p, err := readProblem(r)
+	if err != nil {
 		return r.status, ""
 	}
-	return r.status, st.ErrorInfo[0].ErrorCode
+	return r.status, p.errors[0].Code
 }

@@ -8,9 +8,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/xml"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 
@@ -113,9 +111,8 @@ func TestRegisterRefusesUnsafeTextInEveryStoredField(t *testing.T) {
 							t.Errorf("%s %s %+q: want 400 %s, got %d %s", f.name, field.path, bad, field.code, r.status, r.body)
 							continue
 						}
-						st := decodeLegacyStatus(t, r, f)
-						if len(st.ErrorInfo) != 1 || st.ErrorInfo[0].ErrorCode != field.code ||
-							!strings.Contains(st.ErrorInfo[0].ErrorMessage, "FICustomer."+field.path) {
+						p := wantCodes(t, r, http.StatusBadRequest, field.code)
+						if p.mediaType != f.mediaType || !strings.Contains(p.errors[0].Message, "FICustomer."+field.path) {
 							t.Errorf("%s %s %+q: want one %s naming the field, got %s", f.name, field.path, bad, field.code, r.body)
 						}
 						noEcho(t, r, value, bad)
@@ -143,50 +140,9 @@ func TestRegisterReportsUnsafeFieldsTogetherInOrder(t *testing.T) {
 		if r.status != http.StatusBadRequest {
 			t.Fatalf("%s: %d %s", f.name, r.status, r.body)
 		}
-		st := decodeLegacyStatus(t, r, f)
-		if want := []string{"220002", "220008", "220018", "220012", "20006"}; !slices.Equal(st.codes(), want) {
-			t.Errorf("%s: codes %v, want %v", f.name, st.codes(), want)
+		if p := wantCodes(t, r, http.StatusBadRequest, "220002", "220008", "220018", "220012", "20006"); p.mediaType != f.mediaType {
+			t.Errorf("%s: answered in %s", f.name, p.mediaType)
 		}
-	}
-}
-
-// v2Error decodes an ErrorResponse and checks its status, code and that the message names what
-// it points at.
-func v2Error(t *testing.T, r *response, status int, code, names string) {
-	t.Helper()
-	var e errorResponse
-	if err := json.Unmarshal(r.body, &e); err != nil || r.status != status || e.Code != code {
-		t.Errorf("want %d %s, got %d %s", status, code, r.status, r.body)
-		return
-	}
-	if !strings.Contains(e.Message, names) {
-		t.Errorf("message %q does not name %q", e.Message, names)
-	}
-}
-
-// legacyXMLError decodes an XML legacy Status (the V1 token's envelope) like v2Error.
-func legacyXMLError(t *testing.T, r *response, status int, code, message string) {
-	t.Helper()
-	var st legacyStatus
-	if err := xml.Unmarshal(r.body, &st); err != nil || r.status != status || len(st.ErrorInfo) != 1 || st.ErrorInfo[0].ErrorCode != code {
-		t.Errorf("want %d %s, got %d %s", status, code, r.status, r.body)
-		return
-	}
-	if st.ErrorInfo[0].ErrorMessage != message {
-		t.Errorf("message %q, want %q", st.ErrorInfo[0].ErrorMessage, message)
-	}
-}
-
-// legacyJSONError decodes a JSON legacy Status like legacyXMLError.
-func legacyJSONError(t *testing.T, r *response, status int, code, message string) {
-	t.Helper()
-	var st legacyStatus
-	if err := json.Unmarshal(r.body, &st); err != nil || r.status != status || len(st.ErrorInfo) != 1 || st.ErrorInfo[0].ErrorCode != code {
-		t.Errorf("want %d %s, got %d %s", status, code, r.status, r.body)
-		return
-	}
-	if st.ErrorInfo[0].ErrorMessage != message {
-		t.Errorf("message %q, want %q", st.ErrorInfo[0].ErrorMessage, message)
 	}
 }
 
@@ -201,12 +157,12 @@ func TestJSONBodiesMustBeUTF8(t *testing.T) {
 				setField("person.personName.firstName", "Ja\xffne")(t, req)
 				body := strings.Replace(req.json(t), `Ja\ufffdne`, "Ja\xffne", 1)
 				r := a.registerAs(t, tok, fiCreditUnion, ct, "application/json", body)
-				legacyJSONError(t, r, http.StatusBadRequest, "20006", "Request body is not valid UTF-8")
+				wantMessage(t, r, http.StatusBadRequest, "20006", "Request body is not valid UTF-8")
 			}
 			if after := countRows(t, a, &models.Customer{}); after != before {
 				t.Errorf("%d customers stored", after-before)
 			}
-			v2Error(t, a.dsc(t, http.MethodPost, disclosures, a.v2For(t, fiCreditUnion, ""), "{\"institutionDisclosureName\":\"A\xffB\"}"),
+			wantProblem(t, a.dsc(t, http.MethodPost, disclosures, a.v2For(t, fiCreditUnion, ""), "{\"institutionDisclosureName\":\"A\xffB\"}"),
 				http.StatusBadRequest, "DSC_12001", "non-printable")
 		})
 	}
@@ -223,21 +179,21 @@ func TestDecodedQueryAndPathMustBeSafeText(t *testing.T) {
 			}
 			for _, bad := range []string{"%00", "%FF", "%E2%80%AE", "%C2%85", "%09", "%E2%80%8B"} {
 				// Accounts and disclosures look the user up by these parameters.
-				v2Error(t, a.getAccounts(t, "/v1/accounts?loginId=a"+bad+"b", v2, nil), 400, "ACC_99995", "loginId")
-				v2Error(t, a.getAccounts(t, "/v1/accounts?hostUserId="+bad, v2, nil), 400, "ACC_99995", "hostUserId")
-				v2Error(t, a.getAccounts(t, "/v1/accounts/"+bad+"?hostUserId="+memberAlex, v2, nil), 400, "ACC_99995", "accountId")
-				v2Error(t, a.dsc(t, http.MethodGet, userDiscl+"?loginId="+bad, v2, ""), 400, "DSC_12001", "loginId")
-				v2Error(t, a.dsc(t, http.MethodPut, disclosures+"/"+bad, v2, `{"institutionDisclosureId":"x","institutionDisclosureName":"X"}`), 400, "DSC_12001", "institutionDisclosureId")
+				wantProblem(t, a.getAccounts(t, "/v1/accounts?loginId=a"+bad+"b", v2, nil), 400, "ACC_99995", "loginId")
+				wantProblem(t, a.getAccounts(t, "/v1/accounts?hostUserId="+bad, v2, nil), 400, "ACC_99995", "hostUserId")
+				wantProblem(t, a.getAccounts(t, "/v1/accounts/"+bad+"?hostUserId="+memberAlex, v2, nil), 400, "ACC_99995", "accountId")
+				wantProblem(t, a.dsc(t, http.MethodGet, userDiscl+"?loginId="+bad, v2, ""), 400, "DSC_12001", "loginId")
+				wantProblem(t, a.dsc(t, http.MethodPut, disclosures+"/"+bad, v2, `{"institutionDisclosureId":"x","institutionDisclosureName":"X"}`), 400, "DSC_12001", "institutionDisclosureId")
 				// Get FI Customer, also under its alias.
-				legacyJSONError(t, legacy("/bankingservices/v2/fis/01111/fiCustomers/a"+bad+"?fiCustomerIdType=LOGINID"), 400, "20006", "Path param 'fiCustomerId' invalid")
-				legacyJSONError(t, legacy("/v2/fis/01111/fiCustomers/"+bad+"?fiCustomerIdType=MEMNUMBER"), 400, "20006", "Path param 'fiCustomerId' invalid")
-				legacyJSONError(t, legacy("/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID+"?trace="+bad), 400, "20006", "Query param 'trace' invalid")
+				wantMessage(t, legacy("/bankingservices/v2/fis/01111/fiCustomers/a"+bad+"?fiCustomerIdType=LOGINID"), 400, "20006", "Path param 'fiCustomerId' invalid")
+				wantMessage(t, legacy("/v2/fis/01111/fiCustomers/"+bad+"?fiCustomerIdType=MEMNUMBER"), 400, "20006", "Path param 'fiCustomerId' invalid")
+				wantMessage(t, legacy("/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID+"?trace="+bad), 400, "20006", "Query param 'trace' invalid")
 				// The token endpoints.
-				legacyXMLError(t, a.v1TokenRequest(t, "/v1/oauth/token?trace="+bad, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials", nil),
+				wantMessage(t, a.v1TokenRequest(t, "/v1/oauth/token?trace="+bad, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials", nil),
 					400, "90002", "Query param 'trace' invalid")
 				r := a.do(t, http.MethodPost, "/oauth2/v1/token?trace="+bad, map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 					"transactionId": newTID(), "institutionId": fiCreditUnion, "Content-Type": formContentType}, "grant_type=client_credentials")
-				v2Error(t, r, 400, "CMN_90017", "trace")
+				wantProblem(t, r, 400, "CMN_90017", "trace")
 			}
 			// Spaces and quotes are text: an OData filter still works.
 			if got := a.listAccounts(t, v2, q("hostUserId", memberAlex, "$filter", "category eq 'DEPOSIT'")); len(got) == 0 {
@@ -257,16 +213,16 @@ func TestDecodedFormValuesMustBeSafeText(t *testing.T) {
 				v1 := func(form string) *response {
 					return a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, form, nil)
 				}
-				legacyXMLError(t, v1("grant_type=password&username=sandbox"+bad+"user1&password=x"), 400, "90002", "Form param 'username' invalid")
-				legacyXMLError(t, v1("grant_type=password&username=sandboxuser1&password=Sandbox2024!"+bad), 400, "90002", "Form param 'password' invalid")
-				v2Error(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username="+bad+"sandboxuser1&password=x"), 400, "CMN_90013", "Username")
-				v2Error(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password="+bad), 400, "CMN_90014", "Password")
-				v2Error(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials&scopes=accounts:read"+bad), 400, "CMN_90017", "scopes")
-				v2Error(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token=abc"+bad), 400, "CMN_90017", "refresh_token")
+				wantMessage(t, v1("grant_type=password&username=sandbox"+bad+"user1&password=x"), 400, "90002", "Form param 'username' invalid")
+				wantMessage(t, v1("grant_type=password&username=sandboxuser1&password=Sandbox2024!"+bad), 400, "90002", "Form param 'password' invalid")
+				wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username="+bad+"sandboxuser1&password=x"), 400, "CMN_90013", "Username")
+				wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password="+bad), 400, "CMN_90014", "Password")
+				wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials&scopes=accounts:read"+bad), 400, "CMN_90017", "scopes")
+				wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token=abc"+bad), 400, "CMN_90017", "refresh_token")
 				for _, method := range []string{http.MethodDelete, http.MethodPost} {
 					r := a.do(t, method, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 						"transactionId": newTID(), "Content-Type": formContentType}, "token="+v2[:8]+bad)
-					v2Error(t, r, 400, "CMN_90017", "token")
+					wantProblem(t, r, 400, "CMN_90017", "token")
 				}
 			}
 			if after := countRows(t, a, &models.Token{}); after != tokens {
@@ -307,7 +263,7 @@ func TestV2JSONBodiesCarryOnlySafeStrings(t *testing.T) {
 					{http.MethodPost, disclosures, `{"institutionDisclosureName":"Privacy","` + bad + `":1}`, "non-printable"},
 				} {
 					r := a.dsc(t, tc.method, tc.path, tok, tc.body)
-					v2Error(t, r, 400, "DSC_12001", tc.pointer)
+					wantProblem(t, r, 400, "DSC_12001", tc.pointer)
 					noEcho(t, r, "", bad)
 				}
 			}
@@ -354,9 +310,9 @@ func TestLegacyRecordedHeadersMustBeSafeText(t *testing.T) {
 				t.Helper()
 				want := "Header '" + header + "' invalid"
 				if xml {
-					legacyXMLError(t, r, http.StatusBadRequest, "90002", want)
+					wantMessage(t, r, http.StatusBadRequest, "90002", want)
 				} else {
-					legacyJSONError(t, r, http.StatusBadRequest, "90002", want)
+					wantMessage(t, r, http.StatusBadRequest, "90002", want)
 				}
 			}
 			for _, op := range operations {
@@ -410,18 +366,18 @@ func TestV2RecordedHeadersMustBePrintableASCII(t *testing.T) {
 				for _, h := range []string{"User-Agent", "offering_id", "ORIGINATING_IP"} {
 					r := a.do(t, http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 						"transactionId": newTID(), "institutionId": fiCreditUnion, "Content-Type": formContentType, h: v}, "grant_type=client_credentials")
-					v2Error(t, r, 400, "CMN_90017", "non-printable")
-					v2Error(t, a.getAccounts(t, "/v1/accounts?hostUserId="+memberAlex, v2, map[string]string{h: v}), 400, "ACC_99995", "non-printable")
+					wantProblem(t, r, 400, "CMN_90017", "non-printable")
+					wantProblem(t, a.getAccounts(t, "/v1/accounts?hostUserId="+memberAlex, v2, map[string]string{h: v}), 400, "ACC_99995", "non-printable")
 					r = a.do(t, http.MethodPost, userDiscl+"?loginId=sandboxuser1", map[string]string{"Authorization": "Bearer " + v2,
 						"transactionId": newTID(), "Content-Type": "application/json", h: v}, ib)
-					v2Error(t, r, 400, "DSC_12001", "non-printable")
+					wantProblem(t, r, 400, "DSC_12001", "non-printable")
 				}
 			}
 			// Disclosure evidence keeps originating_ip: it must be an address.
 			for _, ip := range []string{"not-an-ip", "300.1.1.1", "fe80::1%eth0", "203.0.113.7:443"} {
 				r := a.do(t, http.MethodPost, userDiscl+"?loginId=sandboxuser1", map[string]string{"Authorization": "Bearer " + v2,
 					"transactionId": newTID(), "Content-Type": "application/json", "originating_ip": ip}, ib)
-				v2Error(t, r, 400, "DSC_10002", "originating_ip")
+				wantProblem(t, r, 400, "DSC_10002", "originating_ip")
 			}
 			if n := countRows(t, a, &models.DisclosureEvidence{}); n != evidence {
 				t.Errorf("%d evidence records stored", n-evidence)
@@ -447,13 +403,13 @@ func TestUnsafeBasicClientIDNeverLookedUp(t *testing.T) {
 				auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+sandboxSecret))
 				r := a.do(t, http.MethodPost, "/digitalbanking/v1/oauth/token", map[string]string{"Authorization": auth, "di_tid": newTID(),
 					"di_fiid": fiCreditUnion, "Content-Type": formContentType}, "grant_type=client_credentials")
-				legacyXMLError(t, r, http.StatusUnauthorized, "90001", "Client credentials are not valid")
+				wantMessage(t, r, http.StatusUnauthorized, "90001", "Client credentials are not valid")
 				r = a.do(t, http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": auth, "transactionId": newTID(),
 					"institutionId": fiCreditUnion, "Content-Type": formContentType}, "grant_type=client_credentials")
-				v2Error(t, r, http.StatusUnauthorized, "CMN_90004", "Invalid client credentials")
+				wantProblem(t, r, http.StatusUnauthorized, "CMN_90004", "Invalid client credentials")
 				r = a.do(t, http.MethodDelete, "/oauth2/v1/revoke", map[string]string{"Authorization": auth, "transactionId": newTID(),
 					"Content-Type": formContentType}, "token=abc")
-				v2Error(t, r, http.StatusUnauthorized, "CMN_90004", "Invalid client credentials")
+				wantProblem(t, r, http.StatusUnauthorized, "CMN_90004", "Invalid client credentials")
 			}
 		})
 	}
@@ -484,8 +440,7 @@ func TestRegisterRefusesValuesLongerThanTheirColumns(t *testing.T) {
 						t.Errorf("%s %s: want 400 %s, got %d %s", f.name, tc.path, tc.code, r.status, r.body)
 						continue
 					}
-					st := decodeLegacyStatus(t, r, f)
-					if len(st.ErrorInfo) != 1 || st.ErrorInfo[0].ErrorCode != tc.code || !strings.Contains(st.ErrorInfo[0].ErrorMessage, "FICustomer."+tc.path) {
+					if p := wantCodes(t, r, http.StatusBadRequest, tc.code); p.mediaType != f.mediaType || !strings.Contains(p.errors[0].Message, "FICustomer."+tc.path) {
 						t.Errorf("%s %s: want one %s naming the field, got %s", f.name, tc.path, tc.code, r.body)
 					}
 				}

@@ -173,11 +173,11 @@ func TestDatabaseOutageAnswersTheFamilyEnvelope(t *testing.T) {
 	if err := db.Close(a.store.Conn()); err != nil {
 		t.Fatal(err)
 	}
-	cmnError(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials"), 500, "CMN_90000")
+	wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials"), 500, "CMN_90000", "")
 	r := a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, map[string]string{
 		"Authorization": "Bearer " + v1, "di_tid": newTID(), "Accept": "application/json"}, "")
-	if st := jsonStatus(t, r, 503, "26340"); st.ErrorInfo[0].ErrorType != "SYSTEM_ERROR" {
-		t.Errorf("errorType %s", st.ErrorInfo[0].ErrorType)
+	if p := wantProblem(t, r, 503, "26340", ""); p.errors[0].Type != "SYSTEM_ERROR" {
+		t.Errorf("errorType %s", p.errors[0].Type)
 	}
 	if strings.Contains(string(r.body), "sql") || strings.Contains(string(r.body), "database is closed") {
 		t.Errorf("internal detail leaked: %s", r.body)

@@ -5,7 +5,6 @@ package handlers_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"net/http"
@@ -73,51 +72,6 @@ func xmlNode(d *xml.Decoder) (any, error) {
 }
 
 // ---------------------------------------------------------------- HTTP and envelopes
-
-// decodeLegacyStatus checks that r is a legacy Status envelope in format f (contract §1.5:
-// JSON {"statusMessage":…,"errorInfo":[…]}, XML <Status xmlns="http://schema.intuit.com/fs/common/v2">)
-// and returns it.
-func decodeLegacyStatus(t *testing.T, r *response, f bodyFormat) legacyStatus {
-	t.Helper()
-	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, f.mediaType) {
-		t.Fatalf("error body is %q, want %s: %d %s", ct, f.mediaType, r.status, r.body)
-	}
-	var st legacyStatus
-	if f == formatXML {
-		if err := xml.Unmarshal(r.body, &st); err != nil {
-			t.Fatalf("not an XML Status (%d): %s", r.status, r.body)
-		}
-		if st.XMLName.Local != "Status" || st.XMLName.Space != legacyNamespaceNS {
-			t.Errorf("XML root %s in namespace %q, want Status in %s", st.XMLName.Local, st.XMLName.Space, legacyNamespaceNS)
-		}
-	} else {
-		var raw map[string]json.RawMessage
-		if err := json.Unmarshal(r.body, &raw); err != nil {
-			t.Fatalf("not a JSON Status (%d): %s", r.status, r.body)
-		}
-		for k := range raw {
-			if k != "statusMessage" && k != "errorInfo" {
-				t.Errorf("unexpected member %q in the JSON Status: %s", k, r.body)
-			}
-		}
-		if !bytes.HasPrefix(bytes.TrimSpace(raw["errorInfo"]), []byte("[")) {
-			t.Fatalf("errorInfo is not an array (D22): %s", r.body)
-		}
-		r.decode(t, &st)
-	}
-	if len(st.ErrorInfo) == 0 {
-		t.Fatalf("no errorInfo: %s", r.body)
-	}
-	if st.StatusMessage != st.ErrorInfo[0].ErrorMessage {
-		t.Errorf("statusMessage %q differs from the first errorMessage %q", st.StatusMessage, st.ErrorInfo[0].ErrorMessage)
-	}
-	for _, e := range st.ErrorInfo {
-		if e.ErrorType != "USER_ERROR" {
-			t.Errorf("errorType %s for %s, want USER_ERROR", e.ErrorType, e.ErrorCode)
-		}
-	}
-	return st
-}
 
 // decodeRegisteredCustomer checks a 200 Register v4 answer in format f against the request
 // (contract §5.6, D2) and returns the FICustomer object.
@@ -484,22 +438,13 @@ func TestRegisterFieldRules(t *testing.T) {
 				if status == 0 {
 					status = http.StatusBadRequest
 				}
-				if r.status != status {
-					t.Fatalf("want %d %s, got %d %s", status, tc.code, r.status, r.body)
-				}
-				st := decodeLegacyStatus(t, r, f)
+				p := wantProblem(t, r, status, tc.code, tc.field)
+				p.refusedIn(t, f)
 				allowed := append([]string{tc.code}, tc.also...)
-				found := false
-				for _, e := range st.ErrorInfo {
-					if !slices.Contains(allowed, e.ErrorCode) {
-						t.Errorf("unexpected code %s (%s)", e.ErrorCode, e.ErrorMessage)
+				for _, e := range p.errors {
+					if !slices.Contains(allowed, e.Code) {
+						t.Errorf("unexpected code %s (%s)", e.Code, e.Message)
 					}
-					if e.ErrorCode == tc.code && strings.Contains(e.ErrorMessage, tc.field) {
-						found = true
-					}
-				}
-				if !found {
-					t.Errorf("no errorInfo with code %s naming %q: %s", tc.code, tc.field, r.body)
 				}
 				for _, s := range append(req.secrets(), tc.forbid...) {
 					if bytes.Contains(r.body, []byte(s)) {
@@ -533,17 +478,15 @@ func TestRegisterReportsAllFailuresInOrder(t *testing.T) {
 				e(t, req)
 			}
 			r := a.registerAs(t, tok, fiCreditUnion, f.mediaType, f.mediaType, req.in(t, f))
-			if r.status != http.StatusBadRequest {
-				t.Fatalf("want 400, got %d %s", r.status, r.body)
+			var codes []string
+			for _, w := range want {
+				codes = append(codes, w.code)
 			}
-			st := decodeLegacyStatus(t, r, f)
-			if len(st.ErrorInfo) != len(want) {
-				t.Fatalf("want %d errorInfo, got %v: %s", len(want), st.codes(), r.body)
-			}
+			p := wantCodes(t, r, http.StatusBadRequest, codes...)
+			p.refusedIn(t, f)
 			for i, w := range want {
-				e := st.ErrorInfo[i]
-				if e.ErrorCode != w.code || !strings.Contains(e.ErrorMessage, w.field) {
-					t.Errorf("errorInfo[%d] = %s %q, want %s naming %s", i, e.ErrorCode, e.ErrorMessage, w.code, w.field)
+				if e := p.errors[i]; !strings.Contains(e.Message, w.field) {
+					t.Errorf("errorInfo[%d] = %s %q, want %s naming %s", i, e.Code, e.Message, w.code, w.field)
 				}
 			}
 			for _, s := range req.secrets() {
@@ -601,12 +544,7 @@ func TestRegisterSuccessJSONAndXML(t *testing.T) {
 			req := newRegistration(t, fiCreditUnion)
 			setField("ssn", "666123456")(t, req)
 			r := a.registerAs(t, tok, fiCreditUnion, tc.contentType, tc.accept, req.in(t, tc.in))
-			if r.status != http.StatusBadRequest {
-				t.Fatalf("want 400, got %d %s", r.status, r.body)
-			}
-			if st := decodeLegacyStatus(t, r, tc.answer); st.ErrorInfo[0].ErrorCode != "220001" {
-				t.Errorf("codes %v", st.codes())
-			}
+			wantProblem(t, r, http.StatusBadRequest, "220001", "FICustomer.ssn").refusedIn(t, tc.answer)
 		})
 	}
 }

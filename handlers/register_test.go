@@ -36,14 +36,18 @@ type customerJSON struct {
 	} `json:"FICustomer"`
 }
 
-func jsonStatus(t *testing.T, r *response, status int, code string) legacyStatus {
+// refusedIn checks what every refused registration shows: the negotiated format (D1) and
+// USER_ERROR on every errorInfo.
+func (p *problem) refusedIn(t testing.TB, f bodyFormat) {
 	t.Helper()
-	var st legacyStatus
-	r.decode(t, &st)
-	if r.status != status || len(st.ErrorInfo) == 0 || st.ErrorInfo[0].ErrorCode != code {
-		t.Fatalf("want %d %s, got %d %s", status, code, r.status, r.body)
+	if p.mediaType != f.mediaType {
+		t.Errorf("error answer in %s, want %s", p.mediaType, f.mediaType)
 	}
-	return st
+	for _, e := range p.errors {
+		if e.Type != "USER_ERROR" {
+			t.Errorf("errorType %s for %s, want USER_ERROR", e.Type, e.Code)
+		}
+	}
 }
 
 func TestRegisterThenReadBackAndLogIn(t *testing.T) {
@@ -85,17 +89,14 @@ func TestGetCustomerErrors(t *testing.T) {
 	h := func(token string) map[string]string {
 		return map[string]string{"Authorization": "Bearer " + token, "di_tid": newTID(), "Accept": "application/json"}
 	}
-	jsonStatus(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/00000000000000000000000000000000", h(tok), ""), 404, "20404")
-	jsonStatus(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, h(other), ""), 401, "90001")
+	wantProblem(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/00000000000000000000000000000000", h(tok), ""), 404, "20404", "")
+	wantProblem(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, h(other), ""), 401, "90001", "")
 	// A 02222 token reading its own FI does not see 01111's customer.
-	jsonStatus(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/02222/fiCustomers/"+sandboxUserGUID, h(other), ""), 404, "20404")
-	jsonStatus(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/x?fiCustomerIdType=EMAIL", h(tok), ""), 400, "20006")
-	st := jsonStatus(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, map[string]string{"Authorization": "Bearer " + tok, "Accept": "application/json"}, ""), 400, "90002")
-	if st.ErrorInfo[0].ErrorMessage != "Header 'di_tid' invalid" {
-		t.Errorf("message %q", st.ErrorInfo[0].ErrorMessage)
-	}
-	if st := jsonStatus(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/nobody?fiCustomerIdType=LOGINID", h(tok), ""), 404, "20404"); st.ErrorInfo[0].ErrorType != "APP_ERROR" {
-		t.Errorf("404 errorType %s", st.ErrorInfo[0].ErrorType)
+	wantProblem(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/02222/fiCustomers/"+sandboxUserGUID, h(other), ""), 404, "20404", "")
+	wantProblem(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/x?fiCustomerIdType=EMAIL", h(tok), ""), 400, "20006", "")
+	wantMessage(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, map[string]string{"Authorization": "Bearer " + tok, "Accept": "application/json"}, ""), 400, "90002", "Header 'di_tid' invalid")
+	if p := wantProblem(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/nobody?fiCustomerIdType=LOGINID", h(tok), ""), 404, "20404", ""); p.errors[0].Type != "APP_ERROR" || p.mediaType != "application/json" {
+		t.Errorf("404: errorType %s in %s, want APP_ERROR in JSON", p.errors[0].Type, p.mediaType)
 	}
 }
 
@@ -103,25 +104,25 @@ func TestRegisterTokenChecks(t *testing.T) {
 	a := newAPI(t)
 	body := newRegistration(t, fiCreditUnion).json(t)
 	v1For02222 := a.v1Token(t, fiCommunityBank)
-	jsonStatus(t, a.registerJSON(t, v1For02222, fiCreditUnion, newTID(), body), 401, "90001")
+	wantProblem(t, a.registerJSON(t, v1For02222, fiCreditUnion, newTID(), body), 401, "90001", "")
 	v2 := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials")
-	jsonStatus(t, a.registerJSON(t, v2.AccessToken, fiCreditUnion, newTID(), body), 401, "90001")
-	jsonStatus(t, a.registerJSON(t, "junk", fiCreditUnion, newTID(), body), 401, "90001")
+	wantProblem(t, a.registerJSON(t, v2.AccessToken, fiCreditUnion, newTID(), body), 401, "90001", "")
+	wantProblem(t, a.registerJSON(t, "junk", fiCreditUnion, newTID(), body), 401, "90001", "")
 	r := a.do(t, http.MethodPost, "/registration/v4/fis/01111/fiCustomers", map[string]string{"di_tid": newTID(),
 		"Content-Type": "application/json", "Accept": "application/json"}, body)
-	jsonStatus(t, r, 401, "90001")
+	wantProblem(t, r, 401, "90001", "")
 	tok := a.v1Token(t, fiCreditUnion)
-	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, "not-a-uuid", body), 400, "90002")
-	jsonStatus(t, a.registerJSON(t, tok, "1111", newTID(), body), 400, "20006")
+	wantProblem(t, a.registerJSON(t, tok, fiCreditUnion, "not-a-uuid", body), 400, "90002", "")
+	wantProblem(t, a.registerJSON(t, tok, "1111", newTID(), body), 400, "20006", "")
 
 	// Expired, then revoked, tokens are refused.
 	a.advance(1801 * time.Second)
-	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), body), 401, "90001")
+	wantProblem(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), body), 401, "90001", "")
 	fresh := a.v1Token(t, fiCreditUnion)
 	if err := a.store.Conn().Model(&models.Token{}).Where("hash = ?", hashToken(fresh)).Update("revoked_at", time.Now()).Error; err != nil {
 		t.Fatal(err)
 	}
-	jsonStatus(t, a.registerJSON(t, fresh, fiCreditUnion, newTID(), body), 401, "90001")
+	wantProblem(t, a.registerJSON(t, fresh, fiCreditUnion, newTID(), body), 401, "90001", "")
 }
 
 func TestRegisterRevokedV2TokenIsRefusedEverywhere(t *testing.T) {
@@ -143,15 +144,16 @@ func TestRegisterDuplicates(t *testing.T) {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
 	// Same member again, new di_tid: already registered.
-	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withMember(memberAlex)).json(t)), 409, "26331")
+	wantProblem(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withMember(memberAlex)).json(t)), 409, "26331", "")
 	// Login taken, case-insensitively, by a user of another member.
-	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withLogin("JDoe_2024")).json(t)), 400, "26201")
+	wantProblem(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withLogin("JDoe_2024")).json(t)), 400, "26201", "")
 	// The sandbox user's login too.
-	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withLogin("SANDBOXUSER1")).json(t)), 400, "26201")
+	wantProblem(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withLogin("SANDBOXUSER1")).json(t)), 400, "26201", "")
 	// Same person (SSN) under another member number (D32); the answer names no member or login.
-	st := jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withMember(memberRobin), withSSN("123456780")).json(t)), 409, "26331")
-	if strings.Contains(string(st.ErrorInfo[0].ErrorMessage), "468531842") || strings.Contains(st.ErrorInfo[0].ErrorMessage, "jdoe") {
-		t.Errorf("message reveals the holder: %s", st.ErrorInfo[0].ErrorMessage)
+	r := a.registerJSON(t, tok, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withMember(memberRobin), withSSN("123456780")).json(t))
+	wantProblem(t, r, 409, "26331", "")
+	if strings.Contains(string(r.body), memberAlex) || strings.Contains(string(r.body), "jdoe") {
+		t.Errorf("the answer reveals the holder: %s", r.body)
 	}
 	// The same login id at another FI is fine.
 	tok2 := a.v1Token(t, fiCommunityBank)
@@ -175,7 +177,7 @@ func TestRegisterIdempotency(t *testing.T) {
 	if again.status != 200 || !bytes.Equal(again.body, first.body) {
 		t.Fatalf("replay differs: %d\n%s\n%s", again.status, again.body, first.body)
 	}
-	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, tid, newRegistration(t, fiCreditUnion).json(t)), 409, "26330")
+	wantProblem(t, a.registerJSON(t, tok, fiCreditUnion, tid, newRegistration(t, fiCreditUnion).json(t)), 409, "26330", "")
 	var n int64
 	a.store.Conn().Model(&models.Customer{}).Where("institution_id = ?", fiCreditUnion).Count(&n)
 	if n != 2 { // sandboxuser1 and jdoe_2024
@@ -184,7 +186,7 @@ func TestRegisterIdempotency(t *testing.T) {
 	// A failed request leaves nothing behind: fixing the body under the same di_tid works.
 	tid2 := newTID()
 	retry := newRegistration(t, fiCreditUnion, withSSN("12345"))
-	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, tid2, retry.json(t)), 400, "220001")
+	wantProblem(t, a.registerJSON(t, tok, fiCreditUnion, tid2, retry.json(t)), 400, "220001", "")
 	withSSN("234567891")(t, retry)
 	if r := a.registerJSON(t, tok, fiCreditUnion, tid2, retry.json(t)); r.status != 200 {
 		t.Errorf("retry after failure: %d %s", r.status, r.body)
@@ -218,7 +220,7 @@ func TestRegisterEvidenceAndAudit(t *testing.T) {
 			t.Errorf("evidence %+v", e)
 		}
 	}
-	jsonStatus(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withLogin("x"), withSSN("123")).json(t)), 400, "220015")
+	wantProblem(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withLogin("x"), withSSN("123")).json(t)), 400, "220015", "")
 	var audit []models.AuditEvent
 	a.store.Conn().Order("id").Find(&audit)
 	if len(audit) != 2 || audit[0].Outcome != "SUCCESS" || audit[1].Outcome != "FAILURE" ||

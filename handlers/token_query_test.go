@@ -35,7 +35,7 @@ func TestTokenEndpointsRefuseCredentialsInTheQuery(t *testing.T) {
 					{"client_id=" + sandboxApp, "grant_type=client_credentials", "client_id"},
 				} {
 					r := v1(tc.query, tc.form)
-					legacyXMLError(t, r, http.StatusBadRequest, "90002", "Query param '"+tc.param+"' not allowed")
+					wantMessage(t, r, http.StatusBadRequest, "90002", "Query param '"+tc.param+"' not allowed")
 					if bytes.Contains(r.body, []byte(sandboxPassword)) || bytes.Contains(r.body, []byte(sandboxSecret)) {
 						t.Errorf("the answer echoes a credential: %s", r.body)
 					}
@@ -54,7 +54,7 @@ func TestTokenEndpointsRefuseCredentialsInTheQuery(t *testing.T) {
 					{"client_secret=" + sandboxSecret, "grant_type=client_credentials", "CMN_90011", "client_secret"},
 				} {
 					r := v2(tc.query, tc.form)
-					v2Error(t, r, http.StatusBadRequest, tc.code, "Query param "+tc.param+" is not allowed")
+					wantProblem(t, r, http.StatusBadRequest, tc.code, "Query param "+tc.param+" is not allowed")
 					if bytes.Contains(r.body, []byte(sandboxPassword)) || bytes.Contains(r.body, []byte(sandboxSecret)) {
 						t.Errorf("the answer echoes a credential: %s", r.body)
 					}
@@ -62,7 +62,7 @@ func TestTokenEndpointsRefuseCredentialsInTheQuery(t *testing.T) {
 				for _, method := range []string{http.MethodDelete, http.MethodPost} {
 					r := a.do(t, method, prefix+"/oauth2/v1/revoke?token="+live, map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 						"transactionId": newTID(), "Content-Type": formContentType}, "token=unknown")
-					v2Error(t, r, http.StatusBadRequest, "CMN_90011", "Query param token is not allowed")
+					wantProblem(t, r, http.StatusBadRequest, "CMN_90011", "Query param token is not allowed")
 				}
 				// Other query parameters are no credentials.
 				if r := v1("cache=1", "grant_type=client_credentials"); r.status != http.StatusOK {

@@ -13,54 +13,6 @@ import (
 	"github.com/custreg/custreg/models"
 )
 
-type legacyStatus struct {
-	XMLName       xml.Name `xml:"Status" json:"-"`
-	StatusMessage string   `xml:"statusMessage" json:"statusMessage"`
-	ErrorInfo     []struct {
-		ErrorType    string `xml:"errorType" json:"errorType"`
-		ErrorCode    string `xml:"errorCode" json:"errorCode"`
-		ErrorMessage string `xml:"errorMessage" json:"errorMessage"`
-	} `xml:"errorInfo" json:"errorInfo"`
-}
-
-func (s legacyStatus) codes() []string {
-	out := make([]string, len(s.ErrorInfo))
-	for i, e := range s.ErrorInfo {
-		out[i] = e.ErrorCode
-	}
-	return out
-}
-
-type errorResponse struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-// legacyError asserts an XML legacy Status with the given status and first code.
-func legacyError(t *testing.T, r *response, status int, code string) legacyStatus {
-	t.Helper()
-	var st legacyStatus
-	if err := xml.Unmarshal(r.body, &st); err != nil {
-		t.Fatalf("not an XML Status (%d): %q", r.status, r.body)
-	}
-	if st.XMLName.Space != legacyNamespaceNS {
-		t.Errorf("Status namespace %q", st.XMLName.Space)
-	}
-	if r.status != status || len(st.ErrorInfo) == 0 || st.ErrorInfo[0].ErrorCode != code {
-		t.Fatalf("want %d %s, got %d %v (%s)", status, code, r.status, st.codes(), r.body)
-	}
-	return st
-}
-
-func cmnError(t *testing.T, r *response, status int, code string) {
-	t.Helper()
-	var e errorResponse
-	r.decode(t, &e)
-	if r.status != status || e.Code != code {
-		t.Fatalf("want %d %s, got %d %+v", status, code, r.status, e)
-	}
-}
-
 func TestV1TokenClientCredentials(t *testing.T) {
 	a := newAPI(t)
 	for _, fi := range []string{fiCreditUnion, fiCommunityBank} {
@@ -119,16 +71,14 @@ func TestV1TokenErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := a.v1TokenRequest(t, "/v1/oauth/token", tc.client, tc.secret, tc.fi, tc.form, tc.extra)
-			st := legacyError(t, r, tc.status, tc.code)
-			if want := "USER_ERROR"; st.ErrorInfo[0].ErrorType != want {
-				t.Errorf("errorType %s", st.ErrorInfo[0].ErrorType)
+			p := wantProblem(t, r, tc.status, tc.code, "")
+			if p.mediaType != "application/xml" || p.errors[0].Type != "USER_ERROR" {
+				t.Errorf("%s, errorType %s: want an XML Status of USER_ERROR", p.mediaType, p.errors[0].Type)
 			}
 		})
 	}
 	r := a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=implicit", nil)
-	if st := legacyError(t, r, 400, "90002"); st.StatusMessage != "Form param 'grant_type' invalid" {
-		t.Errorf("message %q", st.StatusMessage)
-	}
+	wantMessage(t, r, 400, "90002", "Form param 'grant_type' invalid")
 }
 
 func TestV1PasswordGrant(t *testing.T) {
@@ -154,17 +104,17 @@ func TestPasswordGrantLockout(t *testing.T) {
 	wrong := "grant_type=password&username=sandboxuser1&password=Wrong123"
 	right := sandboxUserGrant
 	for i := 0; i < 9; i++ {
-		legacyError(t, a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, wrong, nil), 401, "90001")
+		wantProblem(t, a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, wrong, nil), 401, "90001", "")
 	}
 	// Nine failures: still not locked, and a success resets the count.
 	if r := a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, right, nil); r.status != 200 {
 		t.Fatalf("after 9 failures: %d", r.status)
 	}
 	for i := 0; i < 10; i++ {
-		cmnError(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015")
+		wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015", "")
 	}
-	legacyError(t, a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, right, nil), 401, "90001")
-	cmnError(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015")
+	wantProblem(t, a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, right, nil), 401, "90001", "")
+	wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015", "")
 	if ok, err := a.store.Unlock(context.Background(), fiCreditUnion, "SANDBOXUSER1"); err != nil || !ok {
 		t.Fatalf("unlock: %v %v", ok, err)
 	}
@@ -182,22 +132,22 @@ func TestLockoutEndsAfterTheFIsCooldown(t *testing.T) {
 	right := sandboxUserGrant
 	lock := func() {
 		for i := 0; i < 10; i++ {
-			cmnError(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015")
+			wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015", "")
 		}
-		cmnError(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015")
+		wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015", "")
 	}
 	lock()
 	a.advance(29 * time.Minute)
-	cmnError(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015")
+	wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015", "")
 	// Attempts during the cool-down do not extend it.
-	cmnError(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015")
+	wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015", "")
 	a.advance(2 * time.Minute)
 	if r := a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, right); r.status != 200 {
 		t.Fatalf("after the cool-down: %d %s", r.status, r.body)
 	}
 	// After the cool-down the count starts afresh: nine failures do not lock again.
 	for i := 0; i < 9; i++ {
-		cmnError(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015")
+		wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015", "")
 	}
 	if r := a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, right); r.status != 200 {
 		t.Fatalf("nine failures after the cool-down locked: %d", r.status)
@@ -209,7 +159,7 @@ func TestLockoutEndsAfterTheFIsCooldown(t *testing.T) {
 	}
 	lock()
 	a.advance(30 * 24 * time.Hour)
-	cmnError(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015")
+	wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015", "")
 	if ok, err := a.store.Unlock(context.Background(), fiCreditUnion, sandboxUser); err != nil || !ok {
 		t.Fatalf("unlock: %v %v", ok, err)
 	}
@@ -268,33 +218,33 @@ func TestV2TokenErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cmnError(t, a.v2TokenRequest(t, tc.client, tc.secret, tc.fi, tc.form), tc.status, tc.code)
+			wantProblem(t, a.v2TokenRequest(t, tc.client, tc.secret, tc.fi, tc.form), tc.status, tc.code, "")
 		})
 	}
 	t.Run("missing transactionId", func(t *testing.T) {
 		r := a.do(t, http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 			"institutionId": fiCreditUnion, "Content-Type": formContentType}, cc)
-		cmnError(t, r, 400, "CMN_90008")
+		wantProblem(t, r, 400, "CMN_90008", "")
 	})
 	t.Run("wrong content type", func(t *testing.T) {
 		r := a.do(t, http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 			"transactionId": newTID(), "institutionId": fiCreditUnion, "Content-Type": "application/json"}, `{"grant_type":"client_credentials"}`)
-		cmnError(t, r, 400, "CMN_90010")
+		wantProblem(t, r, 400, "CMN_90010", "")
 	})
 	t.Run("header too large", func(t *testing.T) {
 		r := a.do(t, http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 			"transactionId": newTID(), "institutionId": fiCreditUnion, "Content-Type": formContentType, "X-Big": strings.Repeat("a", 9000)}, cc)
-		cmnError(t, r, 400, "CMN_90010")
+		wantProblem(t, r, 400, "CMN_90010", "")
 	})
 	t.Run("non-printable", func(t *testing.T) {
 		r := a.do(t, http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 			"transactionId": newTID(), "institutionId": fiCreditUnion, "Content-Type": formContentType}, cc+"&scopes=accounts:read\x01")
-		cmnError(t, r, 400, "CMN_90017")
+		wantProblem(t, r, 400, "CMN_90017", "")
 	})
 	t.Run("refresh token of another app", func(t *testing.T) {
 		a2 := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant)
 		// sandbox-limited has no refresh grant at all; an access token is not a refresh token.
-		cmnError(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+a2.AccessToken), 400, "CMN_90016")
+		wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+a2.AccessToken), 400, "CMN_90016", "")
 	})
 }
 
@@ -324,14 +274,14 @@ func TestRevokeAndExpiry(t *testing.T) {
 			t.Errorf("token not revoked with its refresh token")
 		}
 	}
-	cmnError(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw.RefreshToken), 400, "CMN_90016")
+	wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw.RefreshToken), 400, "CMN_90016", "")
 	// POST form and unknown tokens.
 	if r := revoke(http.MethodPost, "never-issued"); r.status != 204 {
 		t.Errorf("POST revoke: %d", r.status)
 	}
-	cmnError(t, a.do(t, http.MethodDelete, "/digitalbanking/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
-		"transactionId": newTID(), "Content-Type": formContentType}, ""), 400, "CMN_90011")
-	cmnError(t, revoke(http.MethodDelete, ""), 400, "CMN_90011")
+	wantProblem(t, a.do(t, http.MethodDelete, "/digitalbanking/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+		"transactionId": newTID(), "Content-Type": formContentType}, ""), 400, "CMN_90011", "")
+	wantProblem(t, revoke(http.MethodDelete, ""), 400, "CMN_90011", "")
 
 	// Expiry: a refresh token outlives access tokens; both expire on the server's clock.
 	pw2 := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant)
@@ -340,7 +290,7 @@ func TestRevokeAndExpiry(t *testing.T) {
 		t.Errorf("refresh token should outlive the access token: %d", r.status)
 	}
 	a.advance(181 * 24 * time.Hour)
-	cmnError(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw2.RefreshToken), 400, "CMN_90016")
+	wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw2.RefreshToken), 400, "CMN_90016", "")
 }
 
 // tokenRevoked reads the stored token state.
@@ -366,8 +316,8 @@ func TestInstancesSharingADatabaseAcceptEachOthersTokens(t *testing.T) {
 	v2 := two.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials&scopes=accounts:read")
 	one.do(t, http.MethodPost, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 		"transactionId": newTID(), "Content-Type": formContentType}, "token="+v2.AccessToken)
-	cmnError(t, two.do(t, http.MethodGet, "/v1/accounts?hostUserId=468531842", map[string]string{
-		"Authorization": "Bearer " + v2.AccessToken, "transactionid": newTID()}, ""), 401, "ACC_00601")
+	wantProblem(t, two.do(t, http.MethodGet, "/v1/accounts?hostUserId=468531842", map[string]string{
+		"Authorization": "Bearer " + v2.AccessToken, "transactionid": newTID()}, ""), 401, "ACC_00601", "")
 }
 
 func TestTraceHeaderIsEchoed(t *testing.T) {
