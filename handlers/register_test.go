@@ -1,13 +1,19 @@
 package handlers_test
 
+// Register v4 and Get FI Customer over HTTP: what only the whole stack can show. The field
+// rules are registration.TestCheckFieldRules (no HTTP); the store's conflicts and transactions
+// are db's tests.
+
 import (
 	"bytes"
-
+	"encoding/xml"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,38 +23,7 @@ import (
 	"github.com/custreg/custreg/models"
 )
 
-type customerJSON struct {
-	FICustomer struct {
-		ID struct {
-			Value string `json:"value"`
-		} `json:"id"`
-		MemberNumber       string `json:"memberNumber"`
-		AcceptedDisclosure bool   `json:"acceptedDisclosure"`
-		Ssn                string `json:"ssn"`
-		ChannelInfos       struct {
-			ChannelInfo []struct {
-				Credential struct {
-					LoginID string `json:"loginId"`
-				} `json:"credential"`
-				UserStatus map[string]any `json:"userStatus"`
-			} `json:"channelInfo"`
-		} `json:"channelInfos"`
-	} `json:"FICustomer"`
-}
-
-// refusedIn checks what every refused registration shows: the negotiated format (D1) and
-// USER_ERROR on every errorInfo.
-func (p *problem) refusedIn(t testing.TB, f bodyFormat) {
-	t.Helper()
-	if p.mediaType != f.mediaType {
-		t.Errorf("error answer in %s, want %s", p.mediaType, f.mediaType)
-	}
-	for _, e := range p.errors {
-		if e.Type != "USER_ERROR" {
-			t.Errorf("errorType %s for %s, want USER_ERROR", e.Type, e.Code)
-		}
-	}
-}
+// ---------------------------------------------------------------- registration, tokens, duplicates, idempotency, concurrency
 
 func TestRegisterThenReadBackAndLogIn(t *testing.T) {
 	a := newAPI(t)
@@ -331,5 +306,457 @@ func TestConcurrentRegistrations(t *testing.T) {
 				t.Errorf("%d in-flight markers left behind", inflight)
 			}
 		})
+	}
+}
+
+// ---------------------------------------------------------------- envelopes and negotiation (D1, D2, D22, D26)
+
+// TestRegisterSuccessJSONAndXML: a valid registration in either format is answered in the
+// negotiated one (D1), with the SSN masked and no password (D2); error answers negotiate the same way.
+func TestRegisterSuccessJSONAndXML(t *testing.T) {
+	a := newAPI(t)
+	tok := a.v1Token(t, fiCreditUnion)
+	const js, xm = "application/json", "application/xml"
+	cases := []struct {
+		name                string
+		in                  bodyFormat
+		contentType, accept string // "" leaves the header out
+		answer              bodyFormat
+	}{
+		{"JSON body, Accept JSON", formatJSON, js, js, formatJSON},
+		{"XML body, no Accept", formatXML, xm, "", formatXML},
+		{"JSON body, Accept XML", formatJSON, js, xm, formatXML},
+		{"XML body, Accept JSON", formatXML, xm, js, formatJSON},
+		{"JSON body, no Accept", formatJSON, js, "", formatJSON},
+		{"JSON body, Accept */*", formatJSON, js, "*/*", formatJSON},
+		{"XML body without Content-Type, no Accept", formatXML, "", "", formatXML},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := newRegistration(t, fiCreditUnion)
+			if i < 2 { // the two main cases with three phones and a second address line
+				phones(3)(t, req)
+				setField(inAddr0+"address2", "Apt 4")(t, req)
+			}
+			r := a.registerAs(t, tok, fiCreditUnion, tc.contentType, tc.accept, req.in(t, tc.in))
+			c := decodeRegisteredCustomer(t, r, tc.answer, req, true)
+			for _, p := range []string{"person.contactInfo.postalAddress[0].city", "person.contactInfo.postalAddress[0].address2",
+				"person.contactInfo.emailAddress", "person.personName.lastName", "channelInfos.channelInfo[0].channelType"} {
+				if got, want := fieldAt(c, p), fieldAt(req, "FICustomer."+p); want != nil && got != want {
+					t.Errorf("%s %v, want %v", p, got, want)
+				}
+			}
+			phones, _ := fieldAt(c, "person.contactInfo.phoneNumber").([]any)
+			sent, _ := fieldAt(req, "FICustomer.person.contactInfo.phoneNumber").([]any)
+			if len(phones) != len(sent) {
+				t.Errorf("phoneNumber %v, want %d", phones, len(sent))
+			}
+		})
+		// Error bodies are negotiated the same way (D1).
+		t.Run(tc.name+", error", func(t *testing.T) {
+			req := newRegistration(t, fiCreditUnion)
+			setField("ssn", "666123456")(t, req)
+			r := a.registerAs(t, tok, fiCreditUnion, tc.contentType, tc.accept, req.in(t, tc.in))
+			wantProblem(t, r, http.StatusBadRequest, "220001", "FICustomer.ssn").refusedIn(t, tc.answer)
+		})
+	}
+}
+
+// TestRegisterReportsAllFailuresInOrder: every failure is one errorInfo (repeated elements in
+// XML), in the field table's order whatever the document's (D26), and none carries a value.
+func TestRegisterReportsAllFailuresInOrder(t *testing.T) {
+	a := newAPI(t)
+	tok := a.v1Token(t, fiCreditUnion)
+	want := []struct{ code, field string }{
+		{"20006", "FICustomer.memberNumber"},
+		{"220006", "FICustomer.person.contactInfo.emailAddress"},
+		{"220008", "FICustomer." + inAddr0 + "city"},
+		{"220013", "FICustomer.person.birthDate"},
+		{"220018", "FICustomer." + inPassword},
+		{"220001", "FICustomer.ssn"},
+	}
+	for _, f := range bothFormat {
+		t.Run(f.name, func(t *testing.T) {
+			req := newRegistration(t, fiCreditUnion)
+			// Edits deliberately in another order than the field table.
+			for _, e := range []regEdit{setField("ssn", "000123456"), setField(inPassword, "secret"), setField("person.birthDate", "2023-02-29"),
+				setField(inAddr0+"city", ""), setField("person.contactInfo.emailAddress", "not-an-email"), setField("memberNumber", "A-1")} {
+				e(t, req)
+			}
+			r := a.registerAs(t, tok, fiCreditUnion, f.mediaType, f.mediaType, req.in(t, f))
+			var codes []string
+			for _, w := range want {
+				codes = append(codes, w.code)
+			}
+			p := wantCodes(t, r, http.StatusBadRequest, codes...)
+			p.refusedIn(t, f)
+			if n := bytes.Count(r.body, []byte("<errorInfo>")); f == formatXML && n != len(want) {
+				t.Errorf("%d <errorInfo> elements, want one per failure: %s", n, r.body)
+			}
+			for i, w := range want {
+				if e := p.errors[i]; !strings.Contains(e.Message, w.field) {
+					t.Errorf("errorInfo[%d] = %s %q, want %s naming %s", i, e.Code, e.Message, w.code, w.field)
+				}
+			}
+			for _, s := range req.secrets() {
+				if bytes.Contains(r.body, []byte(s)) {
+					t.Errorf("the error answer carries %q", s)
+				}
+			}
+		})
+	}
+}
+
+// TestRegisterAbsentOrEmptyMembersFailTheirRules: a member left out of the document, or a list
+// sent empty, binds as an empty value and fails its rule (registration.TestCheckFieldRules has
+// the rules), in JSON and in XML, every failure reported in the field table's order, each
+// naming its member.
+func TestRegisterAbsentOrEmptyMembersFailTheirRules(t *testing.T) {
+	a := newAPI(t)
+	tok := a.v1Token(t, fiCreditUnion)
+	cases := []struct {
+		name   string
+		absent []string // in the order their failures are reported
+		empty  bool     // send the members as empty lists rather than leave them out
+		want   []string // one code per member
+	}{
+		{"absent values", []string{"memberNumber", "person.personName.firstName", "person.personName.lastName", "person.contactInfo.emailAddress",
+			inAddr0 + "address1", inAddr0 + "city", inAddr0 + "state", inAddr0 + "postalCode", inAddr0 + "country", "person.birthDate",
+			inLogin, inPassword, "acceptedDisclosure", "ssn", "motherMaidenName"}, false,
+			[]string{"20006", "220002", "220003", "220006", "220010", "220008", "220009", "220007", "220011", "220013", "220015", "220018",
+				"220020", "20006", "220012"}},
+		{"absent lists", []string{"person.contactInfo.postalAddress", inPhones, "channelInfos"}, false, []string{"220010", "220014", "20006"}},
+		{"empty lists", []string{"person.contactInfo.postalAddress", inPhones, "channelInfos.channelInfo"}, true, []string{"220010", "220014", "20006"}},
+	}
+	for _, tc := range cases {
+		for _, f := range bothFormat {
+			t.Run(tc.name+"/"+f.name, func(t *testing.T) {
+				req := newRegistration(t, fiCreditUnion)
+				for _, path := range tc.absent {
+					if tc.empty {
+						setField(path, []any{})(t, req)
+					} else {
+						deleteField(path)(t, req)
+					}
+				}
+				p := wantCodes(t, a.registerAs(t, tok, fiCreditUnion, f.mediaType, f.mediaType, req.in(t, f)), http.StatusBadRequest, tc.want...)
+				p.refusedIn(t, f)
+				for i, e := range p.errors {
+					if i < len(tc.absent) && !strings.Contains(e.Message, "FICustomer."+tc.absent[i]) {
+						t.Errorf("errorInfo[%d] %s %q does not name %s", i, e.Code, e.Message, tc.absent[i])
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestRegisterFieldRulesThroughHTTP: the rules themselves are registration.TestCheckFieldRules;
+// these rows show what only the HTTP stack can: documents that do not decode, how members bind
+// (names are exact, JSON types, lists in both renderings), the FI's stored policy, and the
+// conflicts the store finds (26201, 26331), whose answers name no other member or login.
+func TestRegisterFieldRulesThroughHTTP(t *testing.T) {
+	a := newAPI(t)
+	tokens := map[string]string{fiCreditUnion: a.v1Token(t, fiCreditUnion), fiCommunityBank: a.v1Token(t, fiCommunityBank)}
+	registered := []string{memberSam, sandboxUser, sandboxUserGUID} // the sandbox's registered user
+	for _, tc := range []struct {
+		name    string
+		fi      string                                                           // of the path, the token and fiId.value (default 01111)
+		edits   []regEdit                                                        // of a fresh valid request
+		body    func(t testing.TB, f bodyFormat, req registrationRequest) string // replaces the rendered request
+		formats []bodyFormat                                                     // default JSON and XML
+		status  int                                                              // default 400; 200 when code is ""
+		code    string
+		field   string   // what the message of code names
+		forbid  []string // what the answer must not carry besides the request's secrets
+	}{
+		// Binding.
+		{name: "ssn spelt SSN", edits: []regEdit{renameField("ssn", "SSN")}, code: "20006", field: "FICustomer.ssn"},
+		{name: "memberNumber as a JSON number", formats: []bodyFormat{formatJSON}, edits: []regEdit{setField("memberNumber", 12345678)},
+			code: "20006", field: "memberNumber"},
+		{name: "acceptedDisclosure the JSON boolean false", formats: []bodyFormat{formatJSON},
+			edits: []regEdit{setField("acceptedDisclosure", false)}, code: "220020", field: "FICustomer.acceptedDisclosure"},
+		{name: "acceptedDisclosure the JSON boolean true accepted", formats: []bodyFormat{formatJSON},
+			edits: []regEdit{setField("acceptedDisclosure", true)}},
+		{name: "acceptedDisclosures lists only IB", edits: []regEdit{setField("acceptedDisclosures", []any{ibID})},
+			code: "220020", field: "FICustomer.acceptedDisclosure"},
+		{name: "acceptedDisclosures lists IB and ESIGN with acceptedDisclosure false accepted", edits: []regEdit{
+			setField("acceptedDisclosures", []any{ibID, esignID}), setField("acceptedDisclosure", "false")}},
+		// The FI of the path decides the policy.
+		{name: "loginId 13 characters at 02222", fi: fiCommunityBank, edits: []regEdit{withLogin("janedoe123456")},
+			code: "220019", field: "FICustomer." + inLogin},
+		// Documents that do not decode.
+		{name: "malformed document", code: "20006", body: func(_ testing.TB, f bodyFormat, _ registrationRequest) string {
+			if f == formatXML {
+				return `<FICustomer><memberNumber>R1</FICustomer>`
+			}
+			return `{"FICustomer": {"memberNumber": "R1"`
+		}},
+		{name: "JSON document with trailing content", formats: []bodyFormat{formatJSON}, code: "20006",
+			body: func(t testing.TB, _ bodyFormat, req registrationRequest) string { return req.json(t) + "}" }},
+		{name: "XML document with a second root", formats: []bodyFormat{formatXML}, code: "20006",
+			body: func(_ testing.TB, _ bodyFormat, req registrationRequest) string { return req.xml() + "<FICustomer/>" }},
+		{name: "XML root other than FICustomer", formats: []bodyFormat{formatXML}, code: "20006",
+			body: func(_ testing.TB, _ bodyFormat, req registrationRequest) string {
+				doc := strings.Replace(req.xml(), "<FICustomer>", "<Customer>", 1)
+				return strings.Replace(doc, "</FICustomer>", "</Customer>", 1)
+			}},
+		// Conflicts with what is stored (D32).
+		{name: "loginId taken in the FI, other case", edits: []regEdit{withLogin("SandboxUser1")}, code: "26201", field: "FICustomer." + inLogin,
+			forbid: []string{memberSam, sandboxUserGUID}},
+		{name: "ssn of a registered person under another member", edits: []regEdit{withSSN("123456789")},
+			status: http.StatusConflict, code: "26331", forbid: registered},
+		{name: "member already registered", edits: []regEdit{withMember(memberSam)}, status: http.StatusConflict, code: "26331",
+			field: "FICustomer.memberNumber", forbid: registered[1:]},
+	} {
+		formats := tc.formats
+		if formats == nil {
+			formats = bothFormat
+		}
+		for _, f := range formats {
+			t.Run(tc.name+"/"+f.name, func(t *testing.T) {
+				fi := tc.fi
+				if fi == "" {
+					fi = fiCreditUnion
+				}
+				req := newRegistration(t, fi, tc.edits...)
+				body := req.in(t, f)
+				if tc.body != nil {
+					body = tc.body(t, f, req)
+				}
+				r := a.registerAs(t, tokens[fi], fi, f.mediaType, f.mediaType, body)
+				if tc.code == "" {
+					decodeRegisteredCustomer(t, r, f, req, true)
+					return
+				}
+				status := tc.status
+				if status == 0 {
+					status = http.StatusBadRequest
+				}
+				p := wantProblem(t, r, status, tc.code, tc.field)
+				p.refusedIn(t, f)
+				for _, e := range p.errors[1:] {
+					if e.Code != tc.code {
+						t.Errorf("unexpected code %s (%s)", e.Code, e.Message)
+					}
+				}
+				for _, s := range append(req.secrets(), tc.forbid...) {
+					if bytes.Contains(r.body, []byte(s)) {
+						t.Errorf("the error answer carries %q: %s", s, r.body)
+					}
+				}
+			})
+		}
+	}
+}
+
+// ---------------------------------------------------------------- atFirstLogin (D4, D31)
+
+func TestRegisterAtFirstLoginFI(t *testing.T) {
+	a := newAPI(t)
+	tok := a.v1Token(t, fiCommunityBank)
+	req := newRegistration(t, fiCommunityBank)
+	setField("memberNumber", "700800900")(t, req)
+	deleteField("acceptedDisclosure")(t, req)
+	r := a.registerAs(t, tok, fiCommunityBank, formatJSON.mediaType, formatJSON.mediaType, req.json(t))
+	c := decodeRegisteredCustomer(t, r, formatJSON, req, false)
+	guid, _ := fieldAt(c, "id.value").(string)
+
+	g := a.do(t, http.MethodGet, "/bankingservices/v2/fis/"+fiCommunityBank+"/fiCustomers/"+guid, map[string]string{
+		"Authorization": "Bearer " + tok, "di_tid": newTID(), "Accept": "application/json"}, "")
+	if g.status != http.StatusOK || !strings.HasPrefix(g.header.Get("Content-Type"), "application/json") {
+		t.Fatalf("Get FI Customer: %d %s %s", g.status, g.header.Get("Content-Type"), g.body)
+	}
+	var doc map[string]any
+	g.decode(t, &doc)
+	got, _ := doc["FICustomer"].(map[string]any)
+	if id := fieldAt(got, "id.value"); id != guid {
+		t.Errorf("id %v, want %s", id, guid)
+	}
+	if m := fieldAt(got, "memberNumber"); m != "700800900" {
+		t.Errorf("memberNumber %v", m)
+	}
+	checkBool(t, formatJSON, "acceptedDisclosure", fieldAt(got, "acceptedDisclosure"), false)
+	checkBool(t, formatJSON, "userStatus.needsToAcceptDisclosure", fieldAt(got, "channelInfos.channelInfo[0].userStatus.needsToAcceptDisclosure"), true)
+	checkBool(t, formatJSON, "userStatus.registered", fieldAt(got, "channelInfos.channelInfo[0].userStatus.registered"), false)
+	checkBool(t, formatJSON, "userStatus.acceptedDisclosure", fieldAt(got, "channelInfos.channelInfo[0].userStatus.acceptedDisclosure"), false)
+}
+
+// ---------------------------------------------------------------- reading answers
+
+type customerJSON struct {
+	FICustomer struct {
+		ID struct {
+			Value string `json:"value"`
+		} `json:"id"`
+		MemberNumber       string `json:"memberNumber"`
+		AcceptedDisclosure bool   `json:"acceptedDisclosure"`
+		Ssn                string `json:"ssn"`
+		ChannelInfos       struct {
+			ChannelInfo []struct {
+				Credential struct {
+					LoginID string `json:"loginId"`
+				} `json:"credential"`
+				UserStatus map[string]any `json:"userStatus"`
+			} `json:"channelInfo"`
+		} `json:"channelInfos"`
+	} `json:"FICustomer"`
+}
+
+// refusedIn checks what every refused registration shows: the negotiated format (D1) and
+// USER_ERROR on every errorInfo.
+func (p *problem) refusedIn(t testing.TB, f bodyFormat) {
+	t.Helper()
+	if p.mediaType != f.mediaType {
+		t.Errorf("error answer in %s, want %s", p.mediaType, f.mediaType)
+	}
+	for _, e := range p.errors {
+		if e.Type != "USER_ERROR" {
+			t.Errorf("errorType %s for %s, want USER_ERROR", e.Type, e.Code)
+		}
+	}
+}
+
+// decodeRegisteredCustomer checks a 200 Register v4 answer in format f against the request
+// (contract §5.6, D2) and returns the FICustomer object.
+func decodeRegisteredCustomer(t *testing.T, r *response, f bodyFormat, req registrationRequest, accepted bool) map[string]any {
+	t.Helper()
+	if r.status != http.StatusOK {
+		t.Fatalf("want 200, got %d %s", r.status, r.body)
+	}
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, f.mediaType) {
+		t.Fatalf("answer is %q, want %s: %s", ct, f.mediaType, r.body)
+	}
+	var c map[string]any
+	if f == formatXML {
+		root, m, err := xmlTree(r.body)
+		if err != nil || root != "FICustomer" {
+			t.Fatalf("not an XML FICustomer (%s, %v): %s", root, err, r.body)
+		}
+		c = m
+	} else {
+		var doc map[string]any
+		r.decode(t, &doc)
+		c, _ = doc["FICustomer"].(map[string]any)
+		if c == nil || len(doc) != 1 {
+			t.Fatalf("not a JSON {\"FICustomer\": …}: %s", r.body)
+		}
+	}
+	str := func(path string) string { s, _ := fieldAt(c, path).(string); return s }
+	hex32 := regexp.MustCompile(`^[0-9a-f]{32}$`)
+	if !hex32.MatchString(str("id.value")) || str("id.type") != "GUID" {
+		t.Errorf("id %v", c["id"])
+	}
+	if !hex32.MatchString(str("authId")) {
+		t.Errorf("authId %q, want 32 lower-case hex", str("authId"))
+	}
+	if str("hostCredential.loginId") == "" {
+		t.Errorf("no hostCredential.loginId: %v", c["hostCredential"])
+	}
+	if got, want := str("memberNumber"), req.field("memberNumber"); got != want {
+		t.Errorf("memberNumber %q, want %q", got, want)
+	}
+	// Destinations: one VOICE and one SMS per phone, one EMAIL (5.5, 5.6).
+	want := map[string]int{}
+	phones, _ := fieldAt(req, "FICustomer.person.contactInfo.phoneNumber").([]any)
+	for i := range phones {
+		n := req.field(fmt.Sprintf("person.contactInfo.phoneNumber[%d].number", i))
+		want["VOICE "+n]++
+		want["SMS "+n]++
+	}
+	want["EMAIL "+req.field("person.contactInfo.emailAddress")]++
+	got := map[string]int{}
+	dests, _ := fieldAt(c, "destinations.destination").([]any)
+	for _, d := range dests {
+		dm, _ := d.(map[string]any)
+		got[fmt.Sprint(dm["protocol"], " ", dm["contactInfo"])]++
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("destinations %v, want %v", got, want)
+	}
+	checkBool(t, f, "acceptedDisclosure", c["acceptedDisclosure"], accepted)
+	ssn := req.field("ssn")
+	if got := str("ssn"); got != "*****"+ssn[len(ssn)-4:] {
+		t.Errorf("ssn %q, want *****%s", got, ssn[len(ssn)-4:])
+	}
+	cred, _ := fieldAt(c, "channelInfos.channelInfo[0].credential").(map[string]any)
+	if len(cred) != 1 || cred["loginId"] != req.field("channelInfos.channelInfo[0].credential.loginId") {
+		t.Errorf("credential %v, want only the loginId", cred)
+	}
+	// No password anywhere (D2), nor the full SSN.
+	pin := req.field("hostCredential.password")
+	for _, s := range []string{req.field("channelInfos.channelInfo[0].credential.password"), `"` + pin + `"`, ">" + pin + "<",
+		ssn, `"password"`, "<password>"} {
+		if s != "" && bytes.Contains(r.body, []byte(s)) {
+			t.Errorf("the answer carries %q: %s", s, r.body)
+		}
+	}
+	return c
+}
+
+// checkBool checks a response boolean: a JSON boolean, or the XML text true/false.
+func checkBool(t *testing.T, f bodyFormat, name string, v any, want bool) {
+	t.Helper()
+	if f == formatXML {
+		if v != strconv.FormatBool(want) {
+			t.Errorf("%s %v, want %v", name, v, want)
+		}
+	} else if v != want {
+		t.Errorf("%s %#v, want the JSON boolean %v", name, v, want)
+	}
+}
+
+// xmlArrayElements are the response elements that are array items (repeated elements).
+var xmlArrayElements = map[string]bool{"postalAddress": true, "phoneNumber": true, "channelInfo": true,
+	"destination": true, "errorInfo": true}
+
+// xmlTree reads an XML document into the JSON shape (objects, arrays of the xmlArrayElements,
+// strings for every leaf) and returns the root element's name and content.
+func xmlTree(data []byte) (string, map[string]any, error) {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return "", nil, err
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			v, err := xmlNode(d)
+			m, _ := v.(map[string]any)
+			return se.Name.Local, m, err
+		}
+	}
+}
+
+func xmlNode(d *xml.Decoder) (any, error) {
+	var text strings.Builder
+	var obj map[string]any
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			text.Write(t)
+		case xml.StartElement:
+			v, err := xmlNode(d)
+			if err != nil {
+				return nil, err
+			}
+			if obj == nil {
+				obj = map[string]any{}
+			}
+			if name := t.Name.Local; xmlArrayElements[name] {
+				prev, _ := obj[name].([]any)
+				obj[name] = append(prev, v)
+			} else {
+				obj[name] = v
+			}
+		case xml.EndElement:
+			if obj != nil {
+				return obj, nil
+			}
+			return text.String(), nil
+		}
 	}
 }
