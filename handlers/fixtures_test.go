@@ -82,6 +82,7 @@ func basic(id, secret string) string {
 
 // ---------------------------------------------------------------- tokens
 
+// xmlToken is the V1 token answer (XML by default).
 type xmlToken struct {
 	XMLName               xml.Name `xml:"token"`
 	DiFiid                string   `xml:"di_fiid"`
@@ -93,6 +94,7 @@ type xmlToken struct {
 	RefreshTokenExpiresIn string   `xml:"refresh_token_expires_in"`
 }
 
+// v2Token is the V2 token answer.
 type v2Token struct {
 	AccessToken           string `json:"access_token"`
 	ExpiresIn             string `json:"expires_in"`
@@ -440,12 +442,17 @@ var (
 // ---------------------------------------------------------------- posting registrations
 
 // registerJSON posts a JSON registration with a V1 token for fi under the di_tid tid, asking for
-// JSON, with the origin headers evidence records (originating_ip, offering_id).
+// JSON, with the origin headers evidence records (originating_ip, offering_id). Whatever the
+// outcome, the answer must be JSON (D1).
 func (a *api) registerJSON(t testing.TB, token, fi, tid, body string) *response {
 	t.Helper()
-	return a.do(t, http.MethodPost, "/registration/v4/fis/"+fi+"/fiCustomers", map[string]string{
+	r := a.do(t, http.MethodPost, "/registration/v4/fis/"+fi+"/fiCustomers", map[string]string{
 		"Authorization": "Bearer " + token, "di_tid": tid, "Content-Type": "application/json", "Accept": "application/json",
 		"originating_ip": "203.0.113.7", "offering_id": "acme-onboarding"}, body)
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Register v4 asked for JSON answered %d in %q", r.status, ct)
+	}
+	return r
 }
 
 // registerAs posts a registration body for fi with a fresh di_tid and the given Content-Type and

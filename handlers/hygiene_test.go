@@ -157,7 +157,9 @@ func TestJSONBodiesMustBeUTF8(t *testing.T) {
 				setField("person.personName.firstName", "Ja\xffne")(t, req)
 				body := strings.Replace(req.json(t), `Ja\ufffdne`, "Ja\xffne", 1)
 				r := a.registerAs(t, tok, fiCreditUnion, ct, "application/json", body)
-				wantMessage(t, r, http.StatusBadRequest, "20006", "Request body is not valid UTF-8")
+				if p := wantMessage(t, r, http.StatusBadRequest, "20006", "Request body is not valid UTF-8"); p.mediaType != "application/json" {
+					t.Errorf("Content-Type %q: answered in %s", ct, p.mediaType)
+				}
 			}
 			if after := countRows(t, a, &models.Customer{}); after != before {
 				t.Errorf("%d customers stored", after-before)
@@ -174,8 +176,13 @@ func TestDecodedQueryAndPathMustBeSafeText(t *testing.T) {
 			a := newAPIOn(t, b.Open(t))
 			v1 := a.v1Token(t, fiCreditUnion)
 			v2 := a.v2For(t, fiCreditUnion, "")
-			legacy := func(path string) *response {
-				return a.do(t, http.MethodGet, path, map[string]string{"Authorization": "Bearer " + v1, "di_tid": newTID(), "Accept": "application/json"}, "")
+			// legacy reads a Get FI Customer path asking for JSON and expects the message.
+			legacy := func(path, message string) {
+				t.Helper()
+				r := a.do(t, http.MethodGet, path, map[string]string{"Authorization": "Bearer " + v1, "di_tid": newTID(), "Accept": "application/json"}, "")
+				if p := wantMessage(t, r, http.StatusBadRequest, "20006", message); p.mediaType != "application/json" {
+					t.Errorf("%s: answered in %s", path, p.mediaType)
+				}
 			}
 			for _, bad := range []string{"%00", "%FF", "%E2%80%AE", "%C2%85", "%09", "%E2%80%8B"} {
 				// Accounts and disclosures look the user up by these parameters.
@@ -185,9 +192,9 @@ func TestDecodedQueryAndPathMustBeSafeText(t *testing.T) {
 				wantProblem(t, a.dsc(t, http.MethodGet, userDiscl+"?loginId="+bad, v2, ""), 400, "DSC_12001", "loginId")
 				wantProblem(t, a.dsc(t, http.MethodPut, disclosures+"/"+bad, v2, `{"institutionDisclosureId":"x","institutionDisclosureName":"X"}`), 400, "DSC_12001", "institutionDisclosureId")
 				// Get FI Customer, also under its alias.
-				wantMessage(t, legacy("/bankingservices/v2/fis/01111/fiCustomers/a"+bad+"?fiCustomerIdType=LOGINID"), 400, "20006", "Path param 'fiCustomerId' invalid")
-				wantMessage(t, legacy("/v2/fis/01111/fiCustomers/"+bad+"?fiCustomerIdType=MEMNUMBER"), 400, "20006", "Path param 'fiCustomerId' invalid")
-				wantMessage(t, legacy("/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID+"?trace="+bad), 400, "20006", "Query param 'trace' invalid")
+				legacy("/bankingservices/v2/fis/01111/fiCustomers/a"+bad+"?fiCustomerIdType=LOGINID", "Path param 'fiCustomerId' invalid")
+				legacy("/v2/fis/01111/fiCustomers/"+bad+"?fiCustomerIdType=MEMNUMBER", "Path param 'fiCustomerId' invalid")
+				legacy("/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID+"?trace="+bad, "Query param 'trace' invalid")
 				// The token endpoints.
 				wantMessage(t, a.v1TokenRequest(t, "/v1/oauth/token?trace="+bad, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials", nil),
 					400, "90002", "Query param 'trace' invalid")
@@ -308,11 +315,13 @@ func TestLegacyRecordedHeadersMustBeSafeText(t *testing.T) {
 			}
 			check := func(op string, xml bool, r *response, header string) {
 				t.Helper()
-				want := "Header '" + header + "' invalid"
+				p := wantMessage(t, r, http.StatusBadRequest, "90002", "Header '"+header+"' invalid")
+				want := "application/json"
 				if xml {
-					wantMessage(t, r, http.StatusBadRequest, "90002", want)
-				} else {
-					wantMessage(t, r, http.StatusBadRequest, "90002", want)
+					want = "application/xml"
+				}
+				if p.mediaType != want {
+					t.Errorf("%s: answered in %s, want %s", op, p.mediaType, want)
 				}
 			}
 			for _, op := range operations {

@@ -176,8 +176,8 @@ func TestDatabaseOutageAnswersTheFamilyEnvelope(t *testing.T) {
 	wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials"), 500, "CMN_90000", "")
 	r := a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, map[string]string{
 		"Authorization": "Bearer " + v1, "di_tid": newTID(), "Accept": "application/json"}, "")
-	if p := wantProblem(t, r, 503, "26340", ""); p.errors[0].Type != "SYSTEM_ERROR" {
-		t.Errorf("errorType %s", p.errors[0].Type)
+	if p := wantProblem(t, r, 503, "26340", ""); p.errors[0].Type != "SYSTEM_ERROR" || p.mediaType != "application/json" {
+		t.Errorf("errorType %s in %s, want SYSTEM_ERROR in JSON", p.errors[0].Type, p.mediaType)
 	}
 	if strings.Contains(string(r.body), "sql") || strings.Contains(string(r.body), "database is closed") {
 		t.Errorf("internal detail leaked: %s", r.body)

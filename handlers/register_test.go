@@ -57,21 +57,44 @@ func TestRegisterThenReadBackAndLogIn(t *testing.T) {
 	}
 }
 
+// TestGetCustomerErrors: Get FI Customer's refusals, in JSON when asked for, APP_ERROR for 401 and
+// 404 (USER_ERROR otherwise).
 func TestGetCustomerErrors(t *testing.T) {
 	a := newAPI(t)
 	tok := a.v1Token(t, fiCreditUnion)
 	other := a.v1Token(t, fiCommunityBank)
-	h := func(token string) map[string]string {
-		return map[string]string{"Authorization": "Bearer " + token, "di_tid": newTID(), "Accept": "application/json"}
-	}
-	wantProblem(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/00000000000000000000000000000000", h(tok), ""), 404, "20404", "")
-	wantProblem(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, h(other), ""), 401, "90001", "")
-	// A 02222 token reading its own FI does not see 01111's customer.
-	wantProblem(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/02222/fiCustomers/"+sandboxUserGUID, h(other), ""), 404, "20404", "")
-	wantProblem(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/x?fiCustomerIdType=EMAIL", h(tok), ""), 400, "20006", "")
-	wantMessage(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, map[string]string{"Authorization": "Bearer " + tok, "Accept": "application/json"}, ""), 400, "90002", "Header 'di_tid' invalid")
-	if p := wantProblem(t, a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/nobody?fiCustomerIdType=LOGINID", h(tok), ""), 404, "20404", ""); p.errors[0].Type != "APP_ERROR" || p.mediaType != "application/json" {
-		t.Errorf("404: errorType %s in %s, want APP_ERROR in JSON", p.errors[0].Type, p.mediaType)
+	const path = "/bankingservices/v2/fis/"
+	for _, tc := range []struct {
+		name, token, path string
+		noTID             bool
+		status            int
+		code, message     string // message "" leaves it unchecked
+		errorType         string
+	}{
+		{"unknown GUID", tok, path + "01111/fiCustomers/00000000000000000000000000000000", false, 404, "20404", "", "APP_ERROR"},
+		{"unknown login", tok, path + "01111/fiCustomers/nobody?fiCustomerIdType=LOGINID", false, 404, "20404", "", "APP_ERROR"},
+		{"token of another FI", other, path + "01111/fiCustomers/" + sandboxUserGUID, false, 401, "90001", "", "APP_ERROR"},
+		// A 02222 token reading its own FI does not see 01111's customer.
+		{"customer of another FI", other, path + "02222/fiCustomers/" + sandboxUserGUID, false, 404, "20404", "", "APP_ERROR"},
+		{"unknown id type", tok, path + "01111/fiCustomers/x?fiCustomerIdType=EMAIL", false, 400, "20006", "", "USER_ERROR"},
+		{"no di_tid", tok, path + "01111/fiCustomers/" + sandboxUserGUID, true, 400, "90002", "Header 'di_tid' invalid", "USER_ERROR"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := map[string]string{"Authorization": "Bearer " + tc.token, "di_tid": newTID(), "Accept": "application/json"}
+			if tc.noTID {
+				delete(h, "di_tid")
+			}
+			r := a.do(t, http.MethodGet, tc.path, h, "")
+			var p *problem
+			if tc.message != "" {
+				p = wantMessage(t, r, tc.status, tc.code, tc.message)
+			} else {
+				p = wantProblem(t, r, tc.status, tc.code, "")
+			}
+			if p.mediaType != "application/json" || p.errors[0].Type != tc.errorType {
+				t.Errorf("%s in %s, want %s in JSON", p.errors[0].Type, p.mediaType, tc.errorType)
+			}
+		})
 	}
 }
 
