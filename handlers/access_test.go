@@ -2,11 +2,9 @@ package handlers_test
 
 import (
 	"context"
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -28,41 +26,40 @@ var accessSeq atomic.Int64
 // accessRequests builds, per bearer operation, a request that names the sandbox user
 // sandboxuser1 (member 100200300) wherever a user is named, so a token of that user is acting
 // for itself. A new operation must be added here: TestAccessTableWalk fails otherwise.
-var accessRequests = map[string]func() accessRequest{
-	"registerCustomerV4": func() accessRequest {
-		n := accessSeq.Add(1) + time.Now().UnixNano()%100000*10
-		ssn := fmt.Sprintf("%03d%02d%04d", 100+n%600, 10+n%89, 1000+n%8999)
-		return accessRequest{http.MethodPost, "/registration/v4/fis/01111/fiCustomers",
-			registration(fmt.Sprintf("77%07d", n%10000000), fmt.Sprintf("access_%d", n), ssn)}
+var accessRequests = map[string]func(t testing.TB) accessRequest{
+	"registerCustomerV4": func(t testing.TB) accessRequest {
+		return accessRequest{http.MethodPost, "/registration/v4/fis/01111/fiCustomers", newRegistration(t, fiCreditUnion).json(t)}
 	},
-	"getCustomerV2": func() accessRequest {
+	"getCustomerV2": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/" + sandboxUser + "?fiCustomerIdType=LOGINID", ""}
 	},
-	"listInstitutionDisclosures": func() accessRequest { return accessRequest{http.MethodGet, disclosures, ""} },
-	"createInstitutionDisclosure": func() accessRequest {
+	"listInstitutionDisclosures": func(testing.TB) accessRequest { return accessRequest{http.MethodGet, disclosures, ""} },
+	"createInstitutionDisclosure": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodPost, disclosures, fmt.Sprintf(`{"institutionDisclosureName":"ACCESS_%d"}`, accessSeq.Add(1))}
 	},
-	"updateInstitutionDisclosure": func() accessRequest {
+	"updateInstitutionDisclosure": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodPut, disclosures + "/" + esignID,
 			`{"institutionDisclosureId":"` + esignID + `","institutionDisclosureName":"ESIGN","institutionDisclosureStatus":true}`}
 	},
-	"listInstitutionUserDisclosures": func() accessRequest {
+	"listInstitutionUserDisclosures": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodGet, userDiscl + "?hostUserId=" + memberSam, ""}
 	},
-	"createInstitutionUserDisclosure": func() accessRequest {
+	"createInstitutionUserDisclosure": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodPost, userDiscl + "?hostUserId=" + memberSam,
 			`{"institutionDisclosureName":"IB","institutionUserDisclosureStatus":"ACCEPTED"}`}
 	},
-	"updateInstitutionUserDisclosure": func() accessRequest {
+	"updateInstitutionUserDisclosure": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodPut, userDiscl + "?hostUserId=" + memberSam,
 			`{"institutionDisclosureName":"IB","institutionUserDisclosureStatus":"ACCEPTED"}`}
 	},
-	"deleteInstitutionUserDisclosure": func() accessRequest {
+	"deleteInstitutionUserDisclosure": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodDelete, userDiscl + "?hostUserId=" + memberSam + "&accountType=CHECKING",
-			`{"institutionDisclosureName":"OLS","accountId":"` + sandboxChk + `"}`}
+			`{"institutionDisclosureName":"OLS","accountId":"` + samChecking + `"}`}
 	},
-	"listAccountsV1": func() accessRequest { return accessRequest{http.MethodGet, "/v1/accounts?hostUserId=" + memberSam, ""} },
-	"getAccountByIdV1": func() accessRequest {
+	"listAccountsV1": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodGet, "/v1/accounts?hostUserId=" + memberSam, ""}
+	},
+	"getAccountByIdV1": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodGet, "/v1/accounts/" + samChecking + "?hostUserId=" + memberSam, ""}
 	},
 }
@@ -82,16 +79,16 @@ func grantOf(k access.Kind) string {
 
 // mintToken stores an access token of the sandbox app for FI 01111 directly, the way the token
 // service would, so every kind can be tried (partner tokens have no grant endpoint yet).
-func (a *api) mintToken(version int, kind access.Kind, scopes []string, customerID string) string {
-	a.t.Helper()
+func (a *api) mintToken(t testing.TB, version int, kind access.Kind, scopes []string, customerID string) string {
+	t.Helper()
 	ctx := context.Background()
 	app, err := a.store.ClientApp(ctx, sandboxApp)
 	if err != nil {
-		a.t.Fatal(err)
+		t.Fatal(err)
 	}
 	raw, err := secure.NewToken()
 	if err != nil {
-		a.t.Fatal(err)
+		t.Fatal(err)
 	}
 	now := time.Now()
 	tok := &models.Token{Hash: secure.TokenHash(raw), Kind: models.TokenAccess, Version: version, InstitutionID: fiCreditUnion,
@@ -100,14 +97,14 @@ func (a *api) mintToken(version int, kind access.Kind, scopes []string, customer
 		tok.CustomerID = &customerID
 	}
 	if err := a.store.SaveTokens(ctx, tok); err != nil {
-		a.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return raw
 }
 
 // send makes an operation's request with a bearer token and the family's headers.
-func (a *api) sendAccess(rq accessRequest, token string, legacy bool) *response {
-	a.t.Helper()
+func (a *api) sendAccess(t testing.TB, rq accessRequest, token string, legacy bool) *response {
+	t.Helper()
 	h := map[string]string{"Authorization": "Bearer " + token}
 	if legacy {
 		h["di_tid"], h["Accept"] = newTID(), "application/json"
@@ -117,21 +114,17 @@ func (a *api) sendAccess(rq accessRequest, token string, legacy bool) *response 
 	if rq.body != "" {
 		h["Content-Type"] = "application/json"
 	}
-	return a.do(rq.method, rq.path, h, rq.body)
+	return a.do(t, rq.method, rq.path, h, rq.body)
 }
 
 // refusedCode returns the error code of a not-authorised answer, or "" if r is not one.
 func refusedCode(r *response, legacy bool) string {
+	want := http.StatusForbidden
 	if legacy {
-		var st legacyStatus
-		if r.status == http.StatusUnauthorized && json.Unmarshal(r.body, &st) == nil && len(st.ErrorInfo) == 1 {
-			return st.ErrorInfo[0].ErrorCode
-		}
-		return ""
+		want = http.StatusUnauthorized
 	}
-	var e errorResponse
-	if r.status == http.StatusForbidden && json.Unmarshal(r.body, &e) == nil {
-		return e.Code
+	if p, err := readProblem(r); err == nil && r.status == want && p.legacy == legacy && len(p.errors) == 1 {
+		return p.errors[0].Code
 	}
 	return ""
 }
@@ -182,8 +175,8 @@ func TestAccessTableWalk(t *testing.T) {
 				}
 				name := fmt.Sprintf("%s/%s/scopes=%v", p.Operation, kind, withScopes)
 				t.Run(name, func(t *testing.T) {
-					rq := build()
-					r := a.sendAccess(rq, a.mintToken(version, kind, scopes, user.ID), legacy)
+					rq := build(t)
+					r := a.sendAccess(t, rq, a.mintToken(t, version, kind, scopes, user.ID), legacy)
 					want := p.Allows(kind) && (withScopes || len(p.Scopes) == 0)
 					got := refusedCode(r, legacy)
 					switch {
@@ -258,39 +251,38 @@ func TestAccessTableIsDocumented(t *testing.T) {
 // client-credentials token, and a user's V1 token read other users' profiles and registered.
 func TestV1TokensAreGatedByTheAppsScopes(t *testing.T) {
 	a := newAPI(t)
-	alexGUID := a.registerAlex("alexmorgan90")
+	alexGUID := a.mustRegister(t, newRegistration(t, fiCreditUnion, withMember(memberAlex), withLogin("alexmorgan90")))
 
-	r := a.v1TokenRequest("/v1/oauth/token", limitedApp, limitedSecret, fiCreditUnion, "grant_type=client_credentials", nil)
+	r := a.v1TokenRequest(t, "/v1/oauth/token", limitedApp, limitedSecret, fiCreditUnion, "grant_type=client_credentials", nil)
 	var limited xmlToken
 	if err := xml.Unmarshal(r.body, &limited); err != nil || r.status != 200 {
 		t.Fatalf("limited V1 token: %d %s", r.status, r.body)
 	}
-	jsonStatus(t, a.registerJSON(limited.AccessToken, fiCreditUnion, newTID(), registration("555000111", "robin_lee1", "234567891")), 401, "90001")
+	wantProblem(t, a.registerJSON(t, limited.AccessToken, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withLogin("robin_lee1")).json(t)), 401, "90001", "")
 	for _, q := range []string{memberSam + "?fiCustomerIdType=MEMNUMBER", sandboxUserGUID, sandboxUser + "?fiCustomerIdType=LOGINID"} {
-		r := a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+q, map[string]string{
+		r := a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+q, map[string]string{
 			"Authorization": "Bearer " + limited.AccessToken, "di_tid": newTID(), "Accept": "application/json"}, "")
-		st := jsonStatus(t, r, 401, "90001")
-		if st.ErrorInfo[0].ErrorType != "APP_ERROR" || strings.Contains(string(r.body), "sandboxuser1") {
+		p := wantProblem(t, r, 401, "90001", "")
+		if p.errors[0].Type != "APP_ERROR" || strings.Contains(string(r.body), "sandboxuser1") {
 			t.Errorf("%s: %s", q, r.body)
 		}
 	}
 
 	// A user's V1 token (password grant of sandboxuser1).
-	r = a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion,
-		"grant_type=password&username="+sandboxUser+"&password="+url.QueryEscape(sandboxPassword), nil)
+	r = a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant, nil)
 	var userTok xmlToken
 	if err := xml.Unmarshal(r.body, &userTok); err != nil || r.status != 200 {
 		t.Fatalf("user V1 token: %d %s", r.status, r.body)
 	}
-	jsonStatus(t, a.registerJSON(userTok.AccessToken, fiCreditUnion, newTID(), registration("555000111", "robin_lee1", "234567891")), 401, "90001")
+	wantProblem(t, a.registerJSON(t, userTok.AccessToken, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withLogin("robin_lee1")).json(t)), 401, "90001", "")
 	get := func(id string) *response {
-		return a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+id, map[string]string{
+		return a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+id, map[string]string{
 			"Authorization": "Bearer " + userTok.AccessToken, "di_tid": newTID(), "Accept": "application/json"}, "")
 	}
 	for _, other := range []string{alexGUID, "alexmorgan90?fiCustomerIdType=LOGINID", memberAlex + "?fiCustomerIdType=MEMNUMBER",
 		"00000000000000000000000000000000", "nobody?fiCustomerIdType=LOGINID"} {
 		r := get(other)
-		jsonStatus(t, r, 401, "90001")
+		wantProblem(t, r, 401, "90001", "")
 		if strings.Contains(string(r.body), "alex") {
 			t.Errorf("%s leaked: %s", other, r.body)
 		}
@@ -312,18 +304,18 @@ func TestV1TokensAreGatedByTheAppsScopes(t *testing.T) {
 // inherited the app's disclosures:write and rewrote FI-wide definitions.
 func TestUserTokensCannotAdministerDisclosures(t *testing.T) {
 	a := newAPI(t)
-	pw := a.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username="+sandboxUser+"&password="+url.QueryEscape(sandboxPassword))
-	refreshed := a.v2Token(sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw.RefreshToken)
+	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant)
+	refreshed := a.v2Token(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw.RefreshToken)
 	for _, tok := range []string{pw.AccessToken, refreshed.AccessToken} {
-		cmnError(t, a.dsc(http.MethodPost, disclosures, tok, `{"institutionDisclosureName":"EVIL"}`), 403, "DSC_11003")
-		cmnError(t, a.dsc(http.MethodPut, disclosures+"/"+ibID, tok, `{"institutionDisclosureId":"`+ibID+`","institutionDisclosureName":"IB",`+
-			`"institutionDisclosureData":"https://evil.example/ib.html","institutionDisclosureDataType":"URL"}`), 403, "DSC_11003")
-		cmnError(t, a.dsc(http.MethodPut, disclosures+"/"+ibID, tok, `{"institutionDisclosureId":"`+ibID+`","institutionDisclosureName":"IB","institutionDisclosureStatus":false}`), 403, "DSC_11003")
+		wantProblem(t, a.dsc(t, http.MethodPost, disclosures, tok, `{"institutionDisclosureName":"EVIL"}`), 403, "DSC_11003", "")
+		wantProblem(t, a.dsc(t, http.MethodPut, disclosures+"/"+ibID, tok, `{"institutionDisclosureId":"`+ibID+`","institutionDisclosureName":"IB",`+
+			`"institutionDisclosureData":"https://evil.example/ib.html","institutionDisclosureDataType":"URL"}`), 403, "DSC_11003", "")
+		wantProblem(t, a.dsc(t, http.MethodPut, disclosures+"/"+ibID, tok, `{"institutionDisclosureId":"`+ibID+`","institutionDisclosureName":"IB","institutionDisclosureStatus":false}`), 403, "DSC_11003", "")
 		// Their own user disclosures remain theirs to decide.
-		if r := a.dsc(http.MethodPost, userDiscl, tok, `{"institutionDisclosureName":"IB","institutionUserDisclosureStatus":"ACCEPTED"}`); r.status != 204 {
+		if r := a.dsc(t, http.MethodPost, userDiscl, tok, `{"institutionDisclosureName":"IB","institutionUserDisclosureStatus":"ACCEPTED"}`); r.status != 204 {
 			t.Errorf("own decision: %d %s", r.status, r.body)
 		}
-		if r := a.dsc(http.MethodGet, disclosures, tok, ""); r.status != 200 {
+		if r := a.dsc(t, http.MethodGet, disclosures, tok, ""); r.status != 200 {
 			t.Errorf("reading definitions: %d %s", r.status, r.body)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 // three reads, three decryptions.
 func BenchmarkAccountsList(b *testing.B) {
 	a := newAPI(b)
-	tok := a.ccToken(sandboxApp, sandboxSecret, scopeAccounts)
+	tok := a.v2For(b, fiCreditUnion, scopeAccounts)
 	h := map[string]string{"Authorization": "Bearer " + tok}
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -12,41 +12,12 @@ import (
 	"github.com/custreg/custreg/gen"
 )
 
-// Sandbox accounts (db/sandbox.yaml).
-const (
-	memberAlex       = "468531842" // FI 01111, not registered: checking, savings, credit card
-	memberSam        = "100200300" // FI 01111, registered as sandboxuser1: one checking account
-	memberRobin      = "555000111" // FI 01111, no accounts
-	memberJordan     = "700800900" // FI 02222: a mortgage
-	alexChecking     = "FJLqiQAy1lvswlZXcu9rA0mD8ohakVblGGbi-f-r29A"
-	alexSavings      = "Kp2vT8wXq4LmN6rS0uYb3ZcA7dEf9gHi1jKlMnOpQrs"
-	alexCard         = "Zx9yW8vU7tS6rQ5pO4nM3lK2jI1hG0fEdCbA-_qwert"
-	samChecking      = "Qw3eR5tY7uI9oP1aS3dF5gH7jK9lZ1xC3vB5nM7qWe9"
-	jordanMortgage   = "Mn8bV6cX4zL2kJ0hG8fD6sA4pO2iU0yT8rE6wQ4mN2b"
-	alexCheckingNo   = "9876543210"
-	alexSavingsNo    = "9876543211"
-	alexCardNo       = "4111222233334444"
-	samCheckingNo    = "1234567890"
-	scopeAccounts    = "accounts:read"
-	scopeAccountsAll = "accounts:read,accounts:read_unmasked"
-)
-
 var upperHex32 = regexp.MustCompile(`^[0-9A-F]{32}$`)
-
-// ccToken is a client-credentials V2 token for FI 01111 with the given scopes ("" = all of the app's).
-func (a *api) ccToken(client, secret, scopes string) string {
-	a.t.Helper()
-	form := "grant_type=client_credentials"
-	if scopes != "" {
-		form += "&scopes=" + url.QueryEscape(scopes)
-	}
-	return a.v2Token(client, secret, fiCreditUnion, form).AccessToken
-}
 
 // getAccounts sends an accounts GET with a bearer token and a fresh transactionId; extra headers
 // override them ("" removes one).
-func (a *api) getAccounts(path, token string, extra map[string]string) *response {
-	a.t.Helper()
+func (a *api) getAccounts(t testing.TB, path, token string, extra map[string]string) *response {
+	t.Helper()
 	h := map[string]string{"Authorization": "Bearer " + token, "transactionId": newTID()}
 	for k, v := range extra {
 		if v == "" {
@@ -55,18 +26,18 @@ func (a *api) getAccounts(path, token string, extra map[string]string) *response
 			h[k] = v
 		}
 	}
-	return a.do(http.MethodGet, path, h, "")
+	return a.do(t, http.MethodGet, path, h, "")
 }
 
 // listAccounts lists with the query q and expects 200.
-func (a *api) listAccounts(token string, q url.Values) []gen.Account {
-	a.t.Helper()
-	r := a.getAccounts("/v1/accounts?"+q.Encode(), token, nil)
+func (a *api) listAccounts(t testing.TB, token string, q url.Values) []gen.Account {
+	t.Helper()
+	r := a.getAccounts(t, "/v1/accounts?"+q.Encode(), token, nil)
 	if r.status != http.StatusOK {
-		a.t.Fatalf("list %s: %d %s", q.Encode(), r.status, r.body)
+		t.Fatalf("list %s: %d %s", q.Encode(), r.status, r.body)
 	}
 	var out gen.AccountsResponse
-	r.decode(a.t, &out)
+	r.decode(t, &out)
 	return out.Accounts
 }
 
@@ -94,33 +65,11 @@ func q(kv ...string) url.Values {
 	return v
 }
 
-// registerAlex registers member 468531842 at FI 01111 through Register v4 and returns the new
-// customer GUID.
-func (a *api) registerAlex(login string) string {
-	a.t.Helper()
-	body := `{"FICustomer": {"id": {"value": "0", "type": "GUID"}, "fiId": {"value": "01111"}, "memberNumber": "468531842",
-	  "person": {"personName": {"firstName": "Alex", "lastName": "Morgan"},
-	    "contactInfo": {"emailAddress": "alex.morgan@example.com",
-	      "postalAddress": [{"address1": "1 Elm St", "city": "Springfield", "state": "IL", "postalCode": "62701", "country": "US"}],
-	      "phoneNumber": [{"number": "2175550188", "countryCode": "0"}]},
-	    "birthDate": "1990-03-14"},
-	  "channelInfos": {"channelInfo": [{"channelType": "TPV_API", "credential": {"loginId": "` + login + `", "password": "Blue!Sky42"}}]},
-	  "acceptedDisclosure": "true", "userType": "PRIMARY", "ssn": "234567890", "motherMaidenName": "Jones"}}`
-	r := a.do(http.MethodPost, "/registration/v4/fis/01111/fiCustomers", map[string]string{
-		"Authorization": "Bearer " + a.v1Token(fiCreditUnion), "di_tid": newTID(), "Content-Type": "application/json"}, body)
-	var out gen.FICustomerResponse
-	r.decode(a.t, &out)
-	if r.status != http.StatusOK || out.FICustomer.ID.Value == "" {
-		a.t.Fatalf("register: %d %s", r.status, r.body)
-	}
-	return out.FICustomer.ID.Value
-}
-
 func TestAccountsListByHostUserID(t *testing.T) {
 	a := newAPI(t)
-	tok := a.ccToken(sandboxApp, sandboxSecret, scopeAccounts)
+	tok := a.v2For(t, fiCreditUnion, scopeAccounts)
 	tid := newTID()
-	r := a.getAccounts("/v1/accounts?hostUserId="+memberAlex, tok, map[string]string{"transactionId": tid})
+	r := a.getAccounts(t, "/v1/accounts?hostUserId="+memberAlex, tok, map[string]string{"transactionId": tid})
 	if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
 		t.Fatalf("%d %s %s", r.status, r.header.Get("Content-Type"), r.body)
 	}
@@ -146,7 +95,7 @@ func TestAccountsListByHostUserID(t *testing.T) {
 	if !upperHex32.MatchString(checking.InstitutionUserID) || checking.InstitutionCustomerID != nil {
 		t.Errorf("institutionUserId %q, institutionCustomerId %v", checking.InstitutionUserID, checking.InstitutionCustomerID)
 	}
-	again := a.listAccounts(tok, q("hostUserId", memberAlex))
+	again := a.listAccounts(t, tok, q("hostUserId", memberAlex))
 	if again[0].InstitutionUserID != checking.InstitutionUserID || card.InstitutionUserID != checking.InstitutionUserID {
 		t.Errorf("institutionUserId not stable: %s %s %s", checking.InstitutionUserID, again[0].InstitutionUserID, card.InstitutionUserID)
 	}
@@ -171,10 +120,10 @@ func TestAccountsListByHostUserID(t *testing.T) {
 		t.Errorf("card: %+v status %+v actions %+v", card, card.Status, card.AllowedActions)
 	}
 	// crossAccount has no effect; a member without accounts gets an empty list.
-	if got := a.listAccounts(tok, q("hostUserId", memberAlex, "crossAccount", "false")); len(got) != 3 {
+	if got := a.listAccounts(t, tok, q("hostUserId", memberAlex, "crossAccount", "false")); len(got) != 3 {
 		t.Errorf("crossAccount=false: %v", ids(got))
 	}
-	r = a.getAccounts("/v1/accounts?hostUserId="+memberRobin, tok, nil)
+	r = a.getAccounts(t, "/v1/accounts?hostUserId="+memberRobin, tok, nil)
 	if r.status != http.StatusOK || string(r.body) != `{"accounts":[]}`+"\n" && string(r.body) != `{"accounts":[]}` {
 		t.Errorf("no accounts: %d %s", r.status, r.body)
 	}
@@ -183,16 +132,16 @@ func TestAccountsListByHostUserID(t *testing.T) {
 func TestAccountsMasking(t *testing.T) {
 	a := newAPI(t)
 	full := []string{alexCheckingNo, alexSavingsNo, alexCardNo}
-	unmasked := a.listAccounts(a.ccToken(sandboxApp, sandboxSecret, scopeAccountsAll), q("hostUserId", memberAlex))
+	unmasked := a.listAccounts(t, a.v2For(t, fiCreditUnion, scopeAccountsAll), q("hostUserId", memberAlex))
 	if !slices.Equal(numbers(unmasked), full) || deref(unmasked[0].MicrNumber) != "011000015"+alexCheckingNo {
 		t.Fatalf("unmasked: %v micr %q", numbers(unmasked), deref(unmasked[0].MicrNumber))
 	}
 	// Omitted scopes = all of the app's scopes, the unmasked one included.
-	if got := a.listAccounts(a.ccToken(sandboxApp, sandboxSecret, ""), q("hostUserId", memberAlex)); !slices.Equal(numbers(got), full) {
+	if got := a.listAccounts(t, a.v2For(t, fiCreditUnion, ""), q("hostUserId", memberAlex)); !slices.Equal(numbers(got), full) {
 		t.Errorf("default scopes: %v", numbers(got))
 	}
 	// sandbox-limited has accounts:read only.
-	limited := a.listAccounts(a.ccToken(limitedApp, limitedSecret, ""), q("hostUserId", memberAlex))
+	limited := a.listAccounts(t, a.v2Token(t, limitedApp, limitedSecret, fiCreditUnion, "grant_type=client_credentials").AccessToken, q("hostUserId", memberAlex))
 	for i, n := range numbers(limited) {
 		if len(n) != len(full[i]) || !strings.HasSuffix(n, full[i][len(full[i])-4:]) || strings.Trim(n[:len(n)-4], "*") != "" {
 			t.Errorf("limited sees %q for %q", n, full[i][len(full[i])-4:])
@@ -209,12 +158,12 @@ func TestAccountsMasking(t *testing.T) {
 
 func TestAccountsAfterRegistration(t *testing.T) {
 	a := newAPI(t)
-	tok := a.ccToken(sandboxApp, sandboxSecret, scopeAccounts)
-	before := a.listAccounts(tok, q("hostUserId", memberAlex))
-	guid := a.registerAlex("AlexMorgan90")
+	tok := a.v2For(t, fiCreditUnion, scopeAccounts)
+	before := a.listAccounts(t, tok, q("hostUserId", memberAlex))
+	guid := a.mustRegister(t, newRegistration(t, fiCreditUnion, withMember(memberAlex), withLogin("AlexMorgan90")))
 
-	byLogin := a.listAccounts(tok, q("loginId", "alexmorgan90")) // case-insensitive
-	byHost := a.listAccounts(tok, q("hostUserId", memberAlex))
+	byLogin := a.listAccounts(t, tok, q("loginId", "alexmorgan90")) // case-insensitive
+	byHost := a.listAccounts(t, tok, q("hostUserId", memberAlex))
 	if !slices.Equal(ids(byLogin), ids(before)) || !slices.Equal(ids(byHost), ids(before)) {
 		t.Fatalf("ids: before %v, by login %v, by host %v", ids(before), ids(byLogin), ids(byHost))
 	}
@@ -229,23 +178,23 @@ func TestAccountsAfterRegistration(t *testing.T) {
 		}
 	}
 	// institutionCustomerId: the user's own GUID is accepted, anything else is no location of theirs.
-	if got := a.listAccounts(tok, q("loginId", "AlexMorgan90", "institutionCustomerId", guid)); len(got) != 3 {
+	if got := a.listAccounts(t, tok, q("loginId", "AlexMorgan90", "institutionCustomerId", guid)); len(got) != 3 {
 		t.Errorf("own institutionCustomerId: %v", ids(got))
 	}
-	cmnError(t, a.getAccounts("/v1/accounts?hostUserId="+memberAlex+"&institutionCustomerId="+sandboxUserGUID, tok, nil), 400, "ACC_00410")
-	cmnError(t, a.getAccounts("/v1/accounts?hostUserId="+memberRobin+"&institutionCustomerId="+guid, tok, nil), 400, "ACC_00410")
+	wantProblem(t, a.getAccounts(t, "/v1/accounts?hostUserId="+memberAlex+"&institutionCustomerId="+sandboxUserGUID, tok, nil), 400, "ACC_00410", "")
+	wantProblem(t, a.getAccounts(t, "/v1/accounts?hostUserId="+memberRobin+"&institutionCustomerId="+guid, tok, nil), 400, "ACC_00410", "")
 	// The user can now log in and read them with a password-grant token.
-	pw := a.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=alexmorgan90&password="+url.QueryEscape("Blue!Sky42")+
+	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=alexmorgan90&password="+url.QueryEscape(regPassword)+
 		"&scopes="+url.QueryEscape(scopeAccounts)).AccessToken
-	if got := a.listAccounts(pw, nil); !slices.Equal(ids(got), ids(before)) {
+	if got := a.listAccounts(t, pw, nil); !slices.Equal(ids(got), ids(before)) {
 		t.Errorf("password grant: %v", ids(got))
 	}
 }
 
 func TestAccountsFilter(t *testing.T) {
 	a := newAPI(t)
-	tok := a.ccToken(sandboxApp, sandboxSecret, scopeAccounts)
-	unmasked := a.ccToken(sandboxApp, sandboxSecret, scopeAccountsAll)
+	tok := a.v2For(t, fiCreditUnion, scopeAccounts)
+	unmasked := a.v2For(t, fiCreditUnion, scopeAccountsAll)
 	for _, tc := range []struct {
 		name, token, filter string
 		want                []string
@@ -264,7 +213,7 @@ func TestAccountsFilter(t *testing.T) {
 		{"full number, unmasked caller", unmasked, "accountNumber eq '" + alexCheckingNo + "'", []string{alexChecking}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := a.listAccounts(tc.token, q("hostUserId", memberAlex, "$filter", tc.filter))
+			got := a.listAccounts(t, tc.token, q("hostUserId", memberAlex, "$filter", tc.filter))
 			if !slices.Equal(ids(got), tc.want) {
 				t.Errorf("%s: %v, want %v", tc.filter, ids(got), tc.want)
 			}
@@ -272,8 +221,8 @@ func TestAccountsFilter(t *testing.T) {
 	}
 	for _, bad := range []string{"category eq", "category eq 'DEPOSIT", "balance gt '1'", "not (category eq 'LOAN')",
 		"category eq'DEPOSIT'", "length(nickName) eq '4'", "category eq 1", "", strings.Repeat("a", 2049)} {
-		r := a.getAccounts("/v1/accounts?"+q("hostUserId", memberAlex, "$filter", bad).Encode(), tok, nil)
-		cmnError(t, r, 400, "ACC_00005")
+		r := a.getAccounts(t, "/v1/accounts?"+q("hostUserId", memberAlex, "$filter", bad).Encode(), tok, nil)
+		wantProblem(t, r, 400, "ACC_00005", "")
 		if strings.Contains(string(r.body), "DEPOSIT") {
 			t.Errorf("error echoes the filter: %s", r.body)
 		}
@@ -282,7 +231,7 @@ func TestAccountsFilter(t *testing.T) {
 
 func TestAccountsUserContext(t *testing.T) {
 	a := newAPI(t)
-	tok := a.ccToken(sandboxApp, sandboxSecret, scopeAccounts)
+	tok := a.v2For(t, fiCreditUnion, scopeAccounts)
 	for _, tc := range []struct {
 		name, query string
 		status      int
@@ -307,67 +256,66 @@ func TestAccountsUserContext(t *testing.T) {
 		{"$apply with institutionCustomerId", "?loginId=" + sandboxUser + "&$apply=groupBy(customer)&institutionCustomerId=" + sandboxUserGUID, 400, "ACC_99994"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cmnError(t, a.getAccounts("/v1/accounts"+tc.query, tok, nil), tc.status, tc.code)
+			wantProblem(t, a.getAccounts(t, "/v1/accounts"+tc.query, tok, nil), tc.status, tc.code, "")
 		})
 	}
 	// A registered user by login: the member's one account, owned by that user.
-	got := a.listAccounts(tok, q("loginId", "SandboxUser1"))
+	got := a.listAccounts(t, tok, q("loginId", "SandboxUser1"))
 	if !slices.Equal(ids(got), []string{samChecking}) || deref(got[0].InstitutionCustomerID) != sandboxUserGUID {
 		t.Errorf("by login: %v %v", ids(got), deref(got[0].InstitutionCustomerID))
 	}
 	// A 02222 token sees 02222's member and not 01111's.
-	tok2 := a.v2Token(sandboxApp, sandboxSecret, fiCommunityBank, "grant_type=client_credentials&scopes=accounts:read").AccessToken
-	if got := a.listAccounts(tok2, q("hostUserId", memberJordan)); !slices.Equal(ids(got), []string{jordanMortgage}) || got[0].InstitutionID != fiCommunityBank {
+	tok2 := a.v2Token(t, sandboxApp, sandboxSecret, fiCommunityBank, "grant_type=client_credentials&scopes=accounts:read").AccessToken
+	if got := a.listAccounts(t, tok2, q("hostUserId", memberJordan)); !slices.Equal(ids(got), []string{jordanMortgage}) || got[0].InstitutionID != fiCommunityBank {
 		t.Errorf("02222: %v", ids(got))
 	}
-	cmnError(t, a.getAccounts("/v1/accounts?hostUserId="+memberAlex, tok2, nil), 404, "ACC_00101")
-	cmnError(t, a.getAccounts("/v1/accounts?loginId="+sandboxUser, tok2, nil), 404, "ACC_00101")
+	wantProblem(t, a.getAccounts(t, "/v1/accounts?hostUserId="+memberAlex, tok2, nil), 404, "ACC_00101", "")
+	wantProblem(t, a.getAccounts(t, "/v1/accounts?loginId="+sandboxUser, tok2, nil), 404, "ACC_00101", "")
 }
 
 func TestAccountsPasswordGrant(t *testing.T) {
 	a := newAPI(t)
-	pw := a.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username="+sandboxUser+"&password="+
-		url.QueryEscape(sandboxPassword)+"&scopes="+url.QueryEscape(scopeAccounts))
-	got := a.listAccounts(pw.AccessToken, nil)
+	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant+"&scopes="+url.QueryEscape(scopeAccounts))
+	got := a.listAccounts(t, pw.AccessToken, nil)
 	if !slices.Equal(ids(got), []string{samChecking}) || got[0].AccountNumber != "******7890" || deref(got[0].InstitutionCustomerID) != sandboxUserGUID ||
 		!upperHex32.MatchString(got[0].InstitutionUserID) {
 		t.Fatalf("password grant: %+v", got)
 	}
 	// Naming the token's own user is fine; naming anybody else is not.
 	for _, self := range []url.Values{q("hostUserId", memberSam), q("loginId", "SANDBOXUSER1"), q("hostUserId", memberSam, "loginId", sandboxUser)} {
-		if got := a.listAccounts(pw.AccessToken, self); !slices.Equal(ids(got), []string{samChecking}) {
+		if got := a.listAccounts(t, pw.AccessToken, self); !slices.Equal(ids(got), []string{samChecking}) {
 			t.Errorf("%s: %v", self.Encode(), ids(got))
 		}
 	}
 	for _, other := range []string{"hostUserId=" + memberAlex, "loginId=someoneelse", "hostUserId=" + memberSam + "&loginId=someoneelse"} {
-		cmnError(t, a.getAccounts("/v1/accounts?"+other, pw.AccessToken, nil), 400, "ACC_99994")
+		wantProblem(t, a.getAccounts(t, "/v1/accounts?"+other, pw.AccessToken, nil), 400, "ACC_99994", "")
 	}
 	// Single account: own 200, another member's 404.
-	r := a.getAccounts("/v1/accounts/"+samChecking, pw.AccessToken, nil)
+	r := a.getAccounts(t, "/v1/accounts/"+samChecking, pw.AccessToken, nil)
 	var acc gen.Account
 	r.decode(t, &acc)
 	if r.status != 200 || acc.ID != samChecking {
 		t.Errorf("own account: %d %s", r.status, r.body)
 	}
-	cmnError(t, a.getAccounts("/v1/accounts/"+alexChecking, pw.AccessToken, nil), 404, "ACC_00011")
+	wantProblem(t, a.getAccounts(t, "/v1/accounts/"+alexChecking, pw.AccessToken, nil), 404, "ACC_00011", "")
 	// A token refreshed from the password grant keeps the user.
-	refreshed := a.v2Token(sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw.RefreshToken)
-	if got := a.listAccounts(refreshed.AccessToken, nil); !slices.Equal(ids(got), []string{samChecking}) {
+	refreshed := a.v2Token(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw.RefreshToken)
+	if got := a.listAccounts(t, refreshed.AccessToken, nil); !slices.Equal(ids(got), []string{samChecking}) {
 		t.Errorf("refreshed: %v", ids(got))
 	}
 }
 
 func TestAccountByID(t *testing.T) {
 	a := newAPI(t)
-	tok := a.ccToken(sandboxApp, sandboxSecret, scopeAccounts)
-	r := a.getAccounts("/v1/accounts/"+alexSavings+"?hostUserId="+memberAlex, tok, nil)
+	tok := a.v2For(t, fiCreditUnion, scopeAccounts)
+	r := a.getAccounts(t, "/v1/accounts/"+alexSavings+"?hostUserId="+memberAlex, tok, nil)
 	var acc gen.Account
 	r.decode(t, &acc)
 	if r.status != 200 || acc.ID != alexSavings || acc.AccountNumber != "******3211" || deref(acc.NickName) != "Vacation Fund" ||
 		acc.Type.Value != gen.DIAccountTypeSAVINGS || deref(acc.MicrNumber) != "011000015******3211" {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
-	list := a.listAccounts(tok, q("hostUserId", memberAlex))
+	list := a.listAccounts(t, tok, q("hostUserId", memberAlex))
 	if acc.InstitutionUserID != list[1].InstitutionUserID {
 		t.Errorf("institutionUserId differs between list and single read")
 	}
@@ -388,14 +336,14 @@ func TestAccountByID(t *testing.T) {
 		{"the list-only $filter is ignored", "/v1/accounts/" + alexChecking + "?hostUserId=" + memberAlex + "&$filter=" + url.QueryEscape("category eq 'LOAN'"), 200, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := a.getAccounts(tc.path, tok, nil)
+			r := a.getAccounts(t, tc.path, tok, nil)
 			if tc.status == 200 {
 				if r.status != 200 {
 					t.Errorf("%d %s", r.status, r.body)
 				}
 				return
 			}
-			cmnError(t, r, tc.status, tc.code)
+			wantProblem(t, r, tc.status, tc.code, "")
 			for _, n := range []string{samCheckingNo[6:], "5500012345"[6:], "Sam Sandbox", "Jordan"} {
 				if strings.Contains(string(r.body), n) {
 					t.Errorf("404 reveals %q: %s", n, r.body)
@@ -404,7 +352,7 @@ func TestAccountByID(t *testing.T) {
 		})
 	}
 	// The same account through the unmasked scope.
-	r = a.getAccounts("/v1/accounts/"+alexChecking+"?hostUserId="+memberAlex, a.ccToken(sandboxApp, sandboxSecret, scopeAccountsAll), nil)
+	r = a.getAccounts(t, "/v1/accounts/"+alexChecking+"?hostUserId="+memberAlex, a.v2For(t, fiCreditUnion, scopeAccountsAll), nil)
 	r.decode(t, &acc)
 	if acc.AccountNumber != alexCheckingNo {
 		t.Errorf("unmasked single: %s", acc.AccountNumber)
@@ -413,7 +361,7 @@ func TestAccountByID(t *testing.T) {
 
 func TestAccountsViews(t *testing.T) {
 	a := newAPI(t)
-	tok := a.ccToken(sandboxApp, sandboxSecret, scopeAccounts)
+	tok := a.v2For(t, fiCreditUnion, scopeAccounts)
 	required := []string{"accountNumber", "category", "id", "institutionId", "institutionUserId", "type"}
 	medium := []string{"accountNumber", "allowedActions", "availableBalance", "category", "currentBalance", "description", "id",
 		"institutionId", "institutionUserId", "nickName", "primaryHolderName", "routingNumber", "status", "type"}
@@ -424,7 +372,7 @@ func TestAccountsViews(t *testing.T) {
 		if single {
 			path = "/v1/accounts/" + alexChecking + "?hostUserId=" + memberAlex + query
 		}
-		r := a.getAccounts(path, tok, nil)
+		r := a.getAccounts(t, path, tok, nil)
 		if r.status != 200 {
 			t.Fatalf("%s: %d %s", path, r.status, r.body)
 		}
@@ -461,7 +409,7 @@ func TestAccountsViews(t *testing.T) {
 			}
 		}
 	}
-	got := a.listAccounts(tok, q("hostUserId", memberAlex, "additionalFields", "true"))
+	got := a.listAccounts(t, tok, q("hostUserId", memberAlex, "additionalFields", "true"))
 	if info := got[0].AdditionalInfo; info == nil || (*info)["accountStatus"] != "OPEN" || (*info)["currencyCode"] != "USD" ||
 		(*info)["typeDescription"] != "Checking" {
 		t.Errorf("additionalInfo %v", got[0].AdditionalInfo)
@@ -470,13 +418,13 @@ func TestAccountsViews(t *testing.T) {
 
 func TestAccountsAuthAndHeaders(t *testing.T) {
 	a := newAPI(t)
-	tok := a.ccToken(sandboxApp, sandboxSecret, scopeAccounts)
+	tok := a.v2For(t, fiCreditUnion, scopeAccounts)
 	list := "/v1/accounts?hostUserId=" + memberAlex
 	single := "/v1/accounts/" + alexChecking + "?hostUserId=" + memberAlex
-	noScope := a.ccToken(sandboxApp, sandboxSecret, "disclosures:read")
-	v1 := a.v1Token(fiCreditUnion)
-	revoked := a.ccToken(sandboxApp, sandboxSecret, scopeAccounts)
-	if r := a.do(http.MethodDelete, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+	noScope := a.v2For(t, fiCreditUnion, "disclosures:read")
+	v1 := a.v1Token(t, fiCreditUnion)
+	revoked := a.v2For(t, fiCreditUnion, scopeAccounts)
+	if r := a.do(t, http.MethodDelete, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 		"transactionId": newTID(), "Content-Type": formContentType}, "token="+revoked); r.status != 204 {
 		t.Fatalf("revoke: %d", r.status)
 	}
@@ -505,49 +453,49 @@ func TestAccountsAuthAndHeaders(t *testing.T) {
 			{"non-printable header", tok, map[string]string{"callingAppId": "app\xe9"}, 400, "ACC_99995"},
 		} {
 			t.Run(path+" "+tc.name, func(t *testing.T) {
-				r := a.getAccounts(path, tc.token, tc.extra)
+				r := a.getAccounts(t, path, tc.token, tc.extra)
 				if tc.status == 200 {
 					if r.status != 200 {
 						t.Errorf("%d %s", r.status, r.body)
 					}
 					return
 				}
-				cmnError(t, r, tc.status, tc.code)
+				wantProblem(t, r, tc.status, tc.code, "")
 			})
 		}
 	}
 	// A body that is not JSON (D16) is 415; an Accept header never is.
-	r := a.do(http.MethodGet, list, map[string]string{"Authorization": "Bearer " + tok, "transactionId": newTID(), "Content-Type": "application/xml"}, "<x/>")
-	cmnError(t, r, 415, "ACC_99988")
-	if r := a.getAccounts(list, tok, map[string]string{"Accept": "application/xml"}); r.status != 200 {
+	r := a.do(t, http.MethodGet, list, map[string]string{"Authorization": "Bearer " + tok, "transactionId": newTID(), "Content-Type": "application/xml"}, "<x/>")
+	wantProblem(t, r, 415, "ACC_99988", "")
+	if r := a.getAccounts(t, list, tok, map[string]string{"Accept": "application/xml"}); r.status != 200 {
 		t.Errorf("Accept: application/xml: %d", r.status)
 	}
 }
 
 func TestAccountsAliases(t *testing.T) {
 	a := newAPI(t)
-	tok := a.ccToken(sandboxApp, sandboxSecret, scopeAccounts)
+	tok := a.v2For(t, fiCreditUnion, scopeAccounts)
 	for _, prefix := range []string{"/v1/accounts", "/db-accounts/v1/accounts", "/accounts/v1/accounts", "/digitalbanking/db-accounts/v1/accounts",
 		"/digitalbanking/stage/accounts/v1/accounts", "/digitalbanking/v1/accounts"} {
-		r := a.getAccounts(prefix+"?hostUserId="+memberAlex, tok, nil)
+		r := a.getAccounts(t, prefix+"?hostUserId="+memberAlex, tok, nil)
 		var list gen.AccountsResponse
 		r.decode(t, &list)
 		if r.status != 200 || len(list.Accounts) != 3 {
 			t.Errorf("%s: %d %s", prefix, r.status, r.body)
 		}
-		r = a.getAccounts(prefix+"/"+alexCard+"?hostUserId="+memberAlex, tok, nil)
+		r = a.getAccounts(t, prefix+"/"+alexCard+"?hostUserId="+memberAlex, tok, nil)
 		var acc gen.Account
 		r.decode(t, &acc)
 		if r.status != 200 || acc.ID != alexCard {
 			t.Errorf("%s/{id}: %d %s", prefix, r.status, r.body)
 		}
 		// Errors keep the accounts family on every alias.
-		cmnError(t, a.getAccounts(prefix, tok, nil), 400, "ACC_99992")
+		wantProblem(t, a.getAccounts(t, prefix, tok, nil), 400, "ACC_99992", "")
 	}
 	// D17: the bare /accounts path of an old page is not routed.
 	for _, path := range []string{"/accounts?hostUserId=" + memberAlex, "/accounts/" + alexCard + "?hostUserId=" + memberAlex,
 		"/digitalbanking/accounts?hostUserId=" + memberAlex} {
-		if r := a.getAccounts(path, tok, nil); r.status != 404 {
+		if r := a.getAccounts(t, path, tok, nil); r.status != 404 {
 			t.Errorf("%s: %d %s", path, r.status, r.body)
 		}
 	}

@@ -27,8 +27,8 @@ func TestBadClientSecretsStartNoSlowHash(t *testing.T) {
 		if i%2 == 1 {
 			client, secret = "no-such-client", "whatever-secret"
 		}
-		legacyError(t, a.v1TokenRequest("/v1/oauth/token", client, secret, fiCreditUnion, "grant_type=client_credentials", nil), 401, "90001")
-		cmnError(t, a.v2TokenRequest(client, secret, fiCreditUnion, "grant_type=client_credentials"), 401, "CMN_90004")
+		wantProblem(t, a.v1TokenRequest(t, "/v1/oauth/token", client, secret, fiCreditUnion, "grant_type=client_credentials", nil), 401, "90001", "")
+		wantProblem(t, a.v2TokenRequest(t, client, secret, fiCreditUnion, "grant_type=client_credentials"), 401, "CMN_90004", "")
 	}
 	runtime.ReadMemStats(&after)
 	// argon2id with m=8 MiB allocates 8 MiB per check: 2n checks would be 384 MiB.
@@ -48,20 +48,20 @@ func TestLegacyClientSecretHashIsUpgraded(t *testing.T) {
 	if err := a.store.Conn().Model(&models.ClientApp{}).Where("client_id = ?", sandboxApp).Update("secret_hash", legacy).Error; err != nil {
 		t.Fatal(err)
 	}
-	cmnError(t, a.v2TokenRequest(sandboxApp, "wrong-secret", fiCreditUnion, "grant_type=client_credentials"), 401, "CMN_90004")
+	wantProblem(t, a.v2TokenRequest(t, sandboxApp, "wrong-secret", fiCreditUnion, "grant_type=client_credentials"), 401, "CMN_90004", "")
 	var app models.ClientApp
 	a.store.Conn().Where("client_id = ?", sandboxApp).Take(&app)
 	if app.SecretHash != legacy {
 		t.Fatal("a failed check changed the stored hash")
 	}
-	if r := a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials"); r.status != http.StatusOK {
+	if r := a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials"); r.status != http.StatusOK {
 		t.Fatalf("legacy hash: %d %s", r.status, r.body)
 	}
 	a.store.Conn().Where("client_id = ?", sandboxApp).Take(&app)
 	if ok, current := dbtest.Keys(a.store).VerifyClientSecret(sandboxSecret, app.SecretHash); !ok || !current {
 		t.Fatalf("not upgraded: %q", app.SecretHash)
 	}
-	if r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials", nil); r.status != http.StatusOK {
+	if r := a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials", nil); r.status != http.StatusOK {
 		t.Fatalf("after upgrade: %d %s", r.status, r.body)
 	}
 }
@@ -74,13 +74,13 @@ func TestFailedClientAuthenticationIsHeld(t *testing.T) {
 	a := newAPIWith(t, dbtest.SQLite(t), func(o *handlers.Options) { o.AuthFailureDelay = delay })
 	for _, client := range []string{sandboxApp, "no-such-client"} {
 		start := time.Now()
-		cmnError(t, a.v2TokenRequest(client, "wrong-secret", fiCreditUnion, "grant_type=client_credentials"), 401, "CMN_90004")
+		wantProblem(t, a.v2TokenRequest(t, client, "wrong-secret", fiCreditUnion, "grant_type=client_credentials"), 401, "CMN_90004", "")
 		if took := time.Since(start); took < delay {
 			t.Errorf("%s: failure answered after %v, before the %v delay", client, took, delay)
 		}
 	}
 	start := time.Now()
-	if r := a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials"); r.status != http.StatusOK {
+	if r := a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials"); r.status != http.StatusOK {
 		t.Fatalf("right secret: %d", r.status)
 	}
 	if took := time.Since(start); took >= delay {

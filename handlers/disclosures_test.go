@@ -3,21 +3,10 @@ package handlers_test
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/custreg/custreg/models"
-)
-
-const (
-	ibID        = "50145570B91B5BD3E063B9E011AC7529"
-	esignID     = "6A2F1C0D9E8B4A7F8C3D2B1A0F9E8D7C"
-	checkingID  = "FJLqiQAy1lvswlZXcu9rA0mD8ohakVblGGbi-f-r29A" // member 468531842
-	sandboxChk  = "Qw3eR5tY7uI9oP1aS3dF5gH7jK9lZ1xC3vB5nM7qWe9" // member 100200300
-	ib02222ID   = "9C4F3E2D1B0A4C9F8E7D6C5B4A3F2E1D"
-	disclosures = "/v1/institution-disclosures"
-	userDiscl   = "/v1/institution-user-disclosures"
 )
 
 type apiDisclosure struct {
@@ -42,29 +31,20 @@ type apiUserDisclosure struct {
 }
 
 // dsc sends a disclosures request with a V2 bearer token.
-func (a *api) dsc(method, path, token, body string) *response {
-	a.t.Helper()
+func (a *api) dsc(t testing.TB, method, path, token, body string) *response {
+	t.Helper()
 	h := map[string]string{"Authorization": "Bearer " + token, "transactionId": newTID()}
 	if body != "" {
 		h["Content-Type"] = "application/json"
 	}
-	return a.do(method, path, h, body)
-}
-
-func (a *api) v2For(fi, scopes string) string {
-	a.t.Helper()
-	form := "grant_type=client_credentials"
-	if scopes != "" {
-		form += "&scopes=" + url.QueryEscape(scopes)
-	}
-	return a.v2Token(sandboxApp, sandboxSecret, fi, form).AccessToken
+	return a.do(t, method, path, h, body)
 }
 
 // customerFlags reads the registration flags through Get FI Customer.
-func (a *api) customerFlags(t *testing.T, fi, login string) map[string]any {
+func (a *api) customerFlags(t testing.TB, fi, login string) map[string]any {
 	t.Helper()
-	r := a.do(http.MethodGet, "/bankingservices/v2/fis/"+fi+"/fiCustomers/"+login+"?fiCustomerIdType=LOGINID",
-		map[string]string{"Authorization": "Bearer " + a.v1Token(fi), "di_tid": newTID(), "Accept": "application/json"}, "")
+	r := a.do(t, http.MethodGet, "/bankingservices/v2/fis/"+fi+"/fiCustomers/"+login+"?fiCustomerIdType=LOGINID",
+		map[string]string{"Authorization": "Bearer " + a.v1Token(t, fi), "di_tid": newTID(), "Accept": "application/json"}, "")
 	var c customerJSON
 	r.decode(t, &c)
 	if r.status != 200 {
@@ -75,9 +55,9 @@ func (a *api) customerFlags(t *testing.T, fi, login string) map[string]any {
 
 func TestListInstitutionDisclosures(t *testing.T) {
 	a := newAPI(t)
-	tok := a.v2For(fiCreditUnion, "disclosures:read")
+	tok := a.v2For(t, fiCreditUnion, "disclosures:read")
 	for _, path := range []string{disclosures, "/db-disclosures" + disclosures, "/digitalbanking/db-disclosures" + disclosures} {
-		r := a.dsc(http.MethodGet, path, tok, "")
+		r := a.dsc(t, http.MethodGet, path, tok, "")
 		var out struct {
 			InstitutionDisclosures []apiDisclosure `json:"institutionDisclosures"`
 		}
@@ -95,23 +75,23 @@ func TestListInstitutionDisclosures(t *testing.T) {
 
 func TestDisclosureScopesAndHeaders(t *testing.T) {
 	a := newAPI(t)
-	limited := a.v2Token(limitedApp, limitedSecret, fiCreditUnion, "grant_type=client_credentials").AccessToken
-	readOnly := a.v2For(fiCreditUnion, "disclosures:read")
+	limited := a.v2Token(t, limitedApp, limitedSecret, fiCreditUnion, "grant_type=client_credentials").AccessToken
+	readOnly := a.v2For(t, fiCreditUnion, "disclosures:read")
 	create := `{"institutionDisclosureName":"PRIVACY","institutionDisclosureData":"https://example.com/p.html","institutionDisclosureDataType":"URL"}`
-	cmnError(t, a.dsc(http.MethodGet, disclosures, limited, ""), 403, "DSC_11003")
-	cmnError(t, a.dsc(http.MethodPost, disclosures, limited, create), 403, "DSC_11003")
-	cmnError(t, a.dsc(http.MethodPost, disclosures, readOnly, create), 403, "DSC_11003")
-	cmnError(t, a.dsc(http.MethodGet, disclosures, "junk", ""), 401, "DSC_11002")
-	cmnError(t, a.dsc(http.MethodGet, disclosures, a.v1Token(fiCreditUnion), ""), 401, "DSC_11002")
-	cmnError(t, a.do(http.MethodGet, disclosures, map[string]string{"transactionId": newTID()}, ""), 401, "DSC_11001")
-	cmnError(t, a.do(http.MethodGet, disclosures, map[string]string{"Authorization": "Bearer " + readOnly}, ""), 400, "DSC_12002")
-	cmnError(t, a.do(http.MethodGet, disclosures, map[string]string{"Authorization": "Bearer " + readOnly, "transactionId": newTID() + "-0000"}, ""), 400, "DSC_12003")
-	cmnError(t, a.do(http.MethodGet, disclosures, map[string]string{"Authorization": "Bearer " + readOnly, "transactionId": newTID(),
-		"callingAppId": strings.Repeat("c", 65)}, ""), 400, "DSC_12013")
-	cmnError(t, a.do(http.MethodGet, disclosures, map[string]string{"Authorization": "Bearer " + readOnly, "transactionId": newTID(),
-		"X-Big": strings.Repeat("b", 9000)}, ""), 400, "DSC_12007")
+	wantProblem(t, a.dsc(t, http.MethodGet, disclosures, limited, ""), 403, "DSC_11003", "")
+	wantProblem(t, a.dsc(t, http.MethodPost, disclosures, limited, create), 403, "DSC_11003", "")
+	wantProblem(t, a.dsc(t, http.MethodPost, disclosures, readOnly, create), 403, "DSC_11003", "")
+	wantProblem(t, a.dsc(t, http.MethodGet, disclosures, "junk", ""), 401, "DSC_11002", "")
+	wantProblem(t, a.dsc(t, http.MethodGet, disclosures, a.v1Token(t, fiCreditUnion), ""), 401, "DSC_11002", "")
+	wantProblem(t, a.do(t, http.MethodGet, disclosures, map[string]string{"transactionId": newTID()}, ""), 401, "DSC_11001", "")
+	wantProblem(t, a.do(t, http.MethodGet, disclosures, map[string]string{"Authorization": "Bearer " + readOnly}, ""), 400, "DSC_12002", "")
+	wantProblem(t, a.do(t, http.MethodGet, disclosures, map[string]string{"Authorization": "Bearer " + readOnly, "transactionId": newTID() + "-0000"}, ""), 400, "DSC_12003", "")
+	wantProblem(t, a.do(t, http.MethodGet, disclosures, map[string]string{"Authorization": "Bearer " + readOnly, "transactionId": newTID(),
+		"callingAppId": strings.Repeat("c", 65)}, ""), 400, "DSC_12013", "")
+	wantProblem(t, a.do(t, http.MethodGet, disclosures, map[string]string{"Authorization": "Bearer " + readOnly, "transactionId": newTID(),
+		"X-Big": strings.Repeat("b", 9000)}, ""), 400, "DSC_12007", "")
 	// The token's FI decides what is listed: 02222 has only its own IB.
-	r := a.dsc(http.MethodGet, disclosures, a.v2For(fiCommunityBank, "disclosures:read"), "")
+	r := a.dsc(t, http.MethodGet, disclosures, a.v2For(t, fiCommunityBank, "disclosures:read"), "")
 	if !strings.Contains(string(r.body), ib02222ID) || strings.Contains(string(r.body), ibID) {
 		t.Errorf("02222 list: %s", r.body)
 	}
@@ -119,8 +99,8 @@ func TestDisclosureScopesAndHeaders(t *testing.T) {
 
 func TestCreateAndUpdateInstitutionDisclosure(t *testing.T) {
 	a := newAPI(t)
-	tok := a.v2For(fiCreditUnion, "")
-	r := a.dsc(http.MethodPost, disclosures, tok, `{"institutionDisclosureName":"TEST_DISCLOSURE_123","institutionDisclosureData":"https://example.com/t.html","institutionDisclosureDataType":"URL"}`)
+	tok := a.v2For(t, fiCreditUnion, "")
+	r := a.dsc(t, http.MethodPost, disclosures, tok, `{"institutionDisclosureName":"TEST_DISCLOSURE_123","institutionDisclosureData":"https://example.com/t.html","institutionDisclosureDataType":"URL"}`)
 	var d apiDisclosure
 	r.decode(t, &d)
 	if r.status != 200 || len(d.ID) != 32 || d.Version != 1 || d.Enabled || d.Required || d.FI != fiCreditUnion {
@@ -139,41 +119,43 @@ func TestCreateAndUpdateInstitutionDisclosure(t *testing.T) {
 		{"non-printable", `{"institutionDisclosureName":"X` + "\u00e9" + `"}`, "DSC_12001"},
 		{"not JSON", `{"institutionDisclosureName":`, "DSC_10002"},
 	} {
-		t.Run(tc.name, func(t *testing.T) { cmnError(t, a.dsc(http.MethodPost, disclosures, tok, tc.body), 400, tc.code) })
+		t.Run(tc.name, func(t *testing.T) {
+			wantProblem(t, a.dsc(t, http.MethodPost, disclosures, tok, tc.body), 400, tc.code, "")
+		})
 	}
-	cmnError(t, a.do(http.MethodPost, disclosures, map[string]string{"Authorization": "Bearer " + tok, "transactionId": newTID(),
-		"Content-Type": "application/json"}, ""), 400, "DSC_12005")
+	wantProblem(t, a.do(t, http.MethodPost, disclosures, map[string]string{"Authorization": "Bearer " + tok, "transactionId": newTID(),
+		"Content-Type": "application/json"}, ""), 400, "DSC_12005", "")
 	big := `{"institutionDisclosureName":"BIG","institutionDisclosureData":"https://example.com/` + strings.Repeat("x", 70<<10) + `"}`
-	cmnError(t, a.dsc(http.MethodPost, disclosures, tok, big), 400, "DSC_12014")
+	wantProblem(t, a.dsc(t, http.MethodPost, disclosures, tok, big), 400, "DSC_12014", "")
 
 	// Update: same content keeps the version, new content raises it.
 	path := disclosures + "/" + strings.ToLower(d.ID)
-	r = a.dsc(http.MethodPut, path, tok, `{"institutionDisclosureId":"`+d.ID+`","institutionDisclosureName":"TEST_DISCLOSURE_123","institutionDisclosureStatus":true}`)
+	r = a.dsc(t, http.MethodPut, path, tok, `{"institutionDisclosureId":"`+d.ID+`","institutionDisclosureName":"TEST_DISCLOSURE_123","institutionDisclosureStatus":true}`)
 	r.decode(t, &d)
 	if r.status != 200 || d.Version != 1 || !d.Enabled || d.Data != "https://example.com/t.html" {
 		t.Fatalf("update status only: %d %s", r.status, r.body)
 	}
-	r = a.dsc(http.MethodPut, "/db-disclosures"+path, tok, `{"institutionDisclosureId":"`+d.ID+`","institutionDisclosureName":"TEST_DISCLOSURE_123","institutionDisclosureData":"https://example.com/t2.html","institutionDisclosureDataType":"URL"}`)
+	r = a.dsc(t, http.MethodPut, "/db-disclosures"+path, tok, `{"institutionDisclosureId":"`+d.ID+`","institutionDisclosureName":"TEST_DISCLOSURE_123","institutionDisclosureData":"https://example.com/t2.html","institutionDisclosureDataType":"URL"}`)
 	r.decode(t, &d)
 	if r.status != 200 || d.Version != 2 {
 		t.Fatalf("update content: %d %s", r.status, r.body)
 	}
-	cmnError(t, a.dsc(http.MethodPut, path, tok, `{"institutionDisclosureId":"`+ibID+`","institutionDisclosureName":"X"}`), 400, "DSC_12012")
-	cmnError(t, a.dsc(http.MethodPut, disclosures+"/00000000000000000000000000000000", tok,
-		`{"institutionDisclosureId":"00000000000000000000000000000000","institutionDisclosureName":"X"}`), 404, "DSC_13001")
-	cmnError(t, a.dsc(http.MethodPut, path, tok, `{"institutionDisclosureId":"`+d.ID+`","institutionDisclosureName":"IB"}`), 400, "DSC_10002")
+	wantProblem(t, a.dsc(t, http.MethodPut, path, tok, `{"institutionDisclosureId":"`+ibID+`","institutionDisclosureName":"X"}`), 400, "DSC_12012", "")
+	wantProblem(t, a.dsc(t, http.MethodPut, disclosures+"/00000000000000000000000000000000", tok,
+		`{"institutionDisclosureId":"00000000000000000000000000000000","institutionDisclosureName":"X"}`), 404, "DSC_13001", "")
+	wantProblem(t, a.dsc(t, http.MethodPut, path, tok, `{"institutionDisclosureId":"`+d.ID+`","institutionDisclosureName":"IB"}`), 400, "DSC_10002", "")
 	// Another FI's token cannot touch it.
-	other := a.v2For(fiCommunityBank, "")
-	cmnError(t, a.dsc(http.MethodPut, path, other, `{"institutionDisclosureId":"`+d.ID+`","institutionDisclosureName":"Y"}`), 404, "DSC_13001")
+	other := a.v2For(t, fiCommunityBank, "")
+	wantProblem(t, a.dsc(t, http.MethodPut, path, other, `{"institutionDisclosureId":"`+d.ID+`","institutionDisclosureName":"Y"}`), 404, "DSC_13001", "")
 }
 
 func TestDisclosureVersionBumpFlagsUsersUntilTheyAccept(t *testing.T) {
 	a := newAPI(t)
-	tok := a.v2For(fiCreditUnion, "")
+	tok := a.v2For(t, fiCreditUnion, "")
 	if f := a.customerFlags(t, fiCreditUnion, sandboxUser); f["needsToAcceptDisclosure"] != false || f["registered"] != true {
 		t.Fatalf("before: %v", f)
 	}
-	r := a.dsc(http.MethodPut, disclosures+"/"+ibID, tok, `{"institutionDisclosureId":"`+ibID+`","institutionDisclosureName":"IB","institutionDisclosureData":"https://sandbox.custreg.example/disclosures/01111/online-banking-agreement-v2.html","institutionDisclosureDataType":"URL"}`)
+	r := a.dsc(t, http.MethodPut, disclosures+"/"+ibID, tok, `{"institutionDisclosureId":"`+ibID+`","institutionDisclosureName":"IB","institutionDisclosureData":"https://sandbox.custreg.example/disclosures/01111/online-banking-agreement-v2.html","institutionDisclosureDataType":"URL"}`)
 	if r.status != 200 {
 		t.Fatalf("bump: %d %s", r.status, r.body)
 	}
@@ -181,13 +163,13 @@ func TestDisclosureVersionBumpFlagsUsersUntilTheyAccept(t *testing.T) {
 		t.Fatalf("after the bump: %v", f)
 	}
 	// Declining changes nothing; accepting the new version clears the flag.
-	if r := a.dsc(http.MethodPost, userDiscl+"?loginId=sandboxuser1", tok, `{"institutionDisclosureName":"IB","institutionUserDisclosureStatus":"NOT_ACCEPTED"}`); r.status != 204 {
+	if r := a.dsc(t, http.MethodPost, userDiscl+"?loginId=sandboxuser1", tok, `{"institutionDisclosureName":"IB","institutionUserDisclosureStatus":"NOT_ACCEPTED"}`); r.status != 204 {
 		t.Fatalf("decline: %d %s", r.status, r.body)
 	}
 	if f := a.customerFlags(t, fiCreditUnion, sandboxUser); f["needsToAcceptDisclosure"] != true {
 		t.Fatalf("after declining: %v", f)
 	}
-	if r := a.dsc(http.MethodPut, userDiscl+"?loginId=sandboxuser1", tok, `{"institutionUserDisclosureId":"`+ibID+`","institutionUserDisclosureStatus":"ACCEPTED"}`); r.status != 204 {
+	if r := a.dsc(t, http.MethodPut, userDiscl+"?loginId=sandboxuser1", tok, `{"institutionUserDisclosureId":"`+ibID+`","institutionUserDisclosureStatus":"ACCEPTED"}`); r.status != 204 {
 		t.Fatalf("accept (D19 field name): %d %s", r.status, r.body)
 	}
 	if f := a.customerFlags(t, fiCreditUnion, sandboxUser); f["needsToAcceptDisclosure"] != false || f["acceptedDisclosure"] != true {
@@ -212,30 +194,29 @@ func TestDisclosureVersionBumpFlagsUsersUntilTheyAccept(t *testing.T) {
 
 func TestFirstLoginAcceptanceCompletesRegistration(t *testing.T) {
 	a := newAPI(t)
-	body := strings.Replace(registration("700800900", "jrivera", "123456780"), `"01111"`, `"02222"`, 1)
-	body = strings.Replace(body, `"acceptedDisclosure": "true", `, "", 1)
-	if r := a.registerJSON(a.v1Token(fiCommunityBank), fiCommunityBank, newTID(), body); r.status != 200 {
+	body := newRegistration(t, fiCommunityBank, withMember(memberJordan), withLogin("jrivera"), deleteField("acceptedDisclosure")).json(t)
+	if r := a.registerJSON(t, a.v1Token(t, fiCommunityBank), fiCommunityBank, newTID(), body); r.status != 200 {
 		t.Fatalf("register: %d %s", r.status, r.body)
 	}
 	if f := a.customerFlags(t, fiCommunityBank, "jrivera"); f["needsToAcceptDisclosure"] != true || f["registered"] != false {
 		t.Fatalf("after registration: %v", f)
 	}
-	tok := a.v2For(fiCommunityBank, "")
+	tok := a.v2For(t, fiCommunityBank, "")
 	var list struct {
 		Items []apiUserDisclosure `json:"institutionUserDisclosures"`
 	}
-	a.dsc(http.MethodGet, userDiscl+"?hostUserId=700800900", tok, "").decode(t, &list)
+	a.dsc(t, http.MethodGet, userDiscl+"?hostUserId=700800900", tok, "").decode(t, &list)
 	if len(list.Items) != 0 {
 		t.Fatalf("list before: %+v", list)
 	}
-	if r := a.dsc(http.MethodPost, "/db-disclosures"+userDiscl+"?hostUserId=700800900", tok,
+	if r := a.dsc(t, http.MethodPost, "/db-disclosures"+userDiscl+"?hostUserId=700800900", tok,
 		`{"institutionDisclosureId":"`+ib02222ID+`","institutionDisclosureName":"IB","institutionUserDisclosureStatus":"ACCEPTED"}`); r.status != 204 || len(r.body) != 0 {
 		t.Fatalf("accept: %d %s", r.status, r.body)
 	}
 	if f := a.customerFlags(t, fiCommunityBank, "jrivera"); f["needsToAcceptDisclosure"] != false || f["registered"] != true || f["acceptedDisclosure"] != true {
 		t.Fatalf("after acceptance: %v", f)
 	}
-	r := a.dsc(http.MethodGet, userDiscl+"?loginId=JRIVERA", tok, "")
+	r := a.dsc(t, http.MethodGet, userDiscl+"?loginId=JRIVERA", tok, "")
 	r.decode(t, &list)
 	if len(list.Items) != 1 || list.Items[0].Status != "ACCEPTED" || list.Items[0].ID != ib02222ID || len(list.Items[0].UserID) != 32 {
 		t.Fatalf("list after: %s", r.body)
@@ -244,48 +225,48 @@ func TestFirstLoginAcceptanceCompletesRegistration(t *testing.T) {
 
 func TestOLSUserDisclosure(t *testing.T) {
 	a := newAPI(t)
-	tok := a.v2For(fiCreditUnion, "")
+	tok := a.v2For(t, fiCreditUnion, "")
 	q := userDiscl + "?loginId=sandboxuser1&accountType=CHECKING"
-	cmnError(t, a.dsc(http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","accountId":"`+sandboxChk+`"}`), 400, "DSC_12017")
-	cmnError(t, a.dsc(http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true}`), 400, "DSC_12016")
-	cmnError(t, a.dsc(http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true,"accountId":"`+checkingID+`"}`), 400, "DSC_12016")
-	cmnError(t, a.dsc(http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ENROLLED","paperWaiver":true,"accountId":"`+sandboxChk+`"}`), 400, "DSC_12004")
-	cmnError(t, a.dsc(http.MethodPost, userDiscl+"?loginId=sandboxuser1&accountType=SHOES", tok, `{"institutionDisclosureName":"OLS"}`), 400, "DSC_12006")
-	if r := a.dsc(http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true,"accountId":"`+sandboxChk+`"}`); r.status != 204 {
+	wantProblem(t, a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","accountId":"`+samChecking+`"}`), 400, "DSC_12017", "")
+	wantProblem(t, a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true}`), 400, "DSC_12016", "")
+	wantProblem(t, a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true,"accountId":"`+alexChecking+`"}`), 400, "DSC_12016", "")
+	wantProblem(t, a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ENROLLED","paperWaiver":true,"accountId":"`+samChecking+`"}`), 400, "DSC_12004", "")
+	wantProblem(t, a.dsc(t, http.MethodPost, userDiscl+"?loginId=sandboxuser1&accountType=SHOES", tok, `{"institutionDisclosureName":"OLS"}`), 400, "DSC_12006", "")
+	if r := a.dsc(t, http.MethodPost, q, tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true,"accountId":"`+samChecking+`"}`); r.status != 204 {
 		t.Fatalf("OLS: %d %s", r.status, r.body)
 	}
 	var list struct {
 		Items []apiUserDisclosure `json:"institutionUserDisclosures"`
 	}
-	a.dsc(http.MethodGet, userDiscl+"?loginId=sandboxuser1", tok, "").decode(t, &list)
+	a.dsc(t, http.MethodGet, userDiscl+"?loginId=sandboxuser1", tok, "").decode(t, &list)
 	var ols *apiUserDisclosure
 	for i := range list.Items {
 		if list.Items[i].Name == "OLS" {
 			ols = &list.Items[i]
 		}
 	}
-	if ols == nil || ols.AccountID != sandboxChk || ols.PaperWaiver == nil || !*ols.PaperWaiver {
+	if ols == nil || ols.AccountID != samChecking || ols.PaperWaiver == nil || !*ols.PaperWaiver {
 		t.Fatalf("list: %+v", list)
 	}
-	cmnError(t, a.dsc(http.MethodPut, userDiscl+"?loginId=sandboxuser1", tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"NOT_ACCEPTED"}`), 400, "DSC_12015")
-	cmnError(t, a.dsc(http.MethodDelete, userDiscl+"?loginId=sandboxuser1", tok, `{"institutionDisclosureName":"OLS","accountId":"`+sandboxChk+`"}`), 400, "DSC_12006")
-	cmnError(t, a.dsc(http.MethodDelete, q, tok, `{"institutionDisclosureName":"ESIGN","accountId":"`+sandboxChk+`"}`), 400, "DSC_12015")
-	cmnError(t, a.dsc(http.MethodDelete, q, tok, `{"accountId":"`+sandboxChk+`"}`), 400, "DSC_12004")
-	cmnError(t, a.dsc(http.MethodDelete, q, tok, `{"institutionDisclosureName":"OLS"}`), 400, "DSC_12016")
-	if r := a.dsc(http.MethodDelete, q, tok, `{"institutionDisclosureName":"OLS","accountId":"`+sandboxChk+`"}`); r.status != 204 {
+	wantProblem(t, a.dsc(t, http.MethodPut, userDiscl+"?loginId=sandboxuser1", tok, `{"institutionDisclosureName":"OLS","institutionUserDisclosureStatus":"NOT_ACCEPTED"}`), 400, "DSC_12015", "")
+	wantProblem(t, a.dsc(t, http.MethodDelete, userDiscl+"?loginId=sandboxuser1", tok, `{"institutionDisclosureName":"OLS","accountId":"`+samChecking+`"}`), 400, "DSC_12006", "")
+	wantProblem(t, a.dsc(t, http.MethodDelete, q, tok, `{"institutionDisclosureName":"ESIGN","accountId":"`+samChecking+`"}`), 400, "DSC_12015", "")
+	wantProblem(t, a.dsc(t, http.MethodDelete, q, tok, `{"accountId":"`+samChecking+`"}`), 400, "DSC_12004", "")
+	wantProblem(t, a.dsc(t, http.MethodDelete, q, tok, `{"institutionDisclosureName":"OLS"}`), 400, "DSC_12016", "")
+	if r := a.dsc(t, http.MethodDelete, q, tok, `{"institutionDisclosureName":"OLS","accountId":"`+samChecking+`"}`); r.status != 204 {
 		t.Fatalf("delete: %d %s", r.status, r.body)
 	}
-	cmnError(t, a.dsc(http.MethodDelete, q, tok, `{"institutionDisclosureName":"OLS","accountId":"`+sandboxChk+`"}`), 400, "DSC_13001")
+	wantProblem(t, a.dsc(t, http.MethodDelete, q, tok, `{"institutionDisclosureName":"OLS","accountId":"`+samChecking+`"}`), 400, "DSC_13001", "")
 	var ev []models.DisclosureEvidence
 	a.store.Conn().Where("disclosure_name = ?", "OLS").Order("id").Find(&ev)
-	if len(ev) != 2 || ev[0].Status != "ACCEPTED" || ev[1].Status != "DELETED" || ev[1].AccountID != sandboxChk {
+	if len(ev) != 2 || ev[0].Status != "ACCEPTED" || ev[1].Status != "DELETED" || ev[1].AccountID != samChecking {
 		t.Errorf("OLS evidence %+v", ev)
 	}
 }
 
 func TestUserDisclosureRequestErrors(t *testing.T) {
 	a := newAPI(t)
-	tok := a.v2For(fiCreditUnion, "")
+	tok := a.v2For(t, fiCreditUnion, "")
 	accept := `{"institutionDisclosureName":"IB","institutionUserDisclosureStatus":"ACCEPTED"}`
 	for _, tc := range []struct{ name, method, query, body, code string }{
 		{"no user", http.MethodGet, "", "", "DSC_10009"},
@@ -306,22 +287,22 @@ func TestUserDisclosureRequestErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := map[string]string{"Authorization": "Bearer " + tok, "transactionId": newTID(), "Content-Type": "application/json"}
-			r := a.do(tc.method, userDiscl+tc.query, h, tc.body)
+			r := a.do(t, tc.method, userDiscl+tc.query, h, tc.body)
 			if tc.code == "" {
 				if r.status != 204 {
 					t.Fatalf("%d %s", r.status, r.body)
 				}
 				return
 			}
-			cmnError(t, r, 400, tc.code)
+			wantProblem(t, r, 400, tc.code, "")
 		})
 	}
 	// A password-grant token's user needs no query parameter, and may not name another user.
-	pw := a.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password="+url.QueryEscape(sandboxPassword)).AccessToken
-	if r := a.dsc(http.MethodPost, userDiscl, pw, accept); r.status != 204 {
+	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant).AccessToken
+	if r := a.dsc(t, http.MethodPost, userDiscl, pw, accept); r.status != 204 {
 		t.Fatalf("password grant: %d %s", r.status, r.body)
 	}
-	cmnError(t, a.dsc(http.MethodGet, userDiscl+"?loginId=jdoe_2024", pw, ""), 400, "DSC_10009")
+	wantProblem(t, a.dsc(t, http.MethodGet, userDiscl+"?loginId=jdoe_2024", pw, ""), 400, "DSC_10009", "")
 	// With only disclosures:read, writes are refused (D30).
-	cmnError(t, a.dsc(http.MethodPost, userDiscl+"?loginId=sandboxuser1", a.v2For(fiCreditUnion, "disclosures:read"), accept), 403, "DSC_11003")
+	wantProblem(t, a.dsc(t, http.MethodPost, userDiscl+"?loginId=sandboxuser1", a.v2For(t, fiCreditUnion, "disclosures:read"), accept), 403, "DSC_11003", "")
 }

@@ -27,9 +27,9 @@ import (
 
 // api is the whole HTTP stack, built by handlers.New exactly as main builds it, served on
 // loopback over a fresh database with the sandbox loaded. Every response it receives is
-// validated against openapi/openapi.yaml.
+// validated against openapi/openapi.yaml. Its helpers take the test they report to as their
+// first argument, so a subtest's failure is reported on the subtest.
 type api struct {
-	t      testing.TB
 	base   string
 	store  *db.Store
 	router routers.Router
@@ -90,7 +90,7 @@ func newAPIOn(t testing.TB, store *db.Store) *api {
 func newAPIWith(t testing.TB, store *db.Store, configure func(*handlers.Options)) *api {
 	t.Helper()
 	dbtest.Sandbox(t, store)
-	a := &api{t: t, store: store, router: responseRouter(t), logs: &syncBuffer{}}
+	a := &api{store: store, router: responseRouter(t), logs: &syncBuffer{}}
 	log := slog.New(slog.NewJSONHandler(a.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	opts := handlers.Options{Store: store, Log: log, MaxBodyBytes: 64 << 10, Version: "test",
 		Now: func() time.Time { return time.Now().Add(time.Duration(a.offset.Load()) * time.Second) }}
@@ -125,35 +125,47 @@ func (r *response) decode(t testing.TB, v any) {
 
 // do sends one request and validates the response against the spec: status declared, media
 // type declared, body matching its schema.
-func (a *api) do(method, path string, headers map[string]string, body string) *response {
-	a.t.Helper()
+func (a *api) do(t testing.TB, method, path string, headers map[string]string, body string) *response {
+	t.Helper()
+	r, err := a.try(t, method, path, headers, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// try is do for goroutines: a request that cannot be sent is returned as an error, and a response
+// the spec does not allow is reported with t.Errorf only.
+func (a *api) try(t testing.TB, method, path string, headers map[string]string, body string) (*response, error) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req, err := http.NewRequest(method, a.base+path, rd)
 	if err != nil {
-		a.t.Fatal(err)
+		return nil, err
 	}
 	for k, v := range headers {
 		req.Header[k] = []string{v} // exactly as given: tests also send non-canonical names
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		a.t.Fatal(err)
+		return nil, err
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(res.Body)
 	if err != nil {
-		a.t.Fatal(err)
+		return nil, err
 	}
 	r := &response{status: res.StatusCode, header: res.Header, body: data}
-	a.validate(req, r)
-	return r
+	a.validate(t, req, r)
+	return r, nil
 }
 
-func (a *api) validate(req *http.Request, r *response) {
-	a.t.Helper()
+// validate reports a response the spec does not allow (with t.Errorf only).
+func (a *api) validate(t testing.TB, req *http.Request, r *response) {
+	t.Helper()
 	canon := req.Clone(context.Background())
 	canon.URL.Path = handlers.CanonicalPath(req.URL.Path)
 	route, params, err := a.router.FindRoute(canon)
@@ -166,7 +178,7 @@ func (a *api) validate(req *http.Request, r *response) {
 		dec := json.NewDecoder(bytes.NewReader(r.body))
 		dec.DisallowUnknownFields()
 		if derr := dec.Decode(&e); derr != nil || e.Code == "" || e.Message == "" {
-			a.t.Errorf("%s %s: unrouted response %d is not an ErrorResponse: %q", req.Method, req.URL.Path, r.status, r.body)
+			t.Errorf("%s %s: unrouted response %d is not an ErrorResponse: %q", req.Method, req.URL.Path, r.status, r.body)
 		}
 		return
 	}
@@ -178,7 +190,7 @@ func (a *api) validate(req *http.Request, r *response) {
 		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		a.t.Errorf("%s %s: response %d does not match the spec: %v\nbody: %s", req.Method, req.URL.Path, r.status, err, r.body)
+		t.Errorf("%s %s: response %d does not match the spec: %v\nbody: %s", req.Method, req.URL.Path, r.status, err, r.body)
 	}
 }
 

@@ -8,9 +8,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/xml"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 
@@ -88,7 +86,7 @@ func TestRegisterRefusesUnsafeTextInEveryStoredField(t *testing.T) {
 	for _, b := range dbtest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			a := newAPIOn(t, b.Open(t))
-			tok := a.v1Token(fiCreditUnion)
+			tok := a.v1Token(t, fiCreditUnion)
 			before := countRows(t, a, &models.Customer{})
 			for _, f := range bothFormat {
 				bads := unsafeJSON
@@ -97,7 +95,7 @@ func TestRegisterRefusesUnsafeTextInEveryStoredField(t *testing.T) {
 				}
 				for _, field := range unsafeRegistrationFields {
 					for _, bad := range bads {
-						req := validRegistrationRequest(fiCreditUnion)
+						req := newRegistration(t, fiCreditUnion)
 						at := "person.contactInfo.postalAddress[0]."
 						if field.nonUS {
 							setField(at+"country", "CA")(t, req)
@@ -106,16 +104,15 @@ func TestRegisterRefusesUnsafeTextInEveryStoredField(t *testing.T) {
 						}
 						setField(at+"address2", "Suite 5")(t, req)
 						setField(at+"address3", "Building C")(t, req)
-						value := taint(fieldString(req, field.path), bad)
+						value := taint(req.field(field.path), bad)
 						setField(field.path, value)(t, req)
-						r := postRegisterV4(apiFor(a, t), fiCreditUnion, tok, f.mediaType, f.mediaType, f.render(t, req))
+						r := a.registerAs(t, tok, fiCreditUnion, f.mediaType, f.mediaType, req.in(t, f))
 						if r.status != http.StatusBadRequest {
 							t.Errorf("%s %s %+q: want 400 %s, got %d %s", f.name, field.path, bad, field.code, r.status, r.body)
 							continue
 						}
-						st := decodeLegacyStatus(t, r, f)
-						if len(st.ErrorInfo) != 1 || st.ErrorInfo[0].ErrorCode != field.code ||
-							!strings.Contains(st.ErrorInfo[0].ErrorMessage, "FICustomer."+field.path) {
+						p := wantCodes(t, r, http.StatusBadRequest, field.code)
+						if p.mediaType != f.mediaType || !strings.Contains(p.errors[0].Message, "FICustomer."+field.path) {
 							t.Errorf("%s %s %+q: want one %s naming the field, got %s", f.name, field.path, bad, field.code, r.body)
 						}
 						noEcho(t, r, value, bad)
@@ -131,62 +128,21 @@ func TestRegisterRefusesUnsafeTextInEveryStoredField(t *testing.T) {
 
 func TestRegisterReportsUnsafeFieldsTogetherInOrder(t *testing.T) {
 	a := newAPI(t)
-	tok := a.v1Token(fiCreditUnion)
+	tok := a.v1Token(t, fiCreditUnion)
 	for _, f := range bothFormat {
-		req := validRegistrationRequest(fiCreditUnion)
+		req := newRegistration(t, fiCreditUnion)
 		setField("person.personName.firstName", "Ja\u202ene")(t, req)
 		setField("person.contactInfo.postalAddress[0].city", "Spring\tfield")(t, req)
 		setField("channelInfos.channelInfo[0].credential.password", "Blue\u0085Sky42")(t, req)
 		setField("motherMaidenName", "\ufeffQuellenberg")(t, req)
 		setField("hostCredential.password", "86\u200b42")(t, req)
-		r := postRegisterV4(apiFor(a, t), fiCreditUnion, tok, f.mediaType, f.mediaType, f.render(t, req))
+		r := a.registerAs(t, tok, fiCreditUnion, f.mediaType, f.mediaType, req.in(t, f))
 		if r.status != http.StatusBadRequest {
 			t.Fatalf("%s: %d %s", f.name, r.status, r.body)
 		}
-		st := decodeLegacyStatus(t, r, f)
-		if want := []string{"220002", "220008", "220018", "220012", "20006"}; !slices.Equal(st.codes(), want) {
-			t.Errorf("%s: codes %v, want %v", f.name, st.codes(), want)
+		if p := wantCodes(t, r, http.StatusBadRequest, "220002", "220008", "220018", "220012", "20006"); p.mediaType != f.mediaType {
+			t.Errorf("%s: answered in %s", f.name, p.mediaType)
 		}
-	}
-}
-
-// v2Error decodes an ErrorResponse and checks its status, code and that the message names what
-// it points at.
-func v2Error(t *testing.T, r *response, status int, code, names string) {
-	t.Helper()
-	var e errorResponse
-	if err := json.Unmarshal(r.body, &e); err != nil || r.status != status || e.Code != code {
-		t.Errorf("want %d %s, got %d %s", status, code, r.status, r.body)
-		return
-	}
-	if !strings.Contains(e.Message, names) {
-		t.Errorf("message %q does not name %q", e.Message, names)
-	}
-}
-
-// legacyXMLError decodes an XML legacy Status (the V1 token's envelope) like v2Error.
-func legacyXMLError(t *testing.T, r *response, status int, code, message string) {
-	t.Helper()
-	var st legacyStatus
-	if err := xml.Unmarshal(r.body, &st); err != nil || r.status != status || len(st.ErrorInfo) != 1 || st.ErrorInfo[0].ErrorCode != code {
-		t.Errorf("want %d %s, got %d %s", status, code, r.status, r.body)
-		return
-	}
-	if st.ErrorInfo[0].ErrorMessage != message {
-		t.Errorf("message %q, want %q", st.ErrorInfo[0].ErrorMessage, message)
-	}
-}
-
-// legacyJSONError decodes a JSON legacy Status like legacyXMLError.
-func legacyJSONError(t *testing.T, r *response, status int, code, message string) {
-	t.Helper()
-	var st legacyStatus
-	if err := json.Unmarshal(r.body, &st); err != nil || r.status != status || len(st.ErrorInfo) != 1 || st.ErrorInfo[0].ErrorCode != code {
-		t.Errorf("want %d %s, got %d %s", status, code, r.status, r.body)
-		return
-	}
-	if st.ErrorInfo[0].ErrorMessage != message {
-		t.Errorf("message %q, want %q", st.ErrorInfo[0].ErrorMessage, message)
 	}
 }
 
@@ -194,19 +150,21 @@ func TestJSONBodiesMustBeUTF8(t *testing.T) {
 	for _, b := range dbtest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			a := newAPIOn(t, b.Open(t))
-			tok := a.v1Token(fiCreditUnion)
+			tok := a.v1Token(t, fiCreditUnion)
 			before := countRows(t, a, &models.Customer{})
 			for _, ct := range []string{"application/json", ""} { // Content-Type is optional (D1)
-				req := validRegistrationRequest(fiCreditUnion)
+				req := newRegistration(t, fiCreditUnion)
 				setField("person.personName.firstName", "Ja\xffne")(t, req)
-				body := strings.Replace(formatJSON.render(t, req), `Ja\ufffdne`, "Ja\xffne", 1)
-				r := postRegisterV4(apiFor(a, t), fiCreditUnion, tok, ct, "application/json", body)
-				legacyJSONError(t, r, http.StatusBadRequest, "20006", "Request body is not valid UTF-8")
+				body := strings.Replace(req.json(t), `Ja\ufffdne`, "Ja\xffne", 1)
+				r := a.registerAs(t, tok, fiCreditUnion, ct, "application/json", body)
+				if p := wantMessage(t, r, http.StatusBadRequest, "20006", "Request body is not valid UTF-8"); p.mediaType != "application/json" {
+					t.Errorf("Content-Type %q: answered in %s", ct, p.mediaType)
+				}
 			}
 			if after := countRows(t, a, &models.Customer{}); after != before {
 				t.Errorf("%d customers stored", after-before)
 			}
-			v2Error(t, a.dsc(http.MethodPost, disclosures, a.v2For(fiCreditUnion, ""), "{\"institutionDisclosureName\":\"A\xffB\"}"),
+			wantProblem(t, a.dsc(t, http.MethodPost, disclosures, a.v2For(t, fiCreditUnion, ""), "{\"institutionDisclosureName\":\"A\xffB\"}"),
 				http.StatusBadRequest, "DSC_12001", "non-printable")
 		})
 	}
@@ -216,31 +174,36 @@ func TestDecodedQueryAndPathMustBeSafeText(t *testing.T) {
 	for _, b := range dbtest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			a := newAPIOn(t, b.Open(t))
-			v1 := a.v1Token(fiCreditUnion)
-			v2 := a.v2For(fiCreditUnion, "")
-			legacy := func(path string) *response {
-				return a.do(http.MethodGet, path, map[string]string{"Authorization": "Bearer " + v1, "di_tid": newTID(), "Accept": "application/json"}, "")
+			v1 := a.v1Token(t, fiCreditUnion)
+			v2 := a.v2For(t, fiCreditUnion, "")
+			// legacy reads a Get FI Customer path asking for JSON and expects the message.
+			legacy := func(path, message string) {
+				t.Helper()
+				r := a.do(t, http.MethodGet, path, map[string]string{"Authorization": "Bearer " + v1, "di_tid": newTID(), "Accept": "application/json"}, "")
+				if p := wantMessage(t, r, http.StatusBadRequest, "20006", message); p.mediaType != "application/json" {
+					t.Errorf("%s: answered in %s", path, p.mediaType)
+				}
 			}
 			for _, bad := range []string{"%00", "%FF", "%E2%80%AE", "%C2%85", "%09", "%E2%80%8B"} {
 				// Accounts and disclosures look the user up by these parameters.
-				v2Error(t, a.getAccounts("/v1/accounts?loginId=a"+bad+"b", v2, nil), 400, "ACC_99995", "loginId")
-				v2Error(t, a.getAccounts("/v1/accounts?hostUserId="+bad, v2, nil), 400, "ACC_99995", "hostUserId")
-				v2Error(t, a.getAccounts("/v1/accounts/"+bad+"?hostUserId="+memberAlex, v2, nil), 400, "ACC_99995", "accountId")
-				v2Error(t, a.dsc(http.MethodGet, userDiscl+"?loginId="+bad, v2, ""), 400, "DSC_12001", "loginId")
-				v2Error(t, a.dsc(http.MethodPut, disclosures+"/"+bad, v2, `{"institutionDisclosureId":"x","institutionDisclosureName":"X"}`), 400, "DSC_12001", "institutionDisclosureId")
+				wantProblem(t, a.getAccounts(t, "/v1/accounts?loginId=a"+bad+"b", v2, nil), 400, "ACC_99995", "loginId")
+				wantProblem(t, a.getAccounts(t, "/v1/accounts?hostUserId="+bad, v2, nil), 400, "ACC_99995", "hostUserId")
+				wantProblem(t, a.getAccounts(t, "/v1/accounts/"+bad+"?hostUserId="+memberAlex, v2, nil), 400, "ACC_99995", "accountId")
+				wantProblem(t, a.dsc(t, http.MethodGet, userDiscl+"?loginId="+bad, v2, ""), 400, "DSC_12001", "loginId")
+				wantProblem(t, a.dsc(t, http.MethodPut, disclosures+"/"+bad, v2, `{"institutionDisclosureId":"x","institutionDisclosureName":"X"}`), 400, "DSC_12001", "institutionDisclosureId")
 				// Get FI Customer, also under its alias.
-				legacyJSONError(t, legacy("/bankingservices/v2/fis/01111/fiCustomers/a"+bad+"?fiCustomerIdType=LOGINID"), 400, "20006", "Path param 'fiCustomerId' invalid")
-				legacyJSONError(t, legacy("/v2/fis/01111/fiCustomers/"+bad+"?fiCustomerIdType=MEMNUMBER"), 400, "20006", "Path param 'fiCustomerId' invalid")
-				legacyJSONError(t, legacy("/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID+"?trace="+bad), 400, "20006", "Query param 'trace' invalid")
+				legacy("/bankingservices/v2/fis/01111/fiCustomers/a"+bad+"?fiCustomerIdType=LOGINID", "Path param 'fiCustomerId' invalid")
+				legacy("/v2/fis/01111/fiCustomers/"+bad+"?fiCustomerIdType=MEMNUMBER", "Path param 'fiCustomerId' invalid")
+				legacy("/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID+"?trace="+bad, "Query param 'trace' invalid")
 				// The token endpoints.
-				legacyXMLError(t, a.v1TokenRequest("/v1/oauth/token?trace="+bad, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials", nil),
+				wantMessage(t, a.v1TokenRequest(t, "/v1/oauth/token?trace="+bad, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials", nil),
 					400, "90002", "Query param 'trace' invalid")
-				r := a.do(http.MethodPost, "/oauth2/v1/token?trace="+bad, map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+				r := a.do(t, http.MethodPost, "/oauth2/v1/token?trace="+bad, map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 					"transactionId": newTID(), "institutionId": fiCreditUnion, "Content-Type": formContentType}, "grant_type=client_credentials")
-				v2Error(t, r, 400, "CMN_90017", "trace")
+				wantProblem(t, r, 400, "CMN_90017", "trace")
 			}
 			// Spaces and quotes are text: an OData filter still works.
-			if got := a.listAccounts(v2, q("hostUserId", memberAlex, "$filter", "category eq 'DEPOSIT'")); len(got) == 0 {
+			if got := a.listAccounts(t, v2, q("hostUserId", memberAlex, "$filter", "category eq 'DEPOSIT'")); len(got) == 0 {
 				t.Errorf("filter with spaces and quotes: nothing listed")
 			}
 		})
@@ -251,22 +214,22 @@ func TestDecodedFormValuesMustBeSafeText(t *testing.T) {
 	for _, b := range dbtest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			a := newAPIOn(t, b.Open(t))
-			v2 := a.v2For(fiCreditUnion, "")
+			v2 := a.v2For(t, fiCreditUnion, "")
 			tokens := countRows(t, a, &models.Token{})
 			for _, bad := range []string{"%00", "%FF", "%E2%80%AE", "%C2%9B", "%0A", "%EF%BB%BF"} {
 				v1 := func(form string) *response {
-					return a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, form, nil)
+					return a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, form, nil)
 				}
-				legacyXMLError(t, v1("grant_type=password&username=sandbox"+bad+"user1&password=x"), 400, "90002", "Form param 'username' invalid")
-				legacyXMLError(t, v1("grant_type=password&username=sandboxuser1&password=Sandbox2024!"+bad), 400, "90002", "Form param 'password' invalid")
-				v2Error(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username="+bad+"sandboxuser1&password=x"), 400, "CMN_90013", "Username")
-				v2Error(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password="+bad), 400, "CMN_90014", "Password")
-				v2Error(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials&scopes=accounts:read"+bad), 400, "CMN_90017", "scopes")
-				v2Error(t, a.v2TokenRequest(sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token=abc"+bad), 400, "CMN_90017", "refresh_token")
+				wantMessage(t, v1("grant_type=password&username=sandbox"+bad+"user1&password=x"), 400, "90002", "Form param 'username' invalid")
+				wantMessage(t, v1("grant_type=password&username=sandboxuser1&password=Sandbox2024!"+bad), 400, "90002", "Form param 'password' invalid")
+				wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username="+bad+"sandboxuser1&password=x"), 400, "CMN_90013", "Username")
+				wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password="+bad), 400, "CMN_90014", "Password")
+				wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials&scopes=accounts:read"+bad), 400, "CMN_90017", "scopes")
+				wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token=abc"+bad), 400, "CMN_90017", "refresh_token")
 				for _, method := range []string{http.MethodDelete, http.MethodPost} {
-					r := a.do(method, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+					r := a.do(t, method, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 						"transactionId": newTID(), "Content-Type": formContentType}, "token="+v2[:8]+bad)
-					v2Error(t, r, 400, "CMN_90017", "token")
+					wantProblem(t, r, 400, "CMN_90017", "token")
 				}
 			}
 			if after := countRows(t, a, &models.Token{}); after != tokens {
@@ -287,7 +250,7 @@ func TestV2JSONBodiesCarryOnlySafeStrings(t *testing.T) {
 	for _, b := range dbtest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			a := newAPIOn(t, b.Open(t))
-			tok := a.v2For(fiCreditUnion, "")
+			tok := a.v2For(t, fiCreditUnion, "")
 			evidence := countRows(t, a, &models.DisclosureEvidence{})
 			defs := countRows(t, a, &models.Disclosure{})
 			q := userDiscl + "?loginId=sandboxuser1&accountType=CHECKING"
@@ -295,10 +258,10 @@ func TestV2JSONBodiesCarryOnlySafeStrings(t *testing.T) {
 				for _, tc := range []struct{ method, path, body, pointer string }{
 					{http.MethodPost, q, `{"institutionDisclosureId":"` + ibID + bad + `","institutionUserDisclosureStatus":"ACCEPTED"}`, "/institutionDisclosureId"},
 					{http.MethodPost, q, `{"institutionUserDisclosureId":"` + bad + `","institutionUserDisclosureStatus":"ACCEPTED"}`, "/institutionUserDisclosureId"},
-					{http.MethodPost, q, `{"institutionDisclosureName":"OLS` + bad + `","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true,"accountId":"` + sandboxChk + `"}`, "/institutionDisclosureName"},
+					{http.MethodPost, q, `{"institutionDisclosureName":"OLS` + bad + `","institutionUserDisclosureStatus":"ACCEPTED","paperWaiver":true,"accountId":"` + samChecking + `"}`, "/institutionDisclosureName"},
 					{http.MethodPost, q, `{"institutionDisclosureName":"IB","institutionUserDisclosureStatus":"ACCEPTED` + bad + `"}`, "/institutionUserDisclosureStatus"},
 					{http.MethodPut, userDiscl + "?loginId=sandboxuser1", `{"institutionDisclosureId":"` + bad + ibID + `","institutionUserDisclosureStatus":"ACCEPTED"}`, "/institutionDisclosureId"},
-					{http.MethodDelete, q, `{"institutionDisclosureName":"OLS","accountId":"` + sandboxChk + bad + `"}`, "/accountId"},
+					{http.MethodDelete, q, `{"institutionDisclosureName":"OLS","accountId":"` + samChecking + bad + `"}`, "/accountId"},
 					{http.MethodPost, disclosures, `{"institutionDisclosureName":"Privacy` + bad + `","institutionDisclosureStatus":true}`, "/institutionDisclosureName"},
 					{http.MethodPost, disclosures, `{"institutionDisclosureName":"Privacy","institutionDisclosureData":"https://example.com/p` + bad + `","institutionDisclosureDataType":"URL"}`, "/institutionDisclosureData"},
 					{http.MethodPost, disclosures, `{"institutionDisclosureName":"Privacy","institutionDisclosureData":"https://example.com/p","institutionDisclosureDataType":"URL` + bad + `"}`, "/institutionDisclosureDataType"},
@@ -306,8 +269,8 @@ func TestV2JSONBodiesCarryOnlySafeStrings(t *testing.T) {
 					{http.MethodPost, disclosures, `{"institutionDisclosureName":"Privacy","extra":["ok",{"deep":"x` + bad + `"}]}`, "/extra/1/deep"},
 					{http.MethodPost, disclosures, `{"institutionDisclosureName":"Privacy","` + bad + `":1}`, "non-printable"},
 				} {
-					r := a.dsc(tc.method, tc.path, tok, tc.body)
-					v2Error(t, r, 400, "DSC_12001", tc.pointer)
+					r := a.dsc(t, tc.method, tc.path, tok, tc.body)
+					wantProblem(t, r, 400, "DSC_12001", tc.pointer)
 					noEcho(t, r, "", bad)
 				}
 			}
@@ -329,7 +292,7 @@ func TestLegacyRecordedHeadersMustBeSafeText(t *testing.T) {
 	for _, b := range dbtest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			a := newAPIOn(t, b.Open(t))
-			tok := a.v1Token(fiCreditUnion)
+			tok := a.v1Token(t, fiCreditUnion)
 			tokens := countRows(t, a, &models.Token{})
 			customers := countRows(t, a, &models.Customer{})
 			audits := countRows(t, a, &models.AuditEvent{})
@@ -339,24 +302,26 @@ func TestLegacyRecordedHeadersMustBeSafeText(t *testing.T) {
 				xml  bool
 			}{
 				{"V1 token", func(h, v string) *response {
-					return a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials", map[string]string{h: v})
+					return a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials", map[string]string{h: v})
 				}, true},
 				{"Register v4", func(h, v string) *response {
-					return a.do(http.MethodPost, "/v4/fis/01111/fiCustomers", map[string]string{"Authorization": "Bearer " + tok, "di_tid": newTID(),
-						"Content-Type": "application/json", "Accept": "application/json", h: v}, formatJSON.render(t, validRegistrationRequest(fiCreditUnion)))
+					return a.do(t, http.MethodPost, "/v4/fis/01111/fiCustomers", map[string]string{"Authorization": "Bearer " + tok, "di_tid": newTID(),
+						"Content-Type": "application/json", "Accept": "application/json", h: v}, newRegistration(t, fiCreditUnion).json(t))
 				}, false},
 				{"Get FI Customer", func(h, v string) *response {
-					return a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, map[string]string{"Authorization": "Bearer " + tok,
+					return a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, map[string]string{"Authorization": "Bearer " + tok,
 						"di_tid": newTID(), "Accept": "application/json", h: v}, "")
 				}, false},
 			}
 			check := func(op string, xml bool, r *response, header string) {
 				t.Helper()
-				want := "Header '" + header + "' invalid"
+				p := wantMessage(t, r, http.StatusBadRequest, "90002", "Header '"+header+"' invalid")
+				want := "application/json"
 				if xml {
-					legacyXMLError(t, r, http.StatusBadRequest, "90002", want)
-				} else {
-					legacyJSONError(t, r, http.StatusBadRequest, "90002", want)
+					want = "application/xml"
+				}
+				if p.mediaType != want {
+					t.Errorf("%s: answered in %s, want %s", op, p.mediaType, want)
 				}
 			}
 			for _, op := range operations {
@@ -402,31 +367,31 @@ func TestV2RecordedHeadersMustBePrintableASCII(t *testing.T) {
 	for _, b := range dbtest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			a := newAPIOn(t, b.Open(t))
-			v2 := a.v2For(fiCreditUnion, "")
+			v2 := a.v2For(t, fiCreditUnion, "")
 			evidence := countRows(t, a, &models.DisclosureEvidence{})
 			ib := `{"institutionDisclosureName":"IB","institutionUserDisclosureStatus":"ACCEPTED"}`
 			for _, bad := range unsafeInHeaders {
 				v := "Acme/" + bad + "1.0"
 				for _, h := range []string{"User-Agent", "offering_id", "ORIGINATING_IP"} {
-					r := a.do(http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+					r := a.do(t, http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 						"transactionId": newTID(), "institutionId": fiCreditUnion, "Content-Type": formContentType, h: v}, "grant_type=client_credentials")
-					v2Error(t, r, 400, "CMN_90017", "non-printable")
-					v2Error(t, a.getAccounts("/v1/accounts?hostUserId="+memberAlex, v2, map[string]string{h: v}), 400, "ACC_99995", "non-printable")
-					r = a.do(http.MethodPost, userDiscl+"?loginId=sandboxuser1", map[string]string{"Authorization": "Bearer " + v2,
+					wantProblem(t, r, 400, "CMN_90017", "non-printable")
+					wantProblem(t, a.getAccounts(t, "/v1/accounts?hostUserId="+memberAlex, v2, map[string]string{h: v}), 400, "ACC_99995", "non-printable")
+					r = a.do(t, http.MethodPost, userDiscl+"?loginId=sandboxuser1", map[string]string{"Authorization": "Bearer " + v2,
 						"transactionId": newTID(), "Content-Type": "application/json", h: v}, ib)
-					v2Error(t, r, 400, "DSC_12001", "non-printable")
+					wantProblem(t, r, 400, "DSC_12001", "non-printable")
 				}
 			}
 			// Disclosure evidence keeps originating_ip: it must be an address.
 			for _, ip := range []string{"not-an-ip", "300.1.1.1", "fe80::1%eth0", "203.0.113.7:443"} {
-				r := a.do(http.MethodPost, userDiscl+"?loginId=sandboxuser1", map[string]string{"Authorization": "Bearer " + v2,
+				r := a.do(t, http.MethodPost, userDiscl+"?loginId=sandboxuser1", map[string]string{"Authorization": "Bearer " + v2,
 					"transactionId": newTID(), "Content-Type": "application/json", "originating_ip": ip}, ib)
-				v2Error(t, r, 400, "DSC_10002", "originating_ip")
+				wantProblem(t, r, 400, "DSC_10002", "originating_ip")
 			}
 			if n := countRows(t, a, &models.DisclosureEvidence{}); n != evidence {
 				t.Errorf("%d evidence records stored", n-evidence)
 			}
-			r := a.do(http.MethodPost, userDiscl+"?loginId=sandboxuser1", map[string]string{"Authorization": "Bearer " + v2,
+			r := a.do(t, http.MethodPost, userDiscl+"?loginId=sandboxuser1", map[string]string{"Authorization": "Bearer " + v2,
 				"transactionId": newTID(), "Content-Type": "application/json", "originating_ip": "2001:db8::9"}, ib)
 			if r.status != http.StatusNoContent {
 				t.Fatalf("valid originating_ip: %d %s", r.status, r.body)
@@ -445,15 +410,15 @@ func TestUnsafeBasicClientIDNeverLookedUp(t *testing.T) {
 			a := newAPIOn(t, b.Open(t))
 			for _, id := range []string{"sandbox\x00app", "sandbox\xffapp", "sandbox-app\u202e", "sandbox\u200bapp"} {
 				auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+sandboxSecret))
-				r := a.do(http.MethodPost, "/digitalbanking/v1/oauth/token", map[string]string{"Authorization": auth, "di_tid": newTID(),
+				r := a.do(t, http.MethodPost, "/digitalbanking/v1/oauth/token", map[string]string{"Authorization": auth, "di_tid": newTID(),
 					"di_fiid": fiCreditUnion, "Content-Type": formContentType}, "grant_type=client_credentials")
-				legacyXMLError(t, r, http.StatusUnauthorized, "90001", "Client credentials are not valid")
-				r = a.do(http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": auth, "transactionId": newTID(),
+				wantMessage(t, r, http.StatusUnauthorized, "90001", "Client credentials are not valid")
+				r = a.do(t, http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": auth, "transactionId": newTID(),
 					"institutionId": fiCreditUnion, "Content-Type": formContentType}, "grant_type=client_credentials")
-				v2Error(t, r, http.StatusUnauthorized, "CMN_90004", "Invalid client credentials")
-				r = a.do(http.MethodDelete, "/oauth2/v1/revoke", map[string]string{"Authorization": auth, "transactionId": newTID(),
+				wantProblem(t, r, http.StatusUnauthorized, "CMN_90004", "Invalid client credentials")
+				r = a.do(t, http.MethodDelete, "/oauth2/v1/revoke", map[string]string{"Authorization": auth, "transactionId": newTID(),
 					"Content-Type": formContentType}, "token=abc")
-				v2Error(t, r, http.StatusUnauthorized, "CMN_90004", "Invalid client credentials")
+				wantProblem(t, r, http.StatusUnauthorized, "CMN_90004", "Invalid client credentials")
 			}
 		})
 	}
@@ -465,7 +430,7 @@ func TestRegisterRefusesValuesLongerThanTheirColumns(t *testing.T) {
 	for _, b := range dbtest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			a := newAPIOn(t, b.Open(t))
-			tok := a.v1Token(fiCreditUnion)
+			tok := a.v1Token(t, fiCreditUnion)
 			before := countRows(t, a, &models.Customer{})
 			at := "person.contactInfo.postalAddress[0]."
 			for _, tc := range []struct{ path, value, code string }{
@@ -477,15 +442,14 @@ func TestRegisterRefusesValuesLongerThanTheirColumns(t *testing.T) {
 				{"hostCredential.password", strings.Repeat("9", 33), "20006"},
 			} {
 				for _, f := range bothFormat {
-					req := validRegistrationRequest(fiCreditUnion)
+					req := newRegistration(t, fiCreditUnion)
 					setField(tc.path, tc.value)(t, req)
-					r := postRegisterV4(apiFor(a, t), fiCreditUnion, tok, f.mediaType, f.mediaType, f.render(t, req))
+					r := a.registerAs(t, tok, fiCreditUnion, f.mediaType, f.mediaType, req.in(t, f))
 					if r.status != http.StatusBadRequest {
 						t.Errorf("%s %s: want 400 %s, got %d %s", f.name, tc.path, tc.code, r.status, r.body)
 						continue
 					}
-					st := decodeLegacyStatus(t, r, f)
-					if len(st.ErrorInfo) != 1 || st.ErrorInfo[0].ErrorCode != tc.code || !strings.Contains(st.ErrorInfo[0].ErrorMessage, "FICustomer."+tc.path) {
+					if p := wantCodes(t, r, http.StatusBadRequest, tc.code); p.mediaType != f.mediaType || !strings.Contains(p.errors[0].Message, "FICustomer."+tc.path) {
 						t.Errorf("%s %s: want one %s naming the field, got %s", f.name, tc.path, tc.code, r.body)
 					}
 				}
@@ -494,13 +458,13 @@ func TestRegisterRefusesValuesLongerThanTheirColumns(t *testing.T) {
 				t.Errorf("%d customers stored", after-before)
 			}
 			// At the bounds everything is stored.
-			req := validRegistrationRequest(fiCreditUnion)
+			req := newRegistration(t, fiCreditUnion)
 			setField(at+"address2", strings.Repeat("日", 128))(t, req)
 			setField(at+"address3", strings.Repeat("a", 128))(t, req)
 			setField("person.contactInfo.phoneNumber[0].countryCode", "1234")(t, req)
 			setField("motherMaidenName", strings.Repeat("é", 128))(t, req)
 			setField("hostCredential.password", strings.Repeat("😀", 32))(t, req)
-			if r := postRegisterV4(apiFor(a, t), fiCreditUnion, tok, "application/json", "application/json", formatJSON.render(t, req)); r.status != http.StatusOK {
+			if r := a.registerAs(t, tok, fiCreditUnion, "application/json", "application/json", req.json(t)); r.status != http.StatusOK {
 				t.Errorf("values at their bounds: %d %s", r.status, r.body)
 			}
 		})

@@ -2,11 +2,8 @@ package handlers_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -16,30 +13,6 @@ import (
 	"github.com/custreg/custreg/db/dbtest"
 	"github.com/custreg/custreg/models"
 )
-
-// postRegistration sends one JSON registration and returns its status and first error code.
-func postRegistration(t *testing.T, a *api, token, tid, body string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, a.base+"/registration/v4/fis/01111/fiCustomers", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("di_tid", tid)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Error(err)
-		return 0, ""
-	}
-	data, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	a.validate(req, &response{status: res.StatusCode, header: res.Header, body: data})
-	var st legacyStatus
-	_ = json.Unmarshal(data, &st)
-	code := ""
-	if len(st.ErrorInfo) > 0 {
-		code = st.ErrorInfo[0].ErrorCode
-	}
-	return res.StatusCode, code
-}
 
 // TestDuplicateSSNRaceAcrossInstances reproduces finding 4 of the security review: 20 concurrent
 // registrations of one SSN under different members and logins gave 2–5 successes on PostgreSQL.
@@ -51,7 +24,7 @@ func TestDuplicateSSNRaceAcrossInstances(t *testing.T) {
 			store := b.Open(t)
 			one := newAPIOn(t, store)
 			two := newAPIOn(t, dbtest.SecondInstance(t, store))
-			tokens := []string{one.v1Token(fiCreditUnion), two.v1Token(fiCreditUnion)}
+			tokens := []string{one.v1Token(t, fiCreditUnion), two.v1Token(t, fiCreditUnion)}
 			for round := 0; round < 3; round++ {
 				ssn := fmt.Sprintf("5%02d67%04d", 10+round, 4321+round)
 				var wg sync.WaitGroup
@@ -59,20 +32,19 @@ func TestDuplicateSSNRaceAcrossInstances(t *testing.T) {
 				statuses := map[string]int{}
 				start := make(chan struct{})
 				for i := 0; i < 20; i++ {
+					body := newRegistration(t, fiCreditUnion, withSSN(ssn), withLogin(fmt.Sprintf("ssn_race_%d_%02d", round, i))).json(t)
 					wg.Add(1)
-					go func(i int) {
+					go func() {
 						defer wg.Done()
 						<-start
-						a := []*api{one, two}[i%2]
-						status, code := postRegistration(t, a, tokens[i%2], newTID(),
-							registration(fmt.Sprintf("SSN%d%03d", round, i), fmt.Sprintf("ssn_race_%d_%02d", round, i), ssn))
+						status, code := []*api{one, two}[i%2].registerConcurrently(t, tokens[i%2], body)
 						mu.Lock()
 						defer mu.Unlock()
 						statuses[fmt.Sprintf("%d %s", status, code)]++
 						if status != 200 && code != "26331" && code != "26330" {
 							t.Errorf("unexpected answer %d %s", status, code)
 						}
-					}(i)
+					}()
 				}
 				close(start)
 				wg.Wait()
@@ -99,7 +71,7 @@ func TestReplyIsStoredWithTheRegistration(t *testing.T) {
 	for _, b := range dbtest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			a := newAPIOn(t, b.Open(t))
-			tok := a.v1Token(fiCreditUnion)
+			tok := a.v1Token(t, fiCreditUnion)
 			var broken sync.Mutex
 			fail := true
 			injected := errors.New("injected: idempotency reply lost")
@@ -114,15 +86,15 @@ func TestReplyIsStoredWithTheRegistration(t *testing.T) {
 				t.Fatal(err)
 			}
 			tid := newTID()
-			body := registration("468531842", "atomic_reply", "345678912")
-			first := a.registerJSON(tok, fiCreditUnion, tid, body)
+			body := newRegistration(t, fiCreditUnion, withLogin("atomic_reply")).json(t)
+			first := a.registerJSON(t, tok, fiCreditUnion, tid, body)
 			broken.Lock()
 			fail = false
 			broken.Unlock()
 
 			var n int64
 			a.store.Conn().Model(&models.Customer{}).Where("login_id_norm = ?", "atomic_reply").Count(&n)
-			retry := a.registerJSON(tok, fiCreditUnion, tid, body)
+			retry := a.registerJSON(t, tok, fiCreditUnion, tid, body)
 			switch {
 			case n == 1 && (retry.status != 200 || (first.status == 200 && !bytes.Equal(first.body, retry.body))):
 				t.Fatalf("user committed (first answer %d) but the retry answered %d %s", first.status, retry.status, retry.body)

@@ -27,7 +27,7 @@ func TestOperationalEndpoints(t *testing.T) {
 		{"/metrics", "text/plain", "custreg_build_info"},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
-			r := a.do(http.MethodGet, tc.path, nil, "")
+			r := a.do(t, http.MethodGet, tc.path, nil, "")
 			if r.status != http.StatusOK {
 				t.Fatalf("status %d", r.status)
 			}
@@ -44,7 +44,7 @@ func TestOperationalEndpoints(t *testing.T) {
 func TestServedSpecLoadsAndValidates(t *testing.T) {
 	a := newAPI(t)
 	for _, path := range []string{"/openapi.yaml", "/openapi.json"} {
-		r := a.do(http.MethodGet, path, nil, "")
+		r := a.do(t, http.MethodGet, path, nil, "")
 		loader := openapi3.NewLoader()
 		doc, err := loader.LoadFromData(r.body)
 		if err != nil {
@@ -61,7 +61,7 @@ func TestServedSpecLoadsAndValidates(t *testing.T) {
 
 func TestDocsPageUsesOnlyEmbeddedAssets(t *testing.T) {
 	a := newAPI(t)
-	page := string(a.do(http.MethodGet, "/docs", nil, "").body)
+	page := string(a.do(t, http.MethodGet, "/docs", nil, "").body)
 	refs := regexp.MustCompile(`(?:src|href)="([^"]+)"`).FindAllStringSubmatch(page, -1)
 	if len(refs) < 3 {
 		t.Fatalf("expected script and style references, found %v", refs)
@@ -83,9 +83,9 @@ func TestDocsPageUsesOnlyEmbeddedAssets(t *testing.T) {
 
 func TestMetricsCountRequestsByRouteAndStatus(t *testing.T) {
 	a := newAPI(t)
-	a.do(http.MethodGet, "/healthz", nil, "")
-	a.do(http.MethodGet, "/no/such/path", nil, "")
-	body := string(a.do(http.MethodGet, "/metrics", nil, "").body)
+	a.do(t, http.MethodGet, "/healthz", nil, "")
+	a.do(t, http.MethodGet, "/no/such/path", nil, "")
+	body := string(a.do(t, http.MethodGet, "/metrics", nil, "").body)
 	for _, want := range []string{
 		`custreg_http_requests_total{method="GET",route="/healthz",status="200"} 1`,
 		`custreg_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
@@ -101,7 +101,7 @@ func TestMetricsCountRequestsByRouteAndStatus(t *testing.T) {
 func TestUnknownPathIsJSON404(t *testing.T) {
 	a := newAPI(t)
 	for _, path := range []string{"/nope", "/accounts", "/digitalbanking/nope"} {
-		r := a.do(http.MethodGet, path, nil, "")
+		r := a.do(t, http.MethodGet, path, nil, "")
 		var e struct{ Code, Message string }
 		r.decode(t, &e)
 		if r.status != http.StatusNotFound || e.Code != "NOT_FOUND" {
@@ -115,7 +115,7 @@ func TestReadinessFailsWithoutDatabase(t *testing.T) {
 	if err := db.Close(a.store.Conn()); err != nil {
 		t.Fatal(err)
 	}
-	r := a.do(http.MethodGet, "/readyz", nil, "")
+	r := a.do(t, http.MethodGet, "/readyz", nil, "")
 	var body map[string]string
 	r.decode(t, &body)
 	if r.status != http.StatusServiceUnavailable || body["status"] != "unavailable" {
@@ -154,7 +154,7 @@ func TestCanonicalPath(t *testing.T) {
 func TestOpenAPIJSONMatchesYAML(t *testing.T) {
 	a := newAPI(t)
 	var fromJSON map[string]any
-	a.do(http.MethodGet, "/openapi.json", nil, "").decode(t, &fromJSON)
+	a.do(t, http.MethodGet, "/openapi.json", nil, "").decode(t, &fromJSON)
 	spec, err := handlers.LoadSpec()
 	if err != nil {
 		t.Fatal(err)
@@ -169,15 +169,15 @@ func TestOpenAPIJSONMatchesYAML(t *testing.T) {
 
 func TestDatabaseOutageAnswersTheFamilyEnvelope(t *testing.T) {
 	a := newAPI(t)
-	v1 := a.v1Token(fiCreditUnion)
+	v1 := a.v1Token(t, fiCreditUnion)
 	if err := db.Close(a.store.Conn()); err != nil {
 		t.Fatal(err)
 	}
-	cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials"), 500, "CMN_90000")
-	r := a.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, map[string]string{
+	wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials"), 500, "CMN_90000", "")
+	r := a.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, map[string]string{
 		"Authorization": "Bearer " + v1, "di_tid": newTID(), "Accept": "application/json"}, "")
-	if st := jsonStatus(t, r, 503, "26340"); st.ErrorInfo[0].ErrorType != "SYSTEM_ERROR" {
-		t.Errorf("errorType %s", st.ErrorInfo[0].ErrorType)
+	if p := wantProblem(t, r, 503, "26340", ""); p.errors[0].Type != "SYSTEM_ERROR" || p.mediaType != "application/json" {
+		t.Errorf("errorType %s in %s, want SYSTEM_ERROR in JSON", p.errors[0].Type, p.mediaType)
 	}
 	if strings.Contains(string(r.body), "sql") || strings.Contains(string(r.body), "database is closed") {
 		t.Errorf("internal detail leaked: %s", r.body)

@@ -2,20 +2,12 @@ package handlers_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"sync/atomic"
 	"testing"
 
 	"github.com/custreg/custreg/db/dbtest"
 	"github.com/custreg/custreg/secure"
 )
-
-// benchRegistration returns the i-th distinct valid registration (member, login and SSN unique).
-func benchRegistration(i int64) string {
-	ssn := fmt.Sprintf("%03d%02d%04d", 100+(i/890000)%500, 10+(i/9999)%89, 1+i%9999)
-	return registration(fmt.Sprintf("B%09d", i), fmt.Sprintf("bench_%09d", i), ssn)
-}
 
 // newProductionHashAPI is the stack with the production argon2id parameters (tests use cheaper ones).
 func newProductionHashAPI(b *testing.B) *api {
@@ -34,12 +26,10 @@ func BenchmarkRegister(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			a := newProductionHashAPI(b)
-			tok := a.v1Token(fiCreditUnion)
-			var seq atomic.Int64
+			tok := a.v1Token(b, fiCreditUnion)
 			one := func() {
-				i := seq.Add(1)
 				h := map[string]string{"Authorization": "Bearer " + tok, "di_tid": newTID(), "Content-Type": "application/json"}
-				if st := a.send(b, http.MethodPost, "/registration/v4/fis/01111/fiCustomers", h, benchRegistration(i)); st != 200 {
+				if st := a.send(b, http.MethodPost, "/registration/v4/fis/01111/fiCustomers", h, newRegistration(b, fiCreditUnion).json(b)); st != 200 {
 					b.Errorf("status %d", st)
 				}
 			}

@@ -20,11 +20,11 @@ func TestTokenEndpointsRefuseCredentialsInTheQuery(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			a := newAPIOn(t, b.Open(t))
 			pw := url.QueryEscape(sandboxPassword)
-			live := a.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials").AccessToken
+			live := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials").AccessToken
 			tokens := countRows(t, a, &models.Token{})
 			for _, prefix := range []string{"", "/digitalbanking", "/digitalbanking/stage"} {
 				v1 := func(query, form string) *response {
-					return a.v1TokenRequest(prefix+"/v1/oauth/token?"+query, sandboxApp, sandboxSecret, fiCreditUnion, form, nil)
+					return a.v1TokenRequest(t, prefix+"/v1/oauth/token?"+query, sandboxApp, sandboxSecret, fiCreditUnion, form, nil)
 				}
 				for _, tc := range []struct{ query, form, param string }{
 					{"username=sandboxuser1&password=" + pw, "grant_type=password", "username"},
@@ -35,13 +35,13 @@ func TestTokenEndpointsRefuseCredentialsInTheQuery(t *testing.T) {
 					{"client_id=" + sandboxApp, "grant_type=client_credentials", "client_id"},
 				} {
 					r := v1(tc.query, tc.form)
-					legacyXMLError(t, r, http.StatusBadRequest, "90002", "Query param '"+tc.param+"' not allowed")
+					wantMessage(t, r, http.StatusBadRequest, "90002", "Query param '"+tc.param+"' not allowed")
 					if bytes.Contains(r.body, []byte(sandboxPassword)) || bytes.Contains(r.body, []byte(sandboxSecret)) {
 						t.Errorf("the answer echoes a credential: %s", r.body)
 					}
 				}
 				v2 := func(query, form string) *response {
-					return a.do(http.MethodPost, prefix+"/oauth2/v1/token?"+query, map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+					return a.do(t, http.MethodPost, prefix+"/oauth2/v1/token?"+query, map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 						"transactionId": newTID(), "institutionId": fiCreditUnion, "Content-Type": formContentType}, form)
 				}
 				for _, tc := range []struct{ query, form, code, param string }{
@@ -54,15 +54,15 @@ func TestTokenEndpointsRefuseCredentialsInTheQuery(t *testing.T) {
 					{"client_secret=" + sandboxSecret, "grant_type=client_credentials", "CMN_90011", "client_secret"},
 				} {
 					r := v2(tc.query, tc.form)
-					v2Error(t, r, http.StatusBadRequest, tc.code, "Query param "+tc.param+" is not allowed")
+					wantProblem(t, r, http.StatusBadRequest, tc.code, "Query param "+tc.param+" is not allowed")
 					if bytes.Contains(r.body, []byte(sandboxPassword)) || bytes.Contains(r.body, []byte(sandboxSecret)) {
 						t.Errorf("the answer echoes a credential: %s", r.body)
 					}
 				}
 				for _, method := range []string{http.MethodDelete, http.MethodPost} {
-					r := a.do(method, prefix+"/oauth2/v1/revoke?token="+live, map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+					r := a.do(t, method, prefix+"/oauth2/v1/revoke?token="+live, map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 						"transactionId": newTID(), "Content-Type": formContentType}, "token=unknown")
-					v2Error(t, r, http.StatusBadRequest, "CMN_90011", "Query param token is not allowed")
+					wantProblem(t, r, http.StatusBadRequest, "CMN_90011", "Query param token is not allowed")
 				}
 				// Other query parameters are no credentials.
 				if r := v1("cache=1", "grant_type=client_credentials"); r.status != http.StatusOK {

@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/xml"
 	"net/http"
 	"net/url"
@@ -10,148 +9,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/custreg/custreg/db/dbtest"
 	"github.com/custreg/custreg/models"
 )
 
-const (
-	sandboxApp        = "sandbox-app"
-	sandboxSecret     = "sandbox-secret"
-	limitedApp        = "sandbox-limited"
-	limitedSecret     = "sandbox-limited-secret"
-	sandboxUser       = "sandboxuser1"
-	sandboxPassword   = "Sandbox2024!"
-	sandboxUserGUID   = "8fe733f4e27246908f92e8f7c0b96847"
-	fiCreditUnion     = "01111"
-	fiCommunityBank   = "02222"
-	formContentType   = "application/x-www-form-urlencoded"
-	legacyNamespaceNS = "http://schema.intuit.com/fs/common/v2"
-)
-
-func basic(id, secret string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+secret))
-}
-
-func newTID() string { return uuid.NewString() }
-
-type xmlToken struct {
-	XMLName               xml.Name `xml:"token"`
-	DiFiid                string   `xml:"di_fiid"`
-	AccessToken           string   `xml:"access_token"`
-	ExpiresIn             string   `xml:"expires_in"`
-	DiFicustomer          string   `xml:"di_ficustomer"`
-	DiMemberNumber        string   `xml:"di_member_number"`
-	RefreshToken          string   `xml:"refresh_token"`
-	RefreshTokenExpiresIn string   `xml:"refresh_token_expires_in"`
-}
-
-type legacyStatus struct {
-	XMLName       xml.Name `xml:"Status" json:"-"`
-	StatusMessage string   `xml:"statusMessage" json:"statusMessage"`
-	ErrorInfo     []struct {
-		ErrorType    string `xml:"errorType" json:"errorType"`
-		ErrorCode    string `xml:"errorCode" json:"errorCode"`
-		ErrorMessage string `xml:"errorMessage" json:"errorMessage"`
-	} `xml:"errorInfo" json:"errorInfo"`
-}
-
-func (s legacyStatus) codes() []string {
-	out := make([]string, len(s.ErrorInfo))
-	for i, e := range s.ErrorInfo {
-		out[i] = e.ErrorCode
-	}
-	return out
-}
-
-type errorResponse struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-type v2Token struct {
-	AccessToken           string `json:"access_token"`
-	ExpiresIn             string `json:"expires_in"`
-	TokenType             string `json:"token_type"`
-	RefreshToken          string `json:"refresh_token"`
-	RefreshTokenExpiresIn string `json:"refresh_token_expires_in"`
-}
-
-// legacyError asserts an XML legacy Status with the given status and first code.
-func legacyError(t *testing.T, r *response, status int, code string) legacyStatus {
-	t.Helper()
-	var st legacyStatus
-	if err := xml.Unmarshal(r.body, &st); err != nil {
-		t.Fatalf("not an XML Status (%d): %q", r.status, r.body)
-	}
-	if st.XMLName.Space != legacyNamespaceNS {
-		t.Errorf("Status namespace %q", st.XMLName.Space)
-	}
-	if r.status != status || len(st.ErrorInfo) == 0 || st.ErrorInfo[0].ErrorCode != code {
-		t.Fatalf("want %d %s, got %d %v (%s)", status, code, r.status, st.codes(), r.body)
-	}
-	return st
-}
-
-func cmnError(t *testing.T, r *response, status int, code string) {
-	t.Helper()
-	var e errorResponse
-	r.decode(t, &e)
-	if r.status != status || e.Code != code {
-		t.Fatalf("want %d %s, got %d %+v", status, code, r.status, e)
-	}
-}
-
-func (a *api) v1TokenRequest(path, client, secret, fi, form string, extra map[string]string) *response {
-	a.t.Helper()
-	h := map[string]string{"Authorization": basic(client, secret), "di_tid": newTID(), "di_fiid": fi, "Content-Type": formContentType}
-	for k, v := range extra {
-		if v == "" {
-			delete(h, k)
-		} else {
-			h[k] = v
-		}
-	}
-	return a.do(http.MethodPost, path, h, form)
-}
-
-// v1Token obtains a client-credentials V1 token.
-func (a *api) v1Token(fi string) string {
-	a.t.Helper()
-	r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fi, "grant_type=client_credentials", nil)
-	var tok xmlToken
-	if err := xml.Unmarshal(r.body, &tok); err != nil || r.status != 200 {
-		a.t.Fatalf("V1 token: %d %s", r.status, r.body)
-	}
-	return tok.AccessToken
-}
-
-func (a *api) v2TokenRequest(client, secret, fi, form string) *response {
-	a.t.Helper()
-	h := map[string]string{"Authorization": basic(client, secret), "transactionId": newTID(), "Content-Type": formContentType}
-	if fi != "" {
-		h["institutionId"] = fi
-	}
-	return a.do(http.MethodPost, "/oauth2/v1/token", h, form)
-}
-
-// v2Token obtains a V2 token for the sandbox app with the given grant form.
-func (a *api) v2Token(client, secret, fi, form string) v2Token {
-	a.t.Helper()
-	r := a.v2TokenRequest(client, secret, fi, form)
-	var tok v2Token
-	r.decode(a.t, &tok)
-	if r.status != 200 {
-		a.t.Fatalf("V2 token: %d %s", r.status, r.body)
-	}
-	return tok
-}
-
 func TestV1TokenClientCredentials(t *testing.T) {
 	a := newAPI(t)
 	for _, fi := range []string{fiCreditUnion, fiCommunityBank} {
-		r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fi, "grant_type=client_credentials", nil)
+		r := a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fi, "grant_type=client_credentials", nil)
 		if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "application/xml") {
 			t.Fatalf("%s: %d %s %s", fi, r.status, r.header.Get("Content-Type"), r.body)
 		}
@@ -164,7 +29,7 @@ func TestV1TokenClientCredentials(t *testing.T) {
 		}
 	}
 	// JSON on request (D8), and through the /digitalbanking prefix.
-	r := a.v1TokenRequest("/digitalbanking/stage/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials",
+	r := a.v1TokenRequest(t, "/digitalbanking/stage/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials",
 		map[string]string{"Accept": "application/json"})
 	var tok map[string]any
 	r.decode(t, &tok)
@@ -205,22 +70,20 @@ func TestV1TokenErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := a.v1TokenRequest("/v1/oauth/token", tc.client, tc.secret, tc.fi, tc.form, tc.extra)
-			st := legacyError(t, r, tc.status, tc.code)
-			if want := "USER_ERROR"; st.ErrorInfo[0].ErrorType != want {
-				t.Errorf("errorType %s", st.ErrorInfo[0].ErrorType)
+			r := a.v1TokenRequest(t, "/v1/oauth/token", tc.client, tc.secret, tc.fi, tc.form, tc.extra)
+			p := wantProblem(t, r, tc.status, tc.code, "")
+			if p.mediaType != "application/xml" || p.errors[0].Type != "USER_ERROR" {
+				t.Errorf("%s, errorType %s: want an XML Status of USER_ERROR", p.mediaType, p.errors[0].Type)
 			}
 		})
 	}
-	r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=implicit", nil)
-	if st := legacyError(t, r, 400, "90002"); st.StatusMessage != "Form param 'grant_type' invalid" {
-		t.Errorf("message %q", st.StatusMessage)
-	}
+	r := a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=implicit", nil)
+	wantMessage(t, r, 400, "90002", "Form param 'grant_type' invalid")
 }
 
 func TestV1PasswordGrant(t *testing.T) {
 	a := newAPI(t)
-	r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion,
+	r := a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion,
 		"grant_type=password&username=SandboxUser1&password="+url.QueryEscape(sandboxPassword), nil)
 	var tok xmlToken
 	if err := xml.Unmarshal(r.body, &tok); err != nil || r.status != 200 {
@@ -230,7 +93,7 @@ func TestV1PasswordGrant(t *testing.T) {
 		t.Errorf("%+v", tok)
 	}
 	// The refresh token is good for a V2 access token (it is not usable at the V1 endpoint).
-	v2 := a.v2Token(sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+tok.RefreshToken)
+	v2 := a.v2Token(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+tok.RefreshToken)
 	if v2.AccessToken == "" || v2.RefreshToken != tok.RefreshToken {
 		t.Errorf("refresh: %+v", v2)
 	}
@@ -239,23 +102,23 @@ func TestV1PasswordGrant(t *testing.T) {
 func TestPasswordGrantLockout(t *testing.T) {
 	a := newAPI(t)
 	wrong := "grant_type=password&username=sandboxuser1&password=Wrong123"
-	right := "grant_type=password&username=sandboxuser1&password=" + url.QueryEscape(sandboxPassword)
+	right := sandboxUserGrant
 	for i := 0; i < 9; i++ {
-		legacyError(t, a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, wrong, nil), 401, "90001")
+		wantProblem(t, a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, wrong, nil), 401, "90001", "")
 	}
 	// Nine failures: still not locked, and a success resets the count.
-	if r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, right, nil); r.status != 200 {
+	if r := a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, right, nil); r.status != 200 {
 		t.Fatalf("after 9 failures: %d", r.status)
 	}
 	for i := 0; i < 10; i++ {
-		cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015")
+		wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015", "")
 	}
-	legacyError(t, a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, right, nil), 401, "90001")
-	cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015")
+	wantProblem(t, a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, right, nil), 401, "90001", "")
+	wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015", "")
 	if ok, err := a.store.Unlock(context.Background(), fiCreditUnion, "SANDBOXUSER1"); err != nil || !ok {
 		t.Fatalf("unlock: %v %v", ok, err)
 	}
-	if r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, right, nil); r.status != 200 {
+	if r := a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, right, nil); r.status != 200 {
 		t.Fatalf("after unlock: %d", r.status)
 	}
 }
@@ -266,27 +129,27 @@ func TestPasswordGrantLockout(t *testing.T) {
 func TestLockoutEndsAfterTheFIsCooldown(t *testing.T) {
 	a := newAPI(t)
 	wrong := "grant_type=password&username=sandboxuser1&password=Wrong123"
-	right := "grant_type=password&username=sandboxuser1&password=" + url.QueryEscape(sandboxPassword)
+	right := sandboxUserGrant
 	lock := func() {
 		for i := 0; i < 10; i++ {
-			cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015")
+			wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015", "")
 		}
-		cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015")
+		wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015", "")
 	}
 	lock()
 	a.advance(29 * time.Minute)
-	cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015")
+	wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015", "")
 	// Attempts during the cool-down do not extend it.
-	cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015")
+	wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015", "")
 	a.advance(2 * time.Minute)
-	if r := a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, right); r.status != 200 {
+	if r := a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, right); r.status != 200 {
 		t.Fatalf("after the cool-down: %d %s", r.status, r.body)
 	}
 	// After the cool-down the count starts afresh: nine failures do not lock again.
 	for i := 0; i < 9; i++ {
-		cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015")
+		wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, wrong), 401, "CMN_90015", "")
 	}
-	if r := a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, right); r.status != 200 {
+	if r := a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, right); r.status != 200 {
 		t.Fatalf("nine failures after the cool-down locked: %d", r.status)
 	}
 
@@ -296,11 +159,11 @@ func TestLockoutEndsAfterTheFIsCooldown(t *testing.T) {
 	}
 	lock()
 	a.advance(30 * 24 * time.Hour)
-	cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015")
+	wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, right), 401, "CMN_90015", "")
 	if ok, err := a.store.Unlock(context.Background(), fiCreditUnion, sandboxUser); err != nil || !ok {
 		t.Fatalf("unlock: %v %v", ok, err)
 	}
-	if r := a.v2TokenRequest(sandboxApp, sandboxSecret, fiCreditUnion, right); r.status != 200 {
+	if r := a.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, right); r.status != 200 {
 		t.Fatalf("after the operator's unlock: %d", r.status)
 	}
 }
@@ -309,7 +172,7 @@ func TestV2Token(t *testing.T) {
 	a := newAPI(t)
 	for _, fi := range []string{fiCreditUnion, fiCommunityBank} {
 		tid := newTID()
-		r := a.do(http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+		r := a.do(t, http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 			"transactionid": tid, "institutionid": fi, "content-type": formContentType}, "grant_type=client_credentials")
 		var tok v2Token
 		r.decode(t, &tok)
@@ -320,11 +183,11 @@ func TestV2Token(t *testing.T) {
 			t.Errorf("transactionId not echoed: %q", r.header.Get("transactionId"))
 		}
 	}
-	tok := a.v2Token(limitedApp, limitedSecret, fiCreditUnion, "grant_type=client_credentials&scopes=accounts:read")
+	tok := a.v2Token(t, limitedApp, limitedSecret, fiCreditUnion, "grant_type=client_credentials&scopes=accounts:read")
 	if tok.AccessToken == "" {
 		t.Fatal("limited token")
 	}
-	pw := a.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password="+url.QueryEscape(sandboxPassword)+"&scopes="+url.QueryEscape("accounts:read, disclosures:read"))
+	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant+"&scopes="+url.QueryEscape("accounts:read, disclosures:read"))
 	if pw.RefreshToken == "" || pw.RefreshTokenExpiresIn == "" {
 		t.Fatalf("password grant: %+v", pw)
 	}
@@ -355,47 +218,47 @@ func TestV2TokenErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cmnError(t, a.v2TokenRequest(tc.client, tc.secret, tc.fi, tc.form), tc.status, tc.code)
+			wantProblem(t, a.v2TokenRequest(t, tc.client, tc.secret, tc.fi, tc.form), tc.status, tc.code, "")
 		})
 	}
 	t.Run("missing transactionId", func(t *testing.T) {
-		r := a.do(http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+		r := a.do(t, http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 			"institutionId": fiCreditUnion, "Content-Type": formContentType}, cc)
-		cmnError(t, r, 400, "CMN_90008")
+		wantProblem(t, r, 400, "CMN_90008", "")
 	})
 	t.Run("wrong content type", func(t *testing.T) {
-		r := a.do(http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+		r := a.do(t, http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 			"transactionId": newTID(), "institutionId": fiCreditUnion, "Content-Type": "application/json"}, `{"grant_type":"client_credentials"}`)
-		cmnError(t, r, 400, "CMN_90010")
+		wantProblem(t, r, 400, "CMN_90010", "")
 	})
 	t.Run("header too large", func(t *testing.T) {
-		r := a.do(http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+		r := a.do(t, http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 			"transactionId": newTID(), "institutionId": fiCreditUnion, "Content-Type": formContentType, "X-Big": strings.Repeat("a", 9000)}, cc)
-		cmnError(t, r, 400, "CMN_90010")
+		wantProblem(t, r, 400, "CMN_90010", "")
 	})
 	t.Run("non-printable", func(t *testing.T) {
-		r := a.do(http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+		r := a.do(t, http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 			"transactionId": newTID(), "institutionId": fiCreditUnion, "Content-Type": formContentType}, cc+"&scopes=accounts:read\x01")
-		cmnError(t, r, 400, "CMN_90017")
+		wantProblem(t, r, 400, "CMN_90017", "")
 	})
 	t.Run("refresh token of another app", func(t *testing.T) {
-		a2 := a.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password="+url.QueryEscape(sandboxPassword))
+		a2 := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant)
 		// sandbox-limited has no refresh grant at all; an access token is not a refresh token.
-		cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+a2.AccessToken), 400, "CMN_90016")
+		wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+a2.AccessToken), 400, "CMN_90016", "")
 	})
 }
 
 func TestRevokeAndExpiry(t *testing.T) {
 	a := newAPI(t)
-	pw := a.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password="+url.QueryEscape(sandboxPassword))
-	refreshed := a.v2Token(sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw.RefreshToken)
+	pw := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant)
+	refreshed := a.v2Token(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw.RefreshToken)
 
 	revoke := func(method, token string) *response {
-		return a.do(method, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+		return a.do(t, method, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 			"transactionId": newTID(), "Content-Type": formContentType}, "token="+url.QueryEscape(token))
 	}
 	// Another app cannot revoke it (and learns nothing: still 204).
-	r := a.do(http.MethodDelete, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(limitedApp, limitedSecret),
+	r := a.do(t, http.MethodDelete, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(limitedApp, limitedSecret),
 		"transactionId": newTID(), "Content-Type": formContentType}, "token="+pw.RefreshToken)
 	if r.status != 204 {
 		t.Fatalf("foreign revoke: %d", r.status)
@@ -411,27 +274,27 @@ func TestRevokeAndExpiry(t *testing.T) {
 			t.Errorf("token not revoked with its refresh token")
 		}
 	}
-	cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw.RefreshToken), 400, "CMN_90016")
+	wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw.RefreshToken), 400, "CMN_90016", "")
 	// POST form and unknown tokens.
 	if r := revoke(http.MethodPost, "never-issued"); r.status != 204 {
 		t.Errorf("POST revoke: %d", r.status)
 	}
-	cmnError(t, a.do(http.MethodDelete, "/digitalbanking/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
-		"transactionId": newTID(), "Content-Type": formContentType}, ""), 400, "CMN_90011")
-	cmnError(t, revoke(http.MethodDelete, ""), 400, "CMN_90011")
+	wantProblem(t, a.do(t, http.MethodDelete, "/digitalbanking/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+		"transactionId": newTID(), "Content-Type": formContentType}, ""), 400, "CMN_90011", "")
+	wantProblem(t, revoke(http.MethodDelete, ""), 400, "CMN_90011", "")
 
 	// Expiry: a refresh token outlives access tokens; both expire on the server's clock.
-	pw2 := a.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=password&username=sandboxuser1&password="+url.QueryEscape(sandboxPassword))
+	pw2 := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant)
 	a.advance(3601 * time.Second)
-	if r := a.v2TokenRequest(sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw2.RefreshToken); r.status != 200 {
+	if r := a.v2TokenRequest(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw2.RefreshToken); r.status != 200 {
 		t.Errorf("refresh token should outlive the access token: %d", r.status)
 	}
 	a.advance(181 * 24 * time.Hour)
-	cmnError(t, a.v2TokenRequest(sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw2.RefreshToken), 400, "CMN_90016")
+	wantProblem(t, a.v2TokenRequest(t, sandboxApp, sandboxSecret, "", "grant_type=refresh_token&refresh_token="+pw2.RefreshToken), 400, "CMN_90016", "")
 }
 
 // tokenRevoked reads the stored token state.
-func (a *api) tokenRevoked(t *testing.T, raw string) bool {
+func (a *api) tokenRevoked(t testing.TB, raw string) bool {
 	t.Helper()
 	tok, err := a.store.Token(context.Background(), hashToken(raw))
 	if err != nil {
@@ -443,28 +306,28 @@ func (a *api) tokenRevoked(t *testing.T, raw string) bool {
 func TestInstancesSharingADatabaseAcceptEachOthersTokens(t *testing.T) {
 	store := dbtest.SQLite(t)
 	one, two := newAPIOn(t, store), newAPIOn(t, store)
-	v1 := one.v1Token(fiCreditUnion)
-	r := two.do(http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, map[string]string{
+	v1 := one.v1Token(t, fiCreditUnion)
+	r := two.do(t, http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/"+sandboxUserGUID, map[string]string{
 		"Authorization": "Bearer " + v1, "DI_TID": newTID(), "ACCEPT": "application/json"}, "")
 	if r.status != 200 {
 		t.Fatalf("token of instance one at instance two: %d %s", r.status, r.body)
 	}
 	// Revocation at one instance holds at the other at once.
-	v2 := two.v2Token(sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials&scopes=accounts:read")
-	one.do(http.MethodPost, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+	v2 := two.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials&scopes=accounts:read")
+	one.do(t, http.MethodPost, "/oauth2/v1/revoke", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
 		"transactionId": newTID(), "Content-Type": formContentType}, "token="+v2.AccessToken)
-	cmnError(t, two.do(http.MethodGet, "/v1/accounts?hostUserId=468531842", map[string]string{
-		"Authorization": "Bearer " + v2.AccessToken, "transactionid": newTID()}, ""), 401, "ACC_00601")
+	wantProblem(t, two.do(t, http.MethodGet, "/v1/accounts?hostUserId=468531842", map[string]string{
+		"Authorization": "Bearer " + v2.AccessToken, "transactionid": newTID()}, ""), 401, "ACC_00601", "")
 }
 
 func TestTraceHeaderIsEchoed(t *testing.T) {
 	a := newAPI(t)
 	tid := newTID()
-	r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials", map[string]string{"di_tid": tid})
+	r := a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials", map[string]string{"di_tid": tid})
 	if r.header.Get("di_tid") != tid {
 		t.Errorf("di_tid echo %q", r.header.Get("di_tid"))
 	}
-	r = a.do(http.MethodGet, "/v1/accounts?hostUserId=468531842", map[string]string{"transactionId": tid}, "")
+	r = a.do(t, http.MethodGet, "/v1/accounts?hostUserId=468531842", map[string]string{"transactionId": tid}, "")
 	if r.status != 401 || r.header.Get("transactionId") != tid {
 		t.Errorf("transactionId echo on an error: %d %q", r.status, r.header.Get("transactionId"))
 	}
@@ -472,7 +335,7 @@ func TestTraceHeaderIsEchoed(t *testing.T) {
 
 func TestTokenRecordsItsOrigin(t *testing.T) {
 	a := newAPI(t)
-	r := a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials",
+	r := a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials",
 		map[string]string{"originating_ip": "198.51.100.23", "offering_id": "acme-mobile", "User-Agent": "Acme/2.1/dev42;Pixel"})
 	var tok xmlToken
 	if err := xml.Unmarshal(r.body, &tok); err != nil {
@@ -487,7 +350,7 @@ func TestTokenRecordsItsOrigin(t *testing.T) {
 	}
 	// Without the headers: the caller's address (X-Forwarded-For is not believed by default) and
 	// the app's offering.
-	r = a.v1TokenRequest("/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials",
+	r = a.v1TokenRequest(t, "/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials",
 		map[string]string{"X-Forwarded-For": "203.0.113.99"})
 	_ = xml.Unmarshal(r.body, &tok)
 	stored, _ = a.store.Token(context.Background(), hashToken(tok.AccessToken))
