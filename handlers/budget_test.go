@@ -36,7 +36,7 @@ func newOutageAPI(t testing.TB, store *db.Store, cfg outageStack) *api {
 	if cfg.logs == nil {
 		cfg.logs = &syncBuffer{}
 	}
-	a := &api{t: t, store: store, router: responseRouter(t), logs: cfg.logs}
+	a := &api{store: store, router: responseRouter(t), logs: cfg.logs}
 	e, err := handlers.New(handlers.Options{Store: store, Log: jsonLogger(cfg.logs), MaxBodyBytes: 64 << 10, Version: "test",
 		RequestTimeout: cfg.requestTimeout})
 	if err != nil {
@@ -55,15 +55,15 @@ func jsonLogger(w io.Writer) *slog.Logger {
 }
 
 // sendWithin is a.do with a client timeout, returning transport errors instead of failing.
-func (a *api) sendWithin(timeout time.Duration, method, path string, headers map[string]string, body string) (*response, error) {
-	a.t.Helper()
+func (a *api) sendWithin(t testing.TB, timeout time.Duration, method, path string, headers map[string]string, body string) (*response, error) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req, err := http.NewRequest(method, a.base+path, rd)
 	if err != nil {
-		a.t.Fatal(err)
+		t.Fatal(err)
 	}
 	for k, v := range headers {
 		req.Header[k] = []string{v}
@@ -78,22 +78,22 @@ func (a *api) sendWithin(timeout time.Duration, method, path string, headers map
 		return nil, err
 	}
 	r := &response{status: res.StatusCode, header: res.Header, body: data}
-	a.validate(req, r)
+	a.validate(t, req, r)
 	return r, nil
 }
 
 // timed sends a request that must be answered within answerBound, and says how long it took.
-func (a *api) timed(what, method, path string, headers map[string]string, body string) *response {
-	a.t.Helper()
+func (a *api) timed(t testing.TB, what, method, path string, headers map[string]string, body string) *response {
+	t.Helper()
 	start := time.Now()
-	r, err := a.sendWithin(3*answerBound, method, path, headers, body)
+	r, err := a.sendWithin(t, 3*answerBound, method, path, headers, body)
 	elapsed := time.Since(start)
 	if err != nil {
-		a.t.Fatalf("%s: no answer after %v: %v", what, elapsed.Round(time.Millisecond), err)
+		t.Fatalf("%s: no answer after %v: %v", what, elapsed.Round(time.Millisecond), err)
 	}
-	a.t.Logf("%s: %d after %v", what, r.status, elapsed.Round(time.Millisecond))
+	t.Logf("%s: %d after %v", what, r.status, elapsed.Round(time.Millisecond))
 	if elapsed > answerBound {
-		a.t.Errorf("%s answered after %v", what, elapsed.Round(time.Millisecond))
+		t.Errorf("%s answered after %v", what, elapsed.Round(time.Millisecond))
 	}
 	return r
 }
@@ -137,9 +137,9 @@ func TestLockedDatabaseAnswersUnavailableWithinTheBudget(t *testing.T) {
 			dsn := target.DSN(t)
 			store := dbtest.OpenWith(t, dsn, db.Settings{Timeout: time.Second})
 			a := newOutageAPI(t, store, outageStack{})
-			tok := a.v1Token(fiCreditUnion)
+			tok := a.v1Token(t, fiCreditUnion)
 			tid, login := newTID(), "locked_user1"
-			body := registration("468531842", login, "123456780")
+			body := newRegistration(t, fiCreditUnion, withMember("468531842"), withLogin(login), withSSN("123456780")).json(t)
 
 			var releaseAll []func()
 			if dbtest.IsPostgres(dsn) {
@@ -147,13 +147,13 @@ func TestLockedDatabaseAnswersUnavailableWithinTheBudget(t *testing.T) {
 			} else {
 				releaseAll = append(releaseAll, dbtest.LockSQLite(t, dsn))
 			}
-			jsonStatus(t, a.timed("register", http.MethodPost, registerPath, registerHeaders(tok, tid), body), 503, "26340")
+			wantProblem(t, a.timed(t, "register", http.MethodPost, registerPath, registerHeaders(tok, tid), body), 503, "26340", "")
 			if dbtest.IsPostgres(dsn) {
-				jsonStatus(t, a.timed("get customer", http.MethodGet, customerPath, customerHeaders(tok), ""), 503, "26340")
+				wantProblem(t, a.timed(t, "get customer", http.MethodGet, customerPath, customerHeaders(tok), ""), 503, "26340", "")
 				releaseAll = append(releaseAll, dbtest.LockTable(t, dsn, "tokens"))
 			}
 			// The token family publishes no 503: unavailability is its internal error.
-			cmnError(t, a.timed("v2 token", http.MethodPost, "/oauth2/v1/token", v2TokenHeaders(), "grant_type=client_credentials"), 500, "CMN_90000")
+			wantProblem(t, a.timed(t, "v2 token", http.MethodPost, "/oauth2/v1/token", v2TokenHeaders(), "grant_type=client_credentials"), 500, "CMN_90000", "")
 			for _, release := range releaseAll {
 				release()
 			}
@@ -161,7 +161,7 @@ func TestLockedDatabaseAnswersUnavailableWithinTheBudget(t *testing.T) {
 			if c, r, m := leftovers(t, store, tid, login); c+r+m != 0 {
 				t.Errorf("the failed registration left %d customers, %d idempotency records, %d in-flight markers", c, r, m)
 			}
-			if r := a.registerJSON(tok, fiCreditUnion, tid, body); r.status != http.StatusOK {
+			if r := a.registerJSON(t, tok, fiCreditUnion, tid, body); r.status != http.StatusOK {
 				t.Errorf("retry with the same di_tid: %d %s", r.status, r.body)
 			}
 		})
@@ -182,9 +182,9 @@ func TestRegistrationCutOffDoesNotCommitLater(t *testing.T) {
 				// A database budget longer than the lock, so only the request's end can stop it.
 				store := dbtest.OpenWith(t, dsn, db.Settings{Timeout: 10 * time.Second})
 				a := newOutageAPI(t, store, outageStack{requestTimeout: time.Second, writeTimeout: 2 * time.Second})
-				tok := a.v1Token(fiCreditUnion)
+				tok := a.v1Token(t, fiCreditUnion)
 				tid, login := newTID(), "cutoff_user1"
-				body := registration("468531842", login, "123456780")
+				body := newRegistration(t, fiCreditUnion, withMember("468531842"), withLogin(login), withSSN("123456780")).json(t)
 				var release func()
 				if dbtest.IsPostgres(dsn) {
 					release = dbtest.LockTable(t, dsn, "customers")
@@ -197,7 +197,7 @@ func TestRegistrationCutOffDoesNotCommitLater(t *testing.T) {
 				if clientTimeout == 0 {
 					clientTimeout = 3 * answerBound
 				}
-				r, err := a.sendWithin(clientTimeout, http.MethodPost, registerPath, registerHeaders(tok, tid), body)
+				r, err := a.sendWithin(t, clientTimeout, http.MethodPost, registerPath, registerHeaders(tok, tid), body)
 				switch {
 				case err != nil:
 					t.Logf("client: %v", err)
@@ -219,7 +219,7 @@ func TestRegistrationCutOffDoesNotCommitLater(t *testing.T) {
 				if c, r, m := leftovers(t, store, tid, login); c+r+m != 0 {
 					t.Errorf("the cut-off registration left %d customers, %d idempotency records, %d in-flight markers", c, r, m)
 				}
-				if r := a.registerJSON(tok, fiCreditUnion, tid, body); r.status != http.StatusOK {
+				if r := a.registerJSON(t, tok, fiCreditUnion, tid, body); r.status != http.StatusOK {
 					t.Errorf("retry with the same di_tid: %d %s", r.status, r.body)
 				}
 			})
@@ -247,15 +247,15 @@ func TestFrozenPostgresAnswersQuicklyAndRecovers(t *testing.T) {
 	cluster := dbtest.NewCluster(t)
 	store := dbtest.OpenWith(t, cluster.DSN(), db.Settings{Timeout: time.Second})
 	a := newOutageAPI(t, store, outageStack{requestTimeout: 2 * time.Second})
-	tok := a.v1Token(fiCreditUnion)
+	tok := a.v1Token(t, fiCreditUnion)
 
 	checkUnavailable := func(phase string) {
 		t.Helper()
-		jsonStatus(t, a.timed(phase+": get customer", http.MethodGet, customerPath, customerHeaders(tok), ""), 503, "26340")
-		cmnError(t, a.timed(phase+": v2 token", http.MethodPost, "/oauth2/v1/token", v2TokenHeaders(), "grant_type=client_credentials"), 500, "CMN_90000")
-		jsonStatus(t, a.timed(phase+": register", http.MethodPost, registerPath, registerHeaders(tok, newTID()),
-			registration("468531842", "frozen_user1", "123456780")), 503, "26340")
-		if r := a.timed(phase+": readyz", http.MethodGet, "/readyz", nil, ""); r.status != http.StatusServiceUnavailable {
+		wantProblem(t, a.timed(t, phase+": get customer", http.MethodGet, customerPath, customerHeaders(tok), ""), 503, "26340", "")
+		wantProblem(t, a.timed(t, phase+": v2 token", http.MethodPost, "/oauth2/v1/token", v2TokenHeaders(), "grant_type=client_credentials"), 500, "CMN_90000", "")
+		wantProblem(t, a.timed(t, phase+": register", http.MethodPost, registerPath, registerHeaders(tok, newTID()),
+			newRegistration(t, fiCreditUnion, withMember("468531842"), withLogin("frozen_user1"), withSSN("123456780")).json(t)), 503, "26340", "")
+		if r := a.timed(t, phase+": readyz", http.MethodGet, "/readyz", nil, ""); r.status != http.StatusServiceUnavailable {
 			t.Errorf("%s: readyz %d", phase, r.status)
 		}
 	}
@@ -263,7 +263,7 @@ func TestFrozenPostgresAnswersQuicklyAndRecovers(t *testing.T) {
 		t.Helper()
 		// Connections broken by the outage may fail once each before the pool replaces them.
 		for attempt := 1; ; attempt++ {
-			r := a.timed(phase+": get customer", http.MethodGet, customerPath, customerHeaders(tok), "")
+			r := a.timed(t, phase+": get customer", http.MethodGet, customerPath, customerHeaders(tok), "")
 			if r.status == http.StatusOK {
 				t.Logf("%s: answered 200 at attempt %d", phase, attempt)
 				return
@@ -289,7 +289,7 @@ func TestRestartedPostgresIsUsedAgainAtOnce(t *testing.T) {
 	cluster := dbtest.NewCluster(t)
 	store := dbtest.OpenWith(t, cluster.DSN(), db.Settings{Timeout: 2 * time.Second})
 	a := newOutageAPI(t, store, outageStack{requestTimeout: 4 * time.Second})
-	tok := a.v1Token(fiCreditUnion)
+	tok := a.v1Token(t, fiCreditUnion)
 	// More requests than the pool has connections, during a freeze, leave it with connections
 	// the pool opened for requests that had given up: they complete after the thaw, unused.
 	cluster.Freeze()
@@ -298,12 +298,12 @@ func TestRestartedPostgresIsUsedAgainAtOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _ = a.sendWithin(3*answerBound, http.MethodGet, customerPath, customerHeaders(tok), "")
+			_, _ = a.sendWithin(t, 3*answerBound, http.MethodGet, customerPath, customerHeaders(tok), "")
 		}()
 	}
 	wg.Wait()
 	cluster.Thaw()
-	if r := a.do(http.MethodGet, customerPath, customerHeaders(tok), ""); r.status != http.StatusOK {
+	if r := a.do(t, http.MethodGet, customerPath, customerHeaders(tok), ""); r.status != http.StatusOK {
 		t.Fatalf("after the thaw: %d", r.status)
 	}
 	// A restart ends every session: the first request to see it may fail, the next must not.
@@ -311,7 +311,7 @@ func TestRestartedPostgresIsUsedAgainAtOnce(t *testing.T) {
 	cluster.Start()
 	var failed int
 	for range 12 {
-		if r := a.do(http.MethodGet, customerPath, customerHeaders(tok), ""); r.status != http.StatusOK {
+		if r := a.do(t, http.MethodGet, customerPath, customerHeaders(tok), ""); r.status != http.StatusOK {
 			failed++
 		}
 	}

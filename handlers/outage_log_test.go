@@ -65,12 +65,12 @@ func TestOutageIsLoggedOnceWithoutDetails(t *testing.T) {
 		logs := &syncBuffer{}
 		store := dbtest.OpenWith(t, t.TempDir()+"/test.db", db.Settings{Log: jsonLogger(logs)})
 		a := newOutageAPI(t, store, outageStack{logs: logs})
-		tok := a.v1Token(fiCreditUnion)
+		tok := a.v1Token(t, fiCreditUnion)
 		if err := db.Close(store.Conn()); err != nil {
 			t.Fatal(err)
 		}
 		for range failing {
-			jsonStatus(t, a.do(http.MethodGet, customerPath, customerHeaders(tok), ""), 503, "26340")
+			wantProblem(t, a.do(t, http.MethodGet, customerPath, customerHeaders(tok), ""), 503, "26340", "")
 		}
 		checkOutageLog(t, logs)
 	})
@@ -91,15 +91,15 @@ func TestOutageIsLoggedOnceWithoutDetails(t *testing.T) {
 		logs := &syncBuffer{}
 		store := dbtest.OpenWith(t, dsn, db.Settings{Log: jsonLogger(logs), Timeout: time.Second})
 		a := newOutageAPI(t, store, outageStack{logs: logs, requestTimeout: 2 * time.Second})
-		tok := a.v1Token(fiCreditUnion)
+		tok := a.v1Token(t, fiCreditUnion)
 		cluster.Stop("immediate")
 		for range failing {
-			jsonStatus(t, a.do(http.MethodGet, customerPath, customerHeaders(tok), ""), 503, "26340")
-			cmnError(t, a.do(http.MethodPost, "/oauth2/v1/token", v2TokenHeaders(), "grant_type=client_credentials"), 500, "CMN_90000")
+			wantProblem(t, a.do(t, http.MethodGet, customerPath, customerHeaders(tok), ""), 503, "26340", "")
+			wantProblem(t, a.do(t, http.MethodPost, "/oauth2/v1/token", v2TokenHeaders(), "grant_type=client_credentials"), 500, "CMN_90000", "")
 		}
 		cluster.Start()
 		for attempt := 1; ; attempt++ {
-			if r := a.do(http.MethodGet, customerPath, customerHeaders(tok), ""); r.status == http.StatusOK {
+			if r := a.do(t, http.MethodGet, customerPath, customerHeaders(tok), ""); r.status == http.StatusOK {
 				break
 			}
 			if attempt == 5 {
@@ -120,14 +120,14 @@ func TestHandledConflictsLogNoSQL(t *testing.T) {
 			logs := &syncBuffer{}
 			store := dbtest.OpenWith(t, target.DSN(t), db.Settings{Log: jsonLogger(logs)})
 			a := newOutageAPI(t, store, outageStack{logs: logs})
-			tok := a.v1Token(fiCreditUnion)
-			tid, body := newTID(), registration("468531842", "conflict_user1", "123456780")
-			first := a.registerJSON(tok, fiCreditUnion, tid, body)
+			tok := a.v1Token(t, fiCreditUnion)
+			tid, body := newTID(), newRegistration(t, fiCreditUnion, withMember("468531842"), withLogin("conflict_user1"), withSSN("123456780")).json(t)
+			first := a.registerJSON(t, tok, fiCreditUnion, tid, body)
 			if first.status != http.StatusOK {
 				t.Fatalf("register: %d %s", first.status, first.body)
 			}
 			// An idempotent replay (duplicate idempotency key, handled).
-			if again := a.registerJSON(tok, fiCreditUnion, tid, body); again.status != http.StatusOK || string(again.body) != string(first.body) {
+			if again := a.registerJSON(t, tok, fiCreditUnion, tid, body); again.status != http.StatusOK || string(again.body) != string(first.body) {
 				t.Errorf("replay: %d %s", again.status, again.body)
 			}
 			// An in-flight collision (duplicate in-flight marker, handled): 409 26330.
@@ -135,7 +135,7 @@ func TestHandledConflictsLogNoSQL(t *testing.T) {
 			if err := store.Conn().Create(&marker).Error; err != nil {
 				t.Fatal(err)
 			}
-			jsonStatus(t, a.registerJSON(tok, fiCreditUnion, newTID(), registration("555000111", "conflict_user2", "123456781")), 409, "26330")
+			wantProblem(t, a.registerJSON(t, tok, fiCreditUnion, newTID(), newRegistration(t, fiCreditUnion, withMember("555000111"), withLogin("conflict_user2"), withSSN("123456781")).json(t)), 409, "26330", "")
 			out := logs.String()
 			for _, f := range []string{"SELECT", "INSERT", ".go:", "duplicate", "ERROR"} {
 				if strings.Contains(out, f) {
