@@ -54,32 +54,10 @@ func jsonLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// sendWithin is a.do with a client timeout, returning transport errors instead of failing.
+// sendWithin is a.try with a client timeout.
 func (a *api) sendWithin(t testing.TB, timeout time.Duration, method, path string, headers map[string]string, body string) (*response, error) {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, a.base+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range headers {
-		req.Header[k] = []string{v}
-	}
-	res, err := (&http.Client{Timeout: timeout}).Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		return nil, err
-	}
-	r := &response{status: res.StatusCode, header: res.Header, body: data}
-	a.validate(t, req, r)
-	return r, nil
+	return a.tryWith(t, &http.Client{Timeout: timeout}, method, path, headers, body)
 }
 
 // timed sends a request that must be answered within answerBound, and says how long it took.

@@ -138,6 +138,12 @@ func (a *api) do(t testing.TB, method, path string, headers map[string]string, b
 // the spec does not allow is reported with t.Errorf only.
 func (a *api) try(t testing.TB, method, path string, headers map[string]string, body string) (*response, error) {
 	t.Helper()
+	return a.tryWith(t, http.DefaultClient, method, path, headers, body)
+}
+
+// tryWith is try with a client of the test's choosing (a timeout, say).
+func (a *api) tryWith(t testing.TB, client *http.Client, method, path string, headers map[string]string, body string) (*response, error) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -149,7 +155,7 @@ func (a *api) try(t testing.TB, method, path string, headers map[string]string, 
 	for k, v := range headers {
 		req.Header[k] = []string{v} // exactly as given: tests also send non-canonical names
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}

@@ -4,17 +4,12 @@ package dbtest
 
 import (
 	"context"
-	"fmt"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
-	"gorm.io/gorm"
 
 	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/secure"
@@ -63,49 +58,12 @@ func SQLiteAt(t testing.TB, path string) *db.Store {
 // dropped when the test ends; without the variable the test is skipped.
 func Postgres(t testing.TB) *db.Store {
 	t.Helper()
-	dsn := os.Getenv(PostgresEnv)
-	if dsn == "" {
-		t.Skipf("PostgreSQL tests skipped: set %s (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)", PostgresEnv)
-	}
-	schema := fmt.Sprintf("t_%d", time.Now().UnixNano())
-	admin, err := gorm.Open(postgres.Open(dsn), &gorm.Config{})
-	if err != nil {
-		t.Fatalf("connect to PostgreSQL: %v", err)
-	}
-	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error
-		_ = db.Close(admin)
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("parse %s: %v", PostgresEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return open(t, u.String())
+	return open(t, PostgresSchema(t))
 }
 
 func open(t testing.TB, dsn string) *db.Store {
 	t.Helper()
-	conn, err := db.Open(context.Background(), dsn, nil)
-	if err != nil {
-		t.Fatalf("open %s: %v", strings.SplitN(dsn, "?", 2)[0], err)
-	}
-	t.Cleanup(func() { _ = db.Close(conn) })
-	key, err := secure.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := secure.NewKeyring("k1", map[string][]byte{"k1": key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	passwords := secure.NewPasswordHasher(FastArgon2, 0)
-	return register(db.New(conn, keys, passwords), keys, passwords)
+	return OpenWith(t, dsn, db.Settings{})
 }
 
 // SecondInstance opens another store on the same database as store, with its own connection
