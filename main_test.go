@@ -503,3 +503,24 @@ func TestSandboxResetAndWrongKey(t *testing.T) {
 		t.Fatalf("reset of a database with another FI: %v", err)
 	}
 }
+
+// TestProvisionFaultsFoundInTheDatabaseHaveLineAndField: faults only the database can show (an
+// app naming an FI that is neither in the file nor stored) are reported like the file's own,
+// with line and field, and neither the answer nor the log carries SQL or source paths.
+func TestProvisionFaultsFoundInTheDatabaseHaveLineAndField(t *testing.T) {
+	dir := t.TempDir()
+	key := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
+	vars := env(map[string]string{"CUSTREG_PII_KEY": key, "CUSTREG_DB": filepath.Join(dir, "p.db")})
+	f := filepath.Join(dir, "apps.yaml")
+	writeFile(t, f, "clientApps:\n  - clientId: app-one\n    secret: app-one-secret-123456\n    grants: [client_credentials]\n    institutions:\n      - \"09999\"\n")
+	var logs bytes.Buffer
+	err := run(context.Background(), []string{"provision", f}, vars, io.Discard, &logs)
+	if err == nil || !strings.Contains(err.Error(), "line 6: clientApps[0].institutions[0]") {
+		t.Fatalf("want line 6 and clientApps[0].institutions[0], got %v", err)
+	}
+	for _, bad := range []string{"INSERT", "SELECT", ".go:", "constraint"} {
+		if strings.Contains(err.Error(), bad) || strings.Contains(logs.String(), bad) {
+			t.Errorf("%q in the answer or log:\n%v\n%s", bad, err, logs.String())
+		}
+	}
+}

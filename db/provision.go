@@ -33,6 +33,9 @@ func (s *Store) Seed(ctx context.Context, pf *ProvisionFile) error {
 
 func (s *Store) provision(ctx context.Context, pf *ProvisionFile, seed bool) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := checkReferences(tx, pf); err != nil {
+			return err
+		}
 		for i := range pf.Institutions {
 			if err := s.provisionInstitution(ctx, tx, &pf.Institutions[i], seed); err != nil {
 				return err
@@ -45,6 +48,34 @@ func (s *Store) provision(ctx context.Context, pf *ProvisionFile, seed bool) err
 		}
 		return nil
 	})
+}
+
+// checkReferences reports, like the file's own faults (line and field), what only the database
+// can tell: client apps naming an FI that is neither in the file nor stored.
+func checkReferences(tx *gorm.DB, pf *ProvisionFile) error {
+	inFile := map[string]bool{}
+	for _, fi := range pf.Institutions {
+		inFile[fi.ID] = true
+	}
+	var faults []Fault
+	for i, app := range pf.ClientApps {
+		for j, fiID := range app.Institutions {
+			if inFile[fiID] {
+				continue
+			}
+			found, err := exists(tx, &models.Institution{}, "id = ?", fiID)
+			if err != nil {
+				return Translate("find institution "+fiID, err)
+			}
+			if !found {
+				faults = append(faults, pf.fault("institution "+fiID+" is neither in this file nor in the database", "clientApps", i, "institutions", j))
+			}
+		}
+	}
+	if len(faults) > 0 {
+		return &ProvisionError{Faults: faults}
+	}
+	return nil
 }
 
 // exists reports whether a row of model matches the condition.
