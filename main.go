@@ -1,20 +1,13 @@
-// Command custreg serves the Customer Registration API.
-//
-//	custreg [flags]                  serve (see --help; --sandbox for the local test drive)
-//	custreg [flags] provision FILE   load a provisioning file into the database and exit
-//	custreg [flags] unlock --fi FI --login LOGIN   clear a user's lockout after failed logins
-//	custreg [flags] disclosures export --fi FI --login LOGIN   a user's disclosure history as JSON
-//	custreg [flags] rekey            re-encrypt PII under the primary key (after a key rotation)
-//	custreg loadtest [flags]         drive a running server with a load scenario (see --help)
+// Command custreg serves the Customer Registration API. `custreg --help` lists its commands:
+// serve (the default), provision, unlock, disclosures export, rekey, sandbox reset, version,
+// loadtest and help; the command line itself is in cli.go.
 package main
 
 //go:generate go tool oapi-codegen -config oapi-codegen.yaml openapi/openapi.yaml
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,75 +15,170 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/alecthomas/kong"
 
 	"github.com/custreg/custreg/config"
 	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/handlers"
 	"github.com/custreg/custreg/loadtest"
+	"github.com/custreg/custreg/models"
 	"github.com/custreg/custreg/secure"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version, commit and date are set at build time with -ldflags "-X main.version=… -X main.commit=…
+// -X main.date=…"; without them the Go build information fills what it knows.
+var version, commit, date = "dev", "", ""
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if errors.Is(err, config.ErrHelp) {
-			return
-		}
 		fmt.Fprintln(os.Stderr, "custreg:", err)
 		os.Exit(1)
 	}
 }
 
+// exited is how kong's help and version flags end a run: run recovers it and returns nil.
+type exited struct{ code int }
+
 // run is the whole program, parameterised for tests: it returns when ctx is cancelled (serve) or
-// when the sub-command is done.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "loadtest" {
-		// A client of a running server: no database, no keys.
-		return runLoadtest(ctx, args[1:], stdout, stderr)
-	}
-	cfg, rest, err := config.Parse(args, getenv, stderr)
+// when the command is done. Help and version never open a database or need a key.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
+	var c cli
+	parser, err := kong.New(&c,
+		kong.Name("custreg"),
+		kong.Description("An open Customer Registration API. Flags win over CUSTREG_* environment variables, which win over defaults."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(exited{code}) }),
+		kong.Vars(config.Vars()),
+		kong.Vars{"version": versionLine(), "scenarios": strings.Join(loadtest.Scenarios, ", ")},
+		kong.Resolvers(config.Resolver(&c.Config, getenv)),
+		kong.ExplicitGroups([]kong.Group{{Key: "server", Title: "Server flags (serve)"}}),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+	)
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	store, err := openStore(ctx, cfg, log)
+	for _, group := range parser.Model.AllFlags(true) {
+		for _, f := range group {
+			if env := f.Tag.Get("envvar"); env != "" {
+				f.Help += " ($" + env + ")"
+			}
+		}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(exited)
+			if !ok {
+				panic(r)
+			}
+			if e.code != 0 {
+				err = fmt.Errorf("exit status %d", e.code)
+			}
+		}
+	}()
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		return err
+	}
+	if err := c.Config.Finish(); err != nil {
+		return err
+	}
+	a := &app{ctx: ctx, cfg: c.Config, stdout: stdout, stderr: stderr, parser: parser,
+		log: slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: c.Config.LogLevel}))}
+	return kctx.Run(a)
+}
+
+// versionLine says which build this is.
+func versionLine() string {
+	rev, at := commit, date
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			switch {
+			case s.Key == "vcs.revision" && rev == "":
+				rev = s.Value
+			case s.Key == "vcs.time" && at == "":
+				at = s.Value
+			}
+		}
+	}
+	if rev == "" {
+		rev = "unknown"
+	}
+	if at == "" {
+		at = "unknown"
+	}
+	return fmt.Sprintf("custreg %s (commit %s, built %s, %s)", version, rev, at, runtime.Version())
+}
+
+// runServe binds the listen address first, so a taken port fails before anything is opened or
+// written; then it opens the store, seeds the sandbox data that is missing, and serves.
+func runServe(a *app) error {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (%s): %w", a.cfg.Addr, a.cfg.Source("addr"), err)
+	}
+	defer ln.Close()
+	store, err := openStore(a, true)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = store.Close() }()
-
-	if cfg.Sandbox {
-		pf, err := db.ParseProvisionFile(db.SandboxYAML)
-		if err != nil {
-			return fmt.Errorf("bundled sandbox file: %w", err)
+	if a.cfg.Sandbox {
+		if err := seedSandbox(a.ctx, store); err != nil {
+			return err
 		}
-		if err := store.Provision(ctx, pf); err != nil {
-			return fmt.Errorf("load sandbox: %w", err)
-		}
-		log.Info("sandbox data loaded", "institutions", len(pf.Institutions), "client_apps", len(pf.ClientApps))
+		a.log.Info("sandbox data seeded (existing records left as they are)")
 	}
-	if len(rest) > 0 {
-		return runCommand(ctx, store, rest, stdout)
-	}
-	return serve(ctx, cfg, store, log)
+	return serve(a.ctx, a.cfg, store, ln, a.log)
 }
 
-// openStore opens the database and the key ring. Outside sandbox mode the PII key must come from
-// the configuration; sandbox mode keeps a generated key beside the SQLite file.
-func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*db.Store, error) {
+func seedSandbox(ctx context.Context, store *db.Store) error {
+	pf, err := db.ParseProvisionFile(db.SandboxYAML)
+	if err != nil {
+		return fmt.Errorf("bundled sandbox file: %w", err)
+	}
+	if err := store.Seed(ctx, pf); err != nil {
+		return fmt.Errorf("seed sandbox: %w", err)
+	}
+	return nil
+}
+
+// keySource says where the PII key of cfg comes from, for messages.
+func keySource(cfg config.Config) string {
+	if cfg.PIIKey != "" {
+		return cfg.Source("pii-key")
+	}
+	return "the sandbox key file " + cfg.KeyFile()
+}
+
+// openStore opens the database and the key ring and checks that the key opens the data. Outside
+// sandbox mode the PII key must come from the configuration; sandbox mode keeps a generated key
+// beside the SQLite file. Without create, a SQLite file that does not exist is an error instead
+// of a new empty database (maintenance commands work on existing data).
+func openStore(a *app, create bool) (*db.Store, error) {
+	cfg := a.cfg
+	if !create && !cfg.IsPostgres() {
+		if _, err := os.Stat(cfg.DB); errors.Is(err, os.ErrNotExist) {
+			hint := "check --db (or CUSTREG_DB)"
+			if cfg.Sandbox {
+				hint = "start the sandbox once (custreg --sandbox) or create it with custreg sandbox reset"
+			}
+			return nil, fmt.Errorf("database %s does not exist: %s", cfg.DB, hint)
+		}
+	}
 	var key []byte
 	var err error
 	switch {
 	case cfg.PIIKey != "":
 		if key, err = secure.ParseKey(cfg.PIIKey); err != nil {
-			return nil, fmt.Errorf("CUSTREG_PII_KEY (--pii-key): %w", err)
+			return nil, fmt.Errorf("%s: %w", cfg.Source("pii-key"), err)
 		}
 	case cfg.Sandbox && !cfg.IsPostgres():
 		if key, err = db.LoadOrCreateKeyFile(cfg.KeyFile()); err != nil {
@@ -105,7 +193,7 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*db.St
 		id, b64, ok := strings.Cut(entry, ":")
 		old, perr := secure.ParseKey(b64)
 		if !ok || id == "" || perr != nil || id == cfg.PIIKeyID {
-			return nil, fmt.Errorf("CUSTREG_PII_OLD_KEYS (--pii-old-keys): each entry must be id:base64-key with an id other than %q", cfg.PIIKeyID)
+			return nil, fmt.Errorf("%s: each entry must be id:base64-key with an id other than %q", cfg.Source("pii-old-keys"), cfg.PIIKeyID)
 		}
 		ring[id] = old
 	}
@@ -113,76 +201,93 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*db.St
 	if err != nil {
 		return nil, fmt.Errorf("PII key ring: %w", err)
 	}
-	log.Info("starting custreg", "version", version, "config", cfg)
-	conn, err := db.OpenWith(ctx, cfg.DB, db.Settings{Log: log, Timeout: cfg.DBTimeout})
+	a.log.Info("starting custreg", "version", version, "config", cfg)
+	conn, err := db.OpenWith(a.ctx, cfg.DB, db.Settings{Log: a.log, Timeout: cfg.DBTimeout})
 	if err != nil {
 		return nil, err
 	}
-	return db.New(conn, keys, secure.NewPasswordHasher(secure.DefaultArgon2Params(), 0)), nil
+	store := db.New(conn, keys, secure.NewPasswordHasher(secure.DefaultArgon2Params(), 0))
+	if err := store.CheckKeys(a.ctx); err != nil {
+		_ = store.Close()
+		var wk *db.WrongKeyError
+		if !errors.As(err, &wk) {
+			return nil, err
+		}
+		return nil, wrongKey(cfg, wk.KeyID)
+	}
+	return store, nil
 }
 
-func runCommand(ctx context.Context, store *db.Store, args []string, stdout io.Writer) error {
-	switch args[0] {
-	case "provision":
-		if len(args) != 2 {
-			return errors.New("usage: custreg provision FILE")
-		}
-		data, err := os.ReadFile(args[1])
-		if err != nil {
-			return err
-		}
-		pf, err := db.ParseProvisionFile(data)
-		if err != nil {
-			return fmt.Errorf("%s: %w", args[1], err)
-		}
-		if err := store.Provision(ctx, pf); err != nil {
-			return fmt.Errorf("%s: %w", args[1], err)
-		}
-		fmt.Fprintf(stdout, "provisioned %d institution(s) and %d client app(s) from %s\n", len(pf.Institutions), len(pf.ClientApps), args[1])
-		return nil
-	case "unlock":
-		fi, login, err := userFlags("unlock", args[1:])
-		if err != nil {
-			return err
-		}
-		ok, err := store.Unlock(ctx, fi, login)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return fmt.Errorf("no user %q at FI %s", login, fi)
-		}
-		fmt.Fprintf(stdout, "unlocked %s at FI %s\n", login, fi)
-		return nil
-	case "rekey":
-		got, err := store.Rekey(ctx)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "re-encrypted under key %s: %d customers, %d accounts, %d stored replies\n",
-			store.PrimaryKeyID(), got.Customers, got.Accounts, got.IdempotencyRecords)
-		if got.StaleClientSecrets > 0 {
-			fmt.Fprintf(stdout, "%d client apps still hold a secret digest under an earlier key: each moves to key %s at its next token request;"+
-				" keep the old key until then, or provision their secrets again\n", got.StaleClientSecrets, store.PrimaryKeyID())
-		}
-		return nil
-	case "disclosures":
-		if len(args) < 2 || args[1] != "export" {
-			return errors.New("usage: custreg disclosures export --fi FI --login LOGIN")
-		}
-		fi, login, err := userFlags("disclosures export", args[2:])
-		if err != nil {
-			return err
-		}
-		export, err := store.ExportDisclosureHistory(ctx, fi, login)
-		if err != nil {
-			return err
-		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(export)
+// wrongKey is the one sentence that says which key did not open the database and what to do.
+func wrongKey(cfg config.Config, id string) error {
+	where := config.MaskDSN(cfg.DB)
+	switch {
+	case cfg.Sandbox && cfg.PIIKey != "" && !cfg.IsPostgres():
+		return fmt.Errorf("the PII key from %s (id %s) does not open %s, which was written under another key: unset it so the sandbox uses its key file %s, or start over with `custreg sandbox reset`",
+			keySource(cfg), id, where, cfg.KeyFile())
+	case cfg.Sandbox && !cfg.IsPostgres():
+		return fmt.Errorf("%s (id %s) does not open %s, which was written under another key: restore the key file it was created with, or start over with `custreg sandbox reset` (deletes the sandbox data)",
+			keySource(cfg), id, where)
+	default:
+		return fmt.Errorf("the PII key from %s (id %s) does not open %s, which was written under another key with that id: start with the key it was written with (during a rotation give the new key a new id and the old one in CUSTREG_PII_OLD_KEYS)",
+			keySource(cfg), id, where)
 	}
-	return fmt.Errorf("unknown command %q (known: provision, unlock, rekey, disclosures export)", args[0])
+}
+
+// sandboxReset deletes the SQLite sandbox database and its key file, then creates both anew
+// with the bundled data. It refuses a PostgreSQL database and a file that is not a sandbox.
+func sandboxReset(a *app, yes bool) error {
+	cfg := a.cfg
+	cfg.Sandbox = true
+	if cfg.IsPostgres() {
+		return errors.New("sandbox reset works on a SQLite sandbox only: drop and recreate a PostgreSQL database with its own tools")
+	}
+	if err := confirm(a, yes, "delete "+cfg.DB+" and "+cfg.KeyFile()+" and create a fresh sandbox"); err != nil {
+		return err
+	}
+	if err := ensureSandboxFile(a.ctx, cfg.DB); err != nil {
+		return err
+	}
+	for _, p := range []string{cfg.DB, cfg.DB + "-wal", cfg.DB + "-shm", cfg.DB + "-journal", cfg.KeyFile()} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("sandbox reset: %w", err)
+		}
+	}
+	a.cfg = cfg
+	store, err := openStore(a, true)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = store.Close() }()
+	if err := seedSandbox(a.ctx, store); err != nil {
+		return err
+	}
+	key := "its key file " + cfg.KeyFile()
+	if cfg.PIIKey != "" {
+		key = "the key from " + cfg.Source("pii-key")
+	}
+	fmt.Fprintf(a.stdout, "sandbox reset: %s created with the bundled data, under %s\n", cfg.DB, key)
+	return nil
+}
+
+// ensureSandboxFile refuses to delete a SQLite file that holds FIs other than the sandbox's.
+func ensureSandboxFile(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	conn, err := db.Open(ctx, path, nil)
+	if err != nil {
+		return fmt.Errorf("sandbox reset: %s: %w", path, err)
+	}
+	defer func() { _ = db.Close(conn) }()
+	var others int64
+	if err := conn.WithContext(ctx).Model(&models.Institution{}).Where("id NOT IN ?", []string{"01111", "02222"}).Count(&others).Error; err != nil {
+		return fmt.Errorf("sandbox reset: %s: %w", path, err)
+	}
+	if others > 0 {
+		return fmt.Errorf("sandbox reset: %s holds %d FI(s) that are not the sandbox's: delete it yourself if you mean it", path, others)
+	}
+	return nil
 }
 
 // purgeLoop removes expired tokens, old idempotency records and stale in-flight markers every
@@ -205,21 +310,7 @@ func purgeLoop(ctx context.Context, store *db.Store, log *slog.Logger) {
 	}
 }
 
-// userFlags parses the --fi and --login flags that name one user of an FI.
-func userFlags(command string, args []string) (fi, login string, err error) {
-	fs := flag.NewFlagSet(command, flag.ContinueOnError)
-	fs.StringVar(&fi, "fi", "", "FI id, e.g. 01111")
-	fs.StringVar(&login, "login", "", "the user's login id")
-	if err := fs.Parse(args); err != nil {
-		return "", "", err
-	}
-	if fi == "" || login == "" {
-		return "", "", fmt.Errorf("usage: custreg %s --fi FI --login LOGIN", command)
-	}
-	return fi, login, nil
-}
-
-func serve(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Logger) error {
+func serve(ctx context.Context, cfg config.Config, store *db.Store, ln net.Listener, log *slog.Logger) error {
 	e, err := handlers.New(handlers.Options{Store: store, Log: log, MaxBodyBytes: cfg.MaxBodyBytes, Version: version,
 		TrustedProxies: cfg.TrustedProxies, AuthFailureDelay: cfg.AuthFailureDelay, RequestTimeout: cfg.RequestTimeout})
 	if err != nil {
@@ -235,10 +326,6 @@ func serve(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Lo
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
 	log.Info("listening", "addr", ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -248,7 +335,7 @@ func serve(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Lo
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down; letting in-flight requests finish", "timeout", cfg.ShutdownTimeout)
+	log.Info("shutting down; letting in-flight requests finish", "timeout", cfg.ShutdownTimeout.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
@@ -259,38 +346,4 @@ func serve(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Lo
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// runLoadtest parses the loadtest flags and runs one scenario against a server.
-func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("custreg loadtest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg := loadtest.Config{}
-	asJSON := fs.Bool("json", false, "print the report as JSON")
-	quiet := fs.Bool("quiet", false, "no progress lines")
-	fs.StringVar(&cfg.Target, "target", "http://127.0.0.1:8080", "base URL of the server")
-	fs.StringVar(&cfg.Scenario, "scenario", "token-v2", "one of: "+strings.Join(loadtest.Scenarios, ", "))
-	fs.IntVar(&cfg.Rate, "rate", 0, "requests per second (0: as fast as the workers go)")
-	fs.IntVar(&cfg.Workers, "workers", 2, "concurrent clients")
-	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long to send (0: until --count)")
-	fs.IntVar(&cfg.Count, "count", 0, "stop after this many requests (0: no limit)")
-	fs.StringVar(&cfg.ClientID, "client-id", "sandbox-app", "client app (Shared Key)")
-	fs.StringVar(&cfg.Secret, "secret", "sandbox-secret", "client secret (Secret Key)")
-	fs.StringVar(&cfg.FI, "fi", "01111", "FI to act for")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	var progress io.Writer = stderr
-	if *quiet {
-		progress = nil
-	}
-	rep, err := loadtest.Run(ctx, cfg, progress)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(rep)
-	}
-	_, err = io.WriteString(stdout, rep.Text())
-	return err
 }

@@ -1,38 +1,52 @@
-// Package config parses the service configuration once: defaults, then CUSTREG_* environment
+// Package config declares the service configuration once: defaults, then CUSTREG_* environment
 // variables, then command-line flags (flags win).
 package config
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/alecthomas/kong"
 )
 
-// Config is the effective configuration of one process.
+// Config is the effective configuration of one process. The struct tags declare each flag once:
+// its name, its CUSTREG_* variable (envvar, read through Resolver), its default (from Defaults,
+// through Vars) and its help line; the command line is parsed with kong (see package main).
 type Config struct {
-	Addr            string        // listen address
-	DB              string        // SQLite file path, or a postgres:// URL
-	Sandbox         bool          // load the bundled sandbox data at start-up
-	LogLevel        slog.Level    // debug, info, warn, error
-	PIIKey          string        // base64 of 32 bytes; generated beside the database in sandbox mode
-	PIIKeyID        string        // id stored with every encrypted value, so keys can rotate
-	PIIOldKeys      string        // "id:base64,…": earlier keys, still able to decrypt (rotation)
-	MaxBodyBytes    int64         // request-body limit
-	ShutdownTimeout time.Duration // how long in-flight requests may take to finish on SIGTERM
-	ReadTimeout     time.Duration
-	WriteTimeout    time.Duration // the HTTP server cuts the connection of an answer not written by then
-	IdleTimeout     time.Duration
-	TrustedProxies  []*net.IPNet  // load balancers whose X-Forwarded-For is believed
-	RequestTimeout  time.Duration // each request's context ends then: database work stops, transactions roll back
-	DBTimeout       time.Duration // database budget: statement, lock and idle-transaction timeouts, connect and busy timeouts
+	Addr            string        `name:"addr" envvar:"CUSTREG_ADDR" default:"${addr}" group:"server" help:"Listen address."`
+	DB              string        `name:"db" envvar:"CUSTREG_DB" default:"${db}" help:"SQLite file, or a postgres:// URL."`
+	Sandbox         bool          `name:"sandbox" envvar:"CUSTREG_SANDBOX" help:"Sandbox mode: the PII key is kept beside the SQLite file (generated on first use) and serve seeds the bundled demo FIs, apps and members that are missing."`
+	LogLevel        slog.Level    `name:"log-level" envvar:"CUSTREG_LOG_LEVEL" default:"${log_level}" help:"debug, info, warn or error (JSON logs on stderr)."`
+	PIIKey          string        `name:"pii-key" envvar:"CUSTREG_PII_KEY" help:"Base64 of 32 random bytes encrypting PII at rest; required outside sandbox mode and for a sandbox on PostgreSQL; when set it is used instead of the sandbox key file."`
+	PIIKeyID        string        `name:"pii-key-id" envvar:"CUSTREG_PII_KEY_ID" default:"${pii_key_id}" help:"Id stored with values encrypted under --pii-key, so keys can rotate."`
+	PIIOldKeys      string        `name:"pii-old-keys" envvar:"CUSTREG_PII_OLD_KEYS" help:"Earlier PII keys as id:base64,… that still decrypt during a rotation."`
+	MaxBodyBytes    int64         `name:"max-body-bytes" envvar:"CUSTREG_MAX_BODY_BYTES" default:"${max_body_bytes}" group:"server" help:"Request-body limit in bytes."`
+	ShutdownTimeout time.Duration `name:"shutdown-timeout" envvar:"CUSTREG_SHUTDOWN_TIMEOUT" default:"${shutdown_timeout}" group:"server" help:"Grace period for in-flight requests on SIGINT/SIGTERM."`
+	ReadTimeout     time.Duration `kong:"-"`
+	// WriteTimeout: the HTTP server cuts the connection of an answer not written by then.
+	WriteTimeout time.Duration `name:"write-timeout" envvar:"CUSTREG_WRITE_TIMEOUT" default:"${write_timeout}" group:"server" help:"The HTTP server cuts a connection whose answer is not written by then."`
+	IdleTimeout  time.Duration `kong:"-"`
+	// TrustedProxies are the load balancers whose X-Forwarded-For is believed (from TrustedProxyList).
+	TrustedProxies   []*net.IPNet `kong:"-"`
+	TrustedProxyList string       `name:"trusted-proxies" envvar:"CUSTREG_TRUSTED_PROXIES" group:"server" help:"Comma-separated CIDRs of load balancers whose X-Forwarded-For is believed."`
+	// RequestTimeout: each request's context ends then: database work stops, transactions roll back.
+	RequestTimeout time.Duration `name:"request-timeout" envvar:"CUSTREG_REQUEST_TIMEOUT" default:"${request_timeout}" group:"server" help:"Each request ends then: database work stops, unfinished transactions roll back; below --write-timeout."`
+	// DBTimeout is the database budget: statement, lock and idle-transaction timeouts, connect and busy timeouts.
+	DBTimeout time.Duration `name:"db-timeout" envvar:"CUSTREG_DB_TIMEOUT" default:"${db_timeout}" help:"Database budget: statement, lock and idle-transaction timeouts, connect timeout, SQLite busy timeout; below --request-timeout."`
 	// AuthFailureDelay holds answers to failed client authentications (0: answer at once).
-	AuthFailureDelay time.Duration
+	AuthFailureDelay time.Duration `name:"auth-failure-delay" envvar:"CUSTREG_AUTH_FAILURE_DELAY" default:"${auth_failure_delay}" group:"server" help:"Hold answers to failed client authentications this long, 0 for none."`
+
+	// fromEnv maps a flag name to the variable its value came from, envErrs holds the variables
+	// whose values do not parse (both filled by Resolver).
+	fromEnv map[string]string
+	envErrs []error
 }
 
 // Defaults returns the configuration used when nothing is overridden.
@@ -53,101 +67,112 @@ func Defaults() Config {
 	}
 }
 
-// ErrHelp is returned when the caller asked for usage.
-var ErrHelp = flag.ErrHelp
+// Vars are the kong variables the default tags name, taken from Defaults so that the defaults
+// live in one place.
+func Vars() kong.Vars {
+	d := Defaults()
+	return kong.Vars{
+		"addr": d.Addr, "db": d.DB, "log_level": d.LogLevel.String(), "pii_key_id": d.PIIKeyID,
+		"max_body_bytes": strconv.FormatInt(d.MaxBodyBytes, 10), "shutdown_timeout": d.ShutdownTimeout.String(),
+		"write_timeout": d.WriteTimeout.String(), "request_timeout": d.RequestTimeout.String(),
+		"db_timeout": d.DBTimeout.String(), "auth_failure_delay": d.AuthFailureDelay.String(),
+	}
+}
 
-// Parse builds the configuration from the environment (getenv) and the flags in args, and
-// returns the remaining positional arguments (a sub-command and its operands).
-func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, []string, error) {
-	cfg := Defaults()
-	var errs []error
-	envString := func(name string, dst *string) {
-		if v := getenv(name); v != "" {
-			*dst = v
+// Resolver gives every flag with an envvar tag the value of that variable (read with getenv)
+// unless the flag is on the command line, so the precedence is defaults → CUSTREG_* → flags. A
+// value that does not parse is reported under the variable's name, not the flag's. Each
+// variable used is recorded in cfg, so later checks name the source too.
+func Resolver(cfg *Config, getenv func(string) string) kong.Resolver {
+	return kong.ResolverFunc(func(_ *kong.Context, _ *kong.Path, flag *kong.Flag) (any, error) {
+		name := flag.Tag.Get("envvar")
+		if name == "" {
+			return nil, nil
 		}
-	}
-	envString("CUSTREG_ADDR", &cfg.Addr)
-	envString("CUSTREG_DB", &cfg.DB)
-	envString("CUSTREG_PII_KEY", &cfg.PIIKey)
-	envString("CUSTREG_PII_KEY_ID", &cfg.PIIKeyID)
-	envString("CUSTREG_PII_OLD_KEYS", &cfg.PIIOldKeys)
-	if v := getenv("CUSTREG_SANDBOX"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("CUSTREG_SANDBOX: %q is not a boolean", v))
+		v := getenv(name)
+		if v == "" {
+			return nil, nil
 		}
-		cfg.Sandbox = b
-	}
-	if v := getenv("CUSTREG_LOG_LEVEL"); v != "" {
-		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
-			errs = append(errs, fmt.Errorf("CUSTREG_LOG_LEVEL: %q is not a log level", v))
+		probe := reflect.New(flag.Target.Type()).Elem()
+		scan := kong.ScanFromTokens(kong.Token{Type: kong.FlagValueToken, Value: v})
+		if err := flag.Mapper.Decode(&kong.DecodeContext{Value: flag.Value, Scan: scan}, probe); err != nil {
+			// Kept for Finish, which reports it under the variable's name alone.
+			cfg.envErrs = append(cfg.envErrs, &EnvError{Name: name, Value: v, Err: err})
+			return nil, nil
 		}
-	}
-	if v := getenv("CUSTREG_MAX_BODY_BYTES"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			errs = append(errs, fmt.Errorf("CUSTREG_MAX_BODY_BYTES: %q is not a positive integer", v))
+		if cfg.fromEnv == nil {
+			cfg.fromEnv = map[string]string{}
 		}
-		cfg.MaxBodyBytes = n
-	}
-	envDuration := func(name string, dst *time.Duration) {
-		if v := getenv(name); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %q is not a duration", name, v))
-			}
-			*dst = d
-		}
-	}
-	envDuration("CUSTREG_SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout)
-	envDuration("CUSTREG_WRITE_TIMEOUT", &cfg.WriteTimeout)
-	envDuration("CUSTREG_REQUEST_TIMEOUT", &cfg.RequestTimeout)
-	envDuration("CUSTREG_DB_TIMEOUT", &cfg.DBTimeout)
-	envDuration("CUSTREG_AUTH_FAILURE_DELAY", &cfg.AuthFailureDelay)
-	proxies := getenv("CUSTREG_TRUSTED_PROXIES")
-	if err := errors.Join(errs...); err != nil {
-		return cfg, nil, err
-	}
+		cfg.fromEnv[flag.Name] = name
+		return v, nil
+	})
+}
 
-	fs := flag.NewFlagSet("custreg", flag.ContinueOnError)
-	fs.SetOutput(usage)
-	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (CUSTREG_ADDR)")
-	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite file, or a postgres:// URL (CUSTREG_DB)")
-	fs.BoolVar(&cfg.Sandbox, "sandbox", cfg.Sandbox, "load the bundled sandbox FIs, apps and members (CUSTREG_SANDBOX)")
-	fs.TextVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (CUSTREG_LOG_LEVEL)")
-	fs.StringVar(&cfg.PIIKey, "pii-key", cfg.PIIKey, "base64 of 32 random bytes encrypting PII at rest (CUSTREG_PII_KEY)")
-	fs.StringVar(&cfg.PIIKeyID, "pii-key-id", cfg.PIIKeyID, "id stored with values encrypted under --pii-key (CUSTREG_PII_KEY_ID)")
-	fs.StringVar(&cfg.PIIOldKeys, "pii-old-keys", cfg.PIIOldKeys, "earlier PII keys as id:base64,… that still decrypt during a rotation (CUSTREG_PII_OLD_KEYS)")
-	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "request body limit in bytes (CUSTREG_MAX_BODY_BYTES)")
-	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "grace period for in-flight requests (CUSTREG_SHUTDOWN_TIMEOUT)")
-	fs.DurationVar(&cfg.AuthFailureDelay, "auth-failure-delay", cfg.AuthFailureDelay, "hold answers to failed client authentications this long, 0 for none (CUSTREG_AUTH_FAILURE_DELAY)")
-	fs.StringVar(&proxies, "trusted-proxies", proxies, "comma-separated CIDRs whose X-Forwarded-For is believed (CUSTREG_TRUSTED_PROXIES)")
-	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", cfg.WriteTimeout, "the HTTP server cuts a connection whose answer is not written by then (CUSTREG_WRITE_TIMEOUT)")
-	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "each request ends then: database work stops, unfinished transactions roll back; below --write-timeout (CUSTREG_REQUEST_TIMEOUT)")
-	fs.DurationVar(&cfg.DBTimeout, "db-timeout", cfg.DBTimeout, "database budget: statement, lock and idle-transaction timeouts, connect timeout, SQLite busy timeout; below --request-timeout (CUSTREG_DB_TIMEOUT)")
-	if err := fs.Parse(args); err != nil {
-		return cfg, nil, err
+// EnvError is a CUSTREG_* variable whose value does not parse. Secrets are not repeated.
+type EnvError struct {
+	Name, Value string
+	Err         error
+}
+
+func (e *EnvError) Error() string {
+	if strings.Contains(e.Name, "KEY") {
+		return fmt.Sprintf("environment variable %s: not a valid value", e.Name)
 	}
-	for _, cidr := range strings.FieldsFunc(proxies, func(r rune) bool { return r == ',' || r == ' ' }) {
+	return fmt.Sprintf("environment variable %s=%q: %v", e.Name, e.Value, e.Err)
+}
+
+// Source names where the value of the flag came from: its environment variable when that set
+// it, otherwise the flag itself (given or defaulted).
+func (c Config) Source(flag string) string {
+	if env, ok := c.fromEnv[flag]; ok {
+		return env
+	}
+	return "--" + flag
+}
+
+// Finish checks the parsed configuration and derives what the flags do not carry directly.
+func (c *Config) Finish() error {
+	if err := errors.Join(c.envErrs...); err != nil {
+		return err
+	}
+	d := Defaults()
+	c.ReadTimeout, c.IdleTimeout = d.ReadTimeout, d.IdleTimeout
+	c.TrustedProxies = nil
+	for _, cidr := range strings.FieldsFunc(c.TrustedProxyList, func(r rune) bool { return r == ',' || r == ' ' }) {
 		_, n, err := net.ParseCIDR(cidr)
 		if err != nil {
-			return cfg, nil, fmt.Errorf("--trusted-proxies: %q is not a CIDR", cidr)
+			return fmt.Errorf("%s: %q is not a CIDR", c.Source("trusted-proxies"), cidr)
 		}
-		cfg.TrustedProxies = append(cfg.TrustedProxies, n)
+		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
-	if cfg.AuthFailureDelay < 0 || cfg.AuthFailureDelay > 10*time.Second {
-		return cfg, nil, errors.New("--auth-failure-delay must be between 0 and 10s")
+	if c.AuthFailureDelay < 0 || c.AuthFailureDelay > 10*time.Second {
+		return fmt.Errorf("%s must be between 0 and 10s", c.Source("auth-failure-delay"))
 	}
-	if cfg.MaxBodyBytes <= 0 {
-		return cfg, nil, errors.New("--max-body-bytes must be positive")
+	if c.MaxBodyBytes <= 0 {
+		return fmt.Errorf("%s must be positive", c.Source("max-body-bytes"))
 	}
-	if err := cfg.checkTimeouts(); err != nil {
-		return cfg, nil, err
+	if err := c.checkTimeouts(); err != nil {
+		return err
 	}
-	if cfg.PIIKeyID == "" || strings.ContainsAny(cfg.PIIKeyID, ". ") {
-		return cfg, nil, errors.New("--pii-key-id must be non-empty and contain no dot or space")
+	if c.PIIKeyID == "" || strings.ContainsAny(c.PIIKeyID, ". ") {
+		return fmt.Errorf("%s must be non-empty and contain no dot or space", c.Source("pii-key-id"))
 	}
-	return cfg, fs.Args(), nil
+	return nil
+}
+
+// Parse builds the configuration from the environment (getenv) and the flags in args alone (no
+// sub-commands): the same grammar, resolver and checks as the command line of package main.
+func Parse(args []string, getenv func(string) string) (Config, error) {
+	var cfg Config
+	parser, err := kong.New(&cfg, kong.Vars(Vars()), kong.Resolvers(Resolver(&cfg, getenv)),
+		kong.Exit(func(int) {}), kong.Writers(io.Discard, io.Discard))
+	if err != nil {
+		return cfg, err
+	}
+	if _, err := parser.Parse(args); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Finish()
 }
 
 // checkTimeouts requires the database budget below the request deadline, and the deadline
@@ -155,22 +180,22 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (Config, 
 // family's unavailable answer instead of a cut connection.
 func (c Config) checkTimeouts() error {
 	for _, d := range []struct {
-		flag, env string
-		value     time.Duration
+		flag  string
+		value time.Duration
 	}{
-		{"--write-timeout", "CUSTREG_WRITE_TIMEOUT", c.WriteTimeout},
-		{"--request-timeout", "CUSTREG_REQUEST_TIMEOUT", c.RequestTimeout},
-		{"--db-timeout", "CUSTREG_DB_TIMEOUT", c.DBTimeout},
+		{"write-timeout", c.WriteTimeout},
+		{"request-timeout", c.RequestTimeout},
+		{"db-timeout", c.DBTimeout},
 	} {
 		if d.value <= 0 {
-			return fmt.Errorf("%s (%s) must be positive", d.flag, d.env)
+			return fmt.Errorf("%s must be positive", c.Source(d.flag))
 		}
 	}
 	if c.RequestTimeout >= c.WriteTimeout {
-		return fmt.Errorf("--request-timeout (%v) must be shorter than --write-timeout (%v)", c.RequestTimeout, c.WriteTimeout)
+		return fmt.Errorf("%s (%v) must be shorter than %s (%v)", c.Source("request-timeout"), c.RequestTimeout, c.Source("write-timeout"), c.WriteTimeout)
 	}
 	if c.DBTimeout >= c.RequestTimeout {
-		return fmt.Errorf("--db-timeout (%v) must be shorter than --request-timeout (%v)", c.DBTimeout, c.RequestTimeout)
+		return fmt.Errorf("%s (%v) must be shorter than %s (%v)", c.Source("db-timeout"), c.DBTimeout, c.Source("request-timeout"), c.RequestTimeout)
 	}
 	return nil
 }
@@ -194,10 +219,10 @@ func (c Config) LogValue() slog.Value {
 		slog.String("pii_key_id", c.PIIKeyID),
 		slog.String("pii_old_keys", maskSecret(c.PIIOldKeys)),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
-		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
-		slog.Duration("write_timeout", c.WriteTimeout),
-		slog.Duration("request_timeout", c.RequestTimeout),
-		slog.Duration("db_timeout", c.DBTimeout),
+		slog.String("shutdown_timeout", c.ShutdownTimeout.String()),
+		slog.String("write_timeout", c.WriteTimeout.String()),
+		slog.String("request_timeout", c.RequestTimeout.String()),
+		slog.String("db_timeout", c.DBTimeout.String()),
 		slog.Int("trusted_proxies", len(c.TrustedProxies)),
 		slog.String("auth_failure_delay", c.AuthFailureDelay.String()),
 	)

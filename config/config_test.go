@@ -1,7 +1,6 @@
 package config
 
 import (
-	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -9,15 +8,12 @@ import (
 
 func TestParsePrecedence(t *testing.T) {
 	env := map[string]string{"CUSTREG_ADDR": "127.0.0.1:9000", "CUSTREG_DB": "env.db", "CUSTREG_SANDBOX": "true", "CUSTREG_LOG_LEVEL": "debug"}
-	cfg, rest, err := Parse([]string{"--db", "flag.db", "provision", "f.yaml"}, func(k string) string { return env[k] }, io.Discard)
+	cfg, err := Parse([]string{"--db", "flag.db"}, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Addr != "127.0.0.1:9000" || cfg.DB != "flag.db" || !cfg.Sandbox || cfg.LogLevel != slog.LevelDebug {
 		t.Errorf("got %+v", cfg)
-	}
-	if len(rest) != 2 || rest[0] != "provision" {
-		t.Errorf("rest %v", rest)
 	}
 	if d := Defaults(); d.Addr != "127.0.0.1:8080" || d.DB != "custreg.db" || d.Sandbox {
 		t.Errorf("defaults %+v", d)
@@ -28,11 +24,11 @@ func TestParseRejectsBadValues(t *testing.T) {
 	for _, env := range []map[string]string{
 		{"CUSTREG_SANDBOX": "maybe"}, {"CUSTREG_LOG_LEVEL": "loud"}, {"CUSTREG_MAX_BODY_BYTES": "-1"}, {"CUSTREG_SHUTDOWN_TIMEOUT": "soon"},
 	} {
-		if _, _, err := Parse(nil, func(k string) string { return env[k] }, io.Discard); err == nil {
+		if _, err := Parse(nil, func(k string) string { return env[k] }); err == nil {
 			t.Errorf("%v: want an error", env)
 		}
 	}
-	if _, _, err := Parse([]string{"--pii-key-id", "a.b"}, func(string) string { return "" }, io.Discard); err == nil {
+	if _, err := Parse([]string{"--pii-key-id", "a.b"}, func(string) string { return "" }); err == nil {
 		t.Errorf("a dotted key id must be refused")
 	}
 }
@@ -56,16 +52,42 @@ func TestLogValueMasksSecrets(t *testing.T) {
 }
 
 func TestTrustedProxies(t *testing.T) {
-	cfg, _, err := Parse([]string{"--trusted-proxies", "10.0.0.0/8, 192.168.1.0/24"}, func(string) string { return "" }, io.Discard)
+	cfg, err := Parse([]string{"--trusted-proxies", "10.0.0.0/8, 192.168.1.0/24"}, func(string) string { return "" })
 	if err != nil || len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[0].String() != "10.0.0.0/8" {
 		t.Fatalf("%v %v", cfg.TrustedProxies, err)
 	}
-	if _, _, err := Parse(nil, func(k string) string {
+	if _, err := Parse(nil, func(k string) string {
 		if k == "CUSTREG_TRUSTED_PROXIES" {
 			return "not-a-cidr"
 		}
 		return ""
-	}, io.Discard); err == nil {
+	}); err == nil {
 		t.Error("a malformed CIDR must be refused")
+	}
+}
+
+// TestErrorsNameTheirSource: a bad value is reported under the flag or the variable it came
+// from, once, and durations are logged as written ("20s"), not in nanoseconds.
+func TestErrorsNameTheirSource(t *testing.T) {
+	for _, tc := range []struct {
+		args      []string
+		env       map[string]string
+		want, not string
+	}{
+		{args: []string{"--shutdown-timeout", "5"}, want: "--shutdown-timeout", not: "CUSTREG_SHUTDOWN_TIMEOUT"},
+		{env: map[string]string{"CUSTREG_SHUTDOWN_TIMEOUT": "5"}, want: `CUSTREG_SHUTDOWN_TIMEOUT="5"`, not: "--shutdown-timeout"},
+		{env: map[string]string{"CUSTREG_DB_TIMEOUT": "10s"}, want: "CUSTREG_DB_TIMEOUT (10s) must be shorter than --request-timeout"},
+		{env: map[string]string{"CUSTREG_TRUSTED_PROXIES": "x"}, want: "CUSTREG_TRUSTED_PROXIES"},
+		{args: []string{"--trusted-proxies", "x"}, want: "--trusted-proxies"},
+	} {
+		_, err := Parse(tc.args, func(k string) string { return tc.env[k] })
+		if err == nil || !strings.Contains(err.Error(), tc.want) || (tc.not != "" && strings.Contains(err.Error(), tc.not)) {
+			t.Errorf("%v %v: want an error naming %s, got %v", tc.args, tc.env, tc.want, err)
+		}
+	}
+	var b strings.Builder
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("start", "config", Defaults())
+	if !strings.Contains(b.String(), `"shutdown_timeout":"20s"`) {
+		t.Errorf("durations in the log: %s", b.String())
 	}
 }

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -13,14 +12,14 @@ func TestTimeoutsDefaultsEnvironmentAndFlags(t *testing.T) {
 		t.Errorf("defaults: request %v, db %v, write %v", d.RequestTimeout, d.DBTimeout, d.WriteTimeout)
 	}
 	env := map[string]string{"CUSTREG_REQUEST_TIMEOUT": "8s", "CUSTREG_DB_TIMEOUT": "3s", "CUSTREG_WRITE_TIMEOUT": "20s"}
-	cfg, _, err := Parse(nil, func(k string) string { return env[k] }, io.Discard)
+	cfg, err := Parse(nil, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.RequestTimeout != 8*time.Second || cfg.DBTimeout != 3*time.Second || cfg.WriteTimeout != 20*time.Second {
 		t.Errorf("from the environment: %+v", cfg)
 	}
-	cfg, _, err = Parse([]string{"--request-timeout", "4s", "--db-timeout", "1500ms", "--write-timeout", "6s"}, func(k string) string { return env[k] }, io.Discard)
+	cfg, err = Parse([]string{"--request-timeout", "4s", "--db-timeout", "1500ms", "--write-timeout", "6s"}, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +52,7 @@ func TestTimeoutsMustNest(t *testing.T) {
 		{args: []string{"--request-timeout", "10s", "--write-timeout", "10s"}, want: "--write-timeout"},
 		{args: []string{"--db-timeout", "10s"}, want: "--request-timeout"},
 	} {
-		_, _, err := Parse(tc.args, func(k string) string { return tc.env[k] }, io.Discard)
+		_, err := Parse(tc.args, func(k string) string { return tc.env[k] })
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v %v: want an error naming %s, got %v", tc.args, tc.env, tc.want, err)
 		}

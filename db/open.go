@@ -233,6 +233,7 @@ func migrate(conn *gorm.DB) error {
 		&models.IdempotencyRecord{},
 		&models.InFlight{},
 		&models.UserDisclosure{},
+		&models.KeyCheck{},
 	)
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)

@@ -17,16 +17,32 @@ import (
 )
 
 // Provision applies a checked provisioning file in one transaction: every record is inserted or
-// updated (idempotent upsert), and on any failure nothing is applied.
+// updated (idempotent upsert), and on any failure nothing is applied. The file is the FI's
+// truth: what the database holds differently is overwritten.
 func (s *Store) Provision(ctx context.Context, pf *ProvisionFile) error {
+	return s.provision(ctx, pf, false)
+}
+
+// Seed applies a checked provisioning file in one transaction, adding only what is missing:
+// records that exist (an FI, a disclosure definition by id or name, a member, an account, a user,
+// a client app) are left as they are, whatever the file says, so a sandbox reloaded at every
+// start keeps what its users changed through the API.
+func (s *Store) Seed(ctx context.Context, pf *ProvisionFile) error {
+	return s.provision(ctx, pf, true)
+}
+
+func (s *Store) provision(ctx context.Context, pf *ProvisionFile, seed bool) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := checkReferences(tx, pf); err != nil {
+			return err
+		}
 		for i := range pf.Institutions {
-			if err := s.provisionInstitution(ctx, tx, &pf.Institutions[i]); err != nil {
+			if err := s.provisionInstitution(ctx, tx, &pf.Institutions[i], seed); err != nil {
 				return err
 			}
 		}
 		for i := range pf.ClientApps {
-			if err := s.provisionClientApp(tx, &pf.ClientApps[i], i); err != nil {
+			if err := s.provisionClientApp(tx, &pf.ClientApps[i], i, seed); err != nil {
 				return err
 			}
 		}
@@ -34,7 +50,42 @@ func (s *Store) Provision(ctx context.Context, pf *ProvisionFile) error {
 	})
 }
 
-func (s *Store) provisionInstitution(ctx context.Context, tx *gorm.DB, spec *InstitutionSpec) error {
+// checkReferences reports, like the file's own faults (line and field), what only the database
+// can tell: client apps naming an FI that is neither in the file nor stored.
+func checkReferences(tx *gorm.DB, pf *ProvisionFile) error {
+	inFile := map[string]bool{}
+	for _, fi := range pf.Institutions {
+		inFile[fi.ID] = true
+	}
+	var faults []Fault
+	for i, app := range pf.ClientApps {
+		for j, fiID := range app.Institutions {
+			if inFile[fiID] {
+				continue
+			}
+			found, err := exists(tx, &models.Institution{}, "id = ?", fiID)
+			if err != nil {
+				return Translate("find institution "+fiID, err)
+			}
+			if !found {
+				faults = append(faults, pf.fault("institution "+fiID+" is neither in this file nor in the database", "clientApps", i, "institutions", j))
+			}
+		}
+	}
+	if len(faults) > 0 {
+		return &ProvisionError{Faults: faults}
+	}
+	return nil
+}
+
+// exists reports whether a row of model matches the condition.
+func exists(tx *gorm.DB, model any, query string, args ...any) (bool, error) {
+	var n int64
+	err := tx.Model(model).Where(query, args...).Limit(1).Count(&n).Error
+	return n > 0, err
+}
+
+func (s *Store) provisionInstitution(ctx context.Context, tx *gorm.DB, spec *InstitutionSpec, seed bool) error {
 	fi := models.Institution{
 		ID: spec.ID, Name: spec.Name,
 		UsernameMin: models.DefaultUsernameMin, UsernameMax: models.DefaultUsernameMax,
@@ -63,12 +114,28 @@ func (s *Store) provisionInstitution(ctx context.Context, tx *gorm.DB, spec *Ins
 		d, _ := time.ParseDuration(*p.LockoutCooldown) // checked by ParseProvisionFile
 		fi.LockoutCooldown = int(d / time.Second)
 	}
-	if err := tx.Save(&fi).Error; err != nil {
-		return Translate("provision institution "+spec.ID, err)
+	found, err := exists(tx, &models.Institution{}, "id = ?", spec.ID)
+	if err != nil {
+		return Translate("find institution "+spec.ID, err)
+	}
+	if !seed || !found {
+		if err := tx.Save(&fi).Error; err != nil {
+			return Translate("provision institution "+spec.ID, err)
+		}
 	}
 	changed := false
 	for i := range spec.Disclosures {
-		c, err := UpsertDisclosure(tx, spec.ID, &spec.Disclosures[i])
+		d := &spec.Disclosures[i]
+		if seed {
+			found, err := exists(tx, &models.Disclosure{}, "institution_id = ? AND (name = ? OR id = ?)", spec.ID, d.Name, strings.ToUpper(d.ID))
+			if err != nil {
+				return Translate("find disclosure "+d.Name, err)
+			}
+			if found {
+				continue
+			}
+		}
+		c, err := UpsertDisclosure(tx, spec.ID, d)
 		if err != nil {
 			return err
 		}
@@ -80,33 +147,33 @@ func (s *Store) provisionInstitution(ctx context.Context, tx *gorm.DB, spec *Ins
 		}
 	}
 	for i := range spec.Members {
-		if err := s.provisionMember(ctx, tx, spec, &spec.Members[i]); err != nil {
+		if err := s.provisionMember(ctx, tx, spec, &spec.Members[i], seed); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Store) provisionMember(ctx context.Context, tx *gorm.DB, fi *InstitutionSpec, spec *MemberSpec) error {
+func (s *Store) provisionMember(ctx context.Context, tx *gorm.DB, fi *InstitutionSpec, spec *MemberSpec, seed bool) error {
 	var m models.Member
 	err := tx.Where("institution_id = ? AND member_number = ?", fi.ID, spec.MemberNumber).Take(&m).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		m = models.Member{InstitutionID: fi.ID, MemberNumber: spec.MemberNumber, Name: spec.Name}
 		err = tx.Create(&m).Error
-	case err == nil:
+	case err == nil && !seed:
 		err = tx.Model(&m).Update("name", spec.Name).Error
 	}
 	if err != nil {
 		return Translate("provision member", err)
 	}
 	for i := range spec.Accounts {
-		if err := s.provisionAccount(tx, fi.ID, m.ID, &spec.Accounts[i]); err != nil {
+		if err := s.provisionAccount(tx, fi.ID, m.ID, &spec.Accounts[i], seed); err != nil {
 			return err
 		}
 	}
 	for i := range spec.Users {
-		if err := s.provisionUser(ctx, tx, fi, &m, &spec.Users[i]); err != nil {
+		if err := s.provisionUser(ctx, tx, fi, &m, &spec.Users[i], seed); err != nil {
 			return err
 		}
 	}
@@ -122,13 +189,16 @@ func minorUnits(v string) int64 {
 	return int64(math.Round(f * 100))
 }
 
-func (s *Store) provisionAccount(tx *gorm.DB, fiID string, memberID uint, spec *AccountSpec) error {
+func (s *Store) provisionAccount(tx *gorm.DB, fiID string, memberID uint, spec *AccountSpec, seed bool) error {
 	index := accountNumberField.indexOf(s.keys, fiID, spec.Number)
 	var a models.Account
 	err := tx.Where("institution_id = ? AND number_index = ?", fiID, index).Take(&a).Error
 	isNew := errors.Is(err, gorm.ErrRecordNotFound)
 	if err != nil && !isNew {
 		return Translate("find account", err)
+	}
+	if seed && !isNew {
+		return nil
 	}
 	if isNew {
 		a.PublicID = spec.ID
@@ -158,9 +228,12 @@ func (s *Store) provisionAccount(tx *gorm.DB, fiID string, memberID uint, spec *
 	return Translate("save account", tx.Save(&a).Error)
 }
 
-func (s *Store) provisionUser(ctx context.Context, tx *gorm.DB, fi *InstitutionSpec, m *models.Member, spec *UserSpec) error {
+func (s *Store) provisionUser(ctx context.Context, tx *gorm.DB, fi *InstitutionSpec, m *models.Member, spec *UserSpec, seed bool) error {
 	var c models.Customer
 	err := tx.Where("institution_id = ? AND login_id_norm = ?", fi.ID, rules.NormalizeUsername(spec.LoginID)).Take(&c).Error
+	if err == nil && seed {
+		return nil
+	}
 	if err == nil {
 		// Already there: keep its state (lockout, flags); only a changed password is re-hashed.
 		if ok, _, verr := s.passwords.Verify(ctx, spec.Password, c.PasswordHash); verr == nil && ok {
@@ -202,11 +275,14 @@ func (s *Store) provisionUser(ctx context.Context, tx *gorm.DB, fi *InstitutionS
 	return nil
 }
 
-func (s *Store) provisionClientApp(tx *gorm.DB, spec *ClientAppSpec, index int) error {
+func (s *Store) provisionClientApp(tx *gorm.DB, spec *ClientAppSpec, index int, seed bool) error {
 	var app models.ClientApp
 	err := tx.Where("client_id = ?", spec.ClientID).Take(&app).Error
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return Translate("find client app", err)
+	}
+	if seed && err == nil {
+		return nil
 	}
 	switch {
 	case spec.SecretHash != "":

@@ -261,3 +261,62 @@ func TestDisclosureVersionBumpFlagsUsersAndKeepsEvidence(t *testing.T) {
 		}
 	})
 }
+
+// TestSeedingTheSandboxKeepsWhatTheAPIChanged: loading the sandbox file again (every sandbox
+// start) adds what is missing and leaves existing records as the API left them, so an edited
+// definition keeps its content and version and its users are not flagged again.
+func TestSeedingTheSandboxKeepsWhatTheAPIChanged(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		ctx := context.Background()
+		pf, err := db.ParseProvisionFile(db.SandboxYAML)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Seed(ctx, pf); err != nil {
+			t.Fatal(err)
+		}
+		ib, err := store.DisclosureByName(ctx, "01111", "IB")
+		if err != nil {
+			t.Fatal(err)
+		}
+		edited, err := store.UpdateDisclosure(ctx, "01111", ib.ID, &db.DisclosureSpec{Name: "IB", Data: "https://example.com/ib-edited.html", Required: true})
+		if err != nil || edited.Version != 2 {
+			t.Fatalf("edit: %v %+v", err, edited)
+		}
+		user, _ := store.CustomerByID(ctx, "8fe733f4e27246908f92e8f7c0b96847")
+		err = store.RecordUserDecision(ctx, &db.UserDecision{Customer: user, Disclosure: edited, Status: "ACCEPTED",
+			Channel: models.ChannelDisclosuresAPI, At: time.Now()}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Something missing (a member without accounts) is seeded again; an existing app keeps
+		// the links the database has, even one fewer than the file names.
+		if err := store.Conn().Where("member_number = ?", "555000111").Delete(&models.Member{}).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Conn().Where("client_app_id IN (SELECT id FROM client_apps WHERE client_id = ?)", "sandbox-limited").
+			Delete(&models.ClientAppInstitution{}).Error; err != nil {
+			t.Fatal(err)
+		}
+		before := countRows(t, store)
+		if err := store.Seed(ctx, pf); err != nil {
+			t.Fatal(err)
+		}
+		after, err := store.DisclosureByName(ctx, "01111", "IB")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.Data != edited.Data || after.Version != 2 || after.ContentHash != edited.ContentHash {
+			t.Errorf("seeding reverted the edit: data %q version %d", after.Data, after.Version)
+		}
+		user, _ = store.CustomerByID(ctx, user.ID)
+		if user.NeedsToAcceptDisclosure || !user.AcceptedDisclosure {
+			t.Errorf("seeding flagged a user who accepted the current version: %+v", user)
+		}
+		got := countRows(t, store)
+		if got["members"] != before["members"]+1 || got["client_app_institutions"] != before["client_app_institutions"] {
+			t.Errorf("members %d → %d (want one seeded), client app links %d → %d (want left alone)",
+				before["members"], got["members"], before["client_app_institutions"], got["client_app_institutions"])
+		}
+	})
+}

@@ -27,6 +27,18 @@ var SandboxYAML []byte
 type ProvisionFile struct {
 	Institutions []InstitutionSpec `yaml:"institutions"`
 	ClientApps   []ClientAppSpec   `yaml:"clientApps"`
+
+	root *yaml.Node // the parsed document, so faults found later still have their lines
+}
+
+// fault is a fault at path (field names and indexes) with the line the file has for it.
+func (pf *ProvisionFile) fault(msg string, path ...any) Fault {
+	c := checker{root: pf.root}
+	if c.root == nil {
+		c.root = &yaml.Node{}
+	}
+	c.fault(msg, path...)
+	return c.faults[0]
 }
 
 // InstitutionSpec is one FI of a provisioning file.
@@ -168,6 +180,7 @@ func ParseProvisionFile(data []byte) (*ProvisionFile, error) {
 	if len(c.faults) > 0 {
 		return nil, &ProvisionError{Faults: c.faults}
 	}
+	pf.root = &root
 	return &pf, nil
 }
 

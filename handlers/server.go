@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -146,6 +147,9 @@ func New(opts Options) (*echo.Echo, error) {
 	e.Use(s.withDeadline, s.watchOutage)
 	e.Use(s.observe, s.hygiene)
 	e.GET(docsAssetsPrefix+"*", docsAssets())
+	// "/docs/" (as browsers and people often type it) is the reference page; a redirect keeps
+	// the page's relative asset paths right.
+	e.GET("/docs/", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/docs") })
 
 	// The validator checks every request against the spec before any handler runs; security
 	// requirements are checked by s.authenticate, which records who the caller is.
@@ -154,7 +158,8 @@ func New(opts Options) (*echo.Echo, error) {
 		DoNotValidateServers:  true,
 		SilenceServersWarning: true,
 		Skipper: func(c echo.Context) bool {
-			return strings.HasPrefix(c.Request().URL.Path, docsAssetsPrefix)
+			p := c.Request().URL.Path
+			return p == "/docs/" || strings.HasPrefix(p, docsAssetsPrefix)
 		},
 		MultiErrorHandler: func(me openapi3.MultiError) *echo.HTTPError {
 			return &echo.HTTPError{Code: 400, Message: "invalid request", Internal: me}

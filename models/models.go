@@ -295,3 +295,11 @@ type UserDisclosure struct {
 	PaperWaiver   *bool
 	UpdatedAt     time.Time `gorm:"not null"`
 }
+
+// KeyCheck is a key check value: a keyed digest of a fixed text under one PII key id, stored with
+// the database so that a start with another key under the same id is refused before it writes.
+type KeyCheck struct {
+	KeyID     string `gorm:"primaryKey;size:64"`
+	Check     string `gorm:"size:128;not null"`
+	CreatedAt time.Time
+}

@@ -80,18 +80,19 @@ func Register(ctx context.Context, opts Options) (Registration, error) {
 	tok, err := api.CreateAccessTokenV1WithFormdataBodyWithResponse(ctx,
 		&client.CreateAccessTokenV1Params{DiTid: uuid.New(), DiFiid: opts.FI},
 		client.CreateAccessTokenV1FormdataRequestBody{GrantType: client.TokenV1RequestGrantTypeClientCredentials},
-		basicAuth(opts.ClientID, opts.ClientSecret), acceptJSON)
+		client.BasicAuth(opts.ClientID, opts.ClientSecret), client.AcceptJSON)
 	if err != nil {
 		return Registration{}, fmt.Errorf("V1 token: %w", err)
 	}
 	if tok.JSON200 == nil {
 		return Registration{}, fmt.Errorf("V1 token: %s", failure(tok.HTTPResponse, tok.Body))
 	}
-	bearer := bearerAuth(tok.JSON200.AccessToken)
+	bearer := client.BearerAuth(tok.JSON200.AccessToken)
 
 	// 2. Register v4 in JSON. Every run uses a new member number, login id and SSN, so the
-	//    example can run again and again against the same sandbox.
-	reg := Registration{MemberNumber: "GO" + randomString(upperAlnum, 12), LoginID: "go_" + randomString(lowerAlnum, 12)}
+	//    example can run again and again against the same sandbox. The login id has 12
+	//    characters, within both sandbox FIs' ranges (01111: 8–20, 02222: 6–12).
+	reg := Registration{MemberNumber: "GO" + randomString(upperAlnum, 12), LoginID: "go_" + randomString(lowerAlnum, 9)}
 	body := client.RegisterCustomerV4JSONRequestBody{FICustomer: client.FICustomerRegistration{
 		MemberNumber: ptr(reg.MemberNumber),
 		Person: &client.RegistrationPerson{
@@ -109,14 +110,15 @@ func Register(ctx context.Context, opts Options) (Registration, error) {
 			ChannelType: ptr("TPV_API"),
 			Credential:  &client.RegistrationCredential{LoginID: ptr(reg.LoginID), Password: ptr("Go!Gopher42")},
 		}}},
-		// FI 01111 asks for its required disclosures at registration.
+		// FI 01111 asks for its required disclosures at registration; FI 02222 at first
+		// login (the user is registered once they accept).
 		AcceptedDisclosure: "true",
 		UserType:           ptr("PRIMARY"),
 		Ssn:                ptr(randomSSN()),
 		MotherMaidenName:   ptr("Smith"),
 	}}
 	created, err := api.RegisterCustomerV4WithResponse(ctx, opts.FI,
-		&client.RegisterCustomerV4Params{DiTid: uuid.New(), OfferingID: ptr("custreg-go-example")}, body, bearer, acceptJSON)
+		&client.RegisterCustomerV4Params{DiTid: uuid.New(), OfferingID: ptr("custreg-go-example")}, body, bearer, client.AcceptJSON)
 	if err != nil {
 		return Registration{}, fmt.Errorf("Register v4: %w", err)
 	}
@@ -128,7 +130,7 @@ func Register(ctx context.Context, opts Options) (Registration, error) {
 	// 3. Read it back by GUID.
 	byGUID := client.GetCustomerV2ParamsFiCustomerIDTypeGUID
 	got, err := api.GetCustomerV2WithResponse(ctx, opts.FI, reg.GUID,
-		&client.GetCustomerV2Params{DiTid: uuid.New(), FiCustomerIDType: &byGUID}, bearer, acceptJSON)
+		&client.GetCustomerV2Params{DiTid: uuid.New(), FiCustomerIDType: &byGUID}, bearer, client.AcceptJSON)
 	if err != nil {
 		return Registration{}, fmt.Errorf("get FI customer: %w", err)
 	}
@@ -141,41 +143,25 @@ func Register(ctx context.Context, opts Options) (Registration, error) {
 	return reg, nil
 }
 
-// registered reports whether the customer's channel says the registration is complete.
+// registered reports whether the customer's channel says the registration is complete, or
+// waits only for the user to accept the FI's disclosures at first login (FI 02222's policy).
 func registered(c client.FICustomer) bool {
 	if c.ChannelInfos.ChannelInfo == nil {
 		return false
 	}
 	for _, ch := range *c.ChannelInfos.ChannelInfo {
-		if ch.UserStatus != nil && ch.UserStatus.Registered != nil && *ch.UserStatus.Registered {
+		if s := ch.UserStatus; s != nil && (isTrue(s.Registered) || isTrue(s.NeedsToAcceptDisclosure)) {
 			return true
 		}
 	}
 	return false
 }
 
+func isTrue(b *bool) bool { return b != nil && *b }
+
 // failure describes an unexpected answer: status and body (error bodies carry no secrets).
 func failure(resp *http.Response, body []byte) error {
 	return fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(body)))
-}
-
-func basicAuth(id, secret string) client.RequestEditorFn {
-	return func(_ context.Context, req *http.Request) error {
-		req.SetBasicAuth(id, secret)
-		return nil
-	}
-}
-
-func bearerAuth(token string) client.RequestEditorFn {
-	return func(_ context.Context, req *http.Request) error {
-		req.Header.Set("Authorization", "Bearer "+token)
-		return nil
-	}
-}
-
-func acceptJSON(_ context.Context, req *http.Request) error {
-	req.Header.Set("Accept", "application/json")
-	return nil
 }
 
 const (

@@ -59,6 +59,17 @@ func TestRegisterThroughTheGeneratedClient(t *testing.T) {
 	}
 }
 
+// TestRegisterAtBothSandboxFIs: the example's identifiers fit FI 02222 (login ids 6–12,
+// disclosures at first login) as well as 01111.
+func TestRegisterAtBothSandboxFIs(t *testing.T) {
+	base := sandbox(t)
+	for _, fi := range []string{"01111", "02222"} {
+		if _, err := Register(context.Background(), Options{BaseURL: base, FI: fi, ClientID: "sandbox-app", ClientSecret: "sandbox-secret"}); err != nil {
+			t.Errorf("FI %s: %v", fi, err)
+		}
+	}
+}
+
 func TestRegisterReportsTheServiceError(t *testing.T) {
 	base := sandbox(t)
 	_, err := Register(context.Background(), Options{BaseURL: base, FI: "01111", ClientID: "sandbox-app", ClientSecret: "wrong"})
