@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,13 +29,19 @@ func TestV1TokenClientCredentials(t *testing.T) {
 			t.Errorf("%s: %+v", fi, tok)
 		}
 	}
-	// JSON on request (D8), and through the /digitalbanking prefix.
-	r := a.v1TokenRequest(t, "/digitalbanking/stage/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials",
-		map[string]string{"Accept": "application/json"})
-	var tok map[string]any
-	r.decode(t, &tok)
-	if r.status != 200 || tok["di_fiid"] != fiCreditUnion || tok["expires_in"] != "1800" {
-		t.Errorf("JSON token: %d %v", r.status, tok)
+	// XML whatever Accept says (issue 12: the official operation declares XML only, and the
+	// official Accounts collection sends Accept: application/json and parses XML), also through
+	// the /digitalbanking prefix; the elements in the official schema's order.
+	for _, accept := range []string{"application/json", "application/json, application/xml;q=0.1", "*/*"} {
+		r := a.v1TokenRequest(t, "/digitalbanking/stage/v1/oauth/token", sandboxApp, sandboxSecret, fiCreditUnion, "grant_type=client_credentials",
+			map[string]string{"Accept": accept})
+		var tok xmlToken
+		if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "application/xml") || xml.Unmarshal(r.body, &tok) != nil || tok.DiFiid != fiCreditUnion {
+			t.Errorf("Accept %s: %d %s %s", accept, r.status, r.header.Get("Content-Type"), r.body)
+		}
+		if got := elementOrder(t, r.body); !slices.Equal(got, []string{"token", "access_token", "expires_in", "di_fiid"}) {
+			t.Errorf("element order %v, want the official TokenResponseBaseV1's", got)
+		}
 	}
 }
 
