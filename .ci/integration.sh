@@ -11,7 +11,12 @@
 #     sl-violations header, and this script checks Prism's log).
 #  4. Prism is proven to catch violations: against a deliberately wrong copy of the spec the
 #     same run must fail, on exactly the requests the wrong copy breaks.
-#  5. /docs in Debian's headless Chromium: Swagger UI renders every operation, Register v4
+#  5. The official Candescent collections (../shared/official, or $CUSTREG_OFFICIAL_DIR; skipped
+#     with a message when absent): their retail folders with newman against a fresh sandbox,
+#     checked by .ci/official.js (2xx, 401 after revocation, access tokens, the expected-failure
+#     list of .ci/official-collections.json), then the same through a Prism proxy loaded with the
+#     official subset spec, where every violation must be a listed defect of the official document.
+#  6. /docs in Debian's headless Chromium: Swagger UI renders every operation, Register v4
 #     included; screenshots in build/.
 #
 # Node tools are pinned in .ci/tools/package-lock.json and installed once into .cache/npm-tools
@@ -67,32 +72,39 @@ step "Spectral lint (openapi/openapi.yaml, ruleset .spectral.yaml)"
 # ---------------------------------------------------------------------------------------------
 step "sandbox server"
 go build -o build/custreg .
-# Port 0: the kernel picks a free port (no race with other processes); the server logs it.
-build/custreg --sandbox --db "$tmp/custreg.db" --addr 127.0.0.1:0 --log-level info 2> "$out/server.log" &
-pids+=($!)
-server_pid=$!
-base=""
-for _ in $(seq 1 150); do
-  kill -0 "$server_pid" 2>/dev/null || { cat "$out/server.log" >&2; die "the server exited"; }
-  addr=$(sed -n 's/.*"msg":"listening","addr":"\([^"]*\)".*/\1/p' "$out/server.log" | head -1)
-  if [ -n "$addr" ] && curl -fsS "http://$addr/readyz" >/dev/null 2>&1; then
-    base="http://$addr"
-    break
-  fi
-  sleep 0.2
-done
-[ -n "$base" ] || { cat "$out/server.log" >&2; die "the server did not become ready in 30 s"; }
-echo "ready at $base (database $tmp/custreg.db)"
+
+# start_sandbox DB LOG: a fresh sandbox server over the SQLite file DB; sets sandbox_url.
+start_sandbox() {
+  local db=$1 log=$2 server_pid addr
+  # Port 0: the kernel picks a free port (no race with other processes); the server logs it.
+  build/custreg --sandbox --db "$db" --addr 127.0.0.1:0 --log-level info 2> "$log" &
+  pids+=($!)
+  server_pid=$!
+  sandbox_url=""
+  for _ in $(seq 1 150); do
+    kill -0 "$server_pid" 2>/dev/null || { cat "$log" >&2; die "the server exited"; }
+    addr=$(sed -n 's/.*"msg":"listening","addr":"\([^"]*\)".*/\1/p' "$log" | head -1)
+    if [ -n "$addr" ] && curl -fsS "http://$addr/readyz" >/dev/null 2>&1; then
+      sandbox_url="http://$addr"
+      break
+    fi
+    sleep 0.2
+  done
+  [ -n "$sandbox_url" ] || { cat "$log" >&2; die "the server did not become ready in 30 s"; }
+  echo "ready at $sandbox_url (database $db)"
+}
+start_sandbox "$tmp/custreg.db" "$out/server.log"
+base=$sandbox_url
 
 free_port() {
   node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
 }
 
-# start_prism SPEC LOG: a Prism proxy in front of the server; sets prism_url.
+# start_prism SPEC LOG [UPSTREAM]: a Prism proxy in front of the server (default $base); sets prism_url.
 start_prism() {
-  local spec=$1 log=$2 port
+  local spec=$1 log=$2 upstream=${3:-$base} port
   port=$(free_port)
-  "$bin/prism" proxy "$spec" "$base" --host 127.0.0.1 --port "$port" > "$log" 2>&1 &
+  "$bin/prism" proxy "$spec" "$upstream" --host 127.0.0.1 --port "$port" > "$log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 300); do
     if grep -q "Prism is listening" "$log"; then
@@ -162,6 +174,27 @@ grep -q "Violation: response.body" "$out/prism-broken.log" || die "Prism logged 
 grep -q "Violation: response Unable to match the returned status code" "$out/prism-broken.log" \
   || die "Prism logged no undeclared-status violation for the wrong spec"
 echo "caught: the wrong spec's violations fail the run, as they must"
+
+# ---------------------------------------------------------------------------------------------
+official=${CUSTREG_OFFICIAL_DIR:-$root/../shared/official}
+if [ -d "$official/postman-collections" ] && [ -f "$official/candescent-di-api.subset.yaml" ]; then
+  step "official collections against a fresh sandbox (newman, .ci/official.js)"
+  start_sandbox "$tmp/official.db" "$out/server-official.log"
+  node .ci/official.js "$official" "$sandbox_url" "$out" direct > "$out/official-direct.log" 2>&1 \
+    || { cat "$out/official-direct.log" >&2; die "the official collections failed against the sandbox"; }
+  tail -1 "$out/official-direct.log"
+
+  step "official collections through Prism with the official subset spec"
+  start_sandbox "$tmp/official-prism.db" "$out/server-official-prism.log"
+  # The official document's XML bodies get the same string relaxation as ours (Prism cannot parse XML).
+  node .ci/prism-spec.js "$official/candescent-di-api.subset.yaml" "$out/official.prism.json" > /dev/null
+  start_prism "$out/official.prism.json" "$out/prism-official.log" "$sandbox_url"
+  node .ci/official.js "$official" "$prism_url" "$out" prism > "$out/official-prism.log" 2>&1 \
+    || { cat "$out/official-prism.log" >&2; die "the official collections failed through Prism (official spec)"; }
+  tail -1 "$out/official-prism.log"
+else
+  step "official collections: SKIPPED, $official not found (set CUSTREG_OFFICIAL_DIR)"
+fi
 
 # ---------------------------------------------------------------------------------------------
 step "/docs in headless Chromium"

@@ -672,7 +672,10 @@ type ErrorResponse struct {
 	Message string `json:"message"`
 }
 
-// FICustomer A customer profile (in XML the document itself, root `<FICustomer>`).
+// FICustomer A customer profile as Get FI Customer answers it: the JSON body itself, in XML the root
+// `<FICustomer>`. Properties are listed in the official `FICustomer` schema's order
+// (alphabetical), which is the XML element order; `RegisteredCustomer` has the same
+// properties in Register v4's order.
 type FICustomer struct {
 	AcceptedDisclosure bool            `json:"acceptedDisclosure"`
 	AuthID             string          `json:"authId"`
@@ -728,10 +731,13 @@ type FICustomerRegistration struct {
 	UserType *string `json:"userType,omitempty"`
 }
 
-// FICustomerResponse A customer profile in JSON (the XML form is `FICustomer` itself).
+// FICustomerResponse Register v4's profile in JSON (the official `RegisterCustomerResponse`); the XML form is `RegisteredCustomer` itself.
 type FICustomerResponse struct {
-	// FICustomer A customer profile (in XML the document itself, root `<FICustomer>`).
-	FICustomer FICustomer `json:"FICustomer"`
+	// FICustomer The registered customer's profile as Register v4 answers it (the official
+	// `FICustomerResponse`): the same properties as `FICustomer`, listed in the official
+	// schema's order (the request's), which is the XML element order. In XML the root
+	// `<FICustomer>`.
+	FICustomer RegisteredCustomer `json:"FICustomer"`
 }
 
 // FIId defines model for FIId.
@@ -927,6 +933,34 @@ type RegisterCustomerRequest struct {
 	FICustomer FICustomerRegistration `json:"FICustomer"`
 }
 
+// RegisteredCustomer The registered customer's profile as Register v4 answers it (the official
+// `FICustomerResponse`): the same properties as `FICustomer`, listed in the official
+// schema's order (the request's), which is the XML element order. In XML the root
+// `<FICustomer>`.
+type RegisteredCustomer struct {
+	AcceptedDisclosure bool            `json:"acceptedDisclosure"`
+	AuthID             string          `json:"authId"`
+	BillPayEnabled     *bool           `json:"billPayEnabled,omitempty"`
+	ChannelInfos       ChannelInfos    `json:"channelInfos"`
+	Destinations       *Destinations   `json:"destinations,omitempty"`
+	FiID               FIIdValue       `json:"fiId"`
+	HostCredential     *HostCredential `json:"hostCredential,omitempty"`
+	ID                 CustomerID      `json:"id"`
+	MemberNumber       string          `json:"memberNumber"`
+
+	// MemberRegistrationDate Registration date in the legacy date format, e.g. `2026-11-23+00:00`.
+	MemberRegistrationDate *string `json:"memberRegistrationDate,omitempty"`
+	MotherMaidenName       *string `json:"motherMaidenName,omitempty"`
+
+	// Name The member's name in the FI's core.
+	Name   *string `json:"name,omitempty"`
+	Person Person  `json:"person"`
+
+	// Ssn Masked to the last four digits, e.g. `*****6789`.
+	Ssn      *string `json:"ssn,omitempty"`
+	UserType string  `json:"userType"`
+}
+
 // RegistrationChannelInfo defines model for RegistrationChannelInfo.
 type RegistrationChannelInfo struct {
 	// ChannelType `TPV_API`.
@@ -1015,23 +1049,25 @@ type Status struct {
 	StatusMessage *string     `json:"statusMessage,omitempty"`
 }
 
-// TokenV1 defines model for TokenV1.
+// TokenV1 In XML the root `<token>`; elements in the official schema's order (`access_token`,
+// `expires_in`, `di_fiid`, then the password grant's). The `xml` struct tags let a client
+// generated from this spec decode the XML answer (its `XML200`).
 type TokenV1 struct {
-	AccessToken string `json:"access_token"`
+	AccessToken string `json:"access_token" xml:"access_token"`
 
 	// DiFicustomer Customer GUID (password grant).
-	DiFicustomer *string `json:"di_ficustomer,omitempty"`
-	DiFiid       string  `json:"di_fiid"`
+	DiFicustomer *string `json:"di_ficustomer,omitempty" xml:"di_ficustomer"`
+	DiFiid       string  `json:"di_fiid" xml:"di_fiid"`
 
 	// DiMemberNumber Member number (password grant).
-	DiMemberNumber *string `json:"di_member_number,omitempty"`
+	DiMemberNumber *string `json:"di_member_number,omitempty" xml:"di_member_number"`
 
 	// ExpiresIn Lifetime in seconds, as a string.
-	ExpiresIn string `json:"expires_in"`
+	ExpiresIn string `json:"expires_in" xml:"expires_in"`
 
 	// RefreshToken Refresh token (password grant; usable at the V2 token endpoint only).
-	RefreshToken          *string `json:"refresh_token,omitempty"`
-	RefreshTokenExpiresIn *string `json:"refresh_token_expires_in,omitempty"`
+	RefreshToken          *string `json:"refresh_token,omitempty" xml:"refresh_token"`
+	RefreshTokenExpiresIn *string `json:"refresh_token_expires_in,omitempty" xml:"refresh_token_expires_in"`
 }
 
 // TokenV1Request defines model for TokenV1Request.
@@ -1590,7 +1626,8 @@ type ClientInterface interface {
 	// `fiCustomerId`: `GUID` (default), `MEMNUMBER` (the member number), `LOGINID` (the username)
 	// or `HOSTID` (the member's host id, equal to the member number here). Only customers of the
 	// token's FI are visible; an unknown customer is 404 `20404`. JSON or XML as negotiated
-	// (default XML). Aliases: `/v2/fis/{fiId}/fiCustomers/{fiCustomerId}` and the
+	// (default XML); the JSON body is the `FICustomer` object itself, without a wrapper, as the
+	// official schema says. Errors are the XML `Status` unless `Accept` asks for JSON by name. Aliases: `/v2/fis/{fiId}/fiCustomers/{fiCustomerId}` and the
 	// `/digitalbanking[/stage]` prefixes.
 	//
 	// Corresponds with GET /bankingservices/v2/fis/{fiId}/fiCustomers/{fiCustomerId} (the `GetCustomerV2` operationId).
@@ -1708,9 +1745,10 @@ type ClientInterface interface {
 	//
 	// Enrols a customer into digital banking exactly as the FI's own registration form would:
 	// username and password, personal data, contact points and acceptance of the FI's required
-	// disclosures. The body is `{"FICustomer": {...}}` in JSON or `<FICustomer>` in XML; the
-	// response media type is negotiated (an `Accept` naming JSON or XML wins, else the request's
-	// `Content-Type`, else XML), errors included.
+	// disclosures. The body is `{"FICustomer": {...}}` in JSON or `<FICustomer>` in XML. The
+	// success body's media type is negotiated (an `Accept` naming JSON or XML wins, else the
+	// request's `Content-Type`, else XML); errors are the XML `Status` unless `Accept` asks for
+	// JSON by name (a JSON request body alone does not).
 	//
 	// Every field failure of one request is reported together, one `errorInfo` per field in the
 	// order of the field table; each field's code is in its `x-error-code`. `di_tid` is the
@@ -1734,9 +1772,10 @@ type ClientInterface interface {
 	//
 	// Enrols a customer into digital banking exactly as the FI's own registration form would:
 	// username and password, personal data, contact points and acceptance of the FI's required
-	// disclosures. The body is `{"FICustomer": {...}}` in JSON or `<FICustomer>` in XML; the
-	// response media type is negotiated (an `Accept` naming JSON or XML wins, else the request's
-	// `Content-Type`, else XML), errors included.
+	// disclosures. The body is `{"FICustomer": {...}}` in JSON or `<FICustomer>` in XML. The
+	// success body's media type is negotiated (an `Accept` naming JSON or XML wins, else the
+	// request's `Content-Type`, else XML); errors are the XML `Status` unless `Accept` asks for
+	// JSON by name (a JSON request body alone does not).
 	//
 	// Every field failure of one request is reported together, one `errorInfo` per field in the
 	// order of the field table; each field's code is in its `x-error-code`. `di_tid` is the
@@ -1954,8 +1993,9 @@ type ClientInterface interface {
 	// Client authentication is HTTP Basic with the app's Shared Key and Secret Key.
 	// `client_credentials` gives an FI-level token; `password` (retail users) authenticates a
 	// registered user and adds the customer GUID, member number and a refresh token.
-	// The response is XML (`<token>`) unless `Accept: application/json` asks for JSON; errors
-	// are always the XML legacy `Status`. Also served as `/digitalbanking[/stage]/v1/oauth/token`.
+	// The response is always XML (`<token>`), whatever `Accept` says, as the official operation
+	// declares and the official collections expect; errors are always the XML legacy `Status`.
+	// Also served as `/digitalbanking[/stage]/v1/oauth/token`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1968,8 +2008,9 @@ type ClientInterface interface {
 	// Client authentication is HTTP Basic with the app's Shared Key and Secret Key.
 	// `client_credentials` gives an FI-level token; `password` (retail users) authenticates a
 	// registered user and adds the customer GUID, member number and a refresh token.
-	// The response is XML (`<token>`) unless `Accept: application/json` asks for JSON; errors
-	// are always the XML legacy `Status`. Also served as `/digitalbanking[/stage]/v1/oauth/token`.
+	// The response is always XML (`<token>`), whatever `Accept` says, as the official operation
+	// declares and the official collections expect; errors are always the XML legacy `Status`.
+	// Also served as `/digitalbanking[/stage]/v1/oauth/token`.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1984,7 +2025,8 @@ type ClientInterface interface {
 // `fiCustomerId`: `GUID` (default), `MEMNUMBER` (the member number), `LOGINID` (the username)
 // or `HOSTID` (the member's host id, equal to the member number here). Only customers of the
 // token's FI are visible; an unknown customer is 404 `20404`. JSON or XML as negotiated
-// (default XML). Aliases: `/v2/fis/{fiId}/fiCustomers/{fiCustomerId}` and the
+// (default XML); the JSON body is the `FICustomer` object itself, without a wrapper, as the
+// official schema says. Errors are the XML `Status` unless `Accept` asks for JSON by name. Aliases: `/v2/fis/{fiId}/fiCustomers/{fiCustomerId}` and the
 // `/digitalbanking[/stage]` prefixes.
 //
 // Corresponds with GET /bankingservices/v2/fis/{fiId}/fiCustomers/{fiCustomerId} (the `GetCustomerV2` operationId).
@@ -2232,9 +2274,10 @@ func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn
 //
 // Enrols a customer into digital banking exactly as the FI's own registration form would:
 // username and password, personal data, contact points and acceptance of the FI's required
-// disclosures. The body is `{"FICustomer": {...}}` in JSON or `<FICustomer>` in XML; the
-// response media type is negotiated (an `Accept` naming JSON or XML wins, else the request's
-// `Content-Type`, else XML), errors included.
+// disclosures. The body is `{"FICustomer": {...}}` in JSON or `<FICustomer>` in XML. The
+// success body's media type is negotiated (an `Accept` naming JSON or XML wins, else the
+// request's `Content-Type`, else XML); errors are the XML `Status` unless `Accept` asks for
+// JSON by name (a JSON request body alone does not).
 //
 // Every field failure of one request is reported together, one `errorInfo` per field in the
 // order of the field table; each field's code is in its `x-error-code`. `di_tid` is the
@@ -2268,9 +2311,10 @@ func (c *Client) RegisterCustomerV4WithBody(ctx context.Context, diFiid DiFiidPa
 //
 // Enrols a customer into digital banking exactly as the FI's own registration form would:
 // username and password, personal data, contact points and acceptance of the FI's required
-// disclosures. The body is `{"FICustomer": {...}}` in JSON or `<FICustomer>` in XML; the
-// response media type is negotiated (an `Accept` naming JSON or XML wins, else the request's
-// `Content-Type`, else XML), errors included.
+// disclosures. The body is `{"FICustomer": {...}}` in JSON or `<FICustomer>` in XML. The
+// success body's media type is negotiated (an `Accept` naming JSON or XML wins, else the
+// request's `Content-Type`, else XML); errors are the XML `Status` unless `Accept` asks for
+// JSON by name (a JSON request body alone does not).
 //
 // Every field failure of one request is reported together, one `errorInfo` per field in the
 // order of the field table; each field's code is in its `x-error-code`. `di_tid` is the
@@ -2638,8 +2682,9 @@ func (c *Client) UpdateInstitutionUserDisclosure(ctx context.Context, params *Up
 // Client authentication is HTTP Basic with the app's Shared Key and Secret Key.
 // `client_credentials` gives an FI-level token; `password` (retail users) authenticates a
 // registered user and adds the customer GUID, member number and a refresh token.
-// The response is XML (`<token>`) unless `Accept: application/json` asks for JSON; errors
-// are always the XML legacy `Status`. Also served as `/digitalbanking[/stage]/v1/oauth/token`.
+// The response is always XML (`<token>`), whatever `Accept` says, as the official operation
+// declares and the official collections expect; errors are always the XML legacy `Status`.
+// Also served as `/digitalbanking[/stage]/v1/oauth/token`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2662,8 +2707,9 @@ func (c *Client) CreateAccessTokenV1WithBody(ctx context.Context, params *Create
 // Client authentication is HTTP Basic with the app's Shared Key and Secret Key.
 // `client_credentials` gives an FI-level token; `password` (retail users) authenticates a
 // registered user and adds the customer GUID, member number and a refresh token.
-// The response is XML (`<token>`) unless `Accept: application/json` asks for JSON; errors
-// are always the XML legacy `Status`. Also served as `/digitalbanking[/stage]/v1/oauth/token`.
+// The response is always XML (`<token>`), whatever `Accept` says, as the official operation
+// declares and the official collections expect; errors are always the XML legacy `Status`.
+// Also served as `/digitalbanking[/stage]/v1/oauth/token`.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -4405,7 +4451,8 @@ type ClientWithResponsesInterface interface {
 	// `fiCustomerId`: `GUID` (default), `MEMNUMBER` (the member number), `LOGINID` (the username)
 	// or `HOSTID` (the member's host id, equal to the member number here). Only customers of the
 	// token's FI are visible; an unknown customer is 404 `20404`. JSON or XML as negotiated
-	// (default XML). Aliases: `/v2/fis/{fiId}/fiCustomers/{fiCustomerId}` and the
+	// (default XML); the JSON body is the `FICustomer` object itself, without a wrapper, as the
+	// official schema says. Errors are the XML `Status` unless `Accept` asks for JSON by name. Aliases: `/v2/fis/{fiId}/fiCustomers/{fiCustomerId}` and the
 	// `/digitalbanking[/stage]` prefixes.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -4537,9 +4584,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Enrols a customer into digital banking exactly as the FI's own registration form would:
 	// username and password, personal data, contact points and acceptance of the FI's required
-	// disclosures. The body is `{"FICustomer": {...}}` in JSON or `<FICustomer>` in XML; the
-	// response media type is negotiated (an `Accept` naming JSON or XML wins, else the request's
-	// `Content-Type`, else XML), errors included.
+	// disclosures. The body is `{"FICustomer": {...}}` in JSON or `<FICustomer>` in XML. The
+	// success body's media type is negotiated (an `Accept` naming JSON or XML wins, else the
+	// request's `Content-Type`, else XML); errors are the XML `Status` unless `Accept` asks for
+	// JSON by name (a JSON request body alone does not).
 	//
 	// Every field failure of one request is reported together, one `errorInfo` per field in the
 	// order of the field table; each field's code is in its `x-error-code`. `di_tid` is the
@@ -4563,9 +4611,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Enrols a customer into digital banking exactly as the FI's own registration form would:
 	// username and password, personal data, contact points and acceptance of the FI's required
-	// disclosures. The body is `{"FICustomer": {...}}` in JSON or `<FICustomer>` in XML; the
-	// response media type is negotiated (an `Accept` naming JSON or XML wins, else the request's
-	// `Content-Type`, else XML), errors included.
+	// disclosures. The body is `{"FICustomer": {...}}` in JSON or `<FICustomer>` in XML. The
+	// success body's media type is negotiated (an `Accept` naming JSON or XML wins, else the
+	// request's `Content-Type`, else XML); errors are the XML `Status` unless `Accept` asks for
+	// JSON by name (a JSON request body alone does not).
 	//
 	// Every field failure of one request is reported together, one `errorInfo` per field in the
 	// order of the field table; each field's code is in its `x-error-code`. `di_tid` is the
@@ -4791,8 +4840,9 @@ type ClientWithResponsesInterface interface {
 	// Client authentication is HTTP Basic with the app's Shared Key and Secret Key.
 	// `client_credentials` gives an FI-level token; `password` (retail users) authenticates a
 	// registered user and adds the customer GUID, member number and a refresh token.
-	// The response is XML (`<token>`) unless `Accept: application/json` asks for JSON; errors
-	// are always the XML legacy `Status`. Also served as `/digitalbanking[/stage]/v1/oauth/token`.
+	// The response is always XML (`<token>`), whatever `Accept` says, as the official operation
+	// declares and the official collections expect; errors are always the XML legacy `Status`.
+	// Also served as `/digitalbanking[/stage]/v1/oauth/token`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4805,8 +4855,9 @@ type ClientWithResponsesInterface interface {
 	// Client authentication is HTTP Basic with the app's Shared Key and Secret Key.
 	// `client_credentials` gives an FI-level token; `password` (retail users) authenticates a
 	// registered user and adds the customer GUID, member number and a refresh token.
-	// The response is XML (`<token>`) unless `Accept: application/json` asks for JSON; errors
-	// are always the XML legacy `Status`. Also served as `/digitalbanking[/stage]/v1/oauth/token`.
+	// The response is always XML (`<token>`), whatever `Accept` says, as the official operation
+	// declares and the official collections expect; errors are always the XML legacy `Status`.
+	// Also served as `/digitalbanking[/stage]/v1/oauth/token`.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4818,7 +4869,7 @@ type GetCustomerV2Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *FICustomerResponse
+	JSON200 *FICustomer
 	// XML200 the response for an HTTP 200 `application/xml` response
 	XML200 *FICustomer
 	// JSON400 the response for an HTTP 400 `application/json` response
@@ -4844,7 +4895,7 @@ type GetCustomerV2Response struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetCustomerV2Response) GetJSON200() *FICustomerResponse {
+func (r GetCustomerV2Response) GetJSON200() *FICustomer {
 	return r.JSON200
 }
 
@@ -5419,7 +5470,7 @@ type RegisterCustomerV4Response struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *FICustomerResponse
 	// XML200 the response for an HTTP 200 `application/xml` response
-	XML200 *FICustomer
+	XML200 *RegisteredCustomer
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *LegacyError
 	// XML400 the response for an HTTP 400 `application/xml` response
@@ -5452,7 +5503,7 @@ func (r RegisterCustomerV4Response) GetJSON200() *FICustomerResponse {
 }
 
 // GetXML200 returns the response for an HTTP 200 `application/xml` response
-func (r RegisterCustomerV4Response) GetXML200() *FICustomer {
+func (r RegisterCustomerV4Response) GetXML200() *RegisteredCustomer {
 	return r.XML200
 }
 
@@ -6225,8 +6276,6 @@ func (r UpdateInstitutionUserDisclosureResponse) ContentType() string {
 type CreateAccessTokenV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *TokenV1
 	// XML200 the response for an HTTP 200 `application/xml` response
 	XML200 *TokenV1
 	// XML400 the response for an HTTP 400 `application/xml` response
@@ -6237,11 +6286,6 @@ type CreateAccessTokenV1Response struct {
 	XML403 *Status
 	// XML500 the response for an HTTP 500 `application/xml` response
 	XML500 *Status
-}
-
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CreateAccessTokenV1Response) GetJSON200() *TokenV1 {
-	return r.JSON200
 }
 
 // GetXML200 returns the response for an HTTP 200 `application/xml` response
@@ -6305,7 +6349,8 @@ func (r CreateAccessTokenV1Response) ContentType() string {
 // `fiCustomerId`: `GUID` (default), `MEMNUMBER` (the member number), `LOGINID` (the username)
 // or `HOSTID` (the member's host id, equal to the member number here). Only customers of the
 // token's FI are visible; an unknown customer is 404 `20404`. JSON or XML as negotiated
-// (default XML). Aliases: `/v2/fis/{fiId}/fiCustomers/{fiCustomerId}` and the
+// (default XML); the JSON body is the `FICustomer` object itself, without a wrapper, as the
+// official schema says. Errors are the XML `Status` unless `Accept` asks for JSON by name. Aliases: `/v2/fis/{fiId}/fiCustomers/{fiCustomerId}` and the
 // `/digitalbanking[/stage]` prefixes.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -6515,9 +6560,10 @@ func (c *ClientWithResponses) GetReadinessWithResponse(ctx context.Context, reqE
 //
 // Enrols a customer into digital banking exactly as the FI's own registration form would:
 // username and password, personal data, contact points and acceptance of the FI's required
-// disclosures. The body is `{"FICustomer": {...}}` in JSON or `<FICustomer>` in XML; the
-// response media type is negotiated (an `Accept` naming JSON or XML wins, else the request's
-// `Content-Type`, else XML), errors included.
+// disclosures. The body is `{"FICustomer": {...}}` in JSON or `<FICustomer>` in XML. The
+// success body's media type is negotiated (an `Accept` naming JSON or XML wins, else the
+// request's `Content-Type`, else XML); errors are the XML `Status` unless `Accept` asks for
+// JSON by name (a JSON request body alone does not).
 //
 // Every field failure of one request is reported together, one `errorInfo` per field in the
 // order of the field table; each field's code is in its `x-error-code`. `di_tid` is the
@@ -6547,9 +6593,10 @@ func (c *ClientWithResponses) RegisterCustomerV4WithBodyWithResponse(ctx context
 //
 // Enrols a customer into digital banking exactly as the FI's own registration form would:
 // username and password, personal data, contact points and acceptance of the FI's required
-// disclosures. The body is `{"FICustomer": {...}}` in JSON or `<FICustomer>` in XML; the
-// response media type is negotiated (an `Accept` naming JSON or XML wins, else the request's
-// `Content-Type`, else XML), errors included.
+// disclosures. The body is `{"FICustomer": {...}}` in JSON or `<FICustomer>` in XML. The
+// success body's media type is negotiated (an `Accept` naming JSON or XML wins, else the
+// request's `Content-Type`, else XML); errors are the XML `Status` unless `Accept` asks for
+// JSON by name (a JSON request body alone does not).
 //
 // Every field failure of one request is reported together, one `errorInfo` per field in the
 // order of the field table; each field's code is in its `x-error-code`. `di_tid` is the
@@ -6865,8 +6912,9 @@ func (c *ClientWithResponses) UpdateInstitutionUserDisclosureWithResponse(ctx co
 // Client authentication is HTTP Basic with the app's Shared Key and Secret Key.
 // `client_credentials` gives an FI-level token; `password` (retail users) authenticates a
 // registered user and adds the customer GUID, member number and a refresh token.
-// The response is XML (`<token>`) unless `Accept: application/json` asks for JSON; errors
-// are always the XML legacy `Status`. Also served as `/digitalbanking[/stage]/v1/oauth/token`.
+// The response is always XML (`<token>`), whatever `Accept` says, as the official operation
+// declares and the official collections expect; errors are always the XML legacy `Status`.
+// Also served as `/digitalbanking[/stage]/v1/oauth/token`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6885,8 +6933,9 @@ func (c *ClientWithResponses) CreateAccessTokenV1WithBodyWithResponse(ctx contex
 // Client authentication is HTTP Basic with the app's Shared Key and Secret Key.
 // `client_credentials` gives an FI-level token; `password` (retail users) authenticates a
 // registered user and adds the customer GUID, member number and a refresh token.
-// The response is XML (`<token>`) unless `Accept: application/json` asks for JSON; errors
-// are always the XML legacy `Status`. Also served as `/digitalbanking[/stage]/v1/oauth/token`.
+// The response is always XML (`<token>`), whatever `Accept` says, as the official operation
+// declares and the official collections expect; errors are always the XML legacy `Status`.
+// Also served as `/digitalbanking[/stage]/v1/oauth/token`.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6914,7 +6963,7 @@ func ParseGetCustomerV2Response(rsp *http.Response) (*GetCustomerV2Response, err
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest FICustomerResponse
+		var dest FICustomer
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -7382,7 +7431,7 @@ func ParseRegisterCustomerV4Response(rsp *http.Response) (*RegisterCustomerV4Res
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
-		var dest FICustomer
+		var dest RegisteredCustomer
 		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -8042,13 +8091,6 @@ func ParseCreateAccessTokenV1Response(rsp *http.Response) (*CreateAccessTokenV1R
 	}
 
 	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest TokenV1
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON200 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
 		var dest TokenV1
 		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {

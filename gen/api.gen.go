@@ -669,7 +669,10 @@ type ErrorResponse struct {
 	Message string `json:"message"`
 }
 
-// FICustomer A customer profile (in XML the document itself, root `<FICustomer>`).
+// FICustomer A customer profile as Get FI Customer answers it: the JSON body itself, in XML the root
+// `<FICustomer>`. Properties are listed in the official `FICustomer` schema's order
+// (alphabetical), which is the XML element order; `RegisteredCustomer` has the same
+// properties in Register v4's order.
 type FICustomer struct {
 	AcceptedDisclosure bool            `json:"acceptedDisclosure"`
 	AuthID             string          `json:"authId"`
@@ -725,10 +728,13 @@ type FICustomerRegistration struct {
 	UserType *string `json:"userType,omitempty"`
 }
 
-// FICustomerResponse A customer profile in JSON (the XML form is `FICustomer` itself).
+// FICustomerResponse Register v4's profile in JSON (the official `RegisterCustomerResponse`); the XML form is `RegisteredCustomer` itself.
 type FICustomerResponse struct {
-	// FICustomer A customer profile (in XML the document itself, root `<FICustomer>`).
-	FICustomer FICustomer `json:"FICustomer"`
+	// FICustomer The registered customer's profile as Register v4 answers it (the official
+	// `FICustomerResponse`): the same properties as `FICustomer`, listed in the official
+	// schema's order (the request's), which is the XML element order. In XML the root
+	// `<FICustomer>`.
+	FICustomer RegisteredCustomer `json:"FICustomer"`
 }
 
 // FIId defines model for FIId.
@@ -924,6 +930,34 @@ type RegisterCustomerRequest struct {
 	FICustomer FICustomerRegistration `json:"FICustomer"`
 }
 
+// RegisteredCustomer The registered customer's profile as Register v4 answers it (the official
+// `FICustomerResponse`): the same properties as `FICustomer`, listed in the official
+// schema's order (the request's), which is the XML element order. In XML the root
+// `<FICustomer>`.
+type RegisteredCustomer struct {
+	AcceptedDisclosure bool            `json:"acceptedDisclosure"`
+	AuthID             string          `json:"authId"`
+	BillPayEnabled     *bool           `json:"billPayEnabled,omitempty"`
+	ChannelInfos       ChannelInfos    `json:"channelInfos"`
+	Destinations       *Destinations   `json:"destinations,omitempty"`
+	FiID               FIIdValue       `json:"fiId"`
+	HostCredential     *HostCredential `json:"hostCredential,omitempty"`
+	ID                 CustomerID      `json:"id"`
+	MemberNumber       string          `json:"memberNumber"`
+
+	// MemberRegistrationDate Registration date in the legacy date format, e.g. `2026-11-23+00:00`.
+	MemberRegistrationDate *string `json:"memberRegistrationDate,omitempty"`
+	MotherMaidenName       *string `json:"motherMaidenName,omitempty"`
+
+	// Name The member's name in the FI's core.
+	Name   *string `json:"name,omitempty"`
+	Person Person  `json:"person"`
+
+	// Ssn Masked to the last four digits, e.g. `*****6789`.
+	Ssn      *string `json:"ssn,omitempty"`
+	UserType string  `json:"userType"`
+}
+
 // RegistrationChannelInfo defines model for RegistrationChannelInfo.
 type RegistrationChannelInfo struct {
 	// ChannelType `TPV_API`.
@@ -1012,23 +1046,25 @@ type Status struct {
 	StatusMessage *string     `json:"statusMessage,omitempty"`
 }
 
-// TokenV1 defines model for TokenV1.
+// TokenV1 In XML the root `<token>`; elements in the official schema's order (`access_token`,
+// `expires_in`, `di_fiid`, then the password grant's). The `xml` struct tags let a client
+// generated from this spec decode the XML answer (its `XML200`).
 type TokenV1 struct {
-	AccessToken string `json:"access_token"`
+	AccessToken string `json:"access_token" xml:"access_token"`
 
 	// DiFicustomer Customer GUID (password grant).
-	DiFicustomer *string `json:"di_ficustomer,omitempty"`
-	DiFiid       string  `json:"di_fiid"`
+	DiFicustomer *string `json:"di_ficustomer,omitempty" xml:"di_ficustomer"`
+	DiFiid       string  `json:"di_fiid" xml:"di_fiid"`
 
 	// DiMemberNumber Member number (password grant).
-	DiMemberNumber *string `json:"di_member_number,omitempty"`
+	DiMemberNumber *string `json:"di_member_number,omitempty" xml:"di_member_number"`
 
 	// ExpiresIn Lifetime in seconds, as a string.
-	ExpiresIn string `json:"expires_in"`
+	ExpiresIn string `json:"expires_in" xml:"expires_in"`
 
 	// RefreshToken Refresh token (password grant; usable at the V2 token endpoint only).
-	RefreshToken          *string `json:"refresh_token,omitempty"`
-	RefreshTokenExpiresIn *string `json:"refresh_token_expires_in,omitempty"`
+	RefreshToken          *string `json:"refresh_token,omitempty" xml:"refresh_token"`
+	RefreshTokenExpiresIn *string `json:"refresh_token_expires_in,omitempty" xml:"refresh_token_expires_in"`
 }
 
 // TokenV1Request defines model for TokenV1Request.
@@ -2816,7 +2852,7 @@ type GetCustomerV2ResponseObject interface {
 	VisitGetCustomerV2Response(w http.ResponseWriter) error
 }
 
-type GetCustomerV2200JSONResponse FICustomerResponse
+type GetCustomerV2200JSONResponse FICustomer
 
 func (response GetCustomerV2200JSONResponse) VisitGetCustomerV2Response(w http.ResponseWriter) error {
 
@@ -4587,20 +4623,6 @@ type CreateAccessTokenV1RequestObject struct {
 
 type CreateAccessTokenV1ResponseObject interface {
 	VisitCreateAccessTokenV1Response(w http.ResponseWriter) error
-}
-
-type CreateAccessTokenV1200JSONResponse TokenV1
-
-func (response CreateAccessTokenV1200JSONResponse) VisitCreateAccessTokenV1Response(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(200)
-	_, err := buf.WriteTo(w)
-	return err
 }
 
 type CreateAccessTokenV1200ApplicationXMLResponse struct {

@@ -10,6 +10,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"slices"
 	"strings"
@@ -136,4 +137,31 @@ func wantMessage(t testing.TB, r *response, status int, code, message string) *p
 		t.Errorf("message %q, want %q", p.errors[0].Message, message)
 	}
 	return p
+}
+
+// elementOrder lists an XML document's root element and then its children's names, in document
+// order (repeated elements repeat): the order order-sensitive XML binders depend on.
+func elementOrder(t testing.TB, body []byte) []string {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(body))
+	var out []string
+	depth := 0
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return out
+			}
+			t.Fatalf("not XML: %v: %s", err, body)
+		}
+		switch e := tok.(type) {
+		case xml.StartElement:
+			if depth < 2 {
+				out = append(out, e.Name.Local)
+			}
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+	}
 }

@@ -45,12 +45,12 @@ func (a *api) customerFlags(t testing.TB, fi, login string) map[string]any {
 	t.Helper()
 	r := a.do(t, http.MethodGet, "/bankingservices/v2/fis/"+fi+"/fiCustomers/"+login+"?fiCustomerIdType=LOGINID",
 		map[string]string{"Authorization": "Bearer " + a.v1Token(t, fi), "di_tid": newTID(), "Accept": "application/json"}, "")
-	var c customerJSON
+	var c profileJSON
 	r.decode(t, &c)
 	if r.status != 200 {
 		t.Fatalf("get customer: %d %s", r.status, r.body)
 	}
-	return c.FICustomer.ChannelInfos.ChannelInfo[0].UserStatus
+	return c.ChannelInfos.ChannelInfo[0].UserStatus
 }
 
 func TestListInstitutionDisclosures(t *testing.T) {

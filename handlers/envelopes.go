@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/custreg/custreg/gen"
@@ -10,6 +11,16 @@ import (
 
 // legacyNamespace is the namespace of the legacy Status element.
 const legacyNamespace = "http://schema.intuit.com/fs/common/v2"
+
+// marshalXML renders v as the XML document root, its elements in the order the spec's schema
+// lists its properties (xmlcodec.PropertyOrder), which is the official schemas' order.
+func (s *Server) marshalXML(root, namespace, schema string, v any) ([]byte, error) {
+	ref := s.spec.Components.Schemas[schema]
+	if ref == nil || ref.Value == nil {
+		return nil, fmt.Errorf("marshal XML: no schema %s in the spec", schema)
+	}
+	return xmlcodec.MarshalSchema(root, namespace, v, ref.Value, s.xmlOrder)
+}
 
 // writeProblems writes the family's envelope.
 func (s *Server) writeProblems(c echo.Context, info *requestInfo, ps Problems) error {
@@ -21,10 +32,10 @@ func (s *Server) writeProblems(c echo.Context, info *requestInfo, ps Problems) e
 	for i, p := range ps {
 		st.ErrorInfo[i] = gen.ErrorInfo{ErrorType: legacyErrorType(info.family, p.Status), ErrorCode: p.Code, ErrorMessage: p.Message}
 	}
-	if info.family == famLegacy && info.mediaType == echo.MIMEApplicationJSON {
+	if info.family == famLegacy && info.errorType == echo.MIMEApplicationJSON {
 		return c.JSON(status, st)
 	}
-	body, err := xmlcodec.Marshal("Status", legacyNamespace, st)
+	body, err := s.marshalXML("Status", legacyNamespace, "Status", st)
 	if err != nil {
 		return err
 	}

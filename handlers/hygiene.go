@@ -56,6 +56,11 @@ func (s *Server) hygiene(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			// Nothing binds from the query, even without a body: echo's FormParams would merge it.
 			r.PostForm, r.Form = url.Values{}, url.Values{}
+			// The token endpoints take forms only: another Content-Type is a header fault
+			// (CMN_90010), answered before any body check could call it a malformed request.
+			if r.Header.Get("Content-Type") != "" && mediaTypeOf(r) != echo.MIMEApplicationForm {
+				return problem(http.StatusBadRequest, codes.unsupportedMT, "header:Content-Type", "Header Content-Type is invalid")
+			}
 		}
 		if err := checkQuery(info.family, r.URL.RawQuery); err != nil {
 			return err

@@ -8,9 +8,31 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// negotiateLegacy picks the legacy response media type (D1): an Accept naming JSON or XML
+// negotiateLegacy picks the legacy success media type (D1): an Accept naming JSON or XML
 // wins, else the request's Content-Type, else XML.
 func negotiateLegacy(r *http.Request) string {
+	if mt := acceptedLegacy(r); mt != "" {
+		return mt
+	}
+	switch mediaTypeOf(r) {
+	case echo.MIMEApplicationJSON:
+		return echo.MIMEApplicationJSON
+	}
+	return echo.MIMEApplicationXML
+}
+
+// negotiateLegacyError picks the legacy error media type: JSON only when Accept asks for it by
+// name (ranked as in D1), else XML. The request's Content-Type does not count: the official
+// operations declare XML errors, and a client that sends JSON may still parse errors as XML.
+func negotiateLegacyError(r *http.Request) string {
+	if mt := acceptedLegacy(r); mt != "" {
+		return mt
+	}
+	return echo.MIMEApplicationXML
+}
+
+// acceptedLegacy is the media type Accept prefers of JSON and XML, or "" when it names neither.
+func acceptedLegacy(r *http.Request) string {
 	json, xml := acceptRank(r.Header.Values("Accept"))
 	switch {
 	case json > 0 && json >= xml:
@@ -18,11 +40,7 @@ func negotiateLegacy(r *http.Request) string {
 	case xml > 0:
 		return echo.MIMEApplicationXML
 	}
-	switch mediaTypeOf(r) {
-	case echo.MIMEApplicationJSON:
-		return echo.MIMEApplicationJSON
-	}
-	return echo.MIMEApplicationXML
+	return ""
 }
 
 // acceptRank gives the q-values (x1000) Accept assigns to JSON and XML; 0 means not named.

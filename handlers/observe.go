@@ -12,7 +12,8 @@ import (
 type requestInfo struct {
 	family     family
 	traceID    string
-	mediaType  string // legacy response media type per D1
+	mediaType  string // legacy success media type per D1
+	errorType  string // legacy error media type: JSON only when Accept asks for it
 	clientIP   string
 	operation  string
 	errorCodes Problems
@@ -39,7 +40,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		start := time.Now()
 		r := c.Request()
 		f := familyOf(r.URL.Path)
-		info := &requestInfo{family: f, mediaType: negotiateLegacy(r), clientIP: c.RealIP()}
+		info := &requestInfo{family: f, mediaType: negotiateLegacy(r), errorType: negotiateLegacyError(r), clientIP: c.RealIP()}
 		if h := f.traceHeader(); h != "" {
 			info.traceID = r.Header.Get(h)
 			if info.traceID != "" && len(info.traceID) <= 64 {

@@ -56,7 +56,7 @@ func (s *Server) RegisterCustomerV4(ctx context.Context, req gen.RegisterCustome
 	_, prev, err := s.store.Register(ctx, plan, origin, func(done *db.Registered) ([]byte, string, error) {
 		view := &db.CustomerView{Customer: done.Customer, Addresses: done.Addresses, Phones: done.Phones, Destinations: done.Destinations}
 		var err error
-		reply.Body, reply.ContentType, err = encodeCustomer(info.mediaType, toAPICustomer(view, pii))
+		reply.Body, reply.ContentType, err = s.encodeRegistered(info.mediaType, toAPICustomer(view, pii))
 		return reply.Body, reply.ContentType, err
 	}, now)
 	switch {
@@ -175,13 +175,26 @@ func problemCodes(ps Problems) string {
 	return strings.Join(codes, " ")
 }
 
-// encodeCustomer renders a profile in the negotiated media type.
-func encodeCustomer(mediaType string, c gen.FICustomer) ([]byte, string, error) {
+// encodeRegistered renders Register v4's profile in the negotiated media type: JSON wrapped in
+// {"FICustomer": …} (the official RegisterCustomerResponse), XML <FICustomer> in Register v4's
+// element order.
+func (s *Server) encodeRegistered(mediaType string, c gen.FICustomer) ([]byte, string, error) {
 	if mediaType == "application/json" {
-		b, err := json.Marshal(gen.FICustomerResponse{FICustomer: c})
+		b, err := json.Marshal(gen.FICustomerResponse{FICustomer: gen.RegisteredCustomer(c)})
 		return b, "application/json", err
 	}
-	b, err := xmlcodec.Marshal("FICustomer", "", c)
+	b, err := s.marshalXML("FICustomer", "", "RegisteredCustomer", gen.RegisteredCustomer(c))
+	return b, "application/xml", err
+}
+
+// encodeCustomer renders Get FI Customer's profile in the negotiated media type: JSON the bare
+// FICustomer object (the official schema), XML <FICustomer> in the official FICustomer's order.
+func (s *Server) encodeCustomer(mediaType string, c gen.FICustomer) ([]byte, string, error) {
+	if mediaType == "application/json" {
+		b, err := json.Marshal(c)
+		return b, "application/json", err
+	}
+	b, err := s.marshalXML("FICustomer", "", "FICustomer", c)
 	return b, "application/xml", err
 }
 
@@ -283,7 +296,7 @@ func (s *Server) GetCustomerV2(ctx context.Context, req gen.GetCustomerV2Request
 	if err != nil {
 		return nil, err
 	}
-	out, ctype, err := encodeCustomer(infoFrom(ctx).mediaType, toAPICustomer(v, pii))
+	out, ctype, err := s.encodeCustomer(infoFrom(ctx).mediaType, toAPICustomer(v, pii))
 	if err != nil {
 		return nil, err
 	}

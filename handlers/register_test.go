@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,9 +40,9 @@ func TestRegisterThenReadBackAndLogIn(t *testing.T) {
 		"JDOE_2024?fiCustomerIdType=LOGINID", "468531842?fiCustomerIdType=HOSTID"} {
 		r := a.do(t, http.MethodGet, "/v2/fis/01111/fiCustomers/"+q, map[string]string{"Authorization": "Bearer " + tok,
 			"di_tid": newTID(), "Accept": "application/json"}, "")
-		var back customerJSON
+		var back profileJSON // the bare FICustomer, no wrapper
 		r.decode(t, &back)
-		if r.status != 200 || back.FICustomer.ID.Value != guid || back.FICustomer.ChannelInfos.ChannelInfo[0].UserStatus["registered"] != true {
+		if r.status != 200 || back.ID.Value != guid || back.ChannelInfos.ChannelInfo[0].UserStatus["registered"] != true {
 			t.Errorf("%s: %d %s", q, r.status, r.body)
 		}
 	}
@@ -345,14 +346,17 @@ func TestRegisterSuccessJSONAndXML(t *testing.T) {
 		in                  bodyFormat
 		contentType, accept string // "" leaves the header out
 		answer              bodyFormat
+		errors              bodyFormat // JSON only when Accept names it: a JSON body alone does not
 	}{
-		{"JSON body, Accept JSON", formatJSON, js, js, formatJSON},
-		{"XML body, no Accept", formatXML, xm, "", formatXML},
-		{"JSON body, Accept XML", formatJSON, js, xm, formatXML},
-		{"XML body, Accept JSON", formatXML, xm, js, formatJSON},
-		{"JSON body, no Accept", formatJSON, js, "", formatJSON},
-		{"JSON body, Accept */*", formatJSON, js, "*/*", formatJSON},
-		{"XML body without Content-Type, no Accept", formatXML, "", "", formatXML},
+		{"JSON body, Accept JSON", formatJSON, js, js, formatJSON, formatJSON},
+		{"XML body, no Accept", formatXML, xm, "", formatXML, formatXML},
+		{"JSON body, Accept XML", formatJSON, js, xm, formatXML, formatXML},
+		{"XML body, Accept JSON", formatXML, xm, js, formatJSON, formatJSON},
+		{"JSON body, no Accept", formatJSON, js, "", formatJSON, formatXML},
+		{"JSON body, Accept */*", formatJSON, js, "*/*", formatJSON, formatXML},
+		{"XML body without Content-Type, no Accept", formatXML, "", "", formatXML, formatXML},
+		{"JSON body, Accept XML then JSON", formatJSON, js, "application/xml, application/json;q=0.9", formatXML, formatXML},
+		{"JSON body, Accept JSON preferred", formatJSON, js, "application/xml;q=0.5, application/json", formatJSON, formatJSON},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -375,12 +379,13 @@ func TestRegisterSuccessJSONAndXML(t *testing.T) {
 				t.Errorf("phoneNumber %v, want %d", phones, len(sent))
 			}
 		})
-		// Error bodies are negotiated the same way (D1).
+		// Error bodies are XML unless Accept asks for JSON (issue 12: the official operation
+		// declares XML errors; the request's Content-Type does not count).
 		t.Run(tc.name+", error", func(t *testing.T) {
 			req := newRegistration(t, fiCreditUnion)
 			setField("ssn", "666123456")(t, req)
 			r := a.registerAs(t, tok, fiCreditUnion, tc.contentType, tc.accept, req.in(t, tc.in))
-			wantProblem(t, r, http.StatusBadRequest, "220001", "FICustomer.ssn").refusedIn(t, tc.answer)
+			wantProblem(t, r, http.StatusBadRequest, "220001", "FICustomer.ssn").refusedIn(t, tc.errors)
 		})
 	}
 }
@@ -590,9 +595,11 @@ func TestRegisterAtFirstLoginFI(t *testing.T) {
 	if g.status != http.StatusOK || !strings.HasPrefix(g.header.Get("Content-Type"), "application/json") {
 		t.Fatalf("Get FI Customer: %d %s %s", g.status, g.header.Get("Content-Type"), g.body)
 	}
-	var doc map[string]any
-	g.decode(t, &doc)
-	got, _ := doc["FICustomer"].(map[string]any)
+	var got map[string]any // the bare FICustomer object (official schema), no wrapper
+	g.decode(t, &got)
+	if _, wrapped := got["FICustomer"]; wrapped {
+		t.Errorf("Get FI Customer JSON is wrapped in FICustomer: %s", g.body)
+	}
 	if id := fieldAt(got, "id.value"); id != guid {
 		t.Errorf("id %v, want %s", id, guid)
 	}
@@ -607,23 +614,28 @@ func TestRegisterAtFirstLoginFI(t *testing.T) {
 
 // ---------------------------------------------------------------- reading answers
 
+// customerJSON is Register v4's JSON answer: the profile wrapped in {"FICustomer": …} (the
+// official RegisterCustomerResponse).
 type customerJSON struct {
-	FICustomer struct {
-		ID struct {
-			Value string `json:"value"`
-		} `json:"id"`
-		MemberNumber       string `json:"memberNumber"`
-		AcceptedDisclosure bool   `json:"acceptedDisclosure"`
-		Ssn                string `json:"ssn"`
-		ChannelInfos       struct {
-			ChannelInfo []struct {
-				Credential struct {
-					LoginID string `json:"loginId"`
-				} `json:"credential"`
-				UserStatus map[string]any `json:"userStatus"`
-			} `json:"channelInfo"`
-		} `json:"channelInfos"`
-	} `json:"FICustomer"`
+	FICustomer profileJSON `json:"FICustomer"`
+}
+
+// profileJSON is a profile; Get FI Customer answers it bare (the official FICustomer schema).
+type profileJSON struct {
+	ID struct {
+		Value string `json:"value"`
+	} `json:"id"`
+	MemberNumber       string `json:"memberNumber"`
+	AcceptedDisclosure bool   `json:"acceptedDisclosure"`
+	Ssn                string `json:"ssn"`
+	ChannelInfos       struct {
+		ChannelInfo []struct {
+			Credential struct {
+				LoginID string `json:"loginId"`
+			} `json:"credential"`
+			UserStatus map[string]any `json:"userStatus"`
+		} `json:"channelInfo"`
+	} `json:"channelInfos"`
 }
 
 // refusedIn checks what every refused registration shows: the negotiated format (D1) and
@@ -782,4 +794,64 @@ func xmlNode(d *xml.Decoder) (any, error) {
 			return text.String(), nil
 		}
 	}
+}
+
+// TestXMLElementOrderFollowsTheOfficialSchemas: XML elements come in the official schemas'
+// property order, not the generated types' alphabetical one (issue 12; some XML binders are
+// order-sensitive). Register v4 answers in the official FICustomerResponse's order (the
+// request's), Get FI Customer in the official FICustomer's (alphabetical), errors as Status
+// lists them (statusMessage, then errorInfo).
+func TestXMLElementOrderFollowsTheOfficialSchemas(t *testing.T) {
+	a := newAPI(t)
+	tok := a.v1Token(t, fiCreditUnion)
+	registered := []string{"FICustomer", "id", "fiId", "memberNumber", "name", "memberRegistrationDate", "authId", "person",
+		"channelInfos", "hostCredential", "billPayEnabled", "destinations", "acceptedDisclosure", "userType", "ssn", "motherMaidenName"}
+	r := a.registerAs(t, tok, fiCreditUnion, formatXML.mediaType, "", newRegistration(t, fiCreditUnion).in(t, formatXML))
+	if r.status != http.StatusOK {
+		t.Fatalf("register: %d %s", r.status, r.body)
+	}
+	got := elementOrder(t, r.body)
+	if !inOrderOf(got, registered) || !slices.Contains(got, "ssn") {
+		t.Errorf("Register v4 XML elements %v, want the order of %v", got, registered)
+	}
+	if i := bytes.Index(r.body, []byte("<personName>")); i < 0 || i > bytes.Index(r.body, []byte("<contactInfo>")) {
+		t.Errorf("person: personName must come before contactInfo: %s", r.body)
+	}
+	var id struct {
+		ID string `xml:"id>value"`
+	}
+	if err := xml.Unmarshal(r.body, &id); err != nil || id.ID == "" {
+		t.Fatalf("no id in %s", r.body)
+	}
+
+	g := a.do(t, http.MethodGet, "/bankingservices/v2/fis/"+fiCreditUnion+"/fiCustomers/"+id.ID, map[string]string{
+		"Authorization": "Bearer " + tok, "di_tid": newTID()}, "")
+	got = elementOrder(t, g.body)
+	if g.status != http.StatusOK || len(got) < 10 || got[0] != "FICustomer" || !slices.IsSorted(got[1:]) {
+		t.Errorf("Get FI Customer XML elements %v, want the official FICustomer's (alphabetical) order", got)
+	}
+	if c, f, u := bytes.Index(g.body, []byte("<credential>")), bytes.Index(g.body, []byte("<failedLoginCount>")),
+		bytes.Index(g.body, []byte("<userStatus>")); c < 0 || c > f || f > u {
+		t.Errorf("channelInfo: want credential, failedLoginCount, userStatus in this order: %s", g.body)
+	}
+
+	e := a.do(t, http.MethodGet, "/bankingservices/v2/fis/"+fiCreditUnion+"/fiCustomers/nobody", map[string]string{
+		"Authorization": "Bearer " + tok, "di_tid": newTID()}, "")
+	wantProblem(t, e, http.StatusNotFound, "20404", "")
+	if got := elementOrder(t, e.body); !slices.Equal(got, []string{"Status", "statusMessage", "errorInfo"}) {
+		t.Errorf("Status XML elements %v, want statusMessage then errorInfo", got)
+	}
+}
+
+// inOrderOf reports whether every name of got is in want, in want's relative order.
+func inOrderOf(got, want []string) bool {
+	at := 0
+	for _, g := range got {
+		i := slices.Index(want[at:], g)
+		if i < 0 {
+			return false
+		}
+		at += i + 1
+	}
+	return true
 }

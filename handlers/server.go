@@ -54,6 +54,7 @@ type Server struct {
 	log      *slog.Logger
 	spec     *openapi3.T
 	specJSON []byte
+	xmlOrder xmlcodec.Order // the spec's property order: XML element order
 	metrics  *metrics
 	registry *prometheus.Registry
 	maxBody  int64
@@ -106,7 +107,11 @@ func New(opts Options) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: opts.Store, log: opts.Log, spec: spec, specJSON: specJSON, maxBody: opts.MaxBodyBytes, now: opts.Now,
+	xmlOrder, err := xmlcodec.PropertyOrder(openapi.YAML, spec)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{store: opts.Store, log: opts.Log, spec: spec, specJSON: specJSON, xmlOrder: xmlOrder, maxBody: opts.MaxBodyBytes, now: opts.Now,
 		authFailureDelay: opts.AuthFailureDelay, delayed: make(chan struct{}, maxDelayedFailures)}
 	if s.log == nil {
 		s.log = slog.Default()

@@ -14,7 +14,6 @@ import (
 	"github.com/custreg/custreg/models"
 	"github.com/custreg/custreg/rules"
 	"github.com/custreg/custreg/secure"
-	"github.com/custreg/custreg/xmlcodec"
 )
 
 // issued is a freshly minted token pair; the raw values exist only here and in the response.
@@ -98,10 +97,9 @@ func (s *Server) CreateAccessTokenV1(ctx context.Context, req gen.CreateAccessTo
 		ttl := strconv.Itoa(out.refreshTTL)
 		tok.RefreshToken, tok.RefreshTokenExpiresIn = &out.refresh, &ttl
 	}
-	if info.mediaType == "application/json" {
-		return gen.CreateAccessTokenV1200JSONResponse(tok), nil
-	}
-	body, err := xmlcodec.Marshal("token", "", tok)
+	// Always XML, whatever Accept says: the official operation declares XML only, and the
+	// official collections send Accept: application/json and parse the XML.
+	body, err := s.marshalXML("token", "", "TokenV1", tok)
 	if err != nil {
 		return nil, err
 	}

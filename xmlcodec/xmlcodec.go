@@ -27,6 +27,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"gopkg.in/yaml.v3"
 )
 
 // MaxDepth is the deepest element nesting Decode accepts (the root is level 1).
@@ -65,6 +66,16 @@ func (e *SyntaxError) Error() string {
 // cannot carry (such as U+0000) are replaced by U+FFFD, as encoding/xml does.
 // Nested arrays are flattened into one run of repeated elements.
 func Marshal(root, namespace string, v any) ([]byte, error) {
+	return MarshalSchema(root, namespace, v, nil, nil)
+}
+
+// MarshalSchema is Marshal guided by schema s, the schema of v: the members of
+// every object are written in the order its schema lists its properties in
+// order (see PropertyOrder), members the schema does not list follow in their
+// JSON order. Order-sensitive XML binders (JAXB, XmlSerializer and the like)
+// expect the elements in the schema's order; the generated Go types sort their
+// fields alphabetically, so the JSON order alone is not it.
+func MarshalSchema(root, namespace string, v any, s *openapi3.Schema, order Order) ([]byte, error) {
 	if !validName(root) {
 		return nil, fmt.Errorf("xmlcodec: root %q is not a valid XML element name", root)
 	}
@@ -72,12 +83,10 @@ func Marshal(root, namespace string, v any) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("xmlcodec: %w", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+	if len(data) == 0 || data[0] != '{' {
 		return nil, errors.New("xmlcodec: value to marshal must be a JSON object")
 	}
-	w := &writer{dec: dec}
+	w := &writer{order: order}
 	w.buf.WriteString(xmlHeader)
 	w.buf.WriteString("<" + root)
 	if namespace != "" {
@@ -86,7 +95,7 @@ func Marshal(root, namespace string, v any) ([]byte, error) {
 		w.buf.WriteString(`"`)
 	}
 	w.buf.WriteString(">")
-	if err := w.members(); err != nil {
+	if err := w.members(data, s); err != nil {
 		return nil, err
 	}
 	w.buf.WriteString("</" + root + ">")
@@ -94,60 +103,91 @@ func Marshal(root, namespace string, v any) ([]byte, error) {
 }
 
 type writer struct {
-	dec *json.Decoder
-	buf bytes.Buffer
+	order Order
+	buf   bytes.Buffer
 }
 
-// members writes the members of a JSON object whose '{' was already read,
-// up to and including the closing '}'.
-func (w *writer) members() error {
-	for w.dec.More() {
-		tok, err := w.dec.Token()
+// members writes the members of the JSON object raw (schema s), in the schema's
+// property order first.
+func (w *writer) members(raw json.RawMessage, s *openapi3.Schema) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil { // '{'
+		return fmt.Errorf("xmlcodec: %w", err)
+	}
+	var keys []string
+	vals := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
 		if err != nil {
 			return fmt.Errorf("xmlcodec: %w", err)
 		}
 		key, _ := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return fmt.Errorf("xmlcodec: %w", err)
+		}
+		if _, dup := vals[key]; !dup {
+			keys = append(keys, key)
+		}
+		vals[key] = v
+	}
+	if s != nil {
+		listed := make([]string, 0, len(keys))
+		for _, k := range w.order[s] {
+			if _, ok := vals[k]; ok {
+				listed = append(listed, k)
+			}
+		}
+		for _, k := range keys {
+			if !slices.Contains(listed, k) {
+				listed = append(listed, k)
+			}
+		}
+		keys = listed
+	}
+	for _, key := range keys {
 		if !validName(key) {
 			return fmt.Errorf("xmlcodec: member name %q is not a valid XML element name", key)
 		}
-		if err := w.value(key); err != nil {
+		if err := w.value(key, vals[key], propSchema(s, key, 0)); err != nil {
 			return err
 		}
 	}
-	_, err := w.dec.Token() // '}'
-	return err
+	return nil
 }
 
-// value writes the next JSON value as element(s) called name.
-func (w *writer) value(name string) error {
-	tok, err := w.dec.Token()
-	if err != nil {
-		return fmt.Errorf("xmlcodec: %w", err)
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		if t == '[' {
-			for w.dec.More() {
-				if err := w.value(name); err != nil {
-					return err
-				}
+// value writes the JSON value raw (schema s) as element(s) called name.
+func (w *writer) value(name string, raw json.RawMessage, s *openapi3.Schema) error {
+	switch raw[0] {
+	case '{':
+		w.buf.WriteString("<" + name + ">")
+		if err := w.members(raw, s); err != nil {
+			return err
+		}
+	case '[':
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return fmt.Errorf("xmlcodec: %w", err)
+		}
+		is := itemsOf(s, 0)
+		for _, it := range items {
+			if err := w.value(name, it, is); err != nil {
+				return err
 			}
-			_, err := w.dec.Token() // ']'
-			return err
 		}
-		w.buf.WriteString("<" + name + ">")
-		if err := w.members(); err != nil {
-			return err
-		}
-	case nil:
+		return nil
+	case 'n':
 		return nil // null: element omitted
-	case string:
+	case '"':
+		var str string
+		if err := json.Unmarshal(raw, &str); err != nil {
+			return fmt.Errorf("xmlcodec: %w", err)
+		}
 		w.buf.WriteString("<" + name + ">")
-		w.escape(t)
-	case json.Number:
-		w.buf.WriteString("<" + name + ">" + t.String())
-	case bool:
-		w.buf.WriteString("<" + name + ">" + strconv.FormatBool(t))
+		w.escape(str)
+	default: // number or boolean, written as JSON spells it
+		w.buf.WriteString("<" + name + ">")
+		w.buf.Write(raw)
 	}
 	w.buf.WriteString("</" + name + ">")
 	return nil
@@ -406,6 +446,84 @@ func (e *errReader) Read(b []byte) (int, error) {
 		e.err = err
 	}
 	return n, err
+}
+
+// ---------------------------------------------------------------- property order
+
+// Order is the property order of a document's object schemas, as its source
+// lists them. kin-openapi keeps properties in a map, so the order is read from
+// the source text: the schema's order is the contract's element order.
+type Order map[*openapi3.Schema][]string
+
+// PropertyOrder reads, from src (the YAML or JSON text doc was loaded from),
+// the order in which every schema under components.schemas lists its
+// properties, inline nested schemas (properties, items, allOf/oneOf/anyOf,
+// additionalProperties) included. A $ref is ordered where its target is
+// defined. doc must have been loaded from src.
+func PropertyOrder(src []byte, doc *openapi3.T) (Order, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(src, &root); err != nil {
+		return nil, fmt.Errorf("xmlcodec: property order: %w", err)
+	}
+	order := Order{}
+	if len(root.Content) == 0 || doc.Components == nil {
+		return order, nil
+	}
+	schemas := child(child(root.Content[0], "components"), "schemas")
+	if schemas == nil {
+		return order, nil
+	}
+	for i := 0; i+1 < len(schemas.Content); i += 2 {
+		if ref := doc.Components.Schemas[schemas.Content[i].Value]; ref != nil {
+			order.walk(schemas.Content[i+1], ref.Value, 0)
+		}
+	}
+	return order, nil
+}
+
+func (o Order) walk(n *yaml.Node, s *openapi3.Schema, depth int) {
+	if n == nil || s == nil || n.Kind != yaml.MappingNode || child(n, "$ref") != nil || depth > maxSchemaDepth {
+		return
+	}
+	if props := child(n, "properties"); props != nil && props.Kind == yaml.MappingNode {
+		names := make([]string, 0, len(props.Content)/2)
+		for i := 0; i+1 < len(props.Content); i += 2 {
+			name := props.Content[i].Value
+			names = append(names, name)
+			if r := s.Properties[name]; r != nil {
+				o.walk(props.Content[i+1], r.Value, depth+1)
+			}
+		}
+		o[s] = names
+	}
+	if items := child(n, "items"); items != nil && s.Items != nil {
+		o.walk(items, s.Items.Value, depth+1)
+	}
+	if ap := child(n, "additionalProperties"); ap != nil && s.AdditionalProperties.Schema != nil {
+		o.walk(ap, s.AdditionalProperties.Schema.Value, depth+1)
+	}
+	for key, group := range map[string]openapi3.SchemaRefs{"allOf": s.AllOf, "oneOf": s.OneOf, "anyOf": s.AnyOf} {
+		if list := child(n, key); list != nil && list.Kind == yaml.SequenceNode {
+			for i, item := range list.Content {
+				if i < len(group) && group[i] != nil {
+					o.walk(item, group[i].Value, depth+1)
+				}
+			}
+		}
+	}
+}
+
+// child is the value of key in mapping node n, or nil.
+func child(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }
 
 // ---------------------------------------------------------------- schema helpers

@@ -533,3 +533,57 @@ components:
 		t.Fatalf("got %#v", got)
 	}
 }
+
+// TestMarshalSchemaFollowsThePropertyOrder: elements come in the order the source lists the
+// properties (nested, through $ref and items), not the value's JSON order; members the schema
+// does not list follow in JSON order.
+func TestMarshalSchemaFollowsThePropertyOrder(t *testing.T) {
+	src := []byte(`openapi: 3.0.3
+info: {title: order, version: "1"}
+paths: {}
+components:
+  schemas:
+    Token:
+      type: object
+      properties:
+        zeta: {type: string}
+        alpha: {type: string}
+        inner: {$ref: "#/components/schemas/Inner"}
+        list:
+          type: array
+          items:
+            type: object
+            properties:
+              y: {type: integer}
+              b: {type: boolean}
+    Inner:
+      type: object
+      properties:
+        second: {type: string}
+        first: {type: string}
+`)
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	order, err := PropertyOrder(src, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := map[string]any{"alpha": "a", "extra": "x", "zeta": "z", "inner": map[string]any{"first": "1", "second": "2"},
+		"list": []any{map[string]any{"b": true, "y": 1}}}
+	got, err := MarshalSchema("token", "", v, doc.Components.Schemas["Token"].Value, order)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := xmlHeader + `<token><zeta>z</zeta><alpha>a</alpha><inner><second>2</second><first>1</first></inner>` +
+		`<list><y>1</y><b>true</b></list><extra>x</extra></token>`
+	if string(got) != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	plain, _ := Marshal("token", "", v) // without a schema: JSON order (alphabetical for a map)
+	if !strings.HasPrefix(string(plain), xmlHeader+"<token><alpha>") {
+		t.Errorf("Marshal without schema: %s", plain)
+	}
+}

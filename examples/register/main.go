@@ -76,18 +76,18 @@ func Register(ctx context.Context, opts Options) (Registration, error) {
 		return Registration{}, err
 	}
 
-	// 1. A V1 token for the FI. The answer is XML unless Accept asks for JSON.
+	// 1. A V1 token for the FI. The answer is always XML <token> (the client decodes it).
 	tok, err := api.CreateAccessTokenV1WithFormdataBodyWithResponse(ctx,
 		&client.CreateAccessTokenV1Params{DiTid: uuid.New(), DiFiid: opts.FI},
 		client.CreateAccessTokenV1FormdataRequestBody{GrantType: client.TokenV1RequestGrantTypeClientCredentials},
-		client.BasicAuth(opts.ClientID, opts.ClientSecret), client.AcceptJSON)
+		client.BasicAuth(opts.ClientID, opts.ClientSecret))
 	if err != nil {
 		return Registration{}, fmt.Errorf("V1 token: %w", err)
 	}
-	if tok.JSON200 == nil {
+	if tok.XML200 == nil || tok.XML200.AccessToken == "" {
 		return Registration{}, fmt.Errorf("V1 token: %s", failure(tok.HTTPResponse, tok.Body))
 	}
-	bearer := client.BearerAuth(tok.JSON200.AccessToken)
+	bearer := client.BearerAuth(tok.XML200.AccessToken)
 
 	// 2. Register v4 in JSON. Every run uses a new member number, login id and SSN, so the
 	//    example can run again and again against the same sandbox. The login id has 12
@@ -137,7 +137,7 @@ func Register(ctx context.Context, opts Options) (Registration, error) {
 	if got.JSON200 == nil {
 		return Registration{}, fmt.Errorf("get FI customer: %s", failure(got.HTTPResponse, got.Body))
 	}
-	if c := got.JSON200.FICustomer; c.MemberNumber != reg.MemberNumber || !registered(c) {
+	if c := *got.JSON200; c.MemberNumber != reg.MemberNumber || !registered(c) {
 		return Registration{}, fmt.Errorf("get FI customer: customer %s is member %q, registered=%t", reg.GUID, c.MemberNumber, registered(c))
 	}
 	return reg, nil
