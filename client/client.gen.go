@@ -1252,7 +1252,10 @@ type GetCustomerV2Params struct {
 	FiCustomerIDType *GetCustomerV2ParamsFiCustomerIDType `form:"fiCustomerIdType,omitempty" json:"fiCustomerIdType,omitempty"`
 	Operation        *GetCustomerV2ParamsOperation        `form:"operation,omitempty" json:"operation,omitempty"`
 
-	// DiTid Trace id of the legacy family, a fresh UUID per request (the idempotency key of Register v4).
+	// DiTid Trace id of the legacy family: generate a fresh UUID for every request (`uuidgen`, or
+	// `cat /proc/sys/kernel/random/uuid`). It is the idempotency key of Register v4: a reused
+	// value replays the first answer, or with another body answers 409 `26330`, so "Try it out"
+	// needs a new one each time. No example is given on purpose: a fixed one would be reused.
 	DiTid DiTid `json:"di_tid"`
 
 	// OriginatingIP IP address of the end user's device; the caller's address when absent.
@@ -1298,7 +1301,10 @@ type CreateAccessTokenV2Params struct {
 
 // RegisterCustomerV4Params defines parameters for RegisterCustomerV4.
 type RegisterCustomerV4Params struct {
-	// DiTid Trace id of the legacy family, a fresh UUID per request (the idempotency key of Register v4).
+	// DiTid Trace id of the legacy family: generate a fresh UUID for every request (`uuidgen`, or
+	// `cat /proc/sys/kernel/random/uuid`). It is the idempotency key of Register v4: a reused
+	// value replays the first answer, or with another body answers 409 `26330`, so "Try it out"
+	// needs a new one each time. No example is given on purpose: a fixed one would be reused.
 	DiTid DiTid `json:"di_tid"`
 
 	// OfferingID Name of the client application; the app's configured offering when absent.
@@ -1499,7 +1505,10 @@ type UpdateInstitutionUserDisclosureParams struct {
 
 // CreateAccessTokenV1Params defines parameters for CreateAccessTokenV1.
 type CreateAccessTokenV1Params struct {
-	// DiTid Trace id of the legacy family, a fresh UUID per request (the idempotency key of Register v4).
+	// DiTid Trace id of the legacy family: generate a fresh UUID for every request (`uuidgen`, or
+	// `cat /proc/sys/kernel/random/uuid`). It is the idempotency key of Register v4: a reused
+	// value replays the first answer, or with another body answers 409 `26330`, so "Try it out"
+	// needs a new one each time. No example is given on purpose: a fixed one would be reused.
 	DiTid DiTid `json:"di_tid"`
 
 	// DiFiid The FI the token is for (five digits); the app must be authorised for it.
@@ -5472,27 +5481,27 @@ type RegisterCustomerV4Response struct {
 	// XML200 the response for an HTTP 200 `application/xml` response
 	XML200 *RegisteredCustomer
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *LegacyError
+	JSON400 *Status
 	// XML400 the response for an HTTP 400 `application/xml` response
 	XML400 *Status
 	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *LegacyError
+	JSON401 *Status
 	// XML401 the response for an HTTP 401 `application/xml` response
 	XML401 *Status
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *LegacyError
+	JSON403 *Status
 	// XML403 the response for an HTTP 403 `application/xml` response
 	XML403 *Status
 	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *LegacyError
+	JSON409 *Status
 	// XML409 the response for an HTTP 409 `application/xml` response
 	XML409 *Status
 	// JSON500 the response for an HTTP 500 `application/json` response
-	JSON500 *LegacyError
+	JSON500 *Status
 	// XML500 the response for an HTTP 500 `application/xml` response
 	XML500 *Status
 	// JSON503 the response for an HTTP 503 `application/json` response
-	JSON503 *LegacyError
+	JSON503 *Status
 	// XML503 the response for an HTTP 503 `application/xml` response
 	XML503 *Status
 }
@@ -5508,7 +5517,7 @@ func (r RegisterCustomerV4Response) GetXML200() *RegisteredCustomer {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r RegisterCustomerV4Response) GetJSON400() *LegacyError {
+func (r RegisterCustomerV4Response) GetJSON400() *Status {
 	return r.JSON400
 }
 
@@ -5518,7 +5527,7 @@ func (r RegisterCustomerV4Response) GetXML400() *Status {
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r RegisterCustomerV4Response) GetJSON401() *LegacyError {
+func (r RegisterCustomerV4Response) GetJSON401() *Status {
 	return r.JSON401
 }
 
@@ -5528,7 +5537,7 @@ func (r RegisterCustomerV4Response) GetXML401() *Status {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r RegisterCustomerV4Response) GetJSON403() *LegacyError {
+func (r RegisterCustomerV4Response) GetJSON403() *Status {
 	return r.JSON403
 }
 
@@ -5538,7 +5547,7 @@ func (r RegisterCustomerV4Response) GetXML403() *Status {
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r RegisterCustomerV4Response) GetJSON409() *LegacyError {
+func (r RegisterCustomerV4Response) GetJSON409() *Status {
 	return r.JSON409
 }
 
@@ -5548,7 +5557,7 @@ func (r RegisterCustomerV4Response) GetXML409() *Status {
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r RegisterCustomerV4Response) GetJSON500() *LegacyError {
+func (r RegisterCustomerV4Response) GetJSON500() *Status {
 	return r.JSON500
 }
 
@@ -5558,7 +5567,7 @@ func (r RegisterCustomerV4Response) GetXML500() *Status {
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r RegisterCustomerV4Response) GetJSON503() *LegacyError {
+func (r RegisterCustomerV4Response) GetJSON503() *Status {
 	return r.JSON503
 }
 
@@ -7438,7 +7447,7 @@ func ParseRegisterCustomerV4Response(rsp *http.Response) (*RegisterCustomerV4Res
 		response.XML200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest LegacyError
+		var dest Status
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -7452,7 +7461,7 @@ func ParseRegisterCustomerV4Response(rsp *http.Response) (*RegisterCustomerV4Res
 		response.XML400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest LegacyError
+		var dest Status
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -7466,7 +7475,7 @@ func ParseRegisterCustomerV4Response(rsp *http.Response) (*RegisterCustomerV4Res
 		response.XML401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest LegacyError
+		var dest Status
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -7480,7 +7489,7 @@ func ParseRegisterCustomerV4Response(rsp *http.Response) (*RegisterCustomerV4Res
 		response.XML403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest LegacyError
+		var dest Status
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -7494,7 +7503,7 @@ func ParseRegisterCustomerV4Response(rsp *http.Response) (*RegisterCustomerV4Res
 		response.XML409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest LegacyError
+		var dest Status
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -7508,7 +7517,7 @@ func ParseRegisterCustomerV4Response(rsp *http.Response) (*RegisterCustomerV4Res
 		response.XML500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest LegacyError
+		var dest Status
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

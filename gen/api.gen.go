@@ -1249,7 +1249,10 @@ type GetCustomerV2Params struct {
 	FiCustomerIDType *GetCustomerV2ParamsFiCustomerIDType `form:"fiCustomerIdType,omitempty" json:"fiCustomerIdType,omitempty"`
 	Operation        *GetCustomerV2ParamsOperation        `form:"operation,omitempty" json:"operation,omitempty"`
 
-	// DiTid Trace id of the legacy family, a fresh UUID per request (the idempotency key of Register v4).
+	// DiTid Trace id of the legacy family: generate a fresh UUID for every request (`uuidgen`, or
+	// `cat /proc/sys/kernel/random/uuid`). It is the idempotency key of Register v4: a reused
+	// value replays the first answer, or with another body answers 409 `26330`, so "Try it out"
+	// needs a new one each time. No example is given on purpose: a fixed one would be reused.
 	DiTid DiTid `json:"di_tid"`
 
 	// OriginatingIP IP address of the end user's device; the caller's address when absent.
@@ -1295,7 +1298,10 @@ type CreateAccessTokenV2Params struct {
 
 // RegisterCustomerV4Params defines parameters for RegisterCustomerV4.
 type RegisterCustomerV4Params struct {
-	// DiTid Trace id of the legacy family, a fresh UUID per request (the idempotency key of Register v4).
+	// DiTid Trace id of the legacy family: generate a fresh UUID for every request (`uuidgen`, or
+	// `cat /proc/sys/kernel/random/uuid`). It is the idempotency key of Register v4: a reused
+	// value replays the first answer, or with another body answers 409 `26330`, so "Try it out"
+	// needs a new one each time. No example is given on purpose: a fixed one would be reused.
 	DiTid DiTid `json:"di_tid"`
 
 	// OfferingID Name of the client application; the app's configured offering when absent.
@@ -1496,7 +1502,10 @@ type UpdateInstitutionUserDisclosureParams struct {
 
 // CreateAccessTokenV1Params defines parameters for CreateAccessTokenV1.
 type CreateAccessTokenV1Params struct {
-	// DiTid Trace id of the legacy family, a fresh UUID per request (the idempotency key of Register v4).
+	// DiTid Trace id of the legacy family: generate a fresh UUID for every request (`uuidgen`, or
+	// `cat /proc/sys/kernel/random/uuid`). It is the idempotency key of Register v4: a reused
+	// value replays the first answer, or with another body answers 409 `26330`, so "Try it out"
+	// needs a new one each time. No example is given on purpose: a fixed one would be reused.
 	DiTid DiTid `json:"di_tid"`
 
 	// DiFiid The FI the token is for (five digits); the app must be authorised for it.
@@ -3568,7 +3577,7 @@ func (response RegisterCustomerV4200ApplicationXMLResponse) VisitRegisterCustome
 	return err
 }
 
-type RegisterCustomerV4400JSONResponse struct{ LegacyErrorJSONResponse }
+type RegisterCustomerV4400JSONResponse Status
 
 func (response RegisterCustomerV4400JSONResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
 
@@ -3583,7 +3592,8 @@ func (response RegisterCustomerV4400JSONResponse) VisitRegisterCustomerV4Respons
 }
 
 type RegisterCustomerV4400ApplicationXMLResponse struct {
-	LegacyErrorApplicationXMLResponse
+	Body          io.Reader
+	ContentLength int64
 }
 
 func (response RegisterCustomerV4400ApplicationXMLResponse) VisitRegisterCustomerV4Response(w http.ResponseWriter) error {
