@@ -69,7 +69,10 @@ func (c provisionCmd) Run(a *app) error {
 		return err
 	}
 	defer func() { _ = store.Close() }()
-	if err := store.Provision(a.ctx, pf); err != nil {
+	progress := newProgress(a.stderr, "provision", "records")
+	err = store.ProvisionWithProgress(a.ctx, pf, progress)
+	progress.Done()
+	if err != nil {
 		return fmt.Errorf("%s: %w", c.File, err)
 	}
 	fmt.Fprintf(a.stdout, "provisioned %d institution(s) and %d client app(s) from %s\n", len(pf.Institutions), len(pf.ClientApps), c.File)
@@ -136,7 +139,9 @@ func (c rekeyCmd) Run(a *app) error {
 		return err
 	}
 	defer func() { _ = store.Close() }()
-	got, err := store.Rekey(a.ctx)
+	progress := newProgress(a.stderr, "rekey", "rows")
+	got, err := store.RekeyWithProgress(a.ctx, progress)
+	progress.Done()
 	if err != nil {
 		return err
 	}

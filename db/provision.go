@@ -20,7 +20,23 @@ import (
 // updated (idempotent upsert), and on any failure nothing is applied. The file is the FI's
 // truth: what the database holds differently is overwritten.
 func (s *Store) Provision(ctx context.Context, pf *ProvisionFile) error {
-	return s.provision(ctx, pf, false)
+	return s.provision(ctx, pf, false, nil)
+}
+
+// ProvisionWithProgress is Provision reporting to p (nil: no report), one unit per institution,
+// member and client app of the file. The units count work done inside the transaction: nothing
+// is applied until the last one, and a failure applies nothing.
+func (s *Store) ProvisionWithProgress(ctx context.Context, pf *ProvisionFile, p Progress) error {
+	return s.provision(ctx, pf, false, p)
+}
+
+// Units is the number of units ProvisionWithProgress reports for pf.
+func (pf *ProvisionFile) Units() int {
+	n := len(pf.Institutions) + len(pf.ClientApps)
+	for _, fi := range pf.Institutions {
+		n += len(fi.Members)
+	}
+	return n
 }
 
 // Seed applies a checked provisioning file in one transaction, adding only what is missing:
@@ -28,16 +44,18 @@ func (s *Store) Provision(ctx context.Context, pf *ProvisionFile) error {
 // a client app) are left as they are, whatever the file says, so a sandbox reloaded at every
 // start keeps what its users changed through the API.
 func (s *Store) Seed(ctx context.Context, pf *ProvisionFile) error {
-	return s.provision(ctx, pf, true)
+	return s.provision(ctx, pf, true, nil)
 }
 
-func (s *Store) provision(ctx context.Context, pf *ProvisionFile, seed bool) error {
+func (s *Store) provision(ctx context.Context, pf *ProvisionFile, seed bool, p Progress) error {
+	p = progressOr(p)
+	p.Total(pf.Units())
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := checkReferences(tx, pf); err != nil {
 			return err
 		}
 		for i := range pf.Institutions {
-			if err := s.provisionInstitution(ctx, tx, &pf.Institutions[i], seed); err != nil {
+			if err := s.provisionInstitution(ctx, tx, &pf.Institutions[i], seed, p); err != nil {
 				return err
 			}
 		}
@@ -45,6 +63,7 @@ func (s *Store) provision(ctx context.Context, pf *ProvisionFile, seed bool) err
 			if err := s.provisionClientApp(tx, &pf.ClientApps[i], i, seed); err != nil {
 				return err
 			}
+			p.Add(1)
 		}
 		return nil
 	})
@@ -85,7 +104,7 @@ func exists(tx *gorm.DB, model any, query string, args ...any) (bool, error) {
 	return n > 0, err
 }
 
-func (s *Store) provisionInstitution(ctx context.Context, tx *gorm.DB, spec *InstitutionSpec, seed bool) error {
+func (s *Store) provisionInstitution(ctx context.Context, tx *gorm.DB, spec *InstitutionSpec, seed bool, progress Progress) error {
 	fi := models.Institution{
 		ID: spec.ID, Name: spec.Name,
 		UsernameMin: models.DefaultUsernameMin, UsernameMax: models.DefaultUsernameMax,
@@ -146,10 +165,12 @@ func (s *Store) provisionInstitution(ctx context.Context, tx *gorm.DB, spec *Ins
 			return Translate("recompute disclosure acceptance", err)
 		}
 	}
+	progress.Add(1)
 	for i := range spec.Members {
 		if err := s.provisionMember(ctx, tx, spec, &spec.Members[i], seed); err != nil {
 			return err
 		}
+		progress.Add(1)
 	}
 	return nil
 }

@@ -27,15 +27,26 @@ const rekeyBatch = 200
 // still in the ring, see --pii-old-keys), then retire the old key. Rows already under the
 // primary are left alone, so Rekey can be interrupted and run again.
 func (s *Store) Rekey(ctx context.Context) (Rekeyed, error) {
+	return s.RekeyWithProgress(ctx, nil)
+}
+
+// RekeyWithProgress is Rekey reporting to p (nil: no report): the total is the number of rows
+// under an old key, each rewritten row one unit.
+func (s *Store) RekeyWithProgress(ctx context.Context, p Progress) (Rekeyed, error) {
+	p = progressOr(p)
 	var out Rekeyed
-	var err error
-	if out.Customers, err = rekeyRows(ctx, s, customerPII); err != nil {
+	total, err := s.countUnderOldKey(ctx)
+	if err != nil {
+		return out, Translate("count rows under old keys", err)
+	}
+	p.Total(total)
+	if out.Customers, err = rekeyRows(ctx, s, customerPII, p); err != nil {
 		return out, Translate("rekey customers", err)
 	}
-	if out.Accounts, err = rekeyRows(ctx, s, accountPII); err != nil {
+	if out.Accounts, err = rekeyRows(ctx, s, accountPII, p); err != nil {
 		return out, Translate("rekey accounts", err)
 	}
-	if out.IdempotencyRecords, err = s.rekeyReplies(ctx); err != nil {
+	if out.IdempotencyRecords, err = s.rekeyReplies(ctx, p); err != nil {
 		return out, Translate("rekey idempotency records", err)
 	}
 	var n int64
@@ -45,6 +56,27 @@ func (s *Store) Rekey(ctx context.Context) (Rekeyed, error) {
 	}
 	out.StaleClientSecrets = int(n)
 	return out, nil
+}
+
+// countUnderOldKey counts the rows Rekey would select (an upper bound of what it rewrites).
+func (s *Store) countUnderOldKey(ctx context.Context) (int, error) {
+	customers, err := countStale(ctx, s, customerPII)
+	if err != nil {
+		return 0, err
+	}
+	accounts, err := countStale(ctx, s, accountPII)
+	if err != nil {
+		return 0, err
+	}
+	replies, err := countStale(ctx, s, replyPII)
+	return int(customers + accounts + replies), err
+}
+
+func countStale[T any](ctx context.Context, s *Store, fields []*piiField[T]) (int64, error) {
+	where, args, _ := underOldKey(s, fields)
+	var n int64
+	err := s.db.WithContext(ctx).Model(new(T)).Where(where, args...).Count(&n).Error
+	return n, err
 }
 
 // underOldKey selects the rows with any of the fields stored under another key than the
@@ -68,7 +100,7 @@ func underOldKey[T any](s *Store, fields []*piiField[T]) (where string, args []a
 
 // rekeyRows re-seals the fields of every row of T (a table with a primary key) that holds one
 // under an old key, a batch per transaction, and counts the rows it rewrote.
-func rekeyRows[T any](ctx context.Context, s *Store, fields []*piiField[T]) (int, error) {
+func rekeyRows[T any](ctx context.Context, s *Store, fields []*piiField[T], p Progress) (int, error) {
 	where, args, stale := underOldKey(s, fields)
 	var columns []string
 	for _, f := range fields {
@@ -91,6 +123,7 @@ func rekeyRows[T any](ctx context.Context, s *Store, fields []*piiField[T]) (int
 				return err
 			}
 			n++
+			p.Add(1)
 		}
 		return nil
 	}).Error
@@ -99,7 +132,7 @@ func rekeyRows[T any](ctx context.Context, s *Store, fields []*piiField[T]) (int
 
 // rekeyReplies is rekeyRows for the stored replies, whose key is composite: it takes batches
 // until none is left under an old key.
-func (s *Store) rekeyReplies(ctx context.Context) (int, error) {
+func (s *Store) rekeyReplies(ctx context.Context, p Progress) (int, error) {
 	where, args, stale := underOldKey(s, replyPII)
 	n := 0
 	for {
@@ -128,6 +161,7 @@ func (s *Store) rekeyReplies(ctx context.Context) (int, error) {
 			}
 			n++
 			progressed++
+			p.Add(1)
 		}
 		if progressed == 0 {
 			return n, nil
