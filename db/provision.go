@@ -51,7 +51,7 @@ func (s *Store) provision(ctx context.Context, pf *ProvisionFile, seed bool, p P
 	p = progressOr(p)
 	p.Total(pf.Units())
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := checkReferences(tx, pf); err != nil {
+		if err := s.checkReferences(tx, pf, seed); err != nil {
 			return err
 		}
 		for i := range pf.Institutions {
@@ -70,8 +70,9 @@ func (s *Store) provision(ctx context.Context, pf *ProvisionFile, seed bool, p P
 }
 
 // checkReferences reports, like the file's own faults (line and field), what only the database
-// can tell: client apps naming an FI that is neither in the file nor stored.
-func checkReferences(tx *gorm.DB, pf *ProvisionFile) error {
+// can tell: client apps naming an FI that is neither in the file nor stored, and (when the file
+// is applied as the truth, not seeded) accounts the database holds under another member.
+func (s *Store) checkReferences(tx *gorm.DB, pf *ProvisionFile, seed bool) error {
 	inFile := map[string]bool{}
 	for _, fi := range pf.Institutions {
 		inFile[fi.ID] = true
@@ -88,6 +89,26 @@ func checkReferences(tx *gorm.DB, pf *ProvisionFile) error {
 			}
 			if !found {
 				faults = append(faults, pf.fault("institution "+fiID+" is neither in this file nor in the database", "clientApps", i, "institutions", j))
+			}
+		}
+	}
+	for i, fi := range pf.Institutions {
+		for j, m := range fi.Members {
+			for k, a := range m.Accounts {
+				if seed {
+					break // seeding leaves existing accounts alone
+				}
+				var holder string
+				err := tx.Model(&models.Account{}).Select("members.member_number").Joins("JOIN members ON members.id = accounts.member_id").
+					Where("accounts.institution_id = ? AND accounts.number_index = ?", fi.ID, accountNumberField.indexOf(s.keys, fi.ID, a.Number)).
+					Limit(1).Scan(&holder).Error
+				if err != nil {
+					return Translate("find account", err)
+				}
+				if holder != "" && holder != m.MemberNumber {
+					faults = append(faults, pf.fault("the account ending "+a.Number[max(0, len(a.Number)-4):]+
+						" is held by another member in the database", "institutions", i, "members", j, "accounts", k, "number"))
+				}
 			}
 		}
 	}

@@ -320,3 +320,34 @@ func TestSeedingTheSandboxKeepsWhatTheAPIChanged(t *testing.T) {
 		}
 	})
 }
+
+// TestProvisionReportsAccountsHeldByAnotherMemberWithTheirLine: a fault only the database can
+// see — the file gives an account to a member while the database holds it under another — is
+// reported like the file's own faults, with line and field and no SQL, and nothing is applied.
+func TestProvisionReportsAccountsHeldByAnotherMemberWithTheirLine(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		dbtest.Sandbox(t, store)
+		file := "institutions:\n  - id: \"01111\"\n    name: Sandbox Federal Credit Union\n    members:\n      - memberNumber: \"555000111\"\n        name: Robin Lee\n" +
+			"        accounts:\n          - number: \"9876543210\"\n            category: DEPOSIT\n            type: CHECKING\n"
+		pf, err := db.ParseProvisionFile([]byte(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = store.Provision(context.Background(), pf)
+		var pe *db.ProvisionError
+		if !errors.As(err, &pe) || len(pe.Faults) != 1 || pe.Faults[0].Line != 8 ||
+			pe.Faults[0].Field != "institutions[0].members[0].accounts[0].number" {
+			t.Fatalf("want one fault at line 8 on the account number, got %v", err)
+		}
+		if msg := err.Error(); strings.Contains(msg, "SELECT") || strings.Contains(msg, ".go:") || strings.Contains(msg, "9876543210") {
+			t.Errorf("the fault carries SQL, a source path or the full number: %s", msg)
+		}
+		var a models.Account
+		if err := store.Conn().Where("public_id = ?", "FJLqiQAy1lvswlZXcu9rA0mD8ohakVblGGbi-f-r29A").Preload("Member").Take(&a).Error; err != nil {
+			t.Fatal(err)
+		}
+		if a.Member.MemberNumber != "468531842" {
+			t.Errorf("the account moved to member %s", a.Member.MemberNumber)
+		}
+	})
+}
