@@ -100,7 +100,16 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 					return
 				case <-tick.C:
 					n := done.Load()
-					fmt.Fprintf(progress, "%s %5.0fs  %d answers, %.0f/s\n", cfg.Scenario, time.Since(start).Seconds(), n, float64(n)/time.Since(start).Seconds())
+					elapsed := time.Since(start)
+					rate := float64(n) / elapsed.Seconds()
+					left := ""
+					switch {
+					case cfg.Duration > 0:
+						left = fmt.Sprintf(", %s left", (cfg.Duration - elapsed).Round(time.Second))
+					case cfg.Count > 0 && rate > 0:
+						left = fmt.Sprintf(", about %s left", (time.Duration(float64(uint64(cfg.Count)-min(n, uint64(cfg.Count)))/rate) * time.Second).Round(time.Second))
+					}
+					fmt.Fprintf(progress, "%s %5.0fs  %d answers, %.0f/s%s\n", cfg.Scenario, elapsed.Seconds(), n, rate, left)
 				}
 			}
 		}()
