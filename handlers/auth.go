@@ -97,10 +97,8 @@ func (s *Server) authenticateClient(r *http.Request, f family) (*principal, erro
 	switch {
 	case errors.Is(err, models.ErrBadCredentials):
 		return nil, invalid()
-	case errors.Is(err, models.ErrBusy):
-		return nil, spikeArrest(f)
 	case err != nil:
-		return nil, err
+		return nil, err // models.ErrBusy included: the outcome table answers the spike arrest
 	}
 	return &principal{app: app}, nil
 }

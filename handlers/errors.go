@@ -10,14 +10,14 @@ import (
 )
 
 // handleError is the one place errors become responses: it turns any error into the envelope of
-// the request's family (CONTRACT.md 1.5) and logs what the client does not see.
+// the request's family (contract §1.5) and logs what the client does not see.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	info := infoFrom(c.Request().Context())
-	if _, seen := c.Request().Context().Value(requestInfoKey{}).(*requestInfo); !seen {
-		info.family = familyOf(c.Request().URL.Path) // failed before observe: answer in the path's family
+	info, seen := c.Request().Context().Value(requestInfoKey{}).(*requestInfo)
+	if !seen { // failed before observe: answer in the path's family
+		info = &requestInfo{family: familyOf(c.Request().URL.Path)}
 	}
 	ps := s.toProblems(info, err)
 	if cause, ok := databaseFailure(err); ok && ps[0].Status >= 500 {

@@ -104,7 +104,8 @@ func (s *Server) registrationFailed(ctx context.Context, fiID string, app *model
 
 // auditLog writes the RegistrationUser audit line (the event itself is in the database).
 func (s *Server) auditLog(ctx context.Context, fiID string, app *models.ClientApp, o db.Origin, outcome, codes string) {
-	s.log.InfoContext(ctx, "audit", "event", "RegistrationUser", "channel", models.ChannelTPVAPI, "product", "THIRD_PARTY_REGISTRATION",
+	ev := db.RegistrationAudit(fiID, o, outcome, codes, nil, time.Time{})
+	s.log.InfoContext(ctx, "audit", "event", ev.Event, "channel", ev.ChannelType, "product", ev.UserProduct,
 		"fi", fiID, "client_id", app.ClientID, "trace_id", o.TraceID, "outcome", outcome, "error_codes", codes)
 }
 
