@@ -138,6 +138,8 @@ var policies = []Policy{
 		Note: "full numbers only with accounts:read_unmasked"},
 	{Operation: "getAccountByIdV1", Credential: V2Token, Kinds: anyToken, Scopes: []string{ScopeAccountsRead}, OwnUserOnly: true,
 		Note: "full number only with accounts:read_unmasked"},
+	{Operation: "unlockUser", Credential: V2Token, Kinds: clientOnly, Scopes: []string{ScopeUsersWrite},
+		Note: "administers the FI's users"},
 }
 
 var byOperation = func() map[string]Policy {

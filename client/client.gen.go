@@ -360,6 +360,24 @@ func (e ApplyAccounts) Valid() bool {
 	}
 }
 
+// Defines values for CustomerUserIDType.
+const (
+	CustomerUserIDTypeCUSTOMERID CustomerUserIDType = "CUSTOMER_ID"
+	CustomerUserIDTypeLOGINID    CustomerUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the CustomerUserIDType enum.
+func (e CustomerUserIDType) Valid() bool {
+	switch e {
+	case CustomerUserIDTypeCUSTOMERID:
+		return true
+	case CustomerUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ViewNameAccounts.
 const (
 	ViewNameAccountsM ViewNameAccounts = "m"
@@ -462,6 +480,24 @@ func (e GetAccountByIDV1ParamsViewName) Valid() bool {
 	case GetAccountByIDV1ParamsViewNameM:
 		return true
 	case GetAccountByIDV1ParamsViewNameS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UnlockUserParamsUserIDType.
+const (
+	UnlockUserParamsUserIDTypeCUSTOMERID UnlockUserParamsUserIDType = "CUSTOMER_ID"
+	UnlockUserParamsUserIDTypeLOGINID    UnlockUserParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the UnlockUserParamsUserIDType enum.
+func (e UnlockUserParamsUserIDType) Valid() bool {
+	switch e {
+	case UnlockUserParamsUserIDTypeCUSTOMERID:
+		return true
+	case UnlockUserParamsUserIDTypeLOGINID:
 		return true
 	default:
 		return false
@@ -631,6 +667,20 @@ type CustomerID struct {
 
 // CustomerIDType defines model for CustomerID.Type.
 type CustomerIDType string
+
+// CustomersErrorBody Error envelope of the Customer v2 ("ux-users") family (`UXU_*`).
+type CustomersErrorBody struct {
+	// Code Example: UXU_10000
+	Code string `json:"code"`
+
+	// Message Example: No entitled customers found for the specified id
+	Message string `json:"message"`
+
+	// Status The HTTP status, repeated.
+	//
+	// Example: 404
+	Status int32 `json:"status"`
+}
 
 // DIAccountType The DI account type.
 type DIAccountType string
@@ -1160,6 +1210,12 @@ type CorrelationID = openapi_types.UUID
 // CrossAccountAccounts defines model for CrossAccountAccounts.
 type CrossAccountAccounts = bool
 
+// CustomerIDPath defines model for CustomerIdPath.
+type CustomerIDPath = string
+
+// CustomerUserIDType defines model for CustomerUserIdType.
+type CustomerUserIDType string
+
 // DiFiidHeader defines model for DiFiidHeader.
 type DiFiidHeader = string
 
@@ -1232,8 +1288,14 @@ type AccountsError = ErrorResponse
 // BadRequest Error envelope of the V2 token gateway (`CMN_*`), disclosures (`DSC_*`) and accounts (`ACC_*`).
 type BadRequest = ErrorResponse
 
+// CustomersError Error envelope of the Customer v2 ("ux-users") family (`UXU_*`).
+type CustomersError = CustomersErrorBody
+
 // DisclosuresError Error envelope of the V2 token gateway (`CMN_*`), disclosures (`DSC_*`) and accounts (`ACC_*`).
 type DisclosuresError = ErrorResponse
+
+// InstitutionUsersError Error envelope of the V2 token gateway (`CMN_*`), disclosures (`DSC_*`) and accounts (`ACC_*`).
+type InstitutionUsersError = ErrorResponse
 
 // LegacyError Legacy error envelope. In XML the root is `<Status xmlns="http://schema.intuit.com/fs/common/v2">`
 // and every error is a repeated `<errorInfo>` element; in JSON `errorInfo` is always an array.
@@ -1388,6 +1450,19 @@ type GetAccountByIDV1Params struct {
 
 // GetAccountByIDV1ParamsViewName defines parameters for GetAccountByIDV1.
 type GetAccountByIDV1ParamsViewName string
+
+// UnlockUserParams defines parameters for UnlockUser.
+type UnlockUserParams struct {
+	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
+	UserIDType *UnlockUserParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// UnlockUserParamsUserIDType defines parameters for UnlockUser.
+type UnlockUserParamsUserIDType string
 
 // ListInstitutionDisclosuresParams defines parameters for ListInstitutionDisclosures.
 type ListInstitutionDisclosuresParams struct {
@@ -1855,6 +1930,18 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/accounts/{accountId} (the `GetAccountByIDV1` operationId).
 	GetAccountByIDV1(ctx context.Context, accountID AccountIDPath, params *GetAccountByIDV1Params, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnlockUser Unlock a locked user
+	//
+	// Clears the user's password-grant lockout (the lock and the failed-login count) without a
+	// password reset. 204 without a body, also when the user was not locked. The user must be
+	// of the token's FI; another FI's user and an unknown one are answered alike, 404
+	// `UXU_10000`. Recorded as an audit event (`UnlockUser`).
+	//
+	// Also at `/ux-users/v1/customers/{customerId}:unlock-user`.
+	//
+	// Corresponds with PUT /v1/customers/{customerId}:unlock-user (the `UnlockUser` operationId).
+	UnlockUser(ctx context.Context, customerID CustomerIDPath, params *UnlockUserParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListInstitutionDisclosures List the FI's disclosure definitions
 	//
@@ -2415,6 +2502,28 @@ func (c *Client) ListAccountsV1(ctx context.Context, params *ListAccountsV1Param
 // Corresponds with GET /v1/accounts/{accountId} (the `GetAccountByIDV1` operationId).
 func (c *Client) GetAccountByIDV1(ctx context.Context, accountID AccountIDPath, params *GetAccountByIDV1Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetAccountByIDV1Request(c.Server, accountID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnlockUser Unlock a locked user
+//
+// Clears the user's password-grant lockout (the lock and the failed-login count) without a
+// password reset. 204 without a body, also when the user was not locked. The user must be
+// of the token's FI; another FI's user and an unknown one are answered alike, 404
+// `UXU_10000`. Recorded as an audit event (`UnlockUser`).
+//
+// Also at `/ux-users/v1/customers/{customerId}:unlock-user`.
+//
+// Corresponds with PUT /v1/customers/{customerId}:unlock-user (the `UnlockUser` operationId).
+func (c *Client) UnlockUser(ctx context.Context, customerID CustomerIDPath, params *UnlockUserParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnlockUserRequest(c.Server, customerID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3628,6 +3737,80 @@ func NewGetAccountByIDV1Request(server string, accountID AccountIDPath, params *
 	return req, nil
 }
 
+// NewUnlockUserRequest constructs an http.Request for the UnlockUser method
+func NewUnlockUserRequest(server string, customerID CustomerIDPath, params *UnlockUserParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customerId", customerID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s:unlock-user", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.UserIDType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userIdType", *params.UserIDType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "correlationId", params.CorrelationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("correlationId", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewListInstitutionDisclosuresRequest constructs an http.Request for the ListInstitutionDisclosures method
 func NewListInstitutionDisclosuresRequest(server string, params *ListInstitutionDisclosuresParams) (*http.Request, error) {
 	var err error
@@ -4698,6 +4881,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/accounts/{accountId} (the `GetAccountByIDV1` operationId).
 	GetAccountByIDV1WithResponse(ctx context.Context, accountID AccountIDPath, params *GetAccountByIDV1Params, reqEditors ...RequestEditorFn) (*GetAccountByIDV1Response, error)
+
+	// UnlockUserWithResponse Unlock a locked user
+	//
+	// Clears the user's password-grant lockout (the lock and the failed-login count) without a
+	// password reset. 204 without a body, also when the user was not locked. The user must be
+	// of the token's FI; another FI's user and an unknown one are answered alike, 404
+	// `UXU_10000`. Recorded as an audit event (`UnlockUser`).
+	//
+	// Also at `/ux-users/v1/customers/{customerId}:unlock-user`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/customers/{customerId}:unlock-user (the `UnlockUser` operationId).
+	UnlockUserWithResponse(ctx context.Context, customerID CustomerIDPath, params *UnlockUserParams, reqEditors ...RequestEditorFn) (*UnlockUserResponse, error)
 
 	// ListInstitutionDisclosuresWithResponse List the FI's disclosure definitions
 	//
@@ -5785,6 +5982,82 @@ func (r GetAccountByIDV1Response) ContentType() string {
 	return ""
 }
 
+type UnlockUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CustomersError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *CustomersError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *CustomersError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *CustomersError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *CustomersError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *CustomersError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UnlockUserResponse) GetJSON400() *CustomersError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnlockUserResponse) GetJSON401() *CustomersError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnlockUserResponse) GetJSON403() *CustomersError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UnlockUserResponse) GetJSON404() *CustomersError {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnlockUserResponse) GetJSON500() *CustomersError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UnlockUserResponse) GetJSON503() *CustomersError {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UnlockUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnlockUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnlockUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnlockUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListInstitutionDisclosuresResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6697,6 +6970,26 @@ func (c *ClientWithResponses) GetAccountByIDV1WithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseGetAccountByIDV1Response(rsp)
+}
+
+// UnlockUserWithResponse Unlock a locked user
+//
+// Clears the user's password-grant lockout (the lock and the failed-login count) without a
+// password reset. 204 without a body, also when the user was not locked. The user must be
+// of the token's FI; another FI's user and an unknown one are answered alike, 404
+// `UXU_10000`. Recorded as an audit event (`UnlockUser`).
+//
+// Also at `/ux-users/v1/customers/{customerId}:unlock-user`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/customers/{customerId}:unlock-user (the `UnlockUser` operationId).
+func (c *ClientWithResponses) UnlockUserWithResponse(ctx context.Context, customerID CustomerIDPath, params *UnlockUserParams, reqEditors ...RequestEditorFn) (*UnlockUserResponse, error) {
+	rsp, err := c.UnlockUser(ctx, customerID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnlockUserResponse(rsp)
 }
 
 // ListInstitutionDisclosuresWithResponse List the FI's disclosure definitions
@@ -7675,6 +7968,70 @@ func ParseGetAccountByIDV1Response(rsp *http.Response) (*GetAccountByIDV1Respons
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest AccountsError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUnlockUserResponse parses an HTTP response from a UnlockUserWithResponse call
+func ParseUnlockUserResponse(rsp *http.Response) (*UnlockUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnlockUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest CustomersError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -168,3 +168,36 @@ func (s *Store) Unlock(ctx context.Context, fiID, loginID string) (bool, error) 
 	}
 	return res.RowsAffected == 1, nil
 }
+
+// Customer v2 user id types: what a customerId path parameter holds.
+const (
+	ByCustomerID = "CUSTOMER_ID" // the FI customer GUID (the default)
+	ByLoginID    = "LOGIN_ID"    // the username
+)
+
+// CustomerByRef finds an FI's customer by GUID (ByCustomerID, also for "") or username
+// (ByLoginID). Another FI's customer is models.ErrNotFound, like an unknown one.
+func (s *Store) CustomerByRef(ctx context.Context, fiID, idType, ref string) (*models.Customer, error) {
+	if idType == ByLoginID {
+		return s.CustomerByLogin(ctx, fiID, ref)
+	}
+	var c models.Customer
+	err := s.db.WithContext(ctx).Preload("Member").Where("institution_id = ? AND id = ?", fiID, ref).Take(&c).Error
+	if err != nil {
+		return nil, Translate("get customer", err)
+	}
+	return &c, nil
+}
+
+// UnlockCustomer clears a customer's password-grant lockout (lock, lock time and failure count)
+// and records the UnlockUser audit event, in one transaction.
+func (s *Store) UnlockCustomer(ctx context.Context, c *models.Customer, a Actor, now time.Time) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Model(&models.Customer{}).Where("id = ? AND institution_id = ?", c.ID, c.InstitutionID).
+			Updates(map[string]any{"locked": false, "locked_at": nil, "failed_login_count": 0}).Error
+		if err != nil {
+			return Translate("unlock", err)
+		}
+		return recordAudit(tx, AuditUnlockUser, c.InstitutionID, a, c.ID, now)
+	})
+}

@@ -297,9 +297,18 @@ func (s *Store) provisionUser(ctx context.Context, tx *gorm.DB, fi *InstitutionS
 	if err != nil {
 		return err
 	}
+	if spec.InstitutionUserID != "" {
+		c.InstitutionUserID = spec.InstitutionUserID
+	}
+	if spec.AuthID != "" {
+		c.AuthID = spec.AuthID
+	}
 	c.Registered, c.AcceptedDisclosure = true, true
 	if err := insertCustomer(tx, &c); err != nil {
 		return Translate("create user", err)
+	}
+	if err := provisionContacts(tx, &c, spec); err != nil {
+		return err
 	}
 	// A provisioned user was registered before this service knew it: record its acceptance of
 	// the FI's current required disclosures, with the provisioning channel as the evidence.
@@ -373,4 +382,42 @@ func orDefault(v, def int) int {
 		return def
 	}
 	return v
+}
+
+// provisionContacts stores a provisioned user's addresses and phones, each phone as a validated
+// VOICE and SMS contact method, and the email as a validated EMAIL one.
+func provisionContacts(tx *gorm.DB, c *models.Customer, spec *UserSpec) error {
+	var addresses []models.CustomerAddress
+	for i, ad := range spec.Addresses {
+		country := strings.ToUpper(ad.Country)
+		if country == "" {
+			country = "US"
+		}
+		addresses = append(addresses, models.CustomerAddress{CustomerID: c.ID, Position: i, Address1: ad.Address1,
+			Address2: ad.Address2, City: ad.City, State: ad.State, PostalCode: ad.PostalCode, Country: country})
+	}
+	var phones []models.CustomerPhone
+	var destinations []models.Destination
+	for i, ph := range spec.Phones {
+		cc := ph.CountryCode
+		if cc == "" {
+			cc = "1"
+		}
+		phones = append(phones, models.CustomerPhone{CustomerID: c.ID, Position: i, Number: ph.Number, CountryCode: cc})
+		for _, protocol := range []string{"VOICE", "SMS"} {
+			destinations = append(destinations, models.Destination{CustomerID: c.ID, Position: len(destinations),
+				ContactInfo: ph.Number, CountryCode: cc, Protocol: protocol, Activated: true, Validated: true})
+		}
+	}
+	if spec.Email != "" {
+		destinations = append(destinations, models.Destination{CustomerID: c.ID, Position: len(destinations),
+			ContactInfo: spec.Email, Protocol: "EMAIL", Activated: true, Validated: true})
+	}
+	if err := createAll(tx, addresses); err != nil {
+		return Translate("create user addresses", err)
+	}
+	if err := createAll(tx, phones); err != nil {
+		return Translate("create user phones", err)
+	}
+	return Translate("create user contact methods", createAll(tx, destinations))
 }

@@ -106,6 +106,28 @@ type UserSpec struct {
 	SSN              string `yaml:"ssn"`
 	BirthDate        string `yaml:"birthDate"`
 	MotherMaidenName string `yaml:"motherMaidenName"`
+	// InstitutionUserID and AuthID fix the user's other identifiers (32 upper-case and 32
+	// lower-case hex); empty, fresh ones are made.
+	InstitutionUserID string        `yaml:"institutionUserId"`
+	AuthID            string        `yaml:"authId"`
+	Phones            []PhoneSpec   `yaml:"phones"`
+	Addresses         []AddressSpec `yaml:"postalAddresses"`
+}
+
+// PhoneSpec is a user's phone: it becomes a VOICE and an SMS contact method, validated.
+type PhoneSpec struct {
+	Number      string `yaml:"number"`
+	CountryCode string `yaml:"countryCode"`
+}
+
+// AddressSpec is a user's postal address.
+type AddressSpec struct {
+	Address1   string `yaml:"address1"`
+	Address2   string `yaml:"address2"`
+	City       string `yaml:"city"`
+	State      string `yaml:"state"`
+	PostalCode string `yaml:"postalCode"`
+	Country    string `yaml:"country"`
 }
 
 // ClientAppSpec is a third-party app with its credentials and rights.
@@ -414,6 +436,31 @@ func (c *checker) checkUser(fi *InstitutionSpec, m *MemberSpec, u *UserSpec, at 
 	}
 	if u.ID != "" && !hex32Lower.MatchString(u.ID) {
 		c.fault("must be 32 lower-case hex characters", path("id")...)
+	}
+	if u.InstitutionUserID != "" && !hex32Upper.MatchString(u.InstitutionUserID) {
+		c.fault("must be 32 upper-case hex characters", path("institutionUserId")...)
+	}
+	if u.AuthID != "" && !hex32Lower.MatchString(u.AuthID) {
+		c.fault("must be 32 lower-case hex characters", path("authId")...)
+	}
+	for i, ph := range u.Phones {
+		if !rules.NANPPhone(ph.Number) {
+			c.fault("must be a 10-digit NANP phone number", path("phones", i, "number")...)
+		}
+		if ph.CountryCode != "" && ph.CountryCode != "1" {
+			c.fault("must be 1 (NANP)", path("phones", i, "countryCode")...)
+		}
+	}
+	for i, ad := range u.Addresses {
+		if rules.Blank(ad.Address1) || rules.Blank(ad.City) {
+			c.fault("address1 and city are required", path("postalAddresses", i, "address1")...)
+		}
+		if !rules.USState(ad.State) {
+			c.fault("must be a USPS state or territory code", path("postalAddresses", i, "state")...)
+		}
+		if !rules.USPostalCode(ad.PostalCode) {
+			c.fault("must be a ZIP or ZIP+4", path("postalAddresses", i, "postalCode")...)
+		}
 	}
 	if p := rules.CheckUsername(u.LoginID, minU, maxU, m.MemberNumber); p != rules.UsernameOK {
 		c.fault("login id breaks the username policy: "+p.String(), path("loginId")...)

@@ -357,6 +357,24 @@ func (e ApplyAccounts) Valid() bool {
 	}
 }
 
+// Defines values for CustomerUserIDType.
+const (
+	CustomerUserIDTypeCUSTOMERID CustomerUserIDType = "CUSTOMER_ID"
+	CustomerUserIDTypeLOGINID    CustomerUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the CustomerUserIDType enum.
+func (e CustomerUserIDType) Valid() bool {
+	switch e {
+	case CustomerUserIDTypeCUSTOMERID:
+		return true
+	case CustomerUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ViewNameAccounts.
 const (
 	ViewNameAccountsM ViewNameAccounts = "m"
@@ -459,6 +477,24 @@ func (e GetAccountByIDV1ParamsViewName) Valid() bool {
 	case GetAccountByIDV1ParamsViewNameM:
 		return true
 	case GetAccountByIDV1ParamsViewNameS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UnlockUserParamsUserIDType.
+const (
+	UnlockUserParamsUserIDTypeCUSTOMERID UnlockUserParamsUserIDType = "CUSTOMER_ID"
+	UnlockUserParamsUserIDTypeLOGINID    UnlockUserParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the UnlockUserParamsUserIDType enum.
+func (e UnlockUserParamsUserIDType) Valid() bool {
+	switch e {
+	case UnlockUserParamsUserIDTypeCUSTOMERID:
+		return true
+	case UnlockUserParamsUserIDTypeLOGINID:
 		return true
 	default:
 		return false
@@ -628,6 +664,20 @@ type CustomerID struct {
 
 // CustomerIDType defines model for CustomerID.Type.
 type CustomerIDType string
+
+// CustomersErrorBody Error envelope of the Customer v2 ("ux-users") family (`UXU_*`).
+type CustomersErrorBody struct {
+	// Code Example: UXU_10000
+	Code string `json:"code"`
+
+	// Message Example: No entitled customers found for the specified id
+	Message string `json:"message"`
+
+	// Status The HTTP status, repeated.
+	//
+	// Example: 404
+	Status int32 `json:"status"`
+}
 
 // DIAccountType The DI account type.
 type DIAccountType string
@@ -1157,6 +1207,12 @@ type CorrelationID = openapi_types.UUID
 // CrossAccountAccounts defines model for CrossAccountAccounts.
 type CrossAccountAccounts = bool
 
+// CustomerIDPath defines model for CustomerIdPath.
+type CustomerIDPath = string
+
+// CustomerUserIDType defines model for CustomerUserIdType.
+type CustomerUserIDType string
+
 // DiFiidHeader defines model for DiFiidHeader.
 type DiFiidHeader = string
 
@@ -1229,8 +1285,14 @@ type AccountsError = ErrorResponse
 // BadRequest Error envelope of the V2 token gateway (`CMN_*`), disclosures (`DSC_*`) and accounts (`ACC_*`).
 type BadRequest = ErrorResponse
 
+// CustomersError Error envelope of the Customer v2 ("ux-users") family (`UXU_*`).
+type CustomersError = CustomersErrorBody
+
 // DisclosuresError Error envelope of the V2 token gateway (`CMN_*`), disclosures (`DSC_*`) and accounts (`ACC_*`).
 type DisclosuresError = ErrorResponse
+
+// InstitutionUsersError Error envelope of the V2 token gateway (`CMN_*`), disclosures (`DSC_*`) and accounts (`ACC_*`).
+type InstitutionUsersError = ErrorResponse
 
 // LegacyError Legacy error envelope. In XML the root is `<Status xmlns="http://schema.intuit.com/fs/common/v2">`
 // and every error is a repeated `<errorInfo>` element; in JSON `errorInfo` is always an array.
@@ -1385,6 +1447,19 @@ type GetAccountByIDV1Params struct {
 
 // GetAccountByIDV1ParamsViewName defines parameters for GetAccountByIDV1.
 type GetAccountByIDV1ParamsViewName string
+
+// UnlockUserParams defines parameters for UnlockUser.
+type UnlockUserParams struct {
+	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
+	UserIDType *UnlockUserParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// UnlockUserParamsUserIDType defines parameters for UnlockUser.
+type UnlockUserParamsUserIDType string
 
 // ListInstitutionDisclosuresParams defines parameters for ListInstitutionDisclosures.
 type ListInstitutionDisclosuresParams struct {
@@ -1592,6 +1667,9 @@ type ServerInterface interface {
 	// GetAccountByIDV1 Read one of a user's accounts
 	// (GET /v1/accounts/{accountId})
 	GetAccountByIDV1(ctx echo.Context, accountID AccountIDPath, params GetAccountByIDV1Params) error
+	// UnlockUser Unlock a locked user
+	// (PUT /v1/customers/{customerId}:unlock-user)
+	UnlockUser(ctx echo.Context, customerID CustomerIDPath, params UnlockUserParams) error
 	// ListInstitutionDisclosures List the FI's disclosure definitions
 	// (GET /v1/institution-disclosures)
 	ListInstitutionDisclosures(ctx echo.Context, params ListInstitutionDisclosuresParams) error
@@ -2193,6 +2271,50 @@ func (w *ServerInterfaceWrapper) GetAccountByIDV1(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetAccountByIDV1(ctx, accountID, params)
+	return err
+}
+
+// UnlockUser converts echo context to params.
+func (w *ServerInterfaceWrapper) UnlockUser(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerID CustomerIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnlockUserParams
+	// ------------- Optional query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "correlationId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("correlationId")]; found {
+		var CorrelationID CorrelationID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for correlationId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "correlationId", valueList[0], &CorrelationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter correlationId: %s", err))
+		}
+
+		params.CorrelationID = CorrelationID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter correlationId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UnlockUser(ctx, customerID, params)
 	return err
 }
 
@@ -2825,6 +2947,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/institution-user-disclosures", wrapper.ListInstitutionUserDisclosures, options.OperationMiddlewares["listInstitutionUserDisclosures"]...)
 	router.POST(options.BaseURL+"/v1/institution-user-disclosures", wrapper.CreateInstitutionUserDisclosure, options.OperationMiddlewares["createInstitutionUserDisclosure"]...)
 	router.PUT(options.BaseURL+"/v1/institution-user-disclosures", wrapper.UpdateInstitutionUserDisclosure, options.OperationMiddlewares["updateInstitutionUserDisclosure"]...)
+	router.PUT(options.BaseURL+"/v1/customers/:customerId\\:unlock-user", wrapper.UnlockUser, options.OperationMiddlewares["unlockUser"]...)
 
 }
 
@@ -2832,7 +2955,11 @@ type AccountsErrorJSONResponse ErrorResponse
 
 type BadRequestJSONResponse ErrorResponse
 
+type CustomersErrorJSONResponse CustomersErrorBody
+
 type DisclosuresErrorJSONResponse ErrorResponse
+
+type InstitutionUsersErrorJSONResponse ErrorResponse
 
 type LegacyErrorJSONResponse Status
 type LegacyErrorApplicationXMLResponse struct {
@@ -4022,6 +4149,107 @@ func (response GetAccountByIDV1503JSONResponse) VisitGetAccountByIDV1Response(w 
 	return err
 }
 
+type UnlockUserRequestObject struct {
+	CustomerID CustomerIDPath `json:"customerId"`
+	Params     UnlockUserParams
+}
+
+type UnlockUserResponseObject interface {
+	VisitUnlockUserResponse(w http.ResponseWriter) error
+}
+
+type UnlockUser204Response struct {
+}
+
+func (response UnlockUser204Response) VisitUnlockUserResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type UnlockUser400JSONResponse struct{ CustomersErrorJSONResponse }
+
+func (response UnlockUser400JSONResponse) VisitUnlockUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnlockUser401JSONResponse CustomersErrorBody
+
+func (response UnlockUser401JSONResponse) VisitUnlockUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnlockUser403JSONResponse CustomersErrorBody
+
+func (response UnlockUser403JSONResponse) VisitUnlockUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnlockUser404JSONResponse CustomersErrorBody
+
+func (response UnlockUser404JSONResponse) VisitUnlockUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnlockUser500JSONResponse CustomersErrorBody
+
+func (response UnlockUser500JSONResponse) VisitUnlockUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnlockUser503JSONResponse CustomersErrorBody
+
+func (response UnlockUser503JSONResponse) VisitUnlockUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListInstitutionDisclosuresRequestObject struct {
 	Params ListInstitutionDisclosuresParams
 }
@@ -4775,6 +5003,9 @@ type StrictServerInterface interface {
 	// GetAccountByIDV1 Read one of a user's accounts
 	// (GET /v1/accounts/{accountId})
 	GetAccountByIDV1(ctx context.Context, request GetAccountByIDV1RequestObject) (GetAccountByIDV1ResponseObject, error)
+	// UnlockUser Unlock a locked user
+	// (PUT /v1/customers/{customerId}:unlock-user)
+	UnlockUser(ctx context.Context, request UnlockUserRequestObject) (UnlockUserResponseObject, error)
 	// ListInstitutionDisclosures List the FI's disclosure definitions
 	// (GET /v1/institution-disclosures)
 	ListInstitutionDisclosures(ctx context.Context, request ListInstitutionDisclosuresRequestObject) (ListInstitutionDisclosuresResponseObject, error)
@@ -5182,6 +5413,32 @@ func (sh *strictHandler) GetAccountByIDV1(ctx echo.Context, accountID AccountIDP
 		return err
 	} else if validResponse, ok := response.(GetAccountByIDV1ResponseObject); ok {
 		return validResponse.VisitGetAccountByIDV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UnlockUser operation middleware
+func (sh *strictHandler) UnlockUser(ctx echo.Context, customerID CustomerIDPath, params UnlockUserParams) error {
+	var request UnlockUserRequestObject
+
+	request.CustomerID = customerID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UnlockUser(ctx.Request().Context(), request.(UnlockUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnlockUser")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UnlockUserResponseObject); ok {
+		return validResponse.VisitUnlockUserResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -62,6 +62,9 @@ var accessRequests = map[string]func(t testing.TB) accessRequest{
 	"getAccountByIdV1": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodGet, "/v1/accounts/" + samChecking + "?hostUserId=" + memberSam, ""}
 	},
+	"unlockUser": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodPut, "/v1/customers/" + sandboxUser + ":unlock-user?userIdType=LOGIN_ID", ""}
+	},
 }
 
 // grantOf is the grant that issues tokens of a kind.
@@ -109,7 +112,7 @@ func (a *api) sendAccess(t testing.TB, rq accessRequest, token string, legacy bo
 	if legacy {
 		h["di_tid"], h["Accept"] = newTID(), "application/json"
 	} else {
-		h["transactionId"] = newTID()
+		h["transactionId"], h["correlationId"] = newTID(), newTID()
 	}
 	if rq.body != "" {
 		h["Content-Type"] = "application/json"
@@ -129,12 +132,16 @@ func refusedCode(r *response, legacy bool) string {
 	return ""
 }
 
-var forbiddenCodes = map[string]string{"/v1/institution": "DSC_11003", "/v1/accounts": "ACC_00602"}
+// forbiddenCodes are the families' not-authorised codes by path prefix, longest prefixes first.
+var forbiddenCodes = []struct{ prefix, code string }{
+	{"/v1/institution-users", "ISR_11003"}, {"/v2/institution-users", "ISR_11003"}, {"/v1/user-status", "ISR_11003"},
+	{"/v1/institution", "DSC_11003"}, {"/v1/accounts", "ACC_00602"}, {"/v1/customers", "UXU_10002"},
+}
 
 func forbiddenCodeFor(path string) string {
-	for prefix, code := range forbiddenCodes {
-		if strings.HasPrefix(path, prefix) {
-			return code
+	for _, f := range forbiddenCodes {
+		if strings.HasPrefix(path, f.prefix) {
+			return f.code
 		}
 	}
 	return "90001"

@@ -138,8 +138,13 @@ func (s *Server) authenticateBearer(r *http.Request, f family, version int, poli
 	header := r.Header.Get("Authorization")
 	if header == "" {
 		code := codes.unauthorized
-		if f == famDisclosures {
+		switch f {
+		case famDisclosures:
 			code = dscNoAuthorization // no authorisation
+		case famCustomers:
+			code = uxuNoAuthorization
+		case famInstitutionUsers:
+			code = isrNoAuthorization
 		}
 		return nil, problem(http.StatusUnauthorized, code, "", "Authorization header is missing")
 	}

@@ -78,3 +78,27 @@ const (
 	accTraceMissing  = "ACC_99998"
 	accInternal      = "ACC_99999"
 )
+
+// Customer v2 ("ux-users") family: {status, message, code}.
+const (
+	uxuNotFound        = "UXU_10000" // no such user at the token's FI (the 404 examples)
+	uxuInvalidToken    = "UXU_10001"
+	uxuForbidden       = "UXU_10002"
+	uxuNoAuthorization = "UXU_10005"
+	uxuNotTokenUser    = "UXU_10011" // a user-bound token naming another user
+	uxuInvalidPath     = "UXU_10013"
+	uxuInternal        = "UXU_99998"
+	uxuCannotHandle    = "UXU_99999"
+	uxuUnavailable     = "UXU_30001"
+)
+
+// Institution users and user status ("db-users") family: ErrorResponse.
+const (
+	isrNotFound        = "ISR_10001"
+	isrNoAuthorization = "ISR_11001"
+	isrInvalidToken    = "ISR_11002"
+	isrForbidden       = "ISR_11003"
+	isrNonPrintable    = "ISR_11004"
+	isrInvalidQuery    = "ISR_11008"
+	isrInternal        = "ISR_99999"
+)

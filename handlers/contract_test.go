@@ -16,14 +16,14 @@ import (
 	"github.com/custreg/custreg/registration"
 )
 
-var codePattern = regexp.MustCompile(`^((CMN|DSC|ACC|UXU)_[0-9]+|[0-9]{5,6})$`)
+var codePattern = regexp.MustCompile(`^((CMN|DSC|ACC|UXU|ISR)_[0-9]+|[0-9]{5,6})$`)
 
 // specCodes reads the codes each family's error response declares in its description table.
 func specCodes(t *testing.T, spec *openapi3.T) map[string]map[string]bool {
 	t.Helper()
 	row := regexp.MustCompile("(?m)^\\| `([A-Z0-9_]+)` \\|")
 	out := map[string]map[string]bool{}
-	for _, name := range []string{"LegacyTokenError", "LegacyError", "TokenError", "DisclosuresError", "AccountsError"} {
+	for _, name := range []string{"LegacyTokenError", "LegacyError", "TokenError", "DisclosuresError", "AccountsError", "CustomersError", "InstitutionUsersError"} {
 		resp := spec.Components.Responses[name]
 		if resp == nil || resp.Value == nil || resp.Value.Description == nil {
 			t.Fatalf("spec has no response %s", name)
@@ -41,7 +41,8 @@ func specCodes(t *testing.T, spec *openapi3.T) map[string]map[string]bool {
 
 // responseOf names the spec response that declares a family's codes.
 var responseOf = map[family]string{famLegacyToken: "LegacyTokenError", famLegacy: "LegacyError", famToken: "TokenError",
-	famDisclosures: "DisclosuresError", famAccounts: "AccountsError"}
+	famDisclosures: "DisclosuresError", famAccounts: "AccountsError", famCustomers: "CustomersError",
+	famInstitutionUsers: "InstitutionUsersError"}
 
 // codeConstants parses the package's code constants (codes.go) and reports any code written as
 // a literal elsewhere in the non-test sources: codes are named once.
@@ -113,6 +114,10 @@ func TestEveryCodeIsInTheSpec(t *testing.T) {
 			want("DisclosuresError", code, "codes.go")
 		case strings.HasPrefix(code, "ACC_"):
 			want("AccountsError", code, "codes.go")
+		case strings.HasPrefix(code, "UXU_"):
+			want("CustomersError", code, "codes.go")
+		case strings.HasPrefix(code, "ISR_"):
+			want("InstitutionUsersError", code, "codes.go")
 		default:
 			if !declared["LegacyError"][code] && !declared["LegacyTokenError"][code] {
 				t.Errorf("%s (codes.go) is declared by no legacy error response", code)

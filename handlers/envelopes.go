@@ -25,6 +25,9 @@ func (s *Server) marshalXML(root, namespace, schema string, v any) ([]byte, erro
 // writeProblems writes the family's envelope.
 func (s *Server) writeProblems(c echo.Context, info *requestInfo, ps Problems) error {
 	status := ps[0].Status
+	if info.family == famCustomers {
+		return c.JSON(status, gen.CustomersErrorBody{Status: int32(status), Code: ps[0].Code, Message: ps[0].Message})
+	}
 	if !info.family.legacy() {
 		return c.JSON(status, gen.ErrorResponse{Code: ps[0].Code, Message: ps[0].Message})
 	}

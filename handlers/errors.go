@@ -83,7 +83,7 @@ func plainProblems(f family, op string, err error) Problems {
 		return Problems{problem(http.StatusNotFound, codes.notFound, "", "Not found")}
 	case errors.Is(err, models.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		status := http.StatusInternalServerError // the token and disclosure families publish no 503
-		if f == famLegacy || f == famAccounts || f == famGeneric {
+		if f == famLegacy || f == famAccounts || f == famCustomers || f == famGeneric {
 			status = http.StatusServiceUnavailable
 		}
 		return Problems{problem(status, codes.unavailable, "", "Service temporarily unavailable")}

@@ -10,12 +10,14 @@ import (
 type family int
 
 const (
-	famGeneric     family = iota // operational endpoints and unknown paths: ErrorResponse
-	famLegacyToken               // V1 token: legacy Status, always XML
-	famLegacy                    // Register v4, Get FI Customer: legacy Status, JSON or XML (D1)
-	famToken                     // V2 token and revoke: ErrorResponse CMN_*
-	famDisclosures               // ErrorResponse DSC_*
-	famAccounts                  // ErrorResponse ACC_*
+	famGeneric          family = iota // operational endpoints and unknown paths: ErrorResponse
+	famLegacyToken                    // V1 token: legacy Status, always XML
+	famLegacy                         // Register v4, Get FI Customer: legacy Status, JSON or XML (D1)
+	famToken                          // V2 token and revoke: ErrorResponse CMN_*
+	famDisclosures                    // ErrorResponse DSC_*
+	famAccounts                       // ErrorResponse ACC_*
+	famCustomers                      // Customer v2 ("ux-users"): {status, message, code} UXU_*
+	famInstitutionUsers               // institution users and user status ("db-users"): ErrorResponse ISR_*
 )
 
 // familyOf classifies a canonical path (after alias rewriting).
@@ -31,6 +33,11 @@ func familyOf(path string) family {
 		return famDisclosures
 	case path == "/v1/accounts" || strings.HasPrefix(path, "/v1/accounts/"):
 		return famAccounts
+	case path == "/v1/customers" || strings.HasPrefix(path, "/v1/customers/"):
+		return famCustomers
+	case strings.HasPrefix(path, "/v1/institution-users"), strings.HasPrefix(path, "/v2/institution-users"),
+		strings.HasPrefix(path, "/v1/user-status"):
+		return famInstitutionUsers
 	default:
 		return famGeneric
 	}
@@ -44,8 +51,10 @@ func (f family) traceHeader() string {
 	switch f {
 	case famLegacyToken, famLegacy:
 		return "di_tid"
-	case famToken, famDisclosures, famAccounts:
+	case famToken, famDisclosures, famAccounts, famInstitutionUsers:
 		return "transactionId"
+	case famCustomers:
+		return "correlationId"
 	}
 	return ""
 }
@@ -84,6 +93,12 @@ var codesByFamily = map[family]familyCodes{
 	famAccounts: {badRequest: accValidation, unauthorized: accInvalidToken, forbidden: accNotAuthorised, notFound: accUserNotFound,
 		methodNotAllow: accValidation, headerTooLarge: accHeaderTooLong, nonPrintable: accNonPrintable, bodyTooLarge: accValidation,
 		unsupportedMT: accNotJSON, internal: accInternal, unavailable: accInternal},
+	famCustomers: {badRequest: uxuCannotHandle, unauthorized: uxuInvalidToken, forbidden: uxuForbidden, notFound: uxuInvalidPath,
+		methodNotAllow: uxuInvalidPath, headerTooLarge: uxuCannotHandle, nonPrintable: uxuCannotHandle, bodyTooLarge: uxuCannotHandle,
+		unsupportedMT: uxuCannotHandle, internal: uxuInternal, unavailable: uxuUnavailable},
+	famInstitutionUsers: {badRequest: isrInvalidQuery, unauthorized: isrInvalidToken, forbidden: isrForbidden, notFound: isrNotFound,
+		methodNotAllow: isrInvalidQuery, headerTooLarge: isrInvalidQuery, nonPrintable: isrNonPrintable, bodyTooLarge: isrInvalidQuery,
+		unsupportedMT: isrInvalidQuery, internal: isrInternal, unavailable: isrInternal},
 }
 
 // codes returns the family's cross-cutting codes.

@@ -35,6 +35,8 @@ const (
 	sandboxUser     = "sandboxuser1" // member 100200300 at 01111
 	sandboxPassword = "Sandbox2024!"
 	sandboxUserGUID = "8fe733f4e27246908f92e8f7c0b96847"
+	sandboxUserIUID = "A9F87530DFC43E2F1ECF44F6FD8B8351" // institutionUserId
+	sandboxUserAuth = "5d0c8e2a7b9f4136a1e4c7d2b8f06a35" // authId (InstitutionUser.userId)
 )
 
 // Members and their accounts.
@@ -69,7 +71,15 @@ const (
 	legacyNamespaceNS = "http://schema.intuit.com/fs/common/v2"
 	scopeAccounts     = "accounts:read"
 	scopeAccountsAll  = "accounts:read,accounts:read_unmasked"
+	customers         = "/v1/customers/"
+	scopeUsersRead    = "institution-users:read"
+	scopeUsersWrite   = "institution-users:write"
 )
+
+// ux is a Customer v2 request's headers: a V2 bearer token and a fresh correlationId.
+func ux(token string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + token, "correlationId": newTID()}
+}
 
 // sandboxUserGrant is the password-grant form of sandboxuser1.
 var sandboxUserGrant = "grant_type=password&username=" + sandboxUser + "&password=" + url.QueryEscape(sandboxPassword)

@@ -176,14 +176,17 @@ func (a *api) validate(t testing.TB, req *http.Request, r *response) {
 	canon.URL.Path = handlers.CanonicalPath(req.URL.Path)
 	route, params, err := a.router.FindRoute(canon)
 	if err != nil {
-		// No operation: the body must be the NOT_FOUND / method ErrorResponse.
+		// No operation: the body must be the family's not-found / method envelope: ErrorResponse,
+		// or {status, message, code} under /v1/customers.
 		var e struct {
 			Code    string `json:"code"`
 			Message string `json:"message"`
+			Status  *int   `json:"status"`
 		}
 		dec := json.NewDecoder(bytes.NewReader(r.body))
 		dec.DisallowUnknownFields()
-		if derr := dec.Decode(&e); derr != nil || e.Code == "" || e.Message == "" {
+		customersFamily := strings.HasPrefix(canon.URL.Path, "/v1/customers/")
+		if derr := dec.Decode(&e); derr != nil || e.Code == "" || e.Message == "" || (e.Status != nil) != customersFamily {
 			t.Errorf("%s %s: unrouted response %d is not an ErrorResponse: %q", req.Method, req.URL.Path, r.status, r.body)
 		}
 		return

@@ -30,7 +30,8 @@ func (s *Server) hygiene(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		info := infoFrom(c.Request().Context())
 		codes := info.family.codes()
-		strict := info.family == famToken || info.family == famAccounts || info.family == famDisclosures
+		strict := info.family == famToken || info.family == famAccounts || info.family == famDisclosures ||
+			info.family == famCustomers || info.family == famInstitutionUsers
 		for name, values := range r.Header {
 			for _, v := range values {
 				if len(name)+len(v) > maxHeaderBytes {

@@ -174,7 +174,7 @@ func New(opts Options) (*echo.Echo, error) {
 			AuthenticationFunc: s.authenticate,
 		},
 	}))
-	gen.RegisterHandlers(e, gen.NewStrictHandler(s, []gen.StrictMiddlewareFunc{s.operationName}))
+	gen.RegisterHandlers(newActionRouter(e), gen.NewStrictHandler(s, []gen.StrictMiddlewareFunc{s.operationName}))
 	return e, nil
 }
 

@@ -121,6 +121,9 @@ func parameterProblem(info *requestInfo, re *openapi3filter.RequestError) *Probl
 		uint64(len(re.Input.Request.Header.Get(param.Name))) > *param.Schema.Value.MaxLength {
 		code = c
 	}
+	if c := extString(param.Extensions, "x-error-code-missing"); c != "" && missing {
+		code = c
+	}
 	if code == "" {
 		code = codes.badRequest
 	}

@@ -205,6 +205,11 @@ type Destination struct {
 	ContactInfo string `gorm:"size:128;not null"`
 	Protocol    string `gorm:"size:8;not null"` // VOICE, SMS, EMAIL
 	Activated   bool   `gorm:"not null"`
+	CountryCode string `gorm:"size:4"` // telephone country code of a phone destination
+	// Validated: the FI confirmed the destination reaches the user (provisioned ones); a
+	// registration's destinations are not validated until then.
+	Validated bool      `gorm:"not null;default:false"`
+	CreatedAt time.Time // enrolledDateTime
 }
 
 // Channels of disclosure evidence.

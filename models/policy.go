@@ -22,7 +22,8 @@ const (
 var (
 	KnownGrants = []string{"client_credentials", "password", "refresh_token"}
 	KnownScopes = []string{"accounts:read", "accounts:read_unmasked", "disclosures:read", "disclosures:write",
-		"institution-users:read", "institution-users:write", "transactions:read"}
+		"institution-users:read", "institution-users:write", "institution-users:read_pii", "institution-users-billpay:read",
+		"transactions:read"}
 	AccountCategories = []string{"DEPOSIT", "LOAN", "INVESTMENT", "TIERED_LOAN", "CROSS_USER_ACCOUNT"}
 	AccountTypes      = []string{"SAVINGS", "CHECKING", "MONEY_MARKET", "BROKERAGE", "TRUST", "LINE_OF_CREDIT_LOAN",
 		"TCL_CREDIT_LINE", "UNKNOWN", "KEOGH", "RETIREMENT_401K", "CERT_OF_DEPOSIT", "CSI_CERT_OF_DEPOSIT",

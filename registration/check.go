@@ -52,8 +52,8 @@ func planOf(fi models.Institution, a Application, accepted []models.Disclosure) 
 	for _, ph := range a.Phones {
 		p.Phones = append(p.Phones, models.CustomerPhone{Number: ph.Number, CountryCode: ph.CountryCode})
 		p.Destinations = append(p.Destinations,
-			models.Destination{ContactInfo: ph.Number, Protocol: "VOICE", Activated: true},
-			models.Destination{ContactInfo: ph.Number, Protocol: "SMS", Activated: true})
+			models.Destination{ContactInfo: ph.Number, CountryCode: ph.CountryCode, Protocol: "VOICE", Activated: true},
+			models.Destination{ContactInfo: ph.Number, CountryCode: ph.CountryCode, Protocol: "SMS", Activated: true})
 	}
 	if a.Email != "" {
 		p.Destinations = append(p.Destinations, models.Destination{ContactInfo: a.Email, Protocol: "EMAIL", Activated: true})
