@@ -186,7 +186,7 @@ type logical struct { // l and r, l or r
 }
 
 func (l literal) value(Record) string { return string(l) }
-func (literal) typ() Type              { return String }
+func (literal) typ() Type             { return String }
 
 func (l boolLiteral) value(Record) string {
 	if l {
