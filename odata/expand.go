@@ -117,7 +117,7 @@ func parseOptions(s string, open int, name string, seg Segment) (*Filter, int, e
 }
 
 // closing returns the index of the ")" that closes a group whose content starts at i, skipping
-// parenthesized groups and quoted strings (” inside a string is a quote), or -1.
+// parenthesized groups and quoted strings (a doubled quote inside one is a quote), or -1.
 func closing(s string, i int) int {
 	depth, quoted := 0, false
 	for ; i < len(s); i++ {
