@@ -36,7 +36,7 @@ func TestSandboxProvisioningIsIdempotent(t *testing.T) {
 		dbtest.Sandbox(t, store)
 		first := countRows(t, store)
 		want := counts{"institutions": 2, "client_apps": 2, "client_app_institutions": 3, "members": 4,
-			"accounts": 5, "disclosures": 4, "customers": 1}
+			"accounts": 5, "disclosures": 4, "customers": 2}
 		for k, v := range want {
 			if first[k] != v {
 				t.Errorf("%s = %d after first load, want %d", k, first[k], v)

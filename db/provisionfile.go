@@ -48,6 +48,10 @@ type InstitutionSpec struct {
 	Policy      PolicySpec       `yaml:"policy"`
 	Disclosures []DisclosureSpec `yaml:"disclosures"`
 	Members     []MemberSpec     `yaml:"members"`
+	// DocumentKey is the FI's identification-document export key: the PEM of an RSA public key
+	// (at least 2048 bits) whose private half the FI keeps. Without one, identification
+	// documents are never exported.
+	DocumentKey string `yaml:"documentKey"`
 }
 
 // PolicySpec is an FI's registration policy; omitted values take the defaults.
@@ -74,6 +78,8 @@ type MemberSpec struct {
 	Name         string        `yaml:"name"`
 	Accounts     []AccountSpec `yaml:"accounts"`
 	Users        []UserSpec    `yaml:"users"`
+	// BillPayLoginID is the member's login id at the FI's bill pay (OFX) provider.
+	BillPayLoginID string `yaml:"billPayLoginId"`
 }
 
 // AccountSpec is one account of a member.
@@ -112,6 +118,10 @@ type UserSpec struct {
 	AuthID            string        `yaml:"authId"`
 	Phones            []PhoneSpec   `yaml:"phones"`
 	Addresses         []AddressSpec `yaml:"postalAddresses"`
+	// SubUsers are the ENTITLED retail users this (PRIMARY) user's member entitled: users of
+	// their own (login, password, names, identifiers, contacts) sharing the member and its
+	// accounts. A sub-user has no sub-users.
+	SubUsers []UserSpec `yaml:"subUsers"`
 }
 
 // PhoneSpec is a user's phone: it becomes a VOICE and an SMS contact method, validated.
@@ -272,6 +282,7 @@ func lineOf(root *yaml.Node, path []any) int {
 
 func (c *checker) check(pf *ProvisionFile) {
 	fis := map[string]bool{}
+	ids := map[string]bool{} // users' GUIDs, institution user ids and auth ids: unique service-wide
 	for i := range pf.Institutions {
 		fi := &pf.Institutions[i]
 		at := func(p ...any) []any { return append([]any{"institutions", i}, p...) }
@@ -283,6 +294,11 @@ func (c *checker) check(pf *ProvisionFile) {
 		fis[fi.ID] = true
 		if strings.TrimSpace(fi.Name) == "" || len(fi.Name) > 128 {
 			c.fault("required, at most 128 characters", at("name")...)
+		}
+		if fi.DocumentKey != "" {
+			if _, err := secure.ParseDocumentKey(fi.DocumentKey); err != nil {
+				c.fault("must be the PEM of an RSA public key of at least 2048 bits (openssl pkey -pubout)", at("documentKey")...)
+			}
 		}
 		c.checkPolicy(&fi.Policy, at("policy"))
 		names := map[string]bool{}
@@ -305,6 +321,7 @@ func (c *checker) check(pf *ProvisionFile) {
 			}
 		}
 		members := map[string]bool{}
+		logins := map[string]bool{} // every user's and sub-user's login id in the FI
 		for j := range fi.Members {
 			m := &fi.Members[j]
 			mat := func(p ...any) []any { return append(at("members", j), p...) }
@@ -317,11 +334,23 @@ func (c *checker) check(pf *ProvisionFile) {
 			if strings.TrimSpace(m.Name) == "" || len(m.Name) > 128 {
 				c.fault("required, at most 128 characters", mat("name")...)
 			}
+			if m.BillPayLoginID != "" && (len(m.BillPayLoginID) > 64 || !rules.Printable(m.BillPayLoginID) || rules.Blank(m.BillPayLoginID)) {
+				c.fault("printable ASCII, at most 64 characters", mat("billPayLoginId")...)
+			}
 			for k, a := range m.Accounts {
 				c.checkAccount(&a, mat("accounts", k))
 			}
-			for k, u := range m.Users {
-				c.checkUser(fi, m, &u, mat("users", k))
+			for k := range m.Users {
+				u := &m.Users[k]
+				c.checkUser(fi, m, u, logins, ids, mat("users", k))
+				for l := range u.SubUsers {
+					sub := &u.SubUsers[l]
+					sat := mat("users", k, "subUsers", l)
+					c.checkUser(fi, m, sub, logins, ids, sat)
+					if len(sub.SubUsers) > 0 {
+						c.fault("a sub-user has no sub-users", append(sat, "subUsers")...)
+					}
+				}
 			}
 		}
 	}
@@ -424,8 +453,21 @@ func (c *checker) checkAccount(a *AccountSpec, at []any) {
 	}
 }
 
-func (c *checker) checkUser(fi *InstitutionSpec, m *MemberSpec, u *UserSpec, at []any) {
+// checkUser checks a user or sub-user; logins (the FI's) and ids (the file's) collect what must
+// not repeat.
+func (c *checker) checkUser(fi *InstitutionSpec, m *MemberSpec, u *UserSpec, logins, ids map[string]bool, at []any) {
 	path := func(s ...any) []any { return append(slices.Clone(at), s...) }
+	if norm := rules.NormalizeUsername(u.LoginID); u.LoginID != "" && logins[norm] {
+		c.fault("login id listed twice for this institution", path("loginId")...)
+	} else {
+		logins[norm] = true
+	}
+	for _, f := range []struct{ name, id string }{{"id", u.ID}, {"institutionUserId", u.InstitutionUserID}, {"authId", u.AuthID}} {
+		if f.id != "" && ids[f.id] {
+			c.fault("identifier listed twice", path(f.name)...)
+		}
+		ids[f.id] = true
+	}
 	minU, maxU := models.DefaultUsernameMin, models.DefaultUsernameMax
 	if r := fi.Policy.UsernameLength; r != nil {
 		minU, maxU = r.Min, r.Max

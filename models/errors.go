@@ -8,6 +8,8 @@ var (
 	ErrNotFound    = errors.New("not found")
 	ErrConflict    = errors.New("conflict")
 	ErrUnavailable = errors.New("storage unavailable")
+	// ErrNoDocumentKey means the FI has no identification-document export key provisioned.
+	ErrNoDocumentKey = errors.New("no document key for this FI")
 )
 
 // Registration outcomes the HTTP layer maps to contract codes.

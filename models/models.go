@@ -24,8 +24,12 @@ type Institution struct {
 	// LockoutCooldown is how long, in seconds, a lockout lasts before the user may try again;
 	// 0 keeps the user locked until an operator unlocks them.
 	LockoutCooldown int `gorm:"not null;default:0"`
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// DocumentKey is the FI's identification-document export key: the PEM of an RSA public key
+	// whose private half only the FI holds. Identification documents leave the service
+	// encrypted to it; "" means none is provisioned.
+	DocumentKey string `gorm:"type:text;not null;default:''"`
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // ClientApp is a third-party application allowed to obtain tokens (its Shared Key is ClientID).
@@ -61,9 +65,12 @@ type Member struct {
 	Institution   Institution `gorm:"constraint:OnDelete:RESTRICT"`
 	MemberNumber  string      `gorm:"size:16;not null;uniqueIndex:ux_members_fi_number"`
 	Name          string      `gorm:"size:128;not null"`
-	Accounts      []Account
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// BillPayLoginID is the member's login id at the FI's bill pay (OFX) provider, "" when the
+	// member has none; it is shown only to apps with institution-users-billpay:read.
+	BillPayLoginID string `gorm:"size:64;not null;default:''"`
+	Accounts       []Account
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Account is one of a member's accounts at the FI. The number is encrypted at rest; its last four
@@ -113,6 +120,9 @@ type Disclosure struct {
 
 // Customer is a user registered for digital banking at an FI, linked to a host member.
 // Passwords are argon2id hashes; SSN, birth date and mother's maiden name are encrypted.
+// UserType is the retail role: PRIMARY (the member's own user, at most one) or ENTITLED (a
+// sub-user the member entitled, whose ParentID is the PRIMARY user's GUID; it shares the member,
+// and so its accounts, with its parent).
 type Customer struct {
 	ID                      string     `gorm:"primaryKey;size:32"` // GUID, 32 lower-case hex
 	InstitutionID           string     `gorm:"size:5;not null;uniqueIndex:ux_customers_fi_login;uniqueIndex:ux_customers_fi_ssn,where:ssn_index <> ''"`
@@ -122,6 +132,7 @@ type Customer struct {
 	AuthID                  string     `gorm:"size:32;not null;uniqueIndex"`
 	InstitutionUserID       string     `gorm:"size:32;not null;uniqueIndex"` // 32 upper-case hex
 	UserType                string     `gorm:"size:16;not null;uniqueIndex:ux_customers_primary_member,where:user_type = 'PRIMARY'"`
+	ParentID                *string    `gorm:"size:32;index"` // ENTITLED only
 	LoginID                 string     `gorm:"size:256;not null"`
 	PasswordHash            string     `gorm:"size:256;not null"`
 	HostLoginID             string     `gorm:"size:64;not null"`
@@ -147,6 +158,12 @@ type Customer struct {
 	CreatedAt               time.Time
 	UpdatedAt               time.Time
 }
+
+// Retail user roles (Customer.UserType).
+const (
+	RolePrimary  = "PRIMARY"
+	RoleEntitled = "ENTITLED"
+)
 
 // Kinds of stored token: an access token (V1 or V2, see Token.Version) or a refresh token.
 const (
