@@ -96,6 +96,8 @@ const (
 	ScopeDisclosuresWrite     = "disclosures:write"
 	ScopeUsersRead            = "institution-users:read"
 	ScopeUsersWrite           = "institution-users:write"
+	ScopeUsersReadPII         = "institution-users:read_pii"     // V2 identification documents
+	ScopeUsersBillPay         = "institution-users-billpay:read" // V1 bill pay login ids
 )
 
 var (
@@ -140,6 +142,12 @@ var policies = []Policy{
 		Note: "full number only with accounts:read_unmasked"},
 	{Operation: "unlockUser", Credential: V2Token, Kinds: clientOnly, Scopes: []string{ScopeUsersWrite},
 		Note: "administers the FI's users"},
+	{Operation: "getInstitutionUserV1", Credential: V2Token, Kinds: anyToken, Scopes: []string{ScopeUsersRead}, OwnUserOnly: true,
+		Note: "bill pay login ids also need institution-users-billpay:read; another user is 404"},
+	{Operation: "getInstitutionUserV2", Credential: V2Token, Kinds: anyToken, Scopes: []string{ScopeUsersRead}, OwnUserOnly: true,
+		Note: "identification documents also need institution-users:read_pii; another user is 404"},
+	{Operation: "getUserStatusV1", Credential: V2Token, Kinds: anyToken, Scopes: []string{ScopeUsersRead}, OwnUserOnly: true,
+		Note: "status flags only; another user is 404"},
 }
 
 var byOperation = func() map[string]Policy {

@@ -182,19 +182,19 @@ func (e DIAccountType) Valid() bool {
 
 // Defines values for DestinationProtocol.
 const (
-	EMAIL DestinationProtocol = "EMAIL"
-	SMS   DestinationProtocol = "SMS"
-	VOICE DestinationProtocol = "VOICE"
+	DestinationProtocolEMAIL DestinationProtocol = "EMAIL"
+	DestinationProtocolSMS   DestinationProtocol = "SMS"
+	DestinationProtocolVOICE DestinationProtocol = "VOICE"
 )
 
 // Valid indicates whether the value is a known member of the DestinationProtocol enum.
 func (e DestinationProtocol) Valid() bool {
 	switch e {
-	case EMAIL:
+	case DestinationProtocolEMAIL:
 		return true
-	case SMS:
+	case DestinationProtocolSMS:
 		return true
-	case VOICE:
+	case DestinationProtocolVOICE:
 		return true
 	default:
 		return false
@@ -243,6 +243,36 @@ func (e HealthStatusStatus) Valid() bool {
 	}
 }
 
+// Defines values for IdentificationDocumentIdentificationDocumentType.
+const (
+	SSN IdentificationDocumentIdentificationDocumentType = "SSN"
+)
+
+// Valid indicates whether the value is a known member of the IdentificationDocumentIdentificationDocumentType enum.
+func (e IdentificationDocumentIdentificationDocumentType) Valid() bool {
+	switch e {
+	case SSN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionCustomerCustomerType.
+const (
+	InstitutionCustomerCustomerTypeRETAIL InstitutionCustomerCustomerType = "RETAIL"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionCustomerCustomerType enum.
+func (e InstitutionCustomerCustomerType) Valid() bool {
+	switch e {
+	case InstitutionCustomerCustomerTypeRETAIL:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InstitutionDisclosureInstitutionDisclosureDataType.
 const (
 	InstitutionDisclosureInstitutionDisclosureDataTypeCONFIG  InstitutionDisclosureInstitutionDisclosureDataType = "CONFIG"
@@ -267,6 +297,60 @@ func (e InstitutionDisclosureInstitutionDisclosureDataType) Valid() bool {
 	}
 }
 
+// Defines values for InstitutionUserInstitutionUserRole.
+const (
+	ENTITLED InstitutionUserInstitutionUserRole = "ENTITLED"
+	PRIMARY  InstitutionUserInstitutionUserRole = "PRIMARY"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUserInstitutionUserRole enum.
+func (e InstitutionUserInstitutionUserRole) Valid() bool {
+	switch e {
+	case ENTITLED:
+		return true
+	case PRIMARY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionUserInstitutionUserType.
+const (
+	InstitutionUserInstitutionUserTypeRETAIL InstitutionUserInstitutionUserType = "RETAIL"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUserInstitutionUserType enum.
+func (e InstitutionUserInstitutionUserType) Valid() bool {
+	switch e {
+	case InstitutionUserInstitutionUserTypeRETAIL:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionUserContactMethodProtocol.
+const (
+	InstitutionUserContactMethodProtocolEMAIL InstitutionUserContactMethodProtocol = "EMAIL"
+	InstitutionUserContactMethodProtocolSMS   InstitutionUserContactMethodProtocol = "SMS"
+	InstitutionUserContactMethodProtocolVOICE InstitutionUserContactMethodProtocol = "VOICE"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUserContactMethodProtocol enum.
+func (e InstitutionUserContactMethodProtocol) Valid() bool {
+	switch e {
+	case InstitutionUserContactMethodProtocolEMAIL:
+		return true
+	case InstitutionUserContactMethodProtocolSMS:
+		return true
+	case InstitutionUserContactMethodProtocolVOICE:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InstitutionUserDisclosureStatus.
 const (
 	ACCEPTED    InstitutionUserDisclosureStatus = "ACCEPTED"
@@ -285,6 +369,39 @@ func (e InstitutionUserDisclosureStatus) Valid() bool {
 	case NOTACCEPTED:
 		return true
 	case NOTENROLLED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionUserPostalAddressPostalAddressType.
+const (
+	InstitutionUserPostalAddressPostalAddressTypeUNKNOWN InstitutionUserPostalAddressPostalAddressType = "UNKNOWN"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUserPostalAddressPostalAddressType enum.
+func (e InstitutionUserPostalAddressPostalAddressType) Valid() bool {
+	switch e {
+	case InstitutionUserPostalAddressPostalAddressTypeUNKNOWN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KeyValueKey.
+const (
+	BillPayLoginID KeyValueKey = "billPayLoginId"
+	LegacyUserGUID KeyValueKey = "legacyUserGuid"
+)
+
+// Valid indicates whether the value is a known member of the KeyValueKey enum.
+func (e KeyValueKey) Valid() bool {
+	switch e {
+	case BillPayLoginID:
+		return true
+	case LegacyUserGUID:
 		return true
 	default:
 		return false
@@ -345,6 +462,21 @@ func (e TokenV2RequestGrantType) Valid() bool {
 	}
 }
 
+// Defines values for TrueFlag.
+const (
+	True TrueFlag = true
+)
+
+// Valid indicates whether the value is a known member of the TrueFlag enum.
+func (e TrueFlag) Valid() bool {
+	switch e {
+	case True:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ApplyAccounts.
 const (
 	ApplyAccountsGroupByCustomer ApplyAccounts = "groupBy(customer)"
@@ -372,6 +504,57 @@ func (e CustomerUserIDType) Valid() bool {
 	case CustomerUserIDTypeCUSTOMERID:
 		return true
 	case CustomerUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionUsersUserIDType.
+const (
+	InstitutionUsersUserIDTypeHOSTUSERID        InstitutionUsersUserIDType = "HOST_USER_ID"
+	InstitutionUsersUserIDTypeINSTITUTIONUSERID InstitutionUsersUserIDType = "INSTITUTION_USER_ID"
+	InstitutionUsersUserIDTypeLEGACYUSERGUID    InstitutionUsersUserIDType = "LEGACY_USER_GUID"
+	InstitutionUsersUserIDTypeLOGINID           InstitutionUsersUserIDType = "LOGIN_ID"
+	InstitutionUsersUserIDTypeUSERID            InstitutionUsersUserIDType = "USER_ID"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUsersUserIDType enum.
+func (e InstitutionUsersUserIDType) Valid() bool {
+	switch e {
+	case InstitutionUsersUserIDTypeHOSTUSERID:
+		return true
+	case InstitutionUsersUserIDTypeINSTITUTIONUSERID:
+		return true
+	case InstitutionUsersUserIDTypeLEGACYUSERGUID:
+		return true
+	case InstitutionUsersUserIDTypeLOGINID:
+		return true
+	case InstitutionUsersUserIDTypeUSERID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserStatusUserIDType.
+const (
+	UserStatusUserIDTypeCUSTOMERID        UserStatusUserIDType = "CUSTOMER_ID"
+	UserStatusUserIDTypeHOSTUSERID        UserStatusUserIDType = "HOST_USER_ID"
+	UserStatusUserIDTypeINSTITUTIONUSERID UserStatusUserIDType = "INSTITUTION_USER_ID"
+	UserStatusUserIDTypeLOGINID           UserStatusUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the UserStatusUserIDType enum.
+func (e UserStatusUserIDType) Valid() bool {
+	switch e {
+	case UserStatusUserIDTypeCUSTOMERID:
+		return true
+	case UserStatusUserIDTypeHOSTUSERID:
+		return true
+	case UserStatusUserIDTypeINSTITUTIONUSERID:
+		return true
+	case UserStatusUserIDTypeLOGINID:
 		return true
 	default:
 		return false
@@ -498,6 +681,84 @@ func (e UnlockUserParamsUserIDType) Valid() bool {
 	case UnlockUserParamsUserIDTypeCUSTOMERID:
 		return true
 	case UnlockUserParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetInstitutionUserV1ParamsUserIDType.
+const (
+	GetInstitutionUserV1ParamsUserIDTypeHOSTUSERID        GetInstitutionUserV1ParamsUserIDType = "HOST_USER_ID"
+	GetInstitutionUserV1ParamsUserIDTypeINSTITUTIONUSERID GetInstitutionUserV1ParamsUserIDType = "INSTITUTION_USER_ID"
+	GetInstitutionUserV1ParamsUserIDTypeLEGACYUSERGUID    GetInstitutionUserV1ParamsUserIDType = "LEGACY_USER_GUID"
+	GetInstitutionUserV1ParamsUserIDTypeLOGINID           GetInstitutionUserV1ParamsUserIDType = "LOGIN_ID"
+	GetInstitutionUserV1ParamsUserIDTypeUSERID            GetInstitutionUserV1ParamsUserIDType = "USER_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetInstitutionUserV1ParamsUserIDType enum.
+func (e GetInstitutionUserV1ParamsUserIDType) Valid() bool {
+	switch e {
+	case GetInstitutionUserV1ParamsUserIDTypeHOSTUSERID:
+		return true
+	case GetInstitutionUserV1ParamsUserIDTypeINSTITUTIONUSERID:
+		return true
+	case GetInstitutionUserV1ParamsUserIDTypeLEGACYUSERGUID:
+		return true
+	case GetInstitutionUserV1ParamsUserIDTypeLOGINID:
+		return true
+	case GetInstitutionUserV1ParamsUserIDTypeUSERID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetUserStatusV1ParamsUserIDType.
+const (
+	GetUserStatusV1ParamsUserIDTypeCUSTOMERID        GetUserStatusV1ParamsUserIDType = "CUSTOMER_ID"
+	GetUserStatusV1ParamsUserIDTypeHOSTUSERID        GetUserStatusV1ParamsUserIDType = "HOST_USER_ID"
+	GetUserStatusV1ParamsUserIDTypeINSTITUTIONUSERID GetUserStatusV1ParamsUserIDType = "INSTITUTION_USER_ID"
+	GetUserStatusV1ParamsUserIDTypeLOGINID           GetUserStatusV1ParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetUserStatusV1ParamsUserIDType enum.
+func (e GetUserStatusV1ParamsUserIDType) Valid() bool {
+	switch e {
+	case GetUserStatusV1ParamsUserIDTypeCUSTOMERID:
+		return true
+	case GetUserStatusV1ParamsUserIDTypeHOSTUSERID:
+		return true
+	case GetUserStatusV1ParamsUserIDTypeINSTITUTIONUSERID:
+		return true
+	case GetUserStatusV1ParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetInstitutionUserV2ParamsUserIDType.
+const (
+	GetInstitutionUserV2ParamsUserIDTypeHOSTUSERID        GetInstitutionUserV2ParamsUserIDType = "HOST_USER_ID"
+	GetInstitutionUserV2ParamsUserIDTypeINSTITUTIONUSERID GetInstitutionUserV2ParamsUserIDType = "INSTITUTION_USER_ID"
+	GetInstitutionUserV2ParamsUserIDTypeLEGACYUSERGUID    GetInstitutionUserV2ParamsUserIDType = "LEGACY_USER_GUID"
+	GetInstitutionUserV2ParamsUserIDTypeLOGINID           GetInstitutionUserV2ParamsUserIDType = "LOGIN_ID"
+	GetInstitutionUserV2ParamsUserIDTypeUSERID            GetInstitutionUserV2ParamsUserIDType = "USER_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetInstitutionUserV2ParamsUserIDType enum.
+func (e GetInstitutionUserV2ParamsUserIDType) Valid() bool {
+	switch e {
+	case GetInstitutionUserV2ParamsUserIDTypeHOSTUSERID:
+		return true
+	case GetInstitutionUserV2ParamsUserIDTypeINSTITUTIONUSERID:
+		return true
+	case GetInstitutionUserV2ParamsUserIDTypeLEGACYUSERGUID:
+		return true
+	case GetInstitutionUserV2ParamsUserIDTypeLOGINID:
+		return true
+	case GetInstitutionUserV2ParamsUserIDTypeUSERID:
 		return true
 	default:
 		return false
@@ -813,11 +1074,58 @@ type HostCredential struct {
 	LoginID *string `json:"loginId,omitempty"`
 }
 
+// IdentificationDocument An identification document, its number encrypted to the FI's document key.
+type IdentificationDocument struct {
+	// ID Standard base64 of RSA-OAEP (SHA-256, MGF1 SHA-256, no label) over the number, to the FI's document key.
+	ID                         string                                           `json:"id"`
+	IdentificationDocumentType IdentificationDocumentIdentificationDocumentType `json:"identificationDocumentType"`
+
+	// MaskedID The number with every character but the last four replaced by `*`.
+	//
+	// Example: *****6789
+	MaskedID string `json:"maskedId"`
+}
+
+// IdentificationDocumentIdentificationDocumentType defines model for IdentificationDocument.IdentificationDocumentType.
+type IdentificationDocumentIdentificationDocumentType string
+
 // Identifier defines model for Identifier.
 type Identifier struct {
 	Type  *string `json:"type,omitempty"`
 	Value *string `json:"value,omitempty"`
 }
+
+// InstitutionCustomer The member relationship of a retail user.
+type InstitutionCustomer struct {
+	// AdditionalInfo Key-value metadata.
+	//
+	// Example: {"entry":[{"key":"legacyUserGuid","value":"8fe733f4e27246908f92e8f7c0b96847"}]}
+	AdditionalInfo *KeyValueEntries                `json:"additionalInfo,omitempty"`
+	CustomerType   InstitutionCustomerCustomerType `json:"customerType"`
+
+	// HostLoginID The PRIMARY user's host login id (Get FI Customer's `hostCredential.loginId`).
+	//
+	// Example: 8FE733F4E272
+	HostLoginID *string `json:"hostLoginId,omitempty"`
+
+	// InstitutionCustomerID The customer GUID of the relationship's PRIMARY user (a sub-user's parent's).
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	InstitutionCustomerID string `json:"institutionCustomerId"`
+
+	// MemberName The member's name as the core holds it.
+	//
+	// Example: Sam Sandbox
+	MemberName *string `json:"memberName,omitempty"`
+
+	// MemberNumber The member number in the FI's core (`hostUserId`).
+	//
+	// Example: 100200300
+	MemberNumber string `json:"memberNumber"`
+}
+
+// InstitutionCustomerCustomerType defines model for InstitutionCustomer.CustomerType.
+type InstitutionCustomerCustomerType string
 
 // InstitutionDisclosure defines model for InstitutionDisclosure.
 type InstitutionDisclosure struct {
@@ -889,6 +1197,148 @@ type InstitutionDisclosuresResponse struct {
 	InstitutionDisclosures []InstitutionDisclosure `json:"institutionDisclosures"`
 }
 
+// InstitutionUser An institution user's profile (V1 and V2). `contactMethods`, `postalAddresses`,
+// `subUsers` and (V2 only, never in V1 answers) `identificationDocuments` appear only when
+// `$expand` asks for them, possibly empty after a filter. A sub-user in `subUsers` has the
+// same shape, without expansions of its own.
+type InstitutionUser struct {
+	// AdditionalInfo Key-value metadata.
+	//
+	// Example: {"entry":[{"key":"legacyUserGuid","value":"8fe733f4e27246908f92e8f7c0b96847"}]}
+	AdditionalInfo KeyValueEntries `json:"additionalInfo"`
+
+	// BirthDate Absent when none was given.
+	//
+	// Example: 1985-04-12
+	BirthDate      *openapi_types.Date             `json:"birthDate,omitempty"`
+	ContactMethods *[]InstitutionUserContactMethod `json:"contactMethods,omitempty"`
+
+	// Email Absent when the user has none.
+	//
+	// Example: sam.sandbox@example.com
+	Email *openapi_types.Email `json:"email,omitempty"`
+
+	// FailedLoginCount Failed password logins since the last success or unlock.
+	//
+	// Example: 0
+	FailedLoginCount int `json:"failedLoginCount"`
+
+	// FailedPasswordResetCount Failed password-reset attempts.
+	//
+	// Example: 0
+	FailedPasswordResetCount int `json:"failedPasswordResetCount"`
+
+	// FirstName Example: Sam
+	FirstName string `json:"firstName"`
+
+	// FullName "Last, First Middle".
+	//
+	// Example: Sandbox, Sam
+	FullName string `json:"fullName"`
+
+	// IdentificationDocuments V2 only, with `$expand=identificationDocuments` and the scope `institution-users:read_pii`.
+	IdentificationDocuments *[]IdentificationDocument `json:"identificationDocuments,omitempty"`
+
+	// InstitutionCustomers The member relationship, one entry; a sub-user's is its PRIMARY user's.
+	InstitutionCustomers []InstitutionCustomer `json:"institutionCustomers"`
+
+	// InstitutionID The FI (five digits).
+	//
+	// Example: 01111
+	InstitutionID string `json:"institutionId"`
+
+	// InstitutionUserID The institution user id (32 upper-case hex).
+	//
+	// Example: A9F87530DFC43E2F1ECF44F6FD8B8351
+	InstitutionUserID string `json:"institutionUserId"`
+
+	// InstitutionUserRole `PRIMARY`: the member's own user; `ENTITLED`: a sub-user the member entitled.
+	InstitutionUserRole InstitutionUserInstitutionUserRole `json:"institutionUserRole"`
+
+	// InstitutionUserType Always `RETAIL` (no business banking here).
+	InstitutionUserType InstitutionUserInstitutionUserType `json:"institutionUserType"`
+
+	// LastLoginDateTime The last successful login; absent before the first.
+	LastLoginDateTime *time.Time `json:"lastLoginDateTime,omitempty"`
+
+	// LastName Example: Sandbox
+	LastName string `json:"lastName"`
+
+	// MiddleName Absent when the user has none.
+	MiddleName *string `json:"middleName,omitempty"`
+
+	// ParentInstitutionUserID An ENTITLED sub-user's PRIMARY user (its institution user id); absent for a PRIMARY user.
+	//
+	// Example: A9F87530DFC43E2F1ECF44F6FD8B8351
+	ParentInstitutionUserID *string                         `json:"parentInstitutionUserId,omitempty"`
+	PostalAddresses         *[]InstitutionUserPostalAddress `json:"postalAddresses,omitempty"`
+
+	// RegistrationDateTime When the user was registered (or provisioned).
+	//
+	// Example: 2026-01-05T09:30:00Z
+	RegistrationDateTime *time.Time `json:"registrationDateTime,omitempty"`
+
+	// SubUsers With `$expand=subUsers`, a PRIMARY user's ENTITLED sub-users (none for a sub-user).
+	SubUsers *[]InstitutionUser `json:"subUsers,omitempty"`
+
+	// UserID The authentication id (Register v4's `authId`; 32 lower-case hex).
+	//
+	// Example: 5d0c8e2a7b9f4136a1e4c7d2b8f06a35
+	UserID string `json:"userId"`
+
+	// UserName The username (login id).
+	//
+	// Example: sandboxuser1
+	UserName string `json:"userName"`
+
+	// UserStatus The user's status flags; only the true ones are present. `active`: can sign in now (not
+	// locked). `locked`: locked by failed logins, the FI's cool-down not yet over.
+	// `registered`: registration complete (required disclosures accepted). `approved`: the FI
+	// approved the registration (always, no approval step exists here). `onHold`, `reset`,
+	// `rejected`: never sent. See `GET /v1/user-status` for the rules.
+	//
+	//
+	// Example: {"active":true,"approved":true,"registered":true}
+	UserStatus InstitutionUserFlags `json:"userStatus"`
+}
+
+// InstitutionUserInstitutionUserRole `PRIMARY`: the member's own user; `ENTITLED`: a sub-user the member entitled.
+type InstitutionUserInstitutionUserRole string
+
+// InstitutionUserInstitutionUserType Always `RETAIL` (no business banking here).
+type InstitutionUserInstitutionUserType string
+
+// InstitutionUserContactMethod A phone (VOICE, SMS) or email (EMAIL) the user can be reached at.
+type InstitutionUserContactMethod struct {
+	Activated bool `json:"activated"`
+
+	// ContactInfo The national phone number (digits) or the email address.
+	//
+	// Example: 4155550142
+	ContactInfo      string     `json:"contactInfo"`
+	EnrolledDateTime *time.Time `json:"enrolledDateTime,omitempty"`
+
+	// Host Always false; contact methods are this service's, none is read from a core system.
+	Host bool `json:"host"`
+
+	// ID The contact method id (Customer v2's `contactMethodId`).
+	//
+	// Example: 1
+	ID       string                               `json:"id"`
+	Protocol InstitutionUserContactMethodProtocol `json:"protocol"`
+
+	// TelephoneCountryCode Phones only.
+	//
+	// Example: 1
+	TelephoneCountryCode *string `json:"telephoneCountryCode,omitempty"`
+
+	// Validated The FI confirmed it reaches the user (provisioned ones); a registration's are not validated.
+	Validated bool `json:"validated"`
+}
+
+// InstitutionUserContactMethodProtocol defines model for InstitutionUserContactMethod.Protocol.
+type InstitutionUserContactMethodProtocol string
+
 // InstitutionUserDisclosure defines model for InstitutionUserDisclosure.
 type InstitutionUserDisclosure struct {
 	AccountID                                     *string                          `json:"accountId,omitempty"`
@@ -931,6 +1381,86 @@ type InstitutionUserDisclosureWrite struct {
 // InstitutionUserDisclosuresResponse defines model for InstitutionUserDisclosuresResponse.
 type InstitutionUserDisclosuresResponse struct {
 	InstitutionUserDisclosures []InstitutionUserDisclosure `json:"institutionUserDisclosures"`
+}
+
+// InstitutionUserFlags The user's status flags; only the true ones are present. `active`: can sign in now (not
+// locked). `locked`: locked by failed logins, the FI's cool-down not yet over.
+// `registered`: registration complete (required disclosures accepted). `approved`: the FI
+// approved the registration (always, no approval step exists here). `onHold`, `reset`,
+// `rejected`: never sent. See `GET /v1/user-status` for the rules.
+//
+// Example: {"active":true,"approved":true,"registered":true}
+type InstitutionUserFlags struct {
+	// Active A status flag, sent only when true.
+	Active *TrueFlag `json:"active,omitempty"`
+
+	// Approved A status flag, sent only when true.
+	Approved *TrueFlag `json:"approved,omitempty"`
+
+	// Locked A status flag, sent only when true.
+	Locked *TrueFlag `json:"locked,omitempty"`
+
+	// OnHold A status flag, sent only when true.
+	OnHold *TrueFlag `json:"onHold,omitempty"`
+
+	// Registered A status flag, sent only when true.
+	Registered *TrueFlag `json:"registered,omitempty"`
+
+	// Rejected A status flag, sent only when true.
+	Rejected *TrueFlag `json:"rejected,omitempty"`
+
+	// Reset A status flag, sent only when true.
+	Reset *TrueFlag `json:"reset,omitempty"`
+}
+
+// InstitutionUserPostalAddress defines model for InstitutionUserPostalAddress.
+type InstitutionUserPostalAddress struct {
+	// City Example: San Francisco
+	City string `json:"city"`
+
+	// Country Example: US
+	Country string `json:"country"`
+
+	// ID Example: 1
+	ID string `json:"id"`
+
+	// PostalAddressType Always `UNKNOWN` (registration does not ask).
+	PostalAddressType InstitutionUserPostalAddressPostalAddressType `json:"postalAddressType"`
+
+	// PostalCode Example: 94105
+	PostalCode string `json:"postalCode"`
+
+	// Primary True for the first address given.
+	Primary bool `json:"primary"`
+
+	// State Example: CA
+	State string `json:"state"`
+
+	// StreetAddress1 Example: 100 Market Street
+	StreetAddress1 string `json:"streetAddress1"`
+
+	// StreetAddress2 Example: Suite 300
+	StreetAddress2 *string `json:"streetAddress2,omitempty"`
+	StreetAddress3 *string `json:"streetAddress3,omitempty"`
+}
+
+// InstitutionUserPostalAddressPostalAddressType Always `UNKNOWN` (registration does not ask).
+type InstitutionUserPostalAddressPostalAddressType string
+
+// KeyValue One entry: `legacyUserGuid` (a profile's customer GUID) or `billPayLoginId` (a relationship's bill pay login).
+type KeyValue struct {
+	Key   KeyValueKey `json:"key"`
+	Value string      `json:"value"`
+}
+
+// KeyValueKey defines model for KeyValue.Key.
+type KeyValueKey string
+
+// KeyValueEntries Key-value metadata.
+//
+// Example: {"entry":[{"key":"legacyUserGuid","value":"8fe733f4e27246908f92e8f7c0b96847"}]}
+type KeyValueEntries struct {
+	Entry []KeyValue `json:"entry"`
 }
 
 // Money defines model for Money.
@@ -1099,6 +1629,32 @@ type Status struct {
 	StatusMessage *string     `json:"statusMessage,omitempty"`
 }
 
+// SubUserStatusDetails defines model for SubUserStatusDetails.
+type SubUserStatusDetails struct {
+	// Active A status flag, sent only when true.
+	Active         *TrueFlag                `json:"active,omitempty"`
+	AdditionalInfo UserStatusAdditionalInfo `json:"additionalInfo"`
+
+	// Approved A status flag, sent only when true.
+	Approved          *TrueFlag `json:"approved,omitempty"`
+	InstitutionUserID string    `json:"institutionUserId"`
+
+	// Locked A status flag, sent only when true.
+	Locked *TrueFlag `json:"locked,omitempty"`
+
+	// OnHold A status flag, sent only when true.
+	OnHold *TrueFlag `json:"onHold,omitempty"`
+
+	// Registered A status flag, sent only when true.
+	Registered *TrueFlag `json:"registered,omitempty"`
+
+	// Rejected A status flag, sent only when true.
+	Rejected *TrueFlag `json:"rejected,omitempty"`
+
+	// Reset A status flag, sent only when true.
+	Reset *TrueFlag `json:"reset,omitempty"`
+}
+
 // TokenV1 In XML the root `<token>`; elements in the official schema's order (`access_token`,
 // `expires_in`, `di_fiid`, then the password grant's). The `xml` struct tags let a client
 // generated from this spec decode the XML answer (its `XML200`).
@@ -1162,6 +1718,9 @@ type TokenV2Request struct {
 // TokenV2RequestGrantType defines model for TokenV2Request.GrantType.
 type TokenV2RequestGrantType string
 
+// TrueFlag A status flag, sent only when true.
+type TrueFlag bool
+
 // UserStatus defines model for UserStatus.
 type UserStatus struct {
 	AcceptedDisclosure               *bool `json:"acceptedDisclosure,omitempty"`
@@ -1181,6 +1740,43 @@ type UserStatus struct {
 	Registered                       *bool `json:"registered,omitempty"`
 	Reset                            *bool `json:"reset,omitempty"`
 	TemporaryPassword                *bool `json:"temporaryPassword,omitempty"`
+}
+
+// UserStatusAdditionalInfo defines model for UserStatusAdditionalInfo.
+type UserStatusAdditionalInfo struct {
+	FailedLoginCount         int        `json:"failedLoginCount"`
+	FailedPasswordResetCount int        `json:"failedPasswordResetCount"`
+	LastLoginDateTime        *time.Time `json:"lastLoginDateTime,omitempty"`
+}
+
+// UserStatusDetails A user's status flags (only the true ones), counters and, for a PRIMARY user with sub-users, theirs.
+type UserStatusDetails struct {
+	// Active A status flag, sent only when true.
+	Active         *TrueFlag                `json:"active,omitempty"`
+	AdditionalInfo UserStatusAdditionalInfo `json:"additionalInfo"`
+
+	// Approved A status flag, sent only when true.
+	Approved          *TrueFlag `json:"approved,omitempty"`
+	InstitutionUserID string    `json:"institutionUserId"`
+
+	// Locked A status flag, sent only when true.
+	Locked *TrueFlag `json:"locked,omitempty"`
+
+	// OnHold A status flag, sent only when true.
+	OnHold *TrueFlag `json:"onHold,omitempty"`
+
+	// ParentInstitutionUserID A sub-user's PRIMARY user.
+	ParentInstitutionUserID *string `json:"parentInstitutionUserId,omitempty"`
+
+	// Registered A status flag, sent only when true.
+	Registered *TrueFlag `json:"registered,omitempty"`
+
+	// Rejected A status flag, sent only when true.
+	Rejected *TrueFlag `json:"rejected,omitempty"`
+
+	// Reset A status flag, sent only when true.
+	Reset    *TrueFlag               `json:"reset,omitempty"`
+	SubUsers *[]SubUserStatusDetails `json:"subUsers,omitempty"`
 }
 
 // AccountIDPath defines model for AccountIdPath.
@@ -1225,6 +1821,12 @@ type DiFiidPath = string
 // DiTid defines model for DiTid.
 type DiTid = openapi_types.UUID
 
+// ExpandUsersV1 defines model for ExpandUsersV1.
+type ExpandUsersV1 = string
+
+// ExpandUsersV2 defines model for ExpandUsersV2.
+type ExpandUsersV2 = string
+
 // FilterAccounts defines model for FilterAccounts.
 type FilterAccounts = string
 
@@ -1243,6 +1845,12 @@ type InstitutionCustomerIDDisclosures = string
 // InstitutionIDHeader defines model for InstitutionIdHeader.
 type InstitutionIDHeader = string
 
+// InstitutionUserIDPath defines model for InstitutionUserIdPath.
+type InstitutionUserIDPath = string
+
+// InstitutionUsersUserIDType defines model for InstitutionUsersUserIdType.
+type InstitutionUsersUserIDType string
+
 // LoginIDAccounts defines model for LoginIdAccounts.
 type LoginIDAccounts = string
 
@@ -1257,6 +1865,9 @@ type OriginatingIP = string
 
 // OriginatingIPDisclosures defines model for OriginatingIPDisclosures.
 type OriginatingIPDisclosures = string
+
+// RetrieveBillPayCredentials defines model for RetrieveBillPayCredentials.
+type RetrieveBillPayCredentials = bool
 
 // SkipGroupsAccounts defines model for SkipGroupsAccounts.
 type SkipGroupsAccounts = int
@@ -1276,8 +1887,14 @@ type TransactionIDDisclosures = openapi_types.UUID
 // TransactionIDToken defines model for TransactionIdToken.
 type TransactionIDToken = openapi_types.UUID
 
+// TransactionIDUsers defines model for TransactionIdUsers.
+type TransactionIDUsers = openapi_types.UUID
+
 // UserAgent defines model for UserAgent.
 type UserAgent = string
+
+// UserStatusUserIDType defines model for UserStatusUserIdType.
+type UserStatusUserIDType string
 
 // ViewNameAccounts defines model for ViewNameAccounts.
 type ViewNameAccounts string
@@ -1578,6 +2195,47 @@ type UpdateInstitutionUserDisclosureParams struct {
 	OriginatingIP *OriginatingIPDisclosures `json:"originating_ip,omitempty"`
 }
 
+// GetInstitutionUserV1Params defines parameters for GetInstitutionUserV1.
+type GetInstitutionUserV1Params struct {
+	// UserIDType What `institutionUserId` holds (default `INSTITUTION_USER_ID`):
+	// - `INSTITUTION_USER_ID`: the institution user id (32 upper-case hex; `CustomerInformation.userId`, the OIDC `institution_user_id`).
+	// - `HOST_USER_ID`: the member number in the FI's core (`hostUserId`, Register v4's `memberNumber`): the member's PRIMARY user.
+	// - `LOGIN_ID`: the username, case-insensitive.
+	// - `LEGACY_USER_GUID`: the customer GUID (32 lower-case hex; Register v4's `id`, `institutionCustomerId`).
+	// - `USER_ID`: the authentication id (32 lower-case hex; Register v4's `authId`, this profile's `userId`).
+	UserIDType *GetInstitutionUserV1ParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// Expand Comma-separated segments to include, each with an optional `($filter=...)`:
+	// `contactMethods`, `postalAddresses` (alias `postalAddress`), `subUsers`. Example:
+	// `contactMethods($filter=(validated eq true) and (protocol eq 'VOICE')),postalAddresses($filter=state eq 'CA')`.
+	//
+	// A filter is the OData subset the contract publishes: `eq`, `and`, parentheses, strings in
+	// single quotes (`''` for a quote) and `true`/`false`; a string property compares with a
+	// string, a boolean one with a boolean. Properties (values as the answer renders them,
+	// dates included; an absent value equals no literal):
+	// - `contactMethods`: `id`, `protocol`, `activated`, `enrolledDateTime`,
+	//   `telephoneCountryCode`, `contactInfo`, `validated`, `host`, `primary`,
+	//   `contactMethodType` (booleans: `activated`, `validated`, `host`, `primary`).
+	// - `postalAddresses`: `id`, `streetAddress1`, `streetAddress2`, `streetAddress3`, `city`,
+	//   `state`, `postalCode`, `country`, `primary` (boolean), `postalAddressType`.
+	// - `subUsers`: `institutionUserId`, `institutionId`, `institutionUserRole`,
+	//   `institutionUserType`, `userId`, `userName`, `lastName`, `firstName`, `middleName`,
+	//   `email`, `birthDate`.
+	//
+	// Anything else (another operator, `or`, a function, an unknown segment or property, a
+	// segment twice, a nested `$expand`, more than 2048 characters) is 400 `ISR_10009`.
+	Expand *ExpandUsersV1 `form:"$expand,omitempty" json:"$expand,omitempty"`
+
+	// RetrieveBillPayCredentials `true` adds a PRIMARY user's bill pay login id (scope `institution-users-billpay:read`).
+	RetrieveBillPayCredentials *RetrieveBillPayCredentials `form:"retrieveBillPayCredentials,omitempty" json:"retrieveBillPayCredentials,omitempty"`
+
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ISR_11005`, longer than 36 characters `ISR_11006`.
+	TransactionID TransactionIDUsers `json:"transactionId"`
+}
+
+// GetInstitutionUserV1ParamsUserIDType defines parameters for GetInstitutionUserV1.
+type GetInstitutionUserV1ParamsUserIDType string
+
 // CreateAccessTokenV1Params defines parameters for CreateAccessTokenV1.
 type CreateAccessTokenV1Params struct {
 	// DiTid Trace id of the legacy family: generate a fresh UUID for every request (`uuidgen`, or
@@ -1598,6 +2256,44 @@ type CreateAccessTokenV1Params struct {
 	// UserAgent `{Appname}/{Appversion}[/{DeviceID}][;{Platform User-Agent}]`
 	UserAgent *UserAgent `json:"user-agent,omitempty"`
 }
+
+// GetUserStatusV1Params defines parameters for GetUserStatusV1.
+type GetUserStatusV1Params struct {
+	// UserIDType What `institutionUserId` holds: `INSTITUTION_USER_ID`, `HOST_USER_ID` (the member's
+	// PRIMARY user), `LOGIN_ID` or `CUSTOMER_ID` (the customer GUID, V1's `LEGACY_USER_GUID`).
+	// Missing or another value `ISR_11008`.
+	UserIDType GetUserStatusV1ParamsUserIDType `form:"userIdType" json:"userIdType"`
+
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ISR_11005`, longer than 36 characters `ISR_11006`.
+	TransactionID TransactionIDUsers `json:"transactionId"`
+}
+
+// GetUserStatusV1ParamsUserIDType defines parameters for GetUserStatusV1.
+type GetUserStatusV1ParamsUserIDType string
+
+// GetInstitutionUserV2Params defines parameters for GetInstitutionUserV2.
+type GetInstitutionUserV2Params struct {
+	// UserIDType What `institutionUserId` holds (default `INSTITUTION_USER_ID`):
+	// - `INSTITUTION_USER_ID`: the institution user id (32 upper-case hex; `CustomerInformation.userId`, the OIDC `institution_user_id`).
+	// - `HOST_USER_ID`: the member number in the FI's core (`hostUserId`, Register v4's `memberNumber`): the member's PRIMARY user.
+	// - `LOGIN_ID`: the username, case-insensitive.
+	// - `LEGACY_USER_GUID`: the customer GUID (32 lower-case hex; Register v4's `id`, `institutionCustomerId`).
+	// - `USER_ID`: the authentication id (32 lower-case hex; Register v4's `authId`, this profile's `userId`).
+	UserIDType *GetInstitutionUserV2ParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// Expand V1's segments (`contactMethods`, `postalAddresses` or `postalAddress`, `subUsers`, with
+	// the same filters) and `identificationDocuments` (scope `institution-users:read_pii`),
+	// filterable on `id`, `maskedId`, `issuerState`, `issuerCountry`, `issuedDate`,
+	// `expiryDate`, `identificationDocumentType` (the SSN this service keeps has only `id`,
+	// `maskedId` and `identificationDocumentType`). Errors as in V1: 400 `ISR_10009`.
+	Expand *ExpandUsersV2 `form:"$expand,omitempty" json:"$expand,omitempty"`
+
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ISR_11005`, longer than 36 characters `ISR_11006`.
+	TransactionID TransactionIDUsers `json:"transactionId"`
+}
+
+// GetInstitutionUserV2ParamsUserIDType defines parameters for GetInstitutionUserV2.
+type GetInstitutionUserV2ParamsUserIDType string
 
 // RevokeAccessTokenV2FormdataRequestBody defines body for RevokeAccessTokenV2 for application/x-www-form-urlencoded ContentType.
 type RevokeAccessTokenV2FormdataRequestBody = RevokeRequest
@@ -2083,6 +2779,41 @@ type ClientInterface interface {
 	// Corresponds with PUT /v1/institution-user-disclosures (the `UpdateInstitutionUserDisclosure` operationId).
 	UpdateInstitutionUserDisclosure(ctx context.Context, params *UpdateInstitutionUserDisclosureParams, body UpdateInstitutionUserDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetInstitutionUserV1 Read an institution user's profile (V1)
+	//
+	// The profile of one user of the token's FI: identifiers, names, role and type, the member
+	// relationship (`institutionCustomers`), login counters and the status flags, and on request
+	// (`$expand`) contact methods, postal addresses and sub-users.
+	//
+	// **Which user.** `userIdType` says what `institutionUserId` holds (default
+	// `INSTITUTION_USER_ID`): see the parameter. Another FI's user and an unknown one are
+	// answered alike, 404 `ISR_10001`, without data. A user-bound token (password, refresh or
+	// partner grant) may read only its own user: naming anyone else, existing or not, is the
+	// same 404 `ISR_10001`.
+	//
+	// **Shape.** Only retail users exist here: `institutionUserType` is `RETAIL`,
+	// `institutionUserRole` `PRIMARY` (the member's own user) or `ENTITLED` (a sub-user; then
+	// `parentInstitutionUserId` names its PRIMARY user and `institutionCustomers` holds the
+	// PRIMARY user's relationship). `userStatus` carries only the flags that are true.
+	// `additionalInfo.entry` always holds `legacyUserGuid`, the customer GUID.
+	//
+	// **`$expand`** (see the parameter) adds `contactMethods`, `postalAddresses` (alias
+	// `postalAddress`) and `subUsers`, each optionally filtered; a malformed expression, an
+	// unknown segment or property is 400 `ISR_10009`. Sub-users are listed without their own
+	// expansions (no nested `$expand`).
+	//
+	// **Bill pay.** `retrieveBillPayCredentials=true` needs the scope
+	// `institution-users-billpay:read` (else 403 `ISR_11003`) and adds, for a PRIMARY user whose
+	// member has a bill pay login, `institutionCustomers[].additionalInfo.entry`
+	// `[{key: billPayLoginId, value}]`. This service is no bill pay system: it keeps only the
+	// login id the FI provisioned for the member (`billPayLoginId` in the provisioning file), no
+	// bill pay password.
+	//
+	// Also at `/db-users/v1/institution-users/{institutionUserId}`.
+	//
+	// Corresponds with GET /v1/institution-users/{institutionUserId} (the `GetInstitutionUserV1` operationId).
+	GetInstitutionUserV1(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV1Params, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateAccessTokenV1WithBody OAuth V1 token (legacy)
 	//
 	// Issues a V1 ("legacy") access token for one FI, used by Register v4 and Get FI Customer.
@@ -2112,6 +2843,53 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/oauth/token (the `CreateAccessTokenV1` operationId).
 	CreateAccessTokenV1WithFormdataBody(ctx context.Context, params *CreateAccessTokenV1Params, body CreateAccessTokenV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetUserStatusV1 Read an institution user's status
+	//
+	// The status of one user of the token's FI (user rules as for the profile: another FI's or
+	// an unknown user, and for a user-bound token anyone but itself, 404 `ISR_10001`).
+	// `userIdType` is required: `INSTITUTION_USER_ID`, `HOST_USER_ID` (the member's PRIMARY
+	// user), `LOGIN_ID` or `CUSTOMER_ID` (the customer GUID).
+	//
+	// **Flags** (only the true ones are sent):
+	// - `active`: the user can sign in now: not locked.
+	// - `locked`: the password grant locked the user after the FI's threshold of failed logins,
+	//   and the FI's cool-down (if it has one) has not passed; unlocking
+	//   (`PUT /v1/customers/{id}:unlock-user`) or the cool-down clears it.
+	// - `registered`: registration is complete. At an FI that asks for its disclosures at first
+	//   login (sandbox `02222`) a user is registered once every required disclosure is accepted.
+	// - `approved`: the FI approved the registration. No approval step exists here: every user
+	//   is approved (as Get FI Customer's `fiApproved`).
+	// - `onHold`, `reset`, `rejected`: never (no holds, forced resets or rejections exist here).
+	//
+	// `additionalInfo` has the failed-login count, the failed password-reset count and the last
+	// successful login. A PRIMARY user's answer lists its sub-users' status (`subUsers`, only
+	// when it has any); a sub-user's names its PRIMARY user (`parentInstitutionUserId`).
+	//
+	// Also at `/db-users/v1/user-status/{institutionUserId}`.
+	//
+	// Corresponds with GET /v1/user-status/{institutionUserId} (the `GetUserStatusV1` operationId).
+	GetUserStatusV1(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetUserStatusV1Params, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetInstitutionUserV2 Read an institution user's profile (V2, identification documents)
+	//
+	// The V1 profile (same user rules, shape and `$expand` segments), plus the
+	// `identificationDocuments` segment; there is no `retrieveBillPayCredentials` in V2.
+	//
+	// **Identification documents.** Expanding `identificationDocuments` needs the scope
+	// `institution-users:read_pii` (else 403 `ISR_11003`, checked before the user is looked
+	// up). The service keeps one document, the SSN given at registration or provisioning
+	// (`identificationDocumentType` `SSN`, `maskedId` `*****6789`). Its number leaves the
+	// service only encrypted to the FI's document key, an RSA public key (at least 2048 bits)
+	// provisioned per FI (`documentKey`): `id` is the base64 of RSA-OAEP (SHA-256 for the hash
+	// and MGF1, no label) over the digits, different at every call; only the FI, holding the
+	// private key, can read it. An FI without a document key answers every request expanding
+	// `identificationDocuments` 500 `ISR_23007`, whoever the user. The sandbox FI `01111` has
+	// one (its private half, for trying it, is `docs/sandbox-document-key.pem`; see the README);
+	// `02222` has none.
+	//
+	// Corresponds with GET /v2/institution-users/{institutionUserId} (the `GetInstitutionUserV2` operationId).
+	GetInstitutionUserV2(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV2Params, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // GetCustomerV2 Get an FI customer
@@ -2794,6 +3572,51 @@ func (c *Client) UpdateInstitutionUserDisclosure(ctx context.Context, params *Up
 	return c.Client.Do(req)
 }
 
+// GetInstitutionUserV1 Read an institution user's profile (V1)
+//
+// The profile of one user of the token's FI: identifiers, names, role and type, the member
+// relationship (`institutionCustomers`), login counters and the status flags, and on request
+// (`$expand`) contact methods, postal addresses and sub-users.
+//
+// **Which user.** `userIdType` says what `institutionUserId` holds (default
+// `INSTITUTION_USER_ID`): see the parameter. Another FI's user and an unknown one are
+// answered alike, 404 `ISR_10001`, without data. A user-bound token (password, refresh or
+// partner grant) may read only its own user: naming anyone else, existing or not, is the
+// same 404 `ISR_10001`.
+//
+// **Shape.** Only retail users exist here: `institutionUserType` is `RETAIL`,
+// `institutionUserRole` `PRIMARY` (the member's own user) or `ENTITLED` (a sub-user; then
+// `parentInstitutionUserId` names its PRIMARY user and `institutionCustomers` holds the
+// PRIMARY user's relationship). `userStatus` carries only the flags that are true.
+// `additionalInfo.entry` always holds `legacyUserGuid`, the customer GUID.
+//
+// **`$expand`** (see the parameter) adds `contactMethods`, `postalAddresses` (alias
+// `postalAddress`) and `subUsers`, each optionally filtered; a malformed expression, an
+// unknown segment or property is 400 `ISR_10009`. Sub-users are listed without their own
+// expansions (no nested `$expand`).
+//
+// **Bill pay.** `retrieveBillPayCredentials=true` needs the scope
+// `institution-users-billpay:read` (else 403 `ISR_11003`) and adds, for a PRIMARY user whose
+// member has a bill pay login, `institutionCustomers[].additionalInfo.entry`
+// `[{key: billPayLoginId, value}]`. This service is no bill pay system: it keeps only the
+// login id the FI provisioned for the member (`billPayLoginId` in the provisioning file), no
+// bill pay password.
+//
+// Also at `/db-users/v1/institution-users/{institutionUserId}`.
+//
+// Corresponds with GET /v1/institution-users/{institutionUserId} (the `GetInstitutionUserV1` operationId).
+func (c *Client) GetInstitutionUserV1(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV1Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInstitutionUserV1Request(c.Server, institutionUserID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateAccessTokenV1WithBody OAuth V1 token (legacy)
 //
 // Issues a V1 ("legacy") access token for one FI, used by Register v4 and Get FI Customer.
@@ -2834,6 +3657,73 @@ func (c *Client) CreateAccessTokenV1WithBody(ctx context.Context, params *Create
 // Corresponds with POST /v1/oauth/token (the `CreateAccessTokenV1` operationId).
 func (c *Client) CreateAccessTokenV1WithFormdataBody(ctx context.Context, params *CreateAccessTokenV1Params, body CreateAccessTokenV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateAccessTokenV1RequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetUserStatusV1 Read an institution user's status
+//
+// The status of one user of the token's FI (user rules as for the profile: another FI's or
+// an unknown user, and for a user-bound token anyone but itself, 404 `ISR_10001`).
+// `userIdType` is required: `INSTITUTION_USER_ID`, `HOST_USER_ID` (the member's PRIMARY
+// user), `LOGIN_ID` or `CUSTOMER_ID` (the customer GUID).
+//
+// **Flags** (only the true ones are sent):
+//   - `active`: the user can sign in now: not locked.
+//   - `locked`: the password grant locked the user after the FI's threshold of failed logins,
+//     and the FI's cool-down (if it has one) has not passed; unlocking
+//     (`PUT /v1/customers/{id}:unlock-user`) or the cool-down clears it.
+//   - `registered`: registration is complete. At an FI that asks for its disclosures at first
+//     login (sandbox `02222`) a user is registered once every required disclosure is accepted.
+//   - `approved`: the FI approved the registration. No approval step exists here: every user
+//     is approved (as Get FI Customer's `fiApproved`).
+//   - `onHold`, `reset`, `rejected`: never (no holds, forced resets or rejections exist here).
+//
+// `additionalInfo` has the failed-login count, the failed password-reset count and the last
+// successful login. A PRIMARY user's answer lists its sub-users' status (`subUsers`, only
+// when it has any); a sub-user's names its PRIMARY user (`parentInstitutionUserId`).
+//
+// Also at `/db-users/v1/user-status/{institutionUserId}`.
+//
+// Corresponds with GET /v1/user-status/{institutionUserId} (the `GetUserStatusV1` operationId).
+func (c *Client) GetUserStatusV1(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetUserStatusV1Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUserStatusV1Request(c.Server, institutionUserID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetInstitutionUserV2 Read an institution user's profile (V2, identification documents)
+//
+// The V1 profile (same user rules, shape and `$expand` segments), plus the
+// `identificationDocuments` segment; there is no `retrieveBillPayCredentials` in V2.
+//
+// **Identification documents.** Expanding `identificationDocuments` needs the scope
+// `institution-users:read_pii` (else 403 `ISR_11003`, checked before the user is looked
+// up). The service keeps one document, the SSN given at registration or provisioning
+// (`identificationDocumentType` `SSN`, `maskedId` `*****6789`). Its number leaves the
+// service only encrypted to the FI's document key, an RSA public key (at least 2048 bits)
+// provisioned per FI (`documentKey`): `id` is the base64 of RSA-OAEP (SHA-256 for the hash
+// and MGF1, no label) over the digits, different at every call; only the FI, holding the
+// private key, can read it. An FI without a document key answers every request expanding
+// `identificationDocuments` 500 `ISR_23007`, whoever the user. The sandbox FI `01111` has
+// one (its private half, for trying it, is `docs/sandbox-document-key.pem`; see the README);
+// `02222` has none.
+//
+// Corresponds with GET /v2/institution-users/{institutionUserId} (the `GetInstitutionUserV2` operationId).
+func (c *Client) GetInstitutionUserV2(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV2Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInstitutionUserV2Request(c.Server, institutionUserID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4497,6 +5387,104 @@ func NewUpdateInstitutionUserDisclosureRequestWithBody(server string, params *Up
 	return req, nil
 }
 
+// NewGetInstitutionUserV1Request constructs an http.Request for the GetInstitutionUserV1 method
+func NewGetInstitutionUserV1Request(server string, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV1Params) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "institutionUserId", institutionUserID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/institution-users/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.UserIDType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userIdType", *params.UserIDType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Expand != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$expand", *params.Expand, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.RetrieveBillPayCredentials != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "retrieveBillPayCredentials", *params.RetrieveBillPayCredentials, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("transactionId", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewCreateAccessTokenV1RequestWithFormdataBody calls the generic CreateAccessTokenV1 builder with application/x-www-form-urlencoded body
 func NewCreateAccessTokenV1RequestWithFormdataBody(server string, params *CreateAccessTokenV1Params, body CreateAccessTokenV1FormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -4586,6 +5574,162 @@ func NewCreateAccessTokenV1RequestWithBody(server string, params *CreateAccessTo
 
 			req.Header.Set("user-agent", headerParam4)
 		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetUserStatusV1Request constructs an http.Request for the GetUserStatusV1 method
+func NewGetUserStatusV1Request(server string, institutionUserID InstitutionUserIDPath, params *GetUserStatusV1Params) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "institutionUserId", institutionUserID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/user-status/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userIdType", params.UserIDType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("transactionId", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetInstitutionUserV2Request constructs an http.Request for the GetInstitutionUserV2 method
+func NewGetInstitutionUserV2Request(server string, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV2Params) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "institutionUserId", institutionUserID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/institution-users/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.UserIDType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userIdType", *params.UserIDType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Expand != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$expand", *params.Expand, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("transactionId", headerParam0)
 
 	}
 
@@ -5040,6 +6184,43 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /v1/institution-user-disclosures (the `UpdateInstitutionUserDisclosure` operationId).
 	UpdateInstitutionUserDisclosureWithResponse(ctx context.Context, params *UpdateInstitutionUserDisclosureParams, body UpdateInstitutionUserDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInstitutionUserDisclosureResponse, error)
 
+	// GetInstitutionUserV1WithResponse Read an institution user's profile (V1)
+	//
+	// The profile of one user of the token's FI: identifiers, names, role and type, the member
+	// relationship (`institutionCustomers`), login counters and the status flags, and on request
+	// (`$expand`) contact methods, postal addresses and sub-users.
+	//
+	// **Which user.** `userIdType` says what `institutionUserId` holds (default
+	// `INSTITUTION_USER_ID`): see the parameter. Another FI's user and an unknown one are
+	// answered alike, 404 `ISR_10001`, without data. A user-bound token (password, refresh or
+	// partner grant) may read only its own user: naming anyone else, existing or not, is the
+	// same 404 `ISR_10001`.
+	//
+	// **Shape.** Only retail users exist here: `institutionUserType` is `RETAIL`,
+	// `institutionUserRole` `PRIMARY` (the member's own user) or `ENTITLED` (a sub-user; then
+	// `parentInstitutionUserId` names its PRIMARY user and `institutionCustomers` holds the
+	// PRIMARY user's relationship). `userStatus` carries only the flags that are true.
+	// `additionalInfo.entry` always holds `legacyUserGuid`, the customer GUID.
+	//
+	// **`$expand`** (see the parameter) adds `contactMethods`, `postalAddresses` (alias
+	// `postalAddress`) and `subUsers`, each optionally filtered; a malformed expression, an
+	// unknown segment or property is 400 `ISR_10009`. Sub-users are listed without their own
+	// expansions (no nested `$expand`).
+	//
+	// **Bill pay.** `retrieveBillPayCredentials=true` needs the scope
+	// `institution-users-billpay:read` (else 403 `ISR_11003`) and adds, for a PRIMARY user whose
+	// member has a bill pay login, `institutionCustomers[].additionalInfo.entry`
+	// `[{key: billPayLoginId, value}]`. This service is no bill pay system: it keeps only the
+	// login id the FI provisioned for the member (`billPayLoginId` in the provisioning file), no
+	// bill pay password.
+	//
+	// Also at `/db-users/v1/institution-users/{institutionUserId}`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/institution-users/{institutionUserId} (the `GetInstitutionUserV1` operationId).
+	GetInstitutionUserV1WithResponse(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV1Params, reqEditors ...RequestEditorFn) (*GetInstitutionUserV1Response, error)
+
 	// CreateAccessTokenV1WithBodyWithResponse OAuth V1 token (legacy)
 	//
 	// Issues a V1 ("legacy") access token for one FI, used by Register v4 and Get FI Customer.
@@ -5069,6 +6250,57 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/oauth/token (the `CreateAccessTokenV1` operationId).
 	CreateAccessTokenV1WithFormdataBodyWithResponse(ctx context.Context, params *CreateAccessTokenV1Params, body CreateAccessTokenV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateAccessTokenV1Response, error)
+
+	// GetUserStatusV1WithResponse Read an institution user's status
+	//
+	// The status of one user of the token's FI (user rules as for the profile: another FI's or
+	// an unknown user, and for a user-bound token anyone but itself, 404 `ISR_10001`).
+	// `userIdType` is required: `INSTITUTION_USER_ID`, `HOST_USER_ID` (the member's PRIMARY
+	// user), `LOGIN_ID` or `CUSTOMER_ID` (the customer GUID).
+	//
+	// **Flags** (only the true ones are sent):
+	// - `active`: the user can sign in now: not locked.
+	// - `locked`: the password grant locked the user after the FI's threshold of failed logins,
+	//   and the FI's cool-down (if it has one) has not passed; unlocking
+	//   (`PUT /v1/customers/{id}:unlock-user`) or the cool-down clears it.
+	// - `registered`: registration is complete. At an FI that asks for its disclosures at first
+	//   login (sandbox `02222`) a user is registered once every required disclosure is accepted.
+	// - `approved`: the FI approved the registration. No approval step exists here: every user
+	//   is approved (as Get FI Customer's `fiApproved`).
+	// - `onHold`, `reset`, `rejected`: never (no holds, forced resets or rejections exist here).
+	//
+	// `additionalInfo` has the failed-login count, the failed password-reset count and the last
+	// successful login. A PRIMARY user's answer lists its sub-users' status (`subUsers`, only
+	// when it has any); a sub-user's names its PRIMARY user (`parentInstitutionUserId`).
+	//
+	// Also at `/db-users/v1/user-status/{institutionUserId}`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/user-status/{institutionUserId} (the `GetUserStatusV1` operationId).
+	GetUserStatusV1WithResponse(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetUserStatusV1Params, reqEditors ...RequestEditorFn) (*GetUserStatusV1Response, error)
+
+	// GetInstitutionUserV2WithResponse Read an institution user's profile (V2, identification documents)
+	//
+	// The V1 profile (same user rules, shape and `$expand` segments), plus the
+	// `identificationDocuments` segment; there is no `retrieveBillPayCredentials` in V2.
+	//
+	// **Identification documents.** Expanding `identificationDocuments` needs the scope
+	// `institution-users:read_pii` (else 403 `ISR_11003`, checked before the user is looked
+	// up). The service keeps one document, the SSN given at registration or provisioning
+	// (`identificationDocumentType` `SSN`, `maskedId` `*****6789`). Its number leaves the
+	// service only encrypted to the FI's document key, an RSA public key (at least 2048 bits)
+	// provisioned per FI (`documentKey`): `id` is the base64 of RSA-OAEP (SHA-256 for the hash
+	// and MGF1, no label) over the digits, different at every call; only the FI, holding the
+	// private key, can read it. An FI without a document key answers every request expanding
+	// `identificationDocuments` 500 `ISR_23007`, whoever the user. The sandbox FI `01111` has
+	// one (its private half, for trying it, is `docs/sandbox-document-key.pem`; see the README);
+	// `02222` has none.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/institution-users/{institutionUserId} (the `GetInstitutionUserV2` operationId).
+	GetInstitutionUserV2WithResponse(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV2Params, reqEditors ...RequestEditorFn) (*GetInstitutionUserV2Response, error)
 }
 
 type GetCustomerV2Response struct {
@@ -6555,6 +7787,82 @@ func (r UpdateInstitutionUserDisclosureResponse) ContentType() string {
 	return ""
 }
 
+type GetInstitutionUserV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InstitutionUser
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InstitutionUsersError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *InstitutionUsersError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InstitutionUsersError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *InstitutionUsersError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InstitutionUsersError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetInstitutionUserV1Response) GetJSON200() *InstitutionUser {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetInstitutionUserV1Response) GetJSON400() *InstitutionUsersError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetInstitutionUserV1Response) GetJSON401() *InstitutionUsersError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetInstitutionUserV1Response) GetJSON403() *InstitutionUsersError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetInstitutionUserV1Response) GetJSON404() *InstitutionUsersError {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetInstitutionUserV1Response) GetJSON500() *InstitutionUsersError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInstitutionUserV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInstitutionUserV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInstitutionUserV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInstitutionUserV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type CreateAccessTokenV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6618,6 +7926,158 @@ func (r CreateAccessTokenV1Response) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateAccessTokenV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetUserStatusV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserStatusDetails
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InstitutionUsersError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *InstitutionUsersError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InstitutionUsersError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *InstitutionUsersError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InstitutionUsersError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetUserStatusV1Response) GetJSON200() *UserStatusDetails {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUserStatusV1Response) GetJSON400() *InstitutionUsersError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetUserStatusV1Response) GetJSON401() *InstitutionUsersError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetUserStatusV1Response) GetJSON403() *InstitutionUsersError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetUserStatusV1Response) GetJSON404() *InstitutionUsersError {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetUserStatusV1Response) GetJSON500() *InstitutionUsersError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUserStatusV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUserStatusV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUserStatusV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUserStatusV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetInstitutionUserV2Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InstitutionUser
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InstitutionUsersError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *InstitutionUsersError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InstitutionUsersError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *InstitutionUsersError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InstitutionUsersError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetInstitutionUserV2Response) GetJSON200() *InstitutionUser {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetInstitutionUserV2Response) GetJSON400() *InstitutionUsersError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetInstitutionUserV2Response) GetJSON401() *InstitutionUsersError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetInstitutionUserV2Response) GetJSON403() *InstitutionUsersError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetInstitutionUserV2Response) GetJSON404() *InstitutionUsersError {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetInstitutionUserV2Response) GetJSON500() *InstitutionUsersError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInstitutionUserV2Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInstitutionUserV2Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInstitutionUserV2Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInstitutionUserV2Response) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7208,6 +8668,49 @@ func (c *ClientWithResponses) UpdateInstitutionUserDisclosureWithResponse(ctx co
 	return ParseUpdateInstitutionUserDisclosureResponse(rsp)
 }
 
+// GetInstitutionUserV1WithResponse Read an institution user's profile (V1)
+//
+// The profile of one user of the token's FI: identifiers, names, role and type, the member
+// relationship (`institutionCustomers`), login counters and the status flags, and on request
+// (`$expand`) contact methods, postal addresses and sub-users.
+//
+// **Which user.** `userIdType` says what `institutionUserId` holds (default
+// `INSTITUTION_USER_ID`): see the parameter. Another FI's user and an unknown one are
+// answered alike, 404 `ISR_10001`, without data. A user-bound token (password, refresh or
+// partner grant) may read only its own user: naming anyone else, existing or not, is the
+// same 404 `ISR_10001`.
+//
+// **Shape.** Only retail users exist here: `institutionUserType` is `RETAIL`,
+// `institutionUserRole` `PRIMARY` (the member's own user) or `ENTITLED` (a sub-user; then
+// `parentInstitutionUserId` names its PRIMARY user and `institutionCustomers` holds the
+// PRIMARY user's relationship). `userStatus` carries only the flags that are true.
+// `additionalInfo.entry` always holds `legacyUserGuid`, the customer GUID.
+//
+// **`$expand`** (see the parameter) adds `contactMethods`, `postalAddresses` (alias
+// `postalAddress`) and `subUsers`, each optionally filtered; a malformed expression, an
+// unknown segment or property is 400 `ISR_10009`. Sub-users are listed without their own
+// expansions (no nested `$expand`).
+//
+// **Bill pay.** `retrieveBillPayCredentials=true` needs the scope
+// `institution-users-billpay:read` (else 403 `ISR_11003`) and adds, for a PRIMARY user whose
+// member has a bill pay login, `institutionCustomers[].additionalInfo.entry`
+// `[{key: billPayLoginId, value}]`. This service is no bill pay system: it keeps only the
+// login id the FI provisioned for the member (`billPayLoginId` in the provisioning file), no
+// bill pay password.
+//
+// Also at `/db-users/v1/institution-users/{institutionUserId}`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/institution-users/{institutionUserId} (the `GetInstitutionUserV1` operationId).
+func (c *ClientWithResponses) GetInstitutionUserV1WithResponse(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV1Params, reqEditors ...RequestEditorFn) (*GetInstitutionUserV1Response, error) {
+	rsp, err := c.GetInstitutionUserV1(ctx, institutionUserID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInstitutionUserV1Response(rsp)
+}
+
 // CreateAccessTokenV1WithBodyWithResponse OAuth V1 token (legacy)
 //
 // Issues a V1 ("legacy") access token for one FI, used by Register v4 and Get FI Customer.
@@ -7248,6 +8751,69 @@ func (c *ClientWithResponses) CreateAccessTokenV1WithFormdataBodyWithResponse(ct
 		return nil, err
 	}
 	return ParseCreateAccessTokenV1Response(rsp)
+}
+
+// GetUserStatusV1WithResponse Read an institution user's status
+//
+// The status of one user of the token's FI (user rules as for the profile: another FI's or
+// an unknown user, and for a user-bound token anyone but itself, 404 `ISR_10001`).
+// `userIdType` is required: `INSTITUTION_USER_ID`, `HOST_USER_ID` (the member's PRIMARY
+// user), `LOGIN_ID` or `CUSTOMER_ID` (the customer GUID).
+//
+// **Flags** (only the true ones are sent):
+//   - `active`: the user can sign in now: not locked.
+//   - `locked`: the password grant locked the user after the FI's threshold of failed logins,
+//     and the FI's cool-down (if it has one) has not passed; unlocking
+//     (`PUT /v1/customers/{id}:unlock-user`) or the cool-down clears it.
+//   - `registered`: registration is complete. At an FI that asks for its disclosures at first
+//     login (sandbox `02222`) a user is registered once every required disclosure is accepted.
+//   - `approved`: the FI approved the registration. No approval step exists here: every user
+//     is approved (as Get FI Customer's `fiApproved`).
+//   - `onHold`, `reset`, `rejected`: never (no holds, forced resets or rejections exist here).
+//
+// `additionalInfo` has the failed-login count, the failed password-reset count and the last
+// successful login. A PRIMARY user's answer lists its sub-users' status (`subUsers`, only
+// when it has any); a sub-user's names its PRIMARY user (`parentInstitutionUserId`).
+//
+// Also at `/db-users/v1/user-status/{institutionUserId}`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/user-status/{institutionUserId} (the `GetUserStatusV1` operationId).
+func (c *ClientWithResponses) GetUserStatusV1WithResponse(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetUserStatusV1Params, reqEditors ...RequestEditorFn) (*GetUserStatusV1Response, error) {
+	rsp, err := c.GetUserStatusV1(ctx, institutionUserID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUserStatusV1Response(rsp)
+}
+
+// GetInstitutionUserV2WithResponse Read an institution user's profile (V2, identification documents)
+//
+// The V1 profile (same user rules, shape and `$expand` segments), plus the
+// `identificationDocuments` segment; there is no `retrieveBillPayCredentials` in V2.
+//
+// **Identification documents.** Expanding `identificationDocuments` needs the scope
+// `institution-users:read_pii` (else 403 `ISR_11003`, checked before the user is looked
+// up). The service keeps one document, the SSN given at registration or provisioning
+// (`identificationDocumentType` `SSN`, `maskedId` `*****6789`). Its number leaves the
+// service only encrypted to the FI's document key, an RSA public key (at least 2048 bits)
+// provisioned per FI (`documentKey`): `id` is the base64 of RSA-OAEP (SHA-256 for the hash
+// and MGF1, no label) over the digits, different at every call; only the FI, holding the
+// private key, can read it. An FI without a document key answers every request expanding
+// `identificationDocuments` 500 `ISR_23007`, whoever the user. The sandbox FI `01111` has
+// one (its private half, for trying it, is `docs/sandbox-document-key.pem`; see the README);
+// `02222` has none.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/institution-users/{institutionUserId} (the `GetInstitutionUserV2` operationId).
+func (c *ClientWithResponses) GetInstitutionUserV2WithResponse(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV2Params, reqEditors ...RequestEditorFn) (*GetInstitutionUserV2Response, error) {
+	rsp, err := c.GetInstitutionUserV2(ctx, institutionUserID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInstitutionUserV2Response(rsp)
 }
 
 // ParseGetCustomerV2Response parses an HTTP response from a GetCustomerV2WithResponse call
@@ -8443,6 +10009,67 @@ func ParseUpdateInstitutionUserDisclosureResponse(rsp *http.Response) (*UpdateIn
 	return response, nil
 }
 
+// ParseGetInstitutionUserV1Response parses an HTTP response from a GetInstitutionUserV1WithResponse call
+func ParseGetInstitutionUserV1Response(rsp *http.Response) (*GetInstitutionUserV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInstitutionUserV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InstitutionUser
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseCreateAccessTokenV1Response parses an HTTP response from a CreateAccessTokenV1WithResponse call
 func ParseCreateAccessTokenV1Response(rsp *http.Response) (*CreateAccessTokenV1Response, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8491,6 +10118,128 @@ func ParseCreateAccessTokenV1Response(rsp *http.Response) (*CreateAccessTokenV1R
 			return nil, err
 		}
 		response.XML500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetUserStatusV1Response parses an HTTP response from a GetUserStatusV1WithResponse call
+func ParseGetUserStatusV1Response(rsp *http.Response) (*GetUserStatusV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUserStatusV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserStatusDetails
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetInstitutionUserV2Response parses an HTTP response from a GetInstitutionUserV2WithResponse call
+func ParseGetInstitutionUserV2Response(rsp *http.Response) (*GetInstitutionUserV2Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInstitutionUserV2Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InstitutionUser
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
 
 	}
 

@@ -179,19 +179,19 @@ func (e DIAccountType) Valid() bool {
 
 // Defines values for DestinationProtocol.
 const (
-	EMAIL DestinationProtocol = "EMAIL"
-	SMS   DestinationProtocol = "SMS"
-	VOICE DestinationProtocol = "VOICE"
+	DestinationProtocolEMAIL DestinationProtocol = "EMAIL"
+	DestinationProtocolSMS   DestinationProtocol = "SMS"
+	DestinationProtocolVOICE DestinationProtocol = "VOICE"
 )
 
 // Valid indicates whether the value is a known member of the DestinationProtocol enum.
 func (e DestinationProtocol) Valid() bool {
 	switch e {
-	case EMAIL:
+	case DestinationProtocolEMAIL:
 		return true
-	case SMS:
+	case DestinationProtocolSMS:
 		return true
-	case VOICE:
+	case DestinationProtocolVOICE:
 		return true
 	default:
 		return false
@@ -240,6 +240,36 @@ func (e HealthStatusStatus) Valid() bool {
 	}
 }
 
+// Defines values for IdentificationDocumentIdentificationDocumentType.
+const (
+	SSN IdentificationDocumentIdentificationDocumentType = "SSN"
+)
+
+// Valid indicates whether the value is a known member of the IdentificationDocumentIdentificationDocumentType enum.
+func (e IdentificationDocumentIdentificationDocumentType) Valid() bool {
+	switch e {
+	case SSN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionCustomerCustomerType.
+const (
+	InstitutionCustomerCustomerTypeRETAIL InstitutionCustomerCustomerType = "RETAIL"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionCustomerCustomerType enum.
+func (e InstitutionCustomerCustomerType) Valid() bool {
+	switch e {
+	case InstitutionCustomerCustomerTypeRETAIL:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InstitutionDisclosureInstitutionDisclosureDataType.
 const (
 	InstitutionDisclosureInstitutionDisclosureDataTypeCONFIG  InstitutionDisclosureInstitutionDisclosureDataType = "CONFIG"
@@ -264,6 +294,60 @@ func (e InstitutionDisclosureInstitutionDisclosureDataType) Valid() bool {
 	}
 }
 
+// Defines values for InstitutionUserInstitutionUserRole.
+const (
+	ENTITLED InstitutionUserInstitutionUserRole = "ENTITLED"
+	PRIMARY  InstitutionUserInstitutionUserRole = "PRIMARY"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUserInstitutionUserRole enum.
+func (e InstitutionUserInstitutionUserRole) Valid() bool {
+	switch e {
+	case ENTITLED:
+		return true
+	case PRIMARY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionUserInstitutionUserType.
+const (
+	InstitutionUserInstitutionUserTypeRETAIL InstitutionUserInstitutionUserType = "RETAIL"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUserInstitutionUserType enum.
+func (e InstitutionUserInstitutionUserType) Valid() bool {
+	switch e {
+	case InstitutionUserInstitutionUserTypeRETAIL:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionUserContactMethodProtocol.
+const (
+	InstitutionUserContactMethodProtocolEMAIL InstitutionUserContactMethodProtocol = "EMAIL"
+	InstitutionUserContactMethodProtocolSMS   InstitutionUserContactMethodProtocol = "SMS"
+	InstitutionUserContactMethodProtocolVOICE InstitutionUserContactMethodProtocol = "VOICE"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUserContactMethodProtocol enum.
+func (e InstitutionUserContactMethodProtocol) Valid() bool {
+	switch e {
+	case InstitutionUserContactMethodProtocolEMAIL:
+		return true
+	case InstitutionUserContactMethodProtocolSMS:
+		return true
+	case InstitutionUserContactMethodProtocolVOICE:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InstitutionUserDisclosureStatus.
 const (
 	ACCEPTED    InstitutionUserDisclosureStatus = "ACCEPTED"
@@ -282,6 +366,39 @@ func (e InstitutionUserDisclosureStatus) Valid() bool {
 	case NOTACCEPTED:
 		return true
 	case NOTENROLLED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionUserPostalAddressPostalAddressType.
+const (
+	InstitutionUserPostalAddressPostalAddressTypeUNKNOWN InstitutionUserPostalAddressPostalAddressType = "UNKNOWN"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUserPostalAddressPostalAddressType enum.
+func (e InstitutionUserPostalAddressPostalAddressType) Valid() bool {
+	switch e {
+	case InstitutionUserPostalAddressPostalAddressTypeUNKNOWN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KeyValueKey.
+const (
+	BillPayLoginID KeyValueKey = "billPayLoginId"
+	LegacyUserGUID KeyValueKey = "legacyUserGuid"
+)
+
+// Valid indicates whether the value is a known member of the KeyValueKey enum.
+func (e KeyValueKey) Valid() bool {
+	switch e {
+	case BillPayLoginID:
+		return true
+	case LegacyUserGUID:
 		return true
 	default:
 		return false
@@ -342,6 +459,21 @@ func (e TokenV2RequestGrantType) Valid() bool {
 	}
 }
 
+// Defines values for TrueFlag.
+const (
+	True TrueFlag = true
+)
+
+// Valid indicates whether the value is a known member of the TrueFlag enum.
+func (e TrueFlag) Valid() bool {
+	switch e {
+	case True:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ApplyAccounts.
 const (
 	ApplyAccountsGroupByCustomer ApplyAccounts = "groupBy(customer)"
@@ -369,6 +501,57 @@ func (e CustomerUserIDType) Valid() bool {
 	case CustomerUserIDTypeCUSTOMERID:
 		return true
 	case CustomerUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionUsersUserIDType.
+const (
+	InstitutionUsersUserIDTypeHOSTUSERID        InstitutionUsersUserIDType = "HOST_USER_ID"
+	InstitutionUsersUserIDTypeINSTITUTIONUSERID InstitutionUsersUserIDType = "INSTITUTION_USER_ID"
+	InstitutionUsersUserIDTypeLEGACYUSERGUID    InstitutionUsersUserIDType = "LEGACY_USER_GUID"
+	InstitutionUsersUserIDTypeLOGINID           InstitutionUsersUserIDType = "LOGIN_ID"
+	InstitutionUsersUserIDTypeUSERID            InstitutionUsersUserIDType = "USER_ID"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUsersUserIDType enum.
+func (e InstitutionUsersUserIDType) Valid() bool {
+	switch e {
+	case InstitutionUsersUserIDTypeHOSTUSERID:
+		return true
+	case InstitutionUsersUserIDTypeINSTITUTIONUSERID:
+		return true
+	case InstitutionUsersUserIDTypeLEGACYUSERGUID:
+		return true
+	case InstitutionUsersUserIDTypeLOGINID:
+		return true
+	case InstitutionUsersUserIDTypeUSERID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserStatusUserIDType.
+const (
+	UserStatusUserIDTypeCUSTOMERID        UserStatusUserIDType = "CUSTOMER_ID"
+	UserStatusUserIDTypeHOSTUSERID        UserStatusUserIDType = "HOST_USER_ID"
+	UserStatusUserIDTypeINSTITUTIONUSERID UserStatusUserIDType = "INSTITUTION_USER_ID"
+	UserStatusUserIDTypeLOGINID           UserStatusUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the UserStatusUserIDType enum.
+func (e UserStatusUserIDType) Valid() bool {
+	switch e {
+	case UserStatusUserIDTypeCUSTOMERID:
+		return true
+	case UserStatusUserIDTypeHOSTUSERID:
+		return true
+	case UserStatusUserIDTypeINSTITUTIONUSERID:
+		return true
+	case UserStatusUserIDTypeLOGINID:
 		return true
 	default:
 		return false
@@ -495,6 +678,84 @@ func (e UnlockUserParamsUserIDType) Valid() bool {
 	case UnlockUserParamsUserIDTypeCUSTOMERID:
 		return true
 	case UnlockUserParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetInstitutionUserV1ParamsUserIDType.
+const (
+	GetInstitutionUserV1ParamsUserIDTypeHOSTUSERID        GetInstitutionUserV1ParamsUserIDType = "HOST_USER_ID"
+	GetInstitutionUserV1ParamsUserIDTypeINSTITUTIONUSERID GetInstitutionUserV1ParamsUserIDType = "INSTITUTION_USER_ID"
+	GetInstitutionUserV1ParamsUserIDTypeLEGACYUSERGUID    GetInstitutionUserV1ParamsUserIDType = "LEGACY_USER_GUID"
+	GetInstitutionUserV1ParamsUserIDTypeLOGINID           GetInstitutionUserV1ParamsUserIDType = "LOGIN_ID"
+	GetInstitutionUserV1ParamsUserIDTypeUSERID            GetInstitutionUserV1ParamsUserIDType = "USER_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetInstitutionUserV1ParamsUserIDType enum.
+func (e GetInstitutionUserV1ParamsUserIDType) Valid() bool {
+	switch e {
+	case GetInstitutionUserV1ParamsUserIDTypeHOSTUSERID:
+		return true
+	case GetInstitutionUserV1ParamsUserIDTypeINSTITUTIONUSERID:
+		return true
+	case GetInstitutionUserV1ParamsUserIDTypeLEGACYUSERGUID:
+		return true
+	case GetInstitutionUserV1ParamsUserIDTypeLOGINID:
+		return true
+	case GetInstitutionUserV1ParamsUserIDTypeUSERID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetUserStatusV1ParamsUserIDType.
+const (
+	GetUserStatusV1ParamsUserIDTypeCUSTOMERID        GetUserStatusV1ParamsUserIDType = "CUSTOMER_ID"
+	GetUserStatusV1ParamsUserIDTypeHOSTUSERID        GetUserStatusV1ParamsUserIDType = "HOST_USER_ID"
+	GetUserStatusV1ParamsUserIDTypeINSTITUTIONUSERID GetUserStatusV1ParamsUserIDType = "INSTITUTION_USER_ID"
+	GetUserStatusV1ParamsUserIDTypeLOGINID           GetUserStatusV1ParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetUserStatusV1ParamsUserIDType enum.
+func (e GetUserStatusV1ParamsUserIDType) Valid() bool {
+	switch e {
+	case GetUserStatusV1ParamsUserIDTypeCUSTOMERID:
+		return true
+	case GetUserStatusV1ParamsUserIDTypeHOSTUSERID:
+		return true
+	case GetUserStatusV1ParamsUserIDTypeINSTITUTIONUSERID:
+		return true
+	case GetUserStatusV1ParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetInstitutionUserV2ParamsUserIDType.
+const (
+	GetInstitutionUserV2ParamsUserIDTypeHOSTUSERID        GetInstitutionUserV2ParamsUserIDType = "HOST_USER_ID"
+	GetInstitutionUserV2ParamsUserIDTypeINSTITUTIONUSERID GetInstitutionUserV2ParamsUserIDType = "INSTITUTION_USER_ID"
+	GetInstitutionUserV2ParamsUserIDTypeLEGACYUSERGUID    GetInstitutionUserV2ParamsUserIDType = "LEGACY_USER_GUID"
+	GetInstitutionUserV2ParamsUserIDTypeLOGINID           GetInstitutionUserV2ParamsUserIDType = "LOGIN_ID"
+	GetInstitutionUserV2ParamsUserIDTypeUSERID            GetInstitutionUserV2ParamsUserIDType = "USER_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetInstitutionUserV2ParamsUserIDType enum.
+func (e GetInstitutionUserV2ParamsUserIDType) Valid() bool {
+	switch e {
+	case GetInstitutionUserV2ParamsUserIDTypeHOSTUSERID:
+		return true
+	case GetInstitutionUserV2ParamsUserIDTypeINSTITUTIONUSERID:
+		return true
+	case GetInstitutionUserV2ParamsUserIDTypeLEGACYUSERGUID:
+		return true
+	case GetInstitutionUserV2ParamsUserIDTypeLOGINID:
+		return true
+	case GetInstitutionUserV2ParamsUserIDTypeUSERID:
 		return true
 	default:
 		return false
@@ -810,11 +1071,58 @@ type HostCredential struct {
 	LoginID *string `json:"loginId,omitempty"`
 }
 
+// IdentificationDocument An identification document, its number encrypted to the FI's document key.
+type IdentificationDocument struct {
+	// ID Standard base64 of RSA-OAEP (SHA-256, MGF1 SHA-256, no label) over the number, to the FI's document key.
+	ID                         string                                           `json:"id"`
+	IdentificationDocumentType IdentificationDocumentIdentificationDocumentType `json:"identificationDocumentType"`
+
+	// MaskedID The number with every character but the last four replaced by `*`.
+	//
+	// Example: *****6789
+	MaskedID string `json:"maskedId"`
+}
+
+// IdentificationDocumentIdentificationDocumentType defines model for IdentificationDocument.IdentificationDocumentType.
+type IdentificationDocumentIdentificationDocumentType string
+
 // Identifier defines model for Identifier.
 type Identifier struct {
 	Type  *string `json:"type,omitempty"`
 	Value *string `json:"value,omitempty"`
 }
+
+// InstitutionCustomer The member relationship of a retail user.
+type InstitutionCustomer struct {
+	// AdditionalInfo Key-value metadata.
+	//
+	// Example: {"entry":[{"key":"legacyUserGuid","value":"8fe733f4e27246908f92e8f7c0b96847"}]}
+	AdditionalInfo *KeyValueEntries                `json:"additionalInfo,omitempty"`
+	CustomerType   InstitutionCustomerCustomerType `json:"customerType"`
+
+	// HostLoginID The PRIMARY user's host login id (Get FI Customer's `hostCredential.loginId`).
+	//
+	// Example: 8FE733F4E272
+	HostLoginID *string `json:"hostLoginId,omitempty"`
+
+	// InstitutionCustomerID The customer GUID of the relationship's PRIMARY user (a sub-user's parent's).
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	InstitutionCustomerID string `json:"institutionCustomerId"`
+
+	// MemberName The member's name as the core holds it.
+	//
+	// Example: Sam Sandbox
+	MemberName *string `json:"memberName,omitempty"`
+
+	// MemberNumber The member number in the FI's core (`hostUserId`).
+	//
+	// Example: 100200300
+	MemberNumber string `json:"memberNumber"`
+}
+
+// InstitutionCustomerCustomerType defines model for InstitutionCustomer.CustomerType.
+type InstitutionCustomerCustomerType string
 
 // InstitutionDisclosure defines model for InstitutionDisclosure.
 type InstitutionDisclosure struct {
@@ -886,6 +1194,148 @@ type InstitutionDisclosuresResponse struct {
 	InstitutionDisclosures []InstitutionDisclosure `json:"institutionDisclosures"`
 }
 
+// InstitutionUser An institution user's profile (V1 and V2). `contactMethods`, `postalAddresses`,
+// `subUsers` and (V2 only, never in V1 answers) `identificationDocuments` appear only when
+// `$expand` asks for them, possibly empty after a filter. A sub-user in `subUsers` has the
+// same shape, without expansions of its own.
+type InstitutionUser struct {
+	// AdditionalInfo Key-value metadata.
+	//
+	// Example: {"entry":[{"key":"legacyUserGuid","value":"8fe733f4e27246908f92e8f7c0b96847"}]}
+	AdditionalInfo KeyValueEntries `json:"additionalInfo"`
+
+	// BirthDate Absent when none was given.
+	//
+	// Example: 1985-04-12
+	BirthDate      *openapi_types.Date             `json:"birthDate,omitempty"`
+	ContactMethods *[]InstitutionUserContactMethod `json:"contactMethods,omitempty"`
+
+	// Email Absent when the user has none.
+	//
+	// Example: sam.sandbox@example.com
+	Email *openapi_types.Email `json:"email,omitempty"`
+
+	// FailedLoginCount Failed password logins since the last success or unlock.
+	//
+	// Example: 0
+	FailedLoginCount int `json:"failedLoginCount"`
+
+	// FailedPasswordResetCount Failed password-reset attempts.
+	//
+	// Example: 0
+	FailedPasswordResetCount int `json:"failedPasswordResetCount"`
+
+	// FirstName Example: Sam
+	FirstName string `json:"firstName"`
+
+	// FullName "Last, First Middle".
+	//
+	// Example: Sandbox, Sam
+	FullName string `json:"fullName"`
+
+	// IdentificationDocuments V2 only, with `$expand=identificationDocuments` and the scope `institution-users:read_pii`.
+	IdentificationDocuments *[]IdentificationDocument `json:"identificationDocuments,omitempty"`
+
+	// InstitutionCustomers The member relationship, one entry; a sub-user's is its PRIMARY user's.
+	InstitutionCustomers []InstitutionCustomer `json:"institutionCustomers"`
+
+	// InstitutionID The FI (five digits).
+	//
+	// Example: 01111
+	InstitutionID string `json:"institutionId"`
+
+	// InstitutionUserID The institution user id (32 upper-case hex).
+	//
+	// Example: A9F87530DFC43E2F1ECF44F6FD8B8351
+	InstitutionUserID string `json:"institutionUserId"`
+
+	// InstitutionUserRole `PRIMARY`: the member's own user; `ENTITLED`: a sub-user the member entitled.
+	InstitutionUserRole InstitutionUserInstitutionUserRole `json:"institutionUserRole"`
+
+	// InstitutionUserType Always `RETAIL` (no business banking here).
+	InstitutionUserType InstitutionUserInstitutionUserType `json:"institutionUserType"`
+
+	// LastLoginDateTime The last successful login; absent before the first.
+	LastLoginDateTime *time.Time `json:"lastLoginDateTime,omitempty"`
+
+	// LastName Example: Sandbox
+	LastName string `json:"lastName"`
+
+	// MiddleName Absent when the user has none.
+	MiddleName *string `json:"middleName,omitempty"`
+
+	// ParentInstitutionUserID An ENTITLED sub-user's PRIMARY user (its institution user id); absent for a PRIMARY user.
+	//
+	// Example: A9F87530DFC43E2F1ECF44F6FD8B8351
+	ParentInstitutionUserID *string                         `json:"parentInstitutionUserId,omitempty"`
+	PostalAddresses         *[]InstitutionUserPostalAddress `json:"postalAddresses,omitempty"`
+
+	// RegistrationDateTime When the user was registered (or provisioned).
+	//
+	// Example: 2026-01-05T09:30:00Z
+	RegistrationDateTime *time.Time `json:"registrationDateTime,omitempty"`
+
+	// SubUsers With `$expand=subUsers`, a PRIMARY user's ENTITLED sub-users (none for a sub-user).
+	SubUsers *[]InstitutionUser `json:"subUsers,omitempty"`
+
+	// UserID The authentication id (Register v4's `authId`; 32 lower-case hex).
+	//
+	// Example: 5d0c8e2a7b9f4136a1e4c7d2b8f06a35
+	UserID string `json:"userId"`
+
+	// UserName The username (login id).
+	//
+	// Example: sandboxuser1
+	UserName string `json:"userName"`
+
+	// UserStatus The user's status flags; only the true ones are present. `active`: can sign in now (not
+	// locked). `locked`: locked by failed logins, the FI's cool-down not yet over.
+	// `registered`: registration complete (required disclosures accepted). `approved`: the FI
+	// approved the registration (always, no approval step exists here). `onHold`, `reset`,
+	// `rejected`: never sent. See `GET /v1/user-status` for the rules.
+	//
+	//
+	// Example: {"active":true,"approved":true,"registered":true}
+	UserStatus InstitutionUserFlags `json:"userStatus"`
+}
+
+// InstitutionUserInstitutionUserRole `PRIMARY`: the member's own user; `ENTITLED`: a sub-user the member entitled.
+type InstitutionUserInstitutionUserRole string
+
+// InstitutionUserInstitutionUserType Always `RETAIL` (no business banking here).
+type InstitutionUserInstitutionUserType string
+
+// InstitutionUserContactMethod A phone (VOICE, SMS) or email (EMAIL) the user can be reached at.
+type InstitutionUserContactMethod struct {
+	Activated bool `json:"activated"`
+
+	// ContactInfo The national phone number (digits) or the email address.
+	//
+	// Example: 4155550142
+	ContactInfo      string     `json:"contactInfo"`
+	EnrolledDateTime *time.Time `json:"enrolledDateTime,omitempty"`
+
+	// Host Always false; contact methods are this service's, none is read from a core system.
+	Host bool `json:"host"`
+
+	// ID The contact method id (Customer v2's `contactMethodId`).
+	//
+	// Example: 1
+	ID       string                               `json:"id"`
+	Protocol InstitutionUserContactMethodProtocol `json:"protocol"`
+
+	// TelephoneCountryCode Phones only.
+	//
+	// Example: 1
+	TelephoneCountryCode *string `json:"telephoneCountryCode,omitempty"`
+
+	// Validated The FI confirmed it reaches the user (provisioned ones); a registration's are not validated.
+	Validated bool `json:"validated"`
+}
+
+// InstitutionUserContactMethodProtocol defines model for InstitutionUserContactMethod.Protocol.
+type InstitutionUserContactMethodProtocol string
+
 // InstitutionUserDisclosure defines model for InstitutionUserDisclosure.
 type InstitutionUserDisclosure struct {
 	AccountID                                     *string                          `json:"accountId,omitempty"`
@@ -928,6 +1378,86 @@ type InstitutionUserDisclosureWrite struct {
 // InstitutionUserDisclosuresResponse defines model for InstitutionUserDisclosuresResponse.
 type InstitutionUserDisclosuresResponse struct {
 	InstitutionUserDisclosures []InstitutionUserDisclosure `json:"institutionUserDisclosures"`
+}
+
+// InstitutionUserFlags The user's status flags; only the true ones are present. `active`: can sign in now (not
+// locked). `locked`: locked by failed logins, the FI's cool-down not yet over.
+// `registered`: registration complete (required disclosures accepted). `approved`: the FI
+// approved the registration (always, no approval step exists here). `onHold`, `reset`,
+// `rejected`: never sent. See `GET /v1/user-status` for the rules.
+//
+// Example: {"active":true,"approved":true,"registered":true}
+type InstitutionUserFlags struct {
+	// Active A status flag, sent only when true.
+	Active *TrueFlag `json:"active,omitempty"`
+
+	// Approved A status flag, sent only when true.
+	Approved *TrueFlag `json:"approved,omitempty"`
+
+	// Locked A status flag, sent only when true.
+	Locked *TrueFlag `json:"locked,omitempty"`
+
+	// OnHold A status flag, sent only when true.
+	OnHold *TrueFlag `json:"onHold,omitempty"`
+
+	// Registered A status flag, sent only when true.
+	Registered *TrueFlag `json:"registered,omitempty"`
+
+	// Rejected A status flag, sent only when true.
+	Rejected *TrueFlag `json:"rejected,omitempty"`
+
+	// Reset A status flag, sent only when true.
+	Reset *TrueFlag `json:"reset,omitempty"`
+}
+
+// InstitutionUserPostalAddress defines model for InstitutionUserPostalAddress.
+type InstitutionUserPostalAddress struct {
+	// City Example: San Francisco
+	City string `json:"city"`
+
+	// Country Example: US
+	Country string `json:"country"`
+
+	// ID Example: 1
+	ID string `json:"id"`
+
+	// PostalAddressType Always `UNKNOWN` (registration does not ask).
+	PostalAddressType InstitutionUserPostalAddressPostalAddressType `json:"postalAddressType"`
+
+	// PostalCode Example: 94105
+	PostalCode string `json:"postalCode"`
+
+	// Primary True for the first address given.
+	Primary bool `json:"primary"`
+
+	// State Example: CA
+	State string `json:"state"`
+
+	// StreetAddress1 Example: 100 Market Street
+	StreetAddress1 string `json:"streetAddress1"`
+
+	// StreetAddress2 Example: Suite 300
+	StreetAddress2 *string `json:"streetAddress2,omitempty"`
+	StreetAddress3 *string `json:"streetAddress3,omitempty"`
+}
+
+// InstitutionUserPostalAddressPostalAddressType Always `UNKNOWN` (registration does not ask).
+type InstitutionUserPostalAddressPostalAddressType string
+
+// KeyValue One entry: `legacyUserGuid` (a profile's customer GUID) or `billPayLoginId` (a relationship's bill pay login).
+type KeyValue struct {
+	Key   KeyValueKey `json:"key"`
+	Value string      `json:"value"`
+}
+
+// KeyValueKey defines model for KeyValue.Key.
+type KeyValueKey string
+
+// KeyValueEntries Key-value metadata.
+//
+// Example: {"entry":[{"key":"legacyUserGuid","value":"8fe733f4e27246908f92e8f7c0b96847"}]}
+type KeyValueEntries struct {
+	Entry []KeyValue `json:"entry"`
 }
 
 // Money defines model for Money.
@@ -1096,6 +1626,32 @@ type Status struct {
 	StatusMessage *string     `json:"statusMessage,omitempty"`
 }
 
+// SubUserStatusDetails defines model for SubUserStatusDetails.
+type SubUserStatusDetails struct {
+	// Active A status flag, sent only when true.
+	Active         *TrueFlag                `json:"active,omitempty"`
+	AdditionalInfo UserStatusAdditionalInfo `json:"additionalInfo"`
+
+	// Approved A status flag, sent only when true.
+	Approved          *TrueFlag `json:"approved,omitempty"`
+	InstitutionUserID string    `json:"institutionUserId"`
+
+	// Locked A status flag, sent only when true.
+	Locked *TrueFlag `json:"locked,omitempty"`
+
+	// OnHold A status flag, sent only when true.
+	OnHold *TrueFlag `json:"onHold,omitempty"`
+
+	// Registered A status flag, sent only when true.
+	Registered *TrueFlag `json:"registered,omitempty"`
+
+	// Rejected A status flag, sent only when true.
+	Rejected *TrueFlag `json:"rejected,omitempty"`
+
+	// Reset A status flag, sent only when true.
+	Reset *TrueFlag `json:"reset,omitempty"`
+}
+
 // TokenV1 In XML the root `<token>`; elements in the official schema's order (`access_token`,
 // `expires_in`, `di_fiid`, then the password grant's). The `xml` struct tags let a client
 // generated from this spec decode the XML answer (its `XML200`).
@@ -1159,6 +1715,9 @@ type TokenV2Request struct {
 // TokenV2RequestGrantType defines model for TokenV2Request.GrantType.
 type TokenV2RequestGrantType string
 
+// TrueFlag A status flag, sent only when true.
+type TrueFlag bool
+
 // UserStatus defines model for UserStatus.
 type UserStatus struct {
 	AcceptedDisclosure               *bool `json:"acceptedDisclosure,omitempty"`
@@ -1178,6 +1737,43 @@ type UserStatus struct {
 	Registered                       *bool `json:"registered,omitempty"`
 	Reset                            *bool `json:"reset,omitempty"`
 	TemporaryPassword                *bool `json:"temporaryPassword,omitempty"`
+}
+
+// UserStatusAdditionalInfo defines model for UserStatusAdditionalInfo.
+type UserStatusAdditionalInfo struct {
+	FailedLoginCount         int        `json:"failedLoginCount"`
+	FailedPasswordResetCount int        `json:"failedPasswordResetCount"`
+	LastLoginDateTime        *time.Time `json:"lastLoginDateTime,omitempty"`
+}
+
+// UserStatusDetails A user's status flags (only the true ones), counters and, for a PRIMARY user with sub-users, theirs.
+type UserStatusDetails struct {
+	// Active A status flag, sent only when true.
+	Active         *TrueFlag                `json:"active,omitempty"`
+	AdditionalInfo UserStatusAdditionalInfo `json:"additionalInfo"`
+
+	// Approved A status flag, sent only when true.
+	Approved          *TrueFlag `json:"approved,omitempty"`
+	InstitutionUserID string    `json:"institutionUserId"`
+
+	// Locked A status flag, sent only when true.
+	Locked *TrueFlag `json:"locked,omitempty"`
+
+	// OnHold A status flag, sent only when true.
+	OnHold *TrueFlag `json:"onHold,omitempty"`
+
+	// ParentInstitutionUserID A sub-user's PRIMARY user.
+	ParentInstitutionUserID *string `json:"parentInstitutionUserId,omitempty"`
+
+	// Registered A status flag, sent only when true.
+	Registered *TrueFlag `json:"registered,omitempty"`
+
+	// Rejected A status flag, sent only when true.
+	Rejected *TrueFlag `json:"rejected,omitempty"`
+
+	// Reset A status flag, sent only when true.
+	Reset    *TrueFlag               `json:"reset,omitempty"`
+	SubUsers *[]SubUserStatusDetails `json:"subUsers,omitempty"`
 }
 
 // AccountIDPath defines model for AccountIdPath.
@@ -1222,6 +1818,12 @@ type DiFiidPath = string
 // DiTid defines model for DiTid.
 type DiTid = openapi_types.UUID
 
+// ExpandUsersV1 defines model for ExpandUsersV1.
+type ExpandUsersV1 = string
+
+// ExpandUsersV2 defines model for ExpandUsersV2.
+type ExpandUsersV2 = string
+
 // FilterAccounts defines model for FilterAccounts.
 type FilterAccounts = string
 
@@ -1240,6 +1842,12 @@ type InstitutionCustomerIDDisclosures = string
 // InstitutionIDHeader defines model for InstitutionIdHeader.
 type InstitutionIDHeader = string
 
+// InstitutionUserIDPath defines model for InstitutionUserIdPath.
+type InstitutionUserIDPath = string
+
+// InstitutionUsersUserIDType defines model for InstitutionUsersUserIdType.
+type InstitutionUsersUserIDType string
+
 // LoginIDAccounts defines model for LoginIdAccounts.
 type LoginIDAccounts = string
 
@@ -1254,6 +1862,9 @@ type OriginatingIP = string
 
 // OriginatingIPDisclosures defines model for OriginatingIPDisclosures.
 type OriginatingIPDisclosures = string
+
+// RetrieveBillPayCredentials defines model for RetrieveBillPayCredentials.
+type RetrieveBillPayCredentials = bool
 
 // SkipGroupsAccounts defines model for SkipGroupsAccounts.
 type SkipGroupsAccounts = int
@@ -1273,8 +1884,14 @@ type TransactionIDDisclosures = openapi_types.UUID
 // TransactionIDToken defines model for TransactionIdToken.
 type TransactionIDToken = openapi_types.UUID
 
+// TransactionIDUsers defines model for TransactionIdUsers.
+type TransactionIDUsers = openapi_types.UUID
+
 // UserAgent defines model for UserAgent.
 type UserAgent = string
+
+// UserStatusUserIDType defines model for UserStatusUserIdType.
+type UserStatusUserIDType string
 
 // ViewNameAccounts defines model for ViewNameAccounts.
 type ViewNameAccounts string
@@ -1575,6 +2192,47 @@ type UpdateInstitutionUserDisclosureParams struct {
 	OriginatingIP *OriginatingIPDisclosures `json:"originating_ip,omitempty"`
 }
 
+// GetInstitutionUserV1Params defines parameters for GetInstitutionUserV1.
+type GetInstitutionUserV1Params struct {
+	// UserIDType What `institutionUserId` holds (default `INSTITUTION_USER_ID`):
+	// - `INSTITUTION_USER_ID`: the institution user id (32 upper-case hex; `CustomerInformation.userId`, the OIDC `institution_user_id`).
+	// - `HOST_USER_ID`: the member number in the FI's core (`hostUserId`, Register v4's `memberNumber`): the member's PRIMARY user.
+	// - `LOGIN_ID`: the username, case-insensitive.
+	// - `LEGACY_USER_GUID`: the customer GUID (32 lower-case hex; Register v4's `id`, `institutionCustomerId`).
+	// - `USER_ID`: the authentication id (32 lower-case hex; Register v4's `authId`, this profile's `userId`).
+	UserIDType *GetInstitutionUserV1ParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// Expand Comma-separated segments to include, each with an optional `($filter=...)`:
+	// `contactMethods`, `postalAddresses` (alias `postalAddress`), `subUsers`. Example:
+	// `contactMethods($filter=(validated eq true) and (protocol eq 'VOICE')),postalAddresses($filter=state eq 'CA')`.
+	//
+	// A filter is the OData subset the contract publishes: `eq`, `and`, parentheses, strings in
+	// single quotes (`''` for a quote) and `true`/`false`; a string property compares with a
+	// string, a boolean one with a boolean. Properties (values as the answer renders them,
+	// dates included; an absent value equals no literal):
+	// - `contactMethods`: `id`, `protocol`, `activated`, `enrolledDateTime`,
+	//   `telephoneCountryCode`, `contactInfo`, `validated`, `host`, `primary`,
+	//   `contactMethodType` (booleans: `activated`, `validated`, `host`, `primary`).
+	// - `postalAddresses`: `id`, `streetAddress1`, `streetAddress2`, `streetAddress3`, `city`,
+	//   `state`, `postalCode`, `country`, `primary` (boolean), `postalAddressType`.
+	// - `subUsers`: `institutionUserId`, `institutionId`, `institutionUserRole`,
+	//   `institutionUserType`, `userId`, `userName`, `lastName`, `firstName`, `middleName`,
+	//   `email`, `birthDate`.
+	//
+	// Anything else (another operator, `or`, a function, an unknown segment or property, a
+	// segment twice, a nested `$expand`, more than 2048 characters) is 400 `ISR_10009`.
+	Expand *ExpandUsersV1 `form:"$expand,omitempty" json:"$expand,omitempty"`
+
+	// RetrieveBillPayCredentials `true` adds a PRIMARY user's bill pay login id (scope `institution-users-billpay:read`).
+	RetrieveBillPayCredentials *RetrieveBillPayCredentials `form:"retrieveBillPayCredentials,omitempty" json:"retrieveBillPayCredentials,omitempty"`
+
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ISR_11005`, longer than 36 characters `ISR_11006`.
+	TransactionID TransactionIDUsers `json:"transactionId"`
+}
+
+// GetInstitutionUserV1ParamsUserIDType defines parameters for GetInstitutionUserV1.
+type GetInstitutionUserV1ParamsUserIDType string
+
 // CreateAccessTokenV1Params defines parameters for CreateAccessTokenV1.
 type CreateAccessTokenV1Params struct {
 	// DiTid Trace id of the legacy family: generate a fresh UUID for every request (`uuidgen`, or
@@ -1595,6 +2253,44 @@ type CreateAccessTokenV1Params struct {
 	// UserAgent `{Appname}/{Appversion}[/{DeviceID}][;{Platform User-Agent}]`
 	UserAgent *UserAgent `json:"user-agent,omitempty"`
 }
+
+// GetUserStatusV1Params defines parameters for GetUserStatusV1.
+type GetUserStatusV1Params struct {
+	// UserIDType What `institutionUserId` holds: `INSTITUTION_USER_ID`, `HOST_USER_ID` (the member's
+	// PRIMARY user), `LOGIN_ID` or `CUSTOMER_ID` (the customer GUID, V1's `LEGACY_USER_GUID`).
+	// Missing or another value `ISR_11008`.
+	UserIDType GetUserStatusV1ParamsUserIDType `form:"userIdType" json:"userIdType"`
+
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ISR_11005`, longer than 36 characters `ISR_11006`.
+	TransactionID TransactionIDUsers `json:"transactionId"`
+}
+
+// GetUserStatusV1ParamsUserIDType defines parameters for GetUserStatusV1.
+type GetUserStatusV1ParamsUserIDType string
+
+// GetInstitutionUserV2Params defines parameters for GetInstitutionUserV2.
+type GetInstitutionUserV2Params struct {
+	// UserIDType What `institutionUserId` holds (default `INSTITUTION_USER_ID`):
+	// - `INSTITUTION_USER_ID`: the institution user id (32 upper-case hex; `CustomerInformation.userId`, the OIDC `institution_user_id`).
+	// - `HOST_USER_ID`: the member number in the FI's core (`hostUserId`, Register v4's `memberNumber`): the member's PRIMARY user.
+	// - `LOGIN_ID`: the username, case-insensitive.
+	// - `LEGACY_USER_GUID`: the customer GUID (32 lower-case hex; Register v4's `id`, `institutionCustomerId`).
+	// - `USER_ID`: the authentication id (32 lower-case hex; Register v4's `authId`, this profile's `userId`).
+	UserIDType *GetInstitutionUserV2ParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// Expand V1's segments (`contactMethods`, `postalAddresses` or `postalAddress`, `subUsers`, with
+	// the same filters) and `identificationDocuments` (scope `institution-users:read_pii`),
+	// filterable on `id`, `maskedId`, `issuerState`, `issuerCountry`, `issuedDate`,
+	// `expiryDate`, `identificationDocumentType` (the SSN this service keeps has only `id`,
+	// `maskedId` and `identificationDocumentType`). Errors as in V1: 400 `ISR_10009`.
+	Expand *ExpandUsersV2 `form:"$expand,omitempty" json:"$expand,omitempty"`
+
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ISR_11005`, longer than 36 characters `ISR_11006`.
+	TransactionID TransactionIDUsers `json:"transactionId"`
+}
+
+// GetInstitutionUserV2ParamsUserIDType defines parameters for GetInstitutionUserV2.
+type GetInstitutionUserV2ParamsUserIDType string
 
 // RevokeAccessTokenV2FormdataRequestBody defines body for RevokeAccessTokenV2 for application/x-www-form-urlencoded ContentType.
 type RevokeAccessTokenV2FormdataRequestBody = RevokeRequest
@@ -1691,9 +2387,18 @@ type ServerInterface interface {
 	// UpdateInstitutionUserDisclosure Update a user's decision (custom, ESIGN, IB)
 	// (PUT /v1/institution-user-disclosures)
 	UpdateInstitutionUserDisclosure(ctx echo.Context, params UpdateInstitutionUserDisclosureParams) error
+	// GetInstitutionUserV1 Read an institution user's profile (V1)
+	// (GET /v1/institution-users/{institutionUserId})
+	GetInstitutionUserV1(ctx echo.Context, institutionUserID InstitutionUserIDPath, params GetInstitutionUserV1Params) error
 	// CreateAccessTokenV1 OAuth V1 token (legacy)
 	// (POST /v1/oauth/token)
 	CreateAccessTokenV1(ctx echo.Context, params CreateAccessTokenV1Params) error
+	// GetUserStatusV1 Read an institution user's status
+	// (GET /v1/user-status/{institutionUserId})
+	GetUserStatusV1(ctx echo.Context, institutionUserID InstitutionUserIDPath, params GetUserStatusV1Params) error
+	// GetInstitutionUserV2 Read an institution user's profile (V2, identification documents)
+	// (GET /v2/institution-users/{institutionUserId})
+	GetInstitutionUserV2(ctx echo.Context, institutionUserID InstitutionUserIDPath, params GetInstitutionUserV2Params) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -2786,6 +3491,64 @@ func (w *ServerInterfaceWrapper) UpdateInstitutionUserDisclosure(ctx echo.Contex
 	return err
 }
 
+// GetInstitutionUserV1 converts echo context to params.
+func (w *ServerInterfaceWrapper) GetInstitutionUserV1(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "institutionUserId" -------------
+	var institutionUserID InstitutionUserIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "institutionUserId", ctx.Param("institutionUserId"), &institutionUserID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionUserId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetInstitutionUserV1Params
+	// ------------- Optional query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	// ------------- Optional query parameter "$expand" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$expand", ctx.QueryParams(), &params.Expand, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $expand: %s", err))
+	}
+
+	// ------------- Optional query parameter "retrieveBillPayCredentials" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "retrieveBillPayCredentials", ctx.QueryParams(), &params.RetrieveBillPayCredentials, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter retrieveBillPayCredentials: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionID TransactionIDUsers
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionID = TransactionID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetInstitutionUserV1(ctx, institutionUserID, params)
+	return err
+}
+
 // CreateAccessTokenV1 converts echo context to params.
 func (w *ServerInterfaceWrapper) CreateAccessTokenV1(ctx echo.Context) error {
 	var err error
@@ -2879,6 +3642,101 @@ func (w *ServerInterfaceWrapper) CreateAccessTokenV1(ctx echo.Context) error {
 	return err
 }
 
+// GetUserStatusV1 converts echo context to params.
+func (w *ServerInterfaceWrapper) GetUserStatusV1(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "institutionUserId" -------------
+	var institutionUserID InstitutionUserIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "institutionUserId", ctx.Param("institutionUserId"), &institutionUserID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionUserId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetUserStatusV1Params
+	// ------------- Required query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionID TransactionIDUsers
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionID = TransactionID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetUserStatusV1(ctx, institutionUserID, params)
+	return err
+}
+
+// GetInstitutionUserV2 converts echo context to params.
+func (w *ServerInterfaceWrapper) GetInstitutionUserV2(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "institutionUserId" -------------
+	var institutionUserID InstitutionUserIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "institutionUserId", ctx.Param("institutionUserId"), &institutionUserID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionUserId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetInstitutionUserV2Params
+	// ------------- Optional query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	// ------------- Optional query parameter "$expand" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$expand", ctx.QueryParams(), &params.Expand, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $expand: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionID TransactionIDUsers
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionID = TransactionID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetInstitutionUserV2(ctx, institutionUserID, params)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -2948,6 +3806,9 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/institution-user-disclosures", wrapper.CreateInstitutionUserDisclosure, options.OperationMiddlewares["createInstitutionUserDisclosure"]...)
 	router.PUT(options.BaseURL+"/v1/institution-user-disclosures", wrapper.UpdateInstitutionUserDisclosure, options.OperationMiddlewares["updateInstitutionUserDisclosure"]...)
 	router.PUT(options.BaseURL+"/v1/customers/:customerId\\:unlock-user", wrapper.UnlockUser, options.OperationMiddlewares["unlockUser"]...)
+	router.GET(options.BaseURL+"/v1/institution-users/:institutionUserId", wrapper.GetInstitutionUserV1, options.OperationMiddlewares["getInstitutionUserV1"]...)
+	router.GET(options.BaseURL+"/v2/institution-users/:institutionUserId", wrapper.GetInstitutionUserV2, options.OperationMiddlewares["getInstitutionUserV2"]...)
+	router.GET(options.BaseURL+"/v1/user-status/:institutionUserId", wrapper.GetUserStatusV1, options.OperationMiddlewares["getUserStatusV1"]...)
 
 }
 
@@ -4854,6 +5715,101 @@ func (response UpdateInstitutionUserDisclosure501JSONResponse) VisitUpdateInstit
 	return err
 }
 
+type GetInstitutionUserV1RequestObject struct {
+	InstitutionUserID InstitutionUserIDPath `json:"institutionUserId"`
+	Params            GetInstitutionUserV1Params
+}
+
+type GetInstitutionUserV1ResponseObject interface {
+	VisitGetInstitutionUserV1Response(w http.ResponseWriter) error
+}
+
+type GetInstitutionUserV1200JSONResponse InstitutionUser
+
+func (response GetInstitutionUserV1200JSONResponse) VisitGetInstitutionUserV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV1400JSONResponse struct {
+	InstitutionUsersErrorJSONResponse
+}
+
+func (response GetInstitutionUserV1400JSONResponse) VisitGetInstitutionUserV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV1401JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV1401JSONResponse) VisitGetInstitutionUserV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV1403JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV1403JSONResponse) VisitGetInstitutionUserV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV1404JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV1404JSONResponse) VisitGetInstitutionUserV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV1500JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV1500JSONResponse) VisitGetInstitutionUserV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateAccessTokenV1RequestObject struct {
 	Params CreateAccessTokenV1Params
 	Body   *CreateAccessTokenV1FormdataRequestBody
@@ -4962,6 +5918,196 @@ func (response CreateAccessTokenV1500ApplicationXMLResponse) VisitCreateAccessTo
 	return err
 }
 
+type GetUserStatusV1RequestObject struct {
+	InstitutionUserID InstitutionUserIDPath `json:"institutionUserId"`
+	Params            GetUserStatusV1Params
+}
+
+type GetUserStatusV1ResponseObject interface {
+	VisitGetUserStatusV1Response(w http.ResponseWriter) error
+}
+
+type GetUserStatusV1200JSONResponse UserStatusDetails
+
+func (response GetUserStatusV1200JSONResponse) VisitGetUserStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserStatusV1400JSONResponse struct {
+	InstitutionUsersErrorJSONResponse
+}
+
+func (response GetUserStatusV1400JSONResponse) VisitGetUserStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserStatusV1401JSONResponse ErrorResponse
+
+func (response GetUserStatusV1401JSONResponse) VisitGetUserStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserStatusV1403JSONResponse ErrorResponse
+
+func (response GetUserStatusV1403JSONResponse) VisitGetUserStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserStatusV1404JSONResponse ErrorResponse
+
+func (response GetUserStatusV1404JSONResponse) VisitGetUserStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserStatusV1500JSONResponse ErrorResponse
+
+func (response GetUserStatusV1500JSONResponse) VisitGetUserStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV2RequestObject struct {
+	InstitutionUserID InstitutionUserIDPath `json:"institutionUserId"`
+	Params            GetInstitutionUserV2Params
+}
+
+type GetInstitutionUserV2ResponseObject interface {
+	VisitGetInstitutionUserV2Response(w http.ResponseWriter) error
+}
+
+type GetInstitutionUserV2200JSONResponse InstitutionUser
+
+func (response GetInstitutionUserV2200JSONResponse) VisitGetInstitutionUserV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV2400JSONResponse struct {
+	InstitutionUsersErrorJSONResponse
+}
+
+func (response GetInstitutionUserV2400JSONResponse) VisitGetInstitutionUserV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV2401JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV2401JSONResponse) VisitGetInstitutionUserV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV2403JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV2403JSONResponse) VisitGetInstitutionUserV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV2404JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV2404JSONResponse) VisitGetInstitutionUserV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV2500JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV2500JSONResponse) VisitGetInstitutionUserV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// GetCustomerV2 Get an FI customer
@@ -5027,9 +6173,18 @@ type StrictServerInterface interface {
 	// UpdateInstitutionUserDisclosure Update a user's decision (custom, ESIGN, IB)
 	// (PUT /v1/institution-user-disclosures)
 	UpdateInstitutionUserDisclosure(ctx context.Context, request UpdateInstitutionUserDisclosureRequestObject) (UpdateInstitutionUserDisclosureResponseObject, error)
+	// GetInstitutionUserV1 Read an institution user's profile (V1)
+	// (GET /v1/institution-users/{institutionUserId})
+	GetInstitutionUserV1(ctx context.Context, request GetInstitutionUserV1RequestObject) (GetInstitutionUserV1ResponseObject, error)
 	// CreateAccessTokenV1 OAuth V1 token (legacy)
 	// (POST /v1/oauth/token)
 	CreateAccessTokenV1(ctx context.Context, request CreateAccessTokenV1RequestObject) (CreateAccessTokenV1ResponseObject, error)
+	// GetUserStatusV1 Read an institution user's status
+	// (GET /v1/user-status/{institutionUserId})
+	GetUserStatusV1(ctx context.Context, request GetUserStatusV1RequestObject) (GetUserStatusV1ResponseObject, error)
+	// GetInstitutionUserV2 Read an institution user's profile (V2, identification documents)
+	// (GET /v2/institution-users/{institutionUserId})
+	GetInstitutionUserV2(ctx context.Context, request GetInstitutionUserV2RequestObject) (GetInstitutionUserV2ResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -5736,6 +6891,32 @@ func (sh *strictHandler) UpdateInstitutionUserDisclosure(ctx echo.Context, param
 	return nil
 }
 
+// GetInstitutionUserV1 operation middleware
+func (sh *strictHandler) GetInstitutionUserV1(ctx echo.Context, institutionUserID InstitutionUserIDPath, params GetInstitutionUserV1Params) error {
+	var request GetInstitutionUserV1RequestObject
+
+	request.InstitutionUserID = institutionUserID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetInstitutionUserV1(ctx.Request().Context(), request.(GetInstitutionUserV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetInstitutionUserV1")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetInstitutionUserV1ResponseObject); ok {
+		return validResponse.VisitGetInstitutionUserV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // CreateAccessTokenV1 operation middleware
 func (sh *strictHandler) CreateAccessTokenV1(ctx echo.Context, params CreateAccessTokenV1Params) error {
 	var request CreateAccessTokenV1RequestObject
@@ -5765,6 +6946,58 @@ func (sh *strictHandler) CreateAccessTokenV1(ctx echo.Context, params CreateAcce
 		return err
 	} else if validResponse, ok := response.(CreateAccessTokenV1ResponseObject); ok {
 		return validResponse.VisitCreateAccessTokenV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetUserStatusV1 operation middleware
+func (sh *strictHandler) GetUserStatusV1(ctx echo.Context, institutionUserID InstitutionUserIDPath, params GetUserStatusV1Params) error {
+	var request GetUserStatusV1RequestObject
+
+	request.InstitutionUserID = institutionUserID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetUserStatusV1(ctx.Request().Context(), request.(GetUserStatusV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetUserStatusV1")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetUserStatusV1ResponseObject); ok {
+		return validResponse.VisitGetUserStatusV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetInstitutionUserV2 operation middleware
+func (sh *strictHandler) GetInstitutionUserV2(ctx echo.Context, institutionUserID InstitutionUserIDPath, params GetInstitutionUserV2Params) error {
+	var request GetInstitutionUserV2RequestObject
+
+	request.InstitutionUserID = institutionUserID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetInstitutionUserV2(ctx.Request().Context(), request.(GetInstitutionUserV2RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetInstitutionUserV2")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetInstitutionUserV2ResponseObject); ok {
+		return validResponse.VisitGetInstitutionUserV2Response(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -65,6 +65,15 @@ var accessRequests = map[string]func(t testing.TB) accessRequest{
 	"unlockUser": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodPut, "/v1/customers/" + sandboxUser + ":unlock-user?userIdType=LOGIN_ID", ""}
 	},
+	"getInstitutionUserV1": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodGet, "/v1/institution-users/" + memberSam + "?userIdType=HOST_USER_ID&$expand=subUsers", ""}
+	},
+	"getInstitutionUserV2": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodGet, "/v2/institution-users/" + sandboxUserIUID + "?$expand=contactMethods", ""}
+	},
+	"getUserStatusV1": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodGet, "/v1/user-status/" + sandboxUser + "?userIdType=LOGIN_ID", ""}
+	},
 }
 
 // grantOf is the grant that issues tokens of a kind.

@@ -94,11 +94,13 @@ const (
 
 // Institution users and user status ("db-users") family: ErrorResponse.
 const (
-	isrNotFound        = "ISR_10001"
+	isrNotFound        = "ISR_10001" // no such user at the token's FI, or a user's token naming another
+	isrOData           = "ISR_10009" // a malformed $expand or $filter
 	isrNoAuthorization = "ISR_11001"
 	isrInvalidToken    = "ISR_11002"
 	isrForbidden       = "ISR_11003"
 	isrNonPrintable    = "ISR_11004"
 	isrInvalidQuery    = "ISR_11008"
+	isrNoDocumentKey   = "ISR_23007" // identification documents asked for, the FI has no document key
 	isrInternal        = "ISR_99999"
 )

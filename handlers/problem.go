@@ -65,6 +65,8 @@ var outcomes = []outcome{
 		field: "path:institutionDisclosureId", msg: "No such disclosure"},
 	{err: models.ErrConflict, op: "UpdateInstitutionDisclosure", status: http.StatusBadRequest, code: dscInvalidRequest,
 		field: "/institutionDisclosureName", msg: "A disclosure of that name exists"},
+	{err: models.ErrNoDocumentKey, op: "GetInstitutionUserV2", status: http.StatusInternalServerError, code: isrNoDocumentKey,
+		field: "query:$expand", msg: "Missing encryption key for this FI"},
 }
 
 func registrationOutcome(err error, status int, v registration.Violation) outcome {
