@@ -167,9 +167,15 @@ func TestInstitutionUserExpand(t *testing.T) {
 		expand string
 		check  func(gen.InstitutionUser) bool
 	}{
-		{"postalAddress", func(u gen.InstitutionUser) bool { return u.PostalAddresses != nil && len(*u.PostalAddresses) == 1 && u.ContactMethods == nil }},
-		{"contactMethods", func(u gen.InstitutionUser) bool { return u.ContactMethods != nil && u.PostalAddresses == nil && u.SubUsers == nil }},
-		{"subUsers", func(u gen.InstitutionUser) bool { return u.SubUsers != nil && len(*u.SubUsers) == 1 && u.ContactMethods == nil }},
+		{"postalAddress", func(u gen.InstitutionUser) bool {
+			return u.PostalAddresses != nil && len(*u.PostalAddresses) == 1 && u.ContactMethods == nil
+		}},
+		{"contactMethods", func(u gen.InstitutionUser) bool {
+			return u.ContactMethods != nil && u.PostalAddresses == nil && u.SubUsers == nil
+		}},
+		{"subUsers", func(u gen.InstitutionUser) bool {
+			return u.SubUsers != nil && len(*u.SubUsers) == 1 && u.ContactMethods == nil
+		}},
 		// Filters: the official collections' example, and each segment's properties.
 		{"contactMethods($filter=(validated eq true) and (protocol eq 'VOICE')),postalAddresses($filter=state eq 'CA')", func(u gen.InstitutionUser) bool {
 			return len(*u.ContactMethods) == 1 && (*u.ContactMethods)[0].Protocol == "VOICE" && len(*u.PostalAddresses) == 1
