@@ -172,6 +172,7 @@ func (s *Server) GetInstitutionUserV2(ctx context.Context, req gen.GetInstitutio
 	return gen.GetInstitutionUserV2200JSONResponse(*out), nil
 }
 
+// idTypeOrDefault reads a profile's optional userIdType (default INSTITUTION_USER_ID).
 func idTypeOrDefault[T ~string](v *T) string {
 	if v == nil {
 		return db.ByInstitutionUserID
@@ -265,7 +266,7 @@ func (s *Server) userProfile(fi *models.Institution, c, parent *models.Customer)
 		FullName:         fullName(c),
 		FailedLoginCount: c.FailedLoginCount, FailedPasswordResetCount: failedResets(c),
 		LastLoginDateTime: wireTime(c.LastLoginAt),
-		UserStatus:        flagsOf(fi, c, s.now()).profile(),
+		UserStatus:        flagsOf(fi, c, s.now()).userStatus(),
 		AdditionalInfo:    gen.KeyValueEntries{Entry: []gen.KeyValue{{Key: keyLegacyUserGUID, Value: c.ID}}},
 	}
 	if c.ParentID != nil && parent != nil {
@@ -319,6 +320,7 @@ func rendered(t *time.Time) string {
 	return t.Format(time.RFC3339Nano)
 }
 
+// optional is v, or nil when empty (an omitted field).
 func optional(v string) *string {
 	if v == "" {
 		return nil
@@ -387,6 +389,7 @@ func flagsOf(fi *models.Institution, c *models.Customer, now time.Time) flags {
 	return flags{active: !locked, locked: locked, registered: c.Registered, approved: true}
 }
 
+// trueFlag is a flag as sent: present when true, absent otherwise.
 func trueFlag(v bool) *gen.TrueFlag {
 	if !v {
 		return nil
@@ -395,10 +398,12 @@ func trueFlag(v bool) *gen.TrueFlag {
 	return &t
 }
 
-func (f flags) profile() gen.InstitutionUserFlags {
+// userStatus renders the flags as a profile's userStatus.
+func (f flags) userStatus() gen.InstitutionUserFlags {
 	return gen.InstitutionUserFlags{Active: trueFlag(f.active), Locked: trueFlag(f.locked), Registered: trueFlag(f.registered), Approved: trueFlag(f.approved)}
 }
 
+// statusInfo is user-status's additionalInfo of c.
 func statusInfo(c *models.Customer) gen.UserStatusAdditionalInfo {
 	return gen.UserStatusAdditionalInfo{FailedLoginCount: c.FailedLoginCount, FailedPasswordResetCount: failedResets(c), LastLoginDateTime: wireTime(c.LastLoginAt)}
 }
