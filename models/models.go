@@ -146,6 +146,8 @@ type Customer struct {
 	LastLoginAt             *time.Time
 	CreatedAt               time.Time
 	UpdatedAt               time.Time
+	// FailedPasswordResetCount counts wrong passcodes since the last successful password reset.
+	FailedPasswordResetCount int `gorm:"not null;default:0"`
 }
 
 // Kinds of stored token: an access token (V1 or V2, see Token.Version) or a refresh token.
@@ -261,6 +263,29 @@ type AuditEvent struct {
 	ErrorCodes    string    `gorm:"size:256"` // space-separated
 	CustomerID    *string   `gorm:"size:32"`
 	CreatedAt     time.Time `gorm:"not null"`
+}
+
+// Audit events of password recovery (besides RegistrationUser).
+const (
+	EventPasswordResetRequested = "PasswordResetRequested" // a passcode was issued
+	EventPasswordReset          = "PasswordReset"          // a passcode set a new password
+)
+
+// PasswordReset is one password-recovery challenge: a one-time passcode sent to one of the
+// customer's contact methods. Only a keyed digest of the passcode is kept, bound to the FI, the
+// customer and the challenge, so a row copied onto another customer's never matches.
+type PasswordReset struct {
+	ID            string     `gorm:"primaryKey;size:32"` // 32 lower-case hex
+	InstitutionID string     `gorm:"size:5;not null"`
+	CustomerID    string     `gorm:"size:32;not null;index:ix_password_resets_customer"`
+	DestinationID uint       `gorm:"not null"`          // the contactMethodId it went to
+	Protocol      string     `gorm:"size:8;not null"`   // SMS, VOICE or EMAIL: how it was sent
+	PasscodeHash  string     `gorm:"size:128;not null"` // hmac-sha256$<key id>$<digest>
+	CreatedAt     time.Time  `gorm:"not null;index:ix_password_resets_customer"`
+	ExpiresAt     time.Time  `gorm:"not null;index"`
+	WrongTries    int        `gorm:"not null"`
+	ConsumedAt    *time.Time // the passcode set a new password
+	SupersededAt  *time.Time // a newer passcode was sent
 }
 
 // IdempotencyRecord remembers a Register v4 request by its di_tid so a retry replays the first
