@@ -12,7 +12,7 @@ func TestPasswordAcceptable(t *testing.T) {
 		strings.Repeat("a1", 17):          false, // over the FI's maximum
 		"onlyletters":                     false, // one character class
 		"with space1":                     false,
-		"sandbox":                         false, // part of the login id
+		"boxUser1":                        false, // part of the login id (any case)
 		"pass\u202eword1":                 false, // not safe text
 		strings.Repeat("é1", 16):          true,  // 32 runes, 48 bytes
 		strings.Repeat("\U0001F600a", 16): true,
