@@ -290,8 +290,9 @@ func ensureSandboxFile(ctx context.Context, path string) error {
 	return nil
 }
 
-// purgeLoop removes expired tokens, old idempotency records and stale in-flight markers every
-// ten minutes until ctx ends. Every instance may run it: the deletes are idempotent.
+// purgeLoop removes expired tokens, old idempotency records, stale in-flight markers and old
+// password-reset challenges every ten minutes until ctx ends. Every instance may run it: the
+// deletes are idempotent.
 func purgeLoop(ctx context.Context, store *db.Store, log *slog.Logger) {
 	tick := time.NewTicker(10 * time.Minute)
 	defer tick.Stop()
@@ -305,7 +306,8 @@ func purgeLoop(ctx context.Context, store *db.Store, log *slog.Logger) {
 				log.Warn("purge", "error", err)
 				continue
 			}
-			log.Debug("purge", "tokens", got.Tokens, "idempotency_records", got.IdempotencyRecords, "in_flight", got.InFlight)
+			log.Debug("purge", "tokens", got.Tokens, "idempotency_records", got.IdempotencyRecords, "in_flight", got.InFlight,
+				"password_resets", got.PasswordResets)
 		}
 	}
 }
