@@ -22,9 +22,6 @@ import (
 // limit looks back recovery.SendWindow only.
 const PasswordResetRetention = 24 * time.Hour
 
-// passwordRecoveryProduct is the audit events' user product.
-const passwordRecoveryProduct = "PASSWORD_RECOVERY"
-
 // ResetDelivery is what sending a new passcode needs. It is the only place the passcode exists
 // in clear: the store keeps a keyed digest. Its String, GoString and LogValue leave passcode and
 // destination out, so printing or logging one leaks neither.
@@ -58,18 +55,18 @@ type ResetDone struct {
 	RevokedTokens int64 // the user's access and refresh tokens revoked
 }
 
-// StartPasswordReset issues a one-time passcode for a customer of the FI (by GUID for idType
-// CUSTOMER_ID or "", by login id for LOGIN_ID) to one of their contact methods, and returns what
+// StartPasswordReset issues a one-time passcode for a customer of the FI (by GUID, or by
+// username for idType ByLoginID) to one of their contact methods, and returns what
 // its delivery needs. In one transaction, holding the customer's row so concurrent requests on any
 // instance queue: the contact method must be the customer's and activated, the protocol must fit
 // it (recovery.Channel; "" means the contact method's own), at most recovery.MaxSends passcodes
 // may have been created in the last recovery.SendWindow, earlier open challenges are superseded,
-// and the new challenge and a PasswordResetRequested audit event are stored. Errors:
+// and the new challenge and an AuditPasswordResetRequest event are stored. Errors:
 //   - models.ErrNotFound: no such customer at this FI (another FI's customers included);
 //   - models.ErrContactMethodNotFound: not one of the customer's activated contact methods;
 //   - models.ErrProtocolMismatch: the protocol cannot reach that contact method;
 //   - models.ErrTooManyResets: the send limit is reached (nothing is stored).
-func (s *Store) StartPasswordReset(ctx context.Context, fiID, customerRef, idType, contactMethodID, protocol string, o Origin, now time.Time) (*ResetDelivery, error) {
+func (s *Store) StartPasswordReset(ctx context.Context, fiID, customerRef, idType, contactMethodID, protocol string, a Actor, now time.Time) (*ResetDelivery, error) {
 	now = now.UTC()
 	challengeID, err := secure.NewID32()
 	if err != nil {
@@ -111,8 +108,7 @@ func (s *Store) StartPasswordReset(ctx context.Context, fiID, customerRef, idTyp
 		if err := tx.Create(&ch).Error; err != nil {
 			return err
 		}
-		audit := PasswordResetAudit(fiID, models.EventPasswordResetRequested, o, models.OutcomeSuccess, "", &c.ID, now)
-		if err := tx.Create(&audit).Error; err != nil {
+		if err := recordAudit(tx, AuditPasswordResetRequest, fiID, a, c.ID, now); err != nil {
 			return err
 		}
 		out = &ResetDelivery{ChallengeID: ch.ID, InstitutionID: fiID, CustomerID: c.ID, ContactMethodID: d.ID, Channel: channel,
@@ -133,7 +129,7 @@ func (s *Store) StartPasswordReset(ctx context.Context, fiID, customerRef, idTyp
 //
 // One transaction, holding the customer's row so concurrent completions queue: a right passcode
 // consumes the challenge, stores the new password, clears the lockout and the failure counts,
-// revokes every token of the user and records a PasswordReset audit event. A wrong one is counted
+// revokes every token of the user and records an AuditPasswordReset event. A wrong one is counted
 // on the challenge and in the customer's FailedPasswordResetCount, and committed although the call
 // fails. Errors:
 //   - models.ErrNotFound: no such customer at this FI;
@@ -142,7 +138,7 @@ func (s *Store) StartPasswordReset(ctx context.Context, fiID, customerRef, idTyp
 //   - models.ErrPasscodeTriesExhausted: the challenge took recovery.MaxWrongTries wrong tries;
 //   - models.ErrPasscodeExpired: past its validity, or no challenge outstanding;
 //   - models.ErrPasscodeUsed: the challenge already set a password.
-func (s *Store) CompletePasswordReset(ctx context.Context, fiID, customerRef, idType, passcode, newPassword string, o Origin, now time.Time) (*ResetDone, error) {
+func (s *Store) CompletePasswordReset(ctx context.Context, fiID, customerRef, idType, passcode, newPassword string, a Actor, now time.Time) (*ResetDone, error) {
 	now = now.UTC()
 	c, err := recoveryCustomer(s.db.WithContext(ctx), fiID, customerRef, idType, false)
 	if errors.Is(err, models.ErrNotFound) {
@@ -166,7 +162,7 @@ func (s *Store) CompletePasswordReset(ctx context.Context, fiID, customerRef, id
 	var refused error // a wrong passcode: its count is committed, the call still fails
 	out := &ResetDone{CustomerID: c.ID}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := recoveryCustomer(tx, fiID, c.ID, "CUSTOMER_ID", true); err != nil {
+		if _, err := recoveryCustomer(tx, fiID, c.ID, ByCustomerID, true); err != nil {
 			return err
 		}
 		var ch models.PasswordReset
@@ -204,8 +200,7 @@ func (s *Store) CompletePasswordReset(ctx context.Context, fiID, customerRef, id
 			return res.Error
 		}
 		out.RevokedTokens = res.RowsAffected
-		audit := PasswordResetAudit(fiID, models.EventPasswordReset, o, models.OutcomeSuccess, "", &c.ID, now)
-		return tx.Create(&audit).Error
+		return recordAudit(tx, AuditPasswordReset, fiID, a, c.ID, now)
 	})
 	if err == nil {
 		err = refused
@@ -226,34 +221,23 @@ func countWrongPasscode(tx *gorm.DB, ch *models.PasswordReset) error {
 		Update("failed_password_reset_count", gorm.Expr("failed_password_reset_count + 1")).Error
 }
 
-// PasswordResetAudit is the audit event of one password-recovery step (event
-// models.EventPasswordResetRequested or models.EventPasswordReset); it carries no PII, passcode or
-// password.
-func PasswordResetAudit(fiID, event string, o Origin, outcome, codes string, customerID *string, now time.Time) models.AuditEvent {
-	return models.AuditEvent{Event: event, ChannelType: models.ChannelTPVAPI, UserProduct: passwordRecoveryProduct,
-		InstitutionID: fiID, ClientAppID: o.ClientAppID, OfferingID: o.OfferingID, TraceID: o.TraceID,
-		Outcome: outcome, ErrorCodes: codes, CustomerID: customerID, CreatedAt: now}
-}
-
-// RecordPasswordResetFailure stores the audit event of a refused recovery step, with the codes
-// of its answer (the caller knows them; the store records successes itself).
-func (s *Store) RecordPasswordResetFailure(ctx context.Context, fiID, event string, o Origin, codes string, now time.Time) error {
-	ev := PasswordResetAudit(fiID, event, o, models.OutcomeFailure, codes, nil, now.UTC())
+// RecordPasswordResetFailure stores the audit event (AuditPasswordResetRequest or
+// AuditPasswordReset) of a refused recovery step with the codes of its answer: the caller knows
+// them, the store records successes itself.
+func (s *Store) RecordPasswordResetFailure(ctx context.Context, fiID, event string, a Actor, codes string, now time.Time) error {
+	ev := auditEvent(event, fiID, a, models.OutcomeFailure, codes, "", now.UTC())
 	return Translate("record audit event", s.db.WithContext(ctx).Create(&ev).Error)
 }
 
-// recoveryCustomer finds the FI's customer by GUID (idType CUSTOMER_ID or "") or login id
-// (LOGIN_ID); any other id type finds nobody. lock holds the row until the transaction ends
-// (PostgreSQL; a SQLite transaction holds the whole database already).
+// recoveryCustomer finds the FI's customer by username (idType ByLoginID) or GUID (otherwise),
+// as CustomerByRef does. lock holds the row until the transaction ends (PostgreSQL; a SQLite
+// transaction holds the whole database already).
 func recoveryCustomer(tx *gorm.DB, fiID, ref, idType string, lock bool) (*models.Customer, error) {
 	q := tx.Where("institution_id = ?", fiID)
-	switch idType {
-	case "", "CUSTOMER_ID":
-		q = q.Where("id = ?", ref)
-	case "LOGIN_ID":
+	if idType == ByLoginID {
 		q = q.Where("login_id_norm = ?", rules.NormalizeUsername(ref))
-	default:
-		return nil, models.ErrNotFound
+	} else {
+		q = q.Where("id = ?", ref)
 	}
 	if lock {
 		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})

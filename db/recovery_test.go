@@ -33,14 +33,14 @@ type resetWorld struct {
 	t     *testing.T
 	store *db.Store
 	r     *registrar
-	o     db.Origin
+	a     db.Actor
 	ctx   context.Context
 }
 
 func newResetWorld(t *testing.T, store *db.Store) *resetWorld {
 	r := newRegistrar(t, store)
 	return &resetWorld{t: t, store: store, r: r, ctx: context.Background(),
-		o: db.Origin{ClientAppID: r.app.ID, OfferingID: r.app.OfferingID, TraceID: "5f0c7a52-8a35-4d8e-9a57-3c0f1f4f7f10"}}
+		a: db.Actor{ClientAppID: r.app.ID, OfferingID: r.app.OfferingID, TraceID: "5f0c7a52-8a35-4d8e-9a57-3c0f1f4f7f10"}}
 }
 
 // user registers a customer for member (its login and SSN derived from n).
@@ -67,7 +67,7 @@ func (w *resetWorld) user(n int) recoveryUser {
 }
 
 func (w *resetWorld) start(u recoveryUser, method, protocol string, now time.Time) (*db.ResetDelivery, error) {
-	return w.store.StartPasswordReset(w.ctx, "01111", u.done.Customer.ID, "CUSTOMER_ID", method, protocol, w.o, now)
+	return w.store.StartPasswordReset(w.ctx, "01111", u.done.Customer.ID, db.ByCustomerID, method, protocol, w.a, now)
 }
 
 func (w *resetWorld) mustStart(u recoveryUser, now time.Time) *db.ResetDelivery {
@@ -80,7 +80,7 @@ func (w *resetWorld) mustStart(u recoveryUser, now time.Time) *db.ResetDelivery 
 }
 
 func (w *resetWorld) complete(u recoveryUser, passcode, password string, now time.Time) (*db.ResetDone, error) {
-	return w.store.CompletePasswordReset(w.ctx, "01111", u.done.Customer.ID, "", passcode, password, w.o, now)
+	return w.store.CompletePasswordReset(w.ctx, "01111", u.done.Customer.ID, "", passcode, password, w.a, now)
 }
 
 func (w *resetWorld) customer(u recoveryUser) models.Customer {
@@ -152,7 +152,7 @@ func TestPasswordResetJourney(t *testing.T) {
 			}
 		}
 
-		done, err := store.CompletePasswordReset(w.ctx, "01111", u.login, "LOGIN_ID", d.Passcode, resetPassword, w.o, base.Add(time.Minute))
+		done, err := store.CompletePasswordReset(w.ctx, "01111", u.login, db.ByLoginID, d.Passcode, resetPassword, w.a, base.Add(time.Minute))
 		if err != nil {
 			t.Fatalf("complete: %v", err)
 		}
@@ -185,12 +185,12 @@ func TestPasswordResetJourney(t *testing.T) {
 		}
 		var audit []models.AuditEvent
 		store.Conn().Where("event LIKE ?", "PasswordReset%").Order("id").Find(&audit)
-		if len(audit) != 2 || audit[0].Event != models.EventPasswordResetRequested || audit[1].Event != models.EventPasswordReset {
+		if len(audit) != 2 || audit[0].Event != db.AuditPasswordResetRequest || audit[1].Event != db.AuditPasswordReset {
 			t.Fatalf("audit %+v", audit)
 		}
 		for _, ev := range audit {
 			if ev.Outcome != models.OutcomeSuccess || ev.CustomerID == nil || *ev.CustomerID != u.done.Customer.ID ||
-				ev.TraceID != w.o.TraceID || ev.ClientAppID != w.r.app.ID || ev.InstitutionID != "01111" {
+				ev.TraceID != w.a.TraceID || ev.ClientAppID != w.r.app.ID || ev.InstitutionID != "01111" {
 				t.Errorf("audit event %+v", ev)
 			}
 		}
@@ -296,7 +296,7 @@ func TestPasswordResetSendLimit(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, store *db.Store) {
 		w := newResetWorld(t, store)
 		u := w.user(1)
-		second := &resetWorld{t: t, store: dbtest.SecondInstance(t, store), r: w.r, o: w.o, ctx: w.ctx}
+		second := &resetWorld{t: t, store: dbtest.SecondInstance(t, store), r: w.r, a: w.a, ctx: w.ctx}
 		first := w.mustStart(u, base)
 		second.mustStart(u, base.Add(time.Minute))
 		third := w.mustStart(u, base.Add(2*time.Minute))
@@ -416,17 +416,16 @@ func TestPasswordResetFindsOnlyTheFIsCustomer(t *testing.T) {
 		d := w.mustStart(u, base)
 		id := u.done.Customer.ID
 		for _, c := range []struct{ fi, ref, idType string }{
-			{"02222", id, "CUSTOMER_ID"},
-			{"02222", u.login, "LOGIN_ID"},
+			{"02222", id, db.ByCustomerID},
+			{"02222", u.login, db.ByLoginID},
 			{"01111", "00000000000000000000000000000000", ""},
-			{"01111", "nobody_here", "LOGIN_ID"},
-			{"01111", u.login, "CUSTOMER_ID"},
-			{"01111", id, "HOST_USER_ID"},
+			{"01111", "nobody_here", db.ByLoginID},
+			{"01111", u.login, db.ByCustomerID},
 		} {
-			if _, err := store.StartPasswordReset(w.ctx, c.fi, c.ref, c.idType, u.sms, "SMS", w.o, base.Add(time.Minute)); !errors.Is(err, models.ErrNotFound) {
+			if _, err := store.StartPasswordReset(w.ctx, c.fi, c.ref, c.idType, u.sms, "SMS", w.a, base.Add(time.Minute)); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("start at %s for %s (%s): %v, want ErrNotFound", c.fi, c.ref, c.idType, err)
 			}
-			if _, err := store.CompletePasswordReset(w.ctx, c.fi, c.ref, c.idType, d.Passcode, resetPassword, w.o, base.Add(time.Minute)); !errors.Is(err, models.ErrNotFound) {
+			if _, err := store.CompletePasswordReset(w.ctx, c.fi, c.ref, c.idType, d.Passcode, resetPassword, w.a, base.Add(time.Minute)); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("complete at %s for %s (%s): %v, want ErrNotFound", c.fi, c.ref, c.idType, err)
 			}
 		}
@@ -434,7 +433,7 @@ func TestPasswordResetFindsOnlyTheFIsCustomer(t *testing.T) {
 			t.Errorf("another FI's requests touched the challenge: %+v", chs)
 		}
 		// By login id, case-insensitively, at the customer's own FI.
-		if _, err := store.CompletePasswordReset(w.ctx, "01111", strings.ToUpper(u.login), "LOGIN_ID", d.Passcode, resetPassword, w.o, base.Add(time.Minute)); err != nil {
+		if _, err := store.CompletePasswordReset(w.ctx, "01111", strings.ToUpper(u.login), db.ByLoginID, d.Passcode, resetPassword, w.a, base.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -265,12 +265,6 @@ type AuditEvent struct {
 	CreatedAt     time.Time `gorm:"not null"`
 }
 
-// Audit events of password recovery (besides RegistrationUser).
-const (
-	EventPasswordResetRequested = "PasswordResetRequested" // a passcode was issued
-	EventPasswordReset          = "PasswordReset"          // a passcode set a new password
-)
-
 // PasswordReset is one password-recovery challenge: a one-time passcode sent to one of the
 // customer's contact methods. Only a keyed digest of the passcode is kept, bound to the FI, the
 // customer and the challenge, so a row copied onto another customer's never matches.
