@@ -32,6 +32,7 @@ type ResetDelivery struct {
 	ContactMethodID uint
 	Channel         string // SMS, VOICE or EMAIL
 	To              string // the destination: a phone number or an email address
+	CountryCode     string // a phone destination's telephone country code, if known
 	Passcode        string
 	ExpiresAt       time.Time
 }
@@ -112,7 +113,7 @@ func (s *Store) StartPasswordReset(ctx context.Context, fiID, customerRef, idTyp
 			return err
 		}
 		out = &ResetDelivery{ChallengeID: ch.ID, InstitutionID: fiID, CustomerID: c.ID, ContactMethodID: d.ID, Channel: channel,
-			To: d.ContactInfo, Passcode: passcode, ExpiresAt: ch.ExpiresAt}
+			To: d.ContactInfo, CountryCode: d.CountryCode, Passcode: passcode, ExpiresAt: ch.ExpiresAt}
 		return nil
 	})
 	if err != nil {

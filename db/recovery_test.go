@@ -142,7 +142,7 @@ func TestPasswordResetJourney(t *testing.T) {
 		}
 
 		d := w.mustStart(u, base)
-		if d.To != u.phone || d.Channel != "SMS" || len(d.Passcode) != 6 || d.CustomerID != u.done.Customer.ID ||
+		if d.To != u.phone || d.CountryCode != "0" || d.Channel != "SMS" || len(d.Passcode) != 6 || d.CustomerID != u.done.Customer.ID ||
 			d.InstitutionID != "01111" || len(d.ChallengeID) != 32 || !d.ExpiresAt.Equal(base.Add(10*time.Minute)) {
 			t.Fatalf("delivery %s to %q", d, d.To)
 		}
