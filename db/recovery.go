@@ -37,6 +37,7 @@ type ResetDelivery struct {
 	ExpiresAt       time.Time
 }
 
+// String names the challenge, the customer and the channel only.
 func (d ResetDelivery) String() string {
 	return fmt.Sprintf("passcode %s for customer %s over %s (destination and passcode withheld)", d.ChallengeID, d.CustomerID, d.Channel)
 }

@@ -1,9 +1,11 @@
 package db_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -146,7 +148,12 @@ func TestPasswordResetJourney(t *testing.T) {
 			d.InstitutionID != "01111" || len(d.ChallengeID) != 32 || !d.ExpiresAt.Equal(base.Add(10*time.Minute)) {
 			t.Fatalf("delivery %s to %q", d, d.To)
 		}
-		for _, printed := range []string{d.String(), fmt.Sprintf("%v %+v %#v", d, d, d), fmt.Sprint(*d)} {
+		var logged bytes.Buffer
+		slog.New(slog.NewJSONHandler(&logged, nil)).Info("sending", "delivery", d, "value", *d)
+		if !strings.Contains(logged.String(), `"challenge":"`+d.ChallengeID+`"`) {
+			t.Errorf("the log line does not name the challenge: %s", logged.String())
+		}
+		for _, printed := range []string{d.String(), fmt.Sprintf("%v %+v %#v", d, d, d), fmt.Sprint(*d), logged.String()} {
 			if strings.Contains(printed, d.Passcode) || strings.Contains(printed, d.To) {
 				t.Errorf("a printed delivery shows the passcode or destination: %s", printed)
 			}
