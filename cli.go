@@ -145,8 +145,8 @@ func (c rekeyCmd) Run(a *app) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "re-encrypted under key %s: %d customers, %d accounts, %d stored replies\n",
-		store.PrimaryKeyID(), got.Customers, got.Accounts, got.IdempotencyRecords)
+	fmt.Fprintf(a.stdout, "re-encrypted under key %s: %d customers, %d accounts, %d stored replies, %d messaging-gateway secrets\n",
+		store.PrimaryKeyID(), got.Customers, got.Accounts, got.IdempotencyRecords, got.MessagingGateways)
 	if got.StaleClientSecrets > 0 {
 		fmt.Fprintf(a.stdout, "%d client apps still hold a secret digest under an earlier key: each moves to key %s at its next token request;"+
 			" keep the old key until then, or provision their secrets again\n", got.StaleClientSecrets, store.PrimaryKeyID())

@@ -305,7 +305,7 @@ func purgeLoop(ctx context.Context, store *db.Store, log *slog.Logger) {
 				log.Warn("purge", "error", err)
 				continue
 			}
-			log.Debug("purge", "tokens", got.Tokens, "idempotency_records", got.IdempotencyRecords, "in_flight", got.InFlight)
+			log.Debug("purge", "tokens", got.Tokens, "idempotency_records", got.IdempotencyRecords, "in_flight", got.InFlight, "outbox_messages", got.OutboxMessages)
 		}
 	}
 }

@@ -234,6 +234,8 @@ func migrate(conn *gorm.DB) error {
 		&models.InFlight{},
 		&models.UserDisclosure{},
 		&models.KeyCheck{},
+		&models.MessagingGateway{},
+		&models.OutboxMessage{},
 	)
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)

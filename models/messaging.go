@@ -21,11 +21,11 @@ type OutboxMessage struct {
 	ID            uint      `gorm:"primaryKey"`
 	MessageID     string    `gorm:"size:64;not null"`
 	InstitutionID string    `gorm:"size:5;not null"`
-	To            string    `gorm:"size:256;not null"`
-	ToNorm        string    `gorm:"size:256;not null;index:ix_outbox_to_sent"` // lower-cased email, or a phone's digits
+	To            string    `gorm:"column:destination;size:256;not null"`
+	ToNorm        string    `gorm:"column:destination_norm;size:256;not null;index:ix_outbox_destination_sent"` // lower-cased email, or a phone's digits
 	Channel       string    `gorm:"size:8;not null"`
 	Subject       string    `gorm:"size:256"`
 	Body          string    `gorm:"size:4096;not null"`
 	Passcode      string    `gorm:"size:32"`
-	SentAt        time.Time `gorm:"not null;index:ix_outbox_to_sent;index"`
+	SentAt        time.Time `gorm:"not null;index:ix_outbox_destination_sent;index"`
 }
