@@ -155,8 +155,16 @@ func (c rekeyCmd) Run(a *app) error {
 }
 
 type sandboxCmd struct {
-	Reset resetCmd `cmd:"" help:"Delete the sandbox database and its key file, then create them anew with the bundled data."`
+	Reset  resetCmd  `cmd:"" help:"Delete the sandbox database and its key file, then create them anew with the bundled data."`
+	Outbox outboxCmd `cmd:"" help:"Print the messages the sandbox kept instead of sending them (passcodes included), newest first."`
 }
+
+type outboxCmd struct {
+	To   string `name:"to" help:"Only this destination: an email address, or a phone number in any notation."`
+	JSON bool   `name:"json" help:"Print {\"messages\":[…]} as GET /sandbox/outbox answers."`
+}
+
+func (c outboxCmd) Run(a *app) error { return sandboxOutbox(a, c.To, c.JSON) }
 
 type resetCmd struct {
 	Yes bool `short:"y" help:"Do not ask for confirmation (required when standard input is not a terminal)."`
