@@ -1,6 +1,6 @@
 // Command custreg serves the Customer Registration API. `custreg --help` lists its commands:
-// serve (the default), provision, unlock, disclosures export, rekey, sandbox reset, version,
-// loadtest and help; the command line itself is in cli.go.
+// serve (the default), provision, unlock, disclosures export, rekey, sandbox reset, sandbox
+// outbox, version, loadtest and help; the command line itself is in cli.go.
 package main
 
 //go:generate go tool oapi-codegen -config oapi-codegen.yaml openapi/openapi.yaml
@@ -59,7 +59,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		kong.Vars(config.Vars()),
 		kong.Vars{"version": versionLine(), "scenarios": strings.Join(loadtest.Scenarios, ", ")},
 		kong.Resolvers(config.Resolver(&c.Config, getenv)),
-		kong.ExplicitGroups([]kong.Group{{Key: "server", Title: "Server flags (serve)"}}),
+		kong.ExplicitGroups([]kong.Group{{Key: "server", Title: "Server flags (serve)"}, {Key: "notify", Title: "Message delivery flags (serve)"}}),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 	)
 	if err != nil {
@@ -307,14 +307,19 @@ func purgeLoop(ctx context.Context, store *db.Store, log *slog.Logger) {
 				continue
 			}
 			log.Debug("purge", "tokens", got.Tokens, "idempotency_records", got.IdempotencyRecords, "in_flight", got.InFlight,
-				"password_resets", got.PasswordResets)
+				"password_resets", got.PasswordResets, "outbox_messages", got.OutboxMessages)
 		}
 	}
 }
 
 func serve(ctx context.Context, cfg config.Config, store *db.Store, ln net.Listener, log *slog.Logger) error {
+	notifier, err := newNotifier(cfg, store, log)
+	if err != nil {
+		return err
+	}
 	e, err := handlers.New(handlers.Options{Store: store, Log: log, MaxBodyBytes: cfg.MaxBodyBytes, Version: version,
-		TrustedProxies: cfg.TrustedProxies, AuthFailureDelay: cfg.AuthFailureDelay, RequestTimeout: cfg.RequestTimeout})
+		TrustedProxies: cfg.TrustedProxies, AuthFailureDelay: cfg.AuthFailureDelay, RequestTimeout: cfg.RequestTimeout,
+		Notifier: notifier, Sandbox: cfg.Sandbox})
 	if err != nil {
 		return err
 	}

@@ -112,6 +112,7 @@ var policies = []Policy{
 	{Operation: "getOpenAPIJSON", Credential: Public, Note: "the published contract"},
 	{Operation: "getDocs", Credential: Public, Note: "API reference page"},
 	{Operation: "getMetrics", Credential: Public, Note: "metrics without identifiers"},
+	{Operation: "getSandboxOutbox", Credential: Public, Note: "sandbox mode only (404 elsewhere): demo data, at most 50 messages"},
 
 	{Operation: "createAccessTokenV1", Credential: ClientSecret, Note: "the app's grants and FIs decide"},
 	{Operation: "createAccessTokenV2", Credential: ClientSecret, Note: "the app's grants, FIs and scopes decide"},

@@ -1090,6 +1090,34 @@ type RevokeRequest struct {
 	Token string `json:"token"`
 }
 
+// SandboxOutbox Messages the sandbox kept instead of sending them (sandbox mode only).
+type SandboxOutbox struct {
+	// Messages Newest first.
+	Messages []SandboxOutboxMessage `json:"messages"`
+}
+
+// SandboxOutboxMessage defines model for SandboxOutboxMessage.
+type SandboxOutboxMessage struct {
+	// Body The text the end user would have received.
+	Body string `json:"body"`
+
+	// Channel `EMAIL`, `SMS` or `VOICE`.
+	Channel string `json:"channel"`
+
+	// InstitutionID The FI the message was sent for.
+	InstitutionID *string `json:"institutionId,omitempty"`
+
+	// Passcode The one-time passcode the body carries; empty for a message without one.
+	Passcode string    `json:"passcode"`
+	SentAt   time.Time `json:"sentAt"`
+
+	// Subject EMAIL only.
+	Subject *string `json:"subject,omitempty"`
+
+	// To The destination as the message named it.
+	To string `json:"to"`
+}
+
 // Status Legacy error envelope. In XML the root is `<Status xmlns="http://schema.intuit.com/fs/common/v2">`
 // and every error is a repeated `<errorInfo>` element; in JSON `errorInfo` is always an array.
 //
@@ -1374,6 +1402,12 @@ type RegisterCustomerV4Params struct {
 
 	// OriginatingIP IP address of the end user's device; the caller's address when absent.
 	OriginatingIP *OriginatingIP `json:"originating_ip,omitempty"`
+}
+
+// GetSandboxOutboxParams defines parameters for GetSandboxOutbox.
+type GetSandboxOutboxParams struct {
+	// To The destination, e.g. `alex.morgan@example.com` or `5551234567`.
+	To *string `form:"to,omitempty" json:"to,omitempty"`
 }
 
 // ListAccountsV1Params defines parameters for ListAccountsV1.
@@ -1878,6 +1912,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /registration/v4/fis/{di_fiid}/fiCustomers (the `RegisterCustomerV4` operationId).
 	RegisterCustomerV4(ctx context.Context, diFiid DiFiidPath, params *RegisterCustomerV4Params, body RegisterCustomerV4JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSandboxOutbox The sandbox outbox (sandbox mode only; an extension of ours)
+	//
+	// **Sandbox mode only** (`--sandbox`): elsewhere this path answers 404 `NOT_FOUND`, exactly
+	// like a path that does not exist. Not part of the Candescent contract: an extension of this
+	// implementation, for test drives.
+	//
+	// In sandbox mode no message leaves the service: every message it would send by email, SMS
+	// or voice (a password-reset passcode, for example) is kept here instead, with its passcode,
+	// for a day. The answer lists the newest first, at most 50. `to` selects one destination: an
+	// email address in any letter case, or a phone number in any notation (its digits count,
+	// without a leading country code `1`); without it, every destination's.
+	//
+	// No credential: the sandbox holds demo data only, on a local test drive (see
+	// docs/decisions.md, "Message delivery").
+	//
+	// Corresponds with GET /sandbox/outbox (the `GetSandboxOutbox` operationId).
+	GetSandboxOutbox(ctx context.Context, params *GetSandboxOutboxParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListAccountsV1 List a user's accounts
 	//
@@ -2430,6 +2482,34 @@ func (c *Client) RegisterCustomerV4WithBody(ctx context.Context, diFiid DiFiidPa
 // Corresponds with POST /registration/v4/fis/{di_fiid}/fiCustomers (the `RegisterCustomerV4` operationId).
 func (c *Client) RegisterCustomerV4(ctx context.Context, diFiid DiFiidPath, params *RegisterCustomerV4Params, body RegisterCustomerV4JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRegisterCustomerV4Request(c.Server, diFiid, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSandboxOutbox The sandbox outbox (sandbox mode only; an extension of ours)
+//
+// **Sandbox mode only** (`--sandbox`): elsewhere this path answers 404 `NOT_FOUND`, exactly
+// like a path that does not exist. Not part of the Candescent contract: an extension of this
+// implementation, for test drives.
+//
+// In sandbox mode no message leaves the service: every message it would send by email, SMS
+// or voice (a password-reset passcode, for example) is kept here instead, with its passcode,
+// for a day. The answer lists the newest first, at most 50. `to` selects one destination: an
+// email address in any letter case, or a phone number in any notation (its digits count,
+// without a leading country code `1`); without it, every destination's.
+//
+// No credential: the sandbox holds demo data only, on a local test drive (see
+// docs/decisions.md, "Message delivery").
+//
+// Corresponds with GET /sandbox/outbox (the `GetSandboxOutbox` operationId).
+func (c *Client) GetSandboxOutbox(ctx context.Context, params *GetSandboxOutboxParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSandboxOutboxRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3401,6 +3481,60 @@ func NewRegisterCustomerV4RequestWithBody(server string, diFiid DiFiidPath, para
 			req.Header.Set("originating_ip", headerParam2)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewGetSandboxOutboxRequest constructs an http.Request for the GetSandboxOutbox method
+func NewGetSandboxOutboxRequest(server string, params *GetSandboxOutboxParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sandbox/outbox")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -4826,6 +4960,26 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /registration/v4/fis/{di_fiid}/fiCustomers (the `RegisterCustomerV4` operationId).
 	RegisterCustomerV4WithResponse(ctx context.Context, diFiid DiFiidPath, params *RegisterCustomerV4Params, body RegisterCustomerV4JSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterCustomerV4Response, error)
 
+	// GetSandboxOutboxWithResponse The sandbox outbox (sandbox mode only; an extension of ours)
+	//
+	// **Sandbox mode only** (`--sandbox`): elsewhere this path answers 404 `NOT_FOUND`, exactly
+	// like a path that does not exist. Not part of the Candescent contract: an extension of this
+	// implementation, for test drives.
+	//
+	// In sandbox mode no message leaves the service: every message it would send by email, SMS
+	// or voice (a password-reset passcode, for example) is kept here instead, with its passcode,
+	// for a day. The answer lists the newest first, at most 50. `to` selects one destination: an
+	// email address in any letter case, or a phone number in any notation (its digits count,
+	// without a leading country code `1`); without it, every destination's.
+	//
+	// No credential: the sandbox holds demo data only, on a local test drive (see
+	// docs/decisions.md, "Message delivery").
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /sandbox/outbox (the `GetSandboxOutbox` operationId).
+	GetSandboxOutboxWithResponse(ctx context.Context, params *GetSandboxOutboxParams, reqEditors ...RequestEditorFn) (*GetSandboxOutboxResponse, error)
+
 	// ListAccountsV1WithResponse List a user's accounts
 	//
 	// Lists the accounts of the host member the user is linked to (D10), at the token's FI only.
@@ -5796,6 +5950,61 @@ func (r RegisterCustomerV4Response) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RegisterCustomerV4Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSandboxOutboxResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SandboxOutbox
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ErrorResponse
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSandboxOutboxResponse) GetJSON200() *SandboxOutbox {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetSandboxOutboxResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetSandboxOutboxResponse) GetJSON404() *ErrorResponse {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSandboxOutboxResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSandboxOutboxResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSandboxOutboxResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSandboxOutboxResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6904,6 +7113,32 @@ func (c *ClientWithResponses) RegisterCustomerV4WithResponse(ctx context.Context
 	return ParseRegisterCustomerV4Response(rsp)
 }
 
+// GetSandboxOutboxWithResponse The sandbox outbox (sandbox mode only; an extension of ours)
+//
+// **Sandbox mode only** (`--sandbox`): elsewhere this path answers 404 `NOT_FOUND`, exactly
+// like a path that does not exist. Not part of the Candescent contract: an extension of this
+// implementation, for test drives.
+//
+// In sandbox mode no message leaves the service: every message it would send by email, SMS
+// or voice (a password-reset passcode, for example) is kept here instead, with its passcode,
+// for a day. The answer lists the newest first, at most 50. `to` selects one destination: an
+// email address in any letter case, or a phone number in any notation (its digits count,
+// without a leading country code `1`); without it, every destination's.
+//
+// No credential: the sandbox holds demo data only, on a local test drive (see
+// docs/decisions.md, "Message delivery").
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /sandbox/outbox (the `GetSandboxOutbox` operationId).
+func (c *ClientWithResponses) GetSandboxOutboxWithResponse(ctx context.Context, params *GetSandboxOutboxParams, reqEditors ...RequestEditorFn) (*GetSandboxOutboxResponse, error) {
+	rsp, err := c.GetSandboxOutbox(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSandboxOutboxResponse(rsp)
+}
+
 // ListAccountsV1WithResponse List a user's accounts
 //
 // Lists the accounts of the host member the user is linked to (D10), at the token's FI only.
@@ -7822,6 +8057,46 @@ func ParseRegisterCustomerV4Response(rsp *http.Response) (*RegisterCustomerV4Res
 			return nil, err
 		}
 		response.XML503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSandboxOutboxResponse parses an HTTP response from a GetSandboxOutboxWithResponse call
+func ParseGetSandboxOutboxResponse(rsp *http.Response) (*GetSandboxOutboxResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSandboxOutboxResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SandboxOutbox
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	}
 

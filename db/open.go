@@ -235,6 +235,8 @@ func migrate(conn *gorm.DB) error {
 		&models.UserDisclosure{},
 		&models.KeyCheck{},
 		&models.PasswordReset{},
+		&models.MessagingGateway{},
+		&models.OutboxMessage{},
 	)
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)

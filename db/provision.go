@@ -163,6 +163,11 @@ func (s *Store) provisionInstitution(ctx context.Context, tx *gorm.DB, spec *Ins
 			return Translate("provision institution "+spec.ID, err)
 		}
 	}
+	if spec.Messaging != nil {
+		if err := s.saveMessagingGateway(tx, spec.ID, spec.Messaging, seed); err != nil {
+			return err
+		}
+	}
 	changed := false
 	for i := range spec.Disclosures {
 		d := &spec.Disclosures[i]

@@ -48,6 +48,15 @@ type InstitutionSpec struct {
 	Policy      PolicySpec       `yaml:"policy"`
 	Disclosures []DisclosureSpec `yaml:"disclosures"`
 	Members     []MemberSpec     `yaml:"members"`
+	// Messaging is the FI's SMS and voice gateway; omitted, a stored one is kept.
+	Messaging *MessagingSpec `yaml:"messaging"`
+}
+
+// MessagingSpec is an FI's messaging gateway: SMS and voice messages are POSTed to WebhookURL,
+// signed with WebhookSecret (see notify.Webhook).
+type MessagingSpec struct {
+	WebhookURL    string `yaml:"webhookUrl"`
+	WebhookSecret string `yaml:"webhookSecret"`
 }
 
 // PolicySpec is an FI's registration policy; omitted values take the defaults.
@@ -285,6 +294,16 @@ func (c *checker) check(pf *ProvisionFile) {
 			c.fault("required, at most 128 characters", at("name")...)
 		}
 		c.checkPolicy(&fi.Policy, at("policy"))
+		if m := fi.Messaging; m != nil {
+			if !rules.WebhookURL(m.WebhookURL) {
+				c.fault(fmt.Sprintf("required: an https URL (http only to localhost or 127.0.0.1), without user info, at most %d characters",
+					rules.MaxWebhookURLLen), at("messaging", "webhookUrl")...)
+			}
+			if !rules.WebhookSecret(m.WebhookSecret) {
+				c.fault(fmt.Sprintf("required: %d-%d printable characters without spaces (e.g. openssl rand -hex 32)",
+					rules.MinWebhookSecretLen, rules.MaxWebhookSecretLen), at("messaging", "webhookSecret")...)
+			}
+		}
 		names := map[string]bool{}
 		for j, d := range fi.Disclosures {
 			dat := func(p ...any) []any { return append(at("disclosures", j), p...) }

@@ -19,11 +19,12 @@ const (
 )
 
 // Purged counts what Purge removed.
-type Purged struct{ Tokens, IdempotencyRecords, InFlight, PasswordResets int64 }
+type Purged struct{ Tokens, IdempotencyRecords, InFlight, PasswordResets, OutboxMessages int64 }
 
 // Purge deletes tokens expired for longer than ExpiredTokenRetention, idempotency records older
-// than IdempotencyRetention, stale in-flight markers and password-reset challenges expired for
-// longer than PasswordResetRetention. Evidence and audit rows are never purged.
+// than IdempotencyRetention, stale in-flight markers, password-reset challenges expired for
+// longer than PasswordResetRetention and sandbox outbox messages older than OutboxRetention.
+// Evidence and audit rows are never purged.
 func (s *Store) Purge(ctx context.Context, now time.Time) (Purged, error) {
 	var out Purged
 	conn := s.db.WithContext(ctx)
@@ -47,5 +48,10 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (Purged, error) {
 		return out, Translate("purge password resets", res.Error)
 	}
 	out.PasswordResets = res.RowsAffected
+	res = conn.Where("sent_at < ?", now.Add(-OutboxRetention)).Delete(&models.OutboxMessage{})
+	if res.Error != nil {
+		return out, Translate("purge outbox messages", res.Error)
+	}
+	out.OutboxMessages = res.RowsAffected
 	return out, nil
 }

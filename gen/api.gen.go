@@ -1087,6 +1087,34 @@ type RevokeRequest struct {
 	Token string `json:"token"`
 }
 
+// SandboxOutbox Messages the sandbox kept instead of sending them (sandbox mode only).
+type SandboxOutbox struct {
+	// Messages Newest first.
+	Messages []SandboxOutboxMessage `json:"messages"`
+}
+
+// SandboxOutboxMessage defines model for SandboxOutboxMessage.
+type SandboxOutboxMessage struct {
+	// Body The text the end user would have received.
+	Body string `json:"body"`
+
+	// Channel `EMAIL`, `SMS` or `VOICE`.
+	Channel string `json:"channel"`
+
+	// InstitutionID The FI the message was sent for.
+	InstitutionID *string `json:"institutionId,omitempty"`
+
+	// Passcode The one-time passcode the body carries; empty for a message without one.
+	Passcode string    `json:"passcode"`
+	SentAt   time.Time `json:"sentAt"`
+
+	// Subject EMAIL only.
+	Subject *string `json:"subject,omitempty"`
+
+	// To The destination as the message named it.
+	To string `json:"to"`
+}
+
 // Status Legacy error envelope. In XML the root is `<Status xmlns="http://schema.intuit.com/fs/common/v2">`
 // and every error is a repeated `<errorInfo>` element; in JSON `errorInfo` is always an array.
 //
@@ -1371,6 +1399,12 @@ type RegisterCustomerV4Params struct {
 
 	// OriginatingIP IP address of the end user's device; the caller's address when absent.
 	OriginatingIP *OriginatingIP `json:"originating_ip,omitempty"`
+}
+
+// GetSandboxOutboxParams defines parameters for GetSandboxOutbox.
+type GetSandboxOutboxParams struct {
+	// To The destination, e.g. `alex.morgan@example.com` or `5551234567`.
+	To *string `form:"to,omitempty" json:"to,omitempty"`
 }
 
 // ListAccountsV1Params defines parameters for ListAccountsV1.
@@ -1661,6 +1695,9 @@ type ServerInterface interface {
 	// RegisterCustomerV4 Register a customer (v4)
 	// (POST /registration/v4/fis/{di_fiid}/fiCustomers)
 	RegisterCustomerV4(ctx echo.Context, diFiid DiFiidPath, params RegisterCustomerV4Params) error
+	// GetSandboxOutbox The sandbox outbox (sandbox mode only; an extension of ours)
+	// (GET /sandbox/outbox)
+	GetSandboxOutbox(ctx echo.Context, params GetSandboxOutboxParams) error
 	// ListAccountsV1 List a user's accounts
 	// (GET /v1/accounts)
 	ListAccountsV1(ctx echo.Context, params ListAccountsV1Params) error
@@ -2062,6 +2099,24 @@ func (w *ServerInterfaceWrapper) RegisterCustomerV4(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RegisterCustomerV4(ctx, diFiid, params)
+	return err
+}
+
+// GetSandboxOutbox converts echo context to params.
+func (w *ServerInterfaceWrapper) GetSandboxOutbox(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetSandboxOutboxParams
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetSandboxOutbox(ctx, params)
 	return err
 }
 
@@ -2932,6 +2987,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/openapi.json", wrapper.GetOpenAPIJSON, options.OperationMiddlewares["getOpenAPIJSON"]...)
 	router.GET(options.BaseURL+"/docs", wrapper.GetDocs, options.OperationMiddlewares["getDocs"]...)
 	router.GET(options.BaseURL+"/metrics", wrapper.GetMetrics, options.OperationMiddlewares["getMetrics"]...)
+	router.GET(options.BaseURL+"/sandbox/outbox", wrapper.GetSandboxOutbox, options.OperationMiddlewares["getSandboxOutbox"]...)
 	router.POST(options.BaseURL+"/v1/oauth/token", wrapper.CreateAccessTokenV1, options.OperationMiddlewares["createAccessTokenV1"]...)
 	router.POST(options.BaseURL+"/oauth2/v1/token", wrapper.CreateAccessTokenV2, options.OperationMiddlewares["createAccessTokenV2"]...)
 	router.DELETE(options.BaseURL+"/oauth2/v1/revoke", wrapper.RevokeAccessTokenV2, options.OperationMiddlewares["revokeAccessTokenV2"]...)
@@ -3905,6 +3961,56 @@ func (response RegisterCustomerV4503ApplicationXMLResponse) VisitRegisterCustome
 		defer closer.Close()
 	}
 	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSandboxOutboxRequestObject struct {
+	Params GetSandboxOutboxParams
+}
+
+type GetSandboxOutboxResponseObject interface {
+	VisitGetSandboxOutboxResponse(w http.ResponseWriter) error
+}
+
+type GetSandboxOutbox200JSONResponse SandboxOutbox
+
+func (response GetSandboxOutbox200JSONResponse) VisitGetSandboxOutboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSandboxOutbox400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetSandboxOutbox400JSONResponse) VisitGetSandboxOutboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSandboxOutbox404JSONResponse ErrorResponse
+
+func (response GetSandboxOutbox404JSONResponse) VisitGetSandboxOutboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
 	return err
 }
 
@@ -4997,6 +5103,9 @@ type StrictServerInterface interface {
 	// RegisterCustomerV4 Register a customer (v4)
 	// (POST /registration/v4/fis/{di_fiid}/fiCustomers)
 	RegisterCustomerV4(ctx context.Context, request RegisterCustomerV4RequestObject) (RegisterCustomerV4ResponseObject, error)
+	// GetSandboxOutbox The sandbox outbox (sandbox mode only; an extension of ours)
+	// (GET /sandbox/outbox)
+	GetSandboxOutbox(ctx context.Context, request GetSandboxOutboxRequestObject) (GetSandboxOutboxResponseObject, error)
 	// ListAccountsV1 List a user's accounts
 	// (GET /v1/accounts)
 	ListAccountsV1(ctx context.Context, request ListAccountsV1RequestObject) (ListAccountsV1ResponseObject, error)
@@ -5362,6 +5471,31 @@ func (sh *strictHandler) RegisterCustomerV4(ctx echo.Context, diFiid DiFiidPath,
 		return err
 	} else if validResponse, ok := response.(RegisterCustomerV4ResponseObject); ok {
 		return validResponse.VisitRegisterCustomerV4Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetSandboxOutbox operation middleware
+func (sh *strictHandler) GetSandboxOutbox(ctx echo.Context, params GetSandboxOutboxParams) error {
+	var request GetSandboxOutboxRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSandboxOutbox(ctx.Request().Context(), request.(GetSandboxOutboxRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSandboxOutbox")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSandboxOutboxResponseObject); ok {
+		return validResponse.VisitGetSandboxOutboxResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
