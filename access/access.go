@@ -141,6 +141,10 @@ var policies = []Policy{
 		Note: "full number only with accounts:read_unmasked"},
 	{Operation: "unlockUser", Credential: V2Token, Kinds: clientOnly, Scopes: []string{ScopeUsersWrite},
 		Note: "administers the FI's users"},
+	{Operation: "resetPassword", Credential: V2Token, Kinds: clientOnly, Scopes: []string{ScopeUsersWrite},
+		Note: "recovery: the user has no password, so no token of their own"},
+	{Operation: "completePasswordReset", Credential: V2Token, Kinds: clientOnly, Scopes: []string{ScopeUsersWrite},
+		Note: "recovery: the passcode proves the user"},
 }
 
 var byOperation = func() map[string]Policy {

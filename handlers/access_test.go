@@ -65,6 +65,14 @@ var accessRequests = map[string]func(t testing.TB) accessRequest{
 	"unlockUser": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodPut, "/v1/customers/" + sandboxUser + ":unlock-user?userIdType=LOGIN_ID", ""}
 	},
+	// The passcode is wrong (400 UXU_14001) when the table lets the token through.
+	"resetPassword": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodPut, "/v1/customers/" + sandboxUserGUID + ":reset-password", `{"contactMethodId":"0"}`}
+	},
+	"completePasswordReset": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodPut, "/v1/customers/" + sandboxUserGUID + ":complete-password-reset",
+			`{"passcode":"000000","newPassword":"Another2024!"}`}
+	},
 }
 
 // grantOf is the grant that issues tokens of a kind.

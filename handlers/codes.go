@@ -87,9 +87,16 @@ const (
 	uxuNoAuthorization = "UXU_10005"
 	uxuNotTokenUser    = "UXU_10011" // a user-bound token naming another user
 	uxuInvalidPath     = "UXU_10013"
-	uxuInternal        = "UXU_99998"
-	uxuCannotHandle    = "UXU_99999"
-	uxuUnavailable     = "UXU_30001"
+	uxuInvalidPassword = "UXU_13002"
+	// Our password-recovery extension's codes (the public contract stops at sending the passcode).
+	uxuPasscodeInvalid       = "UXU_14001"
+	uxuPasscodeSpent         = "UXU_14002"
+	uxuTooManyPasscodes      = "UXU_14003"
+	uxuExternalService       = "UXU_30002"
+	uxuContactMethodNotFound = "UXU_88889"
+	uxuInternal              = "UXU_99998"
+	uxuCannotHandle          = "UXU_99999"
+	uxuUnavailable           = "UXU_30001"
 )
 
 // Institution users and user status ("db-users") family: ErrorResponse.

@@ -18,6 +18,8 @@ type Problem struct {
 	Code    string
 	Message string
 	Field   string
+	// RetryAfter, when positive, is sent as the Retry-After header (seconds).
+	RetryAfter int
 }
 
 func (p *Problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Code, p.Message) }
