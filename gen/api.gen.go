@@ -179,19 +179,19 @@ func (e DIAccountType) Valid() bool {
 
 // Defines values for DestinationProtocol.
 const (
-	EMAIL DestinationProtocol = "EMAIL"
-	SMS   DestinationProtocol = "SMS"
-	VOICE DestinationProtocol = "VOICE"
+	DestinationProtocolEMAIL DestinationProtocol = "EMAIL"
+	DestinationProtocolSMS   DestinationProtocol = "SMS"
+	DestinationProtocolVOICE DestinationProtocol = "VOICE"
 )
 
 // Valid indicates whether the value is a known member of the DestinationProtocol enum.
 func (e DestinationProtocol) Valid() bool {
 	switch e {
-	case EMAIL:
+	case DestinationProtocolEMAIL:
 		return true
-	case SMS:
+	case DestinationProtocolSMS:
 		return true
-	case VOICE:
+	case DestinationProtocolVOICE:
 		return true
 	default:
 		return false
@@ -282,6 +282,27 @@ func (e InstitutionUserDisclosureStatus) Valid() bool {
 	case NOTACCEPTED:
 		return true
 	case NOTENROLLED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResetPasswordRequestProtocol.
+const (
+	ResetPasswordRequestProtocolEMAIL ResetPasswordRequestProtocol = "EMAIL"
+	ResetPasswordRequestProtocolSMS   ResetPasswordRequestProtocol = "SMS"
+	ResetPasswordRequestProtocolVOICE ResetPasswordRequestProtocol = "VOICE"
+)
+
+// Valid indicates whether the value is a known member of the ResetPasswordRequestProtocol enum.
+func (e ResetPasswordRequestProtocol) Valid() bool {
+	switch e {
+	case ResetPasswordRequestProtocolEMAIL:
+		return true
+	case ResetPasswordRequestProtocolSMS:
+		return true
+	case ResetPasswordRequestProtocolVOICE:
 		return true
 	default:
 		return false
@@ -483,6 +504,42 @@ func (e GetAccountByIDV1ParamsViewName) Valid() bool {
 	}
 }
 
+// Defines values for CompletePasswordResetParamsUserIDType.
+const (
+	CompletePasswordResetParamsUserIDTypeCUSTOMERID CompletePasswordResetParamsUserIDType = "CUSTOMER_ID"
+	CompletePasswordResetParamsUserIDTypeLOGINID    CompletePasswordResetParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the CompletePasswordResetParamsUserIDType enum.
+func (e CompletePasswordResetParamsUserIDType) Valid() bool {
+	switch e {
+	case CompletePasswordResetParamsUserIDTypeCUSTOMERID:
+		return true
+	case CompletePasswordResetParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResetPasswordParamsUserIDType.
+const (
+	ResetPasswordParamsUserIDTypeCUSTOMERID ResetPasswordParamsUserIDType = "CUSTOMER_ID"
+	ResetPasswordParamsUserIDTypeLOGINID    ResetPasswordParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the ResetPasswordParamsUserIDType enum.
+func (e ResetPasswordParamsUserIDType) Valid() bool {
+	switch e {
+	case ResetPasswordParamsUserIDTypeCUSTOMERID:
+		return true
+	case ResetPasswordParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UnlockUserParamsUserIDType.
 const (
 	UnlockUserParamsUserIDTypeCUSTOMERID UnlockUserParamsUserIDType = "CUSTOMER_ID"
@@ -638,6 +695,17 @@ type ChannelInfoChannelType string
 // ChannelInfos defines model for ChannelInfos.
 type ChannelInfos struct {
 	ChannelInfo *[]ChannelInfo `json:"channelInfo,omitempty"`
+}
+
+// CompletePasswordResetRequest defines model for CompletePasswordResetRequest.
+type CompletePasswordResetRequest struct {
+	// NewPassword The new password; it must pass the FI's password policy.
+	NewPassword string `json:"newPassword"`
+
+	// Passcode The one-time passcode the user received (6 digits).
+	//
+	// Example: 042917
+	Passcode string `json:"passcode"`
 }
 
 // ContactInfo defines model for ContactInfo.
@@ -1081,6 +1149,20 @@ type RegistrationPostalAddress struct {
 	State      *string `json:"state,omitempty"`
 }
 
+// ResetPasswordRequest defines model for ResetPasswordRequest.
+type ResetPasswordRequest struct {
+	// ContactMethodID The `id` of one of the user's contact methods.
+	//
+	// Example: 2
+	ContactMethodID string `json:"contactMethodId"`
+
+	// Protocol How to send it; `EMAIL` is our extension. Defaults to the contact method's protocol.
+	Protocol *ResetPasswordRequestProtocol `json:"protocol,omitempty"`
+}
+
+// ResetPasswordRequestProtocol How to send it; `EMAIL` is our extension. Defaults to the contact method's protocol.
+type ResetPasswordRequestProtocol string
+
 // RevokeRequest defines model for RevokeRequest.
 type RevokeRequest struct {
 	// Token An access token or a refresh token.
@@ -1482,6 +1564,32 @@ type GetAccountByIDV1Params struct {
 // GetAccountByIDV1ParamsViewName defines parameters for GetAccountByIDV1.
 type GetAccountByIDV1ParamsViewName string
 
+// CompletePasswordResetParams defines parameters for CompletePasswordReset.
+type CompletePasswordResetParams struct {
+	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
+	UserIDType *CompletePasswordResetParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// CompletePasswordResetParamsUserIDType defines parameters for CompletePasswordReset.
+type CompletePasswordResetParamsUserIDType string
+
+// ResetPasswordParams defines parameters for ResetPassword.
+type ResetPasswordParams struct {
+	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
+	UserIDType *ResetPasswordParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// ResetPasswordParamsUserIDType defines parameters for ResetPassword.
+type ResetPasswordParamsUserIDType string
+
 // UnlockUserParams defines parameters for UnlockUser.
 type UnlockUserParams struct {
 	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
@@ -1642,6 +1750,12 @@ type CreateAccessTokenV2FormdataRequestBody = TokenV2Request
 // RegisterCustomerV4JSONRequestBody defines body for RegisterCustomerV4 for application/json ContentType.
 type RegisterCustomerV4JSONRequestBody = RegisterCustomerRequest
 
+// CompletePasswordResetJSONRequestBody defines body for CompletePasswordReset for application/json ContentType.
+type CompletePasswordResetJSONRequestBody = CompletePasswordResetRequest
+
+// ResetPasswordJSONRequestBody defines body for ResetPassword for application/json ContentType.
+type ResetPasswordJSONRequestBody = ResetPasswordRequest
+
 // CreateInstitutionDisclosureJSONRequestBody defines body for CreateInstitutionDisclosure for application/json ContentType.
 type CreateInstitutionDisclosureJSONRequestBody = InstitutionDisclosureCreate
 
@@ -1704,6 +1818,12 @@ type ServerInterface interface {
 	// GetAccountByIDV1 Read one of a user's accounts
 	// (GET /v1/accounts/{accountId})
 	GetAccountByIDV1(ctx echo.Context, accountID AccountIDPath, params GetAccountByIDV1Params) error
+	// CompletePasswordReset Set a new password with the one-time passcode (extension)
+	// (PUT /v1/customers/{customerId}:complete-password-reset)
+	CompletePasswordReset(ctx echo.Context, customerID CustomerIDPath, params CompletePasswordResetParams) error
+	// ResetPassword Send a one-time passcode for a password reset
+	// (PUT /v1/customers/{customerId}:reset-password)
+	ResetPassword(ctx echo.Context, customerID CustomerIDPath, params ResetPasswordParams) error
 	// UnlockUser Unlock a locked user
 	// (PUT /v1/customers/{customerId}:unlock-user)
 	UnlockUser(ctx echo.Context, customerID CustomerIDPath, params UnlockUserParams) error
@@ -2326,6 +2446,94 @@ func (w *ServerInterfaceWrapper) GetAccountByIDV1(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetAccountByIDV1(ctx, accountID, params)
+	return err
+}
+
+// CompletePasswordReset converts echo context to params.
+func (w *ServerInterfaceWrapper) CompletePasswordReset(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerID CustomerIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CompletePasswordResetParams
+	// ------------- Optional query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "correlationId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("correlationId")]; found {
+		var CorrelationID CorrelationID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for correlationId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "correlationId", valueList[0], &CorrelationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter correlationId: %s", err))
+		}
+
+		params.CorrelationID = CorrelationID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter correlationId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CompletePasswordReset(ctx, customerID, params)
+	return err
+}
+
+// ResetPassword converts echo context to params.
+func (w *ServerInterfaceWrapper) ResetPassword(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerID CustomerIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ResetPasswordParams
+	// ------------- Optional query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "correlationId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("correlationId")]; found {
+		var CorrelationID CorrelationID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for correlationId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "correlationId", valueList[0], &CorrelationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter correlationId: %s", err))
+		}
+
+		params.CorrelationID = CorrelationID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter correlationId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ResetPassword(ctx, customerID, params)
 	return err
 }
 
@@ -3004,6 +3212,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/institution-user-disclosures", wrapper.CreateInstitutionUserDisclosure, options.OperationMiddlewares["createInstitutionUserDisclosure"]...)
 	router.PUT(options.BaseURL+"/v1/institution-user-disclosures", wrapper.UpdateInstitutionUserDisclosure, options.OperationMiddlewares["updateInstitutionUserDisclosure"]...)
 	router.PUT(options.BaseURL+"/v1/customers/:customerId\\:unlock-user", wrapper.UnlockUser, options.OperationMiddlewares["unlockUser"]...)
+	router.PUT(options.BaseURL+"/v1/customers/:customerId\\:reset-password", wrapper.ResetPassword, options.OperationMiddlewares["resetPassword"]...)
+	router.PUT(options.BaseURL+"/v1/customers/:customerId\\:complete-password-reset", wrapper.CompletePasswordReset, options.OperationMiddlewares["completePasswordReset"]...)
 
 }
 
@@ -4255,6 +4465,210 @@ func (response GetAccountByIDV1503JSONResponse) VisitGetAccountByIDV1Response(w 
 	return err
 }
 
+type CompletePasswordResetRequestObject struct {
+	CustomerID CustomerIDPath `json:"customerId"`
+	Params     CompletePasswordResetParams
+	Body       *CompletePasswordResetJSONRequestBody
+}
+
+type CompletePasswordResetResponseObject interface {
+	VisitCompletePasswordResetResponse(w http.ResponseWriter) error
+}
+
+type CompletePasswordReset204Response struct {
+}
+
+func (response CompletePasswordReset204Response) VisitCompletePasswordResetResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type CompletePasswordReset400JSONResponse struct{ CustomersErrorJSONResponse }
+
+func (response CompletePasswordReset400JSONResponse) VisitCompletePasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePasswordReset401JSONResponse CustomersErrorBody
+
+func (response CompletePasswordReset401JSONResponse) VisitCompletePasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePasswordReset403JSONResponse CustomersErrorBody
+
+func (response CompletePasswordReset403JSONResponse) VisitCompletePasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePasswordReset500JSONResponse CustomersErrorBody
+
+func (response CompletePasswordReset500JSONResponse) VisitCompletePasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePasswordReset503JSONResponse CustomersErrorBody
+
+func (response CompletePasswordReset503JSONResponse) VisitCompletePasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPasswordRequestObject struct {
+	CustomerID CustomerIDPath `json:"customerId"`
+	Params     ResetPasswordParams
+	Body       *ResetPasswordJSONRequestBody
+}
+
+type ResetPasswordResponseObject interface {
+	VisitResetPasswordResponse(w http.ResponseWriter) error
+}
+
+type ResetPassword204Response struct {
+}
+
+func (response ResetPassword204Response) VisitResetPasswordResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type ResetPassword400JSONResponse struct{ CustomersErrorJSONResponse }
+
+func (response ResetPassword400JSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword401JSONResponse CustomersErrorBody
+
+func (response ResetPassword401JSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword403JSONResponse CustomersErrorBody
+
+func (response ResetPassword403JSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword404JSONResponse CustomersErrorBody
+
+func (response ResetPassword404JSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword429JSONResponse CustomersErrorBody
+
+func (response ResetPassword429JSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword500JSONResponse CustomersErrorBody
+
+func (response ResetPassword500JSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword503JSONResponse CustomersErrorBody
+
+func (response ResetPassword503JSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UnlockUserRequestObject struct {
 	CustomerID CustomerIDPath `json:"customerId"`
 	Params     UnlockUserParams
@@ -5112,6 +5526,12 @@ type StrictServerInterface interface {
 	// GetAccountByIDV1 Read one of a user's accounts
 	// (GET /v1/accounts/{accountId})
 	GetAccountByIDV1(ctx context.Context, request GetAccountByIDV1RequestObject) (GetAccountByIDV1ResponseObject, error)
+	// CompletePasswordReset Set a new password with the one-time passcode (extension)
+	// (PUT /v1/customers/{customerId}:complete-password-reset)
+	CompletePasswordReset(ctx context.Context, request CompletePasswordResetRequestObject) (CompletePasswordResetResponseObject, error)
+	// ResetPassword Send a one-time passcode for a password reset
+	// (PUT /v1/customers/{customerId}:reset-password)
+	ResetPassword(ctx context.Context, request ResetPasswordRequestObject) (ResetPasswordResponseObject, error)
 	// UnlockUser Unlock a locked user
 	// (PUT /v1/customers/{customerId}:unlock-user)
 	UnlockUser(ctx context.Context, request UnlockUserRequestObject) (UnlockUserResponseObject, error)
@@ -5547,6 +5967,104 @@ func (sh *strictHandler) GetAccountByIDV1(ctx echo.Context, accountID AccountIDP
 		return err
 	} else if validResponse, ok := response.(GetAccountByIDV1ResponseObject); ok {
 		return validResponse.VisitGetAccountByIDV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CompletePasswordReset operation middleware
+func (sh *strictHandler) CompletePasswordReset(ctx echo.Context, customerID CustomerIDPath, params CompletePasswordResetParams) error {
+	var request CompletePasswordResetRequestObject
+
+	request.CustomerID = customerID
+	request.Params = params
+
+	var body CompletePasswordResetJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CompletePasswordReset(ctx.Request().Context(), request.(CompletePasswordResetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CompletePasswordReset")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CompletePasswordResetResponseObject); ok {
+		return validResponse.VisitCompletePasswordResetResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ResetPassword operation middleware
+func (sh *strictHandler) ResetPassword(ctx echo.Context, customerID CustomerIDPath, params ResetPasswordParams) error {
+	var request ResetPasswordRequestObject
+
+	request.CustomerID = customerID
+	request.Params = params
+
+	var body ResetPasswordJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ResetPassword(ctx.Request().Context(), request.(ResetPasswordRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResetPassword")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ResetPasswordResponseObject); ok {
+		return validResponse.VisitResetPasswordResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

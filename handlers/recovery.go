@@ -33,7 +33,11 @@ func (s *Server) ResetPassword(ctx context.Context, req gen.ResetPasswordRequest
 	}
 	msg := notify.Message{InstitutionID: d.InstitutionID, To: d.To, Channel: d.Channel, Subject: "Your passcode",
 		Body: fmt.Sprintf(passcodeText, d.Passcode, int(recovery.Validity.Minutes())), Passcode: d.Passcode}
-	if err := s.notifier.Send(ctx, msg); err != nil {
+	err = notify.ErrNotConfigured
+	if s.notifier != nil {
+		err = s.notifier.Send(ctx, msg)
+	}
+	if err != nil {
 		s.log.WarnContext(ctx, "passcode delivery failed", "channel", d.Channel, "challenge", d.ChallengeID, "error", err)
 		return nil, s.recoveryFailure(ctx, db.AuditPasswordResetRequest,
 			problem(http.StatusServiceUnavailable, uxuExternalService, "", "The passcode could not be delivered; try again later"))
@@ -71,15 +75,18 @@ func (s *Server) CompletePasswordReset(ctx context.Context, req gen.CompletePass
 }
 
 // completeProblem is the answer to a refused password reset. An unknown user is answered like
-// a wrong passcode, so the extension tells nobody who exists.
+// a known one without a passcode outstanding (expired), so the extension tells nobody who
+// exists; "wrong passcode" needs an outstanding one, which only a reset-password call that
+// found the user can have made.
 func completeProblem(err error) error {
 	var vs registration.Violations
 	switch {
 	case errors.As(err, &vs):
 		return problem(http.StatusBadRequest, uxuInvalidPassword, "/newPassword", "The new password does not meet the password policy")
-	case errors.Is(err, models.ErrPasscodeTriesExhausted), errors.Is(err, models.ErrPasscodeExpired), errors.Is(err, models.ErrPasscodeUsed):
+	case errors.Is(err, models.ErrPasscodeTriesExhausted), errors.Is(err, models.ErrPasscodeExpired), errors.Is(err, models.ErrPasscodeUsed),
+		errors.Is(err, models.ErrNotFound):
 		return problem(http.StatusBadRequest, uxuPasscodeSpent, "/passcode", "The passcode has expired or been used; request a new one")
-	case errors.Is(err, models.ErrPasscodeWrong), errors.Is(err, models.ErrNotFound):
+	case errors.Is(err, models.ErrPasscodeWrong):
 		return problem(http.StatusBadRequest, uxuPasscodeInvalid, "/passcode", "The passcode is not valid")
 	}
 	return err
