@@ -192,7 +192,9 @@ func TestPasswordRecoveryRefusals(t *testing.T) {
 // gatewayOf is a fixed messaging gateway for the FI under test.
 type gatewayOf struct{ url, secret string }
 
-func (g gatewayOf) MessagingGateway(context.Context, string) (string, string, error) { return g.url, g.secret, nil }
+func (g gatewayOf) MessagingGateway(context.Context, string) (string, string, error) {
+	return g.url, g.secret, nil
+}
 
 // TestPasswordResetByWebhook: outside the sandbox the passcode goes to the FI's messaging
 // gateway, a real HTTP server here, signed; a gateway failing on every attempt is 503 UXU_30002.
