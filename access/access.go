@@ -140,6 +140,8 @@ var policies = []Policy{
 		Note: "full number only with accounts:read_unmasked"},
 	{Operation: "unlockUser", Credential: V2Token, Kinds: clientOnly, Scopes: []string{ScopeUsersWrite},
 		Note: "administers the FI's users"},
+	{Operation: "registerCustomerV2", Credential: V2Token, Kinds: clientOnly, Scopes: []string{ScopeUsersWrite},
+		Note: "creates users of the FI: the app itself, never an end user"},
 }
 
 var byOperation = func() map[string]Policy {

@@ -65,6 +65,9 @@ var accessRequests = map[string]func(t testing.TB) accessRequest{
 	"unlockUser": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodPut, "/v1/customers/" + sandboxUser + ":unlock-user?userIdType=LOGIN_ID", ""}
 	},
+	"registerCustomerV2": func(t testing.TB) accessRequest {
+		return accessRequest{http.MethodPost, "/v1/customers/register", newCustomerRegistration(fiCreditUnion).json(t)}
+	},
 }
 
 // grantOf is the grant that issues tokens of a kind.

@@ -52,8 +52,11 @@ type adapter struct {
 	family family
 }
 
-// registerV4 is Register v4, an adapter over package registration.
-var registerV4 = adapter{op: "RegisterCustomerV4", family: famLegacy}
+// The two registration adapters over package registration.
+var (
+	registerV4 = adapter{op: "RegisterCustomerV4", family: famLegacy}
+	registerV2 = adapter{op: "RegisterCustomerV2", family: famCustomers}
+)
 
 // renderFunc draws an adapter's success answer from the checked plan and what the store created;
 // it runs inside the registration's transaction (db.ReplyFunc).
