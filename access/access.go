@@ -145,6 +145,8 @@ var policies = []Policy{
 		Note: "recovery: the user has no password, so no token of their own"},
 	{Operation: "completePasswordReset", Credential: V2Token, Kinds: clientOnly, Scopes: []string{ScopeUsersWrite},
 		Note: "recovery: the passcode proves the user"},
+	{Operation: "registerCustomerV2", Credential: V2Token, Kinds: clientOnly, Scopes: []string{ScopeUsersWrite},
+		Note: "creates users of the FI: the app itself, never an end user"},
 }
 
 var byOperation = func() map[string]Policy {

@@ -736,6 +736,174 @@ type CustomerID struct {
 // CustomerIDType defines model for CustomerID.Type.
 type CustomerIDType string
 
+// CustomerRegistrationContactMethod The user's phone, in the shape of the official `ContactMethod`.
+type CustomerRegistrationContactMethod struct {
+	// Activated Ignored.
+	Activated *bool `json:"activated,omitempty"`
+
+	// ContactInfo 10 digits, a valid NANP number (national format).
+	//
+	// Example: 2175550123
+	ContactInfo string `json:"contactInfo"`
+
+	// EnrolledDateTime Ignored.
+	EnrolledDateTime *string `json:"enrolledDateTime,omitempty"`
+
+	// ID Ignored (the service numbers contact methods).
+	ID *string `json:"id,omitempty"`
+
+	// Primary Ignored.
+	Primary *bool `json:"primary,omitempty"`
+
+	// Protocol `VOICE` (the default) or `SMS`: how the number is reached; VOICE and SMS contact methods are created either way.
+	Protocol *string `json:"protocol,omitempty"`
+
+	// TelephoneCountryCode `1` (or `0`) for the US; at most 4 characters.
+	//
+	// Example: 1
+	TelephoneCountryCode *string `json:"telephoneCountryCode,omitempty"`
+
+	// Validated Ignored (a number given at registration is not validated).
+	Validated *bool `json:"validated,omitempty"`
+}
+
+// CustomerRegistrationPostalAddress The user's address, in the shape of the official `PostalAddress`, whose note makes
+// `address2` required for registration (it may be empty).
+type CustomerRegistrationPostalAddress struct {
+	// Address1 At most 128 characters.
+	Address1 string `json:"address1"`
+
+	// Address2 At most 128 characters; may be empty.
+	Address2 string `json:"address2"`
+
+	// Address3 At most 128 characters.
+	Address3 *string `json:"address3,omitempty"`
+	City     string  `json:"city"`
+
+	// Country An ISO 3166 alpha-2 or alpha-3 code.
+	Country string `json:"country"`
+
+	// Index Ignored.
+	Index *string `json:"index,omitempty"`
+
+	// PostalCode US: `12345`, `12345-6789` or `123456789`.
+	PostalCode string `json:"postalCode"`
+
+	// Primary Ignored.
+	Primary *bool `json:"primary,omitempty"`
+
+	// State US: a USPS code.
+	State string `json:"state"`
+
+	// Type Ignored; one of `UNKNOWN`, `PHYSICAL_HOME_ADDRESS`, `MAILING_HOME_ADDRESS`,
+	// `PHYSICAL_WORK_ADDRESS`, `MAILING_WORK_ADDRESS`, `SEASONAL_OR_VACATION_ADDRESS`,
+	// `TEMPORARY_ADDRESS`, `TAX_REPORTING_ADDRESS`.
+	Type *string `json:"type,omitempty"`
+}
+
+// CustomerRegistrationRequest A Customer v2 registration (flat JSON, as on the portal). Members it does not list are
+// accepted and ignored. The service checks every field with Register v4's rules; the code
+// a field's wrong type or absence gets is its `x-error-code` (see the operation).
+type CustomerRegistrationRequest struct {
+	// AcceptedDisclosure The user accepted the FI's required disclosures (absent is false).
+	AcceptedDisclosure *bool `json:"acceptedDisclosure,omitempty"`
+
+	// BirthDate yyyy-MM-dd, a real date, not in the future, at most 125 years ago.
+	//
+	// Example: 1989-10-09
+	BirthDate string `json:"birthDate"`
+
+	// ChannelType `TPV_API` (the default).
+	ChannelType *string `json:"channelType,omitempty"`
+
+	// ContactInfo The user's phone, in the shape of the official `ContactMethod`.
+	ContactInfo CustomerRegistrationContactMethod `json:"contactInfo"`
+
+	// EmailAddress A valid address of at most 64 characters (the user's EMAIL contact method).
+	EmailAddress string `json:"emailAddress"`
+
+	// FiID The FI (five digits); must be the token's FI.
+	//
+	// Example: 01111
+	FiID string `json:"fiId"`
+
+	// FirstName At most 39 characters; first and last name together at most 39.
+	FirstName string `json:"firstName"`
+
+	// HostPassword The user's PIN on the host (at most 32 characters). Stored encrypted, never answered.
+	HostPassword *string `json:"hostPassword,omitempty"`
+
+	// LastName At most 39 characters.
+	LastName string `json:"lastName"`
+
+	// LoginID The username: the FI's range (default 8-20), letters, digits and `@$*_-=.!~`, not all
+	// digits, not the member number, unique in the FI (any case).
+	LoginID string `json:"loginId"`
+
+	// MemberNumber The member's number in the FI's core, 1-16 letters or digits.
+	MemberNumber string `json:"memberNumber"`
+
+	// MiddleName At most 39 characters.
+	MiddleName *string `json:"middleName,omitempty"`
+
+	// MotherMaidenName At most 128 characters. Stored encrypted, never answered.
+	MotherMaidenName string `json:"motherMaidenName"`
+
+	// Password FI range (default 6-32), two of letters/digits/specials, no spaces, not inside the username.
+	Password string `json:"password"`
+
+	// PostalAddress The user's address, in the shape of the official `PostalAddress`, whose note makes
+	// `address2` required for registration (it may be empty).
+	PostalAddress CustomerRegistrationPostalAddress `json:"postalAddress"`
+
+	// Ssn 9 digits, a possibly-issued number. Stored encrypted, never answered.
+	Ssn string `json:"ssn"`
+
+	// UserRole `PRIMARY` (the default): the member's own user.
+	UserRole *string `json:"userRole,omitempty"`
+
+	// UserType `RETAIL` (the default): business users are not registered here.
+	UserType *string `json:"userType,omitempty"`
+}
+
+// CustomerRegistrationResponse The registered user's identifiers, named as `CustomerInformation` names them, and its
+// enrolment state. Never a password or PII.
+//
+// Example: {"acceptedDisclosure":true,"customerId":"8fe733f4e27246908f92e8f7c0b96847","fiId":"01111","loginId":"5d0c8e2a7b9f4136a1e4c7d2b8f06a35","memberNumber":"555000111","registered":true,"userId":"A9F87530DFC43E2F1ECF44F6FD8B8351","userName":"jdoe_2024"}
+type CustomerRegistrationResponse struct {
+	// AcceptedDisclosure The required disclosures are accepted.
+	AcceptedDisclosure bool `json:"acceptedDisclosure"`
+
+	// CustomerID The FI customer GUID (`customerId` of the Customer v2 paths, Register v4's `id`).
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	CustomerID string `json:"customerId"`
+
+	// FiID Example: 01111
+	FiID string `json:"fiId"`
+
+	// LoginID The authentication id (Register v4's `authId`).
+	//
+	// Example: 5d0c8e2a7b9f4136a1e4c7d2b8f06a35
+	LoginID string `json:"loginId"`
+
+	// MemberNumber Example: 555000111
+	MemberNumber string `json:"memberNumber"`
+
+	// Registered Enrolled; false under `atFirstLogin` until the required disclosures are accepted.
+	Registered bool `json:"registered"`
+
+	// UserID The institution user id (`institutionUserId` of the db-users paths).
+	//
+	// Example: A9F87530DFC43E2F1ECF44F6FD8B8351
+	UserID string `json:"userId"`
+
+	// UserName The username (the request's `loginId`).
+	//
+	// Example: jdoe_2024
+	UserName string `json:"userName"`
+}
+
 // CustomersErrorBody Error envelope of the Customer v2 ("ux-users") family (`UXU_*`).
 type CustomersErrorBody struct {
 	// Code Example: UXU_10000
@@ -1567,6 +1735,13 @@ type GetAccountByIDV1Params struct {
 // GetAccountByIDV1ParamsViewName defines parameters for GetAccountByIDV1.
 type GetAccountByIDV1ParamsViewName string
 
+// RegisterCustomerV2Params defines parameters for RegisterCustomerV2.
+type RegisterCustomerV2Params struct {
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
 // CompletePasswordResetParams defines parameters for CompletePasswordReset.
 type CompletePasswordResetParams struct {
 	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
@@ -1752,6 +1927,9 @@ type CreateAccessTokenV2FormdataRequestBody = TokenV2Request
 
 // RegisterCustomerV4JSONRequestBody defines body for RegisterCustomerV4 for application/json ContentType.
 type RegisterCustomerV4JSONRequestBody = RegisterCustomerRequest
+
+// RegisterCustomerV2JSONRequestBody defines body for RegisterCustomerV2 for application/json ContentType.
+type RegisterCustomerV2JSONRequestBody = CustomerRegistrationRequest
 
 // CompletePasswordResetJSONRequestBody defines body for CompletePasswordReset for application/json ContentType.
 type CompletePasswordResetJSONRequestBody = CompletePasswordResetRequest
@@ -2096,6 +2274,76 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/accounts/{accountId} (the `GetAccountByIDV1` operationId).
 	GetAccountByIDV1(ctx context.Context, accountID AccountIDPath, params *GetAccountByIDV1Params, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RegisterCustomerV2WithBody Register a customer (Customer v2)
+	//
+	// **Known from the portal only.** This operation is in no official specification; the
+	// developer portal's Customer v2 pages describe it with one example body and "Response
+	// Status: 201". Its flat body, its answer and its codes here are this implementation's
+	// reading of those pages (docs/decisions.md, "Customer v2 registration").
+	//
+	// Creates and registers a user for digital banking at the token's FI, with exactly the rules,
+	// disclosure policy, idempotency and all-or-nothing storage of Register v4
+	// (`registerCustomerV4`): the two operations are two renderings of one registration. `fiId`
+	// must be the token's FI.
+	//
+	// - `correlationId` is the idempotency key: the same `correlationId` with the same body
+	//   answers the first 201 again, byte for byte; with another body, or while the first
+	//   request is still running, it is 409 `UXU_13008`. A refused request leaves nothing
+	//   behind, so the same `correlationId` can be sent again with a corrected body.
+	// - Disclosures: `acceptedDisclosure: true` accepts every required disclosure of the FI.
+	//   Under the FI policy `atRegistration` it must be true (else 400 `UXU_99999`, naming
+	//   `/acceptedDisclosure`); under `atFirstLogin` the user is created without acceptance
+	//   (`registered` false) and accepts later through the user-disclosures API.
+	// - `contactInfo` is the user's phone (VOICE and SMS contact methods are created for it);
+	//   the email contact method comes from `emailAddress`. `id`, `activated`,
+	//   `enrolledDateTime`, `validated` and `primary` of `contactInfo`, and `index`, `primary`
+	//   and `type` of `postalAddress`, describe stored records and are ignored here.
+	// - The answer carries identifiers only: no password, SSN, birth date or other PII.
+	// - Only the first failing rule is answered (the envelope has room for one); its message
+	//   names the field as a JSON pointer.
+	//
+	// Also at `/ux-users/v1/customers/register`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/customers/register (the `RegisterCustomerV2` operationId).
+	RegisterCustomerV2WithBody(ctx context.Context, params *RegisterCustomerV2Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RegisterCustomerV2 Register a customer (Customer v2)
+	//
+	// **Known from the portal only.** This operation is in no official specification; the
+	// developer portal's Customer v2 pages describe it with one example body and "Response
+	// Status: 201". Its flat body, its answer and its codes here are this implementation's
+	// reading of those pages (docs/decisions.md, "Customer v2 registration").
+	//
+	// Creates and registers a user for digital banking at the token's FI, with exactly the rules,
+	// disclosure policy, idempotency and all-or-nothing storage of Register v4
+	// (`registerCustomerV4`): the two operations are two renderings of one registration. `fiId`
+	// must be the token's FI.
+	//
+	// - `correlationId` is the idempotency key: the same `correlationId` with the same body
+	//   answers the first 201 again, byte for byte; with another body, or while the first
+	//   request is still running, it is 409 `UXU_13008`. A refused request leaves nothing
+	//   behind, so the same `correlationId` can be sent again with a corrected body.
+	// - Disclosures: `acceptedDisclosure: true` accepts every required disclosure of the FI.
+	//   Under the FI policy `atRegistration` it must be true (else 400 `UXU_99999`, naming
+	//   `/acceptedDisclosure`); under `atFirstLogin` the user is created without acceptance
+	//   (`registered` false) and accepts later through the user-disclosures API.
+	// - `contactInfo` is the user's phone (VOICE and SMS contact methods are created for it);
+	//   the email contact method comes from `emailAddress`. `id`, `activated`,
+	//   `enrolledDateTime`, `validated` and `primary` of `contactInfo`, and `index`, `primary`
+	//   and `type` of `postalAddress`, describe stored records and are ignored here.
+	// - The answer carries identifiers only: no password, SSN, birth date or other PII.
+	// - Only the first failing rule is answered (the envelope has room for one); its message
+	//   names the field as a JSON pointer.
+	//
+	// Also at `/ux-users/v1/customers/register`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/customers/register (the `RegisterCustomerV2` operationId).
+	RegisterCustomerV2(ctx context.Context, params *RegisterCustomerV2Params, body RegisterCustomerV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CompletePasswordResetWithBody Set a new password with the one-time passcode (extension)
 	//
@@ -2786,6 +3034,96 @@ func (c *Client) ListAccountsV1(ctx context.Context, params *ListAccountsV1Param
 // Corresponds with GET /v1/accounts/{accountId} (the `GetAccountByIDV1` operationId).
 func (c *Client) GetAccountByIDV1(ctx context.Context, accountID AccountIDPath, params *GetAccountByIDV1Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetAccountByIDV1Request(c.Server, accountID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RegisterCustomerV2WithBody Register a customer (Customer v2)
+//
+// **Known from the portal only.** This operation is in no official specification; the
+// developer portal's Customer v2 pages describe it with one example body and "Response
+// Status: 201". Its flat body, its answer and its codes here are this implementation's
+// reading of those pages (docs/decisions.md, "Customer v2 registration").
+//
+// Creates and registers a user for digital banking at the token's FI, with exactly the rules,
+// disclosure policy, idempotency and all-or-nothing storage of Register v4
+// (`registerCustomerV4`): the two operations are two renderings of one registration. `fiId`
+// must be the token's FI.
+//
+//   - `correlationId` is the idempotency key: the same `correlationId` with the same body
+//     answers the first 201 again, byte for byte; with another body, or while the first
+//     request is still running, it is 409 `UXU_13008`. A refused request leaves nothing
+//     behind, so the same `correlationId` can be sent again with a corrected body.
+//   - Disclosures: `acceptedDisclosure: true` accepts every required disclosure of the FI.
+//     Under the FI policy `atRegistration` it must be true (else 400 `UXU_99999`, naming
+//     `/acceptedDisclosure`); under `atFirstLogin` the user is created without acceptance
+//     (`registered` false) and accepts later through the user-disclosures API.
+//   - `contactInfo` is the user's phone (VOICE and SMS contact methods are created for it);
+//     the email contact method comes from `emailAddress`. `id`, `activated`,
+//     `enrolledDateTime`, `validated` and `primary` of `contactInfo`, and `index`, `primary`
+//     and `type` of `postalAddress`, describe stored records and are ignored here.
+//   - The answer carries identifiers only: no password, SSN, birth date or other PII.
+//   - Only the first failing rule is answered (the envelope has room for one); its message
+//     names the field as a JSON pointer.
+//
+// Also at `/ux-users/v1/customers/register`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/customers/register (the `RegisterCustomerV2` operationId).
+func (c *Client) RegisterCustomerV2WithBody(ctx context.Context, params *RegisterCustomerV2Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRegisterCustomerV2RequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RegisterCustomerV2 Register a customer (Customer v2)
+//
+// **Known from the portal only.** This operation is in no official specification; the
+// developer portal's Customer v2 pages describe it with one example body and "Response
+// Status: 201". Its flat body, its answer and its codes here are this implementation's
+// reading of those pages (docs/decisions.md, "Customer v2 registration").
+//
+// Creates and registers a user for digital banking at the token's FI, with exactly the rules,
+// disclosure policy, idempotency and all-or-nothing storage of Register v4
+// (`registerCustomerV4`): the two operations are two renderings of one registration. `fiId`
+// must be the token's FI.
+//
+//   - `correlationId` is the idempotency key: the same `correlationId` with the same body
+//     answers the first 201 again, byte for byte; with another body, or while the first
+//     request is still running, it is 409 `UXU_13008`. A refused request leaves nothing
+//     behind, so the same `correlationId` can be sent again with a corrected body.
+//   - Disclosures: `acceptedDisclosure: true` accepts every required disclosure of the FI.
+//     Under the FI policy `atRegistration` it must be true (else 400 `UXU_99999`, naming
+//     `/acceptedDisclosure`); under `atFirstLogin` the user is created without acceptance
+//     (`registered` false) and accepts later through the user-disclosures API.
+//   - `contactInfo` is the user's phone (VOICE and SMS contact methods are created for it);
+//     the email contact method comes from `emailAddress`. `id`, `activated`,
+//     `enrolledDateTime`, `validated` and `primary` of `contactInfo`, and `index`, `primary`
+//     and `type` of `postalAddress`, describe stored records and are ignored here.
+//   - The answer carries identifiers only: no password, SSN, birth date or other PII.
+//   - Only the first failing rule is answered (the envelope has room for one); its message
+//     names the field as a JSON pointer.
+//
+// Also at `/ux-users/v1/customers/register`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/customers/register (the `RegisterCustomerV2` operationId).
+func (c *Client) RegisterCustomerV2(ctx context.Context, params *RegisterCustomerV2Params, body RegisterCustomerV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRegisterCustomerV2Request(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4205,6 +4543,59 @@ func NewGetAccountByIDV1Request(server string, accountID AccountIDPath, params *
 	return req, nil
 }
 
+// NewRegisterCustomerV2Request calls the generic RegisterCustomerV2 builder with application/json body
+func NewRegisterCustomerV2Request(server string, params *RegisterCustomerV2Params, body RegisterCustomerV2JSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRegisterCustomerV2RequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewRegisterCustomerV2RequestWithBody constructs an http.Request for the RegisterCustomerV2 method, with any body, and a specified content type
+func NewRegisterCustomerV2RequestWithBody(server string, params *RegisterCustomerV2Params, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/register")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "correlationId", params.CorrelationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("correlationId", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewCompletePasswordResetRequest calls the generic CompletePasswordReset builder with application/json body
 func NewCompletePasswordResetRequest(server string, customerID CustomerIDPath, params *CompletePasswordResetParams, body CompletePasswordResetJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5544,6 +5935,76 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/accounts/{accountId} (the `GetAccountByIDV1` operationId).
 	GetAccountByIDV1WithResponse(ctx context.Context, accountID AccountIDPath, params *GetAccountByIDV1Params, reqEditors ...RequestEditorFn) (*GetAccountByIDV1Response, error)
 
+	// RegisterCustomerV2WithBodyWithResponse Register a customer (Customer v2)
+	//
+	// **Known from the portal only.** This operation is in no official specification; the
+	// developer portal's Customer v2 pages describe it with one example body and "Response
+	// Status: 201". Its flat body, its answer and its codes here are this implementation's
+	// reading of those pages (docs/decisions.md, "Customer v2 registration").
+	//
+	// Creates and registers a user for digital banking at the token's FI, with exactly the rules,
+	// disclosure policy, idempotency and all-or-nothing storage of Register v4
+	// (`registerCustomerV4`): the two operations are two renderings of one registration. `fiId`
+	// must be the token's FI.
+	//
+	// - `correlationId` is the idempotency key: the same `correlationId` with the same body
+	//   answers the first 201 again, byte for byte; with another body, or while the first
+	//   request is still running, it is 409 `UXU_13008`. A refused request leaves nothing
+	//   behind, so the same `correlationId` can be sent again with a corrected body.
+	// - Disclosures: `acceptedDisclosure: true` accepts every required disclosure of the FI.
+	//   Under the FI policy `atRegistration` it must be true (else 400 `UXU_99999`, naming
+	//   `/acceptedDisclosure`); under `atFirstLogin` the user is created without acceptance
+	//   (`registered` false) and accepts later through the user-disclosures API.
+	// - `contactInfo` is the user's phone (VOICE and SMS contact methods are created for it);
+	//   the email contact method comes from `emailAddress`. `id`, `activated`,
+	//   `enrolledDateTime`, `validated` and `primary` of `contactInfo`, and `index`, `primary`
+	//   and `type` of `postalAddress`, describe stored records and are ignored here.
+	// - The answer carries identifiers only: no password, SSN, birth date or other PII.
+	// - Only the first failing rule is answered (the envelope has room for one); its message
+	//   names the field as a JSON pointer.
+	//
+	// Also at `/ux-users/v1/customers/register`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/register (the `RegisterCustomerV2` operationId).
+	RegisterCustomerV2WithBodyWithResponse(ctx context.Context, params *RegisterCustomerV2Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegisterCustomerV2Response, error)
+
+	// RegisterCustomerV2WithResponse Register a customer (Customer v2)
+	//
+	// **Known from the portal only.** This operation is in no official specification; the
+	// developer portal's Customer v2 pages describe it with one example body and "Response
+	// Status: 201". Its flat body, its answer and its codes here are this implementation's
+	// reading of those pages (docs/decisions.md, "Customer v2 registration").
+	//
+	// Creates and registers a user for digital banking at the token's FI, with exactly the rules,
+	// disclosure policy, idempotency and all-or-nothing storage of Register v4
+	// (`registerCustomerV4`): the two operations are two renderings of one registration. `fiId`
+	// must be the token's FI.
+	//
+	// - `correlationId` is the idempotency key: the same `correlationId` with the same body
+	//   answers the first 201 again, byte for byte; with another body, or while the first
+	//   request is still running, it is 409 `UXU_13008`. A refused request leaves nothing
+	//   behind, so the same `correlationId` can be sent again with a corrected body.
+	// - Disclosures: `acceptedDisclosure: true` accepts every required disclosure of the FI.
+	//   Under the FI policy `atRegistration` it must be true (else 400 `UXU_99999`, naming
+	//   `/acceptedDisclosure`); under `atFirstLogin` the user is created without acceptance
+	//   (`registered` false) and accepts later through the user-disclosures API.
+	// - `contactInfo` is the user's phone (VOICE and SMS contact methods are created for it);
+	//   the email contact method comes from `emailAddress`. `id`, `activated`,
+	//   `enrolledDateTime`, `validated` and `primary` of `contactInfo`, and `index`, `primary`
+	//   and `type` of `postalAddress`, describe stored records and are ignored here.
+	// - The answer carries identifiers only: no password, SSN, birth date or other PII.
+	// - Only the first failing rule is answered (the envelope has room for one); its message
+	//   names the field as a JSON pointer.
+	//
+	// Also at `/ux-users/v1/customers/register`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/register (the `RegisterCustomerV2` operationId).
+	RegisterCustomerV2WithResponse(ctx context.Context, params *RegisterCustomerV2Params, body RegisterCustomerV2JSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterCustomerV2Response, error)
+
 	// CompletePasswordResetWithBodyWithResponse Set a new password with the one-time passcode (extension)
 	//
 	// **An extension of this implementation**: the public contract ends with sending the
@@ -6789,6 +7250,89 @@ func (r GetAccountByIDV1Response) ContentType() string {
 	return ""
 }
 
+type RegisterCustomerV2Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CustomerRegistrationResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CustomersErrorBody
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *CustomersError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *CustomersError
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *CustomersErrorBody
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *CustomersError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *CustomersError
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RegisterCustomerV2Response) GetJSON201() *CustomerRegistrationResponse {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RegisterCustomerV2Response) GetJSON400() *CustomersErrorBody {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RegisterCustomerV2Response) GetJSON401() *CustomersError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RegisterCustomerV2Response) GetJSON403() *CustomersError {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RegisterCustomerV2Response) GetJSON409() *CustomersErrorBody {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RegisterCustomerV2Response) GetJSON500() *CustomersError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RegisterCustomerV2Response) GetJSON503() *CustomersError {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RegisterCustomerV2Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RegisterCustomerV2Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RegisterCustomerV2Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RegisterCustomerV2Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type CompletePasswordResetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7957,6 +8501,88 @@ func (c *ClientWithResponses) GetAccountByIDV1WithResponse(ctx context.Context, 
 	return ParseGetAccountByIDV1Response(rsp)
 }
 
+// RegisterCustomerV2WithBodyWithResponse Register a customer (Customer v2)
+//
+// **Known from the portal only.** This operation is in no official specification; the
+// developer portal's Customer v2 pages describe it with one example body and "Response
+// Status: 201". Its flat body, its answer and its codes here are this implementation's
+// reading of those pages (docs/decisions.md, "Customer v2 registration").
+//
+// Creates and registers a user for digital banking at the token's FI, with exactly the rules,
+// disclosure policy, idempotency and all-or-nothing storage of Register v4
+// (`registerCustomerV4`): the two operations are two renderings of one registration. `fiId`
+// must be the token's FI.
+//
+//   - `correlationId` is the idempotency key: the same `correlationId` with the same body
+//     answers the first 201 again, byte for byte; with another body, or while the first
+//     request is still running, it is 409 `UXU_13008`. A refused request leaves nothing
+//     behind, so the same `correlationId` can be sent again with a corrected body.
+//   - Disclosures: `acceptedDisclosure: true` accepts every required disclosure of the FI.
+//     Under the FI policy `atRegistration` it must be true (else 400 `UXU_99999`, naming
+//     `/acceptedDisclosure`); under `atFirstLogin` the user is created without acceptance
+//     (`registered` false) and accepts later through the user-disclosures API.
+//   - `contactInfo` is the user's phone (VOICE and SMS contact methods are created for it);
+//     the email contact method comes from `emailAddress`. `id`, `activated`,
+//     `enrolledDateTime`, `validated` and `primary` of `contactInfo`, and `index`, `primary`
+//     and `type` of `postalAddress`, describe stored records and are ignored here.
+//   - The answer carries identifiers only: no password, SSN, birth date or other PII.
+//   - Only the first failing rule is answered (the envelope has room for one); its message
+//     names the field as a JSON pointer.
+//
+// Also at `/ux-users/v1/customers/register`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/register (the `RegisterCustomerV2` operationId).
+func (c *ClientWithResponses) RegisterCustomerV2WithBodyWithResponse(ctx context.Context, params *RegisterCustomerV2Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegisterCustomerV2Response, error) {
+	rsp, err := c.RegisterCustomerV2WithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRegisterCustomerV2Response(rsp)
+}
+
+// RegisterCustomerV2WithResponse Register a customer (Customer v2)
+//
+// **Known from the portal only.** This operation is in no official specification; the
+// developer portal's Customer v2 pages describe it with one example body and "Response
+// Status: 201". Its flat body, its answer and its codes here are this implementation's
+// reading of those pages (docs/decisions.md, "Customer v2 registration").
+//
+// Creates and registers a user for digital banking at the token's FI, with exactly the rules,
+// disclosure policy, idempotency and all-or-nothing storage of Register v4
+// (`registerCustomerV4`): the two operations are two renderings of one registration. `fiId`
+// must be the token's FI.
+//
+//   - `correlationId` is the idempotency key: the same `correlationId` with the same body
+//     answers the first 201 again, byte for byte; with another body, or while the first
+//     request is still running, it is 409 `UXU_13008`. A refused request leaves nothing
+//     behind, so the same `correlationId` can be sent again with a corrected body.
+//   - Disclosures: `acceptedDisclosure: true` accepts every required disclosure of the FI.
+//     Under the FI policy `atRegistration` it must be true (else 400 `UXU_99999`, naming
+//     `/acceptedDisclosure`); under `atFirstLogin` the user is created without acceptance
+//     (`registered` false) and accepts later through the user-disclosures API.
+//   - `contactInfo` is the user's phone (VOICE and SMS contact methods are created for it);
+//     the email contact method comes from `emailAddress`. `id`, `activated`,
+//     `enrolledDateTime`, `validated` and `primary` of `contactInfo`, and `index`, `primary`
+//     and `type` of `postalAddress`, describe stored records and are ignored here.
+//   - The answer carries identifiers only: no password, SSN, birth date or other PII.
+//   - Only the first failing rule is answered (the envelope has room for one); its message
+//     names the field as a JSON pointer.
+//
+// Also at `/ux-users/v1/customers/register`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/register (the `RegisterCustomerV2` operationId).
+func (c *ClientWithResponses) RegisterCustomerV2WithResponse(ctx context.Context, params *RegisterCustomerV2Params, body RegisterCustomerV2JSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterCustomerV2Response, error) {
+	rsp, err := c.RegisterCustomerV2(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRegisterCustomerV2Response(rsp)
+}
+
 // CompletePasswordResetWithBodyWithResponse Set a new password with the one-time passcode (extension)
 //
 // **An extension of this implementation**: the public contract ends with sending the
@@ -9107,6 +9733,74 @@ func ParseGetAccountByIDV1Response(rsp *http.Response) (*GetAccountByIDV1Respons
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest AccountsError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRegisterCustomerV2Response parses an HTTP response from a RegisterCustomerV2WithResponse call
+func ParseRegisterCustomerV2Response(rsp *http.Response) (*RegisterCustomerV2Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RegisterCustomerV2Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CustomerRegistrationResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CustomersErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest CustomersErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest CustomersError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -733,6 +733,174 @@ type CustomerID struct {
 // CustomerIDType defines model for CustomerID.Type.
 type CustomerIDType string
 
+// CustomerRegistrationContactMethod The user's phone, in the shape of the official `ContactMethod`.
+type CustomerRegistrationContactMethod struct {
+	// Activated Ignored.
+	Activated *bool `json:"activated,omitempty"`
+
+	// ContactInfo 10 digits, a valid NANP number (national format).
+	//
+	// Example: 2175550123
+	ContactInfo string `json:"contactInfo"`
+
+	// EnrolledDateTime Ignored.
+	EnrolledDateTime *string `json:"enrolledDateTime,omitempty"`
+
+	// ID Ignored (the service numbers contact methods).
+	ID *string `json:"id,omitempty"`
+
+	// Primary Ignored.
+	Primary *bool `json:"primary,omitempty"`
+
+	// Protocol `VOICE` (the default) or `SMS`: how the number is reached; VOICE and SMS contact methods are created either way.
+	Protocol *string `json:"protocol,omitempty"`
+
+	// TelephoneCountryCode `1` (or `0`) for the US; at most 4 characters.
+	//
+	// Example: 1
+	TelephoneCountryCode *string `json:"telephoneCountryCode,omitempty"`
+
+	// Validated Ignored (a number given at registration is not validated).
+	Validated *bool `json:"validated,omitempty"`
+}
+
+// CustomerRegistrationPostalAddress The user's address, in the shape of the official `PostalAddress`, whose note makes
+// `address2` required for registration (it may be empty).
+type CustomerRegistrationPostalAddress struct {
+	// Address1 At most 128 characters.
+	Address1 string `json:"address1"`
+
+	// Address2 At most 128 characters; may be empty.
+	Address2 string `json:"address2"`
+
+	// Address3 At most 128 characters.
+	Address3 *string `json:"address3,omitempty"`
+	City     string  `json:"city"`
+
+	// Country An ISO 3166 alpha-2 or alpha-3 code.
+	Country string `json:"country"`
+
+	// Index Ignored.
+	Index *string `json:"index,omitempty"`
+
+	// PostalCode US: `12345`, `12345-6789` or `123456789`.
+	PostalCode string `json:"postalCode"`
+
+	// Primary Ignored.
+	Primary *bool `json:"primary,omitempty"`
+
+	// State US: a USPS code.
+	State string `json:"state"`
+
+	// Type Ignored; one of `UNKNOWN`, `PHYSICAL_HOME_ADDRESS`, `MAILING_HOME_ADDRESS`,
+	// `PHYSICAL_WORK_ADDRESS`, `MAILING_WORK_ADDRESS`, `SEASONAL_OR_VACATION_ADDRESS`,
+	// `TEMPORARY_ADDRESS`, `TAX_REPORTING_ADDRESS`.
+	Type *string `json:"type,omitempty"`
+}
+
+// CustomerRegistrationRequest A Customer v2 registration (flat JSON, as on the portal). Members it does not list are
+// accepted and ignored. The service checks every field with Register v4's rules; the code
+// a field's wrong type or absence gets is its `x-error-code` (see the operation).
+type CustomerRegistrationRequest struct {
+	// AcceptedDisclosure The user accepted the FI's required disclosures (absent is false).
+	AcceptedDisclosure *bool `json:"acceptedDisclosure,omitempty"`
+
+	// BirthDate yyyy-MM-dd, a real date, not in the future, at most 125 years ago.
+	//
+	// Example: 1989-10-09
+	BirthDate string `json:"birthDate"`
+
+	// ChannelType `TPV_API` (the default).
+	ChannelType *string `json:"channelType,omitempty"`
+
+	// ContactInfo The user's phone, in the shape of the official `ContactMethod`.
+	ContactInfo CustomerRegistrationContactMethod `json:"contactInfo"`
+
+	// EmailAddress A valid address of at most 64 characters (the user's EMAIL contact method).
+	EmailAddress string `json:"emailAddress"`
+
+	// FiID The FI (five digits); must be the token's FI.
+	//
+	// Example: 01111
+	FiID string `json:"fiId"`
+
+	// FirstName At most 39 characters; first and last name together at most 39.
+	FirstName string `json:"firstName"`
+
+	// HostPassword The user's PIN on the host (at most 32 characters). Stored encrypted, never answered.
+	HostPassword *string `json:"hostPassword,omitempty"`
+
+	// LastName At most 39 characters.
+	LastName string `json:"lastName"`
+
+	// LoginID The username: the FI's range (default 8-20), letters, digits and `@$*_-=.!~`, not all
+	// digits, not the member number, unique in the FI (any case).
+	LoginID string `json:"loginId"`
+
+	// MemberNumber The member's number in the FI's core, 1-16 letters or digits.
+	MemberNumber string `json:"memberNumber"`
+
+	// MiddleName At most 39 characters.
+	MiddleName *string `json:"middleName,omitempty"`
+
+	// MotherMaidenName At most 128 characters. Stored encrypted, never answered.
+	MotherMaidenName string `json:"motherMaidenName"`
+
+	// Password FI range (default 6-32), two of letters/digits/specials, no spaces, not inside the username.
+	Password string `json:"password"`
+
+	// PostalAddress The user's address, in the shape of the official `PostalAddress`, whose note makes
+	// `address2` required for registration (it may be empty).
+	PostalAddress CustomerRegistrationPostalAddress `json:"postalAddress"`
+
+	// Ssn 9 digits, a possibly-issued number. Stored encrypted, never answered.
+	Ssn string `json:"ssn"`
+
+	// UserRole `PRIMARY` (the default): the member's own user.
+	UserRole *string `json:"userRole,omitempty"`
+
+	// UserType `RETAIL` (the default): business users are not registered here.
+	UserType *string `json:"userType,omitempty"`
+}
+
+// CustomerRegistrationResponse The registered user's identifiers, named as `CustomerInformation` names them, and its
+// enrolment state. Never a password or PII.
+//
+// Example: {"acceptedDisclosure":true,"customerId":"8fe733f4e27246908f92e8f7c0b96847","fiId":"01111","loginId":"5d0c8e2a7b9f4136a1e4c7d2b8f06a35","memberNumber":"555000111","registered":true,"userId":"A9F87530DFC43E2F1ECF44F6FD8B8351","userName":"jdoe_2024"}
+type CustomerRegistrationResponse struct {
+	// AcceptedDisclosure The required disclosures are accepted.
+	AcceptedDisclosure bool `json:"acceptedDisclosure"`
+
+	// CustomerID The FI customer GUID (`customerId` of the Customer v2 paths, Register v4's `id`).
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	CustomerID string `json:"customerId"`
+
+	// FiID Example: 01111
+	FiID string `json:"fiId"`
+
+	// LoginID The authentication id (Register v4's `authId`).
+	//
+	// Example: 5d0c8e2a7b9f4136a1e4c7d2b8f06a35
+	LoginID string `json:"loginId"`
+
+	// MemberNumber Example: 555000111
+	MemberNumber string `json:"memberNumber"`
+
+	// Registered Enrolled; false under `atFirstLogin` until the required disclosures are accepted.
+	Registered bool `json:"registered"`
+
+	// UserID The institution user id (`institutionUserId` of the db-users paths).
+	//
+	// Example: A9F87530DFC43E2F1ECF44F6FD8B8351
+	UserID string `json:"userId"`
+
+	// UserName The username (the request's `loginId`).
+	//
+	// Example: jdoe_2024
+	UserName string `json:"userName"`
+}
+
 // CustomersErrorBody Error envelope of the Customer v2 ("ux-users") family (`UXU_*`).
 type CustomersErrorBody struct {
 	// Code Example: UXU_10000
@@ -1564,6 +1732,13 @@ type GetAccountByIDV1Params struct {
 // GetAccountByIDV1ParamsViewName defines parameters for GetAccountByIDV1.
 type GetAccountByIDV1ParamsViewName string
 
+// RegisterCustomerV2Params defines parameters for RegisterCustomerV2.
+type RegisterCustomerV2Params struct {
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
 // CompletePasswordResetParams defines parameters for CompletePasswordReset.
 type CompletePasswordResetParams struct {
 	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
@@ -1750,6 +1925,9 @@ type CreateAccessTokenV2FormdataRequestBody = TokenV2Request
 // RegisterCustomerV4JSONRequestBody defines body for RegisterCustomerV4 for application/json ContentType.
 type RegisterCustomerV4JSONRequestBody = RegisterCustomerRequest
 
+// RegisterCustomerV2JSONRequestBody defines body for RegisterCustomerV2 for application/json ContentType.
+type RegisterCustomerV2JSONRequestBody = CustomerRegistrationRequest
+
 // CompletePasswordResetJSONRequestBody defines body for CompletePasswordReset for application/json ContentType.
 type CompletePasswordResetJSONRequestBody = CompletePasswordResetRequest
 
@@ -1818,6 +1996,9 @@ type ServerInterface interface {
 	// GetAccountByIDV1 Read one of a user's accounts
 	// (GET /v1/accounts/{accountId})
 	GetAccountByIDV1(ctx echo.Context, accountID AccountIDPath, params GetAccountByIDV1Params) error
+	// RegisterCustomerV2 Register a customer (Customer v2)
+	// (POST /v1/customers/register)
+	RegisterCustomerV2(ctx echo.Context, params RegisterCustomerV2Params) error
 	// CompletePasswordReset Set a new password with the one-time passcode (extension)
 	// (PUT /v1/customers/{customerId}:complete-password-reset)
 	CompletePasswordReset(ctx echo.Context, customerID CustomerIDPath, params CompletePasswordResetParams) error
@@ -2446,6 +2627,37 @@ func (w *ServerInterfaceWrapper) GetAccountByIDV1(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetAccountByIDV1(ctx, accountID, params)
+	return err
+}
+
+// RegisterCustomerV2 converts echo context to params.
+func (w *ServerInterfaceWrapper) RegisterCustomerV2(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RegisterCustomerV2Params
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "correlationId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("correlationId")]; found {
+		var CorrelationID CorrelationID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for correlationId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "correlationId", valueList[0], &CorrelationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter correlationId: %s", err))
+		}
+
+		params.CorrelationID = CorrelationID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter correlationId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RegisterCustomerV2(ctx, params)
 	return err
 }
 
@@ -3214,6 +3426,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PUT(options.BaseURL+"/v1/customers/:customerId\\:unlock-user", wrapper.UnlockUser, options.OperationMiddlewares["unlockUser"]...)
 	router.PUT(options.BaseURL+"/v1/customers/:customerId\\:reset-password", wrapper.ResetPassword, options.OperationMiddlewares["resetPassword"]...)
 	router.PUT(options.BaseURL+"/v1/customers/:customerId\\:complete-password-reset", wrapper.CompletePasswordReset, options.OperationMiddlewares["completePasswordReset"]...)
+	router.POST(options.BaseURL+"/v1/customers/register", wrapper.RegisterCustomerV2, options.OperationMiddlewares["registerCustomerV2"]...)
 
 }
 
@@ -4465,6 +4678,113 @@ func (response GetAccountByIDV1503JSONResponse) VisitGetAccountByIDV1Response(w 
 	return err
 }
 
+type RegisterCustomerV2RequestObject struct {
+	Params RegisterCustomerV2Params
+	Body   *RegisterCustomerV2JSONRequestBody
+}
+
+type RegisterCustomerV2ResponseObject interface {
+	VisitRegisterCustomerV2Response(w http.ResponseWriter) error
+}
+
+type RegisterCustomerV2201JSONResponse CustomerRegistrationResponse
+
+func (response RegisterCustomerV2201JSONResponse) VisitRegisterCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV2400JSONResponse CustomersErrorBody
+
+func (response RegisterCustomerV2400JSONResponse) VisitRegisterCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV2401JSONResponse struct{ CustomersErrorJSONResponse }
+
+func (response RegisterCustomerV2401JSONResponse) VisitRegisterCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV2403JSONResponse CustomersErrorBody
+
+func (response RegisterCustomerV2403JSONResponse) VisitRegisterCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV2409JSONResponse CustomersErrorBody
+
+func (response RegisterCustomerV2409JSONResponse) VisitRegisterCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV2500JSONResponse CustomersErrorBody
+
+func (response RegisterCustomerV2500JSONResponse) VisitRegisterCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV2503JSONResponse CustomersErrorBody
+
+func (response RegisterCustomerV2503JSONResponse) VisitRegisterCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CompletePasswordResetRequestObject struct {
 	CustomerID CustomerIDPath `json:"customerId"`
 	Params     CompletePasswordResetParams
@@ -5526,6 +5846,9 @@ type StrictServerInterface interface {
 	// GetAccountByIDV1 Read one of a user's accounts
 	// (GET /v1/accounts/{accountId})
 	GetAccountByIDV1(ctx context.Context, request GetAccountByIDV1RequestObject) (GetAccountByIDV1ResponseObject, error)
+	// RegisterCustomerV2 Register a customer (Customer v2)
+	// (POST /v1/customers/register)
+	RegisterCustomerV2(ctx context.Context, request RegisterCustomerV2RequestObject) (RegisterCustomerV2ResponseObject, error)
 	// CompletePasswordReset Set a new password with the one-time passcode (extension)
 	// (PUT /v1/customers/{customerId}:complete-password-reset)
 	CompletePasswordReset(ctx context.Context, request CompletePasswordResetRequestObject) (CompletePasswordResetResponseObject, error)
@@ -5967,6 +6290,54 @@ func (sh *strictHandler) GetAccountByIDV1(ctx echo.Context, accountID AccountIDP
 		return err
 	} else if validResponse, ok := response.(GetAccountByIDV1ResponseObject); ok {
 		return validResponse.VisitGetAccountByIDV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RegisterCustomerV2 operation middleware
+func (sh *strictHandler) RegisterCustomerV2(ctx echo.Context, params RegisterCustomerV2Params) error {
+	var request RegisterCustomerV2RequestObject
+
+	request.Params = params
+
+	var body RegisterCustomerV2JSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RegisterCustomerV2(ctx.Request().Context(), request.(RegisterCustomerV2RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RegisterCustomerV2")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RegisterCustomerV2ResponseObject); ok {
+		return validResponse.VisitRegisterCustomerV2Response(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -73,6 +73,9 @@ var accessRequests = map[string]func(t testing.TB) accessRequest{
 		return accessRequest{http.MethodPut, "/v1/customers/" + sandboxUserGUID + ":complete-password-reset",
 			`{"passcode":"000000","newPassword":"Another2024!"}`}
 	},
+	"registerCustomerV2": func(t testing.TB) accessRequest {
+		return accessRequest{http.MethodPost, "/v1/customers/register", newCustomerRegistration(fiCreditUnion).json(t)}
+	},
 }
 
 // grantOf is the grant that issues tokens of a kind.

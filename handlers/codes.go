@@ -87,7 +87,6 @@ const (
 	uxuNoAuthorization = "UXU_10005"
 	uxuNotTokenUser    = "UXU_10011" // a user-bound token naming another user
 	uxuInvalidPath     = "UXU_10013"
-	uxuInvalidPassword = "UXU_13002"
 	// Our password-recovery extension's codes (the public contract stops at sending the passcode).
 	uxuPasscodeInvalid       = "UXU_14001"
 	uxuPasscodeSpent         = "UXU_14002"
@@ -97,6 +96,18 @@ const (
 	uxuInternal              = "UXU_99998"
 	uxuCannotHandle          = "UXU_99999"
 	uxuUnavailable           = "UXU_30001"
+)
+
+// Customer v2 registration (registerCustomerV2), in the Customer v2 family: the registration
+// domain's violations and outcomes map onto them in customerregister.go.
+const (
+	uxuNameLength        = "UXU_13001" // a name missing or too long, alone or first + last
+	uxuPassword          = "UXU_13002"
+	uxuLoginTaken        = "UXU_13003"
+	uxuDateFormat        = "UXU_13005" // birthDate
+	uxuLoginIsMember     = "UXU_13007"
+	uxuAlreadyRegistered = "UXU_13008" // 409: registered, in progress, or the correlationId reused
+	uxuRegisterFailed    = "UXU_13009" // the registration failed on our side
 )
 
 // Institution users and user status ("db-users") family: ErrorResponse.

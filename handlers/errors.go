@@ -88,5 +88,8 @@ func plainProblems(f family, op string, err error) Problems {
 		}
 		return Problems{problem(status, codes.unavailable, "", "Service temporarily unavailable")}
 	}
+	if p, ok := internalByOperation[op]; ok {
+		return Problems{problem(p.Status, p.Code, p.Field, p.Message)}
+	}
 	return Problems{problem(http.StatusInternalServerError, codes.internal, "", "Internal service error")}
 }

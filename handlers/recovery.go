@@ -82,7 +82,7 @@ func completeProblem(err error) error {
 	var vs registration.Violations
 	switch {
 	case errors.As(err, &vs):
-		return problem(http.StatusBadRequest, uxuInvalidPassword, "/newPassword", "The new password does not meet the password policy")
+		return problem(http.StatusBadRequest, uxuPassword, "/newPassword", "The new password does not meet the password policy")
 	case errors.Is(err, models.ErrPasscodeTriesExhausted), errors.Is(err, models.ErrPasscodeExpired), errors.Is(err, models.ErrPasscodeUsed),
 		errors.Is(err, models.ErrNotFound):
 		return problem(http.StatusBadRequest, uxuPasscodeSpent, "/passcode", "The passcode has expired or been used; request a new one")
