@@ -67,6 +67,7 @@ type Server struct {
 	// requestTimeout bounds each request (withDeadline); outage reports database outages.
 	requestTimeout time.Duration
 	outage         *outageLog
+	actions        *actionRouter // the custom-method routes (":unlock-user")
 }
 
 // maxDelayedFailures bounds the failed client authentications held at once.
@@ -174,7 +175,8 @@ func New(opts Options) (*echo.Echo, error) {
 			AuthenticationFunc: s.authenticate,
 		},
 	}))
-	gen.RegisterHandlers(newActionRouter(e), gen.NewStrictHandler(s, []gen.StrictMiddlewareFunc{s.operationName}))
+	s.actions = newActionRouter(e)
+	gen.RegisterHandlers(s.actions, gen.NewStrictHandler(s, []gen.StrictMiddlewareFunc{s.operationName}))
 	return e, nil
 }
 
