@@ -87,6 +87,9 @@ const (
 	uxuNoAuthorization = "UXU_10005"
 	uxuNotTokenUser    = "UXU_10011" // a user-bound token naming another user
 	uxuInvalidPath     = "UXU_10013"
+	uxuInvalidQuery    = "UXU_10014"
+	uxuNoEntitled      = "UXU_88888" // no such user: the 404 of the profile, contact-info and accounts examples
+	uxuContactNotFound = "UXU_88891" // a phone to replace that is not the user's
 	uxuInternal        = "UXU_99998"
 	uxuCannotHandle    = "UXU_99999"
 	uxuUnavailable     = "UXU_30001"
