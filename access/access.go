@@ -96,6 +96,7 @@ const (
 	ScopeDisclosuresWrite     = "disclosures:write"
 	ScopeUsersRead            = "institution-users:read"
 	ScopeUsersWrite           = "institution-users:write"
+	ScopeTransactionsRead     = "transactions:read"
 )
 
 var (
@@ -147,6 +148,15 @@ var policies = []Policy{
 		Note: "recovery: the passcode proves the user"},
 	{Operation: "registerCustomerV2", Credential: V2Token, Kinds: clientOnly, Scopes: []string{ScopeUsersWrite},
 		Note: "creates users of the FI: the app itself, never an end user"},
+	{Operation: "getCustomerInformation", Credential: V2Token, Kinds: anyToken, Scopes: []string{ScopeUsersRead}, OwnUserOnly: true,
+		Note: "profile with PII: a user token reads only its own"},
+	{Operation: "getCustomerContactMethods", Credential: V2Token, Kinds: anyToken, Scopes: []string{ScopeUsersRead}, OwnUserOnly: true,
+		Note: "masked destinations for a passcode"},
+	{Operation: "updateContactInfo", Credential: V2Token, Kinds: anyToken, Scopes: []string{ScopeUsersWrite}, OwnUserOnly: true,
+		Note: "a user changes only its own contacts"},
+	{Operation: "getCustomerAccountsTransactionsV1", Credential: V2Token, Kinds: anyToken,
+		Scopes: []string{ScopeAccountsRead, ScopeTransactionsRead}, OwnUserOnly: true,
+		Note: "full numbers only with accounts:read_unmasked"},
 }
 
 var byOperation = func() map[string]Policy {

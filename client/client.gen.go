@@ -75,6 +75,66 @@ func (e ChannelInfoChannelType) Valid() bool {
 	}
 }
 
+// Defines values for ContactInfoUpdateUserIDType.
+const (
+	ContactInfoUpdateUserIDTypeContactInfoUserIDTypeCUSTOMERID ContactInfoUpdateUserIDType = "CUSTOMER_ID"
+	ContactInfoUpdateUserIDTypeContactInfoUserIDTypeLOGINID    ContactInfoUpdateUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the ContactInfoUpdateUserIDType enum.
+func (e ContactInfoUpdateUserIDType) Valid() bool {
+	switch e {
+	case ContactInfoUpdateUserIDTypeContactInfoUserIDTypeCUSTOMERID:
+		return true
+	case ContactInfoUpdateUserIDTypeContactInfoUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContactProtocol.
+const (
+	ContactProtocolEMAIL ContactProtocol = "EMAIL"
+	ContactProtocolSMS   ContactProtocol = "SMS"
+	ContactProtocolVOICE ContactProtocol = "VOICE"
+)
+
+// Valid indicates whether the value is a known member of the ContactProtocol enum.
+func (e ContactProtocol) Valid() bool {
+	switch e {
+	case ContactProtocolEMAIL:
+		return true
+	case ContactProtocolSMS:
+		return true
+	case ContactProtocolVOICE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerAccountOwnershipType.
+const (
+	OwnershipTypeCROSS   CustomerAccountOwnershipType = "CROSS"
+	OwnershipTypeJOINT   CustomerAccountOwnershipType = "JOINT"
+	OwnershipTypePRIMARY CustomerAccountOwnershipType = "PRIMARY"
+)
+
+// Valid indicates whether the value is a known member of the CustomerAccountOwnershipType enum.
+func (e CustomerAccountOwnershipType) Valid() bool {
+	switch e {
+	case OwnershipTypeCROSS:
+		return true
+	case OwnershipTypeJOINT:
+		return true
+	case OwnershipTypePRIMARY:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CustomerIDType.
 const (
 	CustomerIDTypeGUID CustomerIDType = "GUID"
@@ -84,6 +144,78 @@ const (
 func (e CustomerIDType) Valid() bool {
 	switch e {
 	case CustomerIDTypeGUID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerInformationUserRole.
+const (
+	CustomerUserRoleENTITLED CustomerInformationUserRole = "ENTITLED"
+	CustomerUserRolePRIMARY  CustomerInformationUserRole = "PRIMARY"
+)
+
+// Valid indicates whether the value is a known member of the CustomerInformationUserRole enum.
+func (e CustomerInformationUserRole) Valid() bool {
+	switch e {
+	case CustomerUserRoleENTITLED:
+		return true
+	case CustomerUserRolePRIMARY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerInformationUserType.
+const (
+	CustomerUserTypeBUSINESS CustomerInformationUserType = "BUSINESS"
+	CustomerUserTypeRETAIL   CustomerInformationUserType = "RETAIL"
+)
+
+// Valid indicates whether the value is a known member of the CustomerInformationUserType enum.
+func (e CustomerInformationUserType) Valid() bool {
+	switch e {
+	case CustomerUserTypeBUSINESS:
+		return true
+	case CustomerUserTypeRETAIL:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerPostalAddressType.
+const (
+	AddressTypeMAILINGHOMEADDRESS        CustomerPostalAddressType = "MAILING_HOME_ADDRESS"
+	AddressTypeMAILINGWORKADDRESS        CustomerPostalAddressType = "MAILING_WORK_ADDRESS"
+	AddressTypePHYSICALHOMEADDRESS       CustomerPostalAddressType = "PHYSICAL_HOME_ADDRESS"
+	AddressTypePHYSICALWORKADDRESS       CustomerPostalAddressType = "PHYSICAL_WORK_ADDRESS"
+	AddressTypeSEASONALORVACATIONADDRESS CustomerPostalAddressType = "SEASONAL_OR_VACATION_ADDRESS"
+	AddressTypeTAXREPORTINGADDRESS       CustomerPostalAddressType = "TAX_REPORTING_ADDRESS"
+	AddressTypeTEMPORARYADDRESS          CustomerPostalAddressType = "TEMPORARY_ADDRESS"
+	AddressTypeUNKNOWN                   CustomerPostalAddressType = "UNKNOWN"
+)
+
+// Valid indicates whether the value is a known member of the CustomerPostalAddressType enum.
+func (e CustomerPostalAddressType) Valid() bool {
+	switch e {
+	case AddressTypeMAILINGHOMEADDRESS:
+		return true
+	case AddressTypeMAILINGWORKADDRESS:
+		return true
+	case AddressTypePHYSICALHOMEADDRESS:
+		return true
+	case AddressTypePHYSICALWORKADDRESS:
+		return true
+	case AddressTypeSEASONALORVACATIONADDRESS:
+		return true
+	case AddressTypeTAXREPORTINGADDRESS:
+		return true
+	case AddressTypeTEMPORARYADDRESS:
+		return true
+	case AddressTypeUNKNOWN:
 		return true
 	default:
 		return false
@@ -195,6 +327,24 @@ func (e DestinationProtocol) Valid() bool {
 	case DestinationProtocolSMS:
 		return true
 	case DestinationProtocolVOICE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EntitledCustomerCustomerType.
+const (
+	EntitledCustomerTypeBUSINESS EntitledCustomerCustomerType = "BUSINESS"
+	EntitledCustomerTypeRETAIL   EntitledCustomerCustomerType = "RETAIL"
+)
+
+// Valid indicates whether the value is a known member of the EntitledCustomerCustomerType enum.
+func (e EntitledCustomerCustomerType) Valid() bool {
+	switch e {
+	case EntitledCustomerTypeBUSINESS:
+		return true
+	case EntitledCustomerTypeRETAIL:
 		return true
 	default:
 		return false
@@ -366,6 +516,168 @@ func (e TokenV2RequestGrantType) Valid() bool {
 	}
 }
 
+// Defines values for TransactionType.
+const (
+	TransactionTypeACHCHECK                     TransactionType = "ACH_CHECK"
+	TransactionTypeACHCREDIT                    TransactionType = "ACH_CREDIT"
+	TransactionTypeADVANCE                      TransactionType = "ADVANCE"
+	TransactionTypeANNUALFEE                    TransactionType = "ANNUAL_FEE"
+	TransactionTypeATMDEPOSIT                   TransactionType = "ATM_DEPOSIT"
+	TransactionTypeATMFEE                       TransactionType = "ATM_FEE"
+	TransactionTypeATMWITHDRAWAL                TransactionType = "ATM_WITHDRAWAL"
+	TransactionTypeAUTOMATICDEBIT               TransactionType = "AUTOMATIC_DEBIT"
+	TransactionTypeBILLPAYMENT                  TransactionType = "BILL_PAYMENT"
+	TransactionTypeBILLPAYMENTCREDIT            TransactionType = "BILL_PAYMENT_CREDIT"
+	TransactionTypeCASHADVANCE                  TransactionType = "CASH_ADVANCE"
+	TransactionTypeCHECK                        TransactionType = "CHECK"
+	TransactionTypeCHECKBOOKCHARGE              TransactionType = "CHECK_BOOK_CHARGE"
+	TransactionTypeCREDITADJUSTMENT             TransactionType = "CREDIT_ADJUSTMENT"
+	TransactionTypeDEBITADJUSTMENT              TransactionType = "DEBIT_ADJUSTMENT"
+	TransactionTypeDEPOSIT                      TransactionType = "DEPOSIT"
+	TransactionTypeDIRECTDEPOSIT                TransactionType = "DIRECT_DEPOSIT"
+	TransactionTypeDIVIDEND                     TransactionType = "DIVIDEND"
+	TransactionTypeEARLYWITHDRAWALFEE           TransactionType = "EARLY_WITHDRAWAL_FEE"
+	TransactionTypeELECTRONICTRANSFERCREDIT     TransactionType = "ELECTRONIC_TRANSFER_CREDIT"
+	TransactionTypeELECTRONICTRANSFERDEBIT      TransactionType = "ELECTRONIC_TRANSFER_DEBIT"
+	TransactionTypeINSUFFICIENTFUNDSCHARGE      TransactionType = "INSUFFICIENT_FUNDS_CHARGE"
+	TransactionTypeINTERESTCHARGE               TransactionType = "INTEREST_CHARGE"
+	TransactionTypeINTERESTCHARGENORMAL         TransactionType = "INTEREST_CHARGE_NORMAL"
+	TransactionTypeINTERESTPOSTING              TransactionType = "INTEREST_POSTING"
+	TransactionTypeLATEPAYMENTFEE               TransactionType = "LATE_PAYMENT_FEE"
+	TransactionTypeLEDGERADJUSTMENTCREDIT       TransactionType = "LEDGER_ADJUSTMENT_CREDIT"
+	TransactionTypeLEDGERADJUSTMENTDEBIT        TransactionType = "LEDGER_ADJUSTMENT_DEBIT"
+	TransactionTypeMAILORDERORTELEPHONEPURCHASE TransactionType = "MAIL_ORDER_OR_TELEPHONE_PURCHASE"
+	TransactionTypeMISCELLANEOUSCREDIT          TransactionType = "MISCELLANEOUS_CREDIT"
+	TransactionTypeMISCELLANEOUSDEBIT           TransactionType = "MISCELLANEOUS_DEBIT"
+	TransactionTypeOVERDRAFTFEE                 TransactionType = "OVERDRAFT_FEE"
+	TransactionTypePAYMENT                      TransactionType = "PAYMENT"
+	TransactionTypePAYMENTCREDITCARD            TransactionType = "PAYMENT_CREDIT_CARD"
+	TransactionTypePOSCREDIT                    TransactionType = "POS_CREDIT"
+	TransactionTypePOSPURCHASE                  TransactionType = "POS_PURCHASE"
+	TransactionTypePOSPURCHASEFEE               TransactionType = "POS_PURCHASE_FEE"
+	TransactionTypeREFUND                       TransactionType = "REFUND"
+	TransactionTypeRETAILPURCHASE               TransactionType = "RETAIL_PURCHASE"
+	TransactionTypeRETURNEDCHECKFEE             TransactionType = "RETURNED_CHECK_FEE"
+	TransactionTypeRETURNOFGOODS                TransactionType = "RETURN_OF_GOODS"
+	TransactionTypeSAVINGSWITHDRAWALOTHER       TransactionType = "SAVINGS_WITHDRAWAL_OTHER"
+	TransactionTypeSAVINGSWITHDRAWALPASSBOOK    TransactionType = "SAVINGS_WITHDRAWAL_PASSBOOK"
+	TransactionTypeSERVICECHARGE                TransactionType = "SERVICE_CHARGE"
+	TransactionTypeSTOPPAYMENTFEE               TransactionType = "STOP_PAYMENT_FEE"
+	TransactionTypeTELEPHONETRANSFERCREDIT      TransactionType = "TELEPHONE_TRANSFER_CREDIT"
+	TransactionTypeTELEPHONETRANSFERDEBIT       TransactionType = "TELEPHONE_TRANSFER_DEBIT"
+	TransactionTypeTRANSFERCREDIT               TransactionType = "TRANSFER_CREDIT"
+	TransactionTypeTRANSFERDEBIT                TransactionType = "TRANSFER_DEBIT"
+	TransactionTypeWITHDRAWAL                   TransactionType = "WITHDRAWAL"
+)
+
+// Valid indicates whether the value is a known member of the TransactionType enum.
+func (e TransactionType) Valid() bool {
+	switch e {
+	case TransactionTypeACHCHECK:
+		return true
+	case TransactionTypeACHCREDIT:
+		return true
+	case TransactionTypeADVANCE:
+		return true
+	case TransactionTypeANNUALFEE:
+		return true
+	case TransactionTypeATMDEPOSIT:
+		return true
+	case TransactionTypeATMFEE:
+		return true
+	case TransactionTypeATMWITHDRAWAL:
+		return true
+	case TransactionTypeAUTOMATICDEBIT:
+		return true
+	case TransactionTypeBILLPAYMENT:
+		return true
+	case TransactionTypeBILLPAYMENTCREDIT:
+		return true
+	case TransactionTypeCASHADVANCE:
+		return true
+	case TransactionTypeCHECK:
+		return true
+	case TransactionTypeCHECKBOOKCHARGE:
+		return true
+	case TransactionTypeCREDITADJUSTMENT:
+		return true
+	case TransactionTypeDEBITADJUSTMENT:
+		return true
+	case TransactionTypeDEPOSIT:
+		return true
+	case TransactionTypeDIRECTDEPOSIT:
+		return true
+	case TransactionTypeDIVIDEND:
+		return true
+	case TransactionTypeEARLYWITHDRAWALFEE:
+		return true
+	case TransactionTypeELECTRONICTRANSFERCREDIT:
+		return true
+	case TransactionTypeELECTRONICTRANSFERDEBIT:
+		return true
+	case TransactionTypeINSUFFICIENTFUNDSCHARGE:
+		return true
+	case TransactionTypeINTERESTCHARGE:
+		return true
+	case TransactionTypeINTERESTCHARGENORMAL:
+		return true
+	case TransactionTypeINTERESTPOSTING:
+		return true
+	case TransactionTypeLATEPAYMENTFEE:
+		return true
+	case TransactionTypeLEDGERADJUSTMENTCREDIT:
+		return true
+	case TransactionTypeLEDGERADJUSTMENTDEBIT:
+		return true
+	case TransactionTypeMAILORDERORTELEPHONEPURCHASE:
+		return true
+	case TransactionTypeMISCELLANEOUSCREDIT:
+		return true
+	case TransactionTypeMISCELLANEOUSDEBIT:
+		return true
+	case TransactionTypeOVERDRAFTFEE:
+		return true
+	case TransactionTypePAYMENT:
+		return true
+	case TransactionTypePAYMENTCREDITCARD:
+		return true
+	case TransactionTypePOSCREDIT:
+		return true
+	case TransactionTypePOSPURCHASE:
+		return true
+	case TransactionTypePOSPURCHASEFEE:
+		return true
+	case TransactionTypeREFUND:
+		return true
+	case TransactionTypeRETAILPURCHASE:
+		return true
+	case TransactionTypeRETURNEDCHECKFEE:
+		return true
+	case TransactionTypeRETURNOFGOODS:
+		return true
+	case TransactionTypeSAVINGSWITHDRAWALOTHER:
+		return true
+	case TransactionTypeSAVINGSWITHDRAWALPASSBOOK:
+		return true
+	case TransactionTypeSERVICECHARGE:
+		return true
+	case TransactionTypeSTOPPAYMENTFEE:
+		return true
+	case TransactionTypeTELEPHONETRANSFERCREDIT:
+		return true
+	case TransactionTypeTELEPHONETRANSFERDEBIT:
+		return true
+	case TransactionTypeTRANSFERCREDIT:
+		return true
+	case TransactionTypeTRANSFERDEBIT:
+		return true
+	case TransactionTypeWITHDRAWAL:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ApplyAccounts.
 const (
 	ApplyAccountsGroupByCustomer ApplyAccounts = "groupBy(customer)"
@@ -375,6 +687,24 @@ const (
 func (e ApplyAccounts) Valid() bool {
 	switch e {
 	case ApplyAccountsGroupByCustomer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContactInfoUserIDType.
+const (
+	ContactInfoUserIDTypeCUSTOMERID ContactInfoUserIDType = "CUSTOMER_ID"
+	ContactInfoUserIDTypeLOGINID    ContactInfoUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the ContactInfoUserIDType enum.
+func (e ContactInfoUserIDType) Valid() bool {
+	switch e {
+	case ContactInfoUserIDTypeCUSTOMERID:
+		return true
+	case ContactInfoUserIDTypeLOGINID:
 		return true
 	default:
 		return false
@@ -507,6 +837,42 @@ func (e GetAccountByIDV1ParamsViewName) Valid() bool {
 	}
 }
 
+// Defines values for GetCustomerInformationParamsUserIDType.
+const (
+	GetCustomerInformationParamsUserIDTypeCUSTOMERID GetCustomerInformationParamsUserIDType = "CUSTOMER_ID"
+	GetCustomerInformationParamsUserIDTypeLOGINID    GetCustomerInformationParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetCustomerInformationParamsUserIDType enum.
+func (e GetCustomerInformationParamsUserIDType) Valid() bool {
+	switch e {
+	case GetCustomerInformationParamsUserIDTypeCUSTOMERID:
+		return true
+	case GetCustomerInformationParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetCustomerContactMethodsParamsUserIDType.
+const (
+	GetCustomerContactMethodsParamsUserIDTypeCUSTOMERID GetCustomerContactMethodsParamsUserIDType = "CUSTOMER_ID"
+	GetCustomerContactMethodsParamsUserIDTypeLOGINID    GetCustomerContactMethodsParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetCustomerContactMethodsParamsUserIDType enum.
+func (e GetCustomerContactMethodsParamsUserIDType) Valid() bool {
+	switch e {
+	case GetCustomerContactMethodsParamsUserIDTypeCUSTOMERID:
+		return true
+	case GetCustomerContactMethodsParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CompletePasswordResetParamsUserIDType.
 const (
 	CompletePasswordResetParamsUserIDTypeCUSTOMERID CompletePasswordResetParamsUserIDType = "CUSTOMER_ID"
@@ -519,6 +885,24 @@ func (e CompletePasswordResetParamsUserIDType) Valid() bool {
 	case CompletePasswordResetParamsUserIDTypeCUSTOMERID:
 		return true
 	case CompletePasswordResetParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateContactInfoParamsUserIDType.
+const (
+	UpdateContactInfoParamsUserIDTypeCUSTOMERID UpdateContactInfoParamsUserIDType = "CUSTOMER_ID"
+	UpdateContactInfoParamsUserIDTypeLOGINID    UpdateContactInfoParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the UpdateContactInfoParamsUserIDType enum.
+func (e UpdateContactInfoParamsUserIDType) Valid() bool {
+	switch e {
+	case UpdateContactInfoParamsUserIDTypeCUSTOMERID:
+		return true
+	case UpdateContactInfoParamsUserIDTypeLOGINID:
 		return true
 	default:
 		return false
@@ -646,6 +1030,30 @@ type AccountStatus struct {
 	WrittenOff             bool  `json:"writtenOff"`
 }
 
+// AccountTransaction One transaction. `amount` is positive; `creditTransaction` says whether it credits the
+// account (the transaction types from `DEPOSIT` on do). `persistentTnum` is true for posted
+// transactions, false for pending ones (whose number may still change).
+type AccountTransaction struct {
+	AccountID         string              `json:"accountId"`
+	Amount            Money               `json:"amount"`
+	CreditTransaction bool                `json:"creditTransaction"`
+	Description       *string             `json:"description,omitempty"`
+	EffectiveDate     *openapi_types.Date `json:"effectiveDate,omitempty"`
+
+	// FiID Example: 01111
+	FiID string `json:"fiId"`
+
+	// ID The opaque transaction key.
+	ID                string              `json:"id"`
+	Pending           bool                `json:"pending"`
+	PersistentTnum    bool                `json:"persistentTnum"`
+	TransactionDate   *openapi_types.Date `json:"transactionDate,omitempty"`
+	TransactionNumber *string             `json:"transactionNumber,omitempty"`
+
+	// TransactionType The official transaction types; the debit types come first, the credit types from `DEPOSIT` on.
+	TransactionType TransactionType `json:"transactionType"`
+}
+
 // AccountTypeInfo defines model for AccountTypeInfo.
 type AccountTypeInfo struct {
 	Description      string `json:"description"`
@@ -718,9 +1126,189 @@ type ContactInfo struct {
 	PostalAddress *[]PostalAddress `json:"postalAddress,omitempty"`
 }
 
+// ContactInfoEmailChange defines model for ContactInfoEmailChange.
+type ContactInfoEmailChange struct {
+	// EmailAddress Required; at most 64 characters.
+	//
+	// Example: sam.new@example.com
+	EmailAddress *string `json:"emailAddress,omitempty"`
+}
+
+// ContactInfoPhoneChange Replaces the phone on file `oldPhoneNumber` by `newPhoneNumber`, both required, 10-digit
+// NANP numbers; the country codes, optional, are `1` (or `0`, D15).
+type ContactInfoPhoneChange struct {
+	// NewCountryCode Example: 1
+	NewCountryCode *string `json:"newCountryCode,omitempty"`
+
+	// NewPhoneNumber Example: 4155550199
+	NewPhoneNumber *string `json:"newPhoneNumber,omitempty"`
+
+	// OldCountryCode Example: 1
+	OldCountryCode *string `json:"oldCountryCode,omitempty"`
+
+	// OldPhoneNumber Example: 4155550142
+	OldPhoneNumber *string `json:"oldPhoneNumber,omitempty"`
+}
+
+// ContactInfoPostalAddress Replaces the primary postal address as a whole: `address1`, `city`, `state`,
+// `postalCode` and `country` (ISO 3166) required, `address2` optional (a former
+// `address3` is dropped); a US address needs a USPS state code and a ZIP or ZIP+4.
+type ContactInfoPostalAddress struct {
+	// Address1 Example: 200 Mission Street
+	Address1 *string `json:"address1,omitempty"`
+	Address2 *string `json:"address2,omitempty"`
+
+	// City Example: San Francisco
+	City *string `json:"city,omitempty"`
+
+	// Country Example: US
+	Country *string `json:"country,omitempty"`
+
+	// PostalCode Example: 94105
+	PostalCode *string `json:"postalCode,omitempty"`
+
+	// State Example: CA
+	State *string `json:"state,omitempty"`
+}
+
+// ContactInfoUpdate At least one of `phoneNumber`, `email` and `postalAddress`.
+type ContactInfoUpdate struct {
+	Email *ContactInfoEmailChange `json:"email,omitempty"`
+
+	// PhoneNumber Replaces the phone on file `oldPhoneNumber` by `newPhoneNumber`, both required, 10-digit
+	// NANP numbers; the country codes, optional, are `1` (or `0`, D15).
+	PhoneNumber *ContactInfoPhoneChange `json:"phoneNumber,omitempty"`
+
+	// PostalAddress Replaces the primary postal address as a whole: `address1`, `city`, `state`,
+	// `postalCode` and `country` (ISO 3166) required, `address2` optional (a former
+	// `address3` is dropped); a US address needs a USPS state code and a ZIP or ZIP+4.
+	PostalAddress *ContactInfoPostalAddress `json:"postalAddress,omitempty"`
+
+	// UserIDType What the path's `customerId` is; the query parameter of the same name may say it instead.
+	UserIDType *ContactInfoUpdateUserIDType `json:"userIdType,omitempty"`
+}
+
+// ContactInfoUpdateUserIDType What the path's `customerId` is; the query parameter of the same name may say it instead.
+type ContactInfoUpdateUserIDType string
+
+// ContactMethodDestination A contact method a passcode can be sent to; `contactInfo` is masked.
+type ContactMethodDestination struct {
+	// ContactInfo Example: ******0142
+	ContactInfo      string    `json:"contactInfo"`
+	EnrolledDateTime time.Time `json:"enrolledDateTime"`
+
+	// ID The `contactMethodId`.
+	//
+	// Example: 7017673
+	ID          string          `json:"id"`
+	IsActivated bool            `json:"isActivated"`
+	Protocol    ContactProtocol `json:"protocol"`
+
+	// TelephoneCountryCode Example: 1
+	TelephoneCountryCode *string `json:"telephoneCountryCode,omitempty"`
+}
+
+// ContactMethodResponse defines model for ContactMethodResponse.
+type ContactMethodResponse struct {
+	ContactMethods []ContactMethodDestination `json:"contactMethods"`
+
+	// CustomerID The customer GUID (whatever `userIdType` the request used).
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	CustomerID string `json:"customerId"`
+}
+
+// ContactProtocol defines model for ContactProtocol.
+type ContactProtocol string
+
 // Credential Never carries a password.
 type Credential struct {
 	LoginID *string `json:"loginId,omitempty"`
+}
+
+// CustomerAccount One account with its transactions. `accountNumber` is masked to its last four
+// characters unless the token has `accounts:read_unmasked`; `micrNumber` (deposits with a
+// routing number) is the routing number followed by the number as shown;
+// `accountStatus` and `historyAllowed` are derived as in `GET /v1/accounts`.
+type CustomerAccount struct {
+	AccountHidden *bool `json:"accountHidden,omitempty"`
+
+	// AccountNumber Example: ******7890
+	AccountNumber string `json:"accountNumber"`
+
+	// AccountStatus Derived from the stored account: `open`/`closed`; `negativeBalance` for a deposit below
+	// zero; `creditBalance` for a loan with a positive balance; `retirementPlan` for IRA, 401(k)
+	// and Keogh types. The FI data here carries no delinquency, collection, limit, write-off,
+	// coupon or deceased-owner facts, so those flags are false.
+	AccountStatus *AccountStatus `json:"accountStatus,omitempty"`
+
+	// AccountTransaction The most recent transactions, newest first, at most 100.
+	AccountTransaction []AccountTransaction   `json:"accountTransaction"`
+	AccountType        CustomerAccountType    `json:"accountType"`
+	Balance            CustomerAccountBalance `json:"balance"`
+	Category           AccountCategory        `json:"category"`
+
+	// CustomerID The customer GUID of the path.
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	CustomerID        string  `json:"customerId"`
+	Description       *string `json:"description,omitempty"`
+	FiAccountType     *int64  `json:"fiAccountType,omitempty"`
+	FiAccountTypeDesc *string `json:"fiAccountTypeDesc,omitempty"`
+	FiRawAccountType  *int64  `json:"fiRawAccountType,omitempty"`
+	HistoryAllowed    *bool   `json:"historyAllowed,omitempty"`
+
+	// ID The opaque account key (as in `GET /v1/accounts`).
+	//
+	// Example: Qw3eR5tY7uI9oP1aS3dF5gH7jK9lZ1xC3vB5nM7qWe9
+	ID         string  `json:"id"`
+	MicrNumber *string `json:"micrNumber,omitempty"`
+	NickName   *string `json:"nickName,omitempty"`
+
+	// OwnershipType `PRIMARY`: every account here is the member's own.
+	OwnershipType     *CustomerAccountOwnershipType `json:"ownershipType,omitempty"`
+	PrimaryHolderName *string                       `json:"primaryHolderName,omitempty"`
+}
+
+// CustomerAccountOwnershipType `PRIMARY`: every account here is the member's own.
+type CustomerAccountOwnershipType string
+
+// CustomerAccountBalance defines model for CustomerAccountBalance.
+type CustomerAccountBalance struct {
+	AvailableBalance Money `json:"availableBalance"`
+	CurrentBalance   Money `json:"currentBalance"`
+}
+
+// CustomerAccountType defines model for CustomerAccountType.
+type CustomerAccountType struct {
+	Description string `json:"description"`
+
+	// DiAccountType The DI account type.
+	DiAccountType    DIAccountType `json:"diAccountType"`
+	FiAccountType    int64         `json:"fiAccountType"`
+	FiRawAccountType int64         `json:"fiRawAccountType"`
+}
+
+// CustomerAccountsResponse The user's accounts, each with its recent transactions, in provisioning order.
+type CustomerAccountsResponse = []CustomerAccount
+
+// CustomerContactMethod A contact method in the profile, in clear. `id` is the `contactMethodId`;
+// `telephoneCountryCode` only for SMS and VOICE; `validated` the FI confirmed it reaches
+// the user (provisioned ones; a registration's or a contact-info change's are not yet);
+// `primary` marks the user's first contact method.
+type CustomerContactMethod struct {
+	Activated        bool               `json:"activated"`
+	ContactInfo      string             `json:"contactInfo"`
+	EnrolledDateTime openapi_types.Date `json:"enrolledDateTime"`
+
+	// ID Example: 7017673
+	ID       string          `json:"id"`
+	Primary  bool            `json:"primary"`
+	Protocol ContactProtocol `json:"protocol"`
+
+	// TelephoneCountryCode Example: 1
+	TelephoneCountryCode *string `json:"telephoneCountryCode,omitempty"`
+	Validated            bool    `json:"validated"`
 }
 
 // CustomerID defines model for CustomerID.
@@ -735,6 +1323,98 @@ type CustomerID struct {
 
 // CustomerIDType defines model for CustomerID.Type.
 type CustomerIDType string
+
+// CustomerInformation A user's profile (Customer v2). Identifiers: `userId` the institution user id, `loginId`
+// the authentication id (Register v4's `authId`), `userName` the username,
+// `customers[].customerId` the customer GUID. `fullName` is first, middle and last name
+// joined by spaces. `failedPasswordResetCount` counts failed password-reset attempts.
+type CustomerInformation struct {
+	// AcceptedDisclosure The user accepted the FI's required disclosures.
+	AcceptedDisclosure bool `json:"acceptedDisclosure"`
+	BillPayChecked     bool `json:"billPayChecked"`
+
+	// BirthDate Absent when none is on file.
+	//
+	// Example: 1985-04-12
+	BirthDate      *openapi_types.Date     `json:"birthDate,omitempty"`
+	ContactMethods []CustomerContactMethod `json:"contactMethods"`
+
+	// Customers The entitled customer: for a retail user, the user's own customer record.
+	Customers    []EntitledCustomer   `json:"customers"`
+	EmailAddress *openapi_types.Email `json:"emailAddress,omitempty"`
+
+	// FailedLoginCount Failed password logins since the last success or unlock.
+	FailedLoginCount         int32 `json:"failedLoginCount"`
+	FailedPasswordResetCount int32 `json:"failedPasswordResetCount"`
+
+	// FiID Example: 01111
+	FiID      string `json:"fiId"`
+	FirstName string `json:"firstName"`
+
+	// FullName Example: Sam Sandbox
+	FullName string `json:"fullName"`
+	LastName string `json:"lastName"`
+
+	// LoginID The authentication id (Register v4's `authId`), 32 lower-case hex.
+	//
+	// Example: 5d0c8e2a7b9f4136a1e4c7d2b8f06a35
+	LoginID         string                  `json:"loginId"`
+	MiddleName      *string                 `json:"middleName,omitempty"`
+	PostalAddresses []CustomerPostalAddress `json:"postalAddresses"`
+
+	// RegistrationDateTime The day the user was registered (or provisioned).
+	RegistrationDateTime *openapi_types.Date `json:"registrationDateTime,omitempty"`
+
+	// UserID The institution user id, 32 upper-case hex.
+	//
+	// Example: A9F87530DFC43E2F1ECF44F6FD8B8351
+	UserID string `json:"userId"`
+
+	// UserName The online-banking username.
+	//
+	// Example: sandboxuser1
+	UserName string                      `json:"userName"`
+	UserRole CustomerInformationUserRole `json:"userRole"`
+
+	// UserStatus Status flags, each derived from the stored user: `locked` the password-grant lockout;
+	// `registered` registration complete (for an FI that asks for disclosures at first login,
+	// only once they are accepted, D31); `approved` equals `registered` (no separate approval
+	// step exists); `active` registered and not locked, i.e. the user can sign in;
+	// `acceptedDisclosure` the required disclosures accepted, `needsToAcceptDisclosure` (from
+	// the portal's example) its opposite while some required disclosure is pending;
+	// `invalidEmailId` an email on file that fails the email rule. `onHold`, `reset` and
+	// `rejected` are false: this service keeps no holds, pending resets or rejections.
+	UserStatus CustomerUserStatus `json:"userStatus"`
+
+	// UserType Always `RETAIL` (business banking is not supported).
+	UserType CustomerInformationUserType `json:"userType"`
+}
+
+// CustomerInformationUserRole defines model for CustomerInformation.UserRole.
+type CustomerInformationUserRole string
+
+// CustomerInformationUserType Always `RETAIL` (business banking is not supported).
+type CustomerInformationUserType string
+
+// CustomerPostalAddress A postal address; `index` is its 1-based position, the first being the primary one.
+type CustomerPostalAddress struct {
+	Address1 string  `json:"address1"`
+	Address2 *string `json:"address2,omitempty"`
+	Address3 *string `json:"address3,omitempty"`
+	City     string  `json:"city"`
+	Country  *string `json:"country,omitempty"`
+
+	// Index Example: 1
+	Index      string  `json:"index"`
+	PostalCode *string `json:"postalCode,omitempty"`
+	State      string  `json:"state"`
+
+	// Type `UNKNOWN`: addresses are not classified here.
+	Type CustomerPostalAddressType `json:"type"`
+}
+
+// CustomerPostalAddressType `UNKNOWN`: addresses are not classified here.
+type CustomerPostalAddressType string
 
 // CustomerRegistrationContactMethod The user's phone, in the shape of the official `ContactMethod`.
 type CustomerRegistrationContactMethod struct {
@@ -904,6 +1584,27 @@ type CustomerRegistrationResponse struct {
 	UserName string `json:"userName"`
 }
 
+// CustomerUserStatus Status flags, each derived from the stored user: `locked` the password-grant lockout;
+// `registered` registration complete (for an FI that asks for disclosures at first login,
+// only once they are accepted, D31); `approved` equals `registered` (no separate approval
+// step exists); `active` registered and not locked, i.e. the user can sign in;
+// `acceptedDisclosure` the required disclosures accepted, `needsToAcceptDisclosure` (from
+// the portal's example) its opposite while some required disclosure is pending;
+// `invalidEmailId` an email on file that fails the email rule. `onHold`, `reset` and
+// `rejected` are false: this service keeps no holds, pending resets or rejections.
+type CustomerUserStatus struct {
+	AcceptedDisclosure      bool `json:"acceptedDisclosure"`
+	Active                  bool `json:"active"`
+	Approved                bool `json:"approved"`
+	InvalidEmailID          bool `json:"invalidEmailId"`
+	Locked                  bool `json:"locked"`
+	NeedsToAcceptDisclosure bool `json:"needsToAcceptDisclosure"`
+	OnHold                  bool `json:"onHold"`
+	Registered              bool `json:"registered"`
+	Rejected                bool `json:"rejected"`
+	Reset                   bool `json:"reset"`
+}
+
 // CustomersErrorBody Error envelope of the Customer v2 ("ux-users") family (`UXU_*`).
 type CustomersErrorBody struct {
 	// Code Example: UXU_10000
@@ -935,6 +1636,24 @@ type DestinationProtocol string
 type Destinations struct {
 	Destination *[]Destination `json:"destination,omitempty"`
 }
+
+// EntitledCustomer defines model for EntitledCustomer.
+type EntitledCustomer struct {
+	// CustomerID The customer GUID.
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	CustomerID   string                       `json:"customerId"`
+	CustomerType EntitledCustomerCustomerType `json:"customerType"`
+	HostLoginID  string                       `json:"hostLoginId"`
+
+	// MemberNumber The host member number (`hostUserId`).
+	//
+	// Example: 100200300
+	MemberNumber string `json:"memberNumber"`
+}
+
+// EntitledCustomerCustomerType defines model for EntitledCustomer.CustomerType.
+type EntitledCustomerCustomerType string
 
 // ErrorInfo defines model for ErrorInfo.
 type ErrorInfo struct {
@@ -1440,6 +2159,9 @@ type TokenV2Request struct {
 // TokenV2RequestGrantType defines model for TokenV2Request.GrantType.
 type TokenV2RequestGrantType string
 
+// TransactionType The official transaction types; the debit types come first, the credit types from `DEPOSIT` on.
+type TransactionType string
+
 // UserStatus defines model for UserStatus.
 type UserStatus struct {
 	AcceptedDisclosure               *bool `json:"acceptedDisclosure,omitempty"`
@@ -1482,6 +2204,9 @@ type CallingAppIDAccounts = string
 // CallingAppIDDisclosures defines model for CallingAppIdDisclosures.
 type CallingAppIDDisclosures = string
 
+// ContactInfoUserIDType defines model for ContactInfoUserIdType.
+type ContactInfoUserIDType string
+
 // CorrelationID defines model for CorrelationId.
 type CorrelationID = openapi_types.UUID
 
@@ -1509,6 +2234,9 @@ type FilterAccounts = string
 // HostUserIDAccounts defines model for HostUserIdAccounts.
 type HostUserIDAccounts = string
 
+// HostUserIDCustomers defines model for HostUserIdCustomers.
+type HostUserIDCustomers = string
+
 // HostUserIDDisclosures defines model for HostUserIdDisclosures.
 type HostUserIDDisclosures = string
 
@@ -1523,6 +2251,9 @@ type InstitutionIDHeader = string
 
 // LoginIDAccounts defines model for LoginIdAccounts.
 type LoginIDAccounts = string
+
+// LoginIDCustomers defines model for LoginIdCustomers.
+type LoginIDCustomers = string
 
 // LoginIDDisclosures defines model for LoginIdDisclosures.
 type LoginIDDisclosures = string
@@ -1742,6 +2473,47 @@ type RegisterCustomerV2Params struct {
 	CorrelationID CorrelationID `json:"correlationId"`
 }
 
+// GetCustomerInformationParams defines parameters for GetCustomerInformation.
+type GetCustomerInformationParams struct {
+	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
+	UserIDType *GetCustomerInformationParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// GetCustomerInformationParamsUserIDType defines parameters for GetCustomerInformation.
+type GetCustomerInformationParamsUserIDType string
+
+// GetCustomerContactMethodsParams defines parameters for GetCustomerContactMethods.
+type GetCustomerContactMethodsParams struct {
+	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
+	UserIDType *GetCustomerContactMethodsParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// GetCustomerContactMethodsParamsUserIDType defines parameters for GetCustomerContactMethods.
+type GetCustomerContactMethodsParamsUserIDType string
+
+// GetCustomerAccountsTransactionsV1Params defines parameters for GetCustomerAccountsTransactionsV1.
+type GetCustomerAccountsTransactionsV1Params struct {
+	// HostUserID The member number whose accounts a client-credentials token asks for; exclusive with
+	// `loginId`, and it must be the path customer's member.
+	HostUserID *HostUserIDCustomers `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+
+	// LoginID The username whose accounts a client-credentials token asks for (case-insensitive);
+	// exclusive with `hostUserId`, and it must be the path customer's.
+	LoginID *LoginIDCustomers `form:"loginId,omitempty" json:"loginId,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
 // CompletePasswordResetParams defines parameters for CompletePasswordReset.
 type CompletePasswordResetParams struct {
 	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
@@ -1754,6 +2526,20 @@ type CompletePasswordResetParams struct {
 
 // CompletePasswordResetParamsUserIDType defines parameters for CompletePasswordReset.
 type CompletePasswordResetParamsUserIDType string
+
+// UpdateContactInfoParams defines parameters for UpdateContactInfo.
+type UpdateContactInfoParams struct {
+	// UserIDType What `customerId` is, `CUSTOMER_ID` or `LOGIN_ID`, as the body's `userIdType` says it
+	// (either may; both must agree). Neither: `CUSTOMER_ID`.
+	UserIDType *UpdateContactInfoParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// UpdateContactInfoParamsUserIDType defines parameters for UpdateContactInfo.
+type UpdateContactInfoParamsUserIDType string
 
 // ResetPasswordParams defines parameters for ResetPassword.
 type ResetPasswordParams struct {
@@ -1933,6 +2719,9 @@ type RegisterCustomerV2JSONRequestBody = CustomerRegistrationRequest
 
 // CompletePasswordResetJSONRequestBody defines body for CompletePasswordReset for application/json ContentType.
 type CompletePasswordResetJSONRequestBody = CompletePasswordResetRequest
+
+// UpdateContactInfoJSONRequestBody defines body for UpdateContactInfo for application/json ContentType.
+type UpdateContactInfoJSONRequestBody = ContactInfoUpdate
 
 // ResetPasswordJSONRequestBody defines body for ResetPassword for application/json ContentType.
 type ResetPasswordJSONRequestBody = ResetPasswordRequest
@@ -2345,6 +3134,67 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/customers/register (the `RegisterCustomerV2` operationId).
 	RegisterCustomerV2(ctx context.Context, params *RegisterCustomerV2Params, body RegisterCustomerV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetCustomerInformation Read a user's profile
+	//
+	// The profile of one user of the token's FI: identifiers, names, birth date, status flags,
+	// postal addresses, contact methods (in clear: this is the profile, read with
+	// `institution-users:read`; the contact-methods operation masks them), the entitled
+	// customer and the disclosure flag. A user-bound token reads only its own profile (400
+	// `UXU_10011` for anyone else). An unknown user and another FI's are answered alike, 404
+	// `UXU_88888`, the code of the official examples.
+	//
+	// Identifiers: `userId` is the institution user id (what the OIDC flow passes on as
+	// `institution_user_id`), `loginId` the authentication id (Register v4's `authId`),
+	// `userName` the username, `customers[].customerId` the customer GUID (the `customerId`
+	// of this family), `customers[].memberNumber` the host member number.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}`.
+	//
+	// Corresponds with GET /v1/customers/{customerId} (the `GetCustomerInformation` operationId).
+	GetCustomerInformation(ctx context.Context, customerID CustomerIDPath, params *GetCustomerInformationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCustomerContactMethods List a user's contact methods
+	//
+	// The destinations a one-time passcode can be sent to (the first step of a password
+	// reset): every SMS, VOICE and EMAIL contact method of the user, `id` being the
+	// `contactMethodId` the reset takes. The contact values are **masked**: a phone number
+	// to its last four digits (`******0142`), an email address to the first character of its
+	// local part and its domain (`s***@example.com`), enough for the user to pick one and no
+	// contact-data export for the app. The profile (`GET /v1/customers/{customerId}`) shows
+	// them in clear.
+	//
+	// A user-bound token lists only its own (400 `UXU_10011`). An unknown user and another
+	// FI's are 404 `UXU_10000`.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}/contact-methods`, the official path.
+	//
+	// Corresponds with GET /v1/customers/{customerId}/contact-methods (the `GetCustomerContactMethods` operationId).
+	GetCustomerContactMethods(ctx context.Context, customerID CustomerIDPath, params *GetCustomerContactMethodsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCustomerAccountsTransactionsV1 A user's accounts with their recent transactions
+	//
+	// Every account of the user's host member with its most recent transactions (at most
+	// 100 per account, newest first), a retail user's registration-time view. 204 without a
+	// body when the member holds no accounts. `customerId` is the customer GUID; a
+	// user-bound token names only its own (400 `UXU_10011`). An unknown customer and another
+	// FI's are 404 `UXU_88888`.
+	//
+	// `hostUserId` (the member number) or `loginId` (the username) says whose accounts a
+	// client-credentials token asks for, as the official parameters require: exactly one
+	// (neither or both is 400 `UXU_10014`), and it must name the path's customer (else 400
+	// `UXU_10014`). A user-bound token may leave both out; if it sends one, the same rule
+	// applies.
+	//
+	// Account numbers (and the number part of `micrNumber`) are masked to their last four
+	// characters unless the token has `accounts:read_unmasked` (D25), as in `GET
+	// /v1/accounts`. Accounts whose history is not enabled carry no transactions
+	// (`historyAllowed` false). Needs both `accounts:read` and `transactions:read`.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}:accounts`.
+	//
+	// Corresponds with GET /v1/customers/{customerId}:accounts (the `GetCustomerAccountsTransactionsV1` operationId).
+	GetCustomerAccountsTransactionsV1(ctx context.Context, customerID CustomerIDPath, params *GetCustomerAccountsTransactionsV1Params, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CompletePasswordResetWithBody Set a new password with the one-time passcode (extension)
 	//
 	// **An extension of this implementation**: the public contract ends with sending the
@@ -2384,6 +3234,56 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /v1/customers/{customerId}:complete-password-reset (the `CompletePasswordReset` operationId).
 	CompletePasswordReset(ctx context.Context, customerID CustomerIDPath, params *CompletePasswordResetParams, body CompletePasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateContactInfoWithBody Change a user's phone, email or postal address
+	//
+	// Changes any of three parts, at least one: `phoneNumber` replaces the phone on file
+	// `oldPhoneNumber` with `newPhoneNumber` (its VOICE and SMS contact methods are replaced
+	// by new, not yet validated ones, so contact method ids of the old number stop working);
+	// `email` replaces the email address and its EMAIL contact method; `postalAddress`
+	// replaces the primary (first) postal address, or adds it when there is none. The values
+	// pass the registration rules: NANP phone numbers (country code `1`, or `0` as in Register
+	// v4, D15), an email address, a USPS state and ZIP for a US address. A violation is 400
+	// `UXU_99999` naming the field's JSON pointer; an `oldPhoneNumber` that is not the user's
+	// is 400 `UXU_88891`. Everything is applied in one transaction, with the audit event
+	// `UpdateContactInfo`: a refused request changes nothing. 204 without a body.
+	//
+	// `customerId` is a customer GUID or, with `userIdType=LOGIN_ID` (in the body, as the
+	// official schema has it, or as the query parameter), a username. A user-bound token
+	// changes only its own user (400 `UXU_10011`). An unknown user and another FI's are 404
+	// `UXU_88888`.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}:contact-info`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/customers/{customerId}:contact-info (the `UpdateContactInfo` operationId).
+	UpdateContactInfoWithBody(ctx context.Context, customerID CustomerIDPath, params *UpdateContactInfoParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateContactInfo Change a user's phone, email or postal address
+	//
+	// Changes any of three parts, at least one: `phoneNumber` replaces the phone on file
+	// `oldPhoneNumber` with `newPhoneNumber` (its VOICE and SMS contact methods are replaced
+	// by new, not yet validated ones, so contact method ids of the old number stop working);
+	// `email` replaces the email address and its EMAIL contact method; `postalAddress`
+	// replaces the primary (first) postal address, or adds it when there is none. The values
+	// pass the registration rules: NANP phone numbers (country code `1`, or `0` as in Register
+	// v4, D15), an email address, a USPS state and ZIP for a US address. A violation is 400
+	// `UXU_99999` naming the field's JSON pointer; an `oldPhoneNumber` that is not the user's
+	// is 400 `UXU_88891`. Everything is applied in one transaction, with the audit event
+	// `UpdateContactInfo`: a refused request changes nothing. 204 without a body.
+	//
+	// `customerId` is a customer GUID or, with `userIdType=LOGIN_ID` (in the body, as the
+	// official schema has it, or as the query parameter), a username. A user-bound token
+	// changes only its own user (400 `UXU_10011`). An unknown user and another FI's are 404
+	// `UXU_88888`.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}:contact-info`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/customers/{customerId}:contact-info (the `UpdateContactInfo` operationId).
+	UpdateContactInfo(ctx context.Context, customerID CustomerIDPath, params *UpdateContactInfoParams, body UpdateContactInfoJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResetPasswordWithBody Send a one-time passcode for a password reset
 	//
@@ -3134,6 +4034,97 @@ func (c *Client) RegisterCustomerV2(ctx context.Context, params *RegisterCustome
 	return c.Client.Do(req)
 }
 
+// GetCustomerInformation Read a user's profile
+//
+// The profile of one user of the token's FI: identifiers, names, birth date, status flags,
+// postal addresses, contact methods (in clear: this is the profile, read with
+// `institution-users:read`; the contact-methods operation masks them), the entitled
+// customer and the disclosure flag. A user-bound token reads only its own profile (400
+// `UXU_10011` for anyone else). An unknown user and another FI's are answered alike, 404
+// `UXU_88888`, the code of the official examples.
+//
+// Identifiers: `userId` is the institution user id (what the OIDC flow passes on as
+// `institution_user_id`), `loginId` the authentication id (Register v4's `authId`),
+// `userName` the username, `customers[].customerId` the customer GUID (the `customerId`
+// of this family), `customers[].memberNumber` the host member number.
+//
+// Also at `/ux-users/v1/customers/{customerId}`.
+//
+// Corresponds with GET /v1/customers/{customerId} (the `GetCustomerInformation` operationId).
+func (c *Client) GetCustomerInformation(ctx context.Context, customerID CustomerIDPath, params *GetCustomerInformationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCustomerInformationRequest(c.Server, customerID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCustomerContactMethods List a user's contact methods
+//
+// The destinations a one-time passcode can be sent to (the first step of a password
+// reset): every SMS, VOICE and EMAIL contact method of the user, `id` being the
+// `contactMethodId` the reset takes. The contact values are **masked**: a phone number
+// to its last four digits (`******0142`), an email address to the first character of its
+// local part and its domain (`s***@example.com`), enough for the user to pick one and no
+// contact-data export for the app. The profile (`GET /v1/customers/{customerId}`) shows
+// them in clear.
+//
+// A user-bound token lists only its own (400 `UXU_10011`). An unknown user and another
+// FI's are 404 `UXU_10000`.
+//
+// Also at `/ux-users/v1/customers/{customerId}/contact-methods`, the official path.
+//
+// Corresponds with GET /v1/customers/{customerId}/contact-methods (the `GetCustomerContactMethods` operationId).
+func (c *Client) GetCustomerContactMethods(ctx context.Context, customerID CustomerIDPath, params *GetCustomerContactMethodsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCustomerContactMethodsRequest(c.Server, customerID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCustomerAccountsTransactionsV1 A user's accounts with their recent transactions
+//
+// Every account of the user's host member with its most recent transactions (at most
+// 100 per account, newest first), a retail user's registration-time view. 204 without a
+// body when the member holds no accounts. `customerId` is the customer GUID; a
+// user-bound token names only its own (400 `UXU_10011`). An unknown customer and another
+// FI's are 404 `UXU_88888`.
+//
+// `hostUserId` (the member number) or `loginId` (the username) says whose accounts a
+// client-credentials token asks for, as the official parameters require: exactly one
+// (neither or both is 400 `UXU_10014`), and it must name the path's customer (else 400
+// `UXU_10014`). A user-bound token may leave both out; if it sends one, the same rule
+// applies.
+//
+// Account numbers (and the number part of `micrNumber`) are masked to their last four
+// characters unless the token has `accounts:read_unmasked` (D25), as in `GET
+// /v1/accounts`. Accounts whose history is not enabled carry no transactions
+// (`historyAllowed` false). Needs both `accounts:read` and `transactions:read`.
+//
+// Also at `/ux-users/v1/customers/{customerId}:accounts`.
+//
+// Corresponds with GET /v1/customers/{customerId}:accounts (the `GetCustomerAccountsTransactionsV1` operationId).
+func (c *Client) GetCustomerAccountsTransactionsV1(ctx context.Context, customerID CustomerIDPath, params *GetCustomerAccountsTransactionsV1Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCustomerAccountsTransactionsV1Request(c.Server, customerID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CompletePasswordResetWithBody Set a new password with the one-time passcode (extension)
 //
 // **An extension of this implementation**: the public contract ends with sending the
@@ -3184,6 +4175,76 @@ func (c *Client) CompletePasswordResetWithBody(ctx context.Context, customerID C
 // Corresponds with PUT /v1/customers/{customerId}:complete-password-reset (the `CompletePasswordReset` operationId).
 func (c *Client) CompletePasswordReset(ctx context.Context, customerID CustomerIDPath, params *CompletePasswordResetParams, body CompletePasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCompletePasswordResetRequest(c.Server, customerID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateContactInfoWithBody Change a user's phone, email or postal address
+//
+// Changes any of three parts, at least one: `phoneNumber` replaces the phone on file
+// `oldPhoneNumber` with `newPhoneNumber` (its VOICE and SMS contact methods are replaced
+// by new, not yet validated ones, so contact method ids of the old number stop working);
+// `email` replaces the email address and its EMAIL contact method; `postalAddress`
+// replaces the primary (first) postal address, or adds it when there is none. The values
+// pass the registration rules: NANP phone numbers (country code `1`, or `0` as in Register
+// v4, D15), an email address, a USPS state and ZIP for a US address. A violation is 400
+// `UXU_99999` naming the field's JSON pointer; an `oldPhoneNumber` that is not the user's
+// is 400 `UXU_88891`. Everything is applied in one transaction, with the audit event
+// `UpdateContactInfo`: a refused request changes nothing. 204 without a body.
+//
+// `customerId` is a customer GUID or, with `userIdType=LOGIN_ID` (in the body, as the
+// official schema has it, or as the query parameter), a username. A user-bound token
+// changes only its own user (400 `UXU_10011`). An unknown user and another FI's are 404
+// `UXU_88888`.
+//
+// Also at `/ux-users/v1/customers/{customerId}:contact-info`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/customers/{customerId}:contact-info (the `UpdateContactInfo` operationId).
+func (c *Client) UpdateContactInfoWithBody(ctx context.Context, customerID CustomerIDPath, params *UpdateContactInfoParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateContactInfoRequestWithBody(c.Server, customerID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateContactInfo Change a user's phone, email or postal address
+//
+// Changes any of three parts, at least one: `phoneNumber` replaces the phone on file
+// `oldPhoneNumber` with `newPhoneNumber` (its VOICE and SMS contact methods are replaced
+// by new, not yet validated ones, so contact method ids of the old number stop working);
+// `email` replaces the email address and its EMAIL contact method; `postalAddress`
+// replaces the primary (first) postal address, or adds it when there is none. The values
+// pass the registration rules: NANP phone numbers (country code `1`, or `0` as in Register
+// v4, D15), an email address, a USPS state and ZIP for a US address. A violation is 400
+// `UXU_99999` naming the field's JSON pointer; an `oldPhoneNumber` that is not the user's
+// is 400 `UXU_88891`. Everything is applied in one transaction, with the audit event
+// `UpdateContactInfo`: a refused request changes nothing. 204 without a body.
+//
+// `customerId` is a customer GUID or, with `userIdType=LOGIN_ID` (in the body, as the
+// official schema has it, or as the query parameter), a username. A user-bound token
+// changes only its own user (400 `UXU_10011`). An unknown user and another FI's are 404
+// `UXU_88888`.
+//
+// Also at `/ux-users/v1/customers/{customerId}:contact-info`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/customers/{customerId}:contact-info (the `UpdateContactInfo` operationId).
+func (c *Client) UpdateContactInfo(ctx context.Context, customerID CustomerIDPath, params *UpdateContactInfoParams, body UpdateContactInfoJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateContactInfoRequest(c.Server, customerID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4596,6 +5657,240 @@ func NewRegisterCustomerV2RequestWithBody(server string, params *RegisterCustome
 	return req, nil
 }
 
+// NewGetCustomerInformationRequest constructs an http.Request for the GetCustomerInformation method
+func NewGetCustomerInformationRequest(server string, customerID CustomerIDPath, params *GetCustomerInformationParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customerId", customerID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.UserIDType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userIdType", *params.UserIDType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "correlationId", params.CorrelationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("correlationId", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetCustomerContactMethodsRequest constructs an http.Request for the GetCustomerContactMethods method
+func NewGetCustomerContactMethodsRequest(server string, customerID CustomerIDPath, params *GetCustomerContactMethodsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customerId", customerID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/contact-methods", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.UserIDType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userIdType", *params.UserIDType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "correlationId", params.CorrelationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("correlationId", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetCustomerAccountsTransactionsV1Request constructs an http.Request for the GetCustomerAccountsTransactionsV1 method
+func NewGetCustomerAccountsTransactionsV1Request(server string, customerID CustomerIDPath, params *GetCustomerAccountsTransactionsV1Params) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customerId", customerID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s:accounts", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.HostUserID != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hostUserId", *params.HostUserID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.LoginID != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "loginId", *params.LoginID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "correlationId", params.CorrelationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("correlationId", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewCompletePasswordResetRequest calls the generic CompletePasswordReset builder with application/json body
 func NewCompletePasswordResetRequest(server string, customerID CustomerIDPath, params *CompletePasswordResetParams, body CompletePasswordResetJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -4624,6 +5919,93 @@ func NewCompletePasswordResetRequestWithBody(server string, customerID CustomerI
 	}
 
 	operationPath := fmt.Sprintf("/v1/customers/%s:complete-password-reset", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.UserIDType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userIdType", *params.UserIDType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "correlationId", params.CorrelationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("correlationId", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateContactInfoRequest calls the generic UpdateContactInfo builder with application/json body
+func NewUpdateContactInfoRequest(server string, customerID CustomerIDPath, params *UpdateContactInfoParams, body UpdateContactInfoJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateContactInfoRequestWithBody(server, customerID, params, "application/json", bodyReader)
+}
+
+// NewUpdateContactInfoRequestWithBody constructs an http.Request for the UpdateContactInfo method, with any body, and a specified content type
+func NewUpdateContactInfoRequestWithBody(server string, customerID CustomerIDPath, params *UpdateContactInfoParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customerId", customerID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s:contact-info", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -6005,6 +7387,73 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/customers/register (the `RegisterCustomerV2` operationId).
 	RegisterCustomerV2WithResponse(ctx context.Context, params *RegisterCustomerV2Params, body RegisterCustomerV2JSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterCustomerV2Response, error)
 
+	// GetCustomerInformationWithResponse Read a user's profile
+	//
+	// The profile of one user of the token's FI: identifiers, names, birth date, status flags,
+	// postal addresses, contact methods (in clear: this is the profile, read with
+	// `institution-users:read`; the contact-methods operation masks them), the entitled
+	// customer and the disclosure flag. A user-bound token reads only its own profile (400
+	// `UXU_10011` for anyone else). An unknown user and another FI's are answered alike, 404
+	// `UXU_88888`, the code of the official examples.
+	//
+	// Identifiers: `userId` is the institution user id (what the OIDC flow passes on as
+	// `institution_user_id`), `loginId` the authentication id (Register v4's `authId`),
+	// `userName` the username, `customers[].customerId` the customer GUID (the `customerId`
+	// of this family), `customers[].memberNumber` the host member number.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/customers/{customerId} (the `GetCustomerInformation` operationId).
+	GetCustomerInformationWithResponse(ctx context.Context, customerID CustomerIDPath, params *GetCustomerInformationParams, reqEditors ...RequestEditorFn) (*GetCustomerInformationResponse, error)
+
+	// GetCustomerContactMethodsWithResponse List a user's contact methods
+	//
+	// The destinations a one-time passcode can be sent to (the first step of a password
+	// reset): every SMS, VOICE and EMAIL contact method of the user, `id` being the
+	// `contactMethodId` the reset takes. The contact values are **masked**: a phone number
+	// to its last four digits (`******0142`), an email address to the first character of its
+	// local part and its domain (`s***@example.com`), enough for the user to pick one and no
+	// contact-data export for the app. The profile (`GET /v1/customers/{customerId}`) shows
+	// them in clear.
+	//
+	// A user-bound token lists only its own (400 `UXU_10011`). An unknown user and another
+	// FI's are 404 `UXU_10000`.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}/contact-methods`, the official path.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/customers/{customerId}/contact-methods (the `GetCustomerContactMethods` operationId).
+	GetCustomerContactMethodsWithResponse(ctx context.Context, customerID CustomerIDPath, params *GetCustomerContactMethodsParams, reqEditors ...RequestEditorFn) (*GetCustomerContactMethodsResponse, error)
+
+	// GetCustomerAccountsTransactionsV1WithResponse A user's accounts with their recent transactions
+	//
+	// Every account of the user's host member with its most recent transactions (at most
+	// 100 per account, newest first), a retail user's registration-time view. 204 without a
+	// body when the member holds no accounts. `customerId` is the customer GUID; a
+	// user-bound token names only its own (400 `UXU_10011`). An unknown customer and another
+	// FI's are 404 `UXU_88888`.
+	//
+	// `hostUserId` (the member number) or `loginId` (the username) says whose accounts a
+	// client-credentials token asks for, as the official parameters require: exactly one
+	// (neither or both is 400 `UXU_10014`), and it must name the path's customer (else 400
+	// `UXU_10014`). A user-bound token may leave both out; if it sends one, the same rule
+	// applies.
+	//
+	// Account numbers (and the number part of `micrNumber`) are masked to their last four
+	// characters unless the token has `accounts:read_unmasked` (D25), as in `GET
+	// /v1/accounts`. Accounts whose history is not enabled carry no transactions
+	// (`historyAllowed` false). Needs both `accounts:read` and `transactions:read`.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}:accounts`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/customers/{customerId}:accounts (the `GetCustomerAccountsTransactionsV1` operationId).
+	GetCustomerAccountsTransactionsV1WithResponse(ctx context.Context, customerID CustomerIDPath, params *GetCustomerAccountsTransactionsV1Params, reqEditors ...RequestEditorFn) (*GetCustomerAccountsTransactionsV1Response, error)
+
 	// CompletePasswordResetWithBodyWithResponse Set a new password with the one-time passcode (extension)
 	//
 	// **An extension of this implementation**: the public contract ends with sending the
@@ -6044,6 +7493,56 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /v1/customers/{customerId}:complete-password-reset (the `CompletePasswordReset` operationId).
 	CompletePasswordResetWithResponse(ctx context.Context, customerID CustomerIDPath, params *CompletePasswordResetParams, body CompletePasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*CompletePasswordResetResponse, error)
+
+	// UpdateContactInfoWithBodyWithResponse Change a user's phone, email or postal address
+	//
+	// Changes any of three parts, at least one: `phoneNumber` replaces the phone on file
+	// `oldPhoneNumber` with `newPhoneNumber` (its VOICE and SMS contact methods are replaced
+	// by new, not yet validated ones, so contact method ids of the old number stop working);
+	// `email` replaces the email address and its EMAIL contact method; `postalAddress`
+	// replaces the primary (first) postal address, or adds it when there is none. The values
+	// pass the registration rules: NANP phone numbers (country code `1`, or `0` as in Register
+	// v4, D15), an email address, a USPS state and ZIP for a US address. A violation is 400
+	// `UXU_99999` naming the field's JSON pointer; an `oldPhoneNumber` that is not the user's
+	// is 400 `UXU_88891`. Everything is applied in one transaction, with the audit event
+	// `UpdateContactInfo`: a refused request changes nothing. 204 without a body.
+	//
+	// `customerId` is a customer GUID or, with `userIdType=LOGIN_ID` (in the body, as the
+	// official schema has it, or as the query parameter), a username. A user-bound token
+	// changes only its own user (400 `UXU_10011`). An unknown user and another FI's are 404
+	// `UXU_88888`.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}:contact-info`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/customers/{customerId}:contact-info (the `UpdateContactInfo` operationId).
+	UpdateContactInfoWithBodyWithResponse(ctx context.Context, customerID CustomerIDPath, params *UpdateContactInfoParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateContactInfoResponse, error)
+
+	// UpdateContactInfoWithResponse Change a user's phone, email or postal address
+	//
+	// Changes any of three parts, at least one: `phoneNumber` replaces the phone on file
+	// `oldPhoneNumber` with `newPhoneNumber` (its VOICE and SMS contact methods are replaced
+	// by new, not yet validated ones, so contact method ids of the old number stop working);
+	// `email` replaces the email address and its EMAIL contact method; `postalAddress`
+	// replaces the primary (first) postal address, or adds it when there is none. The values
+	// pass the registration rules: NANP phone numbers (country code `1`, or `0` as in Register
+	// v4, D15), an email address, a USPS state and ZIP for a US address. A violation is 400
+	// `UXU_99999` naming the field's JSON pointer; an `oldPhoneNumber` that is not the user's
+	// is 400 `UXU_88891`. Everything is applied in one transaction, with the audit event
+	// `UpdateContactInfo`: a refused request changes nothing. 204 without a body.
+	//
+	// `customerId` is a customer GUID or, with `userIdType=LOGIN_ID` (in the body, as the
+	// official schema has it, or as the query parameter), a username. A user-bound token
+	// changes only its own user (400 `UXU_10011`). An unknown user and another FI's are 404
+	// `UXU_88888`.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}:contact-info`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/customers/{customerId}:contact-info (the `UpdateContactInfo` operationId).
+	UpdateContactInfoWithResponse(ctx context.Context, customerID CustomerIDPath, params *UpdateContactInfoParams, body UpdateContactInfoJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateContactInfoResponse, error)
 
 	// ResetPasswordWithBodyWithResponse Send a one-time passcode for a password reset
 	//
@@ -7333,6 +8832,255 @@ func (r RegisterCustomerV2Response) ContentType() string {
 	return ""
 }
 
+type GetCustomerInformationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CustomerInformation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CustomersError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *CustomersError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *CustomersError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *CustomersError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *CustomersError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *CustomersError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCustomerInformationResponse) GetJSON200() *CustomerInformation {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCustomerInformationResponse) GetJSON400() *CustomersError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCustomerInformationResponse) GetJSON401() *CustomersError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCustomerInformationResponse) GetJSON403() *CustomersError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCustomerInformationResponse) GetJSON404() *CustomersError {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetCustomerInformationResponse) GetJSON500() *CustomersError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCustomerInformationResponse) GetJSON503() *CustomersError {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCustomerInformationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCustomerInformationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCustomerInformationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCustomerInformationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetCustomerContactMethodsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ContactMethodResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CustomersError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *CustomersError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *CustomersError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *CustomersError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *CustomersError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *CustomersError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCustomerContactMethodsResponse) GetJSON200() *ContactMethodResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCustomerContactMethodsResponse) GetJSON400() *CustomersError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCustomerContactMethodsResponse) GetJSON401() *CustomersError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCustomerContactMethodsResponse) GetJSON403() *CustomersError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCustomerContactMethodsResponse) GetJSON404() *CustomersError {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetCustomerContactMethodsResponse) GetJSON500() *CustomersError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCustomerContactMethodsResponse) GetJSON503() *CustomersError {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCustomerContactMethodsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCustomerContactMethodsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCustomerContactMethodsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCustomerContactMethodsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetCustomerAccountsTransactionsV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CustomerAccountsResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CustomersError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *CustomersError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *CustomersError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *CustomersError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *CustomersError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *CustomersError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCustomerAccountsTransactionsV1Response) GetJSON200() *CustomerAccountsResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCustomerAccountsTransactionsV1Response) GetJSON400() *CustomersError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCustomerAccountsTransactionsV1Response) GetJSON401() *CustomersError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCustomerAccountsTransactionsV1Response) GetJSON403() *CustomersError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCustomerAccountsTransactionsV1Response) GetJSON404() *CustomersError {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetCustomerAccountsTransactionsV1Response) GetJSON500() *CustomersError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCustomerAccountsTransactionsV1Response) GetJSON503() *CustomersError {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCustomerAccountsTransactionsV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCustomerAccountsTransactionsV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCustomerAccountsTransactionsV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCustomerAccountsTransactionsV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type CompletePasswordResetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7396,6 +9144,82 @@ func (r CompletePasswordResetResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CompletePasswordResetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateContactInfoResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CustomersError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *CustomersError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *CustomersError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *CustomersError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *CustomersError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *CustomersError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateContactInfoResponse) GetJSON400() *CustomersError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateContactInfoResponse) GetJSON401() *CustomersError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateContactInfoResponse) GetJSON403() *CustomersError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateContactInfoResponse) GetJSON404() *CustomersError {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateContactInfoResponse) GetJSON500() *CustomersError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateContactInfoResponse) GetJSON503() *CustomersError {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateContactInfoResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateContactInfoResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateContactInfoResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateContactInfoResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8583,6 +10407,91 @@ func (c *ClientWithResponses) RegisterCustomerV2WithResponse(ctx context.Context
 	return ParseRegisterCustomerV2Response(rsp)
 }
 
+// GetCustomerInformationWithResponse Read a user's profile
+//
+// The profile of one user of the token's FI: identifiers, names, birth date, status flags,
+// postal addresses, contact methods (in clear: this is the profile, read with
+// `institution-users:read`; the contact-methods operation masks them), the entitled
+// customer and the disclosure flag. A user-bound token reads only its own profile (400
+// `UXU_10011` for anyone else). An unknown user and another FI's are answered alike, 404
+// `UXU_88888`, the code of the official examples.
+//
+// Identifiers: `userId` is the institution user id (what the OIDC flow passes on as
+// `institution_user_id`), `loginId` the authentication id (Register v4's `authId`),
+// `userName` the username, `customers[].customerId` the customer GUID (the `customerId`
+// of this family), `customers[].memberNumber` the host member number.
+//
+// Also at `/ux-users/v1/customers/{customerId}`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/customers/{customerId} (the `GetCustomerInformation` operationId).
+func (c *ClientWithResponses) GetCustomerInformationWithResponse(ctx context.Context, customerID CustomerIDPath, params *GetCustomerInformationParams, reqEditors ...RequestEditorFn) (*GetCustomerInformationResponse, error) {
+	rsp, err := c.GetCustomerInformation(ctx, customerID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCustomerInformationResponse(rsp)
+}
+
+// GetCustomerContactMethodsWithResponse List a user's contact methods
+//
+// The destinations a one-time passcode can be sent to (the first step of a password
+// reset): every SMS, VOICE and EMAIL contact method of the user, `id` being the
+// `contactMethodId` the reset takes. The contact values are **masked**: a phone number
+// to its last four digits (`******0142`), an email address to the first character of its
+// local part and its domain (`s***@example.com`), enough for the user to pick one and no
+// contact-data export for the app. The profile (`GET /v1/customers/{customerId}`) shows
+// them in clear.
+//
+// A user-bound token lists only its own (400 `UXU_10011`). An unknown user and another
+// FI's are 404 `UXU_10000`.
+//
+// Also at `/ux-users/v1/customers/{customerId}/contact-methods`, the official path.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/customers/{customerId}/contact-methods (the `GetCustomerContactMethods` operationId).
+func (c *ClientWithResponses) GetCustomerContactMethodsWithResponse(ctx context.Context, customerID CustomerIDPath, params *GetCustomerContactMethodsParams, reqEditors ...RequestEditorFn) (*GetCustomerContactMethodsResponse, error) {
+	rsp, err := c.GetCustomerContactMethods(ctx, customerID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCustomerContactMethodsResponse(rsp)
+}
+
+// GetCustomerAccountsTransactionsV1WithResponse A user's accounts with their recent transactions
+//
+// Every account of the user's host member with its most recent transactions (at most
+// 100 per account, newest first), a retail user's registration-time view. 204 without a
+// body when the member holds no accounts. `customerId` is the customer GUID; a
+// user-bound token names only its own (400 `UXU_10011`). An unknown customer and another
+// FI's are 404 `UXU_88888`.
+//
+// `hostUserId` (the member number) or `loginId` (the username) says whose accounts a
+// client-credentials token asks for, as the official parameters require: exactly one
+// (neither or both is 400 `UXU_10014`), and it must name the path's customer (else 400
+// `UXU_10014`). A user-bound token may leave both out; if it sends one, the same rule
+// applies.
+//
+// Account numbers (and the number part of `micrNumber`) are masked to their last four
+// characters unless the token has `accounts:read_unmasked` (D25), as in `GET
+// /v1/accounts`. Accounts whose history is not enabled carry no transactions
+// (`historyAllowed` false). Needs both `accounts:read` and `transactions:read`.
+//
+// Also at `/ux-users/v1/customers/{customerId}:accounts`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/customers/{customerId}:accounts (the `GetCustomerAccountsTransactionsV1` operationId).
+func (c *ClientWithResponses) GetCustomerAccountsTransactionsV1WithResponse(ctx context.Context, customerID CustomerIDPath, params *GetCustomerAccountsTransactionsV1Params, reqEditors ...RequestEditorFn) (*GetCustomerAccountsTransactionsV1Response, error) {
+	rsp, err := c.GetCustomerAccountsTransactionsV1(ctx, customerID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCustomerAccountsTransactionsV1Response(rsp)
+}
+
 // CompletePasswordResetWithBodyWithResponse Set a new password with the one-time passcode (extension)
 //
 // **An extension of this implementation**: the public contract ends with sending the
@@ -8633,6 +10542,68 @@ func (c *ClientWithResponses) CompletePasswordResetWithResponse(ctx context.Cont
 		return nil, err
 	}
 	return ParseCompletePasswordResetResponse(rsp)
+}
+
+// UpdateContactInfoWithBodyWithResponse Change a user's phone, email or postal address
+//
+// Changes any of three parts, at least one: `phoneNumber` replaces the phone on file
+// `oldPhoneNumber` with `newPhoneNumber` (its VOICE and SMS contact methods are replaced
+// by new, not yet validated ones, so contact method ids of the old number stop working);
+// `email` replaces the email address and its EMAIL contact method; `postalAddress`
+// replaces the primary (first) postal address, or adds it when there is none. The values
+// pass the registration rules: NANP phone numbers (country code `1`, or `0` as in Register
+// v4, D15), an email address, a USPS state and ZIP for a US address. A violation is 400
+// `UXU_99999` naming the field's JSON pointer; an `oldPhoneNumber` that is not the user's
+// is 400 `UXU_88891`. Everything is applied in one transaction, with the audit event
+// `UpdateContactInfo`: a refused request changes nothing. 204 without a body.
+//
+// `customerId` is a customer GUID or, with `userIdType=LOGIN_ID` (in the body, as the
+// official schema has it, or as the query parameter), a username. A user-bound token
+// changes only its own user (400 `UXU_10011`). An unknown user and another FI's are 404
+// `UXU_88888`.
+//
+// Also at `/ux-users/v1/customers/{customerId}:contact-info`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/customers/{customerId}:contact-info (the `UpdateContactInfo` operationId).
+func (c *ClientWithResponses) UpdateContactInfoWithBodyWithResponse(ctx context.Context, customerID CustomerIDPath, params *UpdateContactInfoParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateContactInfoResponse, error) {
+	rsp, err := c.UpdateContactInfoWithBody(ctx, customerID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateContactInfoResponse(rsp)
+}
+
+// UpdateContactInfoWithResponse Change a user's phone, email or postal address
+//
+// Changes any of three parts, at least one: `phoneNumber` replaces the phone on file
+// `oldPhoneNumber` with `newPhoneNumber` (its VOICE and SMS contact methods are replaced
+// by new, not yet validated ones, so contact method ids of the old number stop working);
+// `email` replaces the email address and its EMAIL contact method; `postalAddress`
+// replaces the primary (first) postal address, or adds it when there is none. The values
+// pass the registration rules: NANP phone numbers (country code `1`, or `0` as in Register
+// v4, D15), an email address, a USPS state and ZIP for a US address. A violation is 400
+// `UXU_99999` naming the field's JSON pointer; an `oldPhoneNumber` that is not the user's
+// is 400 `UXU_88891`. Everything is applied in one transaction, with the audit event
+// `UpdateContactInfo`: a refused request changes nothing. 204 without a body.
+//
+// `customerId` is a customer GUID or, with `userIdType=LOGIN_ID` (in the body, as the
+// official schema has it, or as the query parameter), a username. A user-bound token
+// changes only its own user (400 `UXU_10011`). An unknown user and another FI's are 404
+// `UXU_88888`.
+//
+// Also at `/ux-users/v1/customers/{customerId}:contact-info`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/customers/{customerId}:contact-info (the `UpdateContactInfo` operationId).
+func (c *ClientWithResponses) UpdateContactInfoWithResponse(ctx context.Context, customerID CustomerIDPath, params *UpdateContactInfoParams, body UpdateContactInfoJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateContactInfoResponse, error) {
+	rsp, err := c.UpdateContactInfo(ctx, customerID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateContactInfoResponse(rsp)
 }
 
 // ResetPasswordWithBodyWithResponse Send a one-time passcode for a password reset
@@ -9811,6 +11782,213 @@ func ParseRegisterCustomerV2Response(rsp *http.Response) (*RegisterCustomerV2Res
 	return response, nil
 }
 
+// ParseGetCustomerInformationResponse parses an HTTP response from a GetCustomerInformationWithResponse call
+func ParseGetCustomerInformationResponse(rsp *http.Response) (*GetCustomerInformationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCustomerInformationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CustomerInformation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetCustomerContactMethodsResponse parses an HTTP response from a GetCustomerContactMethodsWithResponse call
+func ParseGetCustomerContactMethodsResponse(rsp *http.Response) (*GetCustomerContactMethodsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCustomerContactMethodsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ContactMethodResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetCustomerAccountsTransactionsV1Response parses an HTTP response from a GetCustomerAccountsTransactionsV1WithResponse call
+func ParseGetCustomerAccountsTransactionsV1Response(rsp *http.Response) (*GetCustomerAccountsTransactionsV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCustomerAccountsTransactionsV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CustomerAccountsResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseCompletePasswordResetResponse parses an HTTP response from a CompletePasswordResetWithResponse call
 func ParseCompletePasswordResetResponse(rsp *http.Response) (*CompletePasswordResetResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9848,6 +12026,70 @@ func ParseCompletePasswordResetResponse(rsp *http.Response) (*CompletePasswordRe
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateContactInfoResponse parses an HTTP response from a UpdateContactInfoWithResponse call
+func ParseUpdateContactInfoResponse(rsp *http.Response) (*UpdateContactInfoResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateContactInfoResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest CustomersError

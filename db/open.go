@@ -222,6 +222,7 @@ func migrate(conn *gorm.DB) error {
 		&models.ClientAppInstitution{},
 		&models.Member{},
 		&models.Account{},
+		&models.Transaction{},
 		&models.Disclosure{},
 		&models.Customer{},
 		&models.Token{},

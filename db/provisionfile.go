@@ -102,6 +102,22 @@ type AccountSpec struct {
 	AvailableBalance string `yaml:"availableBalance"`
 	RoutingNumber    string `yaml:"routingNumber"`
 	Closed           bool   `yaml:"closed"`
+	// Transactions are the account's recent transactions, by their number.
+	Transactions []TransactionSpec `yaml:"transactions"`
+}
+
+// TransactionSpec is one transaction of an account, identified within it by its number. The
+// amount is positive; the type says whether it is a credit or a debit.
+type TransactionSpec struct {
+	ID              string `yaml:"id"`     // the opaque transaction id; empty, a fresh one is made
+	Number          string `yaml:"number"` // the host's transaction number, unique per account
+	Type            string `yaml:"type"`   // one of models.DebitTransactionTypes or CreditTransactionTypes
+	Amount          string `yaml:"amount"`
+	Currency        string `yaml:"currency"` // empty: the account's currency
+	Description     string `yaml:"description"`
+	TransactionDate string `yaml:"transactionDate"` // yyyy-MM-dd
+	EffectiveDate   string `yaml:"effectiveDate"`   // yyyy-MM-dd; empty: the transaction date
+	Pending         bool   `yaml:"pending"`
 }
 
 // UserSpec is a user already registered for digital banking (for demos and migrations).
@@ -218,15 +234,19 @@ func ParseProvisionFile(data []byte) (*ProvisionFile, error) {
 type checker struct {
 	root   *yaml.Node
 	faults []Fault
+	// transactionIDs are the transaction ids given so far: unique in the whole file.
+	transactionIDs map[string]bool
 }
 
 var (
-	hex32Upper    = regexp.MustCompile(`^[0-9A-F]{32}$`)
-	hex32Lower    = regexp.MustCompile(`^[0-9a-f]{32}$`)
-	accountNumber = regexp.MustCompile(`^[0-9A-Za-z-]{4,32}$`)
-	accountIDSafe = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
-	currency      = regexp.MustCompile(`^[A-Z]{3}$`)
-	amount        = regexp.MustCompile(`^-?[0-9]{1,13}(\.[0-9]{1,2})?$`)
+	hex32Upper     = regexp.MustCompile(`^[0-9A-F]{32}$`)
+	hex32Lower     = regexp.MustCompile(`^[0-9a-f]{32}$`)
+	accountNumber  = regexp.MustCompile(`^[0-9A-Za-z-]{4,32}$`)
+	accountIDSafe  = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
+	currency       = regexp.MustCompile(`^[A-Z]{3}$`)
+	amount         = regexp.MustCompile(`^-?[0-9]{1,13}(\.[0-9]{1,2})?$`)
+	positiveAmount = regexp.MustCompile(`^[0-9]{1,13}(\.[0-9]{1,2})?$`)
+	txNumber       = regexp.MustCompile(`^[0-9A-Za-z-]{1,32}$`)
 )
 
 // fault records a problem at path (segments are field names and slice indexes).
@@ -281,6 +301,7 @@ func lineOf(root *yaml.Node, path []any) int {
 
 func (c *checker) check(pf *ProvisionFile) {
 	fis := map[string]bool{}
+	c.transactionIDs = map[string]bool{}
 	for i := range pf.Institutions {
 		fi := &pf.Institutions[i]
 		at := func(p ...any) []any { return append([]any{"institutions", i}, p...) }
@@ -441,6 +462,54 @@ func (c *checker) checkAccount(a *AccountSpec, at []any) {
 			c.fault("must be a decimal amount such as 1234.56 (quote it in YAML)", path(name)...)
 		}
 	}
+	numbers := map[string]bool{}
+	for i := range a.Transactions {
+		c.checkTransaction(&a.Transactions[i], numbers, path("transactions", i))
+	}
+}
+
+func (c *checker) checkTransaction(t *TransactionSpec, numbers map[string]bool, at []any) {
+	path := func(s ...any) []any { return append(slices.Clone(at), s...) }
+	switch {
+	case !txNumber.MatchString(t.Number):
+		c.fault("required, 1-32 letters, digits or dashes (quote it in YAML)", path("number")...)
+	case numbers[t.Number]:
+		c.fault("transaction number listed twice for this account", path("number")...)
+	}
+	numbers[t.Number] = true
+	if t.ID != "" {
+		switch {
+		case !accountIDSafe.MatchString(t.ID):
+			c.fault("must be 16-64 URL-safe characters", path("id")...)
+		case c.transactionIDs[t.ID]:
+			c.fault("transaction id listed twice in this file", path("id")...)
+		}
+		c.transactionIDs[t.ID] = true
+	}
+	if !slices.Contains(models.DebitTransactionTypes, t.Type) && !slices.Contains(models.CreditTransactionTypes, t.Type) {
+		c.fault("unknown transaction type (e.g. DEPOSIT, POS_PURCHASE, ACH_CREDIT)", path("type")...)
+	}
+	if !positiveAmount.MatchString(t.Amount) || minorUnits(t.Amount) == 0 {
+		c.fault("must be a positive decimal amount such as 12.50 (quote it in YAML); the type says credit or debit", path("amount")...)
+	}
+	if t.Currency != "" && !currency.MatchString(t.Currency) {
+		c.fault("must be an ISO 4217 code such as USD", path("currency")...)
+	}
+	if len(t.Description) > 128 || !rules.SafeText(t.Description) {
+		c.fault("at most 128 characters, no control characters", path("description")...)
+	}
+	if !calendarDay(t.TransactionDate) {
+		c.fault("required, a date yyyy-MM-dd (quote it in YAML)", path("transactionDate")...)
+	}
+	if t.EffectiveDate != "" && !calendarDay(t.EffectiveDate) {
+		c.fault("must be a date yyyy-MM-dd (quote it in YAML)", path("effectiveDate")...)
+	}
+}
+
+// calendarDay reports whether s is a real date written yyyy-MM-dd.
+func calendarDay(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
 }
 
 func (c *checker) checkUser(fi *InstitutionSpec, m *MemberSpec, u *UserSpec, at []any) {

@@ -72,6 +72,66 @@ func (e ChannelInfoChannelType) Valid() bool {
 	}
 }
 
+// Defines values for ContactInfoUpdateUserIDType.
+const (
+	ContactInfoUpdateUserIDTypeContactInfoUserIDTypeCUSTOMERID ContactInfoUpdateUserIDType = "CUSTOMER_ID"
+	ContactInfoUpdateUserIDTypeContactInfoUserIDTypeLOGINID    ContactInfoUpdateUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the ContactInfoUpdateUserIDType enum.
+func (e ContactInfoUpdateUserIDType) Valid() bool {
+	switch e {
+	case ContactInfoUpdateUserIDTypeContactInfoUserIDTypeCUSTOMERID:
+		return true
+	case ContactInfoUpdateUserIDTypeContactInfoUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContactProtocol.
+const (
+	ContactProtocolEMAIL ContactProtocol = "EMAIL"
+	ContactProtocolSMS   ContactProtocol = "SMS"
+	ContactProtocolVOICE ContactProtocol = "VOICE"
+)
+
+// Valid indicates whether the value is a known member of the ContactProtocol enum.
+func (e ContactProtocol) Valid() bool {
+	switch e {
+	case ContactProtocolEMAIL:
+		return true
+	case ContactProtocolSMS:
+		return true
+	case ContactProtocolVOICE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerAccountOwnershipType.
+const (
+	OwnershipTypeCROSS   CustomerAccountOwnershipType = "CROSS"
+	OwnershipTypeJOINT   CustomerAccountOwnershipType = "JOINT"
+	OwnershipTypePRIMARY CustomerAccountOwnershipType = "PRIMARY"
+)
+
+// Valid indicates whether the value is a known member of the CustomerAccountOwnershipType enum.
+func (e CustomerAccountOwnershipType) Valid() bool {
+	switch e {
+	case OwnershipTypeCROSS:
+		return true
+	case OwnershipTypeJOINT:
+		return true
+	case OwnershipTypePRIMARY:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CustomerIDType.
 const (
 	CustomerIDTypeGUID CustomerIDType = "GUID"
@@ -81,6 +141,78 @@ const (
 func (e CustomerIDType) Valid() bool {
 	switch e {
 	case CustomerIDTypeGUID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerInformationUserRole.
+const (
+	CustomerUserRoleENTITLED CustomerInformationUserRole = "ENTITLED"
+	CustomerUserRolePRIMARY  CustomerInformationUserRole = "PRIMARY"
+)
+
+// Valid indicates whether the value is a known member of the CustomerInformationUserRole enum.
+func (e CustomerInformationUserRole) Valid() bool {
+	switch e {
+	case CustomerUserRoleENTITLED:
+		return true
+	case CustomerUserRolePRIMARY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerInformationUserType.
+const (
+	CustomerUserTypeBUSINESS CustomerInformationUserType = "BUSINESS"
+	CustomerUserTypeRETAIL   CustomerInformationUserType = "RETAIL"
+)
+
+// Valid indicates whether the value is a known member of the CustomerInformationUserType enum.
+func (e CustomerInformationUserType) Valid() bool {
+	switch e {
+	case CustomerUserTypeBUSINESS:
+		return true
+	case CustomerUserTypeRETAIL:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerPostalAddressType.
+const (
+	AddressTypeMAILINGHOMEADDRESS        CustomerPostalAddressType = "MAILING_HOME_ADDRESS"
+	AddressTypeMAILINGWORKADDRESS        CustomerPostalAddressType = "MAILING_WORK_ADDRESS"
+	AddressTypePHYSICALHOMEADDRESS       CustomerPostalAddressType = "PHYSICAL_HOME_ADDRESS"
+	AddressTypePHYSICALWORKADDRESS       CustomerPostalAddressType = "PHYSICAL_WORK_ADDRESS"
+	AddressTypeSEASONALORVACATIONADDRESS CustomerPostalAddressType = "SEASONAL_OR_VACATION_ADDRESS"
+	AddressTypeTAXREPORTINGADDRESS       CustomerPostalAddressType = "TAX_REPORTING_ADDRESS"
+	AddressTypeTEMPORARYADDRESS          CustomerPostalAddressType = "TEMPORARY_ADDRESS"
+	AddressTypeUNKNOWN                   CustomerPostalAddressType = "UNKNOWN"
+)
+
+// Valid indicates whether the value is a known member of the CustomerPostalAddressType enum.
+func (e CustomerPostalAddressType) Valid() bool {
+	switch e {
+	case AddressTypeMAILINGHOMEADDRESS:
+		return true
+	case AddressTypeMAILINGWORKADDRESS:
+		return true
+	case AddressTypePHYSICALHOMEADDRESS:
+		return true
+	case AddressTypePHYSICALWORKADDRESS:
+		return true
+	case AddressTypeSEASONALORVACATIONADDRESS:
+		return true
+	case AddressTypeTAXREPORTINGADDRESS:
+		return true
+	case AddressTypeTEMPORARYADDRESS:
+		return true
+	case AddressTypeUNKNOWN:
 		return true
 	default:
 		return false
@@ -192,6 +324,24 @@ func (e DestinationProtocol) Valid() bool {
 	case DestinationProtocolSMS:
 		return true
 	case DestinationProtocolVOICE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EntitledCustomerCustomerType.
+const (
+	EntitledCustomerTypeBUSINESS EntitledCustomerCustomerType = "BUSINESS"
+	EntitledCustomerTypeRETAIL   EntitledCustomerCustomerType = "RETAIL"
+)
+
+// Valid indicates whether the value is a known member of the EntitledCustomerCustomerType enum.
+func (e EntitledCustomerCustomerType) Valid() bool {
+	switch e {
+	case EntitledCustomerTypeBUSINESS:
+		return true
+	case EntitledCustomerTypeRETAIL:
 		return true
 	default:
 		return false
@@ -363,6 +513,168 @@ func (e TokenV2RequestGrantType) Valid() bool {
 	}
 }
 
+// Defines values for TransactionType.
+const (
+	TransactionTypeACHCHECK                     TransactionType = "ACH_CHECK"
+	TransactionTypeACHCREDIT                    TransactionType = "ACH_CREDIT"
+	TransactionTypeADVANCE                      TransactionType = "ADVANCE"
+	TransactionTypeANNUALFEE                    TransactionType = "ANNUAL_FEE"
+	TransactionTypeATMDEPOSIT                   TransactionType = "ATM_DEPOSIT"
+	TransactionTypeATMFEE                       TransactionType = "ATM_FEE"
+	TransactionTypeATMWITHDRAWAL                TransactionType = "ATM_WITHDRAWAL"
+	TransactionTypeAUTOMATICDEBIT               TransactionType = "AUTOMATIC_DEBIT"
+	TransactionTypeBILLPAYMENT                  TransactionType = "BILL_PAYMENT"
+	TransactionTypeBILLPAYMENTCREDIT            TransactionType = "BILL_PAYMENT_CREDIT"
+	TransactionTypeCASHADVANCE                  TransactionType = "CASH_ADVANCE"
+	TransactionTypeCHECK                        TransactionType = "CHECK"
+	TransactionTypeCHECKBOOKCHARGE              TransactionType = "CHECK_BOOK_CHARGE"
+	TransactionTypeCREDITADJUSTMENT             TransactionType = "CREDIT_ADJUSTMENT"
+	TransactionTypeDEBITADJUSTMENT              TransactionType = "DEBIT_ADJUSTMENT"
+	TransactionTypeDEPOSIT                      TransactionType = "DEPOSIT"
+	TransactionTypeDIRECTDEPOSIT                TransactionType = "DIRECT_DEPOSIT"
+	TransactionTypeDIVIDEND                     TransactionType = "DIVIDEND"
+	TransactionTypeEARLYWITHDRAWALFEE           TransactionType = "EARLY_WITHDRAWAL_FEE"
+	TransactionTypeELECTRONICTRANSFERCREDIT     TransactionType = "ELECTRONIC_TRANSFER_CREDIT"
+	TransactionTypeELECTRONICTRANSFERDEBIT      TransactionType = "ELECTRONIC_TRANSFER_DEBIT"
+	TransactionTypeINSUFFICIENTFUNDSCHARGE      TransactionType = "INSUFFICIENT_FUNDS_CHARGE"
+	TransactionTypeINTERESTCHARGE               TransactionType = "INTEREST_CHARGE"
+	TransactionTypeINTERESTCHARGENORMAL         TransactionType = "INTEREST_CHARGE_NORMAL"
+	TransactionTypeINTERESTPOSTING              TransactionType = "INTEREST_POSTING"
+	TransactionTypeLATEPAYMENTFEE               TransactionType = "LATE_PAYMENT_FEE"
+	TransactionTypeLEDGERADJUSTMENTCREDIT       TransactionType = "LEDGER_ADJUSTMENT_CREDIT"
+	TransactionTypeLEDGERADJUSTMENTDEBIT        TransactionType = "LEDGER_ADJUSTMENT_DEBIT"
+	TransactionTypeMAILORDERORTELEPHONEPURCHASE TransactionType = "MAIL_ORDER_OR_TELEPHONE_PURCHASE"
+	TransactionTypeMISCELLANEOUSCREDIT          TransactionType = "MISCELLANEOUS_CREDIT"
+	TransactionTypeMISCELLANEOUSDEBIT           TransactionType = "MISCELLANEOUS_DEBIT"
+	TransactionTypeOVERDRAFTFEE                 TransactionType = "OVERDRAFT_FEE"
+	TransactionTypePAYMENT                      TransactionType = "PAYMENT"
+	TransactionTypePAYMENTCREDITCARD            TransactionType = "PAYMENT_CREDIT_CARD"
+	TransactionTypePOSCREDIT                    TransactionType = "POS_CREDIT"
+	TransactionTypePOSPURCHASE                  TransactionType = "POS_PURCHASE"
+	TransactionTypePOSPURCHASEFEE               TransactionType = "POS_PURCHASE_FEE"
+	TransactionTypeREFUND                       TransactionType = "REFUND"
+	TransactionTypeRETAILPURCHASE               TransactionType = "RETAIL_PURCHASE"
+	TransactionTypeRETURNEDCHECKFEE             TransactionType = "RETURNED_CHECK_FEE"
+	TransactionTypeRETURNOFGOODS                TransactionType = "RETURN_OF_GOODS"
+	TransactionTypeSAVINGSWITHDRAWALOTHER       TransactionType = "SAVINGS_WITHDRAWAL_OTHER"
+	TransactionTypeSAVINGSWITHDRAWALPASSBOOK    TransactionType = "SAVINGS_WITHDRAWAL_PASSBOOK"
+	TransactionTypeSERVICECHARGE                TransactionType = "SERVICE_CHARGE"
+	TransactionTypeSTOPPAYMENTFEE               TransactionType = "STOP_PAYMENT_FEE"
+	TransactionTypeTELEPHONETRANSFERCREDIT      TransactionType = "TELEPHONE_TRANSFER_CREDIT"
+	TransactionTypeTELEPHONETRANSFERDEBIT       TransactionType = "TELEPHONE_TRANSFER_DEBIT"
+	TransactionTypeTRANSFERCREDIT               TransactionType = "TRANSFER_CREDIT"
+	TransactionTypeTRANSFERDEBIT                TransactionType = "TRANSFER_DEBIT"
+	TransactionTypeWITHDRAWAL                   TransactionType = "WITHDRAWAL"
+)
+
+// Valid indicates whether the value is a known member of the TransactionType enum.
+func (e TransactionType) Valid() bool {
+	switch e {
+	case TransactionTypeACHCHECK:
+		return true
+	case TransactionTypeACHCREDIT:
+		return true
+	case TransactionTypeADVANCE:
+		return true
+	case TransactionTypeANNUALFEE:
+		return true
+	case TransactionTypeATMDEPOSIT:
+		return true
+	case TransactionTypeATMFEE:
+		return true
+	case TransactionTypeATMWITHDRAWAL:
+		return true
+	case TransactionTypeAUTOMATICDEBIT:
+		return true
+	case TransactionTypeBILLPAYMENT:
+		return true
+	case TransactionTypeBILLPAYMENTCREDIT:
+		return true
+	case TransactionTypeCASHADVANCE:
+		return true
+	case TransactionTypeCHECK:
+		return true
+	case TransactionTypeCHECKBOOKCHARGE:
+		return true
+	case TransactionTypeCREDITADJUSTMENT:
+		return true
+	case TransactionTypeDEBITADJUSTMENT:
+		return true
+	case TransactionTypeDEPOSIT:
+		return true
+	case TransactionTypeDIRECTDEPOSIT:
+		return true
+	case TransactionTypeDIVIDEND:
+		return true
+	case TransactionTypeEARLYWITHDRAWALFEE:
+		return true
+	case TransactionTypeELECTRONICTRANSFERCREDIT:
+		return true
+	case TransactionTypeELECTRONICTRANSFERDEBIT:
+		return true
+	case TransactionTypeINSUFFICIENTFUNDSCHARGE:
+		return true
+	case TransactionTypeINTERESTCHARGE:
+		return true
+	case TransactionTypeINTERESTCHARGENORMAL:
+		return true
+	case TransactionTypeINTERESTPOSTING:
+		return true
+	case TransactionTypeLATEPAYMENTFEE:
+		return true
+	case TransactionTypeLEDGERADJUSTMENTCREDIT:
+		return true
+	case TransactionTypeLEDGERADJUSTMENTDEBIT:
+		return true
+	case TransactionTypeMAILORDERORTELEPHONEPURCHASE:
+		return true
+	case TransactionTypeMISCELLANEOUSCREDIT:
+		return true
+	case TransactionTypeMISCELLANEOUSDEBIT:
+		return true
+	case TransactionTypeOVERDRAFTFEE:
+		return true
+	case TransactionTypePAYMENT:
+		return true
+	case TransactionTypePAYMENTCREDITCARD:
+		return true
+	case TransactionTypePOSCREDIT:
+		return true
+	case TransactionTypePOSPURCHASE:
+		return true
+	case TransactionTypePOSPURCHASEFEE:
+		return true
+	case TransactionTypeREFUND:
+		return true
+	case TransactionTypeRETAILPURCHASE:
+		return true
+	case TransactionTypeRETURNEDCHECKFEE:
+		return true
+	case TransactionTypeRETURNOFGOODS:
+		return true
+	case TransactionTypeSAVINGSWITHDRAWALOTHER:
+		return true
+	case TransactionTypeSAVINGSWITHDRAWALPASSBOOK:
+		return true
+	case TransactionTypeSERVICECHARGE:
+		return true
+	case TransactionTypeSTOPPAYMENTFEE:
+		return true
+	case TransactionTypeTELEPHONETRANSFERCREDIT:
+		return true
+	case TransactionTypeTELEPHONETRANSFERDEBIT:
+		return true
+	case TransactionTypeTRANSFERCREDIT:
+		return true
+	case TransactionTypeTRANSFERDEBIT:
+		return true
+	case TransactionTypeWITHDRAWAL:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ApplyAccounts.
 const (
 	ApplyAccountsGroupByCustomer ApplyAccounts = "groupBy(customer)"
@@ -372,6 +684,24 @@ const (
 func (e ApplyAccounts) Valid() bool {
 	switch e {
 	case ApplyAccountsGroupByCustomer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContactInfoUserIDType.
+const (
+	ContactInfoUserIDTypeCUSTOMERID ContactInfoUserIDType = "CUSTOMER_ID"
+	ContactInfoUserIDTypeLOGINID    ContactInfoUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the ContactInfoUserIDType enum.
+func (e ContactInfoUserIDType) Valid() bool {
+	switch e {
+	case ContactInfoUserIDTypeCUSTOMERID:
+		return true
+	case ContactInfoUserIDTypeLOGINID:
 		return true
 	default:
 		return false
@@ -504,6 +834,42 @@ func (e GetAccountByIDV1ParamsViewName) Valid() bool {
 	}
 }
 
+// Defines values for GetCustomerInformationParamsUserIDType.
+const (
+	GetCustomerInformationParamsUserIDTypeCUSTOMERID GetCustomerInformationParamsUserIDType = "CUSTOMER_ID"
+	GetCustomerInformationParamsUserIDTypeLOGINID    GetCustomerInformationParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetCustomerInformationParamsUserIDType enum.
+func (e GetCustomerInformationParamsUserIDType) Valid() bool {
+	switch e {
+	case GetCustomerInformationParamsUserIDTypeCUSTOMERID:
+		return true
+	case GetCustomerInformationParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetCustomerContactMethodsParamsUserIDType.
+const (
+	GetCustomerContactMethodsParamsUserIDTypeCUSTOMERID GetCustomerContactMethodsParamsUserIDType = "CUSTOMER_ID"
+	GetCustomerContactMethodsParamsUserIDTypeLOGINID    GetCustomerContactMethodsParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetCustomerContactMethodsParamsUserIDType enum.
+func (e GetCustomerContactMethodsParamsUserIDType) Valid() bool {
+	switch e {
+	case GetCustomerContactMethodsParamsUserIDTypeCUSTOMERID:
+		return true
+	case GetCustomerContactMethodsParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CompletePasswordResetParamsUserIDType.
 const (
 	CompletePasswordResetParamsUserIDTypeCUSTOMERID CompletePasswordResetParamsUserIDType = "CUSTOMER_ID"
@@ -516,6 +882,24 @@ func (e CompletePasswordResetParamsUserIDType) Valid() bool {
 	case CompletePasswordResetParamsUserIDTypeCUSTOMERID:
 		return true
 	case CompletePasswordResetParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateContactInfoParamsUserIDType.
+const (
+	UpdateContactInfoParamsUserIDTypeCUSTOMERID UpdateContactInfoParamsUserIDType = "CUSTOMER_ID"
+	UpdateContactInfoParamsUserIDTypeLOGINID    UpdateContactInfoParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the UpdateContactInfoParamsUserIDType enum.
+func (e UpdateContactInfoParamsUserIDType) Valid() bool {
+	switch e {
+	case UpdateContactInfoParamsUserIDTypeCUSTOMERID:
+		return true
+	case UpdateContactInfoParamsUserIDTypeLOGINID:
 		return true
 	default:
 		return false
@@ -643,6 +1027,30 @@ type AccountStatus struct {
 	WrittenOff             bool  `json:"writtenOff"`
 }
 
+// AccountTransaction One transaction. `amount` is positive; `creditTransaction` says whether it credits the
+// account (the transaction types from `DEPOSIT` on do). `persistentTnum` is true for posted
+// transactions, false for pending ones (whose number may still change).
+type AccountTransaction struct {
+	AccountID         string              `json:"accountId"`
+	Amount            Money               `json:"amount"`
+	CreditTransaction bool                `json:"creditTransaction"`
+	Description       *string             `json:"description,omitempty"`
+	EffectiveDate     *openapi_types.Date `json:"effectiveDate,omitempty"`
+
+	// FiID Example: 01111
+	FiID string `json:"fiId"`
+
+	// ID The opaque transaction key.
+	ID                string              `json:"id"`
+	Pending           bool                `json:"pending"`
+	PersistentTnum    bool                `json:"persistentTnum"`
+	TransactionDate   *openapi_types.Date `json:"transactionDate,omitempty"`
+	TransactionNumber *string             `json:"transactionNumber,omitempty"`
+
+	// TransactionType The official transaction types; the debit types come first, the credit types from `DEPOSIT` on.
+	TransactionType TransactionType `json:"transactionType"`
+}
+
 // AccountTypeInfo defines model for AccountTypeInfo.
 type AccountTypeInfo struct {
 	Description      string `json:"description"`
@@ -715,9 +1123,189 @@ type ContactInfo struct {
 	PostalAddress *[]PostalAddress `json:"postalAddress,omitempty"`
 }
 
+// ContactInfoEmailChange defines model for ContactInfoEmailChange.
+type ContactInfoEmailChange struct {
+	// EmailAddress Required; at most 64 characters.
+	//
+	// Example: sam.new@example.com
+	EmailAddress *string `json:"emailAddress,omitempty"`
+}
+
+// ContactInfoPhoneChange Replaces the phone on file `oldPhoneNumber` by `newPhoneNumber`, both required, 10-digit
+// NANP numbers; the country codes, optional, are `1` (or `0`, D15).
+type ContactInfoPhoneChange struct {
+	// NewCountryCode Example: 1
+	NewCountryCode *string `json:"newCountryCode,omitempty"`
+
+	// NewPhoneNumber Example: 4155550199
+	NewPhoneNumber *string `json:"newPhoneNumber,omitempty"`
+
+	// OldCountryCode Example: 1
+	OldCountryCode *string `json:"oldCountryCode,omitempty"`
+
+	// OldPhoneNumber Example: 4155550142
+	OldPhoneNumber *string `json:"oldPhoneNumber,omitempty"`
+}
+
+// ContactInfoPostalAddress Replaces the primary postal address as a whole: `address1`, `city`, `state`,
+// `postalCode` and `country` (ISO 3166) required, `address2` optional (a former
+// `address3` is dropped); a US address needs a USPS state code and a ZIP or ZIP+4.
+type ContactInfoPostalAddress struct {
+	// Address1 Example: 200 Mission Street
+	Address1 *string `json:"address1,omitempty"`
+	Address2 *string `json:"address2,omitempty"`
+
+	// City Example: San Francisco
+	City *string `json:"city,omitempty"`
+
+	// Country Example: US
+	Country *string `json:"country,omitempty"`
+
+	// PostalCode Example: 94105
+	PostalCode *string `json:"postalCode,omitempty"`
+
+	// State Example: CA
+	State *string `json:"state,omitempty"`
+}
+
+// ContactInfoUpdate At least one of `phoneNumber`, `email` and `postalAddress`.
+type ContactInfoUpdate struct {
+	Email *ContactInfoEmailChange `json:"email,omitempty"`
+
+	// PhoneNumber Replaces the phone on file `oldPhoneNumber` by `newPhoneNumber`, both required, 10-digit
+	// NANP numbers; the country codes, optional, are `1` (or `0`, D15).
+	PhoneNumber *ContactInfoPhoneChange `json:"phoneNumber,omitempty"`
+
+	// PostalAddress Replaces the primary postal address as a whole: `address1`, `city`, `state`,
+	// `postalCode` and `country` (ISO 3166) required, `address2` optional (a former
+	// `address3` is dropped); a US address needs a USPS state code and a ZIP or ZIP+4.
+	PostalAddress *ContactInfoPostalAddress `json:"postalAddress,omitempty"`
+
+	// UserIDType What the path's `customerId` is; the query parameter of the same name may say it instead.
+	UserIDType *ContactInfoUpdateUserIDType `json:"userIdType,omitempty"`
+}
+
+// ContactInfoUpdateUserIDType What the path's `customerId` is; the query parameter of the same name may say it instead.
+type ContactInfoUpdateUserIDType string
+
+// ContactMethodDestination A contact method a passcode can be sent to; `contactInfo` is masked.
+type ContactMethodDestination struct {
+	// ContactInfo Example: ******0142
+	ContactInfo      string    `json:"contactInfo"`
+	EnrolledDateTime time.Time `json:"enrolledDateTime"`
+
+	// ID The `contactMethodId`.
+	//
+	// Example: 7017673
+	ID          string          `json:"id"`
+	IsActivated bool            `json:"isActivated"`
+	Protocol    ContactProtocol `json:"protocol"`
+
+	// TelephoneCountryCode Example: 1
+	TelephoneCountryCode *string `json:"telephoneCountryCode,omitempty"`
+}
+
+// ContactMethodResponse defines model for ContactMethodResponse.
+type ContactMethodResponse struct {
+	ContactMethods []ContactMethodDestination `json:"contactMethods"`
+
+	// CustomerID The customer GUID (whatever `userIdType` the request used).
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	CustomerID string `json:"customerId"`
+}
+
+// ContactProtocol defines model for ContactProtocol.
+type ContactProtocol string
+
 // Credential Never carries a password.
 type Credential struct {
 	LoginID *string `json:"loginId,omitempty"`
+}
+
+// CustomerAccount One account with its transactions. `accountNumber` is masked to its last four
+// characters unless the token has `accounts:read_unmasked`; `micrNumber` (deposits with a
+// routing number) is the routing number followed by the number as shown;
+// `accountStatus` and `historyAllowed` are derived as in `GET /v1/accounts`.
+type CustomerAccount struct {
+	AccountHidden *bool `json:"accountHidden,omitempty"`
+
+	// AccountNumber Example: ******7890
+	AccountNumber string `json:"accountNumber"`
+
+	// AccountStatus Derived from the stored account: `open`/`closed`; `negativeBalance` for a deposit below
+	// zero; `creditBalance` for a loan with a positive balance; `retirementPlan` for IRA, 401(k)
+	// and Keogh types. The FI data here carries no delinquency, collection, limit, write-off,
+	// coupon or deceased-owner facts, so those flags are false.
+	AccountStatus *AccountStatus `json:"accountStatus,omitempty"`
+
+	// AccountTransaction The most recent transactions, newest first, at most 100.
+	AccountTransaction []AccountTransaction   `json:"accountTransaction"`
+	AccountType        CustomerAccountType    `json:"accountType"`
+	Balance            CustomerAccountBalance `json:"balance"`
+	Category           AccountCategory        `json:"category"`
+
+	// CustomerID The customer GUID of the path.
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	CustomerID        string  `json:"customerId"`
+	Description       *string `json:"description,omitempty"`
+	FiAccountType     *int64  `json:"fiAccountType,omitempty"`
+	FiAccountTypeDesc *string `json:"fiAccountTypeDesc,omitempty"`
+	FiRawAccountType  *int64  `json:"fiRawAccountType,omitempty"`
+	HistoryAllowed    *bool   `json:"historyAllowed,omitempty"`
+
+	// ID The opaque account key (as in `GET /v1/accounts`).
+	//
+	// Example: Qw3eR5tY7uI9oP1aS3dF5gH7jK9lZ1xC3vB5nM7qWe9
+	ID         string  `json:"id"`
+	MicrNumber *string `json:"micrNumber,omitempty"`
+	NickName   *string `json:"nickName,omitempty"`
+
+	// OwnershipType `PRIMARY`: every account here is the member's own.
+	OwnershipType     *CustomerAccountOwnershipType `json:"ownershipType,omitempty"`
+	PrimaryHolderName *string                       `json:"primaryHolderName,omitempty"`
+}
+
+// CustomerAccountOwnershipType `PRIMARY`: every account here is the member's own.
+type CustomerAccountOwnershipType string
+
+// CustomerAccountBalance defines model for CustomerAccountBalance.
+type CustomerAccountBalance struct {
+	AvailableBalance Money `json:"availableBalance"`
+	CurrentBalance   Money `json:"currentBalance"`
+}
+
+// CustomerAccountType defines model for CustomerAccountType.
+type CustomerAccountType struct {
+	Description string `json:"description"`
+
+	// DiAccountType The DI account type.
+	DiAccountType    DIAccountType `json:"diAccountType"`
+	FiAccountType    int64         `json:"fiAccountType"`
+	FiRawAccountType int64         `json:"fiRawAccountType"`
+}
+
+// CustomerAccountsResponse The user's accounts, each with its recent transactions, in provisioning order.
+type CustomerAccountsResponse = []CustomerAccount
+
+// CustomerContactMethod A contact method in the profile, in clear. `id` is the `contactMethodId`;
+// `telephoneCountryCode` only for SMS and VOICE; `validated` the FI confirmed it reaches
+// the user (provisioned ones; a registration's or a contact-info change's are not yet);
+// `primary` marks the user's first contact method.
+type CustomerContactMethod struct {
+	Activated        bool               `json:"activated"`
+	ContactInfo      string             `json:"contactInfo"`
+	EnrolledDateTime openapi_types.Date `json:"enrolledDateTime"`
+
+	// ID Example: 7017673
+	ID       string          `json:"id"`
+	Primary  bool            `json:"primary"`
+	Protocol ContactProtocol `json:"protocol"`
+
+	// TelephoneCountryCode Example: 1
+	TelephoneCountryCode *string `json:"telephoneCountryCode,omitempty"`
+	Validated            bool    `json:"validated"`
 }
 
 // CustomerID defines model for CustomerID.
@@ -732,6 +1320,98 @@ type CustomerID struct {
 
 // CustomerIDType defines model for CustomerID.Type.
 type CustomerIDType string
+
+// CustomerInformation A user's profile (Customer v2). Identifiers: `userId` the institution user id, `loginId`
+// the authentication id (Register v4's `authId`), `userName` the username,
+// `customers[].customerId` the customer GUID. `fullName` is first, middle and last name
+// joined by spaces. `failedPasswordResetCount` counts failed password-reset attempts.
+type CustomerInformation struct {
+	// AcceptedDisclosure The user accepted the FI's required disclosures.
+	AcceptedDisclosure bool `json:"acceptedDisclosure"`
+	BillPayChecked     bool `json:"billPayChecked"`
+
+	// BirthDate Absent when none is on file.
+	//
+	// Example: 1985-04-12
+	BirthDate      *openapi_types.Date     `json:"birthDate,omitempty"`
+	ContactMethods []CustomerContactMethod `json:"contactMethods"`
+
+	// Customers The entitled customer: for a retail user, the user's own customer record.
+	Customers    []EntitledCustomer   `json:"customers"`
+	EmailAddress *openapi_types.Email `json:"emailAddress,omitempty"`
+
+	// FailedLoginCount Failed password logins since the last success or unlock.
+	FailedLoginCount         int32 `json:"failedLoginCount"`
+	FailedPasswordResetCount int32 `json:"failedPasswordResetCount"`
+
+	// FiID Example: 01111
+	FiID      string `json:"fiId"`
+	FirstName string `json:"firstName"`
+
+	// FullName Example: Sam Sandbox
+	FullName string `json:"fullName"`
+	LastName string `json:"lastName"`
+
+	// LoginID The authentication id (Register v4's `authId`), 32 lower-case hex.
+	//
+	// Example: 5d0c8e2a7b9f4136a1e4c7d2b8f06a35
+	LoginID         string                  `json:"loginId"`
+	MiddleName      *string                 `json:"middleName,omitempty"`
+	PostalAddresses []CustomerPostalAddress `json:"postalAddresses"`
+
+	// RegistrationDateTime The day the user was registered (or provisioned).
+	RegistrationDateTime *openapi_types.Date `json:"registrationDateTime,omitempty"`
+
+	// UserID The institution user id, 32 upper-case hex.
+	//
+	// Example: A9F87530DFC43E2F1ECF44F6FD8B8351
+	UserID string `json:"userId"`
+
+	// UserName The online-banking username.
+	//
+	// Example: sandboxuser1
+	UserName string                      `json:"userName"`
+	UserRole CustomerInformationUserRole `json:"userRole"`
+
+	// UserStatus Status flags, each derived from the stored user: `locked` the password-grant lockout;
+	// `registered` registration complete (for an FI that asks for disclosures at first login,
+	// only once they are accepted, D31); `approved` equals `registered` (no separate approval
+	// step exists); `active` registered and not locked, i.e. the user can sign in;
+	// `acceptedDisclosure` the required disclosures accepted, `needsToAcceptDisclosure` (from
+	// the portal's example) its opposite while some required disclosure is pending;
+	// `invalidEmailId` an email on file that fails the email rule. `onHold`, `reset` and
+	// `rejected` are false: this service keeps no holds, pending resets or rejections.
+	UserStatus CustomerUserStatus `json:"userStatus"`
+
+	// UserType Always `RETAIL` (business banking is not supported).
+	UserType CustomerInformationUserType `json:"userType"`
+}
+
+// CustomerInformationUserRole defines model for CustomerInformation.UserRole.
+type CustomerInformationUserRole string
+
+// CustomerInformationUserType Always `RETAIL` (business banking is not supported).
+type CustomerInformationUserType string
+
+// CustomerPostalAddress A postal address; `index` is its 1-based position, the first being the primary one.
+type CustomerPostalAddress struct {
+	Address1 string  `json:"address1"`
+	Address2 *string `json:"address2,omitempty"`
+	Address3 *string `json:"address3,omitempty"`
+	City     string  `json:"city"`
+	Country  *string `json:"country,omitempty"`
+
+	// Index Example: 1
+	Index      string  `json:"index"`
+	PostalCode *string `json:"postalCode,omitempty"`
+	State      string  `json:"state"`
+
+	// Type `UNKNOWN`: addresses are not classified here.
+	Type CustomerPostalAddressType `json:"type"`
+}
+
+// CustomerPostalAddressType `UNKNOWN`: addresses are not classified here.
+type CustomerPostalAddressType string
 
 // CustomerRegistrationContactMethod The user's phone, in the shape of the official `ContactMethod`.
 type CustomerRegistrationContactMethod struct {
@@ -901,6 +1581,27 @@ type CustomerRegistrationResponse struct {
 	UserName string `json:"userName"`
 }
 
+// CustomerUserStatus Status flags, each derived from the stored user: `locked` the password-grant lockout;
+// `registered` registration complete (for an FI that asks for disclosures at first login,
+// only once they are accepted, D31); `approved` equals `registered` (no separate approval
+// step exists); `active` registered and not locked, i.e. the user can sign in;
+// `acceptedDisclosure` the required disclosures accepted, `needsToAcceptDisclosure` (from
+// the portal's example) its opposite while some required disclosure is pending;
+// `invalidEmailId` an email on file that fails the email rule. `onHold`, `reset` and
+// `rejected` are false: this service keeps no holds, pending resets or rejections.
+type CustomerUserStatus struct {
+	AcceptedDisclosure      bool `json:"acceptedDisclosure"`
+	Active                  bool `json:"active"`
+	Approved                bool `json:"approved"`
+	InvalidEmailID          bool `json:"invalidEmailId"`
+	Locked                  bool `json:"locked"`
+	NeedsToAcceptDisclosure bool `json:"needsToAcceptDisclosure"`
+	OnHold                  bool `json:"onHold"`
+	Registered              bool `json:"registered"`
+	Rejected                bool `json:"rejected"`
+	Reset                   bool `json:"reset"`
+}
+
 // CustomersErrorBody Error envelope of the Customer v2 ("ux-users") family (`UXU_*`).
 type CustomersErrorBody struct {
 	// Code Example: UXU_10000
@@ -932,6 +1633,24 @@ type DestinationProtocol string
 type Destinations struct {
 	Destination *[]Destination `json:"destination,omitempty"`
 }
+
+// EntitledCustomer defines model for EntitledCustomer.
+type EntitledCustomer struct {
+	// CustomerID The customer GUID.
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	CustomerID   string                       `json:"customerId"`
+	CustomerType EntitledCustomerCustomerType `json:"customerType"`
+	HostLoginID  string                       `json:"hostLoginId"`
+
+	// MemberNumber The host member number (`hostUserId`).
+	//
+	// Example: 100200300
+	MemberNumber string `json:"memberNumber"`
+}
+
+// EntitledCustomerCustomerType defines model for EntitledCustomer.CustomerType.
+type EntitledCustomerCustomerType string
 
 // ErrorInfo defines model for ErrorInfo.
 type ErrorInfo struct {
@@ -1437,6 +2156,9 @@ type TokenV2Request struct {
 // TokenV2RequestGrantType defines model for TokenV2Request.GrantType.
 type TokenV2RequestGrantType string
 
+// TransactionType The official transaction types; the debit types come first, the credit types from `DEPOSIT` on.
+type TransactionType string
+
 // UserStatus defines model for UserStatus.
 type UserStatus struct {
 	AcceptedDisclosure               *bool `json:"acceptedDisclosure,omitempty"`
@@ -1479,6 +2201,9 @@ type CallingAppIDAccounts = string
 // CallingAppIDDisclosures defines model for CallingAppIdDisclosures.
 type CallingAppIDDisclosures = string
 
+// ContactInfoUserIDType defines model for ContactInfoUserIdType.
+type ContactInfoUserIDType string
+
 // CorrelationID defines model for CorrelationId.
 type CorrelationID = openapi_types.UUID
 
@@ -1506,6 +2231,9 @@ type FilterAccounts = string
 // HostUserIDAccounts defines model for HostUserIdAccounts.
 type HostUserIDAccounts = string
 
+// HostUserIDCustomers defines model for HostUserIdCustomers.
+type HostUserIDCustomers = string
+
 // HostUserIDDisclosures defines model for HostUserIdDisclosures.
 type HostUserIDDisclosures = string
 
@@ -1520,6 +2248,9 @@ type InstitutionIDHeader = string
 
 // LoginIDAccounts defines model for LoginIdAccounts.
 type LoginIDAccounts = string
+
+// LoginIDCustomers defines model for LoginIdCustomers.
+type LoginIDCustomers = string
 
 // LoginIDDisclosures defines model for LoginIdDisclosures.
 type LoginIDDisclosures = string
@@ -1739,6 +2470,47 @@ type RegisterCustomerV2Params struct {
 	CorrelationID CorrelationID `json:"correlationId"`
 }
 
+// GetCustomerInformationParams defines parameters for GetCustomerInformation.
+type GetCustomerInformationParams struct {
+	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
+	UserIDType *GetCustomerInformationParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// GetCustomerInformationParamsUserIDType defines parameters for GetCustomerInformation.
+type GetCustomerInformationParamsUserIDType string
+
+// GetCustomerContactMethodsParams defines parameters for GetCustomerContactMethods.
+type GetCustomerContactMethodsParams struct {
+	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
+	UserIDType *GetCustomerContactMethodsParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// GetCustomerContactMethodsParamsUserIDType defines parameters for GetCustomerContactMethods.
+type GetCustomerContactMethodsParamsUserIDType string
+
+// GetCustomerAccountsTransactionsV1Params defines parameters for GetCustomerAccountsTransactionsV1.
+type GetCustomerAccountsTransactionsV1Params struct {
+	// HostUserID The member number whose accounts a client-credentials token asks for; exclusive with
+	// `loginId`, and it must be the path customer's member.
+	HostUserID *HostUserIDCustomers `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+
+	// LoginID The username whose accounts a client-credentials token asks for (case-insensitive);
+	// exclusive with `hostUserId`, and it must be the path customer's.
+	LoginID *LoginIDCustomers `form:"loginId,omitempty" json:"loginId,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
 // CompletePasswordResetParams defines parameters for CompletePasswordReset.
 type CompletePasswordResetParams struct {
 	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
@@ -1751,6 +2523,20 @@ type CompletePasswordResetParams struct {
 
 // CompletePasswordResetParamsUserIDType defines parameters for CompletePasswordReset.
 type CompletePasswordResetParamsUserIDType string
+
+// UpdateContactInfoParams defines parameters for UpdateContactInfo.
+type UpdateContactInfoParams struct {
+	// UserIDType What `customerId` is, `CUSTOMER_ID` or `LOGIN_ID`, as the body's `userIdType` says it
+	// (either may; both must agree). Neither: `CUSTOMER_ID`.
+	UserIDType *UpdateContactInfoParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// UpdateContactInfoParamsUserIDType defines parameters for UpdateContactInfo.
+type UpdateContactInfoParamsUserIDType string
 
 // ResetPasswordParams defines parameters for ResetPassword.
 type ResetPasswordParams struct {
@@ -1931,6 +2717,9 @@ type RegisterCustomerV2JSONRequestBody = CustomerRegistrationRequest
 // CompletePasswordResetJSONRequestBody defines body for CompletePasswordReset for application/json ContentType.
 type CompletePasswordResetJSONRequestBody = CompletePasswordResetRequest
 
+// UpdateContactInfoJSONRequestBody defines body for UpdateContactInfo for application/json ContentType.
+type UpdateContactInfoJSONRequestBody = ContactInfoUpdate
+
 // ResetPasswordJSONRequestBody defines body for ResetPassword for application/json ContentType.
 type ResetPasswordJSONRequestBody = ResetPasswordRequest
 
@@ -1999,9 +2788,21 @@ type ServerInterface interface {
 	// RegisterCustomerV2 Register a customer (Customer v2)
 	// (POST /v1/customers/register)
 	RegisterCustomerV2(ctx echo.Context, params RegisterCustomerV2Params) error
+	// GetCustomerInformation Read a user's profile
+	// (GET /v1/customers/{customerId})
+	GetCustomerInformation(ctx echo.Context, customerID CustomerIDPath, params GetCustomerInformationParams) error
+	// GetCustomerContactMethods List a user's contact methods
+	// (GET /v1/customers/{customerId}/contact-methods)
+	GetCustomerContactMethods(ctx echo.Context, customerID CustomerIDPath, params GetCustomerContactMethodsParams) error
+	// GetCustomerAccountsTransactionsV1 A user's accounts with their recent transactions
+	// (GET /v1/customers/{customerId}:accounts)
+	GetCustomerAccountsTransactionsV1(ctx echo.Context, customerID CustomerIDPath, params GetCustomerAccountsTransactionsV1Params) error
 	// CompletePasswordReset Set a new password with the one-time passcode (extension)
 	// (PUT /v1/customers/{customerId}:complete-password-reset)
 	CompletePasswordReset(ctx echo.Context, customerID CustomerIDPath, params CompletePasswordResetParams) error
+	// UpdateContactInfo Change a user's phone, email or postal address
+	// (PUT /v1/customers/{customerId}:contact-info)
+	UpdateContactInfo(ctx echo.Context, customerID CustomerIDPath, params UpdateContactInfoParams) error
 	// ResetPassword Send a one-time passcode for a password reset
 	// (PUT /v1/customers/{customerId}:reset-password)
 	ResetPassword(ctx echo.Context, customerID CustomerIDPath, params ResetPasswordParams) error
@@ -2661,6 +3462,145 @@ func (w *ServerInterfaceWrapper) RegisterCustomerV2(ctx echo.Context) error {
 	return err
 }
 
+// GetCustomerInformation converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCustomerInformation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerID CustomerIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCustomerInformationParams
+	// ------------- Optional query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "correlationId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("correlationId")]; found {
+		var CorrelationID CorrelationID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for correlationId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "correlationId", valueList[0], &CorrelationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter correlationId: %s", err))
+		}
+
+		params.CorrelationID = CorrelationID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter correlationId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCustomerInformation(ctx, customerID, params)
+	return err
+}
+
+// GetCustomerContactMethods converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCustomerContactMethods(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerID CustomerIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCustomerContactMethodsParams
+	// ------------- Optional query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "correlationId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("correlationId")]; found {
+		var CorrelationID CorrelationID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for correlationId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "correlationId", valueList[0], &CorrelationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter correlationId: %s", err))
+		}
+
+		params.CorrelationID = CorrelationID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter correlationId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCustomerContactMethods(ctx, customerID, params)
+	return err
+}
+
+// GetCustomerAccountsTransactionsV1 converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCustomerAccountsTransactionsV1(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerID CustomerIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCustomerAccountsTransactionsV1Params
+	// ------------- Optional query parameter "hostUserId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter hostUserId: %s", err))
+	}
+
+	// ------------- Optional query parameter "loginId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter loginId: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "correlationId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("correlationId")]; found {
+		var CorrelationID CorrelationID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for correlationId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "correlationId", valueList[0], &CorrelationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter correlationId: %s", err))
+		}
+
+		params.CorrelationID = CorrelationID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter correlationId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCustomerAccountsTransactionsV1(ctx, customerID, params)
+	return err
+}
+
 // CompletePasswordReset converts echo context to params.
 func (w *ServerInterfaceWrapper) CompletePasswordReset(ctx echo.Context) error {
 	var err error
@@ -2702,6 +3642,50 @@ func (w *ServerInterfaceWrapper) CompletePasswordReset(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CompletePasswordReset(ctx, customerID, params)
+	return err
+}
+
+// UpdateContactInfo converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateContactInfo(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerID CustomerIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateContactInfoParams
+	// ------------- Optional query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "correlationId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("correlationId")]; found {
+		var CorrelationID CorrelationID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for correlationId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "correlationId", valueList[0], &CorrelationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter correlationId: %s", err))
+		}
+
+		params.CorrelationID = CorrelationID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter correlationId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateContactInfo(ctx, customerID, params)
 	return err
 }
 
@@ -3427,6 +4411,10 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PUT(options.BaseURL+"/v1/customers/:customerId\\:reset-password", wrapper.ResetPassword, options.OperationMiddlewares["resetPassword"]...)
 	router.PUT(options.BaseURL+"/v1/customers/:customerId\\:complete-password-reset", wrapper.CompletePasswordReset, options.OperationMiddlewares["completePasswordReset"]...)
 	router.POST(options.BaseURL+"/v1/customers/register", wrapper.RegisterCustomerV2, options.OperationMiddlewares["registerCustomerV2"]...)
+	router.GET(options.BaseURL+"/v1/customers/:customerId", wrapper.GetCustomerInformation, options.OperationMiddlewares["getCustomerInformation"]...)
+	router.GET(options.BaseURL+"/v1/customers/:customerId/contact-methods", wrapper.GetCustomerContactMethods, options.OperationMiddlewares["getCustomerContactMethods"]...)
+	router.PUT(options.BaseURL+"/v1/customers/:customerId\\:contact-info", wrapper.UpdateContactInfo, options.OperationMiddlewares["updateContactInfo"]...)
+	router.GET(options.BaseURL+"/v1/customers/:customerId\\:accounts", wrapper.GetCustomerAccountsTransactionsV1, options.OperationMiddlewares["getCustomerAccountsTransactionsV1"]...)
 
 }
 
@@ -4785,6 +5773,335 @@ func (response RegisterCustomerV2503JSONResponse) VisitRegisterCustomerV2Respons
 	return err
 }
 
+type GetCustomerInformationRequestObject struct {
+	CustomerID CustomerIDPath `json:"customerId"`
+	Params     GetCustomerInformationParams
+}
+
+type GetCustomerInformationResponseObject interface {
+	VisitGetCustomerInformationResponse(w http.ResponseWriter) error
+}
+
+type GetCustomerInformation200JSONResponse CustomerInformation
+
+func (response GetCustomerInformation200JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformation400JSONResponse struct{ CustomersErrorJSONResponse }
+
+func (response GetCustomerInformation400JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformation401JSONResponse CustomersErrorBody
+
+func (response GetCustomerInformation401JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformation403JSONResponse CustomersErrorBody
+
+func (response GetCustomerInformation403JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformation404JSONResponse CustomersErrorBody
+
+func (response GetCustomerInformation404JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformation500JSONResponse CustomersErrorBody
+
+func (response GetCustomerInformation500JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformation503JSONResponse CustomersErrorBody
+
+func (response GetCustomerInformation503JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethodsRequestObject struct {
+	CustomerID CustomerIDPath `json:"customerId"`
+	Params     GetCustomerContactMethodsParams
+}
+
+type GetCustomerContactMethodsResponseObject interface {
+	VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error
+}
+
+type GetCustomerContactMethods200JSONResponse ContactMethodResponse
+
+func (response GetCustomerContactMethods200JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods400JSONResponse struct{ CustomersErrorJSONResponse }
+
+func (response GetCustomerContactMethods400JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods401JSONResponse CustomersErrorBody
+
+func (response GetCustomerContactMethods401JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods403JSONResponse CustomersErrorBody
+
+func (response GetCustomerContactMethods403JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods404JSONResponse CustomersErrorBody
+
+func (response GetCustomerContactMethods404JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods500JSONResponse CustomersErrorBody
+
+func (response GetCustomerContactMethods500JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods503JSONResponse CustomersErrorBody
+
+func (response GetCustomerContactMethods503JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1RequestObject struct {
+	CustomerID CustomerIDPath `json:"customerId"`
+	Params     GetCustomerAccountsTransactionsV1Params
+}
+
+type GetCustomerAccountsTransactionsV1ResponseObject interface {
+	VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error
+}
+
+type GetCustomerAccountsTransactionsV1200JSONResponse CustomerAccountsResponse
+
+func (response GetCustomerAccountsTransactionsV1200JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1204Response struct {
+}
+
+func (response GetCustomerAccountsTransactionsV1204Response) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type GetCustomerAccountsTransactionsV1400JSONResponse struct{ CustomersErrorJSONResponse }
+
+func (response GetCustomerAccountsTransactionsV1400JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1401JSONResponse CustomersErrorBody
+
+func (response GetCustomerAccountsTransactionsV1401JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1403JSONResponse CustomersErrorBody
+
+func (response GetCustomerAccountsTransactionsV1403JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1404JSONResponse CustomersErrorBody
+
+func (response GetCustomerAccountsTransactionsV1404JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1500JSONResponse CustomersErrorBody
+
+func (response GetCustomerAccountsTransactionsV1500JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1503JSONResponse CustomersErrorBody
+
+func (response GetCustomerAccountsTransactionsV1503JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CompletePasswordResetRequestObject struct {
 	CustomerID CustomerIDPath `json:"customerId"`
 	Params     CompletePasswordResetParams
@@ -4862,6 +6179,108 @@ func (response CompletePasswordReset500JSONResponse) VisitCompletePasswordResetR
 type CompletePasswordReset503JSONResponse CustomersErrorBody
 
 func (response CompletePasswordReset503JSONResponse) VisitCompletePasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfoRequestObject struct {
+	CustomerID CustomerIDPath `json:"customerId"`
+	Params     UpdateContactInfoParams
+	Body       *UpdateContactInfoJSONRequestBody
+}
+
+type UpdateContactInfoResponseObject interface {
+	VisitUpdateContactInfoResponse(w http.ResponseWriter) error
+}
+
+type UpdateContactInfo204Response struct {
+}
+
+func (response UpdateContactInfo204Response) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type UpdateContactInfo400JSONResponse struct{ CustomersErrorJSONResponse }
+
+func (response UpdateContactInfo400JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfo401JSONResponse CustomersErrorBody
+
+func (response UpdateContactInfo401JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfo403JSONResponse CustomersErrorBody
+
+func (response UpdateContactInfo403JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfo404JSONResponse CustomersErrorBody
+
+func (response UpdateContactInfo404JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfo500JSONResponse CustomersErrorBody
+
+func (response UpdateContactInfo500JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfo503JSONResponse CustomersErrorBody
+
+func (response UpdateContactInfo503JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -5849,9 +7268,21 @@ type StrictServerInterface interface {
 	// RegisterCustomerV2 Register a customer (Customer v2)
 	// (POST /v1/customers/register)
 	RegisterCustomerV2(ctx context.Context, request RegisterCustomerV2RequestObject) (RegisterCustomerV2ResponseObject, error)
+	// GetCustomerInformation Read a user's profile
+	// (GET /v1/customers/{customerId})
+	GetCustomerInformation(ctx context.Context, request GetCustomerInformationRequestObject) (GetCustomerInformationResponseObject, error)
+	// GetCustomerContactMethods List a user's contact methods
+	// (GET /v1/customers/{customerId}/contact-methods)
+	GetCustomerContactMethods(ctx context.Context, request GetCustomerContactMethodsRequestObject) (GetCustomerContactMethodsResponseObject, error)
+	// GetCustomerAccountsTransactionsV1 A user's accounts with their recent transactions
+	// (GET /v1/customers/{customerId}:accounts)
+	GetCustomerAccountsTransactionsV1(ctx context.Context, request GetCustomerAccountsTransactionsV1RequestObject) (GetCustomerAccountsTransactionsV1ResponseObject, error)
 	// CompletePasswordReset Set a new password with the one-time passcode (extension)
 	// (PUT /v1/customers/{customerId}:complete-password-reset)
 	CompletePasswordReset(ctx context.Context, request CompletePasswordResetRequestObject) (CompletePasswordResetResponseObject, error)
+	// UpdateContactInfo Change a user's phone, email or postal address
+	// (PUT /v1/customers/{customerId}:contact-info)
+	UpdateContactInfo(ctx context.Context, request UpdateContactInfoRequestObject) (UpdateContactInfoResponseObject, error)
 	// ResetPassword Send a one-time passcode for a password reset
 	// (PUT /v1/customers/{customerId}:reset-password)
 	ResetPassword(ctx context.Context, request ResetPasswordRequestObject) (ResetPasswordResponseObject, error)
@@ -6344,6 +7775,84 @@ func (sh *strictHandler) RegisterCustomerV2(ctx echo.Context, params RegisterCus
 	return nil
 }
 
+// GetCustomerInformation operation middleware
+func (sh *strictHandler) GetCustomerInformation(ctx echo.Context, customerID CustomerIDPath, params GetCustomerInformationParams) error {
+	var request GetCustomerInformationRequestObject
+
+	request.CustomerID = customerID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCustomerInformation(ctx.Request().Context(), request.(GetCustomerInformationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCustomerInformation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCustomerInformationResponseObject); ok {
+		return validResponse.VisitGetCustomerInformationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCustomerContactMethods operation middleware
+func (sh *strictHandler) GetCustomerContactMethods(ctx echo.Context, customerID CustomerIDPath, params GetCustomerContactMethodsParams) error {
+	var request GetCustomerContactMethodsRequestObject
+
+	request.CustomerID = customerID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCustomerContactMethods(ctx.Request().Context(), request.(GetCustomerContactMethodsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCustomerContactMethods")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCustomerContactMethodsResponseObject); ok {
+		return validResponse.VisitGetCustomerContactMethodsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCustomerAccountsTransactionsV1 operation middleware
+func (sh *strictHandler) GetCustomerAccountsTransactionsV1(ctx echo.Context, customerID CustomerIDPath, params GetCustomerAccountsTransactionsV1Params) error {
+	var request GetCustomerAccountsTransactionsV1RequestObject
+
+	request.CustomerID = customerID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCustomerAccountsTransactionsV1(ctx.Request().Context(), request.(GetCustomerAccountsTransactionsV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCustomerAccountsTransactionsV1")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCustomerAccountsTransactionsV1ResponseObject); ok {
+		return validResponse.VisitGetCustomerAccountsTransactionsV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // CompletePasswordReset operation middleware
 func (sh *strictHandler) CompletePasswordReset(ctx echo.Context, customerID CustomerIDPath, params CompletePasswordResetParams) error {
 	var request CompletePasswordResetRequestObject
@@ -6387,6 +7896,55 @@ func (sh *strictHandler) CompletePasswordReset(ctx echo.Context, customerID Cust
 		return err
 	} else if validResponse, ok := response.(CompletePasswordResetResponseObject); ok {
 		return validResponse.VisitCompletePasswordResetResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateContactInfo operation middleware
+func (sh *strictHandler) UpdateContactInfo(ctx echo.Context, customerID CustomerIDPath, params UpdateContactInfoParams) error {
+	var request UpdateContactInfoRequestObject
+
+	request.CustomerID = customerID
+	request.Params = params
+
+	var body UpdateContactInfoJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateContactInfo(ctx.Request().Context(), request.(UpdateContactInfoRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateContactInfo")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateContactInfoResponseObject); ok {
+		return validResponse.VisitUpdateContactInfoResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

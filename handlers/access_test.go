@@ -76,6 +76,18 @@ var accessRequests = map[string]func(t testing.TB) accessRequest{
 	"registerCustomerV2": func(t testing.TB) accessRequest {
 		return accessRequest{http.MethodPost, "/v1/customers/register", newCustomerRegistration(fiCreditUnion).json(t)}
 	},
+	"getCustomerInformation": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodGet, "/v1/customers/" + sandboxUser + "?userIdType=LOGIN_ID", ""}
+	},
+	"getCustomerContactMethods": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodGet, "/v1/customers/" + sandboxUserGUID + "/contact-methods", ""}
+	},
+	"updateContactInfo": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodPut, "/v1/customers/" + sandboxUserGUID + ":contact-info", `{"email":{"emailAddress":"sam.sandbox@example.com"}}`}
+	},
+	"getCustomerAccountsTransactionsV1": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodGet, "/v1/customers/" + sandboxUserGUID + ":accounts?hostUserId=" + memberSam, ""}
+	},
 }
 
 // grantOf is the grant that issues tokens of a kind.

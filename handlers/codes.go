@@ -93,9 +93,13 @@ const (
 	uxuTooManyPasscodes      = "UXU_14003"
 	uxuExternalService       = "UXU_30002"
 	uxuContactMethodNotFound = "UXU_88889"
-	uxuInternal              = "UXU_99998"
-	uxuCannotHandle          = "UXU_99999"
-	uxuUnavailable           = "UXU_30001"
+	uxuInvalidQuery          = "UXU_10014"
+	uxuNoEntitled            = "UXU_88888" // no such user: the 404 of the profile, contact-info and accounts examples
+	uxuContactNotFound       = "UXU_88891" // a phone to replace that is not the user's
+
+	uxuInternal     = "UXU_99998"
+	uxuCannotHandle = "UXU_99999"
+	uxuUnavailable  = "UXU_30001"
 )
 
 // Customer v2 registration (registerCustomerV2), in the Customer v2 family: the registration

@@ -19,6 +19,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if !seen { // failed before observe: answer in the path's family
 		info = &requestInfo{family: familyOf(c.Request().URL.Path)}
 	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) && he.Code == http.StatusMethodNotAllowed && s.actions != nil && s.actions.unknownAction(c.Request().URL.Path) {
+		err = echo.ErrNotFound
+	}
 	ps := s.toProblems(info, err)
 	if cause, ok := databaseFailure(err); ok && ps[0].Status >= 500 {
 		s.logUnavailable(c, info, cause) // once per outage, not once per request

@@ -74,6 +74,10 @@ var outcomes = []outcome{
 		field: "path:institutionDisclosureId", msg: "No such disclosure"},
 	{err: models.ErrConflict, op: "UpdateInstitutionDisclosure", status: http.StatusBadRequest, code: dscInvalidRequest,
 		field: "/institutionDisclosureName", msg: "A disclosure of that name exists"},
+	{err: models.ErrPhoneNotFound, op: "UpdateContactInfo", status: http.StatusBadRequest, code: uxuContactNotFound,
+		field: "/phoneNumber/oldPhoneNumber", msg: "Host phone not found: /phoneNumber/oldPhoneNumber is not a phone of the user"},
+	{err: models.ErrPhoneOnFile, op: "UpdateContactInfo", status: http.StatusBadRequest, code: uxuCannotHandle,
+		field: "/phoneNumber/newPhoneNumber", msg: "Invalid value at /phoneNumber/newPhoneNumber: already another phone of the user"},
 }
 
 func registrationOutcome(err error, status int, v registration.Violation) outcome {

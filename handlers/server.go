@@ -76,6 +76,7 @@ type Server struct {
 	outage         *outageLog
 	notifier       notify.Sender
 	sandbox        bool
+	actions        *actionRouter // the custom-method routes (":unlock-user")
 }
 
 // maxDelayedFailures bounds the failed client authentications held at once.
@@ -190,7 +191,8 @@ func New(opts Options) (*echo.Echo, error) {
 			AuthenticationFunc: s.authenticate,
 		},
 	}))
-	var routes gen.EchoRouter = newActionRouter(e)
+	s.actions = newActionRouter(e)
+	var routes gen.EchoRouter = s.actions
 	if !s.sandbox {
 		routes = withoutSandboxRoutes{routes}
 	}

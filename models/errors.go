@@ -17,6 +17,14 @@ var (
 	ErrInFlight          = errors.New("registration already in progress") // 26330
 )
 
+// Contact-info outcomes.
+var (
+	// ErrPhoneNotFound: the phone number to replace is not one of the customer's.
+	ErrPhoneNotFound = errors.New("phone number not on file")
+	// ErrPhoneOnFile: the new phone number already is another of the customer's phones.
+	ErrPhoneOnFile = errors.New("phone number already on file")
+)
+
 // Authentication outcomes.
 var (
 	// ErrBadCredentials hides whether a client or user exists, is locked or gave a wrong secret.

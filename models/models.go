@@ -94,6 +94,28 @@ type Account struct {
 	UpdatedAt           time.Time
 }
 
+// Transaction is one transaction of an account, as the FI's core reports it. The amount is
+// positive, in minor units of the currency; Credit says whether it credits the account (it
+// follows from the type, see CreditTransactionTypes). Dates are calendar days, yyyy-MM-dd.
+type Transaction struct {
+	ID              uint    `gorm:"primaryKey"`
+	PublicID        string  `gorm:"size:64;not null;uniqueIndex"` // the opaque transaction id
+	AccountID       uint    `gorm:"not null;uniqueIndex:ux_transactions_account_number"`
+	Account         Account `gorm:"constraint:OnDelete:CASCADE"`
+	InstitutionID   string  `gorm:"size:5;not null"`
+	Number          string  `gorm:"size:32;not null;uniqueIndex:ux_transactions_account_number"` // transactionNumber
+	Type            string  `gorm:"size:40;not null"`
+	AmountMinor     int64   `gorm:"not null"`
+	CurrencyCode    string  `gorm:"size:3;not null"`
+	Credit          bool    `gorm:"not null"`
+	Description     string  `gorm:"size:128"`
+	TransactionDate string  `gorm:"size:10;not null"`
+	EffectiveDate   string  `gorm:"size:10;not null"`
+	Pending         bool    `gorm:"not null"`
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
 // Disclosure is an FI's disclosure definition. Version grows whenever the content (name, data or
 // data type) changes; ContentHash identifies the exact text a user accepted.
 type Disclosure struct {
