@@ -234,6 +234,7 @@ func migrate(conn *gorm.DB) error {
 		&models.InFlight{},
 		&models.UserDisclosure{},
 		&models.KeyCheck{},
+		&models.AuthCode{},
 	)
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)
