@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -43,6 +44,14 @@ type Config struct {
 	// AuthFailureDelay holds answers to failed client authentications (0: answer at once).
 	AuthFailureDelay time.Duration `name:"auth-failure-delay" envvar:"CUSTREG_AUTH_FAILURE_DELAY" default:"${auth_failure_delay}" group:"server" help:"Hold answers to failed client authentications this long, 0 for none."`
 
+	// The OIDC partner sign-in: the issuer identifier of ID tokens (the public base URL), the key
+	// that signs them (a PEM file, or the PEM itself), its key id and the retired keys the JWKS
+	// still publishes.
+	OIDCIssuer     string `name:"oidc-issuer" envvar:"CUSTREG_OIDC_ISSUER" default:"${oidc_issuer}" group:"server" help:"Issuer of ID tokens (iss) and base URL of the discovery document: the service's public address."`
+	OIDCSigningKey string `name:"oidc-signing-key" envvar:"CUSTREG_OIDC_SIGNING_KEY" group:"server" help:"PEM file (or PEM text) of the RSA (2048+) or ECDSA P-256 key signing ID tokens; required outside sandbox mode and for a sandbox on PostgreSQL."`
+	OIDCKeyID      string `name:"oidc-key-id" envvar:"CUSTREG_OIDC_KEY_ID" group:"server" help:"Key id (kid) of the signing key; empty: its RFC 7638 thumbprint."`
+	OIDCOldKeys    string `name:"oidc-old-keys" envvar:"CUSTREG_OIDC_OLD_KEYS" group:"server" help:"Retired signing keys still published in the JWKS, as [kid:]pem-file,… (public or private PEM)."`
+
 	// fromEnv maps a flag name to the variable its value came from, envErrs holds the variables
 	// whose values do not parse (both filled by Resolver).
 	fromEnv map[string]string
@@ -64,6 +73,7 @@ func Defaults() Config {
 		RequestTimeout:   10 * time.Second,
 		DBTimeout:        5 * time.Second,
 		AuthFailureDelay: 500 * time.Millisecond,
+		OIDCIssuer:       "http://127.0.0.1:8080",
 	}
 }
 
@@ -76,6 +86,7 @@ func Vars() kong.Vars {
 		"max_body_bytes": strconv.FormatInt(d.MaxBodyBytes, 10), "shutdown_timeout": d.ShutdownTimeout.String(),
 		"write_timeout": d.WriteTimeout.String(), "request_timeout": d.RequestTimeout.String(),
 		"db_timeout": d.DBTimeout.String(), "auth_failure_delay": d.AuthFailureDelay.String(),
+		"oidc_issuer": d.OIDCIssuer,
 	}
 }
 
@@ -154,6 +165,9 @@ func (c *Config) Finish() error {
 	if err := c.checkTimeouts(); err != nil {
 		return err
 	}
+	if u, err := url.Parse(c.OIDCIssuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%s must be an absolute http(s) URL without query or fragment", c.Source("oidc-issuer"))
+	}
 	if c.PIIKeyID == "" || strings.ContainsAny(c.PIIKeyID, ". ") {
 		return fmt.Errorf("%s must be non-empty and contain no dot or space", c.Source("pii-key-id"))
 	}
@@ -208,6 +222,10 @@ func (c Config) IsPostgres() bool {
 // KeyFile is where sandbox mode keeps its generated PII key: beside the SQLite file.
 func (c Config) KeyFile() string { return c.DB + ".key" }
 
+// OIDCKeyFile is where sandbox mode keeps its generated ID-token signing key: beside the SQLite
+// file too.
+func (c Config) OIDCKeyFile() string { return c.DB + ".oidc.pem" }
+
 // LogValue renders the configuration for the start-up log with secrets masked.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
@@ -225,7 +243,19 @@ func (c Config) LogValue() slog.Value {
 		slog.String("db_timeout", c.DBTimeout.String()),
 		slog.Int("trusted_proxies", len(c.TrustedProxies)),
 		slog.String("auth_failure_delay", c.AuthFailureDelay.String()),
+		slog.String("oidc_issuer", c.OIDCIssuer),
+		slog.String("oidc_signing_key", maskPEM(c.OIDCSigningKey)),
+		slog.String("oidc_key_id", c.OIDCKeyID),
+		slog.String("oidc_old_keys", c.OIDCOldKeys),
 	)
+}
+
+// maskPEM shows a key file's path but never key material given inline.
+func maskPEM(s string) string {
+	if strings.Contains(s, "-----BEGIN") {
+		return "********"
+	}
+	return s
 }
 
 func maskSecret(s string) string {

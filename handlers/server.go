@@ -22,6 +22,7 @@ import (
 	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/gen"
 	"github.com/custreg/custreg/openapi"
+	"github.com/custreg/custreg/openid"
 	"github.com/custreg/custreg/xmlcodec"
 )
 
@@ -46,6 +47,9 @@ type Options struct {
 	// unfinished transaction rolls back. Zero means DefaultRequestTimeout. Keep it below the
 	// HTTP server's WriteTimeout, or the answer can no longer be written.
 	RequestTimeout time.Duration
+	// OpenID signs the partner sign-in's ID tokens and publishes its keys; nil makes an issuer
+	// at the sandbox's default address with a key kept for this process only (tests, examples).
+	OpenID *openid.Issuer
 }
 
 // Server implements gen.StrictServerInterface.
@@ -67,6 +71,7 @@ type Server struct {
 	// requestTimeout bounds each request (withDeadline); outage reports database outages.
 	requestTimeout time.Duration
 	outage         *outageLog
+	openID         *openid.Issuer // ID tokens, JWKS and discovery of the partner sign-in
 }
 
 // maxDelayedFailures bounds the failed client authentications held at once.
@@ -127,6 +132,11 @@ func New(opts Options) (*echo.Echo, error) {
 		s.requestTimeout = DefaultRequestTimeout
 	}
 	s.outage = newOutageLog(s.log)
+	if s.openID = opts.OpenID; s.openID == nil {
+		if s.openID, err = openid.Ephemeral(DefaultIssuer); err != nil {
+			return nil, err
+		}
+	}
 	s.registry = opts.Registry
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
