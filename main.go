@@ -127,15 +127,15 @@ func runServe(a *app) error {
 		return fmt.Errorf("listen on %s (%s): %w", a.cfg.Addr, a.cfg.Source("addr"), err)
 	}
 	defer ln.Close()
-	issuer, err := openIDIssuer(a.cfg)
-	if err != nil {
-		return err
-	}
 	store, err := openStore(a, true)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = store.Close() }()
+	issuer, err := openIDIssuer(a.cfg)
+	if err != nil {
+		return err
+	}
 	if a.cfg.Sandbox {
 		if err := seedSandbox(a.ctx, store); err != nil {
 			return err

@@ -35,8 +35,8 @@ func TestStore_Rekey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The sandbox user and ours, the sandbox's accounts, our stored reply, both apps' secrets.
-		if want := (db.Rekeyed{Customers: 2, Accounts: 5, IdempotencyRecords: 1, StaleClientSecrets: 2}); got != want {
+		// The sandbox user and ours, the sandbox's accounts, our stored reply, the three apps' secrets.
+		if want := (db.Rekeyed{Customers: 2, Accounts: 5, IdempotencyRecords: 1, StaleClientSecrets: 3}); got != want {
 			t.Errorf("Rekey = %+v, want %+v", got, want)
 		}
 		if again, err := rotated.Rekey(ctx); err != nil || again.Customers+again.Accounts+again.IdempotencyRecords != 0 {
