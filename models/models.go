@@ -31,16 +31,16 @@ type Institution struct {
 // ClientApp is a third-party application allowed to obtain tokens (its Shared Key is ClientID).
 // The secret is kept only as a hash.
 type ClientApp struct {
-	ID              uint                   `gorm:"primaryKey"`
-	ClientID        string                 `gorm:"size:128;not null;uniqueIndex"`
-	SecretHash      string                 `gorm:"size:256;not null"`
-	Name            string                 `gorm:"size:128;not null"`
-	OfferingID      string                 `gorm:"size:128;not null"` // default offering_id when the client sends none
-	Grants          string                 `gorm:"size:256;not null"` // space-separated grant types
-	Scopes          string                 `gorm:"size:1024;not null"`
-	V1TokenTTL      int                    `gorm:"not null"` // seconds
-	V2TokenTTL      int                    `gorm:"not null"`
-	RefreshTokenTTL int                    `gorm:"not null"`
+	ID              uint   `gorm:"primaryKey"`
+	ClientID        string `gorm:"size:128;not null;uniqueIndex"`
+	SecretHash      string `gorm:"size:256;not null"`
+	Name            string `gorm:"size:128;not null"`
+	OfferingID      string `gorm:"size:128;not null"` // default offering_id when the client sends none
+	Grants          string `gorm:"size:256;not null"` // space-separated grant types
+	Scopes          string `gorm:"size:1024;not null"`
+	V1TokenTTL      int    `gorm:"not null"` // seconds
+	V2TokenTTL      int    `gorm:"not null"`
+	RefreshTokenTTL int    `gorm:"not null"`
 	// RedirectURI is where a partner app receives its authorization codes (OIDC partner
 	// sign-in); the auth-code answer names it.
 	RedirectURI string `gorm:"size:2048;not null;default:''"`
@@ -52,8 +52,8 @@ type ClientApp struct {
 	ConsentRequired         bool                   `gorm:"not null;default:false"`
 	DeviceRegistration      bool                   `gorm:"not null;default:false"`
 	Institutions            []ClientAppInstitution `gorm:"constraint:OnDelete:CASCADE"`
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
 }
 
 // ClientAppInstitution records that a client app may act for an FI.
