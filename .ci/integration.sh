@@ -159,6 +159,8 @@ const want = [
   'V2 token (client credentials, scoped)',  // TokenV2.expires_in declared integer: a string comes back
   "V2 token from the login's refresh token",
   'V2 token for the error cases',
+  "Partner: the FI app's V2 token",
+  'Partner: exchange the code (access, ID and refresh tokens)',
   'Accounts: unknown user',                 // 404 removed from listAccountsV1: undeclared status
 ];
 const prismCheck = 'Prism: the response matches openapi.yaml';
