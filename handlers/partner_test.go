@@ -218,7 +218,6 @@ func TestAuthCodeIsBoundToItsPartner(t *testing.T) {
 		t.Errorf("requested_scopes openid,offline_access: %s", r.body)
 	}
 	// Without requested_scopes, nonce or aud: plain OAuth, no ID token, no refresh token.
-	code = a.authCode(t, "")
 	form := strings.Replace(authCodeForm, "&requested_scopes=openid,profile,offline_access", "", 1)
 	r = a.partnerPost(t, "/v1/auth-code", a.v2For(t, fiCreditUnion, ""), fiCreditUnion, form)
 	var plain struct {
