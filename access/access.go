@@ -157,6 +157,14 @@ var policies = []Policy{
 	{Operation: "getCustomerAccountsTransactionsV1", Credential: V2Token, Kinds: anyToken,
 		Scopes: []string{ScopeAccountsRead, ScopeTransactionsRead}, OwnUserOnly: true,
 		Note: "full numbers only with accounts:read_unmasked"},
+	{Operation: "getOpenIDConfiguration", Credential: Public, Note: "OIDC discovery of the partner sign-in"},
+	{Operation: "getJWKS", Credential: Public, Note: "public keys that verify ID tokens"},
+	{Operation: "authorizeClientV1", Credential: V2Token, Kinds: clientOnly,
+		Note: "the FI's own digital banking: the token's app must list the partner in codePartners"},
+	{Operation: "generateAuthorizationCodeV1", Credential: V2Token, Kinds: clientOnly,
+		Note: "the FI's own digital banking vouches for a signed-in user: the token's app must list the partner in codePartners"},
+	{Operation: "listAccountsLegacyV2", Credential: V1Token, Kinds: v1Kinds, Scopes: []string{ScopeAccountsRead}, OwnUserOnly: true,
+		Note: "full numbers only with getExportAcctNum and accounts:read_unmasked"},
 }
 
 var byOperation = func() map[string]Policy {

@@ -441,6 +441,84 @@ func (e InstitutionUserDisclosureStatus) Valid() bool {
 	}
 }
 
+// Defines values for LegacyAccountAccountStatus.
+const (
+	APPROVED               LegacyAccountAccountStatus = "APPROVED"
+	CLOSED                 LegacyAccountAccountStatus = "CLOSED"
+	DELETED                LegacyAccountAccountStatus = "DELETED"
+	DELINQUENT             LegacyAccountAccountStatus = "DELINQUENT"
+	HASCREDITBAL           LegacyAccountAccountStatus = "HAS_CREDIT_BAL"
+	INCOLLECTION           LegacyAccountAccountStatus = "IN_COLLECTION"
+	NEGATIVEBALANCE        LegacyAccountAccountStatus = "NEGATIVE_BALANCE"
+	NOTAPPROVED            LegacyAccountAccountStatus = "NOT_APPROVED"
+	OPEN                   LegacyAccountAccountStatus = "OPEN"
+	OVERLIMIT              LegacyAccountAccountStatus = "OVER_LIMIT"
+	PAYMENTCOUPON          LegacyAccountAccountStatus = "PAYMENT_COUPON"
+	RETPLAN                LegacyAccountAccountStatus = "RET_PLAN"
+	RETPLANOWNEDBYDECEASED LegacyAccountAccountStatus = "RET_PLAN_OWNED_BY_DECEASED"
+	VERIFIED               LegacyAccountAccountStatus = "VERIFIED"
+	WRITTENOFF             LegacyAccountAccountStatus = "WRITTEN_OFF"
+)
+
+// Valid indicates whether the value is a known member of the LegacyAccountAccountStatus enum.
+func (e LegacyAccountAccountStatus) Valid() bool {
+	switch e {
+	case APPROVED:
+		return true
+	case CLOSED:
+		return true
+	case DELETED:
+		return true
+	case DELINQUENT:
+		return true
+	case HASCREDITBAL:
+		return true
+	case INCOLLECTION:
+		return true
+	case NEGATIVEBALANCE:
+		return true
+	case NOTAPPROVED:
+		return true
+	case OPEN:
+		return true
+	case OVERLIMIT:
+		return true
+	case PAYMENTCOUPON:
+		return true
+	case RETPLAN:
+		return true
+	case RETPLANOWNEDBYDECEASED:
+		return true
+	case VERIFIED:
+		return true
+	case WRITTENOFF:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LegacyAccountOwnershipType.
+const (
+	CROSS   LegacyAccountOwnershipType = "CROSS"
+	JOINT   LegacyAccountOwnershipType = "JOINT"
+	PRIMARY LegacyAccountOwnershipType = "PRIMARY"
+)
+
+// Valid indicates whether the value is a known member of the LegacyAccountOwnershipType enum.
+func (e LegacyAccountOwnershipType) Valid() bool {
+	switch e {
+	case CROSS:
+		return true
+	case JOINT:
+		return true
+	case PRIMARY:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ResetPasswordRequestProtocol.
 const (
 	ResetPasswordRequestProtocolEMAIL ResetPasswordRequestProtocol = "EMAIL"
@@ -497,6 +575,7 @@ func (e TokenV2TokenType) Valid() bool {
 
 // Defines values for TokenV2RequestGrantType.
 const (
+	TokenV2RequestGrantTypeAuthorizationCode TokenV2RequestGrantType = "authorization_code"
 	TokenV2RequestGrantTypeClientCredentials TokenV2RequestGrantType = "client_credentials"
 	TokenV2RequestGrantTypePassword          TokenV2RequestGrantType = "password"
 	TokenV2RequestGrantTypeRefreshToken      TokenV2RequestGrantType = "refresh_token"
@@ -505,6 +584,8 @@ const (
 // Valid indicates whether the value is a known member of the TokenV2RequestGrantType enum.
 func (e TokenV2RequestGrantType) Valid() bool {
 	switch e {
+	case TokenV2RequestGrantTypeAuthorizationCode:
+		return true
 	case TokenV2RequestGrantTypeClientCredentials:
 		return true
 	case TokenV2RequestGrantTypePassword:
@@ -741,6 +822,30 @@ func (e ViewNameAccounts) Valid() bool {
 	case ViewNameAccountsM:
 		return true
 	case ViewNameAccountsS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAccountsLegacyV2ParamsIntuitIFSUserType.
+const (
+	BUSINESSUSER   ListAccountsLegacyV2ParamsIntuitIFSUserType = "BUSINESS_USER"
+	ENTITLED       ListAccountsLegacyV2ParamsIntuitIFSUserType = "ENTITLED"
+	PRIMARYADMIN   ListAccountsLegacyV2ParamsIntuitIFSUserType = "PRIMARY_ADMIN"
+	SECONDARYADMIN ListAccountsLegacyV2ParamsIntuitIFSUserType = "SECONDARY_ADMIN"
+)
+
+// Valid indicates whether the value is a known member of the ListAccountsLegacyV2ParamsIntuitIFSUserType enum.
+func (e ListAccountsLegacyV2ParamsIntuitIFSUserType) Valid() bool {
+	switch e {
+	case BUSINESSUSER:
+		return true
+	case ENTITLED:
+		return true
+	case PRIMARYADMIN:
+		return true
+	case SECONDARYADMIN:
 		return true
 	default:
 		return false
@@ -1084,6 +1189,60 @@ type Actions struct {
 	Summary                  bool `json:"summary"`
 	TransferFrom             bool `json:"transferFrom"`
 	TransferTo               bool `json:"transferTo"`
+}
+
+// AuthorizationCodeRequest defines model for AuthorizationCodeRequest.
+type AuthorizationCodeRequest struct {
+	// Aud An audience added to the ID token's `aud`, beside the partner's client id.
+	Aud *string `json:"aud,omitempty"`
+
+	// AuthTime When the user signed in, epoch seconds (not in the future).
+	AuthTime *string `json:"auth_time,omitempty"`
+
+	// ClientID The partner app's client id.
+	ClientID string `json:"client_id"`
+
+	// InstitutionUserID The same user's institution user id (32 hex characters).
+	InstitutionUserID string `json:"institution_user_id"`
+
+	// Nonce Echoed as the ID token's `nonce` claim.
+	Nonce *string `json:"nonce,omitempty"`
+
+	// RequestedScopes OpenID Connect scopes, comma-separated (`openid`, `profile`, `offline_access`).
+	RequestedScopes *string `json:"requested_scopes,omitempty"`
+
+	// Scopes API scopes for the partner's token, comma-separated, at least one.
+	Scopes string `json:"scopes"`
+
+	// Username The signed-in user's login id.
+	Username string `json:"username"`
+}
+
+// AuthorizationCodeResponse defines model for AuthorizationCodeResponse.
+type AuthorizationCodeResponse struct {
+	Code        string `json:"code"`
+	RedirectURI string `json:"redirect_uri"`
+}
+
+// AuthorizeClientRequest defines model for AuthorizeClientRequest.
+type AuthorizeClientRequest struct {
+	// ClientID The partner app's client id.
+	ClientID string `json:"client_id"`
+}
+
+// AuthorizeClientResponse defines model for AuthorizeClientResponse.
+type AuthorizeClientResponse struct {
+	AdditionalInfo struct {
+		ConsentEnabled                 bool `json:"consent_enabled"`
+		DeviceRegistrationEnabled      bool `json:"device_registration_enabled"`
+		SecondaryAuthenticationEnabled bool `json:"secondary_authentication_enabled"`
+	} `json:"additional_info"`
+
+	// AppID The partner's client id.
+	AppID string `json:"appId"`
+
+	// Scopes The partner's approved API scopes, comma-separated.
+	Scopes string `json:"scopes"`
 }
 
 // ChannelInfo defines model for ChannelInfo.
@@ -1888,12 +2047,137 @@ type InstitutionUserDisclosuresResponse struct {
 	InstitutionUserDisclosures []InstitutionUserDisclosure `json:"institutionUserDisclosures"`
 }
 
+// JWKS defines model for JWKS.
+type JWKS struct {
+	Keys []struct {
+		Alg *string `json:"alg,omitempty"`
+		Crv *string `json:"crv,omitempty"`
+		E   *string `json:"e,omitempty"`
+		Kid string  `json:"kid"`
+		Kty string  `json:"kty"`
+		N   *string `json:"n,omitempty"`
+		Use *string `json:"use,omitempty"`
+		X   *string `json:"x,omitempty"`
+		Y   *string `json:"y,omitempty"`
+	} `json:"keys"`
+}
+
+// LegacyAccount One account, the fields of the official `DepositAccount`/`LoanAccount` (and their common
+// `Account1`) this service knows, in the official order. Numbers are masked to the last four
+// characters unless `getExportAcctNum=true` and the token has `accounts:read_unmasked`.
+type LegacyAccount struct {
+	AccountHidden   bool                       `json:"accountHidden"`
+	AccountNumber   LegacyAccountNumber        `json:"accountNumber"`
+	AccountStatus   LegacyAccountAccountStatus `json:"accountStatus"`
+	AccountStatuses LegacyAccountStatuses      `json:"accountStatuses"`
+
+	// AccountType The DI account type.
+	AccountType DIAccountType   `json:"accountType"`
+	Balance     LegacyBalance   `json:"balance"`
+	Category    AccountCategory `json:"category"`
+	Description string          `json:"description"`
+
+	// DisplayAccountNumber Always masked (`*1001`).
+	DisplayAccountNumber string            `json:"displayAccountNumber"`
+	DisplayFlag          LegacyDisplayFlag `json:"displayFlag"`
+	Enabled              bool              `json:"enabled"`
+
+	// ExportAccountNumber Only with `getExportAcctNum=true`; in full only with `accounts:read_unmasked`.
+	ExportAccountNumber *string                    `json:"exportAccountNumber,omitempty"`
+	FiAccountType       LegacyFIAccountType        `json:"fiAccountType"`
+	FiCustomerID        LegacyIdentifier           `json:"fiCustomerId"`
+	FiID                LegacyIdentifier           `json:"fiId"`
+	ID                  LegacyIdentifier           `json:"id"`
+	MemberNumber        string                     `json:"memberNumber"`
+	NickName            *string                    `json:"nickName,omitempty"`
+	OwnershipType       LegacyAccountOwnershipType `json:"ownershipType"`
+	PrimaryHolderName   *string                    `json:"primaryHolderName,omitempty"`
+	RoutingNumber       *string                    `json:"routingNumber,omitempty"`
+}
+
+// LegacyAccountAccountStatus defines model for LegacyAccount.AccountStatus.
+type LegacyAccountAccountStatus string
+
+// LegacyAccountOwnershipType defines model for LegacyAccount.OwnershipType.
+type LegacyAccountOwnershipType string
+
+// LegacyAccountNumber defines model for LegacyAccountNumber.
+type LegacyAccountNumber struct {
+	DisplayValue string `json:"displayValue"`
+	HostValue    string `json:"hostValue"`
+	RawHostValue string `json:"rawHostValue"`
+}
+
+// LegacyAccountStatuses defines model for LegacyAccountStatuses.
+type LegacyAccountStatuses struct {
+	Closed                 *bool `json:"closed,omitempty"`
+	CreditBalance          *bool `json:"creditBalance,omitempty"`
+	Delinquent             *bool `json:"delinquent,omitempty"`
+	InCollection           *bool `json:"inCollection,omitempty"`
+	NegativeBalance        *bool `json:"negativeBalance,omitempty"`
+	Open                   *bool `json:"open,omitempty"`
+	OverLimit              *bool `json:"overLimit,omitempty"`
+	PaymentCoupon          *bool `json:"paymentCoupon,omitempty"`
+	RetPlanOwnedByDeceased *bool `json:"retPlanOwnedByDeceased,omitempty"`
+	RetirementPlan         *bool `json:"retirementPlan,omitempty"`
+	WrittenOff             *bool `json:"writtenOff,omitempty"`
+}
+
+// LegacyAccounts The legacy accounts list (the official `Accounts`): in XML the root `<Accounts>` with one
+// `<account>` element per account, elements in the official schemas' property order.
+type LegacyAccounts struct {
+	Account []LegacyAccount `json:"account"`
+}
+
+// LegacyBalance defines model for LegacyBalance.
+type LegacyBalance struct {
+	AvailableBalance *Money `json:"availableBalance,omitempty"`
+	CurrentBalance   *Money `json:"currentBalance,omitempty"`
+}
+
+// LegacyDisplayFlag defines model for LegacyDisplayFlag.
+type LegacyDisplayFlag struct {
+	IsHistoryEnabled           bool `json:"isHistoryEnabled"`
+	IsHistoryEntitled          bool `json:"isHistoryEntitled"`
+	OnlineStatementViewEnabled bool `json:"onlineStatementViewEnabled"`
+	Summary                    bool `json:"summary"`
+	TransferFrom               bool `json:"transferFrom"`
+	TransferTo                 bool `json:"transferTo"`
+}
+
+// LegacyFIAccountType defines model for LegacyFIAccountType.
+type LegacyFIAccountType struct {
+	Description string `json:"description"`
+	RawType     int64  `json:"rawType"`
+	Type        int64  `json:"type"`
+}
+
+// LegacyIdentifier defines model for LegacyIdentifier.
+type LegacyIdentifier struct {
+	Value string `json:"value"`
+}
+
 // Money defines model for Money.
 type Money struct {
 	Amount float64 `json:"amount"`
 
 	// CurrencyCode ISO 4217, e.g. `USD`.
 	CurrencyCode string `json:"currencyCode"`
+}
+
+// OpenIDConfiguration defines model for OpenIDConfiguration.
+type OpenIDConfiguration struct {
+	AuthorizationEndpoint             string    `json:"authorization_endpoint"`
+	ClaimsSupported                   *[]string `json:"claims_supported,omitempty"`
+	GrantTypesSupported               *[]string `json:"grant_types_supported,omitempty"`
+	IDTokenSigningAlgValuesSupported  []string  `json:"id_token_signing_alg_values_supported"`
+	Issuer                            string    `json:"issuer"`
+	JwksURI                           string    `json:"jwks_uri"`
+	ResponseTypesSupported            []string  `json:"response_types_supported"`
+	ScopesSupported                   *[]string `json:"scopes_supported,omitempty"`
+	SubjectTypesSupported             []string  `json:"subject_types_supported"`
+	TokenEndpoint                     string    `json:"token_endpoint"`
+	TokenEndpointAuthMethodsSupported *[]string `json:"token_endpoint_auth_methods_supported,omitempty"`
 }
 
 // Person defines model for Person.
@@ -2136,7 +2420,14 @@ type TokenV2 struct {
 	AccessToken string `json:"access_token"`
 
 	// ExpiresIn Lifetime in seconds, as a string.
-	ExpiresIn             string           `json:"expires_in"`
+	ExpiresIn string `json:"expires_in"`
+
+	// IDToken The OpenID Connect ID token of an authorization-code grant requested with `nonce`,
+	// `aud` or `requested_scopes`: a signed JWT (RS256 or ES256, key in the JWKS) with `iss`,
+	// `sub` (the customer GUID), `aud` (the partner's client id, and the requested `aud`),
+	// `exp`, `iat`, `auth_time`, `nonce` when given, and the profile claims when `profile`
+	// was requested.
+	IDToken               *string          `json:"id_token,omitempty"`
 	RefreshToken          *string          `json:"refresh_token,omitempty"`
 	RefreshTokenExpiresIn *string          `json:"refresh_token_expires_in,omitempty"`
 	TokenType             TokenV2TokenType `json:"token_type"`
@@ -2147,6 +2438,8 @@ type TokenV2TokenType string
 
 // TokenV2Request defines model for TokenV2Request.
 type TokenV2Request struct {
+	// Code The authorization code (authorization_code grant).
+	Code         *string                 `json:"code,omitempty"`
 	GrantType    TokenV2RequestGrantType `json:"grant_type"`
 	Password     *string                 `json:"password,omitempty"`
 	RefreshToken *string                 `json:"refresh_token,omitempty"`
@@ -2197,6 +2490,9 @@ type AdditionalFieldsAccounts = bool
 
 // ApplyAccounts defines model for ApplyAccounts.
 type ApplyAccounts string
+
+// AuthCodeInstitutionID defines model for AuthCodeInstitutionId.
+type AuthCodeInstitutionID = string
 
 // CallingAppIDAccounts defines model for CallingAppIdAccounts.
 type CallingAppIDAccounts = string
@@ -2318,6 +2614,31 @@ type NotFound = ErrorResponse
 // TokenError Error envelope of the V2 token gateway (`CMN_*`), disclosures (`DSC_*`) and accounts (`ACC_*`).
 type TokenError = ErrorResponse
 
+// ListAccountsLegacyV2Params defines parameters for ListAccountsLegacyV2.
+type ListAccountsLegacyV2Params struct {
+	GetCrossAccts    *bool `form:"getCrossAccts,omitempty" json:"getCrossAccts,omitempty"`
+	GetExportAcctNum *bool `form:"getExportAcctNum,omitempty" json:"getExportAcctNum,omitempty"`
+
+	// ValidateLocationStatus Business banking only; no effect on retail users.
+	ValidateLocationStatus *bool `form:"validateLocationStatus,omitempty" json:"validateLocationStatus,omitempty"`
+
+	// DiTid Trace id of the legacy family: generate a fresh UUID for every request (`uuidgen`, or
+	// `cat /proc/sys/kernel/random/uuid`). It is the idempotency key of Register v4: a reused
+	// value replays the first answer, or with another body answers 409 `26330`, so "Try it out"
+	// needs a new one each time. No example is given on purpose: a fixed one would be reused.
+	DiTid             DiTid                                        `json:"di_tid"`
+	IntuitIFSUserType *ListAccountsLegacyV2ParamsIntuitIFSUserType `json:"intuit_IFS_userType,omitempty"`
+
+	// IntuitAuthid The sub-user's authId (with `intuit_IFS_userType` ENTITLED).
+	IntuitAuthid *string `json:"intuit_authid,omitempty"`
+
+	// IntuitIFSOnBehalfOfUser The member number the sub-user acts for (with `intuit_IFS_userType` ENTITLED).
+	IntuitIFSOnBehalfOfUser *string `json:"intuit_IFS_onBehalfOfUser,omitempty"`
+}
+
+// ListAccountsLegacyV2ParamsIntuitIFSUserType defines parameters for ListAccountsLegacyV2.
+type ListAccountsLegacyV2ParamsIntuitIFSUserType string
+
 // GetCustomerV2Params defines parameters for GetCustomerV2.
 type GetCustomerV2Params struct {
 	FiCustomerIDType *GetCustomerV2ParamsFiCustomerIDType `form:"fiCustomerIdType,omitempty" json:"fiCustomerIdType,omitempty"`
@@ -2366,7 +2687,8 @@ type CreateAccessTokenV2Params struct {
 	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
 	TransactionID TransactionIDToken `json:"transactionId"`
 
-	// InstitutionID The FI (five digits); required for the client_credentials and password grants.
+	// InstitutionID The FI (five digits); required for the client_credentials and password grants; for
+	// authorization_code optional (the code names the FI) but, if sent, the code's FI.
 	InstitutionID *InstitutionIDHeader `json:"institutionId,omitempty"`
 }
 
@@ -2465,6 +2787,24 @@ type GetAccountByIDV1Params struct {
 
 // GetAccountByIDV1ParamsViewName defines parameters for GetAccountByIDV1.
 type GetAccountByIDV1ParamsViewName string
+
+// GenerateAuthorizationCodeV1Params defines parameters for GenerateAuthorizationCodeV1.
+type GenerateAuthorizationCodeV1Params struct {
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
+	TransactionID TransactionIDToken `json:"transactionId"`
+
+	// InstitutionID The FI (five digits); must be the token's FI.
+	InstitutionID AuthCodeInstitutionID `json:"institutionId"`
+}
+
+// AuthorizeClientV1Params defines parameters for AuthorizeClientV1.
+type AuthorizeClientV1Params struct {
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
+	TransactionID TransactionIDToken `json:"transactionId"`
+
+	// InstitutionID The FI (five digits); must be the token's FI.
+	InstitutionID AuthCodeInstitutionID `json:"institutionId"`
+}
 
 // RegisterCustomerV2Params defines parameters for RegisterCustomerV2.
 type RegisterCustomerV2Params struct {
@@ -2714,6 +3054,12 @@ type CreateAccessTokenV2FormdataRequestBody = TokenV2Request
 // RegisterCustomerV4JSONRequestBody defines body for RegisterCustomerV4 for application/json ContentType.
 type RegisterCustomerV4JSONRequestBody = RegisterCustomerRequest
 
+// GenerateAuthorizationCodeV1FormdataRequestBody defines body for GenerateAuthorizationCodeV1 for application/x-www-form-urlencoded ContentType.
+type GenerateAuthorizationCodeV1FormdataRequestBody = AuthorizationCodeRequest
+
+// AuthorizeClientV1FormdataRequestBody defines body for AuthorizeClientV1 for application/x-www-form-urlencoded ContentType.
+type AuthorizeClientV1FormdataRequestBody = AuthorizeClientRequest
+
 // RegisterCustomerV2JSONRequestBody defines body for RegisterCustomerV2 for application/json ContentType.
 type RegisterCustomerV2JSONRequestBody = CustomerRegistrationRequest
 
@@ -2818,6 +3164,35 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// GetOpenIDConfiguration OpenID Connect discovery
+	//
+	// The OpenID Provider metadata of the partner sign-in (OpenID Connect Discovery 1.0): the
+	// issuer (`--oidc-issuer`), the token endpoint, the JWKS and the supported values. Its
+	// `authorization_endpoint` is `POST /v1/auth-code`, which the FI's own digital banking calls
+	// for a signed-in user; no browser is sent there.
+	//
+	// Corresponds with GET /.well-known/openid-configuration (the `GetOpenIDConfiguration` operationId).
+	GetOpenIDConfiguration(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAccountsLegacyV2 List a customer's accounts (legacy)
+	//
+	// The accounts of a registered customer's host member, for V1-token integrations: XML
+	// `<Accounts>` with one `<account>` each, elements in the official schema's order, or the
+	// same as JSON when `Accept` names JSON; 204 when the member holds none. `di_ficustomer` is
+	// the customer GUID, of the token's FI only (another FI's or an unknown customer is 404
+	// `20009`); a user's token reads only its own accounts. Account numbers are masked to the
+	// last four characters; with `getExportAcctNum=true` a token with `accounts:read_unmasked`
+	// gets them in full, with `exportAccountNumber`. `getCrossAccts=true` adds the member's
+	// cross-user accounts (category `CROSS_USER_ACCOUNT`), left out otherwise. Retail sub-user
+	// calls (`intuit_IFS_userType: ENTITLED`) need `intuit_authid` (the sub-user's authId, a user
+	// of the same member) and `intuit_IFS_onBehalfOfUser` (the member number); the business
+	// user types are refused (`25694`): every user here is a retail user, and
+	// `validateLocationStatus` has no effect for them. Errors are the XML `Status` unless
+	// `Accept` names JSON. Aliases: `/v2/fis/...` and the `/digitalbanking[/stage]` prefixes.
+	//
+	// Corresponds with GET /bankingservices/v2/fis/{di_fiid}/fiCustomers/{di_ficustomer}/accounts (the `ListAccountsLegacyV2` operationId).
+	ListAccountsLegacyV2(ctx context.Context, diFiid DiFiidPath, diFicustomer string, params *ListAccountsLegacyV2Params, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetCustomerV2 Get an FI customer
 	//
 	// Reads a customer's profile and status flags (`registered`, `acceptedDisclosure`,
@@ -2852,6 +3227,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /metrics (the `GetMetrics` operationId).
 	GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetJWKS ID token signing keys (JWKS)
+	//
+	// The keys that verify ID tokens (RFC 7517): the current signing key first, then the retired
+	// keys still published during a rotation (`--oidc-old-keys`), until the ID tokens they signed
+	// have expired.
+	//
+	// Corresponds with GET /oauth2/v1/keys (the `GetJWKS` operationId).
+	GetJWKS(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeAccessTokenV2WithBody Revoke a V2 token
 	//
@@ -2896,10 +3280,16 @@ type ClientInterface interface {
 	// CreateAccessTokenV2WithBody OAuth V2 token
 	//
 	// Issues a V2 access token (disclosures, accounts). Grants: `client_credentials` and
-	// `password` (both need the `institutionId` header) and `refresh_token` (a refresh token from
-	// a password grant; refresh tokens do not rotate, the same one is returned with its remaining
-	// lifetime). `scopes` is one comma-separated string and must be a subset of the app's scopes
-	// (omitted: all of them). `expires_in` is a string of seconds.
+	// `password` (both need the `institutionId` header), `authorization_code` (a partner app
+	// redeems a code from `POST /v1/auth-code`, once and within 60 seconds; the code names the
+	// FI, so `institutionId` may be left out, and if sent must be the code's FI; the answer adds
+	// an OpenID Connect `id_token` when the code was requested with `nonce`, `aud` or
+	// `requested_scopes`, and a refresh token when `requested_scopes` had `offline_access`) and
+	// `refresh_token` (a refresh token from a password or authorization-code grant; the new
+	// access token speaks for the same user with the same rights; refresh tokens do not rotate,
+	// the same one is returned with its remaining lifetime). `scopes` is one comma-separated
+	// string and must be a subset of the app's scopes (omitted: all of them). `expires_in` is a
+	// string of seconds.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2909,10 +3299,16 @@ type ClientInterface interface {
 	// CreateAccessTokenV2WithFormdataBody OAuth V2 token
 	//
 	// Issues a V2 access token (disclosures, accounts). Grants: `client_credentials` and
-	// `password` (both need the `institutionId` header) and `refresh_token` (a refresh token from
-	// a password grant; refresh tokens do not rotate, the same one is returned with its remaining
-	// lifetime). `scopes` is one comma-separated string and must be a subset of the app's scopes
-	// (omitted: all of them). `expires_in` is a string of seconds.
+	// `password` (both need the `institutionId` header), `authorization_code` (a partner app
+	// redeems a code from `POST /v1/auth-code`, once and within 60 seconds; the code names the
+	// FI, so `institutionId` may be left out, and if sent must be the code's FI; the answer adds
+	// an OpenID Connect `id_token` when the code was requested with `nonce`, `aud` or
+	// `requested_scopes`, and a refresh token when `requested_scopes` had `offline_access`) and
+	// `refresh_token` (a refresh token from a password or authorization-code grant; the new
+	// access token speaks for the same user with the same rights; refresh tokens do not rotate,
+	// the same one is returned with its remaining lifetime). `scopes` is one comma-separated
+	// string and must be a subset of the app's scopes (omitted: all of them). `expires_in` is a
+	// string of seconds.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -3063,6 +3459,74 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/accounts/{accountId} (the `GetAccountByIDV1` operationId).
 	GetAccountByIDV1(ctx context.Context, accountID AccountIDPath, params *GetAccountByIDV1Params, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GenerateAuthorizationCodeV1WithBody Generate an authorization code (partner sign-in)
+	//
+	// Issues an authorization code for a user who signed in to the FI's digital banking, for a
+	// partner app to redeem at `POST /oauth2/v1/token` (`grant_type=authorization_code`). The
+	// caller is a client-credentials V2 token of an app configured to request codes for the
+	// partner (`codePartners`); the partner must differ from the caller (`CMN_90020`).
+	// `username` and `institution_user_id` must name the same registered, unlocked user of the
+	// token's FI. `scopes` (comma-separated, at least one) must be among the partner's;
+	// `requested_scopes` takes the OpenID Connect scopes `openid`, `profile` and
+	// `offline_access` (others are ignored). With `nonce`, `aud` or `requested_scopes` the code
+	// yields an ID token; `auth_time` (epoch seconds, not in the future) becomes its
+	// `auth_time` claim (else the code's issue time). The code is single-use, bound to the
+	// partner, the user, the FI, the scopes and the nonce, expires after 60 seconds and is stored
+	// only as a hash; a second exchange is refused and revokes what the first one got.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/auth-code (the `GenerateAuthorizationCodeV1` operationId).
+	GenerateAuthorizationCodeV1WithBody(ctx context.Context, params *GenerateAuthorizationCodeV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GenerateAuthorizationCodeV1WithFormdataBody Generate an authorization code (partner sign-in)
+	//
+	// Issues an authorization code for a user who signed in to the FI's digital banking, for a
+	// partner app to redeem at `POST /oauth2/v1/token` (`grant_type=authorization_code`). The
+	// caller is a client-credentials V2 token of an app configured to request codes for the
+	// partner (`codePartners`); the partner must differ from the caller (`CMN_90020`).
+	// `username` and `institution_user_id` must name the same registered, unlocked user of the
+	// token's FI. `scopes` (comma-separated, at least one) must be among the partner's;
+	// `requested_scopes` takes the OpenID Connect scopes `openid`, `profile` and
+	// `offline_access` (others are ignored). With `nonce`, `aud` or `requested_scopes` the code
+	// yields an ID token; `auth_time` (epoch seconds, not in the future) becomes its
+	// `auth_time` claim (else the code's issue time). The code is single-use, bound to the
+	// partner, the user, the FI, the scopes and the nonce, expires after 60 seconds and is stored
+	// only as a hash; a second exchange is refused and revokes what the first one got.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /v1/auth-code (the `GenerateAuthorizationCodeV1` operationId).
+	GenerateAuthorizationCodeV1WithFormdataBody(ctx context.Context, params *GenerateAuthorizationCodeV1Params, body GenerateAuthorizationCodeV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AuthorizeClientV1WithBody Authorize Client (partner sign-in)
+	//
+	// Tells the FI's own digital banking which API scopes a partner app was approved for and
+	// which steps its sign-in needs (`additional_info`), before it asks for an authorization
+	// code. The caller is a client-credentials V2 token of an app configured to request codes
+	// for that partner (`codePartners`); `institutionId` must be the token's FI, and the partner
+	// must have the `authorization_code` grant at that FI. `scopes` is a comma-separated list;
+	// `appId` is the partner's client id.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/client-authorization (the `AuthorizeClientV1` operationId).
+	AuthorizeClientV1WithBody(ctx context.Context, params *AuthorizeClientV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AuthorizeClientV1WithFormdataBody Authorize Client (partner sign-in)
+	//
+	// Tells the FI's own digital banking which API scopes a partner app was approved for and
+	// which steps its sign-in needs (`additional_info`), before it asks for an authorization
+	// code. The caller is a client-credentials V2 token of an app configured to request codes
+	// for that partner (`codePartners`); `institutionId` must be the token's FI, and the partner
+	// must have the `authorization_code` grant at that FI. `scopes` is a comma-separated list;
+	// `appId` is the partner's client id.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /v1/client-authorization (the `AuthorizeClientV1` operationId).
+	AuthorizeClientV1WithFormdataBody(ctx context.Context, params *AuthorizeClientV1Params, body AuthorizeClientV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RegisterCustomerV2WithBody Register a customer (Customer v2)
 	//
@@ -3518,6 +3982,55 @@ type ClientInterface interface {
 	CreateAccessTokenV1WithFormdataBody(ctx context.Context, params *CreateAccessTokenV1Params, body CreateAccessTokenV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
+// GetOpenIDConfiguration OpenID Connect discovery
+//
+// The OpenID Provider metadata of the partner sign-in (OpenID Connect Discovery 1.0): the
+// issuer (`--oidc-issuer`), the token endpoint, the JWKS and the supported values. Its
+// `authorization_endpoint` is `POST /v1/auth-code`, which the FI's own digital banking calls
+// for a signed-in user; no browser is sent there.
+//
+// Corresponds with GET /.well-known/openid-configuration (the `GetOpenIDConfiguration` operationId).
+func (c *Client) GetOpenIDConfiguration(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOpenIDConfigurationRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAccountsLegacyV2 List a customer's accounts (legacy)
+//
+// The accounts of a registered customer's host member, for V1-token integrations: XML
+// `<Accounts>` with one `<account>` each, elements in the official schema's order, or the
+// same as JSON when `Accept` names JSON; 204 when the member holds none. `di_ficustomer` is
+// the customer GUID, of the token's FI only (another FI's or an unknown customer is 404
+// `20009`); a user's token reads only its own accounts. Account numbers are masked to the
+// last four characters; with `getExportAcctNum=true` a token with `accounts:read_unmasked`
+// gets them in full, with `exportAccountNumber`. `getCrossAccts=true` adds the member's
+// cross-user accounts (category `CROSS_USER_ACCOUNT`), left out otherwise. Retail sub-user
+// calls (`intuit_IFS_userType: ENTITLED`) need `intuit_authid` (the sub-user's authId, a user
+// of the same member) and `intuit_IFS_onBehalfOfUser` (the member number); the business
+// user types are refused (`25694`): every user here is a retail user, and
+// `validateLocationStatus` has no effect for them. Errors are the XML `Status` unless
+// `Accept` names JSON. Aliases: `/v2/fis/...` and the `/digitalbanking[/stage]` prefixes.
+//
+// Corresponds with GET /bankingservices/v2/fis/{di_fiid}/fiCustomers/{di_ficustomer}/accounts (the `ListAccountsLegacyV2` operationId).
+func (c *Client) ListAccountsLegacyV2(ctx context.Context, diFiid DiFiidPath, diFicustomer string, params *ListAccountsLegacyV2Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAccountsLegacyV2Request(c.Server, diFiid, diFicustomer, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetCustomerV2 Get an FI customer
 //
 // Reads a customer's profile and status flags (`registered`, `acceptedDisclosure`,
@@ -3583,6 +4096,25 @@ func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (
 // Corresponds with GET /metrics (the `GetMetrics` operationId).
 func (c *Client) GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMetricsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetJWKS ID token signing keys (JWKS)
+//
+// The keys that verify ID tokens (RFC 7517): the current signing key first, then the retired
+// keys still published during a rotation (`--oidc-old-keys`), until the ID tokens they signed
+// have expired.
+//
+// Corresponds with GET /oauth2/v1/keys (the `GetJWKS` operationId).
+func (c *Client) GetJWKS(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetJWKSRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -3676,10 +4208,16 @@ func (c *Client) RevokeAccessTokenV2PostWithFormdataBody(ctx context.Context, pa
 // CreateAccessTokenV2WithBody OAuth V2 token
 //
 // Issues a V2 access token (disclosures, accounts). Grants: `client_credentials` and
-// `password` (both need the `institutionId` header) and `refresh_token` (a refresh token from
-// a password grant; refresh tokens do not rotate, the same one is returned with its remaining
-// lifetime). `scopes` is one comma-separated string and must be a subset of the app's scopes
-// (omitted: all of them). `expires_in` is a string of seconds.
+// `password` (both need the `institutionId` header), `authorization_code` (a partner app
+// redeems a code from `POST /v1/auth-code`, once and within 60 seconds; the code names the
+// FI, so `institutionId` may be left out, and if sent must be the code's FI; the answer adds
+// an OpenID Connect `id_token` when the code was requested with `nonce`, `aud` or
+// `requested_scopes`, and a refresh token when `requested_scopes` had `offline_access`) and
+// `refresh_token` (a refresh token from a password or authorization-code grant; the new
+// access token speaks for the same user with the same rights; refresh tokens do not rotate,
+// the same one is returned with its remaining lifetime). `scopes` is one comma-separated
+// string and must be a subset of the app's scopes (omitted: all of them). `expires_in` is a
+// string of seconds.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3699,10 +4237,16 @@ func (c *Client) CreateAccessTokenV2WithBody(ctx context.Context, params *Create
 // CreateAccessTokenV2WithFormdataBody OAuth V2 token
 //
 // Issues a V2 access token (disclosures, accounts). Grants: `client_credentials` and
-// `password` (both need the `institutionId` header) and `refresh_token` (a refresh token from
-// a password grant; refresh tokens do not rotate, the same one is returned with its remaining
-// lifetime). `scopes` is one comma-separated string and must be a subset of the app's scopes
-// (omitted: all of them). `expires_in` is a string of seconds.
+// `password` (both need the `institutionId` header), `authorization_code` (a partner app
+// redeems a code from `POST /v1/auth-code`, once and within 60 seconds; the code names the
+// FI, so `institutionId` may be left out, and if sent must be the code's FI; the answer adds
+// an OpenID Connect `id_token` when the code was requested with `nonce`, `aud` or
+// `requested_scopes`, and a refresh token when `requested_scopes` had `offline_access`) and
+// `refresh_token` (a refresh token from a password or authorization-code grant; the new
+// access token speaks for the same user with the same rights; refresh tokens do not rotate,
+// the same one is returned with its remaining lifetime). `scopes` is one comma-separated
+// string and must be a subset of the app's scopes (omitted: all of them). `expires_in` is a
+// string of seconds.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -3934,6 +4478,114 @@ func (c *Client) ListAccountsV1(ctx context.Context, params *ListAccountsV1Param
 // Corresponds with GET /v1/accounts/{accountId} (the `GetAccountByIDV1` operationId).
 func (c *Client) GetAccountByIDV1(ctx context.Context, accountID AccountIDPath, params *GetAccountByIDV1Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetAccountByIDV1Request(c.Server, accountID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GenerateAuthorizationCodeV1WithBody Generate an authorization code (partner sign-in)
+//
+// Issues an authorization code for a user who signed in to the FI's digital banking, for a
+// partner app to redeem at `POST /oauth2/v1/token` (`grant_type=authorization_code`). The
+// caller is a client-credentials V2 token of an app configured to request codes for the
+// partner (`codePartners`); the partner must differ from the caller (`CMN_90020`).
+// `username` and `institution_user_id` must name the same registered, unlocked user of the
+// token's FI. `scopes` (comma-separated, at least one) must be among the partner's;
+// `requested_scopes` takes the OpenID Connect scopes `openid`, `profile` and
+// `offline_access` (others are ignored). With `nonce`, `aud` or `requested_scopes` the code
+// yields an ID token; `auth_time` (epoch seconds, not in the future) becomes its
+// `auth_time` claim (else the code's issue time). The code is single-use, bound to the
+// partner, the user, the FI, the scopes and the nonce, expires after 60 seconds and is stored
+// only as a hash; a second exchange is refused and revokes what the first one got.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/auth-code (the `GenerateAuthorizationCodeV1` operationId).
+func (c *Client) GenerateAuthorizationCodeV1WithBody(ctx context.Context, params *GenerateAuthorizationCodeV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateAuthorizationCodeV1RequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GenerateAuthorizationCodeV1WithFormdataBody Generate an authorization code (partner sign-in)
+//
+// Issues an authorization code for a user who signed in to the FI's digital banking, for a
+// partner app to redeem at `POST /oauth2/v1/token` (`grant_type=authorization_code`). The
+// caller is a client-credentials V2 token of an app configured to request codes for the
+// partner (`codePartners`); the partner must differ from the caller (`CMN_90020`).
+// `username` and `institution_user_id` must name the same registered, unlocked user of the
+// token's FI. `scopes` (comma-separated, at least one) must be among the partner's;
+// `requested_scopes` takes the OpenID Connect scopes `openid`, `profile` and
+// `offline_access` (others are ignored). With `nonce`, `aud` or `requested_scopes` the code
+// yields an ID token; `auth_time` (epoch seconds, not in the future) becomes its
+// `auth_time` claim (else the code's issue time). The code is single-use, bound to the
+// partner, the user, the FI, the scopes and the nonce, expires after 60 seconds and is stored
+// only as a hash; a second exchange is refused and revokes what the first one got.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /v1/auth-code (the `GenerateAuthorizationCodeV1` operationId).
+func (c *Client) GenerateAuthorizationCodeV1WithFormdataBody(ctx context.Context, params *GenerateAuthorizationCodeV1Params, body GenerateAuthorizationCodeV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateAuthorizationCodeV1RequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AuthorizeClientV1WithBody Authorize Client (partner sign-in)
+//
+// Tells the FI's own digital banking which API scopes a partner app was approved for and
+// which steps its sign-in needs (`additional_info`), before it asks for an authorization
+// code. The caller is a client-credentials V2 token of an app configured to request codes
+// for that partner (`codePartners`); `institutionId` must be the token's FI, and the partner
+// must have the `authorization_code` grant at that FI. `scopes` is a comma-separated list;
+// `appId` is the partner's client id.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/client-authorization (the `AuthorizeClientV1` operationId).
+func (c *Client) AuthorizeClientV1WithBody(ctx context.Context, params *AuthorizeClientV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAuthorizeClientV1RequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AuthorizeClientV1WithFormdataBody Authorize Client (partner sign-in)
+//
+// Tells the FI's own digital banking which API scopes a partner app was approved for and
+// which steps its sign-in needs (`additional_info`), before it asks for an authorization
+// code. The caller is a client-credentials V2 token of an app configured to request codes
+// for that partner (`codePartners`); `institutionId` must be the token's FI, and the partner
+// must have the `authorization_code` grant at that FI. `scopes` is a comma-separated list;
+// `appId` is the partner's client id.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /v1/client-authorization (the `AuthorizeClientV1` operationId).
+func (c *Client) AuthorizeClientV1WithFormdataBody(ctx context.Context, params *AuthorizeClientV1Params, body AuthorizeClientV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAuthorizeClientV1RequestWithFormdataBody(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4657,6 +5309,171 @@ func (c *Client) CreateAccessTokenV1WithFormdataBody(ctx context.Context, params
 	return c.Client.Do(req)
 }
 
+// NewGetOpenIDConfigurationRequest constructs an http.Request for the GetOpenIDConfiguration method
+func NewGetOpenIDConfigurationRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/.well-known/openid-configuration")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListAccountsLegacyV2Request constructs an http.Request for the ListAccountsLegacyV2 method
+func NewListAccountsLegacyV2Request(server string, diFiid DiFiidPath, diFicustomer string, params *ListAccountsLegacyV2Params) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "di_fiid", diFiid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "di_ficustomer", diFicustomer, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/bankingservices/v2/fis/%s/fiCustomers/%s/accounts", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.GetCrossAccts != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "getCrossAccts", *params.GetCrossAccts, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.GetExportAcctNum != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "getExportAcctNum", *params.GetExportAcctNum, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ValidateLocationStatus != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "validateLocationStatus", *params.ValidateLocationStatus, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "di_tid", params.DiTid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("di_tid", headerParam0)
+
+		if params.IntuitIFSUserType != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "intuit_IFS_userType", *params.IntuitIFSUserType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("intuit_IFS_userType", headerParam1)
+		}
+
+		if params.IntuitAuthid != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "intuit_authid", *params.IntuitAuthid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("intuit_authid", headerParam2)
+		}
+
+		if params.IntuitIFSOnBehalfOfUser != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "intuit_IFS_onBehalfOfUser", *params.IntuitIFSOnBehalfOfUser, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("intuit_IFS_onBehalfOfUser", headerParam3)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetCustomerV2Request constructs an http.Request for the GetCustomerV2 method
 func NewGetCustomerV2Request(server string, fiid string, fiCustomerID string, params *GetCustomerV2Params) (*http.Request, error) {
 	var err error
@@ -4869,6 +5686,33 @@ func NewGetMetricsRequest(server string) (*http.Request, error) {
 	}
 
 	operationPath := fmt.Sprintf("/metrics")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetJWKSRequest constructs an http.Request for the GetJWKS method
+func NewGetJWKSRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/oauth2/v1/keys")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -5598,6 +6442,130 @@ func NewGetAccountByIDV1Request(server string, accountID AccountIDPath, params *
 
 			req.Header.Set("callingAppId", headerParam1)
 		}
+
+	}
+
+	return req, nil
+}
+
+// NewGenerateAuthorizationCodeV1RequestWithFormdataBody calls the generic GenerateAuthorizationCodeV1 builder with application/x-www-form-urlencoded body
+func NewGenerateAuthorizationCodeV1RequestWithFormdataBody(server string, params *GenerateAuthorizationCodeV1Params, body GenerateAuthorizationCodeV1FormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewGenerateAuthorizationCodeV1RequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewGenerateAuthorizationCodeV1RequestWithBody constructs an http.Request for the GenerateAuthorizationCodeV1 method, with any body, and a specified content type
+func NewGenerateAuthorizationCodeV1RequestWithBody(server string, params *GenerateAuthorizationCodeV1Params, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth-code")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("transactionId", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "institutionId", params.InstitutionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("institutionId", headerParam1)
+
+	}
+
+	return req, nil
+}
+
+// NewAuthorizeClientV1RequestWithFormdataBody calls the generic AuthorizeClientV1 builder with application/x-www-form-urlencoded body
+func NewAuthorizeClientV1RequestWithFormdataBody(server string, params *AuthorizeClientV1Params, body AuthorizeClientV1FormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewAuthorizeClientV1RequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewAuthorizeClientV1RequestWithBody constructs an http.Request for the AuthorizeClientV1 method, with any body, and a specified content type
+func NewAuthorizeClientV1RequestWithBody(server string, params *AuthorizeClientV1Params, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/client-authorization")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("transactionId", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "institutionId", params.InstitutionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("institutionId", headerParam1)
 
 	}
 
@@ -7051,6 +8019,39 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// GetOpenIDConfigurationWithResponse OpenID Connect discovery
+	//
+	// The OpenID Provider metadata of the partner sign-in (OpenID Connect Discovery 1.0): the
+	// issuer (`--oidc-issuer`), the token endpoint, the JWKS and the supported values. Its
+	// `authorization_endpoint` is `POST /v1/auth-code`, which the FI's own digital banking calls
+	// for a signed-in user; no browser is sent there.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /.well-known/openid-configuration (the `GetOpenIDConfiguration` operationId).
+	GetOpenIDConfigurationWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpenIDConfigurationResponse, error)
+
+	// ListAccountsLegacyV2WithResponse List a customer's accounts (legacy)
+	//
+	// The accounts of a registered customer's host member, for V1-token integrations: XML
+	// `<Accounts>` with one `<account>` each, elements in the official schema's order, or the
+	// same as JSON when `Accept` names JSON; 204 when the member holds none. `di_ficustomer` is
+	// the customer GUID, of the token's FI only (another FI's or an unknown customer is 404
+	// `20009`); a user's token reads only its own accounts. Account numbers are masked to the
+	// last four characters; with `getExportAcctNum=true` a token with `accounts:read_unmasked`
+	// gets them in full, with `exportAccountNumber`. `getCrossAccts=true` adds the member's
+	// cross-user accounts (category `CROSS_USER_ACCOUNT`), left out otherwise. Retail sub-user
+	// calls (`intuit_IFS_userType: ENTITLED`) need `intuit_authid` (the sub-user's authId, a user
+	// of the same member) and `intuit_IFS_onBehalfOfUser` (the member number); the business
+	// user types are refused (`25694`): every user here is a retail user, and
+	// `validateLocationStatus` has no effect for them. Errors are the XML `Status` unless
+	// `Accept` names JSON. Aliases: `/v2/fis/...` and the `/digitalbanking[/stage]` prefixes.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /bankingservices/v2/fis/{di_fiid}/fiCustomers/{di_ficustomer}/accounts (the `ListAccountsLegacyV2` operationId).
+	ListAccountsLegacyV2WithResponse(ctx context.Context, diFiid DiFiidPath, diFicustomer string, params *ListAccountsLegacyV2Params, reqEditors ...RequestEditorFn) (*ListAccountsLegacyV2Response, error)
+
 	// GetCustomerV2WithResponse Get an FI customer
 	//
 	// Reads a customer's profile and status flags (`registered`, `acceptedDisclosure`,
@@ -7093,6 +8094,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /metrics (the `GetMetrics` operationId).
 	GetMetricsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMetricsResponse, error)
+
+	// GetJWKSWithResponse ID token signing keys (JWKS)
+	//
+	// The keys that verify ID tokens (RFC 7517): the current signing key first, then the retired
+	// keys still published during a rotation (`--oidc-old-keys`), until the ID tokens they signed
+	// have expired.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /oauth2/v1/keys (the `GetJWKS` operationId).
+	GetJWKSWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetJWKSResponse, error)
 
 	// RevokeAccessTokenV2WithBodyWithResponse Revoke a V2 token
 	//
@@ -7137,10 +8149,16 @@ type ClientWithResponsesInterface interface {
 	// CreateAccessTokenV2WithBodyWithResponse OAuth V2 token
 	//
 	// Issues a V2 access token (disclosures, accounts). Grants: `client_credentials` and
-	// `password` (both need the `institutionId` header) and `refresh_token` (a refresh token from
-	// a password grant; refresh tokens do not rotate, the same one is returned with its remaining
-	// lifetime). `scopes` is one comma-separated string and must be a subset of the app's scopes
-	// (omitted: all of them). `expires_in` is a string of seconds.
+	// `password` (both need the `institutionId` header), `authorization_code` (a partner app
+	// redeems a code from `POST /v1/auth-code`, once and within 60 seconds; the code names the
+	// FI, so `institutionId` may be left out, and if sent must be the code's FI; the answer adds
+	// an OpenID Connect `id_token` when the code was requested with `nonce`, `aud` or
+	// `requested_scopes`, and a refresh token when `requested_scopes` had `offline_access`) and
+	// `refresh_token` (a refresh token from a password or authorization-code grant; the new
+	// access token speaks for the same user with the same rights; refresh tokens do not rotate,
+	// the same one is returned with its remaining lifetime). `scopes` is one comma-separated
+	// string and must be a subset of the app's scopes (omitted: all of them). `expires_in` is a
+	// string of seconds.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7150,10 +8168,16 @@ type ClientWithResponsesInterface interface {
 	// CreateAccessTokenV2WithFormdataBodyWithResponse OAuth V2 token
 	//
 	// Issues a V2 access token (disclosures, accounts). Grants: `client_credentials` and
-	// `password` (both need the `institutionId` header) and `refresh_token` (a refresh token from
-	// a password grant; refresh tokens do not rotate, the same one is returned with its remaining
-	// lifetime). `scopes` is one comma-separated string and must be a subset of the app's scopes
-	// (omitted: all of them). `expires_in` is a string of seconds.
+	// `password` (both need the `institutionId` header), `authorization_code` (a partner app
+	// redeems a code from `POST /v1/auth-code`, once and within 60 seconds; the code names the
+	// FI, so `institutionId` may be left out, and if sent must be the code's FI; the answer adds
+	// an OpenID Connect `id_token` when the code was requested with `nonce`, `aud` or
+	// `requested_scopes`, and a refresh token when `requested_scopes` had `offline_access`) and
+	// `refresh_token` (a refresh token from a password or authorization-code grant; the new
+	// access token speaks for the same user with the same rights; refresh tokens do not rotate,
+	// the same one is returned with its remaining lifetime). `scopes` is one comma-separated
+	// string and must be a subset of the app's scopes (omitted: all of them). `expires_in` is a
+	// string of seconds.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7316,6 +8340,74 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/accounts/{accountId} (the `GetAccountByIDV1` operationId).
 	GetAccountByIDV1WithResponse(ctx context.Context, accountID AccountIDPath, params *GetAccountByIDV1Params, reqEditors ...RequestEditorFn) (*GetAccountByIDV1Response, error)
+
+	// GenerateAuthorizationCodeV1WithBodyWithResponse Generate an authorization code (partner sign-in)
+	//
+	// Issues an authorization code for a user who signed in to the FI's digital banking, for a
+	// partner app to redeem at `POST /oauth2/v1/token` (`grant_type=authorization_code`). The
+	// caller is a client-credentials V2 token of an app configured to request codes for the
+	// partner (`codePartners`); the partner must differ from the caller (`CMN_90020`).
+	// `username` and `institution_user_id` must name the same registered, unlocked user of the
+	// token's FI. `scopes` (comma-separated, at least one) must be among the partner's;
+	// `requested_scopes` takes the OpenID Connect scopes `openid`, `profile` and
+	// `offline_access` (others are ignored). With `nonce`, `aud` or `requested_scopes` the code
+	// yields an ID token; `auth_time` (epoch seconds, not in the future) becomes its
+	// `auth_time` claim (else the code's issue time). The code is single-use, bound to the
+	// partner, the user, the FI, the scopes and the nonce, expires after 60 seconds and is stored
+	// only as a hash; a second exchange is refused and revokes what the first one got.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth-code (the `GenerateAuthorizationCodeV1` operationId).
+	GenerateAuthorizationCodeV1WithBodyWithResponse(ctx context.Context, params *GenerateAuthorizationCodeV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateAuthorizationCodeV1Response, error)
+
+	// GenerateAuthorizationCodeV1WithFormdataBodyWithResponse Generate an authorization code (partner sign-in)
+	//
+	// Issues an authorization code for a user who signed in to the FI's digital banking, for a
+	// partner app to redeem at `POST /oauth2/v1/token` (`grant_type=authorization_code`). The
+	// caller is a client-credentials V2 token of an app configured to request codes for the
+	// partner (`codePartners`); the partner must differ from the caller (`CMN_90020`).
+	// `username` and `institution_user_id` must name the same registered, unlocked user of the
+	// token's FI. `scopes` (comma-separated, at least one) must be among the partner's;
+	// `requested_scopes` takes the OpenID Connect scopes `openid`, `profile` and
+	// `offline_access` (others are ignored). With `nonce`, `aud` or `requested_scopes` the code
+	// yields an ID token; `auth_time` (epoch seconds, not in the future) becomes its
+	// `auth_time` claim (else the code's issue time). The code is single-use, bound to the
+	// partner, the user, the FI, the scopes and the nonce, expires after 60 seconds and is stored
+	// only as a hash; a second exchange is refused and revokes what the first one got.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth-code (the `GenerateAuthorizationCodeV1` operationId).
+	GenerateAuthorizationCodeV1WithFormdataBodyWithResponse(ctx context.Context, params *GenerateAuthorizationCodeV1Params, body GenerateAuthorizationCodeV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*GenerateAuthorizationCodeV1Response, error)
+
+	// AuthorizeClientV1WithBodyWithResponse Authorize Client (partner sign-in)
+	//
+	// Tells the FI's own digital banking which API scopes a partner app was approved for and
+	// which steps its sign-in needs (`additional_info`), before it asks for an authorization
+	// code. The caller is a client-credentials V2 token of an app configured to request codes
+	// for that partner (`codePartners`); `institutionId` must be the token's FI, and the partner
+	// must have the `authorization_code` grant at that FI. `scopes` is a comma-separated list;
+	// `appId` is the partner's client id.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/client-authorization (the `AuthorizeClientV1` operationId).
+	AuthorizeClientV1WithBodyWithResponse(ctx context.Context, params *AuthorizeClientV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AuthorizeClientV1Response, error)
+
+	// AuthorizeClientV1WithFormdataBodyWithResponse Authorize Client (partner sign-in)
+	//
+	// Tells the FI's own digital banking which API scopes a partner app was approved for and
+	// which steps its sign-in needs (`additional_info`), before it asks for an authorization
+	// code. The caller is a client-credentials V2 token of an app configured to request codes
+	// for that partner (`codePartners`); `institutionId` must be the token's FI, and the partner
+	// must have the `authorization_code` grant at that FI. `scopes` is a comma-separated list;
+	// `appId` is the partner's client id.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/client-authorization (the `AuthorizeClientV1` operationId).
+	AuthorizeClientV1WithFormdataBodyWithResponse(ctx context.Context, params *AuthorizeClientV1Params, body AuthorizeClientV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*AuthorizeClientV1Response, error)
 
 	// RegisterCustomerV2WithBodyWithResponse Register a customer (Customer v2)
 	//
@@ -7783,6 +8875,172 @@ type ClientWithResponsesInterface interface {
 	CreateAccessTokenV1WithFormdataBodyWithResponse(ctx context.Context, params *CreateAccessTokenV1Params, body CreateAccessTokenV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateAccessTokenV1Response, error)
 }
 
+type GetOpenIDConfigurationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OpenIDConfiguration
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOpenIDConfigurationResponse) GetJSON200() *OpenIDConfiguration {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetOpenIDConfigurationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOpenIDConfigurationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOpenIDConfigurationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOpenIDConfigurationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOpenIDConfigurationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListAccountsLegacyV2Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LegacyAccounts
+	// XML200 the response for an HTTP 200 `application/xml` response
+	XML200 *LegacyAccounts
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *LegacyError
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Status
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *LegacyError
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Status
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *LegacyError
+	// XML404 the response for an HTTP 404 `application/xml` response
+	XML404 *Status
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *LegacyError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Status
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *LegacyError
+	// XML503 the response for an HTTP 503 `application/xml` response
+	XML503 *Status
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAccountsLegacyV2Response) GetJSON200() *LegacyAccounts {
+	return r.JSON200
+}
+
+// GetXML200 returns the response for an HTTP 200 `application/xml` response
+func (r ListAccountsLegacyV2Response) GetXML200() *LegacyAccounts {
+	return r.XML200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAccountsLegacyV2Response) GetJSON400() *LegacyError {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r ListAccountsLegacyV2Response) GetXML400() *Status {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAccountsLegacyV2Response) GetJSON401() *LegacyError {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r ListAccountsLegacyV2Response) GetXML401() *Status {
+	return r.XML401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListAccountsLegacyV2Response) GetJSON404() *LegacyError {
+	return r.JSON404
+}
+
+// GetXML404 returns the response for an HTTP 404 `application/xml` response
+func (r ListAccountsLegacyV2Response) GetXML404() *Status {
+	return r.XML404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAccountsLegacyV2Response) GetJSON500() *LegacyError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r ListAccountsLegacyV2Response) GetXML500() *Status {
+	return r.XML500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAccountsLegacyV2Response) GetJSON503() *LegacyError {
+	return r.JSON503
+}
+
+// GetXML503 returns the response for an HTTP 503 `application/xml` response
+func (r ListAccountsLegacyV2Response) GetXML503() *Status {
+	return r.XML503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAccountsLegacyV2Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAccountsLegacyV2Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAccountsLegacyV2Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAccountsLegacyV2Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetCustomerV2Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8025,6 +9283,54 @@ func (r GetMetricsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetMetricsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetJWKSResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *JWKS
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetJWKSResponse) GetJSON200() *JWKS {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetJWKSResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetBody returns the raw response body bytes
+func (r GetJWKSResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetJWKSResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetJWKSResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetJWKSResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8743,6 +10049,144 @@ func (r GetAccountByIDV1Response) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetAccountByIDV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GenerateAuthorizationCodeV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuthorizationCodeResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *TokenError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *TokenError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *TokenError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *TokenError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GenerateAuthorizationCodeV1Response) GetJSON200() *AuthorizationCodeResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GenerateAuthorizationCodeV1Response) GetJSON400() *TokenError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GenerateAuthorizationCodeV1Response) GetJSON401() *TokenError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GenerateAuthorizationCodeV1Response) GetJSON403() *TokenError {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GenerateAuthorizationCodeV1Response) GetJSON500() *TokenError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GenerateAuthorizationCodeV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GenerateAuthorizationCodeV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GenerateAuthorizationCodeV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GenerateAuthorizationCodeV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AuthorizeClientV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuthorizeClientResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *TokenError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *TokenError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *TokenError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *TokenError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AuthorizeClientV1Response) GetJSON200() *AuthorizeClientResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AuthorizeClientV1Response) GetJSON400() *TokenError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AuthorizeClientV1Response) GetJSON401() *TokenError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AuthorizeClientV1Response) GetJSON403() *TokenError {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AuthorizeClientV1Response) GetJSON500() *TokenError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AuthorizeClientV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AuthorizeClientV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AuthorizeClientV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AuthorizeClientV1Response) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9951,6 +11395,51 @@ func (r CreateAccessTokenV1Response) ContentType() string {
 	return ""
 }
 
+// GetOpenIDConfigurationWithResponse OpenID Connect discovery
+//
+// The OpenID Provider metadata of the partner sign-in (OpenID Connect Discovery 1.0): the
+// issuer (`--oidc-issuer`), the token endpoint, the JWKS and the supported values. Its
+// `authorization_endpoint` is `POST /v1/auth-code`, which the FI's own digital banking calls
+// for a signed-in user; no browser is sent there.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /.well-known/openid-configuration (the `GetOpenIDConfiguration` operationId).
+func (c *ClientWithResponses) GetOpenIDConfigurationWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpenIDConfigurationResponse, error) {
+	rsp, err := c.GetOpenIDConfiguration(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOpenIDConfigurationResponse(rsp)
+}
+
+// ListAccountsLegacyV2WithResponse List a customer's accounts (legacy)
+//
+// The accounts of a registered customer's host member, for V1-token integrations: XML
+// `<Accounts>` with one `<account>` each, elements in the official schema's order, or the
+// same as JSON when `Accept` names JSON; 204 when the member holds none. `di_ficustomer` is
+// the customer GUID, of the token's FI only (another FI's or an unknown customer is 404
+// `20009`); a user's token reads only its own accounts. Account numbers are masked to the
+// last four characters; with `getExportAcctNum=true` a token with `accounts:read_unmasked`
+// gets them in full, with `exportAccountNumber`. `getCrossAccts=true` adds the member's
+// cross-user accounts (category `CROSS_USER_ACCOUNT`), left out otherwise. Retail sub-user
+// calls (`intuit_IFS_userType: ENTITLED`) need `intuit_authid` (the sub-user's authId, a user
+// of the same member) and `intuit_IFS_onBehalfOfUser` (the member number); the business
+// user types are refused (`25694`): every user here is a retail user, and
+// `validateLocationStatus` has no effect for them. Errors are the XML `Status` unless
+// `Accept` names JSON. Aliases: `/v2/fis/...` and the `/digitalbanking[/stage]` prefixes.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /bankingservices/v2/fis/{di_fiid}/fiCustomers/{di_ficustomer}/accounts (the `ListAccountsLegacyV2` operationId).
+func (c *ClientWithResponses) ListAccountsLegacyV2WithResponse(ctx context.Context, diFiid DiFiidPath, diFicustomer string, params *ListAccountsLegacyV2Params, reqEditors ...RequestEditorFn) (*ListAccountsLegacyV2Response, error) {
+	rsp, err := c.ListAccountsLegacyV2(ctx, diFiid, diFicustomer, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAccountsLegacyV2Response(rsp)
+}
+
 // GetCustomerV2WithResponse Get an FI customer
 //
 // Reads a customer's profile and status flags (`registered`, `acceptedDisclosure`,
@@ -10016,6 +11505,23 @@ func (c *ClientWithResponses) GetMetricsWithResponse(ctx context.Context, reqEdi
 		return nil, err
 	}
 	return ParseGetMetricsResponse(rsp)
+}
+
+// GetJWKSWithResponse ID token signing keys (JWKS)
+//
+// The keys that verify ID tokens (RFC 7517): the current signing key first, then the retired
+// keys still published during a rotation (`--oidc-old-keys`), until the ID tokens they signed
+// have expired.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /oauth2/v1/keys (the `GetJWKS` operationId).
+func (c *ClientWithResponses) GetJWKSWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetJWKSResponse, error) {
+	rsp, err := c.GetJWKS(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetJWKSResponse(rsp)
 }
 
 // RevokeAccessTokenV2WithBodyWithResponse Revoke a V2 token
@@ -10085,10 +11591,16 @@ func (c *ClientWithResponses) RevokeAccessTokenV2PostWithFormdataBodyWithRespons
 // CreateAccessTokenV2WithBodyWithResponse OAuth V2 token
 //
 // Issues a V2 access token (disclosures, accounts). Grants: `client_credentials` and
-// `password` (both need the `institutionId` header) and `refresh_token` (a refresh token from
-// a password grant; refresh tokens do not rotate, the same one is returned with its remaining
-// lifetime). `scopes` is one comma-separated string and must be a subset of the app's scopes
-// (omitted: all of them). `expires_in` is a string of seconds.
+// `password` (both need the `institutionId` header), `authorization_code` (a partner app
+// redeems a code from `POST /v1/auth-code`, once and within 60 seconds; the code names the
+// FI, so `institutionId` may be left out, and if sent must be the code's FI; the answer adds
+// an OpenID Connect `id_token` when the code was requested with `nonce`, `aud` or
+// `requested_scopes`, and a refresh token when `requested_scopes` had `offline_access`) and
+// `refresh_token` (a refresh token from a password or authorization-code grant; the new
+// access token speaks for the same user with the same rights; refresh tokens do not rotate,
+// the same one is returned with its remaining lifetime). `scopes` is one comma-separated
+// string and must be a subset of the app's scopes (omitted: all of them). `expires_in` is a
+// string of seconds.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10104,10 +11616,16 @@ func (c *ClientWithResponses) CreateAccessTokenV2WithBodyWithResponse(ctx contex
 // CreateAccessTokenV2WithFormdataBodyWithResponse OAuth V2 token
 //
 // Issues a V2 access token (disclosures, accounts). Grants: `client_credentials` and
-// `password` (both need the `institutionId` header) and `refresh_token` (a refresh token from
-// a password grant; refresh tokens do not rotate, the same one is returned with its remaining
-// lifetime). `scopes` is one comma-separated string and must be a subset of the app's scopes
-// (omitted: all of them). `expires_in` is a string of seconds.
+// `password` (both need the `institutionId` header), `authorization_code` (a partner app
+// redeems a code from `POST /v1/auth-code`, once and within 60 seconds; the code names the
+// FI, so `institutionId` may be left out, and if sent must be the code's FI; the answer adds
+// an OpenID Connect `id_token` when the code was requested with `nonce`, `aud` or
+// `requested_scopes`, and a refresh token when `requested_scopes` had `offline_access`) and
+// `refresh_token` (a refresh token from a password or authorization-code grant; the new
+// access token speaks for the same user with the same rights; refresh tokens do not rotate,
+// the same one is returned with its remaining lifetime). `scopes` is one comma-separated
+// string and must be a subset of the app's scopes (omitted: all of them). `expires_in` is a
+// string of seconds.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10323,6 +11841,98 @@ func (c *ClientWithResponses) GetAccountByIDV1WithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseGetAccountByIDV1Response(rsp)
+}
+
+// GenerateAuthorizationCodeV1WithBodyWithResponse Generate an authorization code (partner sign-in)
+//
+// Issues an authorization code for a user who signed in to the FI's digital banking, for a
+// partner app to redeem at `POST /oauth2/v1/token` (`grant_type=authorization_code`). The
+// caller is a client-credentials V2 token of an app configured to request codes for the
+// partner (`codePartners`); the partner must differ from the caller (`CMN_90020`).
+// `username` and `institution_user_id` must name the same registered, unlocked user of the
+// token's FI. `scopes` (comma-separated, at least one) must be among the partner's;
+// `requested_scopes` takes the OpenID Connect scopes `openid`, `profile` and
+// `offline_access` (others are ignored). With `nonce`, `aud` or `requested_scopes` the code
+// yields an ID token; `auth_time` (epoch seconds, not in the future) becomes its
+// `auth_time` claim (else the code's issue time). The code is single-use, bound to the
+// partner, the user, the FI, the scopes and the nonce, expires after 60 seconds and is stored
+// only as a hash; a second exchange is refused and revokes what the first one got.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth-code (the `GenerateAuthorizationCodeV1` operationId).
+func (c *ClientWithResponses) GenerateAuthorizationCodeV1WithBodyWithResponse(ctx context.Context, params *GenerateAuthorizationCodeV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateAuthorizationCodeV1Response, error) {
+	rsp, err := c.GenerateAuthorizationCodeV1WithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGenerateAuthorizationCodeV1Response(rsp)
+}
+
+// GenerateAuthorizationCodeV1WithFormdataBodyWithResponse Generate an authorization code (partner sign-in)
+//
+// Issues an authorization code for a user who signed in to the FI's digital banking, for a
+// partner app to redeem at `POST /oauth2/v1/token` (`grant_type=authorization_code`). The
+// caller is a client-credentials V2 token of an app configured to request codes for the
+// partner (`codePartners`); the partner must differ from the caller (`CMN_90020`).
+// `username` and `institution_user_id` must name the same registered, unlocked user of the
+// token's FI. `scopes` (comma-separated, at least one) must be among the partner's;
+// `requested_scopes` takes the OpenID Connect scopes `openid`, `profile` and
+// `offline_access` (others are ignored). With `nonce`, `aud` or `requested_scopes` the code
+// yields an ID token; `auth_time` (epoch seconds, not in the future) becomes its
+// `auth_time` claim (else the code's issue time). The code is single-use, bound to the
+// partner, the user, the FI, the scopes and the nonce, expires after 60 seconds and is stored
+// only as a hash; a second exchange is refused and revokes what the first one got.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth-code (the `GenerateAuthorizationCodeV1` operationId).
+func (c *ClientWithResponses) GenerateAuthorizationCodeV1WithFormdataBodyWithResponse(ctx context.Context, params *GenerateAuthorizationCodeV1Params, body GenerateAuthorizationCodeV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*GenerateAuthorizationCodeV1Response, error) {
+	rsp, err := c.GenerateAuthorizationCodeV1WithFormdataBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGenerateAuthorizationCodeV1Response(rsp)
+}
+
+// AuthorizeClientV1WithBodyWithResponse Authorize Client (partner sign-in)
+//
+// Tells the FI's own digital banking which API scopes a partner app was approved for and
+// which steps its sign-in needs (`additional_info`), before it asks for an authorization
+// code. The caller is a client-credentials V2 token of an app configured to request codes
+// for that partner (`codePartners`); `institutionId` must be the token's FI, and the partner
+// must have the `authorization_code` grant at that FI. `scopes` is a comma-separated list;
+// `appId` is the partner's client id.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/client-authorization (the `AuthorizeClientV1` operationId).
+func (c *ClientWithResponses) AuthorizeClientV1WithBodyWithResponse(ctx context.Context, params *AuthorizeClientV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AuthorizeClientV1Response, error) {
+	rsp, err := c.AuthorizeClientV1WithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAuthorizeClientV1Response(rsp)
+}
+
+// AuthorizeClientV1WithFormdataBodyWithResponse Authorize Client (partner sign-in)
+//
+// Tells the FI's own digital banking which API scopes a partner app was approved for and
+// which steps its sign-in needs (`additional_info`), before it asks for an authorization
+// code. The caller is a client-credentials V2 token of an app configured to request codes
+// for that partner (`codePartners`); `institutionId` must be the token's FI, and the partner
+// must have the `authorization_code` grant at that FI. `scopes` is a comma-separated list;
+// `appId` is the partner's client id.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/client-authorization (the `AuthorizeClientV1` operationId).
+func (c *ClientWithResponses) AuthorizeClientV1WithFormdataBodyWithResponse(ctx context.Context, params *AuthorizeClientV1Params, body AuthorizeClientV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*AuthorizeClientV1Response, error) {
+	rsp, err := c.AuthorizeClientV1WithFormdataBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAuthorizeClientV1Response(rsp)
 }
 
 // RegisterCustomerV2WithBodyWithResponse Register a customer (Customer v2)
@@ -10946,6 +12556,145 @@ func (c *ClientWithResponses) CreateAccessTokenV1WithFormdataBodyWithResponse(ct
 	return ParseCreateAccessTokenV1Response(rsp)
 }
 
+// ParseGetOpenIDConfigurationResponse parses an HTTP response from a GetOpenIDConfigurationWithResponse call
+func ParseGetOpenIDConfigurationResponse(rsp *http.Response) (*GetOpenIDConfigurationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOpenIDConfigurationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OpenIDConfiguration
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListAccountsLegacyV2Response parses an HTTP response from a ListAccountsLegacyV2WithResponse call
+func ParseListAccountsLegacyV2Response(rsp *http.Response) (*ListAccountsLegacyV2Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAccountsLegacyV2Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LegacyAccounts
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest LegacyAccounts
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest LegacyError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Status
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest LegacyError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Status
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest LegacyError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 404:
+		var dest Status
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest LegacyError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Status
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest LegacyError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 503:
+		var dest Status
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetCustomerV2Response parses an HTTP response from a GetCustomerV2WithResponse call
 func ParseGetCustomerV2Response(rsp *http.Response) (*GetCustomerV2Response, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -11122,6 +12871,39 @@ func ParseGetMetricsResponse(rsp *http.Response) (*GetMetricsResponse, error) {
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetJWKSResponse parses an HTTP response from a GetJWKSWithResponse call
+func ParseGetJWKSResponse(rsp *http.Response) (*GetJWKSResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetJWKSResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest JWKS
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -11708,6 +13490,114 @@ func ParseGetAccountByIDV1Response(rsp *http.Response) (*GetAccountByIDV1Respons
 			return nil, err
 		}
 		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGenerateAuthorizationCodeV1Response parses an HTTP response from a GenerateAuthorizationCodeV1WithResponse call
+func ParseGenerateAuthorizationCodeV1Response(rsp *http.Response) (*GenerateAuthorizationCodeV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GenerateAuthorizationCodeV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuthorizationCodeResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAuthorizeClientV1Response parses an HTTP response from a AuthorizeClientV1WithResponse call
+func ParseAuthorizeClientV1Response(rsp *http.Response) (*AuthorizeClientV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AuthorizeClientV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuthorizeClientResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
 
 	}
 

@@ -238,6 +238,7 @@ func migrate(conn *gorm.DB) error {
 		&models.PasswordReset{},
 		&models.MessagingGateway{},
 		&models.OutboxMessage{},
+		&models.AuthCode{},
 	)
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)

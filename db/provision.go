@@ -79,7 +79,26 @@ func (s *Store) checkReferences(tx *gorm.DB, pf *ProvisionFile, seed bool) error
 		inFile[fi.ID] = true
 	}
 	var faults []Fault
+	inFileApps := map[string]bool{}
+	for _, app := range pf.ClientApps {
+		inFileApps[app.ClientID] = true
+	}
 	for i, app := range pf.ClientApps {
+		for j, id := range app.CodePartners {
+			if inFileApps[id] {
+				continue // checked with the file
+			}
+			var partner models.ClientApp
+			err := tx.Where("client_id = ?", id).Take(&partner).Error
+			switch {
+			case errors.Is(err, gorm.ErrRecordNotFound):
+				faults = append(faults, pf.fault("client app "+id+" is neither in this file nor in the database", "clientApps", i, "codePartners", j))
+			case err != nil:
+				return Translate("find client app "+id, err)
+			case !slices.Contains(strings.Fields(partner.Grants), "authorization_code"):
+				faults = append(faults, pf.fault("client app "+id+" lacks the authorization_code grant", "clientApps", i, "codePartners", j))
+			}
+		}
 		for j, fiID := range app.Institutions {
 			if inFile[fiID] {
 				continue
@@ -420,6 +439,11 @@ func (s *Store) provisionClientApp(tx *gorm.DB, spec *ClientAppSpec, index int, 
 		app.OfferingID = spec.ClientID
 	}
 	app.Grants, app.Scopes = strings.Join(spec.Grants, " "), strings.Join(spec.Scopes, " ")
+	app.RedirectURI, app.CodePartners = spec.RedirectURI, strings.Join(spec.CodePartners, " ")
+	app.SecondaryAuthentication, app.ConsentRequired, app.DeviceRegistration = false, false, false
+	if f := spec.AuthorizationFlow; f != nil {
+		app.SecondaryAuthentication, app.ConsentRequired, app.DeviceRegistration = f.SecondaryAuthentication, f.Consent, f.DeviceRegistration
+	}
 	app.V1TokenTTL, app.V2TokenTTL, app.RefreshTokenTTL = orDefault(spec.TokenLifetimes.V1, models.DefaultV1TokenTTL),
 		orDefault(spec.TokenLifetimes.V2, models.DefaultV2TokenTTL), orDefault(spec.TokenLifetimes.Refresh, models.DefaultRefreshTokenTTL)
 	if err := tx.Omit("Institutions").Save(&app).Error; err != nil {

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -166,6 +167,21 @@ type ClientAppSpec struct {
 	Grants         []string           `yaml:"grants"`
 	Scopes         []string           `yaml:"scopes"`
 	TokenLifetimes TokenLifetimesSpec `yaml:"tokenLifetimes"`
+	// RedirectURI is where a partner app (grant authorization_code) receives its codes; required
+	// for such an app, refused for others.
+	RedirectURI string `yaml:"redirectUri"`
+	// AuthorizationFlow is a partner app's sign-in policy, as Authorize Client reports it.
+	AuthorizationFlow *AuthorizationFlowSpec `yaml:"authorizationFlow"`
+	// CodePartners names the partner apps (client ids with the authorization_code grant, in the
+	// file or stored) this app, an FI's own digital banking, may request authorization codes for.
+	CodePartners []string `yaml:"codePartners"`
+}
+
+// AuthorizationFlowSpec holds a partner app's sign-in policy flags; omitted ones are false.
+type AuthorizationFlowSpec struct {
+	SecondaryAuthentication bool `yaml:"secondaryAuthentication"`
+	Consent                 bool `yaml:"consent"`
+	DeviceRegistration      bool `yaml:"deviceRegistration"`
 }
 
 // TokenLifetimesSpec holds token lifetimes in seconds; zero takes the default.
@@ -411,7 +427,50 @@ func (c *checker) check(pf *ProvisionFile) {
 		if len(app.OfferingID) > 128 || len(app.Name) > 128 {
 			c.fault("at most 128 characters", at("name")...)
 		}
+		c.checkPartnerFields(pf, i, at)
 	}
+}
+
+// checkPartnerFields checks the OIDC partner sign-in fields of client app i: a partner (grant
+// authorization_code) has a redirect URI; the flow flags and the redirect URI belong to partners
+// only; code partners are other apps, each named once, and those in the file are partners.
+func (c *checker) checkPartnerFields(pf *ProvisionFile, i int, at func(...any) []any) {
+	app := &pf.ClientApps[i]
+	partner := slices.Contains(app.Grants, "authorization_code")
+	switch {
+	case partner && app.RedirectURI == "":
+		c.fault("required for an app with the authorization_code grant", at("redirectUri")...)
+	case !partner && app.RedirectURI != "":
+		c.fault("only for an app with the authorization_code grant", at("redirectUri")...)
+	case app.RedirectURI != "" && !redirectURI(app.RedirectURI):
+		c.fault("must be an absolute http(s) URL of at most 2048 characters, without a fragment", at("redirectUri")...)
+	}
+	if app.AuthorizationFlow != nil && !partner {
+		c.fault("only for an app with the authorization_code grant", at("authorizationFlow")...)
+	}
+	seen := map[string]bool{}
+	for j, id := range app.CodePartners {
+		switch {
+		case id == app.ClientID:
+			c.fault("an app cannot request authorization codes for itself", at("codePartners", j)...)
+		case seen[id]:
+			c.fault("partner listed twice", at("codePartners", j)...)
+		default:
+			for _, other := range pf.ClientApps {
+				if other.ClientID == id && !slices.Contains(other.Grants, "authorization_code") {
+					c.fault("client app "+id+" lacks the authorization_code grant", at("codePartners", j)...)
+				}
+			}
+		}
+		seen[id] = true
+	}
+}
+
+// redirectURI reports whether u is an absolute http(s) URL without a fragment, of at most 2048
+// characters.
+func redirectURI(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && len(u) <= 2048 && (p.Scheme == "https" || p.Scheme == "http") && p.Host != "" && p.Fragment == "" && rules.Printable(u)
 }
 
 func (c *checker) checkPolicy(p *PolicySpec, at []any) {

@@ -438,6 +438,84 @@ func (e InstitutionUserDisclosureStatus) Valid() bool {
 	}
 }
 
+// Defines values for LegacyAccountAccountStatus.
+const (
+	APPROVED               LegacyAccountAccountStatus = "APPROVED"
+	CLOSED                 LegacyAccountAccountStatus = "CLOSED"
+	DELETED                LegacyAccountAccountStatus = "DELETED"
+	DELINQUENT             LegacyAccountAccountStatus = "DELINQUENT"
+	HASCREDITBAL           LegacyAccountAccountStatus = "HAS_CREDIT_BAL"
+	INCOLLECTION           LegacyAccountAccountStatus = "IN_COLLECTION"
+	NEGATIVEBALANCE        LegacyAccountAccountStatus = "NEGATIVE_BALANCE"
+	NOTAPPROVED            LegacyAccountAccountStatus = "NOT_APPROVED"
+	OPEN                   LegacyAccountAccountStatus = "OPEN"
+	OVERLIMIT              LegacyAccountAccountStatus = "OVER_LIMIT"
+	PAYMENTCOUPON          LegacyAccountAccountStatus = "PAYMENT_COUPON"
+	RETPLAN                LegacyAccountAccountStatus = "RET_PLAN"
+	RETPLANOWNEDBYDECEASED LegacyAccountAccountStatus = "RET_PLAN_OWNED_BY_DECEASED"
+	VERIFIED               LegacyAccountAccountStatus = "VERIFIED"
+	WRITTENOFF             LegacyAccountAccountStatus = "WRITTEN_OFF"
+)
+
+// Valid indicates whether the value is a known member of the LegacyAccountAccountStatus enum.
+func (e LegacyAccountAccountStatus) Valid() bool {
+	switch e {
+	case APPROVED:
+		return true
+	case CLOSED:
+		return true
+	case DELETED:
+		return true
+	case DELINQUENT:
+		return true
+	case HASCREDITBAL:
+		return true
+	case INCOLLECTION:
+		return true
+	case NEGATIVEBALANCE:
+		return true
+	case NOTAPPROVED:
+		return true
+	case OPEN:
+		return true
+	case OVERLIMIT:
+		return true
+	case PAYMENTCOUPON:
+		return true
+	case RETPLAN:
+		return true
+	case RETPLANOWNEDBYDECEASED:
+		return true
+	case VERIFIED:
+		return true
+	case WRITTENOFF:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LegacyAccountOwnershipType.
+const (
+	CROSS   LegacyAccountOwnershipType = "CROSS"
+	JOINT   LegacyAccountOwnershipType = "JOINT"
+	PRIMARY LegacyAccountOwnershipType = "PRIMARY"
+)
+
+// Valid indicates whether the value is a known member of the LegacyAccountOwnershipType enum.
+func (e LegacyAccountOwnershipType) Valid() bool {
+	switch e {
+	case CROSS:
+		return true
+	case JOINT:
+		return true
+	case PRIMARY:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ResetPasswordRequestProtocol.
 const (
 	ResetPasswordRequestProtocolEMAIL ResetPasswordRequestProtocol = "EMAIL"
@@ -494,6 +572,7 @@ func (e TokenV2TokenType) Valid() bool {
 
 // Defines values for TokenV2RequestGrantType.
 const (
+	TokenV2RequestGrantTypeAuthorizationCode TokenV2RequestGrantType = "authorization_code"
 	TokenV2RequestGrantTypeClientCredentials TokenV2RequestGrantType = "client_credentials"
 	TokenV2RequestGrantTypePassword          TokenV2RequestGrantType = "password"
 	TokenV2RequestGrantTypeRefreshToken      TokenV2RequestGrantType = "refresh_token"
@@ -502,6 +581,8 @@ const (
 // Valid indicates whether the value is a known member of the TokenV2RequestGrantType enum.
 func (e TokenV2RequestGrantType) Valid() bool {
 	switch e {
+	case TokenV2RequestGrantTypeAuthorizationCode:
+		return true
 	case TokenV2RequestGrantTypeClientCredentials:
 		return true
 	case TokenV2RequestGrantTypePassword:
@@ -738,6 +819,30 @@ func (e ViewNameAccounts) Valid() bool {
 	case ViewNameAccountsM:
 		return true
 	case ViewNameAccountsS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAccountsLegacyV2ParamsIntuitIFSUserType.
+const (
+	BUSINESSUSER   ListAccountsLegacyV2ParamsIntuitIFSUserType = "BUSINESS_USER"
+	ENTITLED       ListAccountsLegacyV2ParamsIntuitIFSUserType = "ENTITLED"
+	PRIMARYADMIN   ListAccountsLegacyV2ParamsIntuitIFSUserType = "PRIMARY_ADMIN"
+	SECONDARYADMIN ListAccountsLegacyV2ParamsIntuitIFSUserType = "SECONDARY_ADMIN"
+)
+
+// Valid indicates whether the value is a known member of the ListAccountsLegacyV2ParamsIntuitIFSUserType enum.
+func (e ListAccountsLegacyV2ParamsIntuitIFSUserType) Valid() bool {
+	switch e {
+	case BUSINESSUSER:
+		return true
+	case ENTITLED:
+		return true
+	case PRIMARYADMIN:
+		return true
+	case SECONDARYADMIN:
 		return true
 	default:
 		return false
@@ -1081,6 +1186,60 @@ type Actions struct {
 	Summary                  bool `json:"summary"`
 	TransferFrom             bool `json:"transferFrom"`
 	TransferTo               bool `json:"transferTo"`
+}
+
+// AuthorizationCodeRequest defines model for AuthorizationCodeRequest.
+type AuthorizationCodeRequest struct {
+	// Aud An audience added to the ID token's `aud`, beside the partner's client id.
+	Aud *string `json:"aud,omitempty"`
+
+	// AuthTime When the user signed in, epoch seconds (not in the future).
+	AuthTime *string `json:"auth_time,omitempty"`
+
+	// ClientID The partner app's client id.
+	ClientID string `json:"client_id"`
+
+	// InstitutionUserID The same user's institution user id (32 hex characters).
+	InstitutionUserID string `json:"institution_user_id"`
+
+	// Nonce Echoed as the ID token's `nonce` claim.
+	Nonce *string `json:"nonce,omitempty"`
+
+	// RequestedScopes OpenID Connect scopes, comma-separated (`openid`, `profile`, `offline_access`).
+	RequestedScopes *string `json:"requested_scopes,omitempty"`
+
+	// Scopes API scopes for the partner's token, comma-separated, at least one.
+	Scopes string `json:"scopes"`
+
+	// Username The signed-in user's login id.
+	Username string `json:"username"`
+}
+
+// AuthorizationCodeResponse defines model for AuthorizationCodeResponse.
+type AuthorizationCodeResponse struct {
+	Code        string `json:"code"`
+	RedirectURI string `json:"redirect_uri"`
+}
+
+// AuthorizeClientRequest defines model for AuthorizeClientRequest.
+type AuthorizeClientRequest struct {
+	// ClientID The partner app's client id.
+	ClientID string `json:"client_id"`
+}
+
+// AuthorizeClientResponse defines model for AuthorizeClientResponse.
+type AuthorizeClientResponse struct {
+	AdditionalInfo struct {
+		ConsentEnabled                 bool `json:"consent_enabled"`
+		DeviceRegistrationEnabled      bool `json:"device_registration_enabled"`
+		SecondaryAuthenticationEnabled bool `json:"secondary_authentication_enabled"`
+	} `json:"additional_info"`
+
+	// AppID The partner's client id.
+	AppID string `json:"appId"`
+
+	// Scopes The partner's approved API scopes, comma-separated.
+	Scopes string `json:"scopes"`
 }
 
 // ChannelInfo defines model for ChannelInfo.
@@ -1885,12 +2044,137 @@ type InstitutionUserDisclosuresResponse struct {
 	InstitutionUserDisclosures []InstitutionUserDisclosure `json:"institutionUserDisclosures"`
 }
 
+// JWKS defines model for JWKS.
+type JWKS struct {
+	Keys []struct {
+		Alg *string `json:"alg,omitempty"`
+		Crv *string `json:"crv,omitempty"`
+		E   *string `json:"e,omitempty"`
+		Kid string  `json:"kid"`
+		Kty string  `json:"kty"`
+		N   *string `json:"n,omitempty"`
+		Use *string `json:"use,omitempty"`
+		X   *string `json:"x,omitempty"`
+		Y   *string `json:"y,omitempty"`
+	} `json:"keys"`
+}
+
+// LegacyAccount One account, the fields of the official `DepositAccount`/`LoanAccount` (and their common
+// `Account1`) this service knows, in the official order. Numbers are masked to the last four
+// characters unless `getExportAcctNum=true` and the token has `accounts:read_unmasked`.
+type LegacyAccount struct {
+	AccountHidden   bool                       `json:"accountHidden"`
+	AccountNumber   LegacyAccountNumber        `json:"accountNumber"`
+	AccountStatus   LegacyAccountAccountStatus `json:"accountStatus"`
+	AccountStatuses LegacyAccountStatuses      `json:"accountStatuses"`
+
+	// AccountType The DI account type.
+	AccountType DIAccountType   `json:"accountType"`
+	Balance     LegacyBalance   `json:"balance"`
+	Category    AccountCategory `json:"category"`
+	Description string          `json:"description"`
+
+	// DisplayAccountNumber Always masked (`*1001`).
+	DisplayAccountNumber string            `json:"displayAccountNumber"`
+	DisplayFlag          LegacyDisplayFlag `json:"displayFlag"`
+	Enabled              bool              `json:"enabled"`
+
+	// ExportAccountNumber Only with `getExportAcctNum=true`; in full only with `accounts:read_unmasked`.
+	ExportAccountNumber *string                    `json:"exportAccountNumber,omitempty"`
+	FiAccountType       LegacyFIAccountType        `json:"fiAccountType"`
+	FiCustomerID        LegacyIdentifier           `json:"fiCustomerId"`
+	FiID                LegacyIdentifier           `json:"fiId"`
+	ID                  LegacyIdentifier           `json:"id"`
+	MemberNumber        string                     `json:"memberNumber"`
+	NickName            *string                    `json:"nickName,omitempty"`
+	OwnershipType       LegacyAccountOwnershipType `json:"ownershipType"`
+	PrimaryHolderName   *string                    `json:"primaryHolderName,omitempty"`
+	RoutingNumber       *string                    `json:"routingNumber,omitempty"`
+}
+
+// LegacyAccountAccountStatus defines model for LegacyAccount.AccountStatus.
+type LegacyAccountAccountStatus string
+
+// LegacyAccountOwnershipType defines model for LegacyAccount.OwnershipType.
+type LegacyAccountOwnershipType string
+
+// LegacyAccountNumber defines model for LegacyAccountNumber.
+type LegacyAccountNumber struct {
+	DisplayValue string `json:"displayValue"`
+	HostValue    string `json:"hostValue"`
+	RawHostValue string `json:"rawHostValue"`
+}
+
+// LegacyAccountStatuses defines model for LegacyAccountStatuses.
+type LegacyAccountStatuses struct {
+	Closed                 *bool `json:"closed,omitempty"`
+	CreditBalance          *bool `json:"creditBalance,omitempty"`
+	Delinquent             *bool `json:"delinquent,omitempty"`
+	InCollection           *bool `json:"inCollection,omitempty"`
+	NegativeBalance        *bool `json:"negativeBalance,omitempty"`
+	Open                   *bool `json:"open,omitempty"`
+	OverLimit              *bool `json:"overLimit,omitempty"`
+	PaymentCoupon          *bool `json:"paymentCoupon,omitempty"`
+	RetPlanOwnedByDeceased *bool `json:"retPlanOwnedByDeceased,omitempty"`
+	RetirementPlan         *bool `json:"retirementPlan,omitempty"`
+	WrittenOff             *bool `json:"writtenOff,omitempty"`
+}
+
+// LegacyAccounts The legacy accounts list (the official `Accounts`): in XML the root `<Accounts>` with one
+// `<account>` element per account, elements in the official schemas' property order.
+type LegacyAccounts struct {
+	Account []LegacyAccount `json:"account"`
+}
+
+// LegacyBalance defines model for LegacyBalance.
+type LegacyBalance struct {
+	AvailableBalance *Money `json:"availableBalance,omitempty"`
+	CurrentBalance   *Money `json:"currentBalance,omitempty"`
+}
+
+// LegacyDisplayFlag defines model for LegacyDisplayFlag.
+type LegacyDisplayFlag struct {
+	IsHistoryEnabled           bool `json:"isHistoryEnabled"`
+	IsHistoryEntitled          bool `json:"isHistoryEntitled"`
+	OnlineStatementViewEnabled bool `json:"onlineStatementViewEnabled"`
+	Summary                    bool `json:"summary"`
+	TransferFrom               bool `json:"transferFrom"`
+	TransferTo                 bool `json:"transferTo"`
+}
+
+// LegacyFIAccountType defines model for LegacyFIAccountType.
+type LegacyFIAccountType struct {
+	Description string `json:"description"`
+	RawType     int64  `json:"rawType"`
+	Type        int64  `json:"type"`
+}
+
+// LegacyIdentifier defines model for LegacyIdentifier.
+type LegacyIdentifier struct {
+	Value string `json:"value"`
+}
+
 // Money defines model for Money.
 type Money struct {
 	Amount float64 `json:"amount"`
 
 	// CurrencyCode ISO 4217, e.g. `USD`.
 	CurrencyCode string `json:"currencyCode"`
+}
+
+// OpenIDConfiguration defines model for OpenIDConfiguration.
+type OpenIDConfiguration struct {
+	AuthorizationEndpoint             string    `json:"authorization_endpoint"`
+	ClaimsSupported                   *[]string `json:"claims_supported,omitempty"`
+	GrantTypesSupported               *[]string `json:"grant_types_supported,omitempty"`
+	IDTokenSigningAlgValuesSupported  []string  `json:"id_token_signing_alg_values_supported"`
+	Issuer                            string    `json:"issuer"`
+	JwksURI                           string    `json:"jwks_uri"`
+	ResponseTypesSupported            []string  `json:"response_types_supported"`
+	ScopesSupported                   *[]string `json:"scopes_supported,omitempty"`
+	SubjectTypesSupported             []string  `json:"subject_types_supported"`
+	TokenEndpoint                     string    `json:"token_endpoint"`
+	TokenEndpointAuthMethodsSupported *[]string `json:"token_endpoint_auth_methods_supported,omitempty"`
 }
 
 // Person defines model for Person.
@@ -2133,7 +2417,14 @@ type TokenV2 struct {
 	AccessToken string `json:"access_token"`
 
 	// ExpiresIn Lifetime in seconds, as a string.
-	ExpiresIn             string           `json:"expires_in"`
+	ExpiresIn string `json:"expires_in"`
+
+	// IDToken The OpenID Connect ID token of an authorization-code grant requested with `nonce`,
+	// `aud` or `requested_scopes`: a signed JWT (RS256 or ES256, key in the JWKS) with `iss`,
+	// `sub` (the customer GUID), `aud` (the partner's client id, and the requested `aud`),
+	// `exp`, `iat`, `auth_time`, `nonce` when given, and the profile claims when `profile`
+	// was requested.
+	IDToken               *string          `json:"id_token,omitempty"`
 	RefreshToken          *string          `json:"refresh_token,omitempty"`
 	RefreshTokenExpiresIn *string          `json:"refresh_token_expires_in,omitempty"`
 	TokenType             TokenV2TokenType `json:"token_type"`
@@ -2144,6 +2435,8 @@ type TokenV2TokenType string
 
 // TokenV2Request defines model for TokenV2Request.
 type TokenV2Request struct {
+	// Code The authorization code (authorization_code grant).
+	Code         *string                 `json:"code,omitempty"`
 	GrantType    TokenV2RequestGrantType `json:"grant_type"`
 	Password     *string                 `json:"password,omitempty"`
 	RefreshToken *string                 `json:"refresh_token,omitempty"`
@@ -2194,6 +2487,9 @@ type AdditionalFieldsAccounts = bool
 
 // ApplyAccounts defines model for ApplyAccounts.
 type ApplyAccounts string
+
+// AuthCodeInstitutionID defines model for AuthCodeInstitutionId.
+type AuthCodeInstitutionID = string
 
 // CallingAppIDAccounts defines model for CallingAppIdAccounts.
 type CallingAppIDAccounts = string
@@ -2315,6 +2611,31 @@ type NotFound = ErrorResponse
 // TokenError Error envelope of the V2 token gateway (`CMN_*`), disclosures (`DSC_*`) and accounts (`ACC_*`).
 type TokenError = ErrorResponse
 
+// ListAccountsLegacyV2Params defines parameters for ListAccountsLegacyV2.
+type ListAccountsLegacyV2Params struct {
+	GetCrossAccts    *bool `form:"getCrossAccts,omitempty" json:"getCrossAccts,omitempty"`
+	GetExportAcctNum *bool `form:"getExportAcctNum,omitempty" json:"getExportAcctNum,omitempty"`
+
+	// ValidateLocationStatus Business banking only; no effect on retail users.
+	ValidateLocationStatus *bool `form:"validateLocationStatus,omitempty" json:"validateLocationStatus,omitempty"`
+
+	// DiTid Trace id of the legacy family: generate a fresh UUID for every request (`uuidgen`, or
+	// `cat /proc/sys/kernel/random/uuid`). It is the idempotency key of Register v4: a reused
+	// value replays the first answer, or with another body answers 409 `26330`, so "Try it out"
+	// needs a new one each time. No example is given on purpose: a fixed one would be reused.
+	DiTid             DiTid                                        `json:"di_tid"`
+	IntuitIFSUserType *ListAccountsLegacyV2ParamsIntuitIFSUserType `json:"intuit_IFS_userType,omitempty"`
+
+	// IntuitAuthid The sub-user's authId (with `intuit_IFS_userType` ENTITLED).
+	IntuitAuthid *string `json:"intuit_authid,omitempty"`
+
+	// IntuitIFSOnBehalfOfUser The member number the sub-user acts for (with `intuit_IFS_userType` ENTITLED).
+	IntuitIFSOnBehalfOfUser *string `json:"intuit_IFS_onBehalfOfUser,omitempty"`
+}
+
+// ListAccountsLegacyV2ParamsIntuitIFSUserType defines parameters for ListAccountsLegacyV2.
+type ListAccountsLegacyV2ParamsIntuitIFSUserType string
+
 // GetCustomerV2Params defines parameters for GetCustomerV2.
 type GetCustomerV2Params struct {
 	FiCustomerIDType *GetCustomerV2ParamsFiCustomerIDType `form:"fiCustomerIdType,omitempty" json:"fiCustomerIdType,omitempty"`
@@ -2363,7 +2684,8 @@ type CreateAccessTokenV2Params struct {
 	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
 	TransactionID TransactionIDToken `json:"transactionId"`
 
-	// InstitutionID The FI (five digits); required for the client_credentials and password grants.
+	// InstitutionID The FI (five digits); required for the client_credentials and password grants; for
+	// authorization_code optional (the code names the FI) but, if sent, the code's FI.
 	InstitutionID *InstitutionIDHeader `json:"institutionId,omitempty"`
 }
 
@@ -2462,6 +2784,24 @@ type GetAccountByIDV1Params struct {
 
 // GetAccountByIDV1ParamsViewName defines parameters for GetAccountByIDV1.
 type GetAccountByIDV1ParamsViewName string
+
+// GenerateAuthorizationCodeV1Params defines parameters for GenerateAuthorizationCodeV1.
+type GenerateAuthorizationCodeV1Params struct {
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
+	TransactionID TransactionIDToken `json:"transactionId"`
+
+	// InstitutionID The FI (five digits); must be the token's FI.
+	InstitutionID AuthCodeInstitutionID `json:"institutionId"`
+}
+
+// AuthorizeClientV1Params defines parameters for AuthorizeClientV1.
+type AuthorizeClientV1Params struct {
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
+	TransactionID TransactionIDToken `json:"transactionId"`
+
+	// InstitutionID The FI (five digits); must be the token's FI.
+	InstitutionID AuthCodeInstitutionID `json:"institutionId"`
+}
 
 // RegisterCustomerV2Params defines parameters for RegisterCustomerV2.
 type RegisterCustomerV2Params struct {
@@ -2711,6 +3051,12 @@ type CreateAccessTokenV2FormdataRequestBody = TokenV2Request
 // RegisterCustomerV4JSONRequestBody defines body for RegisterCustomerV4 for application/json ContentType.
 type RegisterCustomerV4JSONRequestBody = RegisterCustomerRequest
 
+// GenerateAuthorizationCodeV1FormdataRequestBody defines body for GenerateAuthorizationCodeV1 for application/x-www-form-urlencoded ContentType.
+type GenerateAuthorizationCodeV1FormdataRequestBody = AuthorizationCodeRequest
+
+// AuthorizeClientV1FormdataRequestBody defines body for AuthorizeClientV1 for application/x-www-form-urlencoded ContentType.
+type AuthorizeClientV1FormdataRequestBody = AuthorizeClientRequest
+
 // RegisterCustomerV2JSONRequestBody defines body for RegisterCustomerV2 for application/json ContentType.
 type RegisterCustomerV2JSONRequestBody = CustomerRegistrationRequest
 
@@ -2743,6 +3089,12 @@ type CreateAccessTokenV1FormdataRequestBody = TokenV1Request
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// GetOpenIDConfiguration OpenID Connect discovery
+	// (GET /.well-known/openid-configuration)
+	GetOpenIDConfiguration(ctx echo.Context) error
+	// ListAccountsLegacyV2 List a customer's accounts (legacy)
+	// (GET /bankingservices/v2/fis/{di_fiid}/fiCustomers/{di_ficustomer}/accounts)
+	ListAccountsLegacyV2(ctx echo.Context, diFiid DiFiidPath, diFicustomer string, params ListAccountsLegacyV2Params) error
 	// GetCustomerV2 Get an FI customer
 	// (GET /bankingservices/v2/fis/{fiId}/fiCustomers/{fiCustomerId})
 	GetCustomerV2(ctx echo.Context, fiid string, fiCustomerID string, params GetCustomerV2Params) error
@@ -2755,6 +3107,9 @@ type ServerInterface interface {
 	// GetMetrics Prometheus metrics
 	// (GET /metrics)
 	GetMetrics(ctx echo.Context) error
+	// GetJWKS ID token signing keys (JWKS)
+	// (GET /oauth2/v1/keys)
+	GetJWKS(ctx echo.Context) error
 	// RevokeAccessTokenV2 Revoke a V2 token
 	// (DELETE /oauth2/v1/revoke)
 	RevokeAccessTokenV2(ctx echo.Context, params RevokeAccessTokenV2Params) error
@@ -2785,6 +3140,12 @@ type ServerInterface interface {
 	// GetAccountByIDV1 Read one of a user's accounts
 	// (GET /v1/accounts/{accountId})
 	GetAccountByIDV1(ctx echo.Context, accountID AccountIDPath, params GetAccountByIDV1Params) error
+	// GenerateAuthorizationCodeV1 Generate an authorization code (partner sign-in)
+	// (POST /v1/auth-code)
+	GenerateAuthorizationCodeV1(ctx echo.Context, params GenerateAuthorizationCodeV1Params) error
+	// AuthorizeClientV1 Authorize Client (partner sign-in)
+	// (POST /v1/client-authorization)
+	AuthorizeClientV1(ctx echo.Context, params AuthorizeClientV1Params) error
 	// RegisterCustomerV2 Register a customer (Customer v2)
 	// (POST /v1/customers/register)
 	RegisterCustomerV2(ctx echo.Context, params RegisterCustomerV2Params) error
@@ -2838,6 +3199,126 @@ type ServerInterface interface {
 // ServerInterfaceWrapper converts echo contexts to parameters.
 type ServerInterfaceWrapper struct {
 	Handler ServerInterface
+}
+
+// GetOpenIDConfiguration converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOpenIDConfiguration(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOpenIDConfiguration(ctx)
+	return err
+}
+
+// ListAccountsLegacyV2 converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAccountsLegacyV2(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "di_fiid" -------------
+	var diFiid DiFiidPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "di_fiid", ctx.Param("di_fiid"), &diFiid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter di_fiid: %s", err))
+	}
+
+	// ------------- Path parameter "di_ficustomer" -------------
+	var diFicustomer string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "di_ficustomer", ctx.Param("di_ficustomer"), &diFicustomer, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter di_ficustomer: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAccountsLegacyV2Params
+	// ------------- Optional query parameter "getCrossAccts" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "getCrossAccts", ctx.QueryParams(), &params.GetCrossAccts, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter getCrossAccts: %s", err))
+	}
+
+	// ------------- Optional query parameter "getExportAcctNum" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "getExportAcctNum", ctx.QueryParams(), &params.GetExportAcctNum, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter getExportAcctNum: %s", err))
+	}
+
+	// ------------- Optional query parameter "validateLocationStatus" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "validateLocationStatus", ctx.QueryParams(), &params.ValidateLocationStatus, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter validateLocationStatus: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "di_tid" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("di_tid")]; found {
+		var DiTid DiTid
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for di_tid, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "di_tid", valueList[0], &DiTid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter di_tid: %s", err))
+		}
+
+		params.DiTid = DiTid
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter di_tid is required, but not found"))
+	}
+	// ------------- Optional header parameter "intuit_IFS_userType" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("intuit_IFS_userType")]; found {
+		var IntuitIFSUserType ListAccountsLegacyV2ParamsIntuitIFSUserType
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for intuit_IFS_userType, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "intuit_IFS_userType", valueList[0], &IntuitIFSUserType, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intuit_IFS_userType: %s", err))
+		}
+
+		params.IntuitIFSUserType = &IntuitIFSUserType
+	}
+	// ------------- Optional header parameter "intuit_authid" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("intuit_authid")]; found {
+		var IntuitAuthid string
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for intuit_authid, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "intuit_authid", valueList[0], &IntuitAuthid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intuit_authid: %s", err))
+		}
+
+		params.IntuitAuthid = &IntuitAuthid
+	}
+	// ------------- Optional header parameter "intuit_IFS_onBehalfOfUser" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("intuit_IFS_onBehalfOfUser")]; found {
+		var IntuitIFSOnBehalfOfUser string
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for intuit_IFS_onBehalfOfUser, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "intuit_IFS_onBehalfOfUser", valueList[0], &IntuitIFSOnBehalfOfUser, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intuit_IFS_onBehalfOfUser: %s", err))
+		}
+
+		params.IntuitIFSOnBehalfOfUser = &IntuitIFSOnBehalfOfUser
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAccountsLegacyV2(ctx, diFiid, diFicustomer, params)
+	return err
 }
 
 // GetCustomerV2 converts echo context to params.
@@ -2998,6 +3479,15 @@ func (w *ServerInterfaceWrapper) GetMetrics(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetMetrics(ctx)
+	return err
+}
+
+// GetJWKS converts echo context to params.
+func (w *ServerInterfaceWrapper) GetJWKS(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetJWKS(ctx)
 	return err
 }
 
@@ -3428,6 +3918,102 @@ func (w *ServerInterfaceWrapper) GetAccountByIDV1(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetAccountByIDV1(ctx, accountID, params)
+	return err
+}
+
+// GenerateAuthorizationCodeV1 converts echo context to params.
+func (w *ServerInterfaceWrapper) GenerateAuthorizationCodeV1(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GenerateAuthorizationCodeV1Params
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionID TransactionIDToken
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionID = TransactionID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+	// ------------- Required header parameter "institutionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("institutionId")]; found {
+		var InstitutionID AuthCodeInstitutionID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for institutionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "institutionId", valueList[0], &InstitutionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionId: %s", err))
+		}
+
+		params.InstitutionID = InstitutionID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter institutionId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GenerateAuthorizationCodeV1(ctx, params)
+	return err
+}
+
+// AuthorizeClientV1 converts echo context to params.
+func (w *ServerInterfaceWrapper) AuthorizeClientV1(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AuthorizeClientV1Params
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionID TransactionIDToken
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionID = TransactionID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+	// ------------- Required header parameter "institutionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("institutionId")]; found {
+		var InstitutionID AuthCodeInstitutionID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for institutionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "institutionId", valueList[0], &InstitutionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionId: %s", err))
+		}
+
+		params.InstitutionID = InstitutionID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter institutionId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AuthorizeClientV1(ctx, params)
 	return err
 }
 
@@ -4392,12 +4978,17 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/docs", wrapper.GetDocs, options.OperationMiddlewares["getDocs"]...)
 	router.GET(options.BaseURL+"/metrics", wrapper.GetMetrics, options.OperationMiddlewares["getMetrics"]...)
 	router.GET(options.BaseURL+"/sandbox/outbox", wrapper.GetSandboxOutbox, options.OperationMiddlewares["getSandboxOutbox"]...)
+	router.GET(options.BaseURL+"/.well-known/openid-configuration", wrapper.GetOpenIDConfiguration, options.OperationMiddlewares["getOpenIDConfiguration"]...)
+	router.GET(options.BaseURL+"/oauth2/v1/keys", wrapper.GetJWKS, options.OperationMiddlewares["getJWKS"]...)
 	router.POST(options.BaseURL+"/v1/oauth/token", wrapper.CreateAccessTokenV1, options.OperationMiddlewares["createAccessTokenV1"]...)
 	router.POST(options.BaseURL+"/oauth2/v1/token", wrapper.CreateAccessTokenV2, options.OperationMiddlewares["createAccessTokenV2"]...)
 	router.DELETE(options.BaseURL+"/oauth2/v1/revoke", wrapper.RevokeAccessTokenV2, options.OperationMiddlewares["revokeAccessTokenV2"]...)
 	router.POST(options.BaseURL+"/oauth2/v1/revoke", wrapper.RevokeAccessTokenV2Post, options.OperationMiddlewares["revokeAccessTokenV2Post"]...)
+	router.POST(options.BaseURL+"/v1/client-authorization", wrapper.AuthorizeClientV1, options.OperationMiddlewares["authorizeClientV1"]...)
+	router.POST(options.BaseURL+"/v1/auth-code", wrapper.GenerateAuthorizationCodeV1, options.OperationMiddlewares["generateAuthorizationCodeV1"]...)
 	router.POST(options.BaseURL+"/registration/v4/fis/:di_fiid/fiCustomers", wrapper.RegisterCustomerV4, options.OperationMiddlewares["registerCustomerV4"]...)
 	router.GET(options.BaseURL+"/bankingservices/v2/fis/:fiId/fiCustomers/:fiCustomerId", wrapper.GetCustomerV2, options.OperationMiddlewares["getCustomerV2"]...)
+	router.GET(options.BaseURL+"/bankingservices/v2/fis/:di_fiid/fiCustomers/:di_ficustomer/accounts", wrapper.ListAccountsLegacyV2, options.OperationMiddlewares["listAccountsLegacyV2"]...)
 	router.GET(options.BaseURL+"/v1/accounts", wrapper.ListAccountsV1, options.OperationMiddlewares["listAccountsV1"]...)
 	router.GET(options.BaseURL+"/v1/accounts/:accountId", wrapper.GetAccountByIDV1, options.OperationMiddlewares["getAccountByIdV1"]...)
 	router.GET(options.BaseURL+"/v1/institution-disclosures", wrapper.ListInstitutionDisclosures, options.OperationMiddlewares["listInstitutionDisclosures"]...)
@@ -4444,6 +5035,262 @@ type LegacyTokenErrorApplicationXMLResponse struct {
 type NotFoundJSONResponse ErrorResponse
 
 type TokenErrorJSONResponse ErrorResponse
+
+type GetOpenIDConfigurationRequestObject struct {
+}
+
+type GetOpenIDConfigurationResponseObject interface {
+	VisitGetOpenIDConfigurationResponse(w http.ResponseWriter) error
+}
+
+type GetOpenIDConfiguration200JSONResponse OpenIDConfiguration
+
+func (response GetOpenIDConfiguration200JSONResponse) VisitGetOpenIDConfigurationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenIDConfiguration400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetOpenIDConfiguration400JSONResponse) VisitGetOpenIDConfigurationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2RequestObject struct {
+	DiFiid       DiFiidPath `json:"di_fiid"`
+	DiFicustomer string     `json:"di_ficustomer"`
+	Params       ListAccountsLegacyV2Params
+}
+
+type ListAccountsLegacyV2ResponseObject interface {
+	VisitListAccountsLegacyV2Response(w http.ResponseWriter) error
+}
+
+type ListAccountsLegacyV2200JSONResponse LegacyAccounts
+
+func (response ListAccountsLegacyV2200JSONResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2200ApplicationXMLResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListAccountsLegacyV2200ApplicationXMLResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListAccountsLegacyV2204Response struct {
+}
+
+func (response ListAccountsLegacyV2204Response) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type ListAccountsLegacyV2400JSONResponse struct{ LegacyErrorJSONResponse }
+
+func (response ListAccountsLegacyV2400JSONResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2400ApplicationXMLResponse struct {
+	LegacyErrorApplicationXMLResponse
+}
+
+func (response ListAccountsLegacyV2400ApplicationXMLResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListAccountsLegacyV2401JSONResponse Status
+
+func (response ListAccountsLegacyV2401JSONResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2401ApplicationXMLResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListAccountsLegacyV2401ApplicationXMLResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListAccountsLegacyV2404JSONResponse Status
+
+func (response ListAccountsLegacyV2404JSONResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2404ApplicationXMLResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListAccountsLegacyV2404ApplicationXMLResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(404)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListAccountsLegacyV2500JSONResponse Status
+
+func (response ListAccountsLegacyV2500JSONResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2500ApplicationXMLResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListAccountsLegacyV2500ApplicationXMLResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(500)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListAccountsLegacyV2503JSONResponse Status
+
+func (response ListAccountsLegacyV2503JSONResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2503ApplicationXMLResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListAccountsLegacyV2503ApplicationXMLResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
 
 type GetCustomerV2RequestObject struct {
 	FiID         string `json:"fiId"`
@@ -4755,6 +5602,41 @@ func (response GetMetrics200TextResponse) VisitGetMetricsResponse(w http.Respons
 type GetMetrics400JSONResponse struct{ BadRequestJSONResponse }
 
 func (response GetMetrics400JSONResponse) VisitGetMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJWKSRequestObject struct {
+}
+
+type GetJWKSResponseObject interface {
+	VisitGetJWKSResponse(w http.ResponseWriter) error
+}
+
+type GetJWKS200JSONResponse JWKS
+
+func (response GetJWKS200JSONResponse) VisitGetJWKSResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJWKS400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetJWKS400JSONResponse) VisitGetJWKSResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -5662,6 +6544,164 @@ func (response GetAccountByIDV1503JSONResponse) VisitGetAccountByIDV1Response(w 
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAuthorizationCodeV1RequestObject struct {
+	Params GenerateAuthorizationCodeV1Params
+	Body   *GenerateAuthorizationCodeV1FormdataRequestBody
+}
+
+type GenerateAuthorizationCodeV1ResponseObject interface {
+	VisitGenerateAuthorizationCodeV1Response(w http.ResponseWriter) error
+}
+
+type GenerateAuthorizationCodeV1200JSONResponse AuthorizationCodeResponse
+
+func (response GenerateAuthorizationCodeV1200JSONResponse) VisitGenerateAuthorizationCodeV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAuthorizationCodeV1400JSONResponse struct{ TokenErrorJSONResponse }
+
+func (response GenerateAuthorizationCodeV1400JSONResponse) VisitGenerateAuthorizationCodeV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAuthorizationCodeV1401JSONResponse ErrorResponse
+
+func (response GenerateAuthorizationCodeV1401JSONResponse) VisitGenerateAuthorizationCodeV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAuthorizationCodeV1403JSONResponse ErrorResponse
+
+func (response GenerateAuthorizationCodeV1403JSONResponse) VisitGenerateAuthorizationCodeV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAuthorizationCodeV1500JSONResponse ErrorResponse
+
+func (response GenerateAuthorizationCodeV1500JSONResponse) VisitGenerateAuthorizationCodeV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AuthorizeClientV1RequestObject struct {
+	Params AuthorizeClientV1Params
+	Body   *AuthorizeClientV1FormdataRequestBody
+}
+
+type AuthorizeClientV1ResponseObject interface {
+	VisitAuthorizeClientV1Response(w http.ResponseWriter) error
+}
+
+type AuthorizeClientV1200JSONResponse AuthorizeClientResponse
+
+func (response AuthorizeClientV1200JSONResponse) VisitAuthorizeClientV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AuthorizeClientV1400JSONResponse struct{ TokenErrorJSONResponse }
+
+func (response AuthorizeClientV1400JSONResponse) VisitAuthorizeClientV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AuthorizeClientV1401JSONResponse ErrorResponse
+
+func (response AuthorizeClientV1401JSONResponse) VisitAuthorizeClientV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AuthorizeClientV1403JSONResponse ErrorResponse
+
+func (response AuthorizeClientV1403JSONResponse) VisitAuthorizeClientV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AuthorizeClientV1500JSONResponse ErrorResponse
+
+func (response AuthorizeClientV1500JSONResponse) VisitAuthorizeClientV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7223,6 +8263,12 @@ func (response CreateAccessTokenV1500ApplicationXMLResponse) VisitCreateAccessTo
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// GetOpenIDConfiguration OpenID Connect discovery
+	// (GET /.well-known/openid-configuration)
+	GetOpenIDConfiguration(ctx context.Context, request GetOpenIDConfigurationRequestObject) (GetOpenIDConfigurationResponseObject, error)
+	// ListAccountsLegacyV2 List a customer's accounts (legacy)
+	// (GET /bankingservices/v2/fis/{di_fiid}/fiCustomers/{di_ficustomer}/accounts)
+	ListAccountsLegacyV2(ctx context.Context, request ListAccountsLegacyV2RequestObject) (ListAccountsLegacyV2ResponseObject, error)
 	// GetCustomerV2 Get an FI customer
 	// (GET /bankingservices/v2/fis/{fiId}/fiCustomers/{fiCustomerId})
 	GetCustomerV2(ctx context.Context, request GetCustomerV2RequestObject) (GetCustomerV2ResponseObject, error)
@@ -7235,6 +8281,9 @@ type StrictServerInterface interface {
 	// GetMetrics Prometheus metrics
 	// (GET /metrics)
 	GetMetrics(ctx context.Context, request GetMetricsRequestObject) (GetMetricsResponseObject, error)
+	// GetJWKS ID token signing keys (JWKS)
+	// (GET /oauth2/v1/keys)
+	GetJWKS(ctx context.Context, request GetJWKSRequestObject) (GetJWKSResponseObject, error)
 	// RevokeAccessTokenV2 Revoke a V2 token
 	// (DELETE /oauth2/v1/revoke)
 	RevokeAccessTokenV2(ctx context.Context, request RevokeAccessTokenV2RequestObject) (RevokeAccessTokenV2ResponseObject, error)
@@ -7265,6 +8314,12 @@ type StrictServerInterface interface {
 	// GetAccountByIDV1 Read one of a user's accounts
 	// (GET /v1/accounts/{accountId})
 	GetAccountByIDV1(ctx context.Context, request GetAccountByIDV1RequestObject) (GetAccountByIDV1ResponseObject, error)
+	// GenerateAuthorizationCodeV1 Generate an authorization code (partner sign-in)
+	// (POST /v1/auth-code)
+	GenerateAuthorizationCodeV1(ctx context.Context, request GenerateAuthorizationCodeV1RequestObject) (GenerateAuthorizationCodeV1ResponseObject, error)
+	// AuthorizeClientV1 Authorize Client (partner sign-in)
+	// (POST /v1/client-authorization)
+	AuthorizeClientV1(ctx context.Context, request AuthorizeClientV1RequestObject) (AuthorizeClientV1ResponseObject, error)
 	// RegisterCustomerV2 Register a customer (Customer v2)
 	// (POST /v1/customers/register)
 	RegisterCustomerV2(ctx context.Context, request RegisterCustomerV2RequestObject) (RegisterCustomerV2ResponseObject, error)
@@ -7325,6 +8380,56 @@ func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareF
 type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
+}
+
+// GetOpenIDConfiguration operation middleware
+func (sh *strictHandler) GetOpenIDConfiguration(ctx echo.Context) error {
+	var request GetOpenIDConfigurationRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOpenIDConfiguration(ctx.Request().Context(), request.(GetOpenIDConfigurationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOpenIDConfiguration")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOpenIDConfigurationResponseObject); ok {
+		return validResponse.VisitGetOpenIDConfigurationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListAccountsLegacyV2 operation middleware
+func (sh *strictHandler) ListAccountsLegacyV2(ctx echo.Context, diFiid DiFiidPath, diFicustomer string, params ListAccountsLegacyV2Params) error {
+	var request ListAccountsLegacyV2RequestObject
+
+	request.DiFiid = diFiid
+	request.DiFicustomer = diFicustomer
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAccountsLegacyV2(ctx.Request().Context(), request.(ListAccountsLegacyV2RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAccountsLegacyV2")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAccountsLegacyV2ResponseObject); ok {
+		return validResponse.VisitListAccountsLegacyV2Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
 }
 
 // GetCustomerV2 operation middleware
@@ -7417,6 +8522,29 @@ func (sh *strictHandler) GetMetrics(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetMetricsResponseObject); ok {
 		return validResponse.VisitGetMetricsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetJWKS operation middleware
+func (sh *strictHandler) GetJWKS(ctx echo.Context) error {
+	var request GetJWKSRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetJWKS(ctx.Request().Context(), request.(GetJWKSRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetJWKS")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetJWKSResponseObject); ok {
+		return validResponse.VisitGetJWKSResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -7721,6 +8849,76 @@ func (sh *strictHandler) GetAccountByIDV1(ctx echo.Context, accountID AccountIDP
 		return err
 	} else if validResponse, ok := response.(GetAccountByIDV1ResponseObject); ok {
 		return validResponse.VisitGetAccountByIDV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GenerateAuthorizationCodeV1 operation middleware
+func (sh *strictHandler) GenerateAuthorizationCodeV1(ctx echo.Context, params GenerateAuthorizationCodeV1Params) error {
+	var request GenerateAuthorizationCodeV1RequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body GenerateAuthorizationCodeV1FormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GenerateAuthorizationCodeV1(ctx.Request().Context(), request.(GenerateAuthorizationCodeV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GenerateAuthorizationCodeV1")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GenerateAuthorizationCodeV1ResponseObject); ok {
+		return validResponse.VisitGenerateAuthorizationCodeV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AuthorizeClientV1 operation middleware
+func (sh *strictHandler) AuthorizeClientV1(ctx echo.Context, params AuthorizeClientV1Params) error {
+	var request AuthorizeClientV1RequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body AuthorizeClientV1FormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AuthorizeClientV1(ctx.Request().Context(), request.(AuthorizeClientV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AuthorizeClientV1")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AuthorizeClientV1ResponseObject); ok {
+		return validResponse.VisitAuthorizeClientV1Response(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -88,6 +88,15 @@ var accessRequests = map[string]func(t testing.TB) accessRequest{
 	"getCustomerAccountsTransactionsV1": func(testing.TB) accessRequest {
 		return accessRequest{http.MethodGet, "/v1/customers/" + sandboxUserGUID + ":accounts?hostUserId=" + memberSam, ""}
 	},
+	"authorizeClientV1": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodPost, "/v1/client-authorization", "client_id=" + partnerApp}
+	},
+	"generateAuthorizationCodeV1": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodPost, "/v1/auth-code", authCodeForm}
+	},
+	"listAccountsLegacyV2": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/" + sandboxUserGUID + "/accounts", ""}
+	},
 }
 
 // grantOf is the grant that issues tokens of a kind.
@@ -104,7 +113,7 @@ func grantOf(k access.Kind) string {
 }
 
 // mintToken stores an access token of the sandbox app for FI 01111 directly, the way the token
-// service would, so every kind can be tried (partner tokens have no grant endpoint yet).
+// service would, so every kind can be tried without its grant's ceremony.
 func (a *api) mintToken(t testing.TB, version int, kind access.Kind, scopes []string, customerID string) string {
 	t.Helper()
 	ctx := context.Background()
@@ -135,10 +144,13 @@ func (a *api) sendAccess(t testing.TB, rq accessRequest, token string, legacy bo
 	if legacy {
 		h["di_tid"], h["Accept"] = newTID(), "application/json"
 	} else {
-		h["transactionId"], h["correlationId"] = newTID(), newTID()
+		h["transactionId"], h["correlationId"], h["institutionId"] = newTID(), newTID(), fiCreditUnion
 	}
-	if rq.body != "" {
+	switch {
+	case strings.HasPrefix(rq.body, "{"):
 		h["Content-Type"] = "application/json"
+	case rq.body != "":
+		h["Content-Type"] = formContentType // the partner sign-in's forms
 	}
 	return a.do(t, rq.method, rq.path, h, rq.body)
 }
@@ -159,6 +171,7 @@ func refusedCode(r *response, legacy bool) string {
 var forbiddenCodes = []struct{ prefix, code string }{
 	{"/v1/institution-users", "ISR_11003"}, {"/v2/institution-users", "ISR_11003"}, {"/v1/user-status", "ISR_11003"},
 	{"/v1/institution", "DSC_11003"}, {"/v1/accounts", "ACC_00602"}, {"/v1/customers", "UXU_10002"},
+	{"/v1/client-authorization", "CMN_90006"}, {"/v1/auth-code", "CMN_90006"},
 }
 
 func forbiddenCodeFor(path string) string {

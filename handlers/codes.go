@@ -14,6 +14,13 @@ const (
 	codeLegacyInvalid      = "90002" // a header or form parameter invalid; access blocked
 	codeLegacyInternal     = "90003" // internal service error
 	codeSpikeArrest        = "92000" // spike arrest
+
+	// The legacy accounts list.
+	codeLegacyNoData        = "20009" // no such customer (or sub-user) at the FI
+	codeLegacyHeaders       = "25099" // a parameter invalid, or a header the user type needs missing
+	codeLegacySubUserAuthID = "25618" // intuit_authid empty for a sub-user
+	codeLegacyIBUserType    = "25694" // a business user type for a retail user
+	codeLegacyMemberNumber  = "25736" // intuit_IFS_onBehalfOfUser is not the customer's member
 )
 
 // Token gateway (V2 token and revoke, ErrorResponse).
@@ -34,6 +41,9 @@ const (
 	cmnUserCredentials = "CMN_90015"
 	cmnInvalidToken    = "CMN_90016"
 	cmnNonPrintable    = "CMN_90017"
+	cmnAccessBlocked   = "CMN_90009" // partner sign-in: the app may not request codes for that partner
+	cmnSelfAuthorized  = "CMN_90020" // partner sign-in: the partner is the calling app
+	cmnClientConfig    = "CMN_90021" // partner sign-in: the partner is not set up for it at the FI
 )
 
 // Disclosures (ErrorResponse).

@@ -31,19 +31,29 @@ type Institution struct {
 // ClientApp is a third-party application allowed to obtain tokens (its Shared Key is ClientID).
 // The secret is kept only as a hash.
 type ClientApp struct {
-	ID              uint                   `gorm:"primaryKey"`
-	ClientID        string                 `gorm:"size:128;not null;uniqueIndex"`
-	SecretHash      string                 `gorm:"size:256;not null"`
-	Name            string                 `gorm:"size:128;not null"`
-	OfferingID      string                 `gorm:"size:128;not null"` // default offering_id when the client sends none
-	Grants          string                 `gorm:"size:256;not null"` // space-separated grant types
-	Scopes          string                 `gorm:"size:1024;not null"`
-	V1TokenTTL      int                    `gorm:"not null"` // seconds
-	V2TokenTTL      int                    `gorm:"not null"`
-	RefreshTokenTTL int                    `gorm:"not null"`
-	Institutions    []ClientAppInstitution `gorm:"constraint:OnDelete:CASCADE"`
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	ID              uint   `gorm:"primaryKey"`
+	ClientID        string `gorm:"size:128;not null;uniqueIndex"`
+	SecretHash      string `gorm:"size:256;not null"`
+	Name            string `gorm:"size:128;not null"`
+	OfferingID      string `gorm:"size:128;not null"` // default offering_id when the client sends none
+	Grants          string `gorm:"size:256;not null"` // space-separated grant types
+	Scopes          string `gorm:"size:1024;not null"`
+	V1TokenTTL      int    `gorm:"not null"` // seconds
+	V2TokenTTL      int    `gorm:"not null"`
+	RefreshTokenTTL int    `gorm:"not null"`
+	// RedirectURI is where a partner app receives its authorization codes (OIDC partner
+	// sign-in); the auth-code answer names it.
+	RedirectURI string `gorm:"size:2048;not null;default:''"`
+	// CodePartners are the client ids of the partner apps this app (an FI's own digital
+	// banking) may request authorization codes for, space-separated.
+	CodePartners string `gorm:"size:1024;not null;default:''"`
+	// The partner's authorization-flow policy, as Authorize Client reports it.
+	SecondaryAuthentication bool                   `gorm:"not null;default:false"`
+	ConsentRequired         bool                   `gorm:"not null;default:false"`
+	DeviceRegistration      bool                   `gorm:"not null;default:false"`
+	Institutions            []ClientAppInstitution `gorm:"constraint:OnDelete:CASCADE"`
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
 }
 
 // ClientAppInstitution records that a client app may act for an FI.
@@ -348,4 +358,27 @@ type KeyCheck struct {
 	KeyID     string `gorm:"primaryKey;size:64"`
 	Check     string `gorm:"size:128;not null"`
 	CreatedAt time.Time
+}
+
+// AuthCode is an authorization code of the OIDC partner sign-in: issued to a partner app for one
+// user of one FI at the request of the FI's own digital-banking app, redeemable once, briefly.
+// Only the SHA-256 of the code is stored.
+type AuthCode struct {
+	Hash            string    `gorm:"primaryKey;size:64"`
+	InstitutionID   string    `gorm:"size:5;not null"`
+	ClientAppID     uint      `gorm:"not null;index"` // the partner the code is for
+	RequestedBy     uint      `gorm:"not null"`       // the FI's app that asked for it
+	CustomerID      string    `gorm:"size:32;not null"`
+	Scopes          string    `gorm:"size:1024;not null"` // API scopes, space-separated
+	RequestedScopes string    `gorm:"size:256;not null"`  // OIDC scopes (openid profile offline_access), space-separated
+	OIDC            bool      `gorm:"not null"`           // nonce, aud or requested_scopes were given: an ID token is issued
+	Nonce           string    `gorm:"size:512"`
+	Audience        string    `gorm:"size:512"`
+	AuthTime        time.Time `gorm:"not null"` // when the user signed in (auth_time), else the code's issue time
+	IssuedAt        time.Time `gorm:"not null"`
+	ExpiresAt       time.Time `gorm:"not null;index"`
+	UsedAt          *time.Time
+	// TokenHashes are the tokens the code was exchanged for, space-separated: a second
+	// exchange of the same code revokes them (RFC 6749 §4.1.2).
+	TokenHashes string `gorm:"size:256;not null;default:''"`
 }

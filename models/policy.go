@@ -20,7 +20,7 @@ const (
 // Grants and scopes a client app may be given, and the account categories and types an
 // account may have.
 var (
-	KnownGrants = []string{"client_credentials", "password", "refresh_token"}
+	KnownGrants = []string{"client_credentials", "password", "refresh_token", "authorization_code"}
 	KnownScopes = []string{"accounts:read", "accounts:read_unmasked", "disclosures:read", "disclosures:write",
 		"institution-users:read", "institution-users:write", "institution-users:read_pii", "institution-users-billpay:read",
 		"transactions:read"}
