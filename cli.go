@@ -145,8 +145,8 @@ func (c rekeyCmd) Run(a *app) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "re-encrypted under key %s: %d customers, %d accounts, %d stored replies\n",
-		store.PrimaryKeyID(), got.Customers, got.Accounts, got.IdempotencyRecords)
+	fmt.Fprintf(a.stdout, "re-encrypted under key %s: %d customers, %d accounts, %d stored replies, %d messaging-gateway secrets\n",
+		store.PrimaryKeyID(), got.Customers, got.Accounts, got.IdempotencyRecords, got.MessagingGateways)
 	if got.StaleClientSecrets > 0 {
 		fmt.Fprintf(a.stdout, "%d client apps still hold a secret digest under an earlier key: each moves to key %s at its next token request;"+
 			" keep the old key until then, or provision their secrets again\n", got.StaleClientSecrets, store.PrimaryKeyID())
@@ -155,8 +155,16 @@ func (c rekeyCmd) Run(a *app) error {
 }
 
 type sandboxCmd struct {
-	Reset resetCmd `cmd:"" help:"Delete the sandbox database and its key file, then create them anew with the bundled data."`
+	Reset  resetCmd  `cmd:"" help:"Delete the sandbox database and its key file, then create them anew with the bundled data."`
+	Outbox outboxCmd `cmd:"" help:"Print the messages the sandbox kept instead of sending them (passcodes included), newest first."`
 }
+
+type outboxCmd struct {
+	To   string `name:"to" help:"Only this destination: an email address, or a phone number in any notation."`
+	JSON bool   `name:"json" help:"Print {\"messages\":[…]} as GET /sandbox/outbox answers."`
+}
+
+func (c outboxCmd) Run(a *app) error { return sandboxOutbox(a, c.To, c.JSON) }
 
 type resetCmd struct {
 	Yes bool `short:"y" help:"Do not ask for confirmation (required when standard input is not a terminal)."`

@@ -251,7 +251,7 @@ func TestKeyRotationWithRekey(t *testing.T) {
 	if err := run(context.Background(), []string{"rekey", "--yes"}, rotate, &out, io.Discard); err != nil {
 		t.Fatalf("rekey: %v", err)
 	}
-	if !strings.Contains(out.String(), "1 customers, 5 accounts") || !strings.Contains(out.String(), "2 client apps still hold a secret digest under an earlier key") {
+	if !strings.Contains(out.String(), "1 customers, 5 accounts") || !strings.Contains(out.String(), "3 client apps still hold a secret digest under an earlier key") {
 		t.Fatalf("rekey output %q", out.String())
 	}
 	out.Reset()
@@ -436,14 +436,14 @@ func TestHelpNeedsNoKeyAndTouchesNothing(t *testing.T) {
 	if err := run(context.Background(), []string{"--help"}, vars, &out, &out); err != nil {
 		t.Fatal(err)
 	}
-	for _, cmd := range []string{"serve", "provision", "unlock", "disclosures export", "rekey", "sandbox reset", "version", "loadtest"} {
+	for _, cmd := range []string{"serve", "provision", "unlock", "disclosures export", "rekey", "sandbox reset", "sandbox outbox", "version", "loadtest"} {
 		if !strings.Contains(out.String(), "  "+cmd+" ") {
 			t.Errorf("--help does not list %q:\n%s", cmd, out.String())
 		}
 	}
 	for _, args := range [][]string{
 		{"serve", "--help"}, {"provision", "--help"}, {"unlock", "--help"}, {"disclosures", "export", "--help"},
-		{"rekey", "--help"}, {"sandbox", "reset", "--help"}, {"loadtest", "--help"}, {"help"}, {"help", "provision"},
+		{"rekey", "--help"}, {"sandbox", "reset", "--help"}, {"sandbox", "outbox", "--help"}, {"loadtest", "--help"}, {"help"}, {"help", "provision"},
 		{"--sandbox", "provision", "-h"}, {"version"}, {"--version"},
 	} {
 		out.Reset()

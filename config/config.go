@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/mail"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -43,6 +45,25 @@ type Config struct {
 	// AuthFailureDelay holds answers to failed client authentications (0: answer at once).
 	AuthFailureDelay time.Duration `name:"auth-failure-delay" envvar:"CUSTREG_AUTH_FAILURE_DELAY" default:"${auth_failure_delay}" group:"server" help:"Hold answers to failed client authentications this long, 0 for none."`
 
+	// Message delivery (package notify): email over SMTP; SMS and voice go to each FI's
+	// gateway from the provisioning file. Sandbox mode sends nothing and keeps every message
+	// in its outbox instead.
+	SMTPHost     string `name:"smtp-host" envvar:"CUSTREG_SMTP_HOST" group:"notify" help:"Mail server for email messages (passcodes); empty: email is not configured and email messages fail."`
+	SMTPPort     int    `name:"smtp-port" envvar:"CUSTREG_SMTP_PORT" default:"0" group:"notify" help:"Mail server port; 0 takes the TLS mode's: 25 (none), 587 (starttls), 465 (tls)."`
+	SMTPTLS      string `name:"smtp-tls" envvar:"CUSTREG_SMTP_TLS" default:"${smtp_tls}" enum:"none,starttls,tls" group:"notify" help:"none, starttls (the server must offer it) or tls (implicit TLS)."`
+	SMTPUsername string `name:"smtp-username" envvar:"CUSTREG_SMTP_USERNAME" group:"notify" help:"SMTP AUTH user (PLAIN, else LOGIN); empty: no AUTH. Sent only over TLS or to a server on this machine."`
+	SMTPPassword string `name:"smtp-password" envvar:"CUSTREG_SMTP_PASSWORD" group:"notify" help:"SMTP AUTH password (masked in the log)."`
+	SMTPFrom     string `name:"smtp-from" envvar:"CUSTREG_SMTP_FROM" group:"notify" help:"Sender address of email messages, e.g. 'Example FCU <no-reply@fcu.example>'; required with --smtp-host."`
+	// NotifyTimeout bounds one SMTP transaction or one webhook attempt.
+	NotifyTimeout time.Duration `name:"notify-timeout" envvar:"CUSTREG_NOTIFY_TIMEOUT" default:"${notify_timeout}" group:"notify" help:"Bounds one SMTP transaction or one gateway webhook attempt (up to 3 attempts); below --request-timeout."`
+	// The OIDC partner sign-in: the issuer identifier of ID tokens (the public base URL), the key
+	// that signs them (a PEM file, or the PEM itself), its key id and the retired keys the JWKS
+	// still publishes.
+	OIDCIssuer     string `name:"oidc-issuer" envvar:"CUSTREG_OIDC_ISSUER" default:"${oidc_issuer}" group:"server" help:"Issuer of ID tokens (iss) and base URL of the discovery document: the service's public address."`
+	OIDCSigningKey string `name:"oidc-signing-key" envvar:"CUSTREG_OIDC_SIGNING_KEY" group:"server" help:"PEM file (or PEM text) of the RSA (2048+) or ECDSA P-256 key signing ID tokens; required outside sandbox mode and for a sandbox on PostgreSQL."`
+	OIDCKeyID      string `name:"oidc-key-id" envvar:"CUSTREG_OIDC_KEY_ID" group:"server" help:"Key id (kid) of the signing key; empty: its RFC 7638 thumbprint."`
+	OIDCOldKeys    string `name:"oidc-old-keys" envvar:"CUSTREG_OIDC_OLD_KEYS" group:"server" help:"Retired signing keys still published in the JWKS, as [kid:]pem-file,… (public or private PEM)."`
+
 	// fromEnv maps a flag name to the variable its value came from, envErrs holds the variables
 	// whose values do not parse (both filled by Resolver).
 	fromEnv map[string]string
@@ -64,6 +85,9 @@ func Defaults() Config {
 		RequestTimeout:   10 * time.Second,
 		DBTimeout:        5 * time.Second,
 		AuthFailureDelay: 500 * time.Millisecond,
+		SMTPTLS:          "starttls",
+		NotifyTimeout:    3 * time.Second,
+		OIDCIssuer:       "http://127.0.0.1:8080",
 	}
 }
 
@@ -76,6 +100,8 @@ func Vars() kong.Vars {
 		"max_body_bytes": strconv.FormatInt(d.MaxBodyBytes, 10), "shutdown_timeout": d.ShutdownTimeout.String(),
 		"write_timeout": d.WriteTimeout.String(), "request_timeout": d.RequestTimeout.String(),
 		"db_timeout": d.DBTimeout.String(), "auth_failure_delay": d.AuthFailureDelay.String(),
+		"smtp_tls": d.SMTPTLS, "notify_timeout": d.NotifyTimeout.String(),
+		"oidc_issuer": d.OIDCIssuer,
 	}
 }
 
@@ -115,7 +141,7 @@ type EnvError struct {
 }
 
 func (e *EnvError) Error() string {
-	if strings.Contains(e.Name, "KEY") {
+	if strings.Contains(e.Name, "KEY") || strings.Contains(e.Name, "PASSWORD") {
 		return fmt.Sprintf("environment variable %s: not a valid value", e.Name)
 	}
 	return fmt.Sprintf("environment variable %s=%q: %v", e.Name, e.Value, e.Err)
@@ -154,8 +180,35 @@ func (c *Config) Finish() error {
 	if err := c.checkTimeouts(); err != nil {
 		return err
 	}
+	if u, err := url.Parse(c.OIDCIssuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%s must be an absolute http(s) URL without query or fragment", c.Source("oidc-issuer"))
+	}
 	if c.PIIKeyID == "" || strings.ContainsAny(c.PIIKeyID, ". ") {
 		return fmt.Errorf("%s must be non-empty and contain no dot or space", c.Source("pii-key-id"))
+	}
+	return c.checkNotify()
+}
+
+// checkNotify checks the message-delivery settings: an SMTP host needs a sender address, and
+// credentials come in pairs.
+func (c Config) checkNotify() error {
+	if c.SMTPPort < 0 || c.SMTPPort > 65535 {
+		return fmt.Errorf("%s must be a port number (0: the TLS mode's)", c.Source("smtp-port"))
+	}
+	if c.NotifyTimeout <= 0 || c.NotifyTimeout >= c.RequestTimeout {
+		return fmt.Errorf("%s (%v) must be positive and shorter than %s (%v)", c.Source("notify-timeout"), c.NotifyTimeout, c.Source("request-timeout"), c.RequestTimeout)
+	}
+	if (c.SMTPUsername == "") != (c.SMTPPassword == "") {
+		return fmt.Errorf("%s and %s go together: give both or neither", c.Source("smtp-username"), c.Source("smtp-password"))
+	}
+	if c.SMTPHost == "" {
+		return nil
+	}
+	if c.SMTPFrom == "" {
+		return fmt.Errorf("%s is required with %s", c.Source("smtp-from"), c.Source("smtp-host"))
+	}
+	if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+		return fmt.Errorf("%s: %q is not an email address (e.g. 'Example FCU <no-reply@fcu.example>')", c.Source("smtp-from"), c.SMTPFrom)
 	}
 	return nil
 }
@@ -208,6 +261,10 @@ func (c Config) IsPostgres() bool {
 // KeyFile is where sandbox mode keeps its generated PII key: beside the SQLite file.
 func (c Config) KeyFile() string { return c.DB + ".key" }
 
+// OIDCKeyFile is where sandbox mode keeps its generated ID-token signing key: beside the SQLite
+// file too.
+func (c Config) OIDCKeyFile() string { return c.DB + ".oidc.pem" }
+
 // LogValue renders the configuration for the start-up log with secrets masked.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
@@ -225,7 +282,26 @@ func (c Config) LogValue() slog.Value {
 		slog.String("db_timeout", c.DBTimeout.String()),
 		slog.Int("trusted_proxies", len(c.TrustedProxies)),
 		slog.String("auth_failure_delay", c.AuthFailureDelay.String()),
+		slog.String("smtp_host", c.SMTPHost),
+		slog.Int("smtp_port", c.SMTPPort),
+		slog.String("smtp_tls", c.SMTPTLS),
+		slog.String("smtp_username", c.SMTPUsername),
+		slog.String("smtp_password", maskSecret(c.SMTPPassword)),
+		slog.String("smtp_from", c.SMTPFrom),
+		slog.String("notify_timeout", c.NotifyTimeout.String()),
+		slog.String("oidc_issuer", c.OIDCIssuer),
+		slog.String("oidc_signing_key", maskPEM(c.OIDCSigningKey)),
+		slog.String("oidc_key_id", c.OIDCKeyID),
+		slog.String("oidc_old_keys", c.OIDCOldKeys),
 	)
+}
+
+// maskPEM shows a key file's path but never key material given inline.
+func maskPEM(s string) string {
+	if strings.Contains(s, "-----BEGIN") {
+		return "********"
+	}
+	return s
 }
 
 func maskSecret(s string) string {

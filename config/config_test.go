@@ -91,3 +91,41 @@ func TestErrorsNameTheirSource(t *testing.T) {
 		t.Errorf("durations in the log: %s", b.String())
 	}
 }
+
+func TestNotifySettings(t *testing.T) {
+	none := func(string) string { return "" }
+	cfg, err := Parse(nil, none)
+	if err != nil || cfg.SMTPHost != "" || cfg.SMTPTLS != "starttls" || cfg.SMTPPort != 0 || cfg.NotifyTimeout.String() != "3s" {
+		t.Fatalf("defaults %+v %v", cfg, err)
+	}
+	env := map[string]string{"CUSTREG_SMTP_HOST": "mail.fcu.example", "CUSTREG_SMTP_PORT": "2525", "CUSTREG_SMTP_TLS": "tls",
+		"CUSTREG_SMTP_USERNAME": "relay", "CUSTREG_SMTP_PASSWORD": "hunter2-smtp", "CUSTREG_SMTP_FROM": "FCU <no-reply@fcu.example>",
+		"CUSTREG_NOTIFY_TIMEOUT": "2s"}
+	cfg, err = Parse(nil, func(k string) string { return env[k] })
+	if err != nil || cfg.SMTPHost != "mail.fcu.example" || cfg.SMTPPort != 2525 || cfg.SMTPTLS != "tls" || cfg.SMTPUsername != "relay" ||
+		cfg.SMTPPassword != "hunter2-smtp" || cfg.SMTPFrom != "FCU <no-reply@fcu.example>" || cfg.NotifyTimeout.String() != "2s" {
+		t.Fatalf("from the environment %+v %v", cfg, err)
+	}
+	var b strings.Builder
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("start", "config", cfg)
+	if strings.Contains(b.String(), "hunter2-smtp") || !strings.Contains(b.String(), `"smtp_password":"********"`) || !strings.Contains(b.String(), "mail.fcu.example") {
+		t.Errorf("start-up log: %s", b.String())
+	}
+	for name, args := range map[string][]string{
+		"host without from":      {"--smtp-host", "mail.fcu.example"},
+		"bad from":               {"--smtp-host", "mail.fcu.example", "--smtp-from", "nobody"},
+		"user without password":  {"--smtp-username", "relay"},
+		"bad TLS mode":           {"--smtp-tls", "ssl"},
+		"bad port":               {"--smtp-port", "70000"},
+		"timeout past request's": {"--notify-timeout", "10s"},
+		"zero timeout":           {"--notify-timeout", "0s"},
+	} {
+		if _, err := Parse(args, none); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	_, err = Parse(nil, func(k string) string { return map[string]string{"CUSTREG_SMTP_HOST": "mail.fcu.example"}[k] })
+	if err == nil || !strings.Contains(err.Error(), "CUSTREG_SMTP_HOST") || !strings.Contains(err.Error(), "--smtp-from") {
+		t.Errorf("the error names where each value came from: %v", err)
+	}
+}

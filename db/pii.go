@@ -33,13 +33,19 @@ var (
 	// field: the field name is the catalogue's only.
 	replyField = piiField[models.IdempotencyRecord]{owner: replyOwner, field: "reply", column: "response_enc",
 		cipher: func(r *models.IdempotencyRecord) *string { return &r.ResponseEnc }}
+
+	// The FI's messaging-gateway secret: sealed, not hashed, because signing needs it in clear.
+	webhookSecretField = piiField[models.MessagingGateway]{owner: gatewayOwner, field: "webhook_secret", column: "webhook_secret_enc",
+		cipher: func(g *models.MessagingGateway) *string { return &g.WebhookSecretEnc }}
 )
 
-// Every encrypted field of a customer, an account and a stored reply: what Rekey re-seals.
+// Every encrypted field of a customer, an account, a stored reply and a messaging gateway: what
+// Rekey re-seals.
 var (
 	customerPII = []*piiField[models.Customer]{&ssnField, &birthDateField, &motherMaidenNameField, &hostPINField}
 	accountPII  = []*piiField[models.Account]{&accountNumberField}
 	replyPII    = []*piiField[models.IdempotencyRecord]{&replyField}
+	gatewayPII  = []*piiField[models.MessagingGateway]{&webhookSecretField}
 )
 
 // AAD binds an encrypted value to its owner and field, so ciphertexts cannot be swapped between
@@ -64,6 +70,12 @@ var (
 	}
 	replyOwner = piiOwner[models.IdempotencyRecord]{
 		aad: func(r *models.IdempotencyRecord, _ string) string { return IdempotencyAAD(r.ClientAppID, r.TraceID) },
+	}
+	gatewayOwner = piiOwner[models.MessagingGateway]{
+		aad: func(g *models.MessagingGateway, field string) string {
+			return AAD(g.InstitutionID, "messaging-gateway", field)
+		},
+		fi: func(g *models.MessagingGateway) string { return g.InstitutionID },
 	}
 )
 

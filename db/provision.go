@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,7 +79,26 @@ func (s *Store) checkReferences(tx *gorm.DB, pf *ProvisionFile, seed bool) error
 		inFile[fi.ID] = true
 	}
 	var faults []Fault
+	inFileApps := map[string]bool{}
+	for _, app := range pf.ClientApps {
+		inFileApps[app.ClientID] = true
+	}
 	for i, app := range pf.ClientApps {
+		for j, id := range app.CodePartners {
+			if inFileApps[id] {
+				continue // checked with the file
+			}
+			var partner models.ClientApp
+			err := tx.Where("client_id = ?", id).Take(&partner).Error
+			switch {
+			case errors.Is(err, gorm.ErrRecordNotFound):
+				faults = append(faults, pf.fault("client app "+id+" is neither in this file nor in the database", "clientApps", i, "codePartners", j))
+			case err != nil:
+				return Translate("find client app "+id, err)
+			case !slices.Contains(strings.Fields(partner.Grants), "authorization_code"):
+				faults = append(faults, pf.fault("client app "+id+" lacks the authorization_code grant", "clientApps", i, "codePartners", j))
+			}
+		}
 		for j, fiID := range app.Institutions {
 			if inFile[fiID] {
 				continue
@@ -95,8 +115,24 @@ func (s *Store) checkReferences(tx *gorm.DB, pf *ProvisionFile, seed bool) error
 	for i, fi := range pf.Institutions {
 		for j, m := range fi.Members {
 			for k, a := range m.Accounts {
+				for l, t := range a.Transactions {
+					if t.ID == "" {
+						continue
+					}
+					var holder struct{ NumberIndex, Number string }
+					err := tx.Model(&models.Transaction{}).Select("accounts.number_index, transactions.number").
+						Joins("JOIN accounts ON accounts.id = transactions.account_id").
+						Where("transactions.public_id = ?", t.ID).Limit(1).Scan(&holder).Error
+					if err != nil {
+						return Translate("find transaction", err)
+					}
+					if holder.NumberIndex != "" && (holder.NumberIndex != accountNumberField.indexOf(s.keys, fi.ID, a.Number) || holder.Number != t.Number) {
+						faults = append(faults, pf.fault("the database holds this transaction id for another transaction",
+							"institutions", i, "members", j, "accounts", k, "transactions", l, "id"))
+					}
+				}
 				if seed {
-					break // seeding leaves existing accounts alone
+					continue // seeding leaves existing accounts alone
 				}
 				var holder string
 				err := tx.Model(&models.Account{}).Select("members.member_number").Joins("JOIN members ON members.id = accounts.member_id").
@@ -227,6 +263,11 @@ func (s *Store) provisionInstitution(ctx context.Context, tx *gorm.DB, spec *Ins
 			return Translate("provision document key "+spec.ID, err)
 		}
 	}
+	if spec.Messaging != nil {
+		if err := s.saveMessagingGateway(tx, spec.ID, spec.Messaging, seed); err != nil {
+			return err
+		}
+	}
 	changed := false
 	for i := range spec.Disclosures {
 		d := &spec.Disclosures[i]
@@ -313,7 +354,7 @@ func (s *Store) provisionAccount(tx *gorm.DB, fiID string, memberID uint, spec *
 		return Translate("find account", err)
 	}
 	if seed && !isNew {
-		return nil
+		return s.provisionTransactions(tx, &a, spec.Transactions, seed) // seeding adds what is missing
 	}
 	if isNew {
 		a.PublicID = spec.ID
@@ -340,7 +381,49 @@ func (s *Store) provisionAccount(tx *gorm.DB, fiID string, memberID uint, spec *
 	a.TypeDescription, a.Description, a.NickName, a.PrimaryHolderName = spec.TypeDescription, spec.Description, spec.NickName, spec.HolderName
 	a.CurrencyCode, a.CurrentBalanceMinor, a.AvailBalanceMinor = cur, minorUnits(spec.CurrentBalance), minorUnits(spec.AvailableBalance)
 	a.RoutingNumber, a.Closed = spec.RoutingNumber, spec.Closed
-	return Translate("save account", tx.Save(&a).Error)
+	if err := tx.Save(&a).Error; err != nil {
+		return Translate("save account", err)
+	}
+	return s.provisionTransactions(tx, &a, spec.Transactions, seed)
+}
+
+// provisionTransactions upserts an account's transactions by number; seeding only adds the
+// missing ones. Transactions the file does not list are left as they are.
+func (s *Store) provisionTransactions(tx *gorm.DB, a *models.Account, specs []TransactionSpec, seed bool) error {
+	for i := range specs {
+		spec := &specs[i]
+		var t models.Transaction
+		err := tx.Where("account_id = ? AND number = ?", a.ID, spec.Number).Take(&t).Error
+		isNew := errors.Is(err, gorm.ErrRecordNotFound)
+		if err != nil && !isNew {
+			return Translate("find transaction", err)
+		}
+		if seed && !isNew {
+			continue
+		}
+		if spec.ID != "" {
+			t.PublicID = spec.ID
+		} else if isNew {
+			if t.PublicID, err = secure.NewToken(); err != nil {
+				return err
+			}
+		}
+		cur := spec.Currency
+		if cur == "" {
+			cur = a.CurrencyCode
+		}
+		effective := spec.EffectiveDate
+		if effective == "" {
+			effective = spec.TransactionDate
+		}
+		t.AccountID, t.InstitutionID, t.Number, t.Type = a.ID, a.InstitutionID, spec.Number, spec.Type
+		t.AmountMinor, t.CurrencyCode, t.Credit = minorUnits(spec.Amount), cur, slices.Contains(models.CreditTransactionTypes, spec.Type)
+		t.Description, t.TransactionDate, t.EffectiveDate, t.Pending = spec.Description, spec.TransactionDate, effective, spec.Pending
+		if err := tx.Omit("Account").Save(&t).Error; err != nil {
+			return Translate("save transaction", err)
+		}
+	}
+	return nil
 }
 
 // provisionUser inserts or updates a user of member m: a PRIMARY user when parent is nil, else an
@@ -435,6 +518,11 @@ func (s *Store) provisionClientApp(tx *gorm.DB, spec *ClientAppSpec, index int, 
 		app.OfferingID = spec.ClientID
 	}
 	app.Grants, app.Scopes = strings.Join(spec.Grants, " "), strings.Join(spec.Scopes, " ")
+	app.RedirectURI, app.CodePartners = spec.RedirectURI, strings.Join(spec.CodePartners, " ")
+	app.SecondaryAuthentication, app.ConsentRequired, app.DeviceRegistration = false, false, false
+	if f := spec.AuthorizationFlow; f != nil {
+		app.SecondaryAuthentication, app.ConsentRequired, app.DeviceRegistration = f.SecondaryAuthentication, f.Consent, f.DeviceRegistration
+	}
 	app.V1TokenTTL, app.V2TokenTTL, app.RefreshTokenTTL = orDefault(spec.TokenLifetimes.V1, models.DefaultV1TokenTTL),
 		orDefault(spec.TokenLifetimes.V2, models.DefaultV2TokenTTL), orDefault(spec.TokenLifetimes.Refresh, models.DefaultRefreshTokenTTL)
 	if err := tx.Omit("Institutions").Save(&app).Error; err != nil {

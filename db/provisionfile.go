@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -52,6 +53,15 @@ type InstitutionSpec struct {
 	// (at least 2048 bits) whose private half the FI keeps. Without one, identification
 	// documents are never exported.
 	DocumentKey string `yaml:"documentKey"`
+	// Messaging is the FI's SMS and voice gateway; omitted, a stored one is kept.
+	Messaging *MessagingSpec `yaml:"messaging"`
+}
+
+// MessagingSpec is an FI's messaging gateway: SMS and voice messages are POSTed to WebhookURL,
+// signed with WebhookSecret (see notify.Webhook).
+type MessagingSpec struct {
+	WebhookURL    string `yaml:"webhookUrl"`
+	WebhookSecret string `yaml:"webhookSecret"`
 }
 
 // PolicySpec is an FI's registration policy; omitted values take the defaults.
@@ -99,6 +109,22 @@ type AccountSpec struct {
 	AvailableBalance string `yaml:"availableBalance"`
 	RoutingNumber    string `yaml:"routingNumber"`
 	Closed           bool   `yaml:"closed"`
+	// Transactions are the account's recent transactions, by their number.
+	Transactions []TransactionSpec `yaml:"transactions"`
+}
+
+// TransactionSpec is one transaction of an account, identified within it by its number. The
+// amount is positive; the type says whether it is a credit or a debit.
+type TransactionSpec struct {
+	ID              string `yaml:"id"`     // the opaque transaction id; empty, a fresh one is made
+	Number          string `yaml:"number"` // the host's transaction number, unique per account
+	Type            string `yaml:"type"`   // one of models.DebitTransactionTypes or CreditTransactionTypes
+	Amount          string `yaml:"amount"`
+	Currency        string `yaml:"currency"` // empty: the account's currency
+	Description     string `yaml:"description"`
+	TransactionDate string `yaml:"transactionDate"` // yyyy-MM-dd
+	EffectiveDate   string `yaml:"effectiveDate"`   // yyyy-MM-dd; empty: the transaction date
+	Pending         bool   `yaml:"pending"`
 }
 
 // UserSpec is a user already registered for digital banking (for demos and migrations).
@@ -151,6 +177,21 @@ type ClientAppSpec struct {
 	Grants         []string           `yaml:"grants"`
 	Scopes         []string           `yaml:"scopes"`
 	TokenLifetimes TokenLifetimesSpec `yaml:"tokenLifetimes"`
+	// RedirectURI is where a partner app (grant authorization_code) receives its codes; required
+	// for such an app, refused for others.
+	RedirectURI string `yaml:"redirectUri"`
+	// AuthorizationFlow is a partner app's sign-in policy, as Authorize Client reports it.
+	AuthorizationFlow *AuthorizationFlowSpec `yaml:"authorizationFlow"`
+	// CodePartners names the partner apps (client ids with the authorization_code grant, in the
+	// file or stored) this app, an FI's own digital banking, may request authorization codes for.
+	CodePartners []string `yaml:"codePartners"`
+}
+
+// AuthorizationFlowSpec holds a partner app's sign-in policy flags; omitted ones are false.
+type AuthorizationFlowSpec struct {
+	SecondaryAuthentication bool `yaml:"secondaryAuthentication"`
+	Consent                 bool `yaml:"consent"`
+	DeviceRegistration      bool `yaml:"deviceRegistration"`
 }
 
 // TokenLifetimesSpec holds token lifetimes in seconds; zero takes the default.
@@ -219,15 +260,19 @@ func ParseProvisionFile(data []byte) (*ProvisionFile, error) {
 type checker struct {
 	root   *yaml.Node
 	faults []Fault
+	// transactionIDs are the transaction ids given so far: unique in the whole file.
+	transactionIDs map[string]bool
 }
 
 var (
-	hex32Upper    = regexp.MustCompile(`^[0-9A-F]{32}$`)
-	hex32Lower    = regexp.MustCompile(`^[0-9a-f]{32}$`)
-	accountNumber = regexp.MustCompile(`^[0-9A-Za-z-]{4,32}$`)
-	accountIDSafe = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
-	currency      = regexp.MustCompile(`^[A-Z]{3}$`)
-	amount        = regexp.MustCompile(`^-?[0-9]{1,13}(\.[0-9]{1,2})?$`)
+	hex32Upper     = regexp.MustCompile(`^[0-9A-F]{32}$`)
+	hex32Lower     = regexp.MustCompile(`^[0-9a-f]{32}$`)
+	accountNumber  = regexp.MustCompile(`^[0-9A-Za-z-]{4,32}$`)
+	accountIDSafe  = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
+	currency       = regexp.MustCompile(`^[A-Z]{3}$`)
+	amount         = regexp.MustCompile(`^-?[0-9]{1,13}(\.[0-9]{1,2})?$`)
+	positiveAmount = regexp.MustCompile(`^[0-9]{1,13}(\.[0-9]{1,2})?$`)
+	txNumber       = regexp.MustCompile(`^[0-9A-Za-z-]{1,32}$`)
 )
 
 // fault records a problem at path (segments are field names and slice indexes).
@@ -283,6 +328,7 @@ func lineOf(root *yaml.Node, path []any) int {
 func (c *checker) check(pf *ProvisionFile) {
 	fis := map[string]bool{}
 	ids := map[string]bool{} // users' GUIDs, institution user ids and auth ids: unique service-wide
+	c.transactionIDs = map[string]bool{}
 	for i := range pf.Institutions {
 		fi := &pf.Institutions[i]
 		at := func(p ...any) []any { return append([]any{"institutions", i}, p...) }
@@ -301,6 +347,16 @@ func (c *checker) check(pf *ProvisionFile) {
 			}
 		}
 		c.checkPolicy(&fi.Policy, at("policy"))
+		if m := fi.Messaging; m != nil {
+			if !rules.WebhookURL(m.WebhookURL) {
+				c.fault(fmt.Sprintf("required: an https URL (http only to localhost or 127.0.0.1), without user info, at most %d characters",
+					rules.MaxWebhookURLLen), at("messaging", "webhookUrl")...)
+			}
+			if !rules.WebhookSecret(m.WebhookSecret) {
+				c.fault(fmt.Sprintf("required: %d-%d printable characters without spaces (e.g. openssl rand -hex 32)",
+					rules.MinWebhookSecretLen, rules.MaxWebhookSecretLen), at("messaging", "webhookSecret")...)
+			}
+		}
 		names := map[string]bool{}
 		for j, d := range fi.Disclosures {
 			dat := func(p ...any) []any { return append(at("disclosures", j), p...) }
@@ -400,7 +456,50 @@ func (c *checker) check(pf *ProvisionFile) {
 		if len(app.OfferingID) > 128 || len(app.Name) > 128 {
 			c.fault("at most 128 characters", at("name")...)
 		}
+		c.checkPartnerFields(pf, i, at)
 	}
+}
+
+// checkPartnerFields checks the OIDC partner sign-in fields of client app i: a partner (grant
+// authorization_code) has a redirect URI; the flow flags and the redirect URI belong to partners
+// only; code partners are other apps, each named once, and those in the file are partners.
+func (c *checker) checkPartnerFields(pf *ProvisionFile, i int, at func(...any) []any) {
+	app := &pf.ClientApps[i]
+	partner := slices.Contains(app.Grants, "authorization_code")
+	switch {
+	case partner && app.RedirectURI == "":
+		c.fault("required for an app with the authorization_code grant", at("redirectUri")...)
+	case !partner && app.RedirectURI != "":
+		c.fault("only for an app with the authorization_code grant", at("redirectUri")...)
+	case app.RedirectURI != "" && !redirectURI(app.RedirectURI):
+		c.fault("must be an absolute http(s) URL of at most 2048 characters, without a fragment", at("redirectUri")...)
+	}
+	if app.AuthorizationFlow != nil && !partner {
+		c.fault("only for an app with the authorization_code grant", at("authorizationFlow")...)
+	}
+	seen := map[string]bool{}
+	for j, id := range app.CodePartners {
+		switch {
+		case id == app.ClientID:
+			c.fault("an app cannot request authorization codes for itself", at("codePartners", j)...)
+		case seen[id]:
+			c.fault("partner listed twice", at("codePartners", j)...)
+		default:
+			for _, other := range pf.ClientApps {
+				if other.ClientID == id && !slices.Contains(other.Grants, "authorization_code") {
+					c.fault("client app "+id+" lacks the authorization_code grant", at("codePartners", j)...)
+				}
+			}
+		}
+		seen[id] = true
+	}
+}
+
+// redirectURI reports whether u is an absolute http(s) URL without a fragment, of at most 2048
+// characters.
+func redirectURI(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && len(u) <= 2048 && (p.Scheme == "https" || p.Scheme == "http") && p.Host != "" && p.Fragment == "" && rules.Printable(u)
 }
 
 func (c *checker) checkPolicy(p *PolicySpec, at []any) {
@@ -451,6 +550,54 @@ func (c *checker) checkAccount(a *AccountSpec, at []any) {
 			c.fault("must be a decimal amount such as 1234.56 (quote it in YAML)", path(name)...)
 		}
 	}
+	numbers := map[string]bool{}
+	for i := range a.Transactions {
+		c.checkTransaction(&a.Transactions[i], numbers, path("transactions", i))
+	}
+}
+
+func (c *checker) checkTransaction(t *TransactionSpec, numbers map[string]bool, at []any) {
+	path := func(s ...any) []any { return append(slices.Clone(at), s...) }
+	switch {
+	case !txNumber.MatchString(t.Number):
+		c.fault("required, 1-32 letters, digits or dashes (quote it in YAML)", path("number")...)
+	case numbers[t.Number]:
+		c.fault("transaction number listed twice for this account", path("number")...)
+	}
+	numbers[t.Number] = true
+	if t.ID != "" {
+		switch {
+		case !accountIDSafe.MatchString(t.ID):
+			c.fault("must be 16-64 URL-safe characters", path("id")...)
+		case c.transactionIDs[t.ID]:
+			c.fault("transaction id listed twice in this file", path("id")...)
+		}
+		c.transactionIDs[t.ID] = true
+	}
+	if !slices.Contains(models.DebitTransactionTypes, t.Type) && !slices.Contains(models.CreditTransactionTypes, t.Type) {
+		c.fault("unknown transaction type (e.g. DEPOSIT, POS_PURCHASE, ACH_CREDIT)", path("type")...)
+	}
+	if !positiveAmount.MatchString(t.Amount) || minorUnits(t.Amount) == 0 {
+		c.fault("must be a positive decimal amount such as 12.50 (quote it in YAML); the type says credit or debit", path("amount")...)
+	}
+	if t.Currency != "" && !currency.MatchString(t.Currency) {
+		c.fault("must be an ISO 4217 code such as USD", path("currency")...)
+	}
+	if len(t.Description) > 128 || !rules.SafeText(t.Description) {
+		c.fault("at most 128 characters, no control characters", path("description")...)
+	}
+	if !calendarDay(t.TransactionDate) {
+		c.fault("required, a date yyyy-MM-dd (quote it in YAML)", path("transactionDate")...)
+	}
+	if t.EffectiveDate != "" && !calendarDay(t.EffectiveDate) {
+		c.fault("must be a date yyyy-MM-dd (quote it in YAML)", path("effectiveDate")...)
+	}
+}
+
+// calendarDay reports whether s is a real date written yyyy-MM-dd.
+func calendarDay(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
 }
 
 // checkUser checks a user or sub-user; logins (the FI's) and ids (the file's) collect what must

@@ -13,6 +13,7 @@ import (
 // Rekeyed counts the rows Rekey rewrote, and the client apps it could not move.
 type Rekeyed struct {
 	Customers, Accounts, IdempotencyRecords int
+	MessagingGateways                       int
 	// StaleClientSecrets counts apps whose secret digest is under an earlier key or format.
 	// Secrets are not recoverable from their digests, so each moves to the primary key at its
 	// app's next successful token request (or when its secret is provisioned again).
@@ -49,6 +50,9 @@ func (s *Store) RekeyWithProgress(ctx context.Context, p Progress) (Rekeyed, err
 	if out.IdempotencyRecords, err = s.rekeyReplies(ctx, p); err != nil {
 		return out, Translate("rekey idempotency records", err)
 	}
+	if out.MessagingGateways, err = rekeyRows(ctx, s, gatewayPII, p); err != nil {
+		return out, Translate("rekey messaging gateways", err)
+	}
 	var n int64
 	err = s.db.WithContext(ctx).Model(&models.ClientApp{}).Where("secret_hash NOT LIKE ?", "hmac-sha256$"+s.keys.PrimaryID()+"$%").Count(&n).Error
 	if err != nil {
@@ -69,7 +73,11 @@ func (s *Store) countUnderOldKey(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	replies, err := countStale(ctx, s, replyPII)
-	return int(customers + accounts + replies), err
+	if err != nil {
+		return 0, err
+	}
+	gateways, err := countStale(ctx, s, gatewayPII)
+	return int(customers + accounts + replies + gateways), err
 }
 
 func countStale[T any](ctx context.Context, s *Store, fields []*piiField[T]) (int64, error) {

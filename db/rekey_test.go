@@ -35,11 +35,12 @@ func TestStore_Rekey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The sandbox user and ours, the sandbox's accounts, our stored reply, both apps' secrets.
-		if want := (db.Rekeyed{Customers: 2, Accounts: 5, IdempotencyRecords: 1, StaleClientSecrets: 2}); got != want {
+		// The sandbox user and ours, the sandbox's accounts, our stored reply, FI 01111's gateway
+		// secret, the three apps' secrets.
+		if want := (db.Rekeyed{Customers: 2, Accounts: 5, IdempotencyRecords: 1, MessagingGateways: 1, StaleClientSecrets: 3}); got != want {
 			t.Errorf("Rekey = %+v, want %+v", got, want)
 		}
-		if again, err := rotated.Rekey(ctx); err != nil || again.Customers+again.Accounts+again.IdempotencyRecords != 0 {
+		if again, err := rotated.Rekey(ctx); err != nil || again.Customers+again.Accounts+again.IdempotencyRecords+again.MessagingGateways != 0 {
 			t.Errorf("second Rekey = %+v, %v; want nothing left to move", again, err)
 		}
 
@@ -67,6 +68,9 @@ func TestStore_Rekey(t *testing.T) {
 			if _, err := store.AccountNumber(&accounts[i]); err != nil {
 				t.Errorf("account %s: %v", accounts[i].PublicID, err)
 			}
+		}
+		if _, secret, err := store.MessagingGateway(ctx, "01111"); err != nil || secret != sandboxWebhookSecret {
+			t.Errorf("gateway secret after the rotation: %v", err)
 		}
 		if prev, err := store.Replay(ctx, o); err != nil || prev == nil || string(prev.Body) != string(want) {
 			t.Errorf("Replay after the rotation: %v, %v", prev, err)

@@ -19,10 +19,12 @@ const (
 )
 
 // Purged counts what Purge removed.
-type Purged struct{ Tokens, IdempotencyRecords, InFlight int64 }
+type Purged struct{ Tokens, IdempotencyRecords, InFlight, PasswordResets, OutboxMessages int64 }
 
 // Purge deletes tokens expired for longer than ExpiredTokenRetention, idempotency records older
-// than IdempotencyRetention and stale in-flight markers. Evidence and audit rows are never purged.
+// than IdempotencyRetention, stale in-flight markers, password-reset challenges expired for
+// longer than PasswordResetRetention and sandbox outbox messages older than OutboxRetention.
+// Evidence and audit rows are never purged.
 func (s *Store) Purge(ctx context.Context, now time.Time) (Purged, error) {
 	var out Purged
 	conn := s.db.WithContext(ctx)
@@ -41,5 +43,15 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (Purged, error) {
 		return out, Translate("purge in-flight markers", res.Error)
 	}
 	out.InFlight = res.RowsAffected
+	res = conn.Where("expires_at < ?", now.Add(-PasswordResetRetention)).Delete(&models.PasswordReset{})
+	if res.Error != nil {
+		return out, Translate("purge password resets", res.Error)
+	}
+	out.PasswordResets = res.RowsAffected
+	res = conn.Where("sent_at < ?", now.Add(-OutboxRetention)).Delete(&models.OutboxMessage{})
+	if res.Error != nil {
+		return out, Translate("purge outbox messages", res.Error)
+	}
+	out.OutboxMessages = res.RowsAffected
 	return out, nil
 }

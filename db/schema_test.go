@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -46,6 +47,35 @@ func TestOneCustomerPerSSNAndFI(t *testing.T) {
 		}
 		if err := store.Conn().Omit("Member").Create(customer("a0000000000000000000000000000004", "nossn_two", m3, "")).Error; err != nil {
 			t.Fatalf("a second customer without an SSN: %v", err)
+		}
+	})
+}
+
+// TestMigrationAddsPasswordRecovery: a database from before password recovery (customers
+// without failed_password_reset_count, no password_resets table) is upgraded at start-up; its
+// customers start with a count of zero.
+func TestMigrationAddsPasswordRecovery(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		dbtest.Sandbox(t, store)
+		m := store.Conn().Migrator()
+		if err := m.DropTable(&models.PasswordReset{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.DropColumn(&models.Customer{}, "FailedPasswordResetCount"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Migrate(context.Background(), store.Conn()); err != nil {
+			t.Fatalf("migrate an older schema: %v", err)
+		}
+		if !m.HasTable(&models.PasswordReset{}) || !m.HasColumn(&models.Customer{}, "FailedPasswordResetCount") {
+			t.Fatal("password recovery's table or column is missing after migration")
+		}
+		var c models.Customer
+		if err := store.Conn().Where("login_id_norm = ?", "sandboxuser1").Take(&c).Error; err != nil {
+			t.Fatal(err)
+		}
+		if c.FailedPasswordResetCount != 0 {
+			t.Errorf("an existing customer's count is %d", c.FailedPasswordResetCount)
 		}
 	})
 }

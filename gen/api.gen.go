@@ -72,6 +72,66 @@ func (e ChannelInfoChannelType) Valid() bool {
 	}
 }
 
+// Defines values for ContactInfoUpdateUserIDType.
+const (
+	ContactInfoUpdateUserIDTypeContactInfoUserIDTypeCUSTOMERID ContactInfoUpdateUserIDType = "CUSTOMER_ID"
+	ContactInfoUpdateUserIDTypeContactInfoUserIDTypeLOGINID    ContactInfoUpdateUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the ContactInfoUpdateUserIDType enum.
+func (e ContactInfoUpdateUserIDType) Valid() bool {
+	switch e {
+	case ContactInfoUpdateUserIDTypeContactInfoUserIDTypeCUSTOMERID:
+		return true
+	case ContactInfoUpdateUserIDTypeContactInfoUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContactProtocol.
+const (
+	ContactProtocolEMAIL ContactProtocol = "EMAIL"
+	ContactProtocolSMS   ContactProtocol = "SMS"
+	ContactProtocolVOICE ContactProtocol = "VOICE"
+)
+
+// Valid indicates whether the value is a known member of the ContactProtocol enum.
+func (e ContactProtocol) Valid() bool {
+	switch e {
+	case ContactProtocolEMAIL:
+		return true
+	case ContactProtocolSMS:
+		return true
+	case ContactProtocolVOICE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerAccountOwnershipType.
+const (
+	OwnershipTypeCROSS   CustomerAccountOwnershipType = "CROSS"
+	OwnershipTypeJOINT   CustomerAccountOwnershipType = "JOINT"
+	OwnershipTypePRIMARY CustomerAccountOwnershipType = "PRIMARY"
+)
+
+// Valid indicates whether the value is a known member of the CustomerAccountOwnershipType enum.
+func (e CustomerAccountOwnershipType) Valid() bool {
+	switch e {
+	case OwnershipTypeCROSS:
+		return true
+	case OwnershipTypeJOINT:
+		return true
+	case OwnershipTypePRIMARY:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CustomerIDType.
 const (
 	CustomerIDTypeGUID CustomerIDType = "GUID"
@@ -81,6 +141,78 @@ const (
 func (e CustomerIDType) Valid() bool {
 	switch e {
 	case CustomerIDTypeGUID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerInformationUserRole.
+const (
+	CustomerUserRoleENTITLED CustomerInformationUserRole = "ENTITLED"
+	CustomerUserRolePRIMARY  CustomerInformationUserRole = "PRIMARY"
+)
+
+// Valid indicates whether the value is a known member of the CustomerInformationUserRole enum.
+func (e CustomerInformationUserRole) Valid() bool {
+	switch e {
+	case CustomerUserRoleENTITLED:
+		return true
+	case CustomerUserRolePRIMARY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerInformationUserType.
+const (
+	CustomerUserTypeBUSINESS CustomerInformationUserType = "BUSINESS"
+	CustomerUserTypeRETAIL   CustomerInformationUserType = "RETAIL"
+)
+
+// Valid indicates whether the value is a known member of the CustomerInformationUserType enum.
+func (e CustomerInformationUserType) Valid() bool {
+	switch e {
+	case CustomerUserTypeBUSINESS:
+		return true
+	case CustomerUserTypeRETAIL:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerPostalAddressType.
+const (
+	AddressTypeMAILINGHOMEADDRESS        CustomerPostalAddressType = "MAILING_HOME_ADDRESS"
+	AddressTypeMAILINGWORKADDRESS        CustomerPostalAddressType = "MAILING_WORK_ADDRESS"
+	AddressTypePHYSICALHOMEADDRESS       CustomerPostalAddressType = "PHYSICAL_HOME_ADDRESS"
+	AddressTypePHYSICALWORKADDRESS       CustomerPostalAddressType = "PHYSICAL_WORK_ADDRESS"
+	AddressTypeSEASONALORVACATIONADDRESS CustomerPostalAddressType = "SEASONAL_OR_VACATION_ADDRESS"
+	AddressTypeTAXREPORTINGADDRESS       CustomerPostalAddressType = "TAX_REPORTING_ADDRESS"
+	AddressTypeTEMPORARYADDRESS          CustomerPostalAddressType = "TEMPORARY_ADDRESS"
+	AddressTypeUNKNOWN                   CustomerPostalAddressType = "UNKNOWN"
+)
+
+// Valid indicates whether the value is a known member of the CustomerPostalAddressType enum.
+func (e CustomerPostalAddressType) Valid() bool {
+	switch e {
+	case AddressTypeMAILINGHOMEADDRESS:
+		return true
+	case AddressTypeMAILINGWORKADDRESS:
+		return true
+	case AddressTypePHYSICALHOMEADDRESS:
+		return true
+	case AddressTypePHYSICALWORKADDRESS:
+		return true
+	case AddressTypeSEASONALORVACATIONADDRESS:
+		return true
+	case AddressTypeTAXREPORTINGADDRESS:
+		return true
+	case AddressTypeTEMPORARYADDRESS:
+		return true
+	case AddressTypeUNKNOWN:
 		return true
 	default:
 		return false
@@ -198,6 +330,24 @@ func (e DestinationProtocol) Valid() bool {
 	}
 }
 
+// Defines values for EntitledCustomerCustomerType.
+const (
+	EntitledCustomerTypeBUSINESS EntitledCustomerCustomerType = "BUSINESS"
+	EntitledCustomerTypeRETAIL   EntitledCustomerCustomerType = "RETAIL"
+)
+
+// Valid indicates whether the value is a known member of the EntitledCustomerCustomerType enum.
+func (e EntitledCustomerCustomerType) Valid() bool {
+	switch e {
+	case EntitledCustomerTypeBUSINESS:
+		return true
+	case EntitledCustomerTypeRETAIL:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorInfoErrorType.
 const (
 	APPERROR    ErrorInfoErrorType = "APP_ERROR"
@@ -296,16 +446,16 @@ func (e InstitutionDisclosureInstitutionDisclosureDataType) Valid() bool {
 
 // Defines values for InstitutionUserInstitutionUserRole.
 const (
-	ENTITLED InstitutionUserInstitutionUserRole = "ENTITLED"
-	PRIMARY  InstitutionUserInstitutionUserRole = "PRIMARY"
+	InstitutionUserEntitled InstitutionUserInstitutionUserRole = "ENTITLED"
+	InstitutionUserPrimary  InstitutionUserInstitutionUserRole = "PRIMARY"
 )
 
 // Valid indicates whether the value is a known member of the InstitutionUserInstitutionUserRole enum.
 func (e InstitutionUserInstitutionUserRole) Valid() bool {
 	switch e {
-	case ENTITLED:
+	case InstitutionUserEntitled:
 		return true
-	case PRIMARY:
+	case InstitutionUserPrimary:
 		return true
 	default:
 		return false
@@ -405,6 +555,105 @@ func (e KeyValueKey) Valid() bool {
 	}
 }
 
+// Defines values for LegacyAccountAccountStatus.
+const (
+	APPROVED               LegacyAccountAccountStatus = "APPROVED"
+	CLOSED                 LegacyAccountAccountStatus = "CLOSED"
+	DELETED                LegacyAccountAccountStatus = "DELETED"
+	DELINQUENT             LegacyAccountAccountStatus = "DELINQUENT"
+	HASCREDITBAL           LegacyAccountAccountStatus = "HAS_CREDIT_BAL"
+	INCOLLECTION           LegacyAccountAccountStatus = "IN_COLLECTION"
+	NEGATIVEBALANCE        LegacyAccountAccountStatus = "NEGATIVE_BALANCE"
+	NOTAPPROVED            LegacyAccountAccountStatus = "NOT_APPROVED"
+	OPEN                   LegacyAccountAccountStatus = "OPEN"
+	OVERLIMIT              LegacyAccountAccountStatus = "OVER_LIMIT"
+	PAYMENTCOUPON          LegacyAccountAccountStatus = "PAYMENT_COUPON"
+	RETPLAN                LegacyAccountAccountStatus = "RET_PLAN"
+	RETPLANOWNEDBYDECEASED LegacyAccountAccountStatus = "RET_PLAN_OWNED_BY_DECEASED"
+	VERIFIED               LegacyAccountAccountStatus = "VERIFIED"
+	WRITTENOFF             LegacyAccountAccountStatus = "WRITTEN_OFF"
+)
+
+// Valid indicates whether the value is a known member of the LegacyAccountAccountStatus enum.
+func (e LegacyAccountAccountStatus) Valid() bool {
+	switch e {
+	case APPROVED:
+		return true
+	case CLOSED:
+		return true
+	case DELETED:
+		return true
+	case DELINQUENT:
+		return true
+	case HASCREDITBAL:
+		return true
+	case INCOLLECTION:
+		return true
+	case NEGATIVEBALANCE:
+		return true
+	case NOTAPPROVED:
+		return true
+	case OPEN:
+		return true
+	case OVERLIMIT:
+		return true
+	case PAYMENTCOUPON:
+		return true
+	case RETPLAN:
+		return true
+	case RETPLANOWNEDBYDECEASED:
+		return true
+	case VERIFIED:
+		return true
+	case WRITTENOFF:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LegacyAccountOwnershipType.
+const (
+	CROSS   LegacyAccountOwnershipType = "CROSS"
+	JOINT   LegacyAccountOwnershipType = "JOINT"
+	PRIMARY LegacyAccountOwnershipType = "PRIMARY"
+)
+
+// Valid indicates whether the value is a known member of the LegacyAccountOwnershipType enum.
+func (e LegacyAccountOwnershipType) Valid() bool {
+	switch e {
+	case CROSS:
+		return true
+	case JOINT:
+		return true
+	case PRIMARY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResetPasswordRequestProtocol.
+const (
+	ResetPasswordRequestProtocolEMAIL ResetPasswordRequestProtocol = "EMAIL"
+	ResetPasswordRequestProtocolSMS   ResetPasswordRequestProtocol = "SMS"
+	ResetPasswordRequestProtocolVOICE ResetPasswordRequestProtocol = "VOICE"
+)
+
+// Valid indicates whether the value is a known member of the ResetPasswordRequestProtocol enum.
+func (e ResetPasswordRequestProtocol) Valid() bool {
+	switch e {
+	case ResetPasswordRequestProtocolEMAIL:
+		return true
+	case ResetPasswordRequestProtocolSMS:
+		return true
+	case ResetPasswordRequestProtocolVOICE:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TokenV1RequestGrantType.
 const (
 	TokenV1RequestGrantTypeClientCredentials TokenV1RequestGrantType = "client_credentials"
@@ -440,6 +689,7 @@ func (e TokenV2TokenType) Valid() bool {
 
 // Defines values for TokenV2RequestGrantType.
 const (
+	TokenV2RequestGrantTypeAuthorizationCode TokenV2RequestGrantType = "authorization_code"
 	TokenV2RequestGrantTypeClientCredentials TokenV2RequestGrantType = "client_credentials"
 	TokenV2RequestGrantTypePassword          TokenV2RequestGrantType = "password"
 	TokenV2RequestGrantTypeRefreshToken      TokenV2RequestGrantType = "refresh_token"
@@ -448,11 +698,175 @@ const (
 // Valid indicates whether the value is a known member of the TokenV2RequestGrantType enum.
 func (e TokenV2RequestGrantType) Valid() bool {
 	switch e {
+	case TokenV2RequestGrantTypeAuthorizationCode:
+		return true
 	case TokenV2RequestGrantTypeClientCredentials:
 		return true
 	case TokenV2RequestGrantTypePassword:
 		return true
 	case TokenV2RequestGrantTypeRefreshToken:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TransactionType.
+const (
+	TransactionTypeACHCHECK                     TransactionType = "ACH_CHECK"
+	TransactionTypeACHCREDIT                    TransactionType = "ACH_CREDIT"
+	TransactionTypeADVANCE                      TransactionType = "ADVANCE"
+	TransactionTypeANNUALFEE                    TransactionType = "ANNUAL_FEE"
+	TransactionTypeATMDEPOSIT                   TransactionType = "ATM_DEPOSIT"
+	TransactionTypeATMFEE                       TransactionType = "ATM_FEE"
+	TransactionTypeATMWITHDRAWAL                TransactionType = "ATM_WITHDRAWAL"
+	TransactionTypeAUTOMATICDEBIT               TransactionType = "AUTOMATIC_DEBIT"
+	TransactionTypeBILLPAYMENT                  TransactionType = "BILL_PAYMENT"
+	TransactionTypeBILLPAYMENTCREDIT            TransactionType = "BILL_PAYMENT_CREDIT"
+	TransactionTypeCASHADVANCE                  TransactionType = "CASH_ADVANCE"
+	TransactionTypeCHECK                        TransactionType = "CHECK"
+	TransactionTypeCHECKBOOKCHARGE              TransactionType = "CHECK_BOOK_CHARGE"
+	TransactionTypeCREDITADJUSTMENT             TransactionType = "CREDIT_ADJUSTMENT"
+	TransactionTypeDEBITADJUSTMENT              TransactionType = "DEBIT_ADJUSTMENT"
+	TransactionTypeDEPOSIT                      TransactionType = "DEPOSIT"
+	TransactionTypeDIRECTDEPOSIT                TransactionType = "DIRECT_DEPOSIT"
+	TransactionTypeDIVIDEND                     TransactionType = "DIVIDEND"
+	TransactionTypeEARLYWITHDRAWALFEE           TransactionType = "EARLY_WITHDRAWAL_FEE"
+	TransactionTypeELECTRONICTRANSFERCREDIT     TransactionType = "ELECTRONIC_TRANSFER_CREDIT"
+	TransactionTypeELECTRONICTRANSFERDEBIT      TransactionType = "ELECTRONIC_TRANSFER_DEBIT"
+	TransactionTypeINSUFFICIENTFUNDSCHARGE      TransactionType = "INSUFFICIENT_FUNDS_CHARGE"
+	TransactionTypeINTERESTCHARGE               TransactionType = "INTEREST_CHARGE"
+	TransactionTypeINTERESTCHARGENORMAL         TransactionType = "INTEREST_CHARGE_NORMAL"
+	TransactionTypeINTERESTPOSTING              TransactionType = "INTEREST_POSTING"
+	TransactionTypeLATEPAYMENTFEE               TransactionType = "LATE_PAYMENT_FEE"
+	TransactionTypeLEDGERADJUSTMENTCREDIT       TransactionType = "LEDGER_ADJUSTMENT_CREDIT"
+	TransactionTypeLEDGERADJUSTMENTDEBIT        TransactionType = "LEDGER_ADJUSTMENT_DEBIT"
+	TransactionTypeMAILORDERORTELEPHONEPURCHASE TransactionType = "MAIL_ORDER_OR_TELEPHONE_PURCHASE"
+	TransactionTypeMISCELLANEOUSCREDIT          TransactionType = "MISCELLANEOUS_CREDIT"
+	TransactionTypeMISCELLANEOUSDEBIT           TransactionType = "MISCELLANEOUS_DEBIT"
+	TransactionTypeOVERDRAFTFEE                 TransactionType = "OVERDRAFT_FEE"
+	TransactionTypePAYMENT                      TransactionType = "PAYMENT"
+	TransactionTypePAYMENTCREDITCARD            TransactionType = "PAYMENT_CREDIT_CARD"
+	TransactionTypePOSCREDIT                    TransactionType = "POS_CREDIT"
+	TransactionTypePOSPURCHASE                  TransactionType = "POS_PURCHASE"
+	TransactionTypePOSPURCHASEFEE               TransactionType = "POS_PURCHASE_FEE"
+	TransactionTypeREFUND                       TransactionType = "REFUND"
+	TransactionTypeRETAILPURCHASE               TransactionType = "RETAIL_PURCHASE"
+	TransactionTypeRETURNEDCHECKFEE             TransactionType = "RETURNED_CHECK_FEE"
+	TransactionTypeRETURNOFGOODS                TransactionType = "RETURN_OF_GOODS"
+	TransactionTypeSAVINGSWITHDRAWALOTHER       TransactionType = "SAVINGS_WITHDRAWAL_OTHER"
+	TransactionTypeSAVINGSWITHDRAWALPASSBOOK    TransactionType = "SAVINGS_WITHDRAWAL_PASSBOOK"
+	TransactionTypeSERVICECHARGE                TransactionType = "SERVICE_CHARGE"
+	TransactionTypeSTOPPAYMENTFEE               TransactionType = "STOP_PAYMENT_FEE"
+	TransactionTypeTELEPHONETRANSFERCREDIT      TransactionType = "TELEPHONE_TRANSFER_CREDIT"
+	TransactionTypeTELEPHONETRANSFERDEBIT       TransactionType = "TELEPHONE_TRANSFER_DEBIT"
+	TransactionTypeTRANSFERCREDIT               TransactionType = "TRANSFER_CREDIT"
+	TransactionTypeTRANSFERDEBIT                TransactionType = "TRANSFER_DEBIT"
+	TransactionTypeWITHDRAWAL                   TransactionType = "WITHDRAWAL"
+)
+
+// Valid indicates whether the value is a known member of the TransactionType enum.
+func (e TransactionType) Valid() bool {
+	switch e {
+	case TransactionTypeACHCHECK:
+		return true
+	case TransactionTypeACHCREDIT:
+		return true
+	case TransactionTypeADVANCE:
+		return true
+	case TransactionTypeANNUALFEE:
+		return true
+	case TransactionTypeATMDEPOSIT:
+		return true
+	case TransactionTypeATMFEE:
+		return true
+	case TransactionTypeATMWITHDRAWAL:
+		return true
+	case TransactionTypeAUTOMATICDEBIT:
+		return true
+	case TransactionTypeBILLPAYMENT:
+		return true
+	case TransactionTypeBILLPAYMENTCREDIT:
+		return true
+	case TransactionTypeCASHADVANCE:
+		return true
+	case TransactionTypeCHECK:
+		return true
+	case TransactionTypeCHECKBOOKCHARGE:
+		return true
+	case TransactionTypeCREDITADJUSTMENT:
+		return true
+	case TransactionTypeDEBITADJUSTMENT:
+		return true
+	case TransactionTypeDEPOSIT:
+		return true
+	case TransactionTypeDIRECTDEPOSIT:
+		return true
+	case TransactionTypeDIVIDEND:
+		return true
+	case TransactionTypeEARLYWITHDRAWALFEE:
+		return true
+	case TransactionTypeELECTRONICTRANSFERCREDIT:
+		return true
+	case TransactionTypeELECTRONICTRANSFERDEBIT:
+		return true
+	case TransactionTypeINSUFFICIENTFUNDSCHARGE:
+		return true
+	case TransactionTypeINTERESTCHARGE:
+		return true
+	case TransactionTypeINTERESTCHARGENORMAL:
+		return true
+	case TransactionTypeINTERESTPOSTING:
+		return true
+	case TransactionTypeLATEPAYMENTFEE:
+		return true
+	case TransactionTypeLEDGERADJUSTMENTCREDIT:
+		return true
+	case TransactionTypeLEDGERADJUSTMENTDEBIT:
+		return true
+	case TransactionTypeMAILORDERORTELEPHONEPURCHASE:
+		return true
+	case TransactionTypeMISCELLANEOUSCREDIT:
+		return true
+	case TransactionTypeMISCELLANEOUSDEBIT:
+		return true
+	case TransactionTypeOVERDRAFTFEE:
+		return true
+	case TransactionTypePAYMENT:
+		return true
+	case TransactionTypePAYMENTCREDITCARD:
+		return true
+	case TransactionTypePOSCREDIT:
+		return true
+	case TransactionTypePOSPURCHASE:
+		return true
+	case TransactionTypePOSPURCHASEFEE:
+		return true
+	case TransactionTypeREFUND:
+		return true
+	case TransactionTypeRETAILPURCHASE:
+		return true
+	case TransactionTypeRETURNEDCHECKFEE:
+		return true
+	case TransactionTypeRETURNOFGOODS:
+		return true
+	case TransactionTypeSAVINGSWITHDRAWALOTHER:
+		return true
+	case TransactionTypeSAVINGSWITHDRAWALPASSBOOK:
+		return true
+	case TransactionTypeSERVICECHARGE:
+		return true
+	case TransactionTypeSTOPPAYMENTFEE:
+		return true
+	case TransactionTypeTELEPHONETRANSFERCREDIT:
+		return true
+	case TransactionTypeTELEPHONETRANSFERDEBIT:
+		return true
+	case TransactionTypeTRANSFERCREDIT:
+		return true
+	case TransactionTypeTRANSFERDEBIT:
+		return true
+	case TransactionTypeWITHDRAWAL:
 		return true
 	default:
 		return false
@@ -483,6 +897,24 @@ const (
 func (e ApplyAccounts) Valid() bool {
 	switch e {
 	case ApplyAccountsGroupByCustomer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContactInfoUserIDType.
+const (
+	ContactInfoUserIDTypeCUSTOMERID ContactInfoUserIDType = "CUSTOMER_ID"
+	ContactInfoUserIDTypeLOGINID    ContactInfoUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the ContactInfoUserIDType enum.
+func (e ContactInfoUserIDType) Valid() bool {
+	switch e {
+	case ContactInfoUserIDTypeCUSTOMERID:
+		return true
+	case ContactInfoUserIDTypeLOGINID:
 		return true
 	default:
 		return false
@@ -576,6 +1008,30 @@ func (e ViewNameAccounts) Valid() bool {
 	}
 }
 
+// Defines values for ListAccountsLegacyV2ParamsIntuitIFSUserType.
+const (
+	BUSINESSUSER   ListAccountsLegacyV2ParamsIntuitIFSUserType = "BUSINESS_USER"
+	ENTITLED       ListAccountsLegacyV2ParamsIntuitIFSUserType = "ENTITLED"
+	PRIMARYADMIN   ListAccountsLegacyV2ParamsIntuitIFSUserType = "PRIMARY_ADMIN"
+	SECONDARYADMIN ListAccountsLegacyV2ParamsIntuitIFSUserType = "SECONDARY_ADMIN"
+)
+
+// Valid indicates whether the value is a known member of the ListAccountsLegacyV2ParamsIntuitIFSUserType enum.
+func (e ListAccountsLegacyV2ParamsIntuitIFSUserType) Valid() bool {
+	switch e {
+	case BUSINESSUSER:
+		return true
+	case ENTITLED:
+		return true
+	case PRIMARYADMIN:
+		return true
+	case SECONDARYADMIN:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetCustomerV2ParamsFiCustomerIDType.
 const (
 	GetCustomerV2ParamsFiCustomerIDTypeGUID      GetCustomerV2ParamsFiCustomerIDType = "GUID"
@@ -660,6 +1116,96 @@ func (e GetAccountByIDV1ParamsViewName) Valid() bool {
 	case GetAccountByIDV1ParamsViewNameM:
 		return true
 	case GetAccountByIDV1ParamsViewNameS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetCustomerInformationParamsUserIDType.
+const (
+	GetCustomerInformationParamsUserIDTypeCUSTOMERID GetCustomerInformationParamsUserIDType = "CUSTOMER_ID"
+	GetCustomerInformationParamsUserIDTypeLOGINID    GetCustomerInformationParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetCustomerInformationParamsUserIDType enum.
+func (e GetCustomerInformationParamsUserIDType) Valid() bool {
+	switch e {
+	case GetCustomerInformationParamsUserIDTypeCUSTOMERID:
+		return true
+	case GetCustomerInformationParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetCustomerContactMethodsParamsUserIDType.
+const (
+	GetCustomerContactMethodsParamsUserIDTypeCUSTOMERID GetCustomerContactMethodsParamsUserIDType = "CUSTOMER_ID"
+	GetCustomerContactMethodsParamsUserIDTypeLOGINID    GetCustomerContactMethodsParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetCustomerContactMethodsParamsUserIDType enum.
+func (e GetCustomerContactMethodsParamsUserIDType) Valid() bool {
+	switch e {
+	case GetCustomerContactMethodsParamsUserIDTypeCUSTOMERID:
+		return true
+	case GetCustomerContactMethodsParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CompletePasswordResetParamsUserIDType.
+const (
+	CompletePasswordResetParamsUserIDTypeCUSTOMERID CompletePasswordResetParamsUserIDType = "CUSTOMER_ID"
+	CompletePasswordResetParamsUserIDTypeLOGINID    CompletePasswordResetParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the CompletePasswordResetParamsUserIDType enum.
+func (e CompletePasswordResetParamsUserIDType) Valid() bool {
+	switch e {
+	case CompletePasswordResetParamsUserIDTypeCUSTOMERID:
+		return true
+	case CompletePasswordResetParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateContactInfoParamsUserIDType.
+const (
+	UpdateContactInfoParamsUserIDTypeCUSTOMERID UpdateContactInfoParamsUserIDType = "CUSTOMER_ID"
+	UpdateContactInfoParamsUserIDTypeLOGINID    UpdateContactInfoParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the UpdateContactInfoParamsUserIDType enum.
+func (e UpdateContactInfoParamsUserIDType) Valid() bool {
+	switch e {
+	case UpdateContactInfoParamsUserIDTypeCUSTOMERID:
+		return true
+	case UpdateContactInfoParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResetPasswordParamsUserIDType.
+const (
+	ResetPasswordParamsUserIDTypeCUSTOMERID ResetPasswordParamsUserIDType = "CUSTOMER_ID"
+	ResetPasswordParamsUserIDTypeLOGINID    ResetPasswordParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the ResetPasswordParamsUserIDType enum.
+func (e ResetPasswordParamsUserIDType) Valid() bool {
+	switch e {
+	case ResetPasswordParamsUserIDTypeCUSTOMERID:
+		return true
+	case ResetPasswordParamsUserIDTypeLOGINID:
 		return true
 	default:
 		return false
@@ -847,6 +1393,30 @@ type AccountStatus struct {
 	WrittenOff             bool  `json:"writtenOff"`
 }
 
+// AccountTransaction One transaction. `amount` is positive; `creditTransaction` says whether it credits the
+// account (the transaction types from `DEPOSIT` on do). `persistentTnum` is true for posted
+// transactions, false for pending ones (whose number may still change).
+type AccountTransaction struct {
+	AccountID         string              `json:"accountId"`
+	Amount            Money               `json:"amount"`
+	CreditTransaction bool                `json:"creditTransaction"`
+	Description       *string             `json:"description,omitempty"`
+	EffectiveDate     *openapi_types.Date `json:"effectiveDate,omitempty"`
+
+	// FiID Example: 01111
+	FiID string `json:"fiId"`
+
+	// ID The opaque transaction key.
+	ID                string              `json:"id"`
+	Pending           bool                `json:"pending"`
+	PersistentTnum    bool                `json:"persistentTnum"`
+	TransactionDate   *openapi_types.Date `json:"transactionDate,omitempty"`
+	TransactionNumber *string             `json:"transactionNumber,omitempty"`
+
+	// TransactionType The official transaction types; the debit types come first, the credit types from `DEPOSIT` on.
+	TransactionType TransactionType `json:"transactionType"`
+}
+
 // AccountTypeInfo defines model for AccountTypeInfo.
 type AccountTypeInfo struct {
 	Description      string `json:"description"`
@@ -879,6 +1449,60 @@ type Actions struct {
 	TransferTo               bool `json:"transferTo"`
 }
 
+// AuthorizationCodeRequest defines model for AuthorizationCodeRequest.
+type AuthorizationCodeRequest struct {
+	// Aud An audience added to the ID token's `aud`, beside the partner's client id.
+	Aud *string `json:"aud,omitempty"`
+
+	// AuthTime When the user signed in, epoch seconds (not in the future).
+	AuthTime *string `json:"auth_time,omitempty"`
+
+	// ClientID The partner app's client id.
+	ClientID string `json:"client_id"`
+
+	// InstitutionUserID The same user's institution user id (32 hex characters).
+	InstitutionUserID string `json:"institution_user_id"`
+
+	// Nonce Echoed as the ID token's `nonce` claim.
+	Nonce *string `json:"nonce,omitempty"`
+
+	// RequestedScopes OpenID Connect scopes, comma-separated (`openid`, `profile`, `offline_access`).
+	RequestedScopes *string `json:"requested_scopes,omitempty"`
+
+	// Scopes API scopes for the partner's token, comma-separated, at least one.
+	Scopes string `json:"scopes"`
+
+	// Username The signed-in user's login id.
+	Username string `json:"username"`
+}
+
+// AuthorizationCodeResponse defines model for AuthorizationCodeResponse.
+type AuthorizationCodeResponse struct {
+	Code        string `json:"code"`
+	RedirectURI string `json:"redirect_uri"`
+}
+
+// AuthorizeClientRequest defines model for AuthorizeClientRequest.
+type AuthorizeClientRequest struct {
+	// ClientID The partner app's client id.
+	ClientID string `json:"client_id"`
+}
+
+// AuthorizeClientResponse defines model for AuthorizeClientResponse.
+type AuthorizeClientResponse struct {
+	AdditionalInfo struct {
+		ConsentEnabled                 bool `json:"consent_enabled"`
+		DeviceRegistrationEnabled      bool `json:"device_registration_enabled"`
+		SecondaryAuthenticationEnabled bool `json:"secondary_authentication_enabled"`
+	} `json:"additional_info"`
+
+	// AppID The partner's client id.
+	AppID string `json:"appId"`
+
+	// Scopes The partner's approved API scopes, comma-separated.
+	Scopes string `json:"scopes"`
+}
+
 // ChannelInfo defines model for ChannelInfo.
 type ChannelInfo struct {
 	ChannelType ChannelInfoChannelType `json:"channelType"`
@@ -901,6 +1525,17 @@ type ChannelInfos struct {
 	ChannelInfo *[]ChannelInfo `json:"channelInfo,omitempty"`
 }
 
+// CompletePasswordResetRequest defines model for CompletePasswordResetRequest.
+type CompletePasswordResetRequest struct {
+	// NewPassword The new password; it must pass the FI's password policy.
+	NewPassword string `json:"newPassword"`
+
+	// Passcode The one-time passcode the user received (6 digits).
+	//
+	// Example: 042917
+	Passcode string `json:"passcode"`
+}
+
 // ContactInfo defines model for ContactInfo.
 type ContactInfo struct {
 	EmailAddress  *string          `json:"emailAddress,omitempty"`
@@ -908,9 +1543,189 @@ type ContactInfo struct {
 	PostalAddress *[]PostalAddress `json:"postalAddress,omitempty"`
 }
 
+// ContactInfoEmailChange defines model for ContactInfoEmailChange.
+type ContactInfoEmailChange struct {
+	// EmailAddress Required; at most 64 characters.
+	//
+	// Example: sam.new@example.com
+	EmailAddress *string `json:"emailAddress,omitempty"`
+}
+
+// ContactInfoPhoneChange Replaces the phone on file `oldPhoneNumber` by `newPhoneNumber`, both required, 10-digit
+// NANP numbers; the country codes, optional, are `1` (or `0`, D15).
+type ContactInfoPhoneChange struct {
+	// NewCountryCode Example: 1
+	NewCountryCode *string `json:"newCountryCode,omitempty"`
+
+	// NewPhoneNumber Example: 4155550199
+	NewPhoneNumber *string `json:"newPhoneNumber,omitempty"`
+
+	// OldCountryCode Example: 1
+	OldCountryCode *string `json:"oldCountryCode,omitempty"`
+
+	// OldPhoneNumber Example: 4155550142
+	OldPhoneNumber *string `json:"oldPhoneNumber,omitempty"`
+}
+
+// ContactInfoPostalAddress Replaces the primary postal address as a whole: `address1`, `city`, `state`,
+// `postalCode` and `country` (ISO 3166) required, `address2` optional (a former
+// `address3` is dropped); a US address needs a USPS state code and a ZIP or ZIP+4.
+type ContactInfoPostalAddress struct {
+	// Address1 Example: 200 Mission Street
+	Address1 *string `json:"address1,omitempty"`
+	Address2 *string `json:"address2,omitempty"`
+
+	// City Example: San Francisco
+	City *string `json:"city,omitempty"`
+
+	// Country Example: US
+	Country *string `json:"country,omitempty"`
+
+	// PostalCode Example: 94105
+	PostalCode *string `json:"postalCode,omitempty"`
+
+	// State Example: CA
+	State *string `json:"state,omitempty"`
+}
+
+// ContactInfoUpdate At least one of `phoneNumber`, `email` and `postalAddress`.
+type ContactInfoUpdate struct {
+	Email *ContactInfoEmailChange `json:"email,omitempty"`
+
+	// PhoneNumber Replaces the phone on file `oldPhoneNumber` by `newPhoneNumber`, both required, 10-digit
+	// NANP numbers; the country codes, optional, are `1` (or `0`, D15).
+	PhoneNumber *ContactInfoPhoneChange `json:"phoneNumber,omitempty"`
+
+	// PostalAddress Replaces the primary postal address as a whole: `address1`, `city`, `state`,
+	// `postalCode` and `country` (ISO 3166) required, `address2` optional (a former
+	// `address3` is dropped); a US address needs a USPS state code and a ZIP or ZIP+4.
+	PostalAddress *ContactInfoPostalAddress `json:"postalAddress,omitempty"`
+
+	// UserIDType What the path's `customerId` is; the query parameter of the same name may say it instead.
+	UserIDType *ContactInfoUpdateUserIDType `json:"userIdType,omitempty"`
+}
+
+// ContactInfoUpdateUserIDType What the path's `customerId` is; the query parameter of the same name may say it instead.
+type ContactInfoUpdateUserIDType string
+
+// ContactMethodDestination A contact method a passcode can be sent to; `contactInfo` is masked.
+type ContactMethodDestination struct {
+	// ContactInfo Example: ******0142
+	ContactInfo      string    `json:"contactInfo"`
+	EnrolledDateTime time.Time `json:"enrolledDateTime"`
+
+	// ID The `contactMethodId`.
+	//
+	// Example: 7017673
+	ID          string          `json:"id"`
+	IsActivated bool            `json:"isActivated"`
+	Protocol    ContactProtocol `json:"protocol"`
+
+	// TelephoneCountryCode Example: 1
+	TelephoneCountryCode *string `json:"telephoneCountryCode,omitempty"`
+}
+
+// ContactMethodResponse defines model for ContactMethodResponse.
+type ContactMethodResponse struct {
+	ContactMethods []ContactMethodDestination `json:"contactMethods"`
+
+	// CustomerID The customer GUID (whatever `userIdType` the request used).
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	CustomerID string `json:"customerId"`
+}
+
+// ContactProtocol defines model for ContactProtocol.
+type ContactProtocol string
+
 // Credential Never carries a password.
 type Credential struct {
 	LoginID *string `json:"loginId,omitempty"`
+}
+
+// CustomerAccount One account with its transactions. `accountNumber` is masked to its last four
+// characters unless the token has `accounts:read_unmasked`; `micrNumber` (deposits with a
+// routing number) is the routing number followed by the number as shown;
+// `accountStatus` and `historyAllowed` are derived as in `GET /v1/accounts`.
+type CustomerAccount struct {
+	AccountHidden *bool `json:"accountHidden,omitempty"`
+
+	// AccountNumber Example: ******7890
+	AccountNumber string `json:"accountNumber"`
+
+	// AccountStatus Derived from the stored account: `open`/`closed`; `negativeBalance` for a deposit below
+	// zero; `creditBalance` for a loan with a positive balance; `retirementPlan` for IRA, 401(k)
+	// and Keogh types. The FI data here carries no delinquency, collection, limit, write-off,
+	// coupon or deceased-owner facts, so those flags are false.
+	AccountStatus *AccountStatus `json:"accountStatus,omitempty"`
+
+	// AccountTransaction The most recent transactions, newest first, at most 100.
+	AccountTransaction []AccountTransaction   `json:"accountTransaction"`
+	AccountType        CustomerAccountType    `json:"accountType"`
+	Balance            CustomerAccountBalance `json:"balance"`
+	Category           AccountCategory        `json:"category"`
+
+	// CustomerID The customer GUID of the path.
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	CustomerID        string  `json:"customerId"`
+	Description       *string `json:"description,omitempty"`
+	FiAccountType     *int64  `json:"fiAccountType,omitempty"`
+	FiAccountTypeDesc *string `json:"fiAccountTypeDesc,omitempty"`
+	FiRawAccountType  *int64  `json:"fiRawAccountType,omitempty"`
+	HistoryAllowed    *bool   `json:"historyAllowed,omitempty"`
+
+	// ID The opaque account key (as in `GET /v1/accounts`).
+	//
+	// Example: Qw3eR5tY7uI9oP1aS3dF5gH7jK9lZ1xC3vB5nM7qWe9
+	ID         string  `json:"id"`
+	MicrNumber *string `json:"micrNumber,omitempty"`
+	NickName   *string `json:"nickName,omitempty"`
+
+	// OwnershipType `PRIMARY`: every account here is the member's own.
+	OwnershipType     *CustomerAccountOwnershipType `json:"ownershipType,omitempty"`
+	PrimaryHolderName *string                       `json:"primaryHolderName,omitempty"`
+}
+
+// CustomerAccountOwnershipType `PRIMARY`: every account here is the member's own.
+type CustomerAccountOwnershipType string
+
+// CustomerAccountBalance defines model for CustomerAccountBalance.
+type CustomerAccountBalance struct {
+	AvailableBalance Money `json:"availableBalance"`
+	CurrentBalance   Money `json:"currentBalance"`
+}
+
+// CustomerAccountType defines model for CustomerAccountType.
+type CustomerAccountType struct {
+	Description string `json:"description"`
+
+	// DiAccountType The DI account type.
+	DiAccountType    DIAccountType `json:"diAccountType"`
+	FiAccountType    int64         `json:"fiAccountType"`
+	FiRawAccountType int64         `json:"fiRawAccountType"`
+}
+
+// CustomerAccountsResponse The user's accounts, each with its recent transactions, in provisioning order.
+type CustomerAccountsResponse = []CustomerAccount
+
+// CustomerContactMethod A contact method in the profile, in clear. `id` is the `contactMethodId`;
+// `telephoneCountryCode` only for SMS and VOICE; `validated` the FI confirmed it reaches
+// the user (provisioned ones; a registration's or a contact-info change's are not yet);
+// `primary` marks the user's first contact method.
+type CustomerContactMethod struct {
+	Activated        bool               `json:"activated"`
+	ContactInfo      string             `json:"contactInfo"`
+	EnrolledDateTime openapi_types.Date `json:"enrolledDateTime"`
+
+	// ID Example: 7017673
+	ID       string          `json:"id"`
+	Primary  bool            `json:"primary"`
+	Protocol ContactProtocol `json:"protocol"`
+
+	// TelephoneCountryCode Example: 1
+	TelephoneCountryCode *string `json:"telephoneCountryCode,omitempty"`
+	Validated            bool    `json:"validated"`
 }
 
 // CustomerID defines model for CustomerID.
@@ -925,6 +1740,287 @@ type CustomerID struct {
 
 // CustomerIDType defines model for CustomerID.Type.
 type CustomerIDType string
+
+// CustomerInformation A user's profile (Customer v2). Identifiers: `userId` the institution user id, `loginId`
+// the authentication id (Register v4's `authId`), `userName` the username,
+// `customers[].customerId` the customer GUID. `fullName` is first, middle and last name
+// joined by spaces. `failedPasswordResetCount` counts failed password-reset attempts.
+type CustomerInformation struct {
+	// AcceptedDisclosure The user accepted the FI's required disclosures.
+	AcceptedDisclosure bool `json:"acceptedDisclosure"`
+	BillPayChecked     bool `json:"billPayChecked"`
+
+	// BirthDate Absent when none is on file.
+	//
+	// Example: 1985-04-12
+	BirthDate      *openapi_types.Date     `json:"birthDate,omitempty"`
+	ContactMethods []CustomerContactMethod `json:"contactMethods"`
+
+	// Customers The entitled customer: for a retail user, the user's own customer record.
+	Customers    []EntitledCustomer   `json:"customers"`
+	EmailAddress *openapi_types.Email `json:"emailAddress,omitempty"`
+
+	// FailedLoginCount Failed password logins since the last success or unlock.
+	FailedLoginCount         int32 `json:"failedLoginCount"`
+	FailedPasswordResetCount int32 `json:"failedPasswordResetCount"`
+
+	// FiID Example: 01111
+	FiID      string `json:"fiId"`
+	FirstName string `json:"firstName"`
+
+	// FullName Example: Sam Sandbox
+	FullName string `json:"fullName"`
+	LastName string `json:"lastName"`
+
+	// LoginID The authentication id (Register v4's `authId`), 32 lower-case hex.
+	//
+	// Example: 5d0c8e2a7b9f4136a1e4c7d2b8f06a35
+	LoginID         string                  `json:"loginId"`
+	MiddleName      *string                 `json:"middleName,omitempty"`
+	PostalAddresses []CustomerPostalAddress `json:"postalAddresses"`
+
+	// RegistrationDateTime The day the user was registered (or provisioned).
+	RegistrationDateTime *openapi_types.Date `json:"registrationDateTime,omitempty"`
+
+	// UserID The institution user id, 32 upper-case hex.
+	//
+	// Example: A9F87530DFC43E2F1ECF44F6FD8B8351
+	UserID string `json:"userId"`
+
+	// UserName The online-banking username.
+	//
+	// Example: sandboxuser1
+	UserName string                      `json:"userName"`
+	UserRole CustomerInformationUserRole `json:"userRole"`
+
+	// UserStatus Status flags, each derived from the stored user: `locked` the password-grant lockout;
+	// `registered` registration complete (for an FI that asks for disclosures at first login,
+	// only once they are accepted, D31); `approved` equals `registered` (no separate approval
+	// step exists); `active` registered and not locked, i.e. the user can sign in;
+	// `acceptedDisclosure` the required disclosures accepted, `needsToAcceptDisclosure` (from
+	// the portal's example) its opposite while some required disclosure is pending;
+	// `invalidEmailId` an email on file that fails the email rule. `onHold`, `reset` and
+	// `rejected` are false: this service keeps no holds, pending resets or rejections.
+	UserStatus CustomerUserStatus `json:"userStatus"`
+
+	// UserType Always `RETAIL` (business banking is not supported).
+	UserType CustomerInformationUserType `json:"userType"`
+}
+
+// CustomerInformationUserRole defines model for CustomerInformation.UserRole.
+type CustomerInformationUserRole string
+
+// CustomerInformationUserType Always `RETAIL` (business banking is not supported).
+type CustomerInformationUserType string
+
+// CustomerPostalAddress A postal address; `index` is its 1-based position, the first being the primary one.
+type CustomerPostalAddress struct {
+	Address1 string  `json:"address1"`
+	Address2 *string `json:"address2,omitempty"`
+	Address3 *string `json:"address3,omitempty"`
+	City     string  `json:"city"`
+	Country  *string `json:"country,omitempty"`
+
+	// Index Example: 1
+	Index      string  `json:"index"`
+	PostalCode *string `json:"postalCode,omitempty"`
+	State      string  `json:"state"`
+
+	// Type `UNKNOWN`: addresses are not classified here.
+	Type CustomerPostalAddressType `json:"type"`
+}
+
+// CustomerPostalAddressType `UNKNOWN`: addresses are not classified here.
+type CustomerPostalAddressType string
+
+// CustomerRegistrationContactMethod The user's phone, in the shape of the official `ContactMethod`.
+type CustomerRegistrationContactMethod struct {
+	// Activated Ignored.
+	Activated *bool `json:"activated,omitempty"`
+
+	// ContactInfo 10 digits, a valid NANP number (national format).
+	//
+	// Example: 2175550123
+	ContactInfo string `json:"contactInfo"`
+
+	// EnrolledDateTime Ignored.
+	EnrolledDateTime *string `json:"enrolledDateTime,omitempty"`
+
+	// ID Ignored (the service numbers contact methods).
+	ID *string `json:"id,omitempty"`
+
+	// Primary Ignored.
+	Primary *bool `json:"primary,omitempty"`
+
+	// Protocol `VOICE` (the default) or `SMS`: how the number is reached; VOICE and SMS contact methods are created either way.
+	Protocol *string `json:"protocol,omitempty"`
+
+	// TelephoneCountryCode `1` (or `0`) for the US; at most 4 characters.
+	//
+	// Example: 1
+	TelephoneCountryCode *string `json:"telephoneCountryCode,omitempty"`
+
+	// Validated Ignored (a number given at registration is not validated).
+	Validated *bool `json:"validated,omitempty"`
+}
+
+// CustomerRegistrationPostalAddress The user's address, in the shape of the official `PostalAddress`, whose note makes
+// `address2` required for registration (it may be empty).
+type CustomerRegistrationPostalAddress struct {
+	// Address1 At most 128 characters.
+	Address1 string `json:"address1"`
+
+	// Address2 At most 128 characters; may be empty.
+	Address2 string `json:"address2"`
+
+	// Address3 At most 128 characters.
+	Address3 *string `json:"address3,omitempty"`
+	City     string  `json:"city"`
+
+	// Country An ISO 3166 alpha-2 or alpha-3 code.
+	Country string `json:"country"`
+
+	// Index Ignored.
+	Index *string `json:"index,omitempty"`
+
+	// PostalCode US: `12345`, `12345-6789` or `123456789`.
+	PostalCode string `json:"postalCode"`
+
+	// Primary Ignored.
+	Primary *bool `json:"primary,omitempty"`
+
+	// State US: a USPS code.
+	State string `json:"state"`
+
+	// Type Ignored; one of `UNKNOWN`, `PHYSICAL_HOME_ADDRESS`, `MAILING_HOME_ADDRESS`,
+	// `PHYSICAL_WORK_ADDRESS`, `MAILING_WORK_ADDRESS`, `SEASONAL_OR_VACATION_ADDRESS`,
+	// `TEMPORARY_ADDRESS`, `TAX_REPORTING_ADDRESS`.
+	Type *string `json:"type,omitempty"`
+}
+
+// CustomerRegistrationRequest A Customer v2 registration (flat JSON, as on the portal). Members it does not list are
+// accepted and ignored. The service checks every field with Register v4's rules; the code
+// a field's wrong type or absence gets is its `x-error-code` (see the operation).
+type CustomerRegistrationRequest struct {
+	// AcceptedDisclosure The user accepted the FI's required disclosures (absent is false).
+	AcceptedDisclosure *bool `json:"acceptedDisclosure,omitempty"`
+
+	// BirthDate yyyy-MM-dd, a real date, not in the future, at most 125 years ago.
+	//
+	// Example: 1989-10-09
+	BirthDate string `json:"birthDate"`
+
+	// ChannelType `TPV_API` (the default).
+	ChannelType *string `json:"channelType,omitempty"`
+
+	// ContactInfo The user's phone, in the shape of the official `ContactMethod`.
+	ContactInfo CustomerRegistrationContactMethod `json:"contactInfo"`
+
+	// EmailAddress A valid address of at most 64 characters (the user's EMAIL contact method).
+	EmailAddress string `json:"emailAddress"`
+
+	// FiID The FI (five digits); must be the token's FI.
+	//
+	// Example: 01111
+	FiID string `json:"fiId"`
+
+	// FirstName At most 39 characters; first and last name together at most 39.
+	FirstName string `json:"firstName"`
+
+	// HostPassword The user's PIN on the host (at most 32 characters). Stored encrypted, never answered.
+	HostPassword *string `json:"hostPassword,omitempty"`
+
+	// LastName At most 39 characters.
+	LastName string `json:"lastName"`
+
+	// LoginID The username: the FI's range (default 8-20), letters, digits and `@$*_-=.!~`, not all
+	// digits, not the member number, unique in the FI (any case).
+	LoginID string `json:"loginId"`
+
+	// MemberNumber The member's number in the FI's core, 1-16 letters or digits.
+	MemberNumber string `json:"memberNumber"`
+
+	// MiddleName At most 39 characters.
+	MiddleName *string `json:"middleName,omitempty"`
+
+	// MotherMaidenName At most 128 characters. Stored encrypted, never answered.
+	MotherMaidenName string `json:"motherMaidenName"`
+
+	// Password FI range (default 6-32), two of letters/digits/specials, no spaces, not inside the username.
+	Password string `json:"password"`
+
+	// PostalAddress The user's address, in the shape of the official `PostalAddress`, whose note makes
+	// `address2` required for registration (it may be empty).
+	PostalAddress CustomerRegistrationPostalAddress `json:"postalAddress"`
+
+	// Ssn 9 digits, a possibly-issued number. Stored encrypted, never answered.
+	Ssn string `json:"ssn"`
+
+	// UserRole `PRIMARY` (the default): the member's own user.
+	UserRole *string `json:"userRole,omitempty"`
+
+	// UserType `RETAIL` (the default): business users are not registered here.
+	UserType *string `json:"userType,omitempty"`
+}
+
+// CustomerRegistrationResponse The registered user's identifiers, named as `CustomerInformation` names them, and its
+// enrolment state. Never a password or PII.
+//
+// Example: {"acceptedDisclosure":true,"customerId":"8fe733f4e27246908f92e8f7c0b96847","fiId":"01111","loginId":"5d0c8e2a7b9f4136a1e4c7d2b8f06a35","memberNumber":"555000111","registered":true,"userId":"A9F87530DFC43E2F1ECF44F6FD8B8351","userName":"jdoe_2024"}
+type CustomerRegistrationResponse struct {
+	// AcceptedDisclosure The required disclosures are accepted.
+	AcceptedDisclosure bool `json:"acceptedDisclosure"`
+
+	// CustomerID The FI customer GUID (`customerId` of the Customer v2 paths, Register v4's `id`).
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	CustomerID string `json:"customerId"`
+
+	// FiID Example: 01111
+	FiID string `json:"fiId"`
+
+	// LoginID The authentication id (Register v4's `authId`).
+	//
+	// Example: 5d0c8e2a7b9f4136a1e4c7d2b8f06a35
+	LoginID string `json:"loginId"`
+
+	// MemberNumber Example: 555000111
+	MemberNumber string `json:"memberNumber"`
+
+	// Registered Enrolled; false under `atFirstLogin` until the required disclosures are accepted.
+	Registered bool `json:"registered"`
+
+	// UserID The institution user id (`institutionUserId` of the db-users paths).
+	//
+	// Example: A9F87530DFC43E2F1ECF44F6FD8B8351
+	UserID string `json:"userId"`
+
+	// UserName The username (the request's `loginId`).
+	//
+	// Example: jdoe_2024
+	UserName string `json:"userName"`
+}
+
+// CustomerUserStatus Status flags, each derived from the stored user: `locked` the password-grant lockout;
+// `registered` registration complete (for an FI that asks for disclosures at first login,
+// only once they are accepted, D31); `approved` equals `registered` (no separate approval
+// step exists); `active` registered and not locked, i.e. the user can sign in;
+// `acceptedDisclosure` the required disclosures accepted, `needsToAcceptDisclosure` (from
+// the portal's example) its opposite while some required disclosure is pending;
+// `invalidEmailId` an email on file that fails the email rule. `onHold`, `reset` and
+// `rejected` are false: this service keeps no holds, pending resets or rejections.
+type CustomerUserStatus struct {
+	AcceptedDisclosure      bool `json:"acceptedDisclosure"`
+	Active                  bool `json:"active"`
+	Approved                bool `json:"approved"`
+	InvalidEmailID          bool `json:"invalidEmailId"`
+	Locked                  bool `json:"locked"`
+	NeedsToAcceptDisclosure bool `json:"needsToAcceptDisclosure"`
+	OnHold                  bool `json:"onHold"`
+	Registered              bool `json:"registered"`
+	Rejected                bool `json:"rejected"`
+	Reset                   bool `json:"reset"`
+}
 
 // CustomersErrorBody Error envelope of the Customer v2 ("ux-users") family (`UXU_*`).
 type CustomersErrorBody struct {
@@ -957,6 +2053,24 @@ type DestinationProtocol string
 type Destinations struct {
 	Destination *[]Destination `json:"destination,omitempty"`
 }
+
+// EntitledCustomer defines model for EntitledCustomer.
+type EntitledCustomer struct {
+	// CustomerID The customer GUID.
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	CustomerID   string                       `json:"customerId"`
+	CustomerType EntitledCustomerCustomerType `json:"customerType"`
+	HostLoginID  string                       `json:"hostLoginId"`
+
+	// MemberNumber The host member number (`hostUserId`).
+	//
+	// Example: 100200300
+	MemberNumber string `json:"memberNumber"`
+}
+
+// EntitledCustomerCustomerType defines model for EntitledCustomer.CustomerType.
+type EntitledCustomerCustomerType string
 
 // ErrorInfo defines model for ErrorInfo.
 type ErrorInfo struct {
@@ -1228,9 +2342,9 @@ type InstitutionUser struct {
 	// FirstName Example: Sam
 	FirstName string `json:"firstName"`
 
-	// FullName "Last, First Middle".
+	// FullName First, middle and last name joined by spaces (as the Customer v2 profile's).
 	//
-	// Example: Sandbox, Sam
+	// Example: Sam Sandbox
 	FullName string `json:"fullName"`
 
 	// IdentificationDocuments V2 only, with `$expand=identificationDocuments` and the scope `institution-users:read_pii`.
@@ -1288,10 +2402,10 @@ type InstitutionUser struct {
 	// Example: sandboxuser1
 	UserName string `json:"userName"`
 
-	// UserStatus The user's status flags; only the true ones are present. `active`: can sign in now (not
-	// locked). `locked`: locked by failed logins, the FI's cool-down not yet over.
-	// `registered`: registration complete (required disclosures accepted). `approved`: the FI
-	// approved the registration (always, no approval step exists here). `onHold`, `reset`,
+	// UserStatus The user's status flags; only the true ones are present, derived as in the Customer v2
+	// profile's `userStatus`. `active`: registered and not locked. `locked`: locked by failed
+	// password logins. `registered`: registration complete (required disclosures accepted).
+	// `approved`: with `registered` (no separate approval step exists here). `onHold`, `reset`,
 	// `rejected`: never sent. See `GET /v1/user-status` for the rules.
 	//
 	//
@@ -1380,10 +2494,10 @@ type InstitutionUserDisclosuresResponse struct {
 	InstitutionUserDisclosures []InstitutionUserDisclosure `json:"institutionUserDisclosures"`
 }
 
-// InstitutionUserFlags The user's status flags; only the true ones are present. `active`: can sign in now (not
-// locked). `locked`: locked by failed logins, the FI's cool-down not yet over.
-// `registered`: registration complete (required disclosures accepted). `approved`: the FI
-// approved the registration (always, no approval step exists here). `onHold`, `reset`,
+// InstitutionUserFlags The user's status flags; only the true ones are present, derived as in the Customer v2
+// profile's `userStatus`. `active`: registered and not locked. `locked`: locked by failed
+// password logins. `registered`: registration complete (required disclosures accepted).
+// `approved`: with `registered` (no separate approval step exists here). `onHold`, `reset`,
 // `rejected`: never sent. See `GET /v1/user-status` for the rules.
 //
 // Example: {"active":true,"approved":true,"registered":true}
@@ -1444,6 +2558,21 @@ type InstitutionUserPostalAddress struct {
 // InstitutionUserPostalAddressPostalAddressType Always `UNKNOWN` (registration does not ask).
 type InstitutionUserPostalAddressPostalAddressType string
 
+// JWKS defines model for JWKS.
+type JWKS struct {
+	Keys []struct {
+		Alg *string `json:"alg,omitempty"`
+		Crv *string `json:"crv,omitempty"`
+		E   *string `json:"e,omitempty"`
+		Kid string  `json:"kid"`
+		Kty string  `json:"kty"`
+		N   *string `json:"n,omitempty"`
+		Use *string `json:"use,omitempty"`
+		X   *string `json:"x,omitempty"`
+		Y   *string `json:"y,omitempty"`
+	} `json:"keys"`
+}
+
 // KeyValue One entry: `legacyUserGuid` (a profile's customer GUID) or `billPayLoginId` (a relationship's bill pay login).
 type KeyValue struct {
 	Key   KeyValueKey `json:"key"`
@@ -1460,12 +2589,122 @@ type KeyValueEntries struct {
 	Entry []KeyValue `json:"entry"`
 }
 
+// LegacyAccount One account, the fields of the official `DepositAccount`/`LoanAccount` (and their common
+// `Account1`) this service knows, in the official order. Numbers are masked to the last four
+// characters unless `getExportAcctNum=true` and the token has `accounts:read_unmasked`.
+type LegacyAccount struct {
+	AccountHidden   bool                       `json:"accountHidden"`
+	AccountNumber   LegacyAccountNumber        `json:"accountNumber"`
+	AccountStatus   LegacyAccountAccountStatus `json:"accountStatus"`
+	AccountStatuses LegacyAccountStatuses      `json:"accountStatuses"`
+
+	// AccountType The DI account type.
+	AccountType DIAccountType   `json:"accountType"`
+	Balance     LegacyBalance   `json:"balance"`
+	Category    AccountCategory `json:"category"`
+	Description string          `json:"description"`
+
+	// DisplayAccountNumber Always masked (`*1001`).
+	DisplayAccountNumber string            `json:"displayAccountNumber"`
+	DisplayFlag          LegacyDisplayFlag `json:"displayFlag"`
+	Enabled              bool              `json:"enabled"`
+
+	// ExportAccountNumber Only with `getExportAcctNum=true`; in full only with `accounts:read_unmasked`.
+	ExportAccountNumber *string                    `json:"exportAccountNumber,omitempty"`
+	FiAccountType       LegacyFIAccountType        `json:"fiAccountType"`
+	FiCustomerID        LegacyIdentifier           `json:"fiCustomerId"`
+	FiID                LegacyIdentifier           `json:"fiId"`
+	ID                  LegacyIdentifier           `json:"id"`
+	MemberNumber        string                     `json:"memberNumber"`
+	NickName            *string                    `json:"nickName,omitempty"`
+	OwnershipType       LegacyAccountOwnershipType `json:"ownershipType"`
+	PrimaryHolderName   *string                    `json:"primaryHolderName,omitempty"`
+	RoutingNumber       *string                    `json:"routingNumber,omitempty"`
+}
+
+// LegacyAccountAccountStatus defines model for LegacyAccount.AccountStatus.
+type LegacyAccountAccountStatus string
+
+// LegacyAccountOwnershipType defines model for LegacyAccount.OwnershipType.
+type LegacyAccountOwnershipType string
+
+// LegacyAccountNumber defines model for LegacyAccountNumber.
+type LegacyAccountNumber struct {
+	DisplayValue string `json:"displayValue"`
+	HostValue    string `json:"hostValue"`
+	RawHostValue string `json:"rawHostValue"`
+}
+
+// LegacyAccountStatuses defines model for LegacyAccountStatuses.
+type LegacyAccountStatuses struct {
+	Closed                 *bool `json:"closed,omitempty"`
+	CreditBalance          *bool `json:"creditBalance,omitempty"`
+	Delinquent             *bool `json:"delinquent,omitempty"`
+	InCollection           *bool `json:"inCollection,omitempty"`
+	NegativeBalance        *bool `json:"negativeBalance,omitempty"`
+	Open                   *bool `json:"open,omitempty"`
+	OverLimit              *bool `json:"overLimit,omitempty"`
+	PaymentCoupon          *bool `json:"paymentCoupon,omitempty"`
+	RetPlanOwnedByDeceased *bool `json:"retPlanOwnedByDeceased,omitempty"`
+	RetirementPlan         *bool `json:"retirementPlan,omitempty"`
+	WrittenOff             *bool `json:"writtenOff,omitempty"`
+}
+
+// LegacyAccounts The legacy accounts list (the official `Accounts`): in XML the root `<Accounts>` with one
+// `<account>` element per account, elements in the official schemas' property order.
+type LegacyAccounts struct {
+	Account []LegacyAccount `json:"account"`
+}
+
+// LegacyBalance defines model for LegacyBalance.
+type LegacyBalance struct {
+	AvailableBalance *Money `json:"availableBalance,omitempty"`
+	CurrentBalance   *Money `json:"currentBalance,omitempty"`
+}
+
+// LegacyDisplayFlag defines model for LegacyDisplayFlag.
+type LegacyDisplayFlag struct {
+	IsHistoryEnabled           bool `json:"isHistoryEnabled"`
+	IsHistoryEntitled          bool `json:"isHistoryEntitled"`
+	OnlineStatementViewEnabled bool `json:"onlineStatementViewEnabled"`
+	Summary                    bool `json:"summary"`
+	TransferFrom               bool `json:"transferFrom"`
+	TransferTo                 bool `json:"transferTo"`
+}
+
+// LegacyFIAccountType defines model for LegacyFIAccountType.
+type LegacyFIAccountType struct {
+	Description string `json:"description"`
+	RawType     int64  `json:"rawType"`
+	Type        int64  `json:"type"`
+}
+
+// LegacyIdentifier defines model for LegacyIdentifier.
+type LegacyIdentifier struct {
+	Value string `json:"value"`
+}
+
 // Money defines model for Money.
 type Money struct {
 	Amount float64 `json:"amount"`
 
 	// CurrencyCode ISO 4217, e.g. `USD`.
 	CurrencyCode string `json:"currencyCode"`
+}
+
+// OpenIDConfiguration defines model for OpenIDConfiguration.
+type OpenIDConfiguration struct {
+	AuthorizationEndpoint             string    `json:"authorization_endpoint"`
+	ClaimsSupported                   *[]string `json:"claims_supported,omitempty"`
+	GrantTypesSupported               *[]string `json:"grant_types_supported,omitempty"`
+	IDTokenSigningAlgValuesSupported  []string  `json:"id_token_signing_alg_values_supported"`
+	Issuer                            string    `json:"issuer"`
+	JwksURI                           string    `json:"jwks_uri"`
+	ResponseTypesSupported            []string  `json:"response_types_supported"`
+	ScopesSupported                   *[]string `json:"scopes_supported,omitempty"`
+	SubjectTypesSupported             []string  `json:"subject_types_supported"`
+	TokenEndpoint                     string    `json:"token_endpoint"`
+	TokenEndpointAuthMethodsSupported *[]string `json:"token_endpoint_auth_methods_supported,omitempty"`
 }
 
 // Person defines model for Person.
@@ -1611,10 +2850,52 @@ type RegistrationPostalAddress struct {
 	State      *string `json:"state,omitempty"`
 }
 
+// ResetPasswordRequest defines model for ResetPasswordRequest.
+type ResetPasswordRequest struct {
+	// ContactMethodID The `id` of one of the user's contact methods.
+	//
+	// Example: 2
+	ContactMethodID string `json:"contactMethodId"`
+
+	// Protocol How to send it; `EMAIL` is our extension. Defaults to the contact method's protocol.
+	Protocol *ResetPasswordRequestProtocol `json:"protocol,omitempty"`
+}
+
+// ResetPasswordRequestProtocol How to send it; `EMAIL` is our extension. Defaults to the contact method's protocol.
+type ResetPasswordRequestProtocol string
+
 // RevokeRequest defines model for RevokeRequest.
 type RevokeRequest struct {
 	// Token An access token or a refresh token.
 	Token string `json:"token"`
+}
+
+// SandboxOutbox Messages the sandbox kept instead of sending them (sandbox mode only).
+type SandboxOutbox struct {
+	// Messages Newest first.
+	Messages []SandboxOutboxMessage `json:"messages"`
+}
+
+// SandboxOutboxMessage defines model for SandboxOutboxMessage.
+type SandboxOutboxMessage struct {
+	// Body The text the end user would have received.
+	Body string `json:"body"`
+
+	// Channel `EMAIL`, `SMS` or `VOICE`.
+	Channel string `json:"channel"`
+
+	// InstitutionID The FI the message was sent for.
+	InstitutionID *string `json:"institutionId,omitempty"`
+
+	// Passcode The one-time passcode the body carries; empty for a message without one.
+	Passcode string    `json:"passcode"`
+	SentAt   time.Time `json:"sentAt"`
+
+	// Subject EMAIL only.
+	Subject *string `json:"subject,omitempty"`
+
+	// To The destination as the message named it.
+	To string `json:"to"`
 }
 
 // Status Legacy error envelope. In XML the root is `<Status xmlns="http://schema.intuit.com/fs/common/v2">`
@@ -1692,7 +2973,14 @@ type TokenV2 struct {
 	AccessToken string `json:"access_token"`
 
 	// ExpiresIn Lifetime in seconds, as a string.
-	ExpiresIn             string           `json:"expires_in"`
+	ExpiresIn string `json:"expires_in"`
+
+	// IDToken The OpenID Connect ID token of an authorization-code grant requested with `nonce`,
+	// `aud` or `requested_scopes`: a signed JWT (RS256 or ES256, key in the JWKS) with `iss`,
+	// `sub` (the customer GUID), `aud` (the partner's client id, and the requested `aud`),
+	// `exp`, `iat`, `auth_time`, `nonce` when given, and the profile claims when `profile`
+	// was requested.
+	IDToken               *string          `json:"id_token,omitempty"`
 	RefreshToken          *string          `json:"refresh_token,omitempty"`
 	RefreshTokenExpiresIn *string          `json:"refresh_token_expires_in,omitempty"`
 	TokenType             TokenV2TokenType `json:"token_type"`
@@ -1703,6 +2991,8 @@ type TokenV2TokenType string
 
 // TokenV2Request defines model for TokenV2Request.
 type TokenV2Request struct {
+	// Code The authorization code (authorization_code grant).
+	Code         *string                 `json:"code,omitempty"`
 	GrantType    TokenV2RequestGrantType `json:"grant_type"`
 	Password     *string                 `json:"password,omitempty"`
 	RefreshToken *string                 `json:"refresh_token,omitempty"`
@@ -1714,6 +3004,9 @@ type TokenV2Request struct {
 
 // TokenV2RequestGrantType defines model for TokenV2Request.GrantType.
 type TokenV2RequestGrantType string
+
+// TransactionType The official transaction types; the debit types come first, the credit types from `DEPOSIT` on.
+type TransactionType string
 
 // TrueFlag A status flag, sent only when true.
 type TrueFlag bool
@@ -1791,11 +3084,17 @@ type AdditionalFieldsAccounts = bool
 // ApplyAccounts defines model for ApplyAccounts.
 type ApplyAccounts string
 
+// AuthCodeInstitutionID defines model for AuthCodeInstitutionId.
+type AuthCodeInstitutionID = string
+
 // CallingAppIDAccounts defines model for CallingAppIdAccounts.
 type CallingAppIDAccounts = string
 
 // CallingAppIDDisclosures defines model for CallingAppIdDisclosures.
 type CallingAppIDDisclosures = string
+
+// ContactInfoUserIDType defines model for ContactInfoUserIdType.
+type ContactInfoUserIDType string
 
 // CorrelationID defines model for CorrelationId.
 type CorrelationID = openapi_types.UUID
@@ -1830,6 +3129,9 @@ type FilterAccounts = string
 // HostUserIDAccounts defines model for HostUserIdAccounts.
 type HostUserIDAccounts = string
 
+// HostUserIDCustomers defines model for HostUserIdCustomers.
+type HostUserIDCustomers = string
+
 // HostUserIDDisclosures defines model for HostUserIdDisclosures.
 type HostUserIDDisclosures = string
 
@@ -1850,6 +3152,9 @@ type InstitutionUsersUserIDType string
 
 // LoginIDAccounts defines model for LoginIdAccounts.
 type LoginIDAccounts = string
+
+// LoginIDCustomers defines model for LoginIdCustomers.
+type LoginIDCustomers = string
 
 // LoginIDDisclosures defines model for LoginIdDisclosures.
 type LoginIDDisclosures = string
@@ -1923,6 +3228,31 @@ type NotFound = ErrorResponse
 // TokenError Error envelope of the V2 token gateway (`CMN_*`), disclosures (`DSC_*`) and accounts (`ACC_*`).
 type TokenError = ErrorResponse
 
+// ListAccountsLegacyV2Params defines parameters for ListAccountsLegacyV2.
+type ListAccountsLegacyV2Params struct {
+	GetCrossAccts    *bool `form:"getCrossAccts,omitempty" json:"getCrossAccts,omitempty"`
+	GetExportAcctNum *bool `form:"getExportAcctNum,omitempty" json:"getExportAcctNum,omitempty"`
+
+	// ValidateLocationStatus Business banking only; no effect on retail users.
+	ValidateLocationStatus *bool `form:"validateLocationStatus,omitempty" json:"validateLocationStatus,omitempty"`
+
+	// DiTid Trace id of the legacy family: generate a fresh UUID for every request (`uuidgen`, or
+	// `cat /proc/sys/kernel/random/uuid`). It is the idempotency key of Register v4: a reused
+	// value replays the first answer, or with another body answers 409 `26330`, so "Try it out"
+	// needs a new one each time. No example is given on purpose: a fixed one would be reused.
+	DiTid             DiTid                                        `json:"di_tid"`
+	IntuitIFSUserType *ListAccountsLegacyV2ParamsIntuitIFSUserType `json:"intuit_IFS_userType,omitempty"`
+
+	// IntuitAuthid The sub-user's authId (with `intuit_IFS_userType` ENTITLED).
+	IntuitAuthid *string `json:"intuit_authid,omitempty"`
+
+	// IntuitIFSOnBehalfOfUser The member number the sub-user acts for (with `intuit_IFS_userType` ENTITLED).
+	IntuitIFSOnBehalfOfUser *string `json:"intuit_IFS_onBehalfOfUser,omitempty"`
+}
+
+// ListAccountsLegacyV2ParamsIntuitIFSUserType defines parameters for ListAccountsLegacyV2.
+type ListAccountsLegacyV2ParamsIntuitIFSUserType string
+
 // GetCustomerV2Params defines parameters for GetCustomerV2.
 type GetCustomerV2Params struct {
 	FiCustomerIDType *GetCustomerV2ParamsFiCustomerIDType `form:"fiCustomerIdType,omitempty" json:"fiCustomerIdType,omitempty"`
@@ -1971,7 +3301,8 @@ type CreateAccessTokenV2Params struct {
 	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
 	TransactionID TransactionIDToken `json:"transactionId"`
 
-	// InstitutionID The FI (five digits); required for the client_credentials and password grants.
+	// InstitutionID The FI (five digits); required for the client_credentials and password grants; for
+	// authorization_code optional (the code names the FI) but, if sent, the code's FI.
 	InstitutionID *InstitutionIDHeader `json:"institutionId,omitempty"`
 }
 
@@ -1988,6 +3319,12 @@ type RegisterCustomerV4Params struct {
 
 	// OriginatingIP IP address of the end user's device; the caller's address when absent.
 	OriginatingIP *OriginatingIP `json:"originating_ip,omitempty"`
+}
+
+// GetSandboxOutboxParams defines parameters for GetSandboxOutbox.
+type GetSandboxOutboxParams struct {
+	// To The destination, e.g. `alex.morgan@example.com` or `5551234567`.
+	To *string `form:"to,omitempty" json:"to,omitempty"`
 }
 
 // ListAccountsV1Params defines parameters for ListAccountsV1.
@@ -2064,6 +3401,112 @@ type GetAccountByIDV1Params struct {
 
 // GetAccountByIDV1ParamsViewName defines parameters for GetAccountByIDV1.
 type GetAccountByIDV1ParamsViewName string
+
+// GenerateAuthorizationCodeV1Params defines parameters for GenerateAuthorizationCodeV1.
+type GenerateAuthorizationCodeV1Params struct {
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
+	TransactionID TransactionIDToken `json:"transactionId"`
+
+	// InstitutionID The FI (five digits); must be the token's FI.
+	InstitutionID AuthCodeInstitutionID `json:"institutionId"`
+}
+
+// AuthorizeClientV1Params defines parameters for AuthorizeClientV1.
+type AuthorizeClientV1Params struct {
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
+	TransactionID TransactionIDToken `json:"transactionId"`
+
+	// InstitutionID The FI (five digits); must be the token's FI.
+	InstitutionID AuthCodeInstitutionID `json:"institutionId"`
+}
+
+// RegisterCustomerV2Params defines parameters for RegisterCustomerV2.
+type RegisterCustomerV2Params struct {
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// GetCustomerInformationParams defines parameters for GetCustomerInformation.
+type GetCustomerInformationParams struct {
+	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
+	UserIDType *GetCustomerInformationParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// GetCustomerInformationParamsUserIDType defines parameters for GetCustomerInformation.
+type GetCustomerInformationParamsUserIDType string
+
+// GetCustomerContactMethodsParams defines parameters for GetCustomerContactMethods.
+type GetCustomerContactMethodsParams struct {
+	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
+	UserIDType *GetCustomerContactMethodsParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// GetCustomerContactMethodsParamsUserIDType defines parameters for GetCustomerContactMethods.
+type GetCustomerContactMethodsParamsUserIDType string
+
+// GetCustomerAccountsTransactionsV1Params defines parameters for GetCustomerAccountsTransactionsV1.
+type GetCustomerAccountsTransactionsV1Params struct {
+	// HostUserID The member number whose accounts a client-credentials token asks for; exclusive with
+	// `loginId`, and it must be the path customer's member.
+	HostUserID *HostUserIDCustomers `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+
+	// LoginID The username whose accounts a client-credentials token asks for (case-insensitive);
+	// exclusive with `hostUserId`, and it must be the path customer's.
+	LoginID *LoginIDCustomers `form:"loginId,omitempty" json:"loginId,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// CompletePasswordResetParams defines parameters for CompletePasswordReset.
+type CompletePasswordResetParams struct {
+	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
+	UserIDType *CompletePasswordResetParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// CompletePasswordResetParamsUserIDType defines parameters for CompletePasswordReset.
+type CompletePasswordResetParamsUserIDType string
+
+// UpdateContactInfoParams defines parameters for UpdateContactInfo.
+type UpdateContactInfoParams struct {
+	// UserIDType What `customerId` is, `CUSTOMER_ID` or `LOGIN_ID`, as the body's `userIdType` says it
+	// (either may; both must agree). Neither: `CUSTOMER_ID`.
+	UserIDType *UpdateContactInfoParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// UpdateContactInfoParamsUserIDType defines parameters for UpdateContactInfo.
+type UpdateContactInfoParamsUserIDType string
+
+// ResetPasswordParams defines parameters for ResetPassword.
+type ResetPasswordParams struct {
+	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
+	UserIDType *ResetPasswordParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// ResetPasswordParamsUserIDType defines parameters for ResetPassword.
+type ResetPasswordParamsUserIDType string
 
 // UnlockUserParams defines parameters for UnlockUser.
 type UnlockUserParams struct {
@@ -2304,6 +3747,24 @@ type CreateAccessTokenV2FormdataRequestBody = TokenV2Request
 // RegisterCustomerV4JSONRequestBody defines body for RegisterCustomerV4 for application/json ContentType.
 type RegisterCustomerV4JSONRequestBody = RegisterCustomerRequest
 
+// GenerateAuthorizationCodeV1FormdataRequestBody defines body for GenerateAuthorizationCodeV1 for application/x-www-form-urlencoded ContentType.
+type GenerateAuthorizationCodeV1FormdataRequestBody = AuthorizationCodeRequest
+
+// AuthorizeClientV1FormdataRequestBody defines body for AuthorizeClientV1 for application/x-www-form-urlencoded ContentType.
+type AuthorizeClientV1FormdataRequestBody = AuthorizeClientRequest
+
+// RegisterCustomerV2JSONRequestBody defines body for RegisterCustomerV2 for application/json ContentType.
+type RegisterCustomerV2JSONRequestBody = CustomerRegistrationRequest
+
+// CompletePasswordResetJSONRequestBody defines body for CompletePasswordReset for application/json ContentType.
+type CompletePasswordResetJSONRequestBody = CompletePasswordResetRequest
+
+// UpdateContactInfoJSONRequestBody defines body for UpdateContactInfo for application/json ContentType.
+type UpdateContactInfoJSONRequestBody = ContactInfoUpdate
+
+// ResetPasswordJSONRequestBody defines body for ResetPassword for application/json ContentType.
+type ResetPasswordJSONRequestBody = ResetPasswordRequest
+
 // CreateInstitutionDisclosureJSONRequestBody defines body for CreateInstitutionDisclosure for application/json ContentType.
 type CreateInstitutionDisclosureJSONRequestBody = InstitutionDisclosureCreate
 
@@ -2324,6 +3785,12 @@ type CreateAccessTokenV1FormdataRequestBody = TokenV1Request
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// GetOpenIDConfiguration OpenID Connect discovery
+	// (GET /.well-known/openid-configuration)
+	GetOpenIDConfiguration(ctx echo.Context) error
+	// ListAccountsLegacyV2 List a customer's accounts (legacy)
+	// (GET /bankingservices/v2/fis/{di_fiid}/fiCustomers/{di_ficustomer}/accounts)
+	ListAccountsLegacyV2(ctx echo.Context, diFiid DiFiidPath, diFicustomer string, params ListAccountsLegacyV2Params) error
 	// GetCustomerV2 Get an FI customer
 	// (GET /bankingservices/v2/fis/{fiId}/fiCustomers/{fiCustomerId})
 	GetCustomerV2(ctx echo.Context, fiid string, fiCustomerID string, params GetCustomerV2Params) error
@@ -2336,6 +3803,9 @@ type ServerInterface interface {
 	// GetMetrics Prometheus metrics
 	// (GET /metrics)
 	GetMetrics(ctx echo.Context) error
+	// GetJWKS ID token signing keys (JWKS)
+	// (GET /oauth2/v1/keys)
+	GetJWKS(ctx echo.Context) error
 	// RevokeAccessTokenV2 Revoke a V2 token
 	// (DELETE /oauth2/v1/revoke)
 	RevokeAccessTokenV2(ctx echo.Context, params RevokeAccessTokenV2Params) error
@@ -2357,12 +3827,42 @@ type ServerInterface interface {
 	// RegisterCustomerV4 Register a customer (v4)
 	// (POST /registration/v4/fis/{di_fiid}/fiCustomers)
 	RegisterCustomerV4(ctx echo.Context, diFiid DiFiidPath, params RegisterCustomerV4Params) error
+	// GetSandboxOutbox The sandbox outbox (sandbox mode only; an extension of ours)
+	// (GET /sandbox/outbox)
+	GetSandboxOutbox(ctx echo.Context, params GetSandboxOutboxParams) error
 	// ListAccountsV1 List a user's accounts
 	// (GET /v1/accounts)
 	ListAccountsV1(ctx echo.Context, params ListAccountsV1Params) error
 	// GetAccountByIDV1 Read one of a user's accounts
 	// (GET /v1/accounts/{accountId})
 	GetAccountByIDV1(ctx echo.Context, accountID AccountIDPath, params GetAccountByIDV1Params) error
+	// GenerateAuthorizationCodeV1 Generate an authorization code (partner sign-in)
+	// (POST /v1/auth-code)
+	GenerateAuthorizationCodeV1(ctx echo.Context, params GenerateAuthorizationCodeV1Params) error
+	// AuthorizeClientV1 Authorize Client (partner sign-in)
+	// (POST /v1/client-authorization)
+	AuthorizeClientV1(ctx echo.Context, params AuthorizeClientV1Params) error
+	// RegisterCustomerV2 Register a customer (Customer v2)
+	// (POST /v1/customers/register)
+	RegisterCustomerV2(ctx echo.Context, params RegisterCustomerV2Params) error
+	// GetCustomerInformation Read a user's profile
+	// (GET /v1/customers/{customerId})
+	GetCustomerInformation(ctx echo.Context, customerID CustomerIDPath, params GetCustomerInformationParams) error
+	// GetCustomerContactMethods List a user's contact methods
+	// (GET /v1/customers/{customerId}/contact-methods)
+	GetCustomerContactMethods(ctx echo.Context, customerID CustomerIDPath, params GetCustomerContactMethodsParams) error
+	// GetCustomerAccountsTransactionsV1 A user's accounts with their recent transactions
+	// (GET /v1/customers/{customerId}:accounts)
+	GetCustomerAccountsTransactionsV1(ctx echo.Context, customerID CustomerIDPath, params GetCustomerAccountsTransactionsV1Params) error
+	// CompletePasswordReset Set a new password with the one-time passcode (extension)
+	// (PUT /v1/customers/{customerId}:complete-password-reset)
+	CompletePasswordReset(ctx echo.Context, customerID CustomerIDPath, params CompletePasswordResetParams) error
+	// UpdateContactInfo Change a user's phone, email or postal address
+	// (PUT /v1/customers/{customerId}:contact-info)
+	UpdateContactInfo(ctx echo.Context, customerID CustomerIDPath, params UpdateContactInfoParams) error
+	// ResetPassword Send a one-time passcode for a password reset
+	// (PUT /v1/customers/{customerId}:reset-password)
+	ResetPassword(ctx echo.Context, customerID CustomerIDPath, params ResetPasswordParams) error
 	// UnlockUser Unlock a locked user
 	// (PUT /v1/customers/{customerId}:unlock-user)
 	UnlockUser(ctx echo.Context, customerID CustomerIDPath, params UnlockUserParams) error
@@ -2404,6 +3904,126 @@ type ServerInterface interface {
 // ServerInterfaceWrapper converts echo contexts to parameters.
 type ServerInterfaceWrapper struct {
 	Handler ServerInterface
+}
+
+// GetOpenIDConfiguration converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOpenIDConfiguration(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOpenIDConfiguration(ctx)
+	return err
+}
+
+// ListAccountsLegacyV2 converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAccountsLegacyV2(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "di_fiid" -------------
+	var diFiid DiFiidPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "di_fiid", ctx.Param("di_fiid"), &diFiid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter di_fiid: %s", err))
+	}
+
+	// ------------- Path parameter "di_ficustomer" -------------
+	var diFicustomer string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "di_ficustomer", ctx.Param("di_ficustomer"), &diFicustomer, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter di_ficustomer: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAccountsLegacyV2Params
+	// ------------- Optional query parameter "getCrossAccts" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "getCrossAccts", ctx.QueryParams(), &params.GetCrossAccts, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter getCrossAccts: %s", err))
+	}
+
+	// ------------- Optional query parameter "getExportAcctNum" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "getExportAcctNum", ctx.QueryParams(), &params.GetExportAcctNum, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter getExportAcctNum: %s", err))
+	}
+
+	// ------------- Optional query parameter "validateLocationStatus" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "validateLocationStatus", ctx.QueryParams(), &params.ValidateLocationStatus, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter validateLocationStatus: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "di_tid" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("di_tid")]; found {
+		var DiTid DiTid
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for di_tid, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "di_tid", valueList[0], &DiTid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter di_tid: %s", err))
+		}
+
+		params.DiTid = DiTid
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter di_tid is required, but not found"))
+	}
+	// ------------- Optional header parameter "intuit_IFS_userType" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("intuit_IFS_userType")]; found {
+		var IntuitIFSUserType ListAccountsLegacyV2ParamsIntuitIFSUserType
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for intuit_IFS_userType, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "intuit_IFS_userType", valueList[0], &IntuitIFSUserType, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intuit_IFS_userType: %s", err))
+		}
+
+		params.IntuitIFSUserType = &IntuitIFSUserType
+	}
+	// ------------- Optional header parameter "intuit_authid" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("intuit_authid")]; found {
+		var IntuitAuthid string
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for intuit_authid, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "intuit_authid", valueList[0], &IntuitAuthid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intuit_authid: %s", err))
+		}
+
+		params.IntuitAuthid = &IntuitAuthid
+	}
+	// ------------- Optional header parameter "intuit_IFS_onBehalfOfUser" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("intuit_IFS_onBehalfOfUser")]; found {
+		var IntuitIFSOnBehalfOfUser string
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for intuit_IFS_onBehalfOfUser, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "intuit_IFS_onBehalfOfUser", valueList[0], &IntuitIFSOnBehalfOfUser, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intuit_IFS_onBehalfOfUser: %s", err))
+		}
+
+		params.IntuitIFSOnBehalfOfUser = &IntuitIFSOnBehalfOfUser
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAccountsLegacyV2(ctx, diFiid, diFicustomer, params)
+	return err
 }
 
 // GetCustomerV2 converts echo context to params.
@@ -2564,6 +4184,15 @@ func (w *ServerInterfaceWrapper) GetMetrics(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetMetrics(ctx)
+	return err
+}
+
+// GetJWKS converts echo context to params.
+func (w *ServerInterfaceWrapper) GetJWKS(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetJWKS(ctx)
 	return err
 }
 
@@ -2767,6 +4396,24 @@ func (w *ServerInterfaceWrapper) RegisterCustomerV4(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RegisterCustomerV4(ctx, diFiid, params)
+	return err
+}
+
+// GetSandboxOutbox converts echo context to params.
+func (w *ServerInterfaceWrapper) GetSandboxOutbox(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetSandboxOutboxParams
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetSandboxOutbox(ctx, params)
 	return err
 }
 
@@ -2976,6 +4623,404 @@ func (w *ServerInterfaceWrapper) GetAccountByIDV1(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetAccountByIDV1(ctx, accountID, params)
+	return err
+}
+
+// GenerateAuthorizationCodeV1 converts echo context to params.
+func (w *ServerInterfaceWrapper) GenerateAuthorizationCodeV1(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GenerateAuthorizationCodeV1Params
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionID TransactionIDToken
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionID = TransactionID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+	// ------------- Required header parameter "institutionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("institutionId")]; found {
+		var InstitutionID AuthCodeInstitutionID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for institutionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "institutionId", valueList[0], &InstitutionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionId: %s", err))
+		}
+
+		params.InstitutionID = InstitutionID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter institutionId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GenerateAuthorizationCodeV1(ctx, params)
+	return err
+}
+
+// AuthorizeClientV1 converts echo context to params.
+func (w *ServerInterfaceWrapper) AuthorizeClientV1(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AuthorizeClientV1Params
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionID TransactionIDToken
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionID = TransactionID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+	// ------------- Required header parameter "institutionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("institutionId")]; found {
+		var InstitutionID AuthCodeInstitutionID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for institutionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "institutionId", valueList[0], &InstitutionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionId: %s", err))
+		}
+
+		params.InstitutionID = InstitutionID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter institutionId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AuthorizeClientV1(ctx, params)
+	return err
+}
+
+// RegisterCustomerV2 converts echo context to params.
+func (w *ServerInterfaceWrapper) RegisterCustomerV2(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RegisterCustomerV2Params
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "correlationId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("correlationId")]; found {
+		var CorrelationID CorrelationID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for correlationId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "correlationId", valueList[0], &CorrelationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter correlationId: %s", err))
+		}
+
+		params.CorrelationID = CorrelationID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter correlationId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RegisterCustomerV2(ctx, params)
+	return err
+}
+
+// GetCustomerInformation converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCustomerInformation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerID CustomerIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCustomerInformationParams
+	// ------------- Optional query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "correlationId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("correlationId")]; found {
+		var CorrelationID CorrelationID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for correlationId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "correlationId", valueList[0], &CorrelationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter correlationId: %s", err))
+		}
+
+		params.CorrelationID = CorrelationID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter correlationId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCustomerInformation(ctx, customerID, params)
+	return err
+}
+
+// GetCustomerContactMethods converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCustomerContactMethods(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerID CustomerIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCustomerContactMethodsParams
+	// ------------- Optional query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "correlationId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("correlationId")]; found {
+		var CorrelationID CorrelationID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for correlationId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "correlationId", valueList[0], &CorrelationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter correlationId: %s", err))
+		}
+
+		params.CorrelationID = CorrelationID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter correlationId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCustomerContactMethods(ctx, customerID, params)
+	return err
+}
+
+// GetCustomerAccountsTransactionsV1 converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCustomerAccountsTransactionsV1(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerID CustomerIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCustomerAccountsTransactionsV1Params
+	// ------------- Optional query parameter "hostUserId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter hostUserId: %s", err))
+	}
+
+	// ------------- Optional query parameter "loginId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter loginId: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "correlationId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("correlationId")]; found {
+		var CorrelationID CorrelationID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for correlationId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "correlationId", valueList[0], &CorrelationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter correlationId: %s", err))
+		}
+
+		params.CorrelationID = CorrelationID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter correlationId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCustomerAccountsTransactionsV1(ctx, customerID, params)
+	return err
+}
+
+// CompletePasswordReset converts echo context to params.
+func (w *ServerInterfaceWrapper) CompletePasswordReset(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerID CustomerIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CompletePasswordResetParams
+	// ------------- Optional query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "correlationId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("correlationId")]; found {
+		var CorrelationID CorrelationID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for correlationId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "correlationId", valueList[0], &CorrelationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter correlationId: %s", err))
+		}
+
+		params.CorrelationID = CorrelationID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter correlationId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CompletePasswordReset(ctx, customerID, params)
+	return err
+}
+
+// UpdateContactInfo converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateContactInfo(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerID CustomerIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateContactInfoParams
+	// ------------- Optional query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "correlationId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("correlationId")]; found {
+		var CorrelationID CorrelationID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for correlationId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "correlationId", valueList[0], &CorrelationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter correlationId: %s", err))
+		}
+
+		params.CorrelationID = CorrelationID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter correlationId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateContactInfo(ctx, customerID, params)
+	return err
+}
+
+// ResetPassword converts echo context to params.
+func (w *ServerInterfaceWrapper) ResetPassword(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerID CustomerIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ResetPasswordParams
+	// ------------- Optional query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "correlationId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("correlationId")]; found {
+		var CorrelationID CorrelationID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for correlationId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "correlationId", valueList[0], &CorrelationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter correlationId: %s", err))
+		}
+
+		params.CorrelationID = CorrelationID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter correlationId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ResetPassword(ctx, customerID, params)
 	return err
 }
 
@@ -3790,12 +5835,18 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/openapi.json", wrapper.GetOpenAPIJSON, options.OperationMiddlewares["getOpenAPIJSON"]...)
 	router.GET(options.BaseURL+"/docs", wrapper.GetDocs, options.OperationMiddlewares["getDocs"]...)
 	router.GET(options.BaseURL+"/metrics", wrapper.GetMetrics, options.OperationMiddlewares["getMetrics"]...)
+	router.GET(options.BaseURL+"/sandbox/outbox", wrapper.GetSandboxOutbox, options.OperationMiddlewares["getSandboxOutbox"]...)
+	router.GET(options.BaseURL+"/.well-known/openid-configuration", wrapper.GetOpenIDConfiguration, options.OperationMiddlewares["getOpenIDConfiguration"]...)
+	router.GET(options.BaseURL+"/oauth2/v1/keys", wrapper.GetJWKS, options.OperationMiddlewares["getJWKS"]...)
 	router.POST(options.BaseURL+"/v1/oauth/token", wrapper.CreateAccessTokenV1, options.OperationMiddlewares["createAccessTokenV1"]...)
 	router.POST(options.BaseURL+"/oauth2/v1/token", wrapper.CreateAccessTokenV2, options.OperationMiddlewares["createAccessTokenV2"]...)
 	router.DELETE(options.BaseURL+"/oauth2/v1/revoke", wrapper.RevokeAccessTokenV2, options.OperationMiddlewares["revokeAccessTokenV2"]...)
 	router.POST(options.BaseURL+"/oauth2/v1/revoke", wrapper.RevokeAccessTokenV2Post, options.OperationMiddlewares["revokeAccessTokenV2Post"]...)
+	router.POST(options.BaseURL+"/v1/client-authorization", wrapper.AuthorizeClientV1, options.OperationMiddlewares["authorizeClientV1"]...)
+	router.POST(options.BaseURL+"/v1/auth-code", wrapper.GenerateAuthorizationCodeV1, options.OperationMiddlewares["generateAuthorizationCodeV1"]...)
 	router.POST(options.BaseURL+"/registration/v4/fis/:di_fiid/fiCustomers", wrapper.RegisterCustomerV4, options.OperationMiddlewares["registerCustomerV4"]...)
 	router.GET(options.BaseURL+"/bankingservices/v2/fis/:fiId/fiCustomers/:fiCustomerId", wrapper.GetCustomerV2, options.OperationMiddlewares["getCustomerV2"]...)
+	router.GET(options.BaseURL+"/bankingservices/v2/fis/:di_fiid/fiCustomers/:di_ficustomer/accounts", wrapper.ListAccountsLegacyV2, options.OperationMiddlewares["listAccountsLegacyV2"]...)
 	router.GET(options.BaseURL+"/v1/accounts", wrapper.ListAccountsV1, options.OperationMiddlewares["listAccountsV1"]...)
 	router.GET(options.BaseURL+"/v1/accounts/:accountId", wrapper.GetAccountByIDV1, options.OperationMiddlewares["getAccountByIdV1"]...)
 	router.GET(options.BaseURL+"/v1/institution-disclosures", wrapper.ListInstitutionDisclosures, options.OperationMiddlewares["listInstitutionDisclosures"]...)
@@ -3806,6 +5857,13 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/institution-user-disclosures", wrapper.CreateInstitutionUserDisclosure, options.OperationMiddlewares["createInstitutionUserDisclosure"]...)
 	router.PUT(options.BaseURL+"/v1/institution-user-disclosures", wrapper.UpdateInstitutionUserDisclosure, options.OperationMiddlewares["updateInstitutionUserDisclosure"]...)
 	router.PUT(options.BaseURL+"/v1/customers/:customerId\\:unlock-user", wrapper.UnlockUser, options.OperationMiddlewares["unlockUser"]...)
+	router.PUT(options.BaseURL+"/v1/customers/:customerId\\:reset-password", wrapper.ResetPassword, options.OperationMiddlewares["resetPassword"]...)
+	router.PUT(options.BaseURL+"/v1/customers/:customerId\\:complete-password-reset", wrapper.CompletePasswordReset, options.OperationMiddlewares["completePasswordReset"]...)
+	router.POST(options.BaseURL+"/v1/customers/register", wrapper.RegisterCustomerV2, options.OperationMiddlewares["registerCustomerV2"]...)
+	router.GET(options.BaseURL+"/v1/customers/:customerId", wrapper.GetCustomerInformation, options.OperationMiddlewares["getCustomerInformation"]...)
+	router.GET(options.BaseURL+"/v1/customers/:customerId/contact-methods", wrapper.GetCustomerContactMethods, options.OperationMiddlewares["getCustomerContactMethods"]...)
+	router.PUT(options.BaseURL+"/v1/customers/:customerId\\:contact-info", wrapper.UpdateContactInfo, options.OperationMiddlewares["updateContactInfo"]...)
+	router.GET(options.BaseURL+"/v1/customers/:customerId\\:accounts", wrapper.GetCustomerAccountsTransactionsV1, options.OperationMiddlewares["getCustomerAccountsTransactionsV1"]...)
 	router.GET(options.BaseURL+"/v1/institution-users/:institutionUserId", wrapper.GetInstitutionUserV1, options.OperationMiddlewares["getInstitutionUserV1"]...)
 	router.GET(options.BaseURL+"/v2/institution-users/:institutionUserId", wrapper.GetInstitutionUserV2, options.OperationMiddlewares["getInstitutionUserV2"]...)
 	router.GET(options.BaseURL+"/v1/user-status/:institutionUserId", wrapper.GetUserStatusV1, options.OperationMiddlewares["getUserStatusV1"]...)
@@ -3838,6 +5896,262 @@ type LegacyTokenErrorApplicationXMLResponse struct {
 type NotFoundJSONResponse ErrorResponse
 
 type TokenErrorJSONResponse ErrorResponse
+
+type GetOpenIDConfigurationRequestObject struct {
+}
+
+type GetOpenIDConfigurationResponseObject interface {
+	VisitGetOpenIDConfigurationResponse(w http.ResponseWriter) error
+}
+
+type GetOpenIDConfiguration200JSONResponse OpenIDConfiguration
+
+func (response GetOpenIDConfiguration200JSONResponse) VisitGetOpenIDConfigurationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenIDConfiguration400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetOpenIDConfiguration400JSONResponse) VisitGetOpenIDConfigurationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2RequestObject struct {
+	DiFiid       DiFiidPath `json:"di_fiid"`
+	DiFicustomer string     `json:"di_ficustomer"`
+	Params       ListAccountsLegacyV2Params
+}
+
+type ListAccountsLegacyV2ResponseObject interface {
+	VisitListAccountsLegacyV2Response(w http.ResponseWriter) error
+}
+
+type ListAccountsLegacyV2200JSONResponse LegacyAccounts
+
+func (response ListAccountsLegacyV2200JSONResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2200ApplicationXMLResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListAccountsLegacyV2200ApplicationXMLResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListAccountsLegacyV2204Response struct {
+}
+
+func (response ListAccountsLegacyV2204Response) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type ListAccountsLegacyV2400JSONResponse struct{ LegacyErrorJSONResponse }
+
+func (response ListAccountsLegacyV2400JSONResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2400ApplicationXMLResponse struct {
+	LegacyErrorApplicationXMLResponse
+}
+
+func (response ListAccountsLegacyV2400ApplicationXMLResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListAccountsLegacyV2401JSONResponse Status
+
+func (response ListAccountsLegacyV2401JSONResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2401ApplicationXMLResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListAccountsLegacyV2401ApplicationXMLResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListAccountsLegacyV2404JSONResponse Status
+
+func (response ListAccountsLegacyV2404JSONResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2404ApplicationXMLResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListAccountsLegacyV2404ApplicationXMLResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(404)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListAccountsLegacyV2500JSONResponse Status
+
+func (response ListAccountsLegacyV2500JSONResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2500ApplicationXMLResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListAccountsLegacyV2500ApplicationXMLResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(500)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListAccountsLegacyV2503JSONResponse Status
+
+func (response ListAccountsLegacyV2503JSONResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2503ApplicationXMLResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListAccountsLegacyV2503ApplicationXMLResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
 
 type GetCustomerV2RequestObject struct {
 	FiID         string `json:"fiId"`
@@ -4149,6 +6463,41 @@ func (response GetMetrics200TextResponse) VisitGetMetricsResponse(w http.Respons
 type GetMetrics400JSONResponse struct{ BadRequestJSONResponse }
 
 func (response GetMetrics400JSONResponse) VisitGetMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJWKSRequestObject struct {
+}
+
+type GetJWKSResponseObject interface {
+	VisitGetJWKSResponse(w http.ResponseWriter) error
+}
+
+type GetJWKS200JSONResponse JWKS
+
+func (response GetJWKS200JSONResponse) VisitGetJWKSResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJWKS400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetJWKS400JSONResponse) VisitGetJWKSResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -4769,6 +7118,56 @@ func (response RegisterCustomerV4503ApplicationXMLResponse) VisitRegisterCustome
 	return err
 }
 
+type GetSandboxOutboxRequestObject struct {
+	Params GetSandboxOutboxParams
+}
+
+type GetSandboxOutboxResponseObject interface {
+	VisitGetSandboxOutboxResponse(w http.ResponseWriter) error
+}
+
+type GetSandboxOutbox200JSONResponse SandboxOutbox
+
+func (response GetSandboxOutbox200JSONResponse) VisitGetSandboxOutboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSandboxOutbox400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetSandboxOutbox400JSONResponse) VisitGetSandboxOutboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSandboxOutbox404JSONResponse ErrorResponse
+
+func (response GetSandboxOutbox404JSONResponse) VisitGetSandboxOutboxResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListAccountsV1RequestObject struct {
 	Params ListAccountsV1Params
 }
@@ -4999,6 +7398,906 @@ func (response GetAccountByIDV1500JSONResponse) VisitGetAccountByIDV1Response(w 
 type GetAccountByIDV1503JSONResponse ErrorResponse
 
 func (response GetAccountByIDV1503JSONResponse) VisitGetAccountByIDV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAuthorizationCodeV1RequestObject struct {
+	Params GenerateAuthorizationCodeV1Params
+	Body   *GenerateAuthorizationCodeV1FormdataRequestBody
+}
+
+type GenerateAuthorizationCodeV1ResponseObject interface {
+	VisitGenerateAuthorizationCodeV1Response(w http.ResponseWriter) error
+}
+
+type GenerateAuthorizationCodeV1200JSONResponse AuthorizationCodeResponse
+
+func (response GenerateAuthorizationCodeV1200JSONResponse) VisitGenerateAuthorizationCodeV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAuthorizationCodeV1400JSONResponse struct{ TokenErrorJSONResponse }
+
+func (response GenerateAuthorizationCodeV1400JSONResponse) VisitGenerateAuthorizationCodeV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAuthorizationCodeV1401JSONResponse ErrorResponse
+
+func (response GenerateAuthorizationCodeV1401JSONResponse) VisitGenerateAuthorizationCodeV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAuthorizationCodeV1403JSONResponse ErrorResponse
+
+func (response GenerateAuthorizationCodeV1403JSONResponse) VisitGenerateAuthorizationCodeV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAuthorizationCodeV1500JSONResponse ErrorResponse
+
+func (response GenerateAuthorizationCodeV1500JSONResponse) VisitGenerateAuthorizationCodeV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AuthorizeClientV1RequestObject struct {
+	Params AuthorizeClientV1Params
+	Body   *AuthorizeClientV1FormdataRequestBody
+}
+
+type AuthorizeClientV1ResponseObject interface {
+	VisitAuthorizeClientV1Response(w http.ResponseWriter) error
+}
+
+type AuthorizeClientV1200JSONResponse AuthorizeClientResponse
+
+func (response AuthorizeClientV1200JSONResponse) VisitAuthorizeClientV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AuthorizeClientV1400JSONResponse struct{ TokenErrorJSONResponse }
+
+func (response AuthorizeClientV1400JSONResponse) VisitAuthorizeClientV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AuthorizeClientV1401JSONResponse ErrorResponse
+
+func (response AuthorizeClientV1401JSONResponse) VisitAuthorizeClientV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AuthorizeClientV1403JSONResponse ErrorResponse
+
+func (response AuthorizeClientV1403JSONResponse) VisitAuthorizeClientV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AuthorizeClientV1500JSONResponse ErrorResponse
+
+func (response AuthorizeClientV1500JSONResponse) VisitAuthorizeClientV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV2RequestObject struct {
+	Params RegisterCustomerV2Params
+	Body   *RegisterCustomerV2JSONRequestBody
+}
+
+type RegisterCustomerV2ResponseObject interface {
+	VisitRegisterCustomerV2Response(w http.ResponseWriter) error
+}
+
+type RegisterCustomerV2201JSONResponse CustomerRegistrationResponse
+
+func (response RegisterCustomerV2201JSONResponse) VisitRegisterCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV2400JSONResponse CustomersErrorBody
+
+func (response RegisterCustomerV2400JSONResponse) VisitRegisterCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV2401JSONResponse struct{ CustomersErrorJSONResponse }
+
+func (response RegisterCustomerV2401JSONResponse) VisitRegisterCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV2403JSONResponse CustomersErrorBody
+
+func (response RegisterCustomerV2403JSONResponse) VisitRegisterCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV2409JSONResponse CustomersErrorBody
+
+func (response RegisterCustomerV2409JSONResponse) VisitRegisterCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV2500JSONResponse CustomersErrorBody
+
+func (response RegisterCustomerV2500JSONResponse) VisitRegisterCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterCustomerV2503JSONResponse CustomersErrorBody
+
+func (response RegisterCustomerV2503JSONResponse) VisitRegisterCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformationRequestObject struct {
+	CustomerID CustomerIDPath `json:"customerId"`
+	Params     GetCustomerInformationParams
+}
+
+type GetCustomerInformationResponseObject interface {
+	VisitGetCustomerInformationResponse(w http.ResponseWriter) error
+}
+
+type GetCustomerInformation200JSONResponse CustomerInformation
+
+func (response GetCustomerInformation200JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformation400JSONResponse struct{ CustomersErrorJSONResponse }
+
+func (response GetCustomerInformation400JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformation401JSONResponse CustomersErrorBody
+
+func (response GetCustomerInformation401JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformation403JSONResponse CustomersErrorBody
+
+func (response GetCustomerInformation403JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformation404JSONResponse CustomersErrorBody
+
+func (response GetCustomerInformation404JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformation500JSONResponse CustomersErrorBody
+
+func (response GetCustomerInformation500JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformation503JSONResponse CustomersErrorBody
+
+func (response GetCustomerInformation503JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethodsRequestObject struct {
+	CustomerID CustomerIDPath `json:"customerId"`
+	Params     GetCustomerContactMethodsParams
+}
+
+type GetCustomerContactMethodsResponseObject interface {
+	VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error
+}
+
+type GetCustomerContactMethods200JSONResponse ContactMethodResponse
+
+func (response GetCustomerContactMethods200JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods400JSONResponse struct{ CustomersErrorJSONResponse }
+
+func (response GetCustomerContactMethods400JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods401JSONResponse CustomersErrorBody
+
+func (response GetCustomerContactMethods401JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods403JSONResponse CustomersErrorBody
+
+func (response GetCustomerContactMethods403JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods404JSONResponse CustomersErrorBody
+
+func (response GetCustomerContactMethods404JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods500JSONResponse CustomersErrorBody
+
+func (response GetCustomerContactMethods500JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods503JSONResponse CustomersErrorBody
+
+func (response GetCustomerContactMethods503JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1RequestObject struct {
+	CustomerID CustomerIDPath `json:"customerId"`
+	Params     GetCustomerAccountsTransactionsV1Params
+}
+
+type GetCustomerAccountsTransactionsV1ResponseObject interface {
+	VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error
+}
+
+type GetCustomerAccountsTransactionsV1200JSONResponse CustomerAccountsResponse
+
+func (response GetCustomerAccountsTransactionsV1200JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1204Response struct {
+}
+
+func (response GetCustomerAccountsTransactionsV1204Response) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type GetCustomerAccountsTransactionsV1400JSONResponse struct{ CustomersErrorJSONResponse }
+
+func (response GetCustomerAccountsTransactionsV1400JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1401JSONResponse CustomersErrorBody
+
+func (response GetCustomerAccountsTransactionsV1401JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1403JSONResponse CustomersErrorBody
+
+func (response GetCustomerAccountsTransactionsV1403JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1404JSONResponse CustomersErrorBody
+
+func (response GetCustomerAccountsTransactionsV1404JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1500JSONResponse CustomersErrorBody
+
+func (response GetCustomerAccountsTransactionsV1500JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1503JSONResponse CustomersErrorBody
+
+func (response GetCustomerAccountsTransactionsV1503JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePasswordResetRequestObject struct {
+	CustomerID CustomerIDPath `json:"customerId"`
+	Params     CompletePasswordResetParams
+	Body       *CompletePasswordResetJSONRequestBody
+}
+
+type CompletePasswordResetResponseObject interface {
+	VisitCompletePasswordResetResponse(w http.ResponseWriter) error
+}
+
+type CompletePasswordReset204Response struct {
+}
+
+func (response CompletePasswordReset204Response) VisitCompletePasswordResetResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type CompletePasswordReset400JSONResponse struct{ CustomersErrorJSONResponse }
+
+func (response CompletePasswordReset400JSONResponse) VisitCompletePasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePasswordReset401JSONResponse CustomersErrorBody
+
+func (response CompletePasswordReset401JSONResponse) VisitCompletePasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePasswordReset403JSONResponse CustomersErrorBody
+
+func (response CompletePasswordReset403JSONResponse) VisitCompletePasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePasswordReset500JSONResponse CustomersErrorBody
+
+func (response CompletePasswordReset500JSONResponse) VisitCompletePasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePasswordReset503JSONResponse CustomersErrorBody
+
+func (response CompletePasswordReset503JSONResponse) VisitCompletePasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfoRequestObject struct {
+	CustomerID CustomerIDPath `json:"customerId"`
+	Params     UpdateContactInfoParams
+	Body       *UpdateContactInfoJSONRequestBody
+}
+
+type UpdateContactInfoResponseObject interface {
+	VisitUpdateContactInfoResponse(w http.ResponseWriter) error
+}
+
+type UpdateContactInfo204Response struct {
+}
+
+func (response UpdateContactInfo204Response) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type UpdateContactInfo400JSONResponse struct{ CustomersErrorJSONResponse }
+
+func (response UpdateContactInfo400JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfo401JSONResponse CustomersErrorBody
+
+func (response UpdateContactInfo401JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfo403JSONResponse CustomersErrorBody
+
+func (response UpdateContactInfo403JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfo404JSONResponse CustomersErrorBody
+
+func (response UpdateContactInfo404JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfo500JSONResponse CustomersErrorBody
+
+func (response UpdateContactInfo500JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfo503JSONResponse CustomersErrorBody
+
+func (response UpdateContactInfo503JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPasswordRequestObject struct {
+	CustomerID CustomerIDPath `json:"customerId"`
+	Params     ResetPasswordParams
+	Body       *ResetPasswordJSONRequestBody
+}
+
+type ResetPasswordResponseObject interface {
+	VisitResetPasswordResponse(w http.ResponseWriter) error
+}
+
+type ResetPassword204Response struct {
+}
+
+func (response ResetPassword204Response) VisitResetPasswordResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type ResetPassword400JSONResponse struct{ CustomersErrorJSONResponse }
+
+func (response ResetPassword400JSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword401JSONResponse CustomersErrorBody
+
+func (response ResetPassword401JSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword403JSONResponse CustomersErrorBody
+
+func (response ResetPassword403JSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword404JSONResponse CustomersErrorBody
+
+func (response ResetPassword404JSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword429JSONResponse CustomersErrorBody
+
+func (response ResetPassword429JSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword500JSONResponse CustomersErrorBody
+
+func (response ResetPassword500JSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword503JSONResponse CustomersErrorBody
+
+func (response ResetPassword503JSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -6110,6 +9409,12 @@ func (response GetInstitutionUserV2500JSONResponse) VisitGetInstitutionUserV2Res
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// GetOpenIDConfiguration OpenID Connect discovery
+	// (GET /.well-known/openid-configuration)
+	GetOpenIDConfiguration(ctx context.Context, request GetOpenIDConfigurationRequestObject) (GetOpenIDConfigurationResponseObject, error)
+	// ListAccountsLegacyV2 List a customer's accounts (legacy)
+	// (GET /bankingservices/v2/fis/{di_fiid}/fiCustomers/{di_ficustomer}/accounts)
+	ListAccountsLegacyV2(ctx context.Context, request ListAccountsLegacyV2RequestObject) (ListAccountsLegacyV2ResponseObject, error)
 	// GetCustomerV2 Get an FI customer
 	// (GET /bankingservices/v2/fis/{fiId}/fiCustomers/{fiCustomerId})
 	GetCustomerV2(ctx context.Context, request GetCustomerV2RequestObject) (GetCustomerV2ResponseObject, error)
@@ -6122,6 +9427,9 @@ type StrictServerInterface interface {
 	// GetMetrics Prometheus metrics
 	// (GET /metrics)
 	GetMetrics(ctx context.Context, request GetMetricsRequestObject) (GetMetricsResponseObject, error)
+	// GetJWKS ID token signing keys (JWKS)
+	// (GET /oauth2/v1/keys)
+	GetJWKS(ctx context.Context, request GetJWKSRequestObject) (GetJWKSResponseObject, error)
 	// RevokeAccessTokenV2 Revoke a V2 token
 	// (DELETE /oauth2/v1/revoke)
 	RevokeAccessTokenV2(ctx context.Context, request RevokeAccessTokenV2RequestObject) (RevokeAccessTokenV2ResponseObject, error)
@@ -6143,12 +9451,42 @@ type StrictServerInterface interface {
 	// RegisterCustomerV4 Register a customer (v4)
 	// (POST /registration/v4/fis/{di_fiid}/fiCustomers)
 	RegisterCustomerV4(ctx context.Context, request RegisterCustomerV4RequestObject) (RegisterCustomerV4ResponseObject, error)
+	// GetSandboxOutbox The sandbox outbox (sandbox mode only; an extension of ours)
+	// (GET /sandbox/outbox)
+	GetSandboxOutbox(ctx context.Context, request GetSandboxOutboxRequestObject) (GetSandboxOutboxResponseObject, error)
 	// ListAccountsV1 List a user's accounts
 	// (GET /v1/accounts)
 	ListAccountsV1(ctx context.Context, request ListAccountsV1RequestObject) (ListAccountsV1ResponseObject, error)
 	// GetAccountByIDV1 Read one of a user's accounts
 	// (GET /v1/accounts/{accountId})
 	GetAccountByIDV1(ctx context.Context, request GetAccountByIDV1RequestObject) (GetAccountByIDV1ResponseObject, error)
+	// GenerateAuthorizationCodeV1 Generate an authorization code (partner sign-in)
+	// (POST /v1/auth-code)
+	GenerateAuthorizationCodeV1(ctx context.Context, request GenerateAuthorizationCodeV1RequestObject) (GenerateAuthorizationCodeV1ResponseObject, error)
+	// AuthorizeClientV1 Authorize Client (partner sign-in)
+	// (POST /v1/client-authorization)
+	AuthorizeClientV1(ctx context.Context, request AuthorizeClientV1RequestObject) (AuthorizeClientV1ResponseObject, error)
+	// RegisterCustomerV2 Register a customer (Customer v2)
+	// (POST /v1/customers/register)
+	RegisterCustomerV2(ctx context.Context, request RegisterCustomerV2RequestObject) (RegisterCustomerV2ResponseObject, error)
+	// GetCustomerInformation Read a user's profile
+	// (GET /v1/customers/{customerId})
+	GetCustomerInformation(ctx context.Context, request GetCustomerInformationRequestObject) (GetCustomerInformationResponseObject, error)
+	// GetCustomerContactMethods List a user's contact methods
+	// (GET /v1/customers/{customerId}/contact-methods)
+	GetCustomerContactMethods(ctx context.Context, request GetCustomerContactMethodsRequestObject) (GetCustomerContactMethodsResponseObject, error)
+	// GetCustomerAccountsTransactionsV1 A user's accounts with their recent transactions
+	// (GET /v1/customers/{customerId}:accounts)
+	GetCustomerAccountsTransactionsV1(ctx context.Context, request GetCustomerAccountsTransactionsV1RequestObject) (GetCustomerAccountsTransactionsV1ResponseObject, error)
+	// CompletePasswordReset Set a new password with the one-time passcode (extension)
+	// (PUT /v1/customers/{customerId}:complete-password-reset)
+	CompletePasswordReset(ctx context.Context, request CompletePasswordResetRequestObject) (CompletePasswordResetResponseObject, error)
+	// UpdateContactInfo Change a user's phone, email or postal address
+	// (PUT /v1/customers/{customerId}:contact-info)
+	UpdateContactInfo(ctx context.Context, request UpdateContactInfoRequestObject) (UpdateContactInfoResponseObject, error)
+	// ResetPassword Send a one-time passcode for a password reset
+	// (PUT /v1/customers/{customerId}:reset-password)
+	ResetPassword(ctx context.Context, request ResetPasswordRequestObject) (ResetPasswordResponseObject, error)
 	// UnlockUser Unlock a locked user
 	// (PUT /v1/customers/{customerId}:unlock-user)
 	UnlockUser(ctx context.Context, request UnlockUserRequestObject) (UnlockUserResponseObject, error)
@@ -6197,6 +9535,56 @@ func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareF
 type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
+}
+
+// GetOpenIDConfiguration operation middleware
+func (sh *strictHandler) GetOpenIDConfiguration(ctx echo.Context) error {
+	var request GetOpenIDConfigurationRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOpenIDConfiguration(ctx.Request().Context(), request.(GetOpenIDConfigurationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOpenIDConfiguration")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOpenIDConfigurationResponseObject); ok {
+		return validResponse.VisitGetOpenIDConfigurationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListAccountsLegacyV2 operation middleware
+func (sh *strictHandler) ListAccountsLegacyV2(ctx echo.Context, diFiid DiFiidPath, diFicustomer string, params ListAccountsLegacyV2Params) error {
+	var request ListAccountsLegacyV2RequestObject
+
+	request.DiFiid = diFiid
+	request.DiFicustomer = diFicustomer
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAccountsLegacyV2(ctx.Request().Context(), request.(ListAccountsLegacyV2RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAccountsLegacyV2")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAccountsLegacyV2ResponseObject); ok {
+		return validResponse.VisitListAccountsLegacyV2Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
 }
 
 // GetCustomerV2 operation middleware
@@ -6289,6 +9677,29 @@ func (sh *strictHandler) GetMetrics(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetMetricsResponseObject); ok {
 		return validResponse.VisitGetMetricsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetJWKS operation middleware
+func (sh *strictHandler) GetJWKS(ctx echo.Context) error {
+	var request GetJWKSRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetJWKS(ctx.Request().Context(), request.(GetJWKSRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetJWKS")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetJWKSResponseObject); ok {
+		return validResponse.VisitGetJWKSResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -6523,6 +9934,31 @@ func (sh *strictHandler) RegisterCustomerV4(ctx echo.Context, diFiid DiFiidPath,
 	return nil
 }
 
+// GetSandboxOutbox operation middleware
+func (sh *strictHandler) GetSandboxOutbox(ctx echo.Context, params GetSandboxOutboxParams) error {
+	var request GetSandboxOutboxRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSandboxOutbox(ctx.Request().Context(), request.(GetSandboxOutboxRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSandboxOutbox")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSandboxOutboxResponseObject); ok {
+		return validResponse.VisitGetSandboxOutboxResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListAccountsV1 operation middleware
 func (sh *strictHandler) ListAccountsV1(ctx echo.Context, params ListAccountsV1Params) error {
 	var request ListAccountsV1RequestObject
@@ -6568,6 +10004,349 @@ func (sh *strictHandler) GetAccountByIDV1(ctx echo.Context, accountID AccountIDP
 		return err
 	} else if validResponse, ok := response.(GetAccountByIDV1ResponseObject); ok {
 		return validResponse.VisitGetAccountByIDV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GenerateAuthorizationCodeV1 operation middleware
+func (sh *strictHandler) GenerateAuthorizationCodeV1(ctx echo.Context, params GenerateAuthorizationCodeV1Params) error {
+	var request GenerateAuthorizationCodeV1RequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body GenerateAuthorizationCodeV1FormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GenerateAuthorizationCodeV1(ctx.Request().Context(), request.(GenerateAuthorizationCodeV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GenerateAuthorizationCodeV1")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GenerateAuthorizationCodeV1ResponseObject); ok {
+		return validResponse.VisitGenerateAuthorizationCodeV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AuthorizeClientV1 operation middleware
+func (sh *strictHandler) AuthorizeClientV1(ctx echo.Context, params AuthorizeClientV1Params) error {
+	var request AuthorizeClientV1RequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body AuthorizeClientV1FormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AuthorizeClientV1(ctx.Request().Context(), request.(AuthorizeClientV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AuthorizeClientV1")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AuthorizeClientV1ResponseObject); ok {
+		return validResponse.VisitAuthorizeClientV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RegisterCustomerV2 operation middleware
+func (sh *strictHandler) RegisterCustomerV2(ctx echo.Context, params RegisterCustomerV2Params) error {
+	var request RegisterCustomerV2RequestObject
+
+	request.Params = params
+
+	var body RegisterCustomerV2JSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RegisterCustomerV2(ctx.Request().Context(), request.(RegisterCustomerV2RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RegisterCustomerV2")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RegisterCustomerV2ResponseObject); ok {
+		return validResponse.VisitRegisterCustomerV2Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCustomerInformation operation middleware
+func (sh *strictHandler) GetCustomerInformation(ctx echo.Context, customerID CustomerIDPath, params GetCustomerInformationParams) error {
+	var request GetCustomerInformationRequestObject
+
+	request.CustomerID = customerID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCustomerInformation(ctx.Request().Context(), request.(GetCustomerInformationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCustomerInformation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCustomerInformationResponseObject); ok {
+		return validResponse.VisitGetCustomerInformationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCustomerContactMethods operation middleware
+func (sh *strictHandler) GetCustomerContactMethods(ctx echo.Context, customerID CustomerIDPath, params GetCustomerContactMethodsParams) error {
+	var request GetCustomerContactMethodsRequestObject
+
+	request.CustomerID = customerID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCustomerContactMethods(ctx.Request().Context(), request.(GetCustomerContactMethodsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCustomerContactMethods")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCustomerContactMethodsResponseObject); ok {
+		return validResponse.VisitGetCustomerContactMethodsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCustomerAccountsTransactionsV1 operation middleware
+func (sh *strictHandler) GetCustomerAccountsTransactionsV1(ctx echo.Context, customerID CustomerIDPath, params GetCustomerAccountsTransactionsV1Params) error {
+	var request GetCustomerAccountsTransactionsV1RequestObject
+
+	request.CustomerID = customerID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCustomerAccountsTransactionsV1(ctx.Request().Context(), request.(GetCustomerAccountsTransactionsV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCustomerAccountsTransactionsV1")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCustomerAccountsTransactionsV1ResponseObject); ok {
+		return validResponse.VisitGetCustomerAccountsTransactionsV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CompletePasswordReset operation middleware
+func (sh *strictHandler) CompletePasswordReset(ctx echo.Context, customerID CustomerIDPath, params CompletePasswordResetParams) error {
+	var request CompletePasswordResetRequestObject
+
+	request.CustomerID = customerID
+	request.Params = params
+
+	var body CompletePasswordResetJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CompletePasswordReset(ctx.Request().Context(), request.(CompletePasswordResetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CompletePasswordReset")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CompletePasswordResetResponseObject); ok {
+		return validResponse.VisitCompletePasswordResetResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateContactInfo operation middleware
+func (sh *strictHandler) UpdateContactInfo(ctx echo.Context, customerID CustomerIDPath, params UpdateContactInfoParams) error {
+	var request UpdateContactInfoRequestObject
+
+	request.CustomerID = customerID
+	request.Params = params
+
+	var body UpdateContactInfoJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateContactInfo(ctx.Request().Context(), request.(UpdateContactInfoRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateContactInfo")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateContactInfoResponseObject); ok {
+		return validResponse.VisitUpdateContactInfoResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ResetPassword operation middleware
+func (sh *strictHandler) ResetPassword(ctx echo.Context, customerID CustomerIDPath, params ResetPasswordParams) error {
+	var request ResetPasswordRequestObject
+
+	request.CustomerID = customerID
+	request.Params = params
+
+	var body ResetPasswordJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ResetPassword(ctx.Request().Context(), request.(ResetPasswordRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResetPassword")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ResetPasswordResponseObject); ok {
+		return validResponse.VisitResetPasswordResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

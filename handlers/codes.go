@@ -14,6 +14,13 @@ const (
 	codeLegacyInvalid      = "90002" // a header or form parameter invalid; access blocked
 	codeLegacyInternal     = "90003" // internal service error
 	codeSpikeArrest        = "92000" // spike arrest
+
+	// The legacy accounts list.
+	codeLegacyNoData        = "20009" // no such customer (or sub-user) at the FI
+	codeLegacyHeaders       = "25099" // a parameter invalid, or a header the user type needs missing
+	codeLegacySubUserAuthID = "25618" // intuit_authid empty for a sub-user
+	codeLegacyIBUserType    = "25694" // a business user type for a retail user
+	codeLegacyMemberNumber  = "25736" // intuit_IFS_onBehalfOfUser is not the customer's member
 )
 
 // Token gateway (V2 token and revoke, ErrorResponse).
@@ -34,6 +41,9 @@ const (
 	cmnUserCredentials = "CMN_90015"
 	cmnInvalidToken    = "CMN_90016"
 	cmnNonPrintable    = "CMN_90017"
+	cmnAccessBlocked   = "CMN_90009" // partner sign-in: the app may not request codes for that partner
+	cmnSelfAuthorized  = "CMN_90020" // partner sign-in: the partner is the calling app
+	cmnClientConfig    = "CMN_90021" // partner sign-in: the partner is not set up for it at the FI
 )
 
 // Disclosures (ErrorResponse).
@@ -87,9 +97,31 @@ const (
 	uxuNoAuthorization = "UXU_10005"
 	uxuNotTokenUser    = "UXU_10011" // a user-bound token naming another user
 	uxuInvalidPath     = "UXU_10013"
-	uxuInternal        = "UXU_99998"
-	uxuCannotHandle    = "UXU_99999"
-	uxuUnavailable     = "UXU_30001"
+	// Our password-recovery extension's codes (the public contract stops at sending the passcode).
+	uxuPasscodeInvalid       = "UXU_14001"
+	uxuPasscodeSpent         = "UXU_14002"
+	uxuTooManyPasscodes      = "UXU_14003"
+	uxuExternalService       = "UXU_30002"
+	uxuContactMethodNotFound = "UXU_88889"
+	uxuInvalidQuery          = "UXU_10014"
+	uxuNoEntitled            = "UXU_88888" // no such user: the 404 of the profile, contact-info and accounts examples
+	uxuContactNotFound       = "UXU_88891" // a phone to replace that is not the user's
+
+	uxuInternal     = "UXU_99998"
+	uxuCannotHandle = "UXU_99999"
+	uxuUnavailable  = "UXU_30001"
+)
+
+// Customer v2 registration (registerCustomerV2), in the Customer v2 family: the registration
+// domain's violations and outcomes map onto them in customerregister.go.
+const (
+	uxuNameLength        = "UXU_13001" // a name missing or too long, alone or first + last
+	uxuPassword          = "UXU_13002"
+	uxuLoginTaken        = "UXU_13003"
+	uxuDateFormat        = "UXU_13005" // birthDate
+	uxuLoginIsMember     = "UXU_13007"
+	uxuAlreadyRegistered = "UXU_13008" // 409: registered, in progress, or the correlationId reused
+	uxuRegisterFailed    = "UXU_13009" // the registration failed on our side
 )
 
 // Institution users and user status ("db-users") family: ErrorResponse.

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/gen"
+	"github.com/custreg/custreg/models"
 	"github.com/custreg/custreg/registration"
 )
 
@@ -59,4 +61,37 @@ func deref0[T any](p *[]T) []T {
 		return nil
 	}
 	return *p
+}
+
+// toApplicationV2 converts a decoded Customer v2 registration into the same plain application a
+// Register v4 body becomes, for the token's FI: its one channel (channelType, TPV_API when not
+// sent, loginId, password), its one postal address, its contact method as the one phone, and
+// userRole as Register v4's userType (both say PRIMARY).
+func toApplicationV2(fiID string, in *gen.CustomerRegistrationRequest) registration.Application {
+	a := registration.Application{FIID: fiID, BodyFIID: &in.FiID, MemberNumber: in.MemberNumber,
+		FirstName: in.FirstName, MiddleName: str(in.MiddleName), LastName: in.LastName, Email: in.EmailAddress,
+		BirthDate: in.BirthDate, UserType: str(in.UserRole), SSN: in.Ssn, MotherMaidenName: in.MotherMaidenName,
+		HostPIN: str(in.HostPassword)}
+	if in.AcceptedDisclosure != nil {
+		a.AcceptedFlag = *in.AcceptedDisclosure // absent stays nil: not accepted
+	}
+	ad := in.PostalAddress
+	a.Addresses = []registration.Address{{Address1: ad.Address1, Address2: ad.Address2, Address3: str(ad.Address3),
+		City: ad.City, State: ad.State, PostalCode: ad.PostalCode, Country: ad.Country}}
+	a.Phones = []registration.Phone{{Number: in.ContactInfo.ContactInfo, CountryCode: str(in.ContactInfo.TelephoneCountryCode)}}
+	channel := models.ChannelTPVAPI
+	if in.ChannelType != nil {
+		channel = *in.ChannelType
+	}
+	a.Channels = []registration.Channel{{Type: channel, LoginID: in.LoginID, Password: in.Password}}
+	return a
+}
+
+// toRegisteredV2 is the Customer v2 registration's answer: the new user's identifiers, named as
+// CustomerInformation names them (userId the institution user id, loginId the authentication
+// id), and its enrolment state; nothing personal.
+func toRegisteredV2(done *db.Registered) gen.CustomerRegistrationResponse {
+	c := done.Customer
+	return gen.CustomerRegistrationResponse{CustomerID: c.ID, UserID: c.InstitutionUserID, LoginID: c.AuthID, UserName: c.LoginID,
+		FiID: c.InstitutionID, MemberNumber: done.Member.MemberNumber, Registered: c.Registered, AcceptedDisclosure: c.AcceptedDisclosure}
 }

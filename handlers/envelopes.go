@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/custreg/custreg/gen"
 	"github.com/custreg/custreg/xmlcodec"
@@ -25,6 +26,9 @@ func (s *Server) marshalXML(root, namespace, schema string, v any) ([]byte, erro
 // writeProblems writes the family's envelope.
 func (s *Server) writeProblems(c echo.Context, info *requestInfo, ps Problems) error {
 	status := ps[0].Status
+	if ps[0].RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(ps[0].RetryAfter))
+	}
 	if info.family == famCustomers {
 		return c.JSON(status, gen.CustomersErrorBody{Status: int32(status), Code: ps[0].Code, Message: ps[0].Message})
 	}

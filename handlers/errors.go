@@ -19,6 +19,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if !seen { // failed before observe: answer in the path's family
 		info = &requestInfo{family: familyOf(c.Request().URL.Path)}
 	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) && he.Code == http.StatusMethodNotAllowed && s.actions != nil && s.actions.unknownAction(c.Request().URL.Path) {
+		err = echo.ErrNotFound
+	}
 	ps := s.toProblems(info, err)
 	if cause, ok := databaseFailure(err); ok && ps[0].Status >= 500 {
 		s.logUnavailable(c, info, cause) // once per outage, not once per request
@@ -87,6 +91,9 @@ func plainProblems(f family, op string, err error) Problems {
 			status = http.StatusServiceUnavailable
 		}
 		return Problems{problem(status, codes.unavailable, "", "Service temporarily unavailable")}
+	}
+	if p, ok := internalByOperation[op]; ok {
+		return Problems{problem(p.Status, p.Code, p.Field, p.Message)}
 	}
 	return Problems{problem(http.StatusInternalServerError, codes.internal, "", "Internal service error")}
 }

@@ -92,10 +92,10 @@ func (s *Server) hygiene(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
+		info.body = body
 		if info.family == famLegacy && len(body) > 0 {
 			recogniseLegacyBody(r, body)
 			info.mediaType = negotiateLegacy(r)
-			info.body = body
 		}
 		if len(body) > 0 && mediaTypeOf(r) == echo.MIMEApplicationJSON {
 			if !utf8.Valid(body) {

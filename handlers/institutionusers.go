@@ -13,7 +13,6 @@ import (
 	"github.com/custreg/custreg/access"
 	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/gen"
-	"github.com/custreg/custreg/lockout"
 	"github.com/custreg/custreg/models"
 	"github.com/custreg/custreg/odata"
 )
@@ -198,7 +197,7 @@ func (s *Server) profile(ctx context.Context, ref, idType string, req profileReq
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.userProfile(fi, c, rel.Parent)
+	out, err := s.userProfile(c, rel.Parent)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +221,7 @@ func (s *Server) profile(ctx context.Context, ref, idType string, req profileReq
 	if ok, f := req.expand.Has(segSubUsers); ok {
 		subs := []gen.InstitutionUser{}
 		for i := range rel.SubUsers {
-			sub, err := s.userProfile(fi, &rel.SubUsers[i], c)
+			sub, err := s.userProfile(&rel.SubUsers[i], c)
 			if err != nil {
 				return nil, err
 			}
@@ -251,7 +250,7 @@ func (s *Server) profile(ctx context.Context, ref, idType string, req profileReq
 
 // userProfile is the unexpanded profile of c; parent is an ENTITLED user's PRIMARY user (nil for
 // a PRIMARY user), whose relationship the sub-user's institutionCustomers shows.
-func (s *Server) userProfile(fi *models.Institution, c, parent *models.Customer) (*gen.InstitutionUser, error) {
+func (s *Server) userProfile(c, parent *models.Customer) (*gen.InstitutionUser, error) {
 	owner := c // the relationship's PRIMARY user
 	if c.UserType == models.RoleEntitled && parent != nil {
 		owner = parent
@@ -266,7 +265,7 @@ func (s *Server) userProfile(fi *models.Institution, c, parent *models.Customer)
 		FullName:         fullName(c),
 		FailedLoginCount: c.FailedLoginCount, FailedPasswordResetCount: failedResets(c),
 		LastLoginDateTime: wireTime(c.LastLoginAt),
-		UserStatus:        flagsOf(fi, c, s.now()).userStatus(),
+		UserStatus:        flagsOf(c).userStatus(),
 		AdditionalInfo:    gen.KeyValueEntries{Entry: []gen.KeyValue{{Key: keyLegacyUserGUID, Value: c.ID}}},
 	}
 	if c.ParentID != nil && parent != nil {
@@ -290,18 +289,8 @@ func (s *Server) userProfile(fi *models.Institution, c, parent *models.Customer)
 	return out, nil
 }
 
-// failedResets is the user's failed password-reset count. Password recovery keeps it; until it
-// does, no reset has failed.
-func failedResets(*models.Customer) int { return 0 }
-
-// fullName is "Last, First Middle", the contract's examples' form.
-func fullName(c *models.Customer) string {
-	n := c.LastName + ", " + c.FirstName
-	if c.MiddleName != "" {
-		n += " " + c.MiddleName
-	}
-	return n
-}
+// failedResets is the user's failed password-reset count, as the Customer v2 profile shows it.
+func failedResets(c *models.Customer) int { return int(failedPasswordResetCount(c)) }
 
 // wireTime is a stored time as the answers carry it: UTC, whole seconds (nil stays nil).
 func wireTime(t *time.Time) *time.Time {
@@ -381,12 +370,13 @@ func subUserRecord(u *gen.InstitutionUser) record {
 // flags are a user's status flags (contract: only the true ones are sent).
 type flags struct{ active, locked, registered, approved bool }
 
-// flagsOf derives c's flags: locked while the lockout lasts (the FI's cool-down, when it has one,
-// ends it even before the next login clears it), active when not locked, registered once
-// registration (disclosure acceptance included) is complete, approved always (no approval step).
-func flagsOf(fi *models.Institution, c *models.Customer, now time.Time) flags {
-	locked := lockout.LockedNow(lockout.PolicyOf(*fi), lockout.State{Locked: c.Locked, LockedAt: c.LockedAt}, now)
-	return flags{active: !locked, locked: locked, registered: c.Registered, approved: true}
+// flagsOf derives c's flags as the Customer v2 profile does (customerUserStatus), so one user has
+// one status in every family: locked the password-grant lockout, registered once registration
+// (disclosure acceptance included) is complete, approved with it (no separate approval step),
+// active when registered and not locked.
+func flagsOf(c *models.Customer) flags {
+	st := customerUserStatus(c)
+	return flags{active: st.Active, locked: st.Locked, registered: st.Registered, approved: st.Approved}
 }
 
 // trueFlag is a flag as sent: present when true, absent otherwise.
@@ -410,10 +400,6 @@ func statusInfo(c *models.Customer) gen.UserStatusAdditionalInfo {
 
 // GetUserStatusV1 reads a user's status (contract: GET /v1/user-status/{id}).
 func (s *Server) GetUserStatusV1(ctx context.Context, req gen.GetUserStatusV1RequestObject) (gen.GetUserStatusV1ResponseObject, error) {
-	fi, err := s.store.Institution(ctx, infoFrom(ctx).principal.token.InstitutionID)
-	if err != nil {
-		return nil, err
-	}
 	c, err := s.institutionUserOf(ctx, req.InstitutionUserID, string(req.Params.UserIDType))
 	if err != nil {
 		return nil, err
@@ -422,8 +408,7 @@ func (s *Server) GetUserStatusV1(ctx context.Context, req gen.GetUserStatusV1Req
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	f := flagsOf(fi, c, now)
+	f := flagsOf(c)
 	out := gen.GetUserStatusV1200JSONResponse{InstitutionUserID: c.InstitutionUserID, AdditionalInfo: statusInfo(c),
 		Active: trueFlag(f.active), Locked: trueFlag(f.locked), Registered: trueFlag(f.registered), Approved: trueFlag(f.approved)}
 	if rel.Parent != nil {
@@ -433,7 +418,7 @@ func (s *Server) GetUserStatusV1(ctx context.Context, req gen.GetUserStatusV1Req
 		subs := make([]gen.SubUserStatusDetails, len(rel.SubUsers))
 		for i := range rel.SubUsers {
 			sub := &rel.SubUsers[i]
-			sf := flagsOf(fi, sub, now)
+			sf := flagsOf(sub)
 			subs[i] = gen.SubUserStatusDetails{InstitutionUserID: sub.InstitutionUserID, AdditionalInfo: statusInfo(sub),
 				Active: trueFlag(sf.active), Locked: trueFlag(sf.locked), Registered: trueFlag(sf.registered), Approved: trueFlag(sf.approved)}
 		}

@@ -18,7 +18,7 @@ type requestInfo struct {
 	operation  string
 	errorCodes Problems
 	principal  *principal
-	body       []byte // the raw body of legacy-family requests, for strict decoding
+	body       []byte // the raw request body, for strict decoding
 }
 
 type requestInfoKey struct{}

@@ -18,6 +18,8 @@ type Problem struct {
 	Code    string
 	Message string
 	Field   string
+	// RetryAfter, when positive, is sent as the Retry-After header (seconds).
+	RetryAfter int
 }
 
 func (p *Problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Code, p.Message) }
@@ -58,6 +60,13 @@ var outcomes = []outcome{
 		registration.Violation{Field: "channelInfos.channelInfo[0].credential.loginId", Code: registration.CodeLoginTaken}),
 	registrationOutcome(models.ErrAlreadyRegistered, http.StatusConflict, registration.Violation{Field: "memberNumber", Code: registration.CodeAlreadyRegistered}),
 	registrationOutcome(models.ErrInFlight, http.StatusConflict, registration.Violation{Code: registration.CodeInProgress}),
+	// The Customer v2 registration's outcomes (its field rules are customerV2Violations).
+	{err: models.ErrLoginTaken, op: registerV2.op, status: http.StatusBadRequest, code: uxuLoginTaken, field: "/loginId",
+		msg: "Login id already taken (/loginId)"},
+	{err: models.ErrAlreadyRegistered, op: registerV2.op, status: http.StatusConflict, code: uxuAlreadyRegistered, field: "/memberNumber",
+		msg: "User already registered: the member, or the same person at this FI (/memberNumber)"},
+	{err: models.ErrInFlight, op: registerV2.op, status: http.StatusConflict, code: uxuAlreadyRegistered,
+		msg: "Registration already in progress, or the correlationId was used with another body"},
 	{err: models.ErrNotFound, op: "GetCustomerV2", status: http.StatusNotFound, code: codeCustomerNotFound, field: "path:fiCustomerId", msg: "FICustomer not found"},
 	{err: models.ErrConflict, op: "CreateInstitutionDisclosure", status: http.StatusBadRequest, code: dscInvalidRequest,
 		field: "/institutionDisclosureName", msg: "A disclosure of that name exists"},
@@ -65,6 +74,10 @@ var outcomes = []outcome{
 		field: "path:institutionDisclosureId", msg: "No such disclosure"},
 	{err: models.ErrConflict, op: "UpdateInstitutionDisclosure", status: http.StatusBadRequest, code: dscInvalidRequest,
 		field: "/institutionDisclosureName", msg: "A disclosure of that name exists"},
+	{err: models.ErrPhoneNotFound, op: "UpdateContactInfo", status: http.StatusBadRequest, code: uxuContactNotFound,
+		field: "/phoneNumber/oldPhoneNumber", msg: "Host phone not found: /phoneNumber/oldPhoneNumber is not a phone of the user"},
+	{err: models.ErrPhoneOnFile, op: "UpdateContactInfo", status: http.StatusBadRequest, code: uxuCannotHandle,
+		field: "/phoneNumber/newPhoneNumber", msg: "Invalid value at /phoneNumber/newPhoneNumber: already another phone of the user"},
 	{err: models.ErrNoDocumentKey, op: "GetInstitutionUserV2", status: http.StatusInternalServerError, code: isrNoDocumentKey,
 		field: "query:$expand", msg: "Missing encryption key for this FI"},
 }
@@ -74,7 +87,8 @@ func registrationOutcome(err error, status int, v registration.Violation) outcom
 }
 
 // domainProblems renders what handlers and stores return: Problems as they are, registration
-// Violations and consent Violations pointing at their fields, and the outcome table's sentinels.
+// Violations (in Register v4's codes, or the Customer v2 registration's) and consent Violations
+// pointing at their fields, and the outcome table's sentinels.
 // It returns nil for anything else.
 func domainProblems(f family, op string, err error) Problems {
 	var ps Problems
@@ -87,9 +101,13 @@ func domainProblems(f family, op string, err error) Problems {
 	case errors.As(err, &p):
 		return Problems{p}
 	case errors.As(err, &vs):
+		render := violationProblem
+		if op == registerV2.op {
+			render = customerV2Problem
+		}
 		out := make(Problems, len(vs))
 		for i, v := range vs {
-			out[i] = violationProblem(v)
+			out[i] = render(v)
 		}
 		return out
 	case errors.As(err, &cv):
@@ -108,4 +126,11 @@ func domainProblems(f family, op string, err error) Problems {
 // violationProblem is the 400 of a registration field rule.
 func violationProblem(v registration.Violation) *Problem {
 	return &Problem{Status: http.StatusBadRequest, Code: string(v.Code), Field: v.Pointer(), Message: v.Message()}
+}
+
+// internalByOperation gives the internal failure of an operation whose contract has a code of its
+// own for it, instead of the family's: a Customer v2 registration that failed on our side (and
+// stored nothing) is UXU_13009.
+var internalByOperation = map[string]*Problem{
+	registerV2.op: {Status: http.StatusInternalServerError, Code: uxuRegisterFailed, Message: "Error while registering the user"},
 }

@@ -21,8 +21,8 @@ import (
 	"github.com/custreg/custreg/xmlcodec"
 )
 
-// RegisterCustomerV4 registers a customer (contract §5): decode, replay a repeated request,
-// check the application against the FI's rules, store it in one call, answer the profile.
+// RegisterCustomerV4 registers a customer (contract §5): decode, then the one registration flow
+// (enrol), answering the profile in the negotiated media type.
 func (s *Server) RegisterCustomerV4(ctx context.Context, req gen.RegisterCustomerV4RequestObject) (gen.RegisterCustomerV4ResponseObject, error) {
 	info := infoFrom(ctx)
 	body, err := s.decodeRegistration(ctx, req)
@@ -33,40 +33,72 @@ func (s *Server) RegisterCustomerV4(ctx context.Context, req gen.RegisterCustome
 	if err != nil {
 		return nil, err
 	}
-	// Idempotency (D7): the same di_tid and body replay the first answer; another body, or the
-	// first request still running, is 26330.
+	reply, err := s.enrol(ctx, registerV4, req.DiFiid, toApplication(req.DiFiid, body), origin,
+		func(plan registration.Plan, done *db.Registered) ([]byte, string, error) {
+			view := &db.CustomerView{Customer: done.Customer, Addresses: done.Addresses, Phones: done.Phones, Destinations: done.Destinations}
+			pii := db.CustomerPII{SSNLast4: plan.SSNLast4(), BirthDate: plan.Person.BirthDate, MotherMaidenName: plan.Person.MotherMaidenName}
+			return s.encodeRegistered(info.mediaType, toAPICustomer(view, pii))
+		})
+	if err != nil {
+		return nil, err
+	}
+	return registerResponse(reply.ContentType, reply.Body), nil
+}
+
+// adapter is an operation that registers customers: its name as the strict server knows it (for
+// the outcome table) and its family, which together decide the codes its failures get.
+type adapter struct {
+	op     string
+	family family
+}
+
+// The two registration adapters over package registration.
+var (
+	registerV4 = adapter{op: "RegisterCustomerV4", family: famLegacy}
+	registerV2 = adapter{op: "RegisterCustomerV2", family: famCustomers}
+)
+
+// renderFunc draws an adapter's success answer from the checked plan and what the store created;
+// it runs inside the registration's transaction (db.ReplyFunc).
+type renderFunc func(registration.Plan, *db.Registered) (body []byte, contentType string, err error)
+
+// enrol is the registration flow both adapters share: replay a repeated request (D7), check the
+// application against the FI's rules and disclosure policy, store it in one call, and audit the
+// outcome. It returns the answer to send — fresh or replayed — or the cause of a refusal for the
+// error handler, which renders it in the adapter's family.
+func (s *Server) enrol(ctx context.Context, ad adapter, fiID string, a registration.Application, origin db.Origin, render renderFunc) (*db.Reply, error) {
+	// Idempotency: the same key and body replay the first answer; another body, or the first
+	// request still running, is models.ErrInFlight.
 	if prev, err := s.store.Replay(ctx, origin); err != nil || prev != nil {
-		return s.replied(prev, err)
+		return prev, err
 	}
 	now := s.now()
-	fi, defs, app, err := s.store.RegistrationContext(ctx, req.DiFiid, origin.ClientAppID)
+	fi, defs, app, err := s.store.RegistrationContext(ctx, fiID, origin.ClientAppID)
 	if err != nil {
 		return nil, err
 	}
 	if origin.OfferingID == "" {
 		origin.OfferingID = app.OfferingID
 	}
-	plan, err := registration.Check(*fi, defs, toApplication(req.DiFiid, body), now)
+	plan, err := registration.Check(*fi, defs, a, now)
 	if err != nil {
-		return nil, s.registrationFailed(ctx, fi.ID, app, origin, err, now)
+		return nil, s.registrationFailed(ctx, ad, fi.ID, app, origin, err, now)
 	}
 	// The reply is rendered inside the registration's transaction and stored with it.
 	var reply db.Reply
-	pii := db.CustomerPII{SSNLast4: plan.SSNLast4(), BirthDate: plan.Person.BirthDate, MotherMaidenName: plan.Person.MotherMaidenName}
 	_, prev, err := s.store.Register(ctx, plan, origin, func(done *db.Registered) ([]byte, string, error) {
-		view := &db.CustomerView{Customer: done.Customer, Addresses: done.Addresses, Phones: done.Phones, Destinations: done.Destinations}
 		var err error
-		reply.Body, reply.ContentType, err = s.encodeRegistered(info.mediaType, toAPICustomer(view, pii))
+		reply.Body, reply.ContentType, err = render(plan, done)
 		return reply.Body, reply.ContentType, err
 	}, now)
 	switch {
 	case err != nil:
-		return nil, s.registrationFailed(ctx, fi.ID, app, origin, err, now)
+		return nil, s.registrationFailed(ctx, ad, fi.ID, app, origin, err, now)
 	case prev != nil:
-		return s.replied(prev, nil)
+		return prev, nil
 	}
 	s.auditLog(ctx, fi.ID, app, origin, models.OutcomeSuccess, "")
-	return registerResponse(reply.ContentType, reply.Body), nil
+	return &reply, nil
 }
 
 // registrationOrigin says where a registration comes from: app, offering and device address
@@ -91,8 +123,8 @@ func (s *Server) registrationOrigin(ctx context.Context, req gen.RegisterCustome
 
 // registrationFailed audits a refused attempt (with the codes its answer will carry) and returns
 // the cause for the error handler to render.
-func (s *Server) registrationFailed(ctx context.Context, fiID string, app *models.ClientApp, o db.Origin, err error, now time.Time) error {
-	codes := problemCodes(plainProblems(famLegacy, "RegisterCustomerV4", err))
+func (s *Server) registrationFailed(ctx context.Context, ad adapter, fiID string, app *models.ClientApp, o db.Origin, err error, now time.Time) error {
+	codes := problemCodes(plainProblems(ad.family, ad.op, err))
 	s.auditLog(ctx, fiID, app, o, models.OutcomeFailure, codes)
 	cleanup, cancel := db.CleanupContext(ctx)
 	defer cancel()
@@ -107,14 +139,6 @@ func (s *Server) auditLog(ctx context.Context, fiID string, app *models.ClientAp
 	ev := db.RegistrationAudit(fiID, o, outcome, codes, nil, time.Time{})
 	s.log.InfoContext(ctx, "audit", "event", ev.Event, "channel", ev.ChannelType, "product", ev.UserProduct,
 		"fi", fiID, "client_id", app.ClientID, "trace_id", o.TraceID, "outcome", outcome, "error_codes", codes)
-}
-
-// replied answers with a stored reply, or with err.
-func (s *Server) replied(prev *db.Reply, err error) (gen.RegisterCustomerV4ResponseObject, error) {
-	if err != nil {
-		return nil, err
-	}
-	return registerResponse(prev.ContentType, prev.Body), nil
 }
 
 func registerResponse(ctype string, body []byte) gen.RegisterCustomerV4ResponseObject {

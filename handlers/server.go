@@ -21,7 +21,9 @@ import (
 
 	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/gen"
+	"github.com/custreg/custreg/notify"
 	"github.com/custreg/custreg/openapi"
+	"github.com/custreg/custreg/openid"
 	"github.com/custreg/custreg/xmlcodec"
 )
 
@@ -46,6 +48,15 @@ type Options struct {
 	// unfinished transaction rolls back. Zero means DefaultRequestTimeout. Keep it below the
 	// HTTP server's WriteTimeout, or the answer can no longer be written.
 	RequestTimeout time.Duration
+	// Notifier delivers messages to end users (one-time passcodes); nil: none can be sent.
+	// main builds a notify.Router, or in sandbox mode a notify.Outbox that sends nothing.
+	Notifier notify.Sender
+	// Sandbox serves the sandbox-only operations (GET /sandbox/outbox); without it their paths
+	// answer like unknown ones.
+	Sandbox bool
+	// OpenID signs the partner sign-in's ID tokens and publishes its keys; nil makes an issuer
+	// at the sandbox's default address with a key kept for this process only (tests, examples).
+	OpenID *openid.Issuer
 }
 
 // Server implements gen.StrictServerInterface.
@@ -67,6 +78,10 @@ type Server struct {
 	// requestTimeout bounds each request (withDeadline); outage reports database outages.
 	requestTimeout time.Duration
 	outage         *outageLog
+	notifier       notify.Sender
+	sandbox        bool
+	actions        *actionRouter  // the custom-method routes (":unlock-user")
+	openID         *openid.Issuer // ID tokens, JWKS and discovery of the partner sign-in
 }
 
 // maxDelayedFailures bounds the failed client authentications held at once.
@@ -112,7 +127,14 @@ func New(opts Options) (*echo.Echo, error) {
 		return nil, err
 	}
 	s := &Server{store: opts.Store, log: opts.Log, spec: spec, specJSON: specJSON, xmlOrder: xmlOrder, maxBody: opts.MaxBodyBytes, now: opts.Now,
-		authFailureDelay: opts.AuthFailureDelay, delayed: make(chan struct{}, maxDelayedFailures)}
+		authFailureDelay: opts.AuthFailureDelay, delayed: make(chan struct{}, maxDelayedFailures),
+		notifier: opts.Notifier, sandbox: opts.Sandbox}
+	if !s.sandbox {
+		// The served documents keep them (rendered above); validation and routing do not.
+		for _, p := range sandboxPaths {
+			spec.Paths.Delete(p)
+		}
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -127,6 +149,11 @@ func New(opts Options) (*echo.Echo, error) {
 		s.requestTimeout = DefaultRequestTimeout
 	}
 	s.outage = newOutageLog(s.log)
+	if s.openID = opts.OpenID; s.openID == nil {
+		if s.openID, err = openid.Ephemeral(DefaultIssuer); err != nil {
+			return nil, err
+		}
+	}
 	s.registry = opts.Registry
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
@@ -174,7 +201,12 @@ func New(opts Options) (*echo.Echo, error) {
 			AuthenticationFunc: s.authenticate,
 		},
 	}))
-	gen.RegisterHandlers(newActionRouter(e), gen.NewStrictHandler(s, []gen.StrictMiddlewareFunc{s.operationName}))
+	s.actions = newActionRouter(e)
+	var routes gen.EchoRouter = s.actions
+	if !s.sandbox {
+		routes = withoutSandboxRoutes{routes}
+	}
+	gen.RegisterHandlers(routes, gen.NewStrictHandler(s, []gen.StrictMiddlewareFunc{s.operationName}))
 	return e, nil
 }
 

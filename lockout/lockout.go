@@ -50,10 +50,3 @@ func Decide(p Policy, st State, passwordOK bool, now time.Time) Decision {
 	}
 	return Decision{Allow: passwordOK, EndLockout: over, CountFailure: !passwordOK}
 }
-
-// LockedNow reports whether a user in state st is locked at now: locked, and the policy's
-// cool-down (when it has one) not yet over. A lock whose cool-down has passed ends at the next
-// login; until then it is stored, but no longer holds.
-func LockedNow(p Policy, st State, now time.Time) bool {
-	return st.Locked && !(p.Cooldown > 0 && st.LockedAt != nil && !now.Before(st.LockedAt.Add(p.Cooldown)))
-}

@@ -46,29 +46,3 @@ func TestPolicyOf(t *testing.T) {
 		t.Errorf("defaults %+v", p)
 	}
 }
-
-func TestLockedNow(t *testing.T) {
-	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
-	at := func(d time.Duration) *time.Time { v := now.Add(-d); return &v }
-	p := Policy{Threshold: 10, Cooldown: 30 * time.Minute}
-	for _, tc := range []struct {
-		name string
-		p    Policy
-		st   State
-		want bool
-	}{
-		{"not locked", p, State{}, false},
-		{"within the cool-down", p, State{Locked: true, LockedAt: at(29 * time.Minute)}, true},
-		{"cool-down over", p, State{Locked: true, LockedAt: at(30 * time.Minute)}, false},
-		{"no cool-down: until unlocked", Policy{Threshold: 10}, State{Locked: true, LockedAt: at(1000 * time.Hour)}, true},
-		{"lock without a start", p, State{Locked: true}, true},
-	} {
-		if got := LockedNow(tc.p, tc.st, now); got != tc.want {
-			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
-		}
-		// LockedNow agrees with Decide: a login is refused outright exactly while locked.
-		if d := Decide(tc.p, tc.st, true, now); d.Allow == tc.want {
-			t.Errorf("%s: Decide allows=%v while LockedNow=%v", tc.name, d.Allow, tc.want)
-		}
-	}
-}

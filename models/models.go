@@ -35,19 +35,29 @@ type Institution struct {
 // ClientApp is a third-party application allowed to obtain tokens (its Shared Key is ClientID).
 // The secret is kept only as a hash.
 type ClientApp struct {
-	ID              uint                   `gorm:"primaryKey"`
-	ClientID        string                 `gorm:"size:128;not null;uniqueIndex"`
-	SecretHash      string                 `gorm:"size:256;not null"`
-	Name            string                 `gorm:"size:128;not null"`
-	OfferingID      string                 `gorm:"size:128;not null"` // default offering_id when the client sends none
-	Grants          string                 `gorm:"size:256;not null"` // space-separated grant types
-	Scopes          string                 `gorm:"size:1024;not null"`
-	V1TokenTTL      int                    `gorm:"not null"` // seconds
-	V2TokenTTL      int                    `gorm:"not null"`
-	RefreshTokenTTL int                    `gorm:"not null"`
-	Institutions    []ClientAppInstitution `gorm:"constraint:OnDelete:CASCADE"`
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	ID              uint   `gorm:"primaryKey"`
+	ClientID        string `gorm:"size:128;not null;uniqueIndex"`
+	SecretHash      string `gorm:"size:256;not null"`
+	Name            string `gorm:"size:128;not null"`
+	OfferingID      string `gorm:"size:128;not null"` // default offering_id when the client sends none
+	Grants          string `gorm:"size:256;not null"` // space-separated grant types
+	Scopes          string `gorm:"size:1024;not null"`
+	V1TokenTTL      int    `gorm:"not null"` // seconds
+	V2TokenTTL      int    `gorm:"not null"`
+	RefreshTokenTTL int    `gorm:"not null"`
+	// RedirectURI is where a partner app receives its authorization codes (OIDC partner
+	// sign-in); the auth-code answer names it.
+	RedirectURI string `gorm:"size:2048;not null;default:''"`
+	// CodePartners are the client ids of the partner apps this app (an FI's own digital
+	// banking) may request authorization codes for, space-separated.
+	CodePartners string `gorm:"size:1024;not null;default:''"`
+	// The partner's authorization-flow policy, as Authorize Client reports it.
+	SecondaryAuthentication bool                   `gorm:"not null;default:false"`
+	ConsentRequired         bool                   `gorm:"not null;default:false"`
+	DeviceRegistration      bool                   `gorm:"not null;default:false"`
+	Institutions            []ClientAppInstitution `gorm:"constraint:OnDelete:CASCADE"`
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
 }
 
 // ClientAppInstitution records that a client app may act for an FI.
@@ -99,6 +109,28 @@ type Account struct {
 	Closed              bool
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
+}
+
+// Transaction is one transaction of an account, as the FI's core reports it. The amount is
+// positive, in minor units of the currency; Credit says whether it credits the account (it
+// follows from the type, see CreditTransactionTypes). Dates are calendar days, yyyy-MM-dd.
+type Transaction struct {
+	ID              uint    `gorm:"primaryKey"`
+	PublicID        string  `gorm:"size:64;not null;uniqueIndex"` // the opaque transaction id
+	AccountID       uint    `gorm:"not null;uniqueIndex:ux_transactions_account_number"`
+	Account         Account `gorm:"constraint:OnDelete:CASCADE"`
+	InstitutionID   string  `gorm:"size:5;not null"`
+	Number          string  `gorm:"size:32;not null;uniqueIndex:ux_transactions_account_number"` // transactionNumber
+	Type            string  `gorm:"size:40;not null"`
+	AmountMinor     int64   `gorm:"not null"`
+	CurrencyCode    string  `gorm:"size:3;not null"`
+	Credit          bool    `gorm:"not null"`
+	Description     string  `gorm:"size:128"`
+	TransactionDate string  `gorm:"size:10;not null"`
+	EffectiveDate   string  `gorm:"size:10;not null"`
+	Pending         bool    `gorm:"not null"`
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // Disclosure is an FI's disclosure definition. Version grows whenever the content (name, data or
@@ -157,6 +189,8 @@ type Customer struct {
 	LastLoginAt             *time.Time
 	CreatedAt               time.Time
 	UpdatedAt               time.Time
+	// FailedPasswordResetCount counts wrong passcodes since the last successful password reset.
+	FailedPasswordResetCount int `gorm:"not null;default:0"`
 }
 
 // Retail user roles (Customer.UserType).
@@ -280,6 +314,23 @@ type AuditEvent struct {
 	CreatedAt     time.Time `gorm:"not null"`
 }
 
+// PasswordReset is one password-recovery challenge: a one-time passcode sent to one of the
+// customer's contact methods. Only a keyed digest of the passcode is kept, bound to the FI, the
+// customer and the challenge, so a row copied onto another customer's never matches.
+type PasswordReset struct {
+	ID            string     `gorm:"primaryKey;size:32"` // 32 lower-case hex
+	InstitutionID string     `gorm:"size:5;not null"`
+	CustomerID    string     `gorm:"size:32;not null;index:ix_password_resets_customer"`
+	DestinationID uint       `gorm:"not null"`          // the contactMethodId it went to
+	Protocol      string     `gorm:"size:8;not null"`   // SMS, VOICE or EMAIL: how it was sent
+	PasscodeHash  string     `gorm:"size:128;not null"` // hmac-sha256$<key id>$<digest>
+	CreatedAt     time.Time  `gorm:"not null;index:ix_password_resets_customer"`
+	ExpiresAt     time.Time  `gorm:"not null;index"`
+	WrongTries    int        `gorm:"not null"`
+	ConsumedAt    *time.Time // the passcode set a new password
+	SupersededAt  *time.Time // a newer passcode was sent
+}
+
 // IdempotencyRecord remembers a Register v4 request by its di_tid so a retry replays the first
 // answer. The stored response is encrypted: it carries personal data.
 type IdempotencyRecord struct {
@@ -324,4 +375,27 @@ type KeyCheck struct {
 	KeyID     string `gorm:"primaryKey;size:64"`
 	Check     string `gorm:"size:128;not null"`
 	CreatedAt time.Time
+}
+
+// AuthCode is an authorization code of the OIDC partner sign-in: issued to a partner app for one
+// user of one FI at the request of the FI's own digital-banking app, redeemable once, briefly.
+// Only the SHA-256 of the code is stored.
+type AuthCode struct {
+	Hash            string    `gorm:"primaryKey;size:64"`
+	InstitutionID   string    `gorm:"size:5;not null"`
+	ClientAppID     uint      `gorm:"not null;index"` // the partner the code is for
+	RequestedBy     uint      `gorm:"not null"`       // the FI's app that asked for it
+	CustomerID      string    `gorm:"size:32;not null"`
+	Scopes          string    `gorm:"size:1024;not null"` // API scopes, space-separated
+	RequestedScopes string    `gorm:"size:256;not null"`  // OIDC scopes (openid profile offline_access), space-separated
+	OIDC            bool      `gorm:"not null"`           // nonce, aud or requested_scopes were given: an ID token is issued
+	Nonce           string    `gorm:"size:512"`
+	Audience        string    `gorm:"size:512"`
+	AuthTime        time.Time `gorm:"not null"` // when the user signed in (auth_time), else the code's issue time
+	IssuedAt        time.Time `gorm:"not null"`
+	ExpiresAt       time.Time `gorm:"not null;index"`
+	UsedAt          *time.Time
+	// TokenHashes are the tokens the code was exchanged for, space-separated: a second
+	// exchange of the same code revokes them (RFC 6749 §4.1.2).
+	TokenHashes string `gorm:"size:256;not null;default:''"`
 }

@@ -1,10 +1,11 @@
 package registration
 
-// Application is a Register v4 request as the applicant filled it in: plain values, "" for a
-// field not sent.
+// Application is a registration request as the applicant filled it in, in Register v4's terms
+// (the Customer v2 adapter converts its flat body into the same): plain values, "" for a field
+// not sent.
 type Application struct {
-	FIID         string  // the FI of the request path
-	BodyFIID     *string // FICustomer.fiId.value, when sent
+	FIID         string  // the FI of the request path (Customer v2: of the token)
+	BodyFIID     *string // FICustomer.fiId.value (Customer v2: fiId), when sent
 	MemberNumber string
 	FirstName    string
 	MiddleName   string

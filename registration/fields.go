@@ -157,8 +157,7 @@ var fieldRules = []rule{
 			return false
 		}
 		c := s.a.Channels[0]
-		return len(c.Password) > maxPasswordBytes || !rules.SafeText(c.Password) ||
-			!rules.CheckPassword(c.Password, c.LoginID, s.fi.PasswordMin, s.fi.PasswordMax)
+		return !PasswordAcceptable(*s.fi, c.LoginID, c.Password)
 	}},
 	{field: "acceptedDisclosure", code: CodeDisclosuresRequired, fails: func(s *subject) bool { return !s.disclosuresOK }},
 	{field: "userType", code: CodeInvalidInput, fails: func(s *subject) bool { return s.a.UserType != "" && s.a.UserType != "PRIMARY" }},

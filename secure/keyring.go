@@ -24,9 +24,10 @@ const (
 
 	// HKDF info strings: each master key yields independent subkeys, so it
 	// is never used directly for two purposes.
-	infoEncrypt = "custreg/secure v1 pii aes-256-gcm"
-	infoIndex   = "custreg/secure v1 blind-index hmac-sha256"
-	infoSecret  = "custreg/secure v1 client-secret hmac-sha256"
+	infoEncrypt  = "custreg/secure v1 pii aes-256-gcm"
+	infoIndex    = "custreg/secure v1 blind-index hmac-sha256"
+	infoSecret   = "custreg/secure v1 client-secret hmac-sha256"
+	infoPasscode = "custreg/secure v1 passcode hmac-sha256"
 )
 
 var (
@@ -54,9 +55,10 @@ type Keyring struct {
 }
 
 type ringKey struct {
-	aead   cipher.AEAD
-	index  []byte
-	secret []byte // keys the client-secret digests
+	aead     cipher.AEAD
+	index    []byte
+	secret   []byte // keys the client-secret digests
+	passcode []byte // keys the one-time passcode digests
 }
 
 // NewKeyring builds a keyring from master keys by id. Every key must be
@@ -86,6 +88,10 @@ func NewKeyring(primaryID string, keys map[string][]byte) (*Keyring, error) {
 		if err != nil {
 			return nil, fmt.Errorf("secure: deriving key %q: %w", id, err)
 		}
+		passcodeKey, err := hkdf.Key(sha256.New, master, nil, infoPasscode, KeySize)
+		if err != nil {
+			return nil, fmt.Errorf("secure: deriving key %q: %w", id, err)
+		}
 		block, err := aes.NewCipher(encKey)
 		if err != nil {
 			return nil, fmt.Errorf("secure: key %q: %w", id, err)
@@ -94,7 +100,7 @@ func NewKeyring(primaryID string, keys map[string][]byte) (*Keyring, error) {
 		if err != nil {
 			return nil, fmt.Errorf("secure: key %q: %w", id, err)
 		}
-		k.keys[id] = ringKey{aead: aead, index: idxKey, secret: secretKey}
+		k.keys[id] = ringKey{aead: aead, index: idxKey, secret: secretKey, passcode: passcodeKey}
 	}
 	return k, nil
 }
@@ -233,4 +239,27 @@ func blindIndex(key []byte, scope, value string) string {
 	m.Write([]byte{0})
 	m.Write([]byte(strings.ToLower(strings.TrimSpace(value))))
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// PasscodeMAC returns the HMAC-SHA256 of msg under the primary key's passcode subkey, and the
+// primary key's id. The subkey serves one-time passcodes only, so their digests are unrelated
+// to blind indexes and client-secret digests of the same bytes.
+func (k *Keyring) PasscodeMAC(msg []byte) (keyID string, mac []byte) {
+	return k.primary, hmacSHA256(k.keys[k.primary].passcode, msg)
+}
+
+// PasscodeMACWith is PasscodeMAC under the key with id keyID, for digests made before a key
+// rotation. It returns ErrUnknownKey if keyID is not in the ring.
+func (k *Keyring) PasscodeMACWith(keyID string, msg []byte) ([]byte, error) {
+	key, ok := k.keys[keyID]
+	if !ok {
+		return nil, ErrUnknownKey
+	}
+	return hmacSHA256(key.passcode, msg), nil
+}
+
+func hmacSHA256(key, msg []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write(msg)
+	return m.Sum(nil)
 }

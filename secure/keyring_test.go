@@ -226,3 +226,32 @@ func BenchmarkEncrypt(b *testing.B) {
 		}
 	}
 }
+
+func TestPasscodeMAC(t *testing.T) {
+	k1, k2 := mustKey(t), mustKey(t)
+	old := mustRing(t, "k1", map[string][]byte{"k1": k1})
+	msg := []byte("01111\x00customer\x00challenge\x00012345")
+	id, mac := old.PasscodeMAC(msg)
+	if id != "k1" || len(mac) != sha256.Size {
+		t.Fatalf("PasscodeMAC: key %q, %d bytes", id, len(mac))
+	}
+	// Its own subkey: not the master key, nor the index or client-secret subkeys.
+	pk := old.keys["k1"].passcode
+	for name, other := range map[string][]byte{"master": k1, "index": old.keys["k1"].index, "secret": old.keys["k1"].secret} {
+		if bytes.Equal(pk, other) {
+			t.Errorf("passcode subkey equals the %s key", name)
+		}
+	}
+	// After a rotation the digest under the old key can still be recomputed, the new one differs.
+	rotated := mustRing(t, "k2", map[string][]byte{"k1": k1, "k2": k2})
+	again, err := rotated.PasscodeMACWith("k1", msg)
+	if err != nil || !bytes.Equal(again, mac) {
+		t.Fatalf("PasscodeMACWith(k1) after rotation: %v", err)
+	}
+	if id, fresh := rotated.PasscodeMAC(msg); id != "k2" || bytes.Equal(fresh, mac) {
+		t.Errorf("PasscodeMAC after rotation: key %q, same digest %v", id, bytes.Equal(fresh, mac))
+	}
+	if _, err := rotated.PasscodeMACWith("k3", msg); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("unknown key: %v", err)
+	}
+}
