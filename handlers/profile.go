@@ -121,9 +121,9 @@ func toCustomerInformation(v *db.CustomerView, pii db.CustomerPII) (gen.Customer
 	return out, nil
 }
 
-// failedPasswordResetCount is the user's count of failed password-reset attempts. Customers do
-// not record them yet, so none are counted.
-func failedPasswordResetCount(*models.Customer) int32 { return 0 }
+// failedPasswordResetCount is the user's count of wrong passcodes since their last successful
+// password reset.
+func failedPasswordResetCount(c *models.Customer) int32 { return int32(c.FailedPasswordResetCount) }
 
 // customerUserStatus derives the profile's status flags from the stored user (their meaning is
 // in the spec's CustomerUserStatus). No holds, pending resets or rejections are kept here.

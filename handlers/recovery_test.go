@@ -96,6 +96,15 @@ func TestPasswordRecoveryJourney(t *testing.T) {
 		}
 		wantProblem(t, a.do(t, http.MethodPut, complete, uxJSON(admin), completeBody(wrong, newSandboxPassword)), http.StatusBadRequest, "UXU_14001", "")
 		wantProblem(t, a.do(t, http.MethodPut, complete, uxJSON(admin), completeBody(code, "short")), http.StatusBadRequest, "UXU_13002", "")
+		// The profile counts the wrong try.
+		var profile struct {
+			FailedPasswordResetCount int
+			UserStatus               struct{ Locked bool }
+		}
+		a.do(t, http.MethodGet, customers+sandboxUserGUID, ux(a.v2For(t, fiCreditUnion, scopeUsersRead)), "").decode(t, &profile)
+		if profile.FailedPasswordResetCount != 1 || !profile.UserStatus.Locked {
+			t.Errorf("profile during the reset: %+v", profile)
+		}
 		r = a.do(t, http.MethodPut, "/ux-users/v1/customers/"+sandboxUser+":complete-password-reset?userIdType=LOGIN_ID", uxJSON(admin),
 			completeBody(code, newSandboxPassword))
 		if r.status != http.StatusNoContent {
