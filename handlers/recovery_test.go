@@ -20,16 +20,14 @@ import (
 
 const newSandboxPassword = "Brand-New2025!"
 
-// contactMethodOf is the id of the sandbox user's contact method of that protocol.
+// contactMethodOf is the id of the sandbox user's contact method of that protocol, as the
+// contact-methods operation lists it.
 func (a *api) contactMethodOf(t *testing.T, protocol string) string {
 	t.Helper()
-	v, err := a.store.FindCustomer(context.Background(), fiCreditUnion, "LOGINID", sandboxUser)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range v.Destinations {
-		if d.Protocol == protocol {
-			return strconv.FormatUint(uint64(d.ID), 10)
+	list := a.getContactMethods(t, a.v2For(t, fiCreditUnion, scopeUsersRead), customers+sandboxUserGUID+"/contact-methods")
+	for _, d := range list.ContactMethods {
+		if string(d.Protocol) == protocol {
+			return d.ID
 		}
 	}
 	t.Fatalf("sandbox user has no %s contact method", protocol)
