@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/custreg/custreg/db"
+	"github.com/custreg/custreg/db/dbtest"
 	"github.com/custreg/custreg/gen"
 	"github.com/custreg/custreg/models"
 )
@@ -30,128 +31,132 @@ func (a *api) contactAudits(t testing.TB, customerID string) int64 {
 }
 
 func TestUpdateContactInfo(t *testing.T) {
-	a := newAPI(t)
-	admin := a.v2For(t, fiCreditUnion, scopeUsersWrite)
-	reader := a.v2For(t, fiCreditUnion, scopeUsersRead)
-	before := a.getProfile(t, reader, customers+sandboxUserGUID)
-	h := ux(admin)
-	h["Content-Type"] = "application/json"
-	r := a.do(t, http.MethodPut, customers+sandboxUserGUID+":contact-info", h, `{
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		a := newAPIOn(t, store)
+		admin := a.v2For(t, fiCreditUnion, scopeUsersWrite)
+		reader := a.v2For(t, fiCreditUnion, scopeUsersRead)
+		before := a.getProfile(t, reader, customers+sandboxUserGUID)
+		h := ux(admin)
+		h["Content-Type"] = "application/json"
+		r := a.do(t, http.MethodPut, customers+sandboxUserGUID+":contact-info", h, `{
 		"phoneNumber": {"oldPhoneNumber": "4155550142", "oldCountryCode": "1", "newPhoneNumber": "4155550199", "newCountryCode": "1"},
 		"email": {"emailAddress": "sam.new@example.com"},
 		"postalAddress": {"address1": "200 Mission Street", "city": "San Francisco", "state": "CA", "postalCode": "94105-1234", "country": "us"}}`)
-	if r.status != http.StatusNoContent || len(r.body) != 0 || r.header.Get("correlationId") != h["correlationId"] {
-		t.Fatalf("%d %q %v", r.status, r.body, r.header)
-	}
-	p := a.getProfile(t, reader, customers+sandboxUserGUID)
-	if p.EmailAddress == nil || *p.EmailAddress != "sam.new@example.com" {
-		t.Errorf("email %v", p.EmailAddress)
-	}
-	if ad := p.PostalAddresses; len(ad) != 1 || ad[0].Address1 != "200 Mission Street" || ad[0].Address2 != nil ||
-		deref(ad[0].PostalCode) != "94105-1234" || deref(ad[0].Country) != "US" {
-		t.Errorf("address %+v", ad)
-	}
-	cm := p.ContactMethods
-	if len(cm) != 3 || cm[0].ContactInfo != "4155550199" || cm[1].ContactInfo != "4155550199" || cm[2].ContactInfo != "sam.new@example.com" ||
-		cm[0].Protocol != gen.ContactProtocolVOICE || cm[1].Protocol != gen.ContactProtocolSMS || cm[2].Protocol != gen.ContactProtocolEMAIL {
-		t.Fatalf("contact methods %+v", cm)
-	}
-	for i := range cm {
-		// New contact methods in the old ones' places: new ids, not yet validated.
-		if cm[i].ID == before.ContactMethods[i].ID || cm[i].Validated || !cm[i].Activated {
-			t.Errorf("contact method %d: was %+v, now %+v", i, before.ContactMethods[i], cm[i])
+		if r.status != http.StatusNoContent || len(r.body) != 0 || r.header.Get("correlationId") != h["correlationId"] {
+			t.Fatalf("%d %q %v", r.status, r.body, r.header)
 		}
-	}
-	// The audit trail names the customer and the request, nothing of the values.
-	var ev models.AuditEvent
-	if err := a.store.Conn().Where("event = ?", db.AuditUpdateContactInfo).Take(&ev).Error; err != nil {
-		t.Fatal(err)
-	}
-	if ev.CustomerID == nil || *ev.CustomerID != sandboxUserGUID || ev.TraceID != h["correlationId"] || ev.InstitutionID != fiCreditUnion ||
-		ev.Outcome != models.OutcomeSuccess || ev.OfferingID != sandboxApp {
-		t.Errorf("audit event %+v", ev)
-	}
+		p := a.getProfile(t, reader, customers+sandboxUserGUID)
+		if p.EmailAddress == nil || *p.EmailAddress != "sam.new@example.com" {
+			t.Errorf("email %v", p.EmailAddress)
+		}
+		if ad := p.PostalAddresses; len(ad) != 1 || ad[0].Address1 != "200 Mission Street" || ad[0].Address2 != nil ||
+			deref(ad[0].PostalCode) != "94105-1234" || deref(ad[0].Country) != "US" {
+			t.Errorf("address %+v", ad)
+		}
+		cm := p.ContactMethods
+		if len(cm) != 3 || cm[0].ContactInfo != "4155550199" || cm[1].ContactInfo != "4155550199" || cm[2].ContactInfo != "sam.new@example.com" ||
+			cm[0].Protocol != gen.ContactProtocolVOICE || cm[1].Protocol != gen.ContactProtocolSMS || cm[2].Protocol != gen.ContactProtocolEMAIL {
+			t.Fatalf("contact methods %+v", cm)
+		}
+		for i := range cm {
+			// New contact methods in the old ones' places: new ids, not yet validated.
+			if cm[i].ID == before.ContactMethods[i].ID || cm[i].Validated || !cm[i].Activated {
+				t.Errorf("contact method %d: was %+v, now %+v", i, before.ContactMethods[i], cm[i])
+			}
+		}
+		// The audit trail names the customer and the request, nothing of the values.
+		var ev models.AuditEvent
+		if err := a.store.Conn().Where("event = ?", db.AuditUpdateContactInfo).Take(&ev).Error; err != nil {
+			t.Fatal(err)
+		}
+		if ev.CustomerID == nil || *ev.CustomerID != sandboxUserGUID || ev.TraceID != h["correlationId"] || ev.InstitutionID != fiCreditUnion ||
+			ev.Outcome != models.OutcomeSuccess || ev.OfferingID != sandboxApp {
+			t.Errorf("audit event %+v", ev)
+		}
 
-	// By login id, in the body (the official place) or the query; one part at a time.
-	for _, tc := range []struct{ path, body string }{
-		{customers + sandboxUser + ":contact-info", `{"userIdType": "LOGIN_ID", "email": {"emailAddress": "sam.two@example.com"}}`},
-		{customers + "SANDBOXUSER1:contact-info?userIdType=LOGIN_ID", `{"phoneNumber": {"oldPhoneNumber": "4155550199", "newPhoneNumber": "4155550142", "newCountryCode": "0"}}`},
-		{"/ux-users/v1/customers/" + sandboxUserGUID + ":contact-info", `{"postalAddress": {"address1": "MG Road 1", "city": "Bengaluru", "state": "Karnataka", "postalCode": "560001", "country": "IN"}}`},
-	} {
-		if r := a.putContactInfo(t, admin, tc.path, tc.body); r.status != http.StatusNoContent {
-			t.Errorf("%s %s: %d %s", tc.path, tc.body, r.status, r.body)
+		// By login id, in the body (the official place) or the query; one part at a time.
+		for _, tc := range []struct{ path, body string }{
+			{customers + sandboxUser + ":contact-info", `{"userIdType": "LOGIN_ID", "email": {"emailAddress": "sam.two@example.com"}}`},
+			{customers + "SANDBOXUSER1:contact-info?userIdType=LOGIN_ID", `{"phoneNumber": {"oldPhoneNumber": "4155550199", "newPhoneNumber": "4155550142", "newCountryCode": "0"}}`},
+			{"/ux-users/v1/customers/" + sandboxUserGUID + ":contact-info", `{"postalAddress": {"address1": "MG Road 1", "city": "Bengaluru", "state": "Karnataka", "postalCode": "560001", "country": "IN"}}`},
+		} {
+			if r := a.putContactInfo(t, admin, tc.path, tc.body); r.status != http.StatusNoContent {
+				t.Errorf("%s %s: %d %s", tc.path, tc.body, r.status, r.body)
+			}
 		}
-	}
-	p = a.getProfile(t, reader, customers+sandboxUserGUID)
-	if *p.EmailAddress != "sam.two@example.com" || p.ContactMethods[0].ContactInfo != "4155550142" || deref(p.ContactMethods[0].TelephoneCountryCode) != "1" ||
-		p.PostalAddresses[0].City != "Bengaluru" || deref(p.PostalAddresses[0].Country) != "IN" {
-		t.Errorf("after the single-part updates: %+v", p)
-	}
-	if n := a.contactAudits(t, sandboxUserGUID); n != 4 {
-		t.Errorf("%d audit events, want 4", n)
-	}
-	// The login id in the query and CUSTOMER_ID in the body disagree.
-	wantProblem(t, a.putContactInfo(t, admin, customers+sandboxUser+":contact-info?userIdType=LOGIN_ID",
-		`{"userIdType": "CUSTOMER_ID", "email": {"emailAddress": "x@example.com"}}`), http.StatusBadRequest, "UXU_10014", "userIdType")
+		p = a.getProfile(t, reader, customers+sandboxUserGUID)
+		if *p.EmailAddress != "sam.two@example.com" || p.ContactMethods[0].ContactInfo != "4155550142" || deref(p.ContactMethods[0].TelephoneCountryCode) != "1" ||
+			p.PostalAddresses[0].City != "Bengaluru" || deref(p.PostalAddresses[0].Country) != "IN" {
+			t.Errorf("after the single-part updates: %+v", p)
+		}
+		if n := a.contactAudits(t, sandboxUserGUID); n != 4 {
+			t.Errorf("%d audit events, want 4", n)
+		}
+		// The login id in the query and CUSTOMER_ID in the body disagree.
+		wantProblem(t, a.putContactInfo(t, admin, customers+sandboxUser+":contact-info?userIdType=LOGIN_ID",
+			`{"userIdType": "CUSTOMER_ID", "email": {"emailAddress": "x@example.com"}}`), http.StatusBadRequest, "UXU_10014", "userIdType")
+	})
 }
 
 // TestUpdateContactInfoValidation: every rule answers 400 with the field's JSON pointer, and a
 // refused request changes nothing, not even its valid parts.
 func TestUpdateContactInfoValidation(t *testing.T) {
-	a := newAPI(t)
-	admin := a.v2For(t, fiCreditUnion, scopeUsersWrite)
-	reader := a.v2For(t, fiCreditUnion, scopeUsersRead)
-	path := customers + sandboxUserGUID + ":contact-info"
-	good := `"email": {"emailAddress": "sam.valid@example.com"}`
-	phone := func(old, nw string) string {
-		return `"phoneNumber": {"oldPhoneNumber": "` + old + `", "newPhoneNumber": "` + nw + `"}`
-	}
-	addr := func(fields string) string { return `"postalAddress": {` + fields + `}` }
-	const usAddr = `"address1": "1 Main St", "city": "Springfield", "state": "IL", "postalCode": "62701", "country": "US"`
-	before := a.getProfile(t, reader, customers+sandboxUserGUID)
-	for _, tc := range []struct {
-		name, body, code, field string
-	}{
-		{"empty", `{}`, "UXU_99999", "/phoneNumber"},
-		{"only userIdType", `{"userIdType": "CUSTOMER_ID"}`, "UXU_99999", "/email"},
-		{"not JSON", `{"email":`, "UXU_99999", ""},
-		{"unknown member", `{"phone": {"number": "4155550199"}}`, "UXU_99999", "/phone"},
-		{"number as a JSON number", `{"phoneNumber": {"oldPhoneNumber": "4155550142", "newPhoneNumber": 4155550199}}`, "UXU_99999", "/phoneNumber/newPhoneNumber"},
-		{"new phone not NANP", `{` + good + `, ` + phone("4155550142", "1155550199") + `}`, "UXU_99999", "/phoneNumber/newPhoneNumber"},
-		{"new phone too short", `{` + phone("4155550142", "9999999") + `}`, "UXU_99999", "/phoneNumber/newPhoneNumber"},
-		{"old phone missing", `{"phoneNumber": {"newPhoneNumber": "4155550199"}, ` + good + `}`, "UXU_99999", "/phoneNumber/oldPhoneNumber"},
-		{"foreign country code", `{"phoneNumber": {"oldPhoneNumber": "4155550142", "newPhoneNumber": "4155550199", "newCountryCode": "44"}}`,
-			"UXU_99999", "/phoneNumber/newCountryCode"},
-		{"old phone not the user's", `{` + good + `, ` + phone("2125550100", "4155550199") + `}`, "UXU_88891", "/phoneNumber/oldPhoneNumber"},
-		{"email invalid", `{"email": {"emailAddress": "sam@localhost"}}`, "UXU_99999", "/email/emailAddress"},
-		{"email missing", `{"email": {}, ` + phone("4155550142", "4155550199") + `}`, "UXU_99999", "/email/emailAddress"},
-		{"email too long", `{"email": {"emailAddress": "` + strings.Repeat("s", 60) + `@example.com"}}`, "UXU_99999", "/email/emailAddress"},
-		{"state not USPS", `{` + good + `, ` + addr(strings.Replace(usAddr, `"IL"`, `"XX"`, 1)) + `}`, "UXU_99999", "/postalAddress/state"},
-		{"ZIP invalid", `{` + addr(strings.Replace(usAddr, `"62701"`, `"6270"`, 1)) + `}`, "UXU_99999", "/postalAddress/postalCode"},
-		{"city missing", `{` + addr(strings.Replace(usAddr, `"city": "Springfield", `, ``, 1)) + `}`, "UXU_99999", "/postalAddress/city"},
-		{"address1 blank", `{` + addr(strings.Replace(usAddr, `"1 Main St"`, `"  "`, 1)) + `}`, "UXU_99999", "/postalAddress/address1"},
-		{"control character", `{` + addr(strings.Replace(usAddr, `"1 Main St"`, `"1 Main\u0007St"`, 1)) + `}`, "UXU_99999", "/postalAddress/address1"},
-		{"country unknown", `{` + addr(strings.Replace(usAddr, `"US"`, `"ZZ"`, 1)) + `}`, "UXU_99999", "/postalAddress/country"},
-		{"address2 too long", `{` + addr(usAddr+`, "address2": "`+strings.Repeat("x", 129)+`"`) + `}`, "UXU_99999", "/postalAddress/address2"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			wantProblem(t, a.putContactInfo(t, admin, path, tc.body), http.StatusBadRequest, tc.code, tc.field)
-		})
-	}
-	// Nothing was half-written and nothing audited.
-	after := a.getProfile(t, reader, customers+sandboxUserGUID)
-	if *after.EmailAddress != *before.EmailAddress || after.ContactMethods[0].ID != before.ContactMethods[0].ID ||
-		after.ContactMethods[2].ID != before.ContactMethods[2].ID || after.PostalAddresses[0].Address1 != before.PostalAddresses[0].Address1 {
-		t.Errorf("a refused update changed the profile:\nbefore %+v\nafter  %+v", before, after)
-	}
-	if n := a.contactAudits(t, sandboxUserGUID); n != 0 {
-		t.Errorf("%d audit events after refused updates", n)
-	}
-	// The new number already is another of the user's phones.
-	if err := a.store.Conn().Create(&models.CustomerPhone{CustomerID: sandboxUserGUID, Position: 1, Number: "4155550111", CountryCode: "1"}).Error; err != nil {
-		t.Fatal(err)
-	}
-	wantProblem(t, a.putContactInfo(t, admin, path, `{`+phone("4155550142", "4155550111")+`}`), http.StatusBadRequest, "UXU_99999", "/phoneNumber/newPhoneNumber")
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		a := newAPIOn(t, store)
+		admin := a.v2For(t, fiCreditUnion, scopeUsersWrite)
+		reader := a.v2For(t, fiCreditUnion, scopeUsersRead)
+		path := customers + sandboxUserGUID + ":contact-info"
+		good := `"email": {"emailAddress": "sam.valid@example.com"}`
+		phone := func(old, nw string) string {
+			return `"phoneNumber": {"oldPhoneNumber": "` + old + `", "newPhoneNumber": "` + nw + `"}`
+		}
+		addr := func(fields string) string { return `"postalAddress": {` + fields + `}` }
+		const usAddr = `"address1": "1 Main St", "city": "Springfield", "state": "IL", "postalCode": "62701", "country": "US"`
+		before := a.getProfile(t, reader, customers+sandboxUserGUID)
+		for _, tc := range []struct {
+			name, body, code, field string
+		}{
+			{"empty", `{}`, "UXU_99999", "/phoneNumber"},
+			{"only userIdType", `{"userIdType": "CUSTOMER_ID"}`, "UXU_99999", "/email"},
+			{"not JSON", `{"email":`, "UXU_99999", ""},
+			{"unknown member", `{"phone": {"number": "4155550199"}}`, "UXU_99999", "/phone"},
+			{"number as a JSON number", `{"phoneNumber": {"oldPhoneNumber": "4155550142", "newPhoneNumber": 4155550199}}`, "UXU_99999", "/phoneNumber/newPhoneNumber"},
+			{"new phone not NANP", `{` + good + `, ` + phone("4155550142", "1155550199") + `}`, "UXU_99999", "/phoneNumber/newPhoneNumber"},
+			{"new phone too short", `{` + phone("4155550142", "9999999") + `}`, "UXU_99999", "/phoneNumber/newPhoneNumber"},
+			{"old phone missing", `{"phoneNumber": {"newPhoneNumber": "4155550199"}, ` + good + `}`, "UXU_99999", "/phoneNumber/oldPhoneNumber"},
+			{"foreign country code", `{"phoneNumber": {"oldPhoneNumber": "4155550142", "newPhoneNumber": "4155550199", "newCountryCode": "44"}}`,
+				"UXU_99999", "/phoneNumber/newCountryCode"},
+			{"old phone not the user's", `{` + good + `, ` + phone("2125550100", "4155550199") + `}`, "UXU_88891", "/phoneNumber/oldPhoneNumber"},
+			{"email invalid", `{"email": {"emailAddress": "sam@localhost"}}`, "UXU_99999", "/email/emailAddress"},
+			{"email missing", `{"email": {}, ` + phone("4155550142", "4155550199") + `}`, "UXU_99999", "/email/emailAddress"},
+			{"email too long", `{"email": {"emailAddress": "` + strings.Repeat("s", 60) + `@example.com"}}`, "UXU_99999", "/email/emailAddress"},
+			{"state not USPS", `{` + good + `, ` + addr(strings.Replace(usAddr, `"IL"`, `"XX"`, 1)) + `}`, "UXU_99999", "/postalAddress/state"},
+			{"ZIP invalid", `{` + addr(strings.Replace(usAddr, `"62701"`, `"6270"`, 1)) + `}`, "UXU_99999", "/postalAddress/postalCode"},
+			{"city missing", `{` + addr(strings.Replace(usAddr, `"city": "Springfield", `, ``, 1)) + `}`, "UXU_99999", "/postalAddress/city"},
+			{"address1 blank", `{` + addr(strings.Replace(usAddr, `"1 Main St"`, `"  "`, 1)) + `}`, "UXU_99999", "/postalAddress/address1"},
+			{"control character", `{` + addr(strings.Replace(usAddr, `"1 Main St"`, `"1 Main\u0007St"`, 1)) + `}`, "UXU_99999", "/postalAddress/address1"},
+			{"country unknown", `{` + addr(strings.Replace(usAddr, `"US"`, `"ZZ"`, 1)) + `}`, "UXU_99999", "/postalAddress/country"},
+			{"address2 too long", `{` + addr(usAddr+`, "address2": "`+strings.Repeat("x", 129)+`"`) + `}`, "UXU_99999", "/postalAddress/address2"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				wantProblem(t, a.putContactInfo(t, admin, path, tc.body), http.StatusBadRequest, tc.code, tc.field)
+			})
+		}
+		// Nothing was half-written and nothing audited.
+		after := a.getProfile(t, reader, customers+sandboxUserGUID)
+		if *after.EmailAddress != *before.EmailAddress || after.ContactMethods[0].ID != before.ContactMethods[0].ID ||
+			after.ContactMethods[2].ID != before.ContactMethods[2].ID || after.PostalAddresses[0].Address1 != before.PostalAddresses[0].Address1 {
+			t.Errorf("a refused update changed the profile:\nbefore %+v\nafter  %+v", before, after)
+		}
+		if n := a.contactAudits(t, sandboxUserGUID); n != 0 {
+			t.Errorf("%d audit events after refused updates", n)
+		}
+		// The new number already is another of the user's phones.
+		if err := a.store.Conn().Create(&models.CustomerPhone{CustomerID: sandboxUserGUID, Position: 1, Number: "4155550111", CountryCode: "1"}).Error; err != nil {
+			t.Fatal(err)
+		}
+		wantProblem(t, a.putContactInfo(t, admin, path, `{`+phone("4155550142", "4155550111")+`}`), http.StatusBadRequest, "UXU_99999", "/phoneNumber/newPhoneNumber")
+	})
 }
 
 func TestUpdateContactInfoAccess(t *testing.T) {

@@ -121,8 +121,8 @@ func toCustomerInformation(v *db.CustomerView, pii db.CustomerPII) (gen.Customer
 	return out, nil
 }
 
-// failedPasswordResetCount is the user's count of failed password-reset attempts: the wrong
-// passcodes since the last successful reset, which password recovery keeps.
+// failedPasswordResetCount is the user's count of wrong passcodes since their last successful
+// password reset.
 func failedPasswordResetCount(c *models.Customer) int32 { return int32(c.FailedPasswordResetCount) }
 
 // customerUserStatus derives the profile's status flags from the stored user (their meaning is
