@@ -664,8 +664,10 @@ func TestConfigIsChecked(t *testing.T) {
 		"APIBaseURL":   func(c *webapp.Config) { c.APIBaseURL = "127.0.0.1:8080" },
 		"FIID":         func(c *webapp.Config) { c.FIID = "1111" },
 		"ClientSecret": func(c *webapp.Config) { c.ClientSecret = "" },
-		"policy":       func(c *webapp.Config) { c.Policy = webapp.Policy{UsernameMin: 9, UsernameMax: 8, PasswordMin: 6, PasswordMax: 32} },
-		"BasePath":     func(c *webapp.Config) { c.BasePath = "sample" },
+		"policy": func(c *webapp.Config) {
+			c.Policy = webapp.Policy{UsernameMin: 9, UsernameMax: 8, PasswordMin: 6, PasswordMax: 32}
+		},
+		"BasePath": func(c *webapp.Config) { c.BasePath = "sample" },
 	} {
 		c := good
 		edit(&c)
