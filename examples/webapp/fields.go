@@ -55,7 +55,7 @@ var (
 		missing: "Enter your Social Security number", normalize: digitsOnly,
 		hint: func(Policy) string { return "9 digits, for example 123-45-6789." }}
 	fBirthDate = &field{name: "birthDate", label: "Date of birth", kind: "date", autocomplete: "bday", missing: "Enter your date of birth",
-		hint: func(Policy) string { return "For example 1990-01-31." }}
+		hint: func(Policy) string { return "For example, 31 January 1990." }}
 	fMaidenName = &field{name: "maidenName", label: "Mother's maiden name", kind: "text", autocomplete: "off",
 		missing: "Enter your mother's maiden name"}
 

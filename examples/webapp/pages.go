@@ -84,7 +84,7 @@ func parsePages() (map[string]*template.Template, error) {
 }
 
 func (a *app) render(w http.ResponseWriter, status int, name string, p *page) {
-	p.FIName, p.Base = a.cfg.FIName, a.base
+	p.FIName, p.Base, p.AskForKeys = a.cfg.FIName, a.base, a.askForKeys()
 	var buf bytes.Buffer
 	if err := a.pages[name].Execute(&buf, p); err != nil {
 		a.log.Error("render", "page", name, "error", err)
@@ -304,8 +304,7 @@ func (a *app) showDisclosures(w http.ResponseWriter, r *http.Request, s *session
 	}
 	p := &page{Title: st.title, Step: st.number, Intro: st.intro, CSRF: s.csrf, Action: a.base + "/" + st.slug,
 		Back: a.base + "/" + stepByNumber(disclosuresStep-1).slug, Progress: a.progress(s, st.number),
-		Errors: a.summary(s, st.number), DisclosuresError: s.errors[disclosuresField], CanSubmit: s.disclosures != nil,
-		AskForKeys: a.askForKeys()}
+		Errors: a.summary(s, st.number), DisclosuresError: s.errors[disclosuresField], CanSubmit: s.disclosures != nil}
 	if s.disclosures == nil {
 		s.general = nil // shown once; a reload tries again
 	}
@@ -414,7 +413,7 @@ func (a *app) showDone(w http.ResponseWriter, r *http.Request, s *session) {
 	calls := append([]Call(nil), s.calls...)
 	sort.SliceStable(calls, func(i, j int) bool { return calls[i].At.Before(calls[j].At) })
 	a.render(w, http.StatusOK, "done", &page{Title: "You are registered", CSRF: s.csrf, Result: s.result, Calls: calls,
-		InspectorURL: a.cfg.InspectorURL, AskForKeys: a.askForKeys()})
+		InspectorURL: a.cfg.InspectorURL})
 }
 
 func (a *app) restart(w http.ResponseWriter, r *http.Request, s *session) {
@@ -427,7 +426,7 @@ func (a *app) showKeys(w http.ResponseWriter, r *http.Request, s *session) {
 		a.redirect(w, r, a.next(s))
 		return
 	}
-	p := &page{Title: "Choose the client app", CSRF: s.csrf, AskForKeys: true, SuggestedClient: a.cfg.SuggestedClientID,
+	p := &page{Title: "Choose the client app", CSRF: s.csrf, SuggestedClient: a.cfg.SuggestedClientID,
 		PortalURL: a.cfg.PortalURL, KeysError: map[string]string{}}
 	if s.keys != nil {
 		p.ClientID, p.KeysChosen = s.keys.clientID, true
