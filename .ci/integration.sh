@@ -20,8 +20,8 @@
 #     included; screenshots in build/.
 #  7. The sandbox's reference registration app (/sample/register) walked in the same Chromium by
 #     .ci/sample-check.js: sandbox keys, a field error fixed, the disclosures step, the success
-#     page's GUID, nothing typed left in cookies, web storage or the page source; screenshots
-#     build/sample-*.png.
+#     page's GUID, nothing typed left in cookies, web storage, the page source or the server's
+#     log; screenshots build/sample-*.png.
 #
 # Node tools are pinned in .ci/tools/package-lock.json and installed once into .cache/npm-tools
 # (reinstalled only when the lock file or Node changes). Logs and reports land in build/integration/.
@@ -221,6 +221,6 @@ CHROMIUM=$(command -v chromium) node .ci/docs-check.js "$base" build || die "the
 
 # ---------------------------------------------------------------------------------------------
 step "the reference registration app (/sample/register) in headless Chromium"
-CHROMIUM=$(command -v chromium) node .ci/sample-check.js "$base" build || die "the sample registration app check failed"
+CHROMIUM=$(command -v chromium) node .ci/sample-check.js "$base" build "$out/server.log" || die "the sample registration app check failed"
 
 step "integration checks passed"

@@ -11,10 +11,11 @@
 //     request inspector;
 //   - afterwards none of the SSN, password, birth date or maiden name typed is in a cookie, in
 //     localStorage or sessionStorage, or in the page source, and the session cookie is HttpOnly;
-//     no request left the sandbox's origin and no script error or CSP violation happened.
+//     no request left the sandbox's origin and no script error or CSP violation happened;
+//   - with SERVER_LOG, none of those values (nor the client secret) is in the server's log.
 // Screenshots of each step go to OUT_DIR (sample-*.png).
 //
-//   NODE_PATH=.cache/npm-tools/node_modules node .ci/sample-check.js http://127.0.0.1:8080 build
+//   NODE_PATH=.cache/npm-tools/node_modules node .ci/sample-check.js http://127.0.0.1:8080 build [SERVER_LOG]
 'use strict';
 
 const crypto = require('crypto');
@@ -23,9 +24,9 @@ const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
 
-const [base, outDir] = process.argv.slice(2);
+const [base, outDir, serverLog] = process.argv.slice(2);
 if (!base || !outDir) {
-  console.error('usage: node .ci/sample-check.js BASE_URL OUT_DIR');
+  console.error('usage: node .ci/sample-check.js BASE_URL OUT_DIR [SERVER_LOG]');
   process.exit(2);
 }
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -181,6 +182,11 @@ async function main() {
       check(!dom.includes(v), 'the success page DOM carries a typed value');
     }
     for (const [url, text] of bodies) check(!text.includes(sandboxSecret), `the client secret reached the browser in ${url}`);
+    if (serverLog) {
+      const log = fs.readFileSync(serverLog, 'utf8');
+      check(log.includes('"route":"/sample/register/*"'), `the sample's requests are not in ${serverLog}`);
+      for (const v of [...privateValues, sandboxSecret]) check(!log.includes(v), `${serverLog} carries a value typed into the sample`);
+    }
     console.log(`registered ${user.username} (member ${user.member}) through the sample app: customer GUID ${guid}`);
   } finally {
     await context.close();

@@ -39,6 +39,24 @@ const (
 type stack struct {
 	url   string
 	store *db.Store
+	logs  *syncBuffer // the service's and the sample's log, at debug level
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func newStack(t *testing.T, sandbox bool, sample func(apiURL string) webapp.Config) *stack {
@@ -46,10 +64,13 @@ func newStack(t *testing.T, sandbox bool, sample func(apiURL string) webapp.Conf
 	store := dbtest.SQLite(t)
 	dbtest.Sandbox(t, store)
 	srv := httptest.NewUnstartedServer(nil)
-	st := &stack{url: "http://" + srv.Listener.Addr().String(), store: store}
-	opts := handlers.Options{Store: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test", Sandbox: sandbox}
+	st := &stack{url: "http://" + srv.Listener.Addr().String(), store: store, logs: &syncBuffer{}}
+	log := slog.New(slog.NewJSONHandler(st.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	opts := handlers.Options{Store: store, Log: log, Version: "test", Sandbox: sandbox}
 	if sample != nil {
-		app, err := webapp.New(sample(st.url))
+		cfg := sample(st.url)
+		cfg.Log = log
+		app, err := webapp.New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -527,7 +548,8 @@ func TestTheAppsOwnChecks(t *testing.T) {
 // TestNothingSecretReachesTheBrowser: across a whole registration in the sandbox sample, no
 // answer (page, redirect or asset) and no cookie carries the client secret; the only cookie is
 // the HttpOnly, SameSite session cookie, holding a random id; after submission no page carries
-// the SSN, password, birth date or maiden name; no URL carries any value typed.
+// the SSN, password, birth date or maiden name; no URL carries any value typed; and the log
+// (service and sample, at debug level) carries none of them.
 func TestNothingSecretReachesTheBrowser(t *testing.T) {
 	api := newStack(t, true, sandboxSample)
 	b := newBrowser(t, api.url+handlers.SamplePath)
@@ -556,6 +578,15 @@ func TestNothingSecretReachesTheBrowser(t *testing.T) {
 					t.Errorf("%s: the answer carries %q", a.url, s)
 				}
 			}
+		}
+	}
+	logs := api.logs.String()
+	if !strings.Contains(logs, `"route":"/sample/register/*"`) {
+		t.Errorf("the sample's requests are not in the access log:\n%s", logs)
+	}
+	for _, s := range secrets {
+		if strings.Contains(logs, s) {
+			t.Errorf("the log carries %q", s)
 		}
 	}
 	if len(cookies) != 1 {
