@@ -289,24 +289,22 @@ func (a *app) postStep(st *step) func(http.ResponseWriter, *http.Request, *sessi
 func (a *app) showDisclosures(w http.ResponseWriter, r *http.Request, s *session) {
 	st := stepByNumber(disclosuresStep)
 	k, _ := a.credentials(s)
+	var loadFailure string
 	if s.disclosures == nil {
 		list, err := a.listDisclosures(r.Context(), s, k)
 		if err != nil {
 			a.logFailure(err)
-			s.general = []string{"The FI's disclosures could not be loaded, so the registration cannot be sent yet: " + err.Error() +
-				". Reload the page to try again."}
+			loadFailure = "The FI's disclosures could not be loaded, so the registration cannot be sent yet: " + err.Error() +
+				". Reload the page to try again."
 		} else {
-			s.disclosures = list
-			if s.disclosures == nil {
-				s.disclosures = []disclosure{}
-			}
+			s.disclosures = append([]disclosure{}, list...) // empty, not nil, for an FI without disclosures
 		}
 	}
 	p := &page{Title: st.title, Step: st.number, Intro: st.intro, CSRF: s.csrf, Action: a.base + "/" + st.slug,
 		Back: a.base + "/" + stepByNumber(disclosuresStep-1).slug, Progress: a.progress(s, st.number),
 		Errors: a.summary(s, st.number), DisclosuresError: s.errors[disclosuresField], CanSubmit: s.disclosures != nil}
-	if s.disclosures == nil {
-		s.general = nil // shown once; a reload tries again
+	if loadFailure != "" {
+		p.Errors = append(p.Errors, summaryItem{Text: loadFailure})
 	}
 	for _, d := range s.disclosures {
 		p.Disclosures = append(p.Disclosures, disclosureView{disclosure: d, Checked: s.accepted[d.ID], Error: s.errors[disclosureField(d.ID)]})
@@ -359,9 +357,7 @@ func (a *app) submit(w http.ResponseWriter, r *http.Request, s *session) {
 	// The API refused the registration: show each errorInfo at its field, and send the user to
 	// the first page that has one. Everything typed stays (a duplicate username is fixed on
 	// step 1 and the rest is still there).
-	for n := range s.errors {
-		delete(s.errors, n)
-	}
+	clear(s.errors)
 	first := disclosuresStep
 	for _, info := range ae.infos {
 		name, msg := placeError(info)
