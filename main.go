@@ -379,7 +379,7 @@ func serve(ctx context.Context, cfg config.Config, store *db.Store, issuer *open
 	}
 	e, err := handlers.New(handlers.Options{Store: store, Log: log, MaxBodyBytes: cfg.MaxBodyBytes, Version: version,
 		TrustedProxies: cfg.TrustedProxies, AuthFailureDelay: cfg.AuthFailureDelay, RequestTimeout: cfg.RequestTimeout,
-		Notifier: notifier, Sandbox: cfg.Sandbox, OpenID: issuer})
+		Notifier: notifier, Sandbox: cfg.Sandbox, OpenID: issuer, SecretRotationGrace: cfg.SecretRotationGrace})
 	if err != nil {
 		return err
 	}

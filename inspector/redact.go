@@ -135,7 +135,7 @@ func (r *Redactor) Body(contentType string, body []byte) string {
 		return fmt.Sprintf("[%s body of %d bytes not shown]", describe, len(body))
 	}
 	if len(body) > MaxRedactBytes {
-		return fmt.Sprintf("[%s body of %d bytes not shown: over %d KiB]", describe, len(body), MaxRedactBytes>>10)
+		return r.TooLarge(contentType, len(body))
 	}
 	if !utf8.Valid(body) {
 		return fmt.Sprintf("[%s body of %d bytes not shown: not UTF-8]", describe, len(body))
@@ -153,6 +153,15 @@ func (r *Redactor) Body(contentType string, body []byte) string {
 		return fmt.Sprintf("[malformed %s body of %d bytes not shown]", describe, len(body))
 	}
 	return out
+}
+
+// TooLarge describes a body of size bytes that was not kept whole, so cannot be redacted.
+func (r *Redactor) TooLarge(contentType string, size int) string {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mt == "" {
+		mt = "untyped"
+	}
+	return fmt.Sprintf("[%s body of %d bytes not shown: over %d KiB]", mt, size, MaxRedactBytes>>10)
 }
 
 // hide records a redacted value for Scrub.
