@@ -57,6 +57,7 @@ func (s *Server) authenticate(_ context.Context, in *openapi3filter.Authenticati
 	ok := false
 	if route := in.RequestValidationInput.Route; route != nil && route.Operation != nil {
 		policy, ok = access.For(route.Operation.OperationID)
+		info.specOperation = route.Operation.OperationID
 	}
 	if !ok {
 		return fmt.Errorf("operation has no access policy")

@@ -50,7 +50,7 @@ func (s *Server) keepForInspector(c echo.Context, start time.Time, capture *capt
 	if owner.developerID == "" {
 		return
 	}
-	e := inspector.Entry{Time: start.UTC(), Method: r.Method, Route: c.Path(), Operation: info.operation, Status: c.Response().Status,
+	e := inspector.Entry{Time: start.UTC(), Method: r.Method, Route: c.Path(), Operation: info.specOperation, Status: c.Response().Status,
 		Latency: time.Since(start), ClientID: owner.clientID, Refused: refused,
 		RequestType: r.Header.Get("Content-Type"), ResponseType: c.Response().Header().Get("Content-Type")}
 	if e.Route == "" || e.Route == "/*" {

@@ -50,8 +50,9 @@ var sensitiveFragments = []string{
 var sensitiveNames = []string{"pin", "otp", "dob", "name", "state", "number", "code"}
 
 // leafOnlyNames hide their own value but not what they contain: the legacy token answer's root
-// element <token> holds the access token, its lifetime and the FI, and only the first is secret.
-var leafOnlyNames = []string{"token"}
+// element <token> holds the access token, its lifetime and the FI, and only the first is secret;
+// a registration's destinations hold a contact (hidden by its own name) and a protocol.
+var leafOnlyNames = []string{"token", "destination", "destinations"}
 
 // shownNames contain a fragment but carry nothing personal or secret.
 var shownNames = []string{"tokentype", "refreshtokenexpiresin", "tokenendpoint", "tokenendpointauthmethodssupported"}

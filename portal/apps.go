@@ -31,7 +31,7 @@ type appRow struct {
 }
 
 func (p *Portal) apps(c echo.Context) error {
-	pg := page{Title: "Your apps", Nav: "apps"}
+	pg := page{Title: "Apps", Nav: "apps"}
 	if c.QueryParam("notice") == "disabled" {
 		pg.Notice = "The app is disabled: its secrets no longer work and its tokens were revoked."
 	}
@@ -72,14 +72,14 @@ type secretPage struct {
 func (p *Portal) createApp(c echo.Context) error {
 	name := strings.TrimSpace(c.FormValue("name"))
 	if name == "" || len([]rune(name)) > maxAppName || !rules.SafeText(name) {
-		return p.renderApps(c, http.StatusBadRequest, page{Title: "Your apps", Nav: "apps", Form: map[string]string{"name": name},
+		return p.renderApps(c, http.StatusBadRequest, page{Title: "Apps", Nav: "apps", Form: map[string]string{"name": name},
 			Errors: []fieldProblem{{"name", "Enter a name of 1 to 64 characters, without control characters"}}})
 	}
 	dev := developerOf(c)
 	app, secret, err := p.store.CreateClientApp(c.Request().Context(), db.NewClientApp{Name: name, Institutions: portalInstitutions,
 		Grants: portalGrants, Scopes: models.KnownScopes, DeveloperID: dev.ID})
 	if errors.Is(err, db.ErrTooManyApps) {
-		return p.renderApps(c, http.StatusConflict, page{Title: "Your apps", Nav: "apps", Form: map[string]string{"name": name},
+		return p.renderApps(c, http.StatusConflict, page{Title: "Apps", Nav: "apps", Form: map[string]string{"name": name},
 			Errors: []fieldProblem{{"name", "You have the most apps an account may hold (20): disabled ones count too"}}})
 	}
 	if err != nil {
@@ -137,7 +137,7 @@ func (p *Portal) disableApp(c echo.Context) error {
 		return p.fail(c, err)
 	}
 	if c.FormValue("confirm") != "yes" {
-		return p.renderApps(c, http.StatusBadRequest, page{Title: "Your apps", Nav: "apps",
+		return p.renderApps(c, http.StatusBadRequest, page{Title: "Apps", Nav: "apps",
 			Errors: []fieldProblem{{"", "Tick “I understand” to disable " + app.Name + "."}}})
 	}
 	if _, err := p.store.DisableClientApp(c.Request().Context(), app.ClientID, p.now()); err != nil {
