@@ -178,7 +178,7 @@ async function main() {
       `the registration's bodies are not shown redacted:\n${shownRegistration}`);
     await registrationRow.scrollIntoViewIfNeeded();
     await shot(page, 'inspector-registration-redacted');
-    const passwordRow = page.locator('#requests > li', { hasText: '/oauth2/v1/token' }).last();
+    const passwordRow = page.locator('#requests > li', { hasText: 'grant_type=password' });
     await passwordRow.locator('summary').click();
     await shot(page, 'inspector-password-grant');
 
