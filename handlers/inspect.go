@@ -23,7 +23,8 @@ import (
 // app, are not kept.
 func (s *Server) inspect(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if s.inspector == nil || portal.Path(c.Request().URL.Path) {
+		// Without credentials no app can be named: nothing to keep.
+		if r := c.Request(); s.inspector == nil || r.Header.Get("Authorization") == "" || portal.Path(r.URL.Path) {
 			return next(c)
 		}
 		start := time.Now()

@@ -58,6 +58,12 @@ func TestRedactsPersonalDataAndSecrets(t *testing.T) {
 			[]string{"q1w2e3r4"}, []string{`"code": "CMN_90016"`, `"redirect_uri": "https://partner.example/cb"`}},
 		{"recovery", "application/json", `{"passcode":"042917","newPassword":"N3w!Password","contactMethodId":"2","protocol":"SMS"}`,
 			[]string{"042917", "N3w!Password"}, []string{`"protocol": "SMS"`, `"contactMethodId": "2"`}},
+		{"key/value entries", "application/json",
+			`{"additionalInfo":{"entry":[{"key":"legacyUserGuid","value":"8fe733f4e27246908f92e8f7c0b96847"},{"key":"billPayLoginId","value":"SAMSANDBOXBP1"}]}}`,
+			[]string{"SAMSANDBOXBP1"}, []string{`"value": "8fe733f4e27246908f92e8f7c0b96847"`, `"key": "billPayLoginId"`}},
+		{"key/value entries in XML", "application/xml",
+			`<additionalInfo><entry><key>legacyUserGuid</key><value>8fe733f4e27246908f92e8f7c0b96847</value></entry><entry><key>billPayLoginId</key><value>SAMSANDBOXBP1</value></entry></additionalInfo>`,
+			[]string{"SAMSANDBOXBP1"}, []string{"<value>8fe733f4e27246908f92e8f7c0b96847</value>", "<key>billPayLoginId</key>"}},
 		{"numbers and nesting", "application/json", `{"ssn":123456789,"dob":{"y":1990,"m":[1,31]},"count":3,"ok":true,"none":null}`,
 			[]string{"123456789", "1990"}, []string{`"count": 3`, `"ok": true`, `"none": null`, `"ssn": "[redacted]"`}},
 	} {

@@ -201,7 +201,7 @@ func (r *Redactor) json(body []byte) (string, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var b strings.Builder
-	if err := r.jsonValue(dec, &b, "", false, false, 0); err != nil {
+	if _, err := r.jsonValue(dec, &b, "", false, false, 0); err != nil {
 		return "", err
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -210,15 +210,16 @@ func (r *Redactor) json(body []byte) (string, error) {
 	return b.String(), nil
 }
 
-// jsonValue writes the next value of dec. hide redacts it if it is a scalar; subtree redacts
-// every scalar inside it (the value of a sensitive field, whatever its shape).
-func (r *Redactor) jsonValue(dec *json.Decoder, b *strings.Builder, field string, hide, subtree bool, depth int) error {
+// jsonValue writes the next value of dec and returns it when it is a string (as sent). hide
+// redacts it if it is a scalar; subtree redacts every scalar inside it (the value of a sensitive
+// field, whatever its shape).
+func (r *Redactor) jsonValue(dec *json.Decoder, b *strings.Builder, field string, hide, subtree bool, depth int) (string, error) {
 	if depth > maxDepth {
-		return errTooDeep
+		return "", errTooDeep
 	}
 	tok, err := dec.Token()
 	if err != nil {
-		return err
+		return "", err
 	}
 	indent := "\n" + strings.Repeat("  ", depth+1)
 	switch t := tok.(type) {
@@ -227,10 +228,12 @@ func (r *Redactor) jsonValue(dec *json.Decoder, b *strings.Builder, field string
 		if t == '{' {
 			closing = "}"
 		} else if !open {
-			return errors.New("unexpected delimiter")
+			return "", errors.New("unexpected delimiter")
 		}
 		b.WriteString(t.String())
 		first := true
+		// In a key/value entry ({"key": "billPayLoginId", "value": …}) the key names the value.
+		entryHides := false
 		for dec.More() {
 			if !first {
 				b.WriteByte(',')
@@ -241,41 +244,50 @@ func (r *Redactor) jsonValue(dec *json.Decoder, b *strings.Builder, field string
 			if !open {
 				k, err := dec.Token()
 				if err != nil {
-					return err
+					return "", err
 				}
 				key, ok := k.(string)
 				if !ok {
-					return errors.New("object key is not a string")
+					return "", errors.New("object key is not a string")
 				}
 				name, hideChild, subtreeChild = key, subtree || Sensitive(key), subtree || sensitiveSubtree(key)
+				if key == "value" && entryHides {
+					hideChild, subtreeChild = true, true
+				}
 				kb, _ := json.Marshal(key)
 				b.Write(kb)
 				b.WriteString(": ")
 			}
-			if err := r.jsonValue(dec, b, name, hideChild, subtreeChild, depth+1); err != nil {
-				return err
+			got, err := r.jsonValue(dec, b, name, hideChild, subtreeChild, depth+1)
+			if err != nil {
+				return "", err
+			}
+			if !open && name == "key" {
+				entryHides = Sensitive(got)
 			}
 		}
 		if _, err := dec.Token(); err != nil {
-			return err
+			return "", err
 		}
 		if !first {
 			b.WriteString("\n" + strings.Repeat("  ", depth))
 		}
 		b.WriteString(closing)
-		return nil
+		return "", nil
 	case string:
+		shown := t
 		if hide && sensitiveValue(field, t) {
 			r.hide(t)
-			t = Redacted
+			shown = Redacted
 		}
-		sb, _ := json.Marshal(t)
+		sb, _ := json.Marshal(shown)
 		b.Write(sb)
+		return t, nil
 	case json.Number:
 		if hide {
 			r.hide(t.String())
 			b.WriteString(`"` + Redacted + `"`)
-			return nil
+			return "", nil
 		}
 		b.WriteString(t.String())
 	case bool:
@@ -283,7 +295,7 @@ func (r *Redactor) jsonValue(dec *json.Decoder, b *strings.Builder, field string
 	case nil:
 		b.WriteString("null")
 	}
-	return nil
+	return "", nil
 }
 
 // xml re-indents an XML document, the text and attributes of sensitive elements redacted.
@@ -294,7 +306,11 @@ func (r *Redactor) xml(body []byte) (string, error) {
 	enc := xml.NewEncoder(&out)
 	enc.Indent("", "  ")
 	// Per open element: whether its own text is redacted, and whether everything inside it is.
-	type open struct{ text, subtree bool }
+	type open struct {
+		name          string
+		text, subtree bool
+		entryHides    bool // a key/value entry whose <key> names a sensitive value
+	}
 	var hidden []open
 	elements := 0
 	for {
@@ -310,9 +326,9 @@ func (r *Redactor) xml(body []byte) (string, error) {
 			if elements++; len(hidden) >= maxDepth {
 				return "", errTooDeep
 			}
-			inherited := len(hidden) > 0 && hidden[len(hidden)-1].subtree
+			inherited := len(hidden) > 0 && (hidden[len(hidden)-1].subtree || (t.Name.Local == "value" && hidden[len(hidden)-1].entryHides))
 			hide := inherited || Sensitive(t.Name.Local)
-			hidden = append(hidden, open{text: hide, subtree: inherited || sensitiveSubtree(t.Name.Local)})
+			hidden = append(hidden, open{name: t.Name.Local, text: hide, subtree: inherited || sensitiveSubtree(t.Name.Local)})
 			el := xml.StartElement{Name: xml.Name{Local: t.Name.Local}}
 			for _, a := range t.Attr {
 				if a.Name.Space == "xmlns" || a.Name.Local == "xmlns" {
@@ -333,6 +349,9 @@ func (r *Redactor) xml(body []byte) (string, error) {
 			text := strings.TrimSpace(string(t))
 			if text == "" {
 				continue
+			}
+			if n := len(hidden); n > 1 && hidden[n-1].name == "key" && Sensitive(text) {
+				hidden[n-2].entryHides = true
 			}
 			if len(hidden) > 0 && hidden[len(hidden)-1].text {
 				r.hide(text)

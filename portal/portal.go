@@ -66,7 +66,7 @@ func Mount(e *echo.Echo, opts Options) (*Portal, error) {
 	p := &Portal{store: opts.Store, notifier: opts.Notifier, inspector: opts.Inspector, log: opts.Log, now: opts.Now,
 		grace:   opts.SecretRotationGrace,
 		logins:  throttle{email: newLimiter(5, 15*time.Minute), ip: newLimiter(20, 15*time.Minute)},
-		signups: throttle{email: newLimiter(3, 15*time.Minute), ip: newLimiter(10, time.Hour)}}
+		signups: throttle{email: newLimiter(3, 15*time.Minute), ip: newLimiter(20, time.Hour)}}
 	if p.log == nil {
 		p.log = slog.Default()
 	}
