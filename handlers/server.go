@@ -60,7 +60,7 @@ type Options struct {
 	// at the sandbox's default address with a key kept for this process only (tests, examples).
 	OpenID *openid.Issuer
 	// SecretRotationGrace is how long a client secret replaced in the sandbox's developer
-	// portal keeps working.
+	// portal keeps working; 0 ends it at once (main passes --secret-rotation-grace).
 	SecretRotationGrace time.Duration
 }
 
