@@ -31,6 +31,7 @@ type cli struct {
 	Provision   provisionCmd   `cmd:"" help:"Load a provisioning file (YAML or JSON) into the database and exit."`
 	Unlock      unlockCmd      `cmd:"" help:"End a user's lockout after failed password logins."`
 	Disclosures disclosuresCmd `cmd:"" help:"Disclosure records."`
+	Apps        appsCmd        `cmd:"" help:"Client apps (Shared Key and Secret Key): create, list, rotate-secret, disable."`
 	Rekey       rekeyCmd       `cmd:"" help:"Re-encrypt PII under the primary key after a key rotation."`
 	Sandbox     sandboxCmd     `cmd:"" name:"sandbox" help:"The local sandbox database."`
 	VersionCmd  versionCmd     `cmd:"" name:"version" help:"Print version, commit and build date."`

@@ -1,6 +1,6 @@
 // Command custreg serves the Customer Registration API. `custreg --help` lists its commands:
-// serve (the default), provision, unlock, disclosures export, rekey, sandbox reset, sandbox
-// outbox, version, loadtest and help; the command line itself is in cli.go.
+// serve (the default), provision, unlock, disclosures export, apps create|list|rotate-secret|disable,
+// rekey, sandbox reset, sandbox outbox, version, loadtest and help; the command line itself is in cli.go.
 package main
 
 //go:generate go tool oapi-codegen -config oapi-codegen.yaml openapi/openapi.yaml
@@ -366,7 +366,8 @@ func purgeLoop(ctx context.Context, store *db.Store, log *slog.Logger) {
 				log.Warn("purge", "error", err)
 			}
 			log.Debug("purge", "tokens", got.Tokens, "idempotency_records", got.IdempotencyRecords, "in_flight", got.InFlight,
-				"password_resets", got.PasswordResets, "outbox_messages", got.OutboxMessages, "auth_codes", codes)
+				"password_resets", got.PasswordResets, "outbox_messages", got.OutboxMessages, "portal_sessions", got.PortalSessions,
+				"auth_codes", codes)
 		}
 	}
 }
@@ -384,7 +385,7 @@ func serve(ctx context.Context, cfg config.Config, store *db.Store, issuer *open
 	}
 	e, err := handlers.New(handlers.Options{Store: store, Log: log, MaxBodyBytes: cfg.MaxBodyBytes, Version: version,
 		TrustedProxies: cfg.TrustedProxies, AuthFailureDelay: cfg.AuthFailureDelay, RequestTimeout: cfg.RequestTimeout,
-		Notifier: notifier, Sandbox: cfg.Sandbox, OpenID: issuer, Sample: sample})
+		Notifier: notifier, Sandbox: cfg.Sandbox, OpenID: issuer, Sample: sample, SecretRotationGrace: cfg.SecretRotationGrace})
 	if err != nil {
 		return err
 	}

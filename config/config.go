@@ -44,6 +44,8 @@ type Config struct {
 	DBTimeout time.Duration `name:"db-timeout" envvar:"CUSTREG_DB_TIMEOUT" default:"${db_timeout}" help:"Database budget: statement, lock and idle-transaction timeouts, connect timeout, SQLite busy timeout; below --request-timeout."`
 	// AuthFailureDelay holds answers to failed client authentications (0: answer at once).
 	AuthFailureDelay time.Duration `name:"auth-failure-delay" envvar:"CUSTREG_AUTH_FAILURE_DELAY" default:"${auth_failure_delay}" group:"server" help:"Hold answers to failed client authentications this long, 0 for none."`
+	// SecretRotationGrace: a client secret replaced by a rotation keeps working this long.
+	SecretRotationGrace time.Duration `name:"secret-rotation-grace" envvar:"CUSTREG_SECRET_ROTATION_GRACE" default:"${secret_rotation_grace}" help:"After a client secret rotation (custreg apps rotate-secret, the sandbox's developer portal) the replaced secret keeps working this long; 0 ends it at once."`
 
 	// Message delivery (package notify): email over SMTP; SMS and voice go to each FI's
 	// gateway from the provisioning file. Sandbox mode sends nothing and keeps every message
@@ -70,24 +72,28 @@ type Config struct {
 	envErrs []error
 }
 
+// MaxSecretRotationGrace bounds --secret-rotation-grace: a replaced secret is on its way out.
+const MaxSecretRotationGrace = 30 * 24 * time.Hour
+
 // Defaults returns the configuration used when nothing is overridden.
 func Defaults() Config {
 	return Config{
-		Addr:             "127.0.0.1:8080",
-		DB:               "custreg.db",
-		LogLevel:         slog.LevelInfo,
-		PIIKeyID:         "k1",
-		MaxBodyBytes:     1 << 20,
-		ShutdownTimeout:  20 * time.Second,
-		ReadTimeout:      15 * time.Second,
-		WriteTimeout:     30 * time.Second,
-		IdleTimeout:      120 * time.Second,
-		RequestTimeout:   10 * time.Second,
-		DBTimeout:        5 * time.Second,
-		AuthFailureDelay: 500 * time.Millisecond,
-		SMTPTLS:          "starttls",
-		NotifyTimeout:    3 * time.Second,
-		OIDCIssuer:       "http://127.0.0.1:8080",
+		Addr:                "127.0.0.1:8080",
+		DB:                  "custreg.db",
+		LogLevel:            slog.LevelInfo,
+		PIIKeyID:            "k1",
+		MaxBodyBytes:        1 << 20,
+		ShutdownTimeout:     20 * time.Second,
+		ReadTimeout:         15 * time.Second,
+		WriteTimeout:        30 * time.Second,
+		IdleTimeout:         120 * time.Second,
+		RequestTimeout:      10 * time.Second,
+		DBTimeout:           5 * time.Second,
+		AuthFailureDelay:    500 * time.Millisecond,
+		SecretRotationGrace: 10 * time.Minute,
+		SMTPTLS:             "starttls",
+		NotifyTimeout:       3 * time.Second,
+		OIDCIssuer:          "http://127.0.0.1:8080",
 	}
 }
 
@@ -100,7 +106,8 @@ func Vars() kong.Vars {
 		"max_body_bytes": strconv.FormatInt(d.MaxBodyBytes, 10), "shutdown_timeout": d.ShutdownTimeout.String(),
 		"write_timeout": d.WriteTimeout.String(), "request_timeout": d.RequestTimeout.String(),
 		"db_timeout": d.DBTimeout.String(), "auth_failure_delay": d.AuthFailureDelay.String(),
-		"smtp_tls": d.SMTPTLS, "notify_timeout": d.NotifyTimeout.String(),
+		"secret_rotation_grace": d.SecretRotationGrace.String(),
+		"smtp_tls":              d.SMTPTLS, "notify_timeout": d.NotifyTimeout.String(),
 		"oidc_issuer": d.OIDCIssuer,
 	}
 }
@@ -173,6 +180,9 @@ func (c *Config) Finish() error {
 	}
 	if c.AuthFailureDelay < 0 || c.AuthFailureDelay > 10*time.Second {
 		return fmt.Errorf("%s must be between 0 and 10s", c.Source("auth-failure-delay"))
+	}
+	if c.SecretRotationGrace < 0 || c.SecretRotationGrace > MaxSecretRotationGrace {
+		return fmt.Errorf("%s must be between 0 and %v", c.Source("secret-rotation-grace"), MaxSecretRotationGrace)
 	}
 	if c.MaxBodyBytes <= 0 {
 		return fmt.Errorf("%s must be positive", c.Source("max-body-bytes"))
@@ -282,6 +292,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("db_timeout", c.DBTimeout.String()),
 		slog.Int("trusted_proxies", len(c.TrustedProxies)),
 		slog.String("auth_failure_delay", c.AuthFailureDelay.String()),
+		slog.String("secret_rotation_grace", c.SecretRotationGrace.String()),
 		slog.String("smtp_host", c.SMTPHost),
 		slog.Int("smtp_port", c.SMTPPort),
 		slog.String("smtp_tls", c.SMTPTLS),

@@ -10,12 +10,13 @@ import (
 	"github.com/custreg/custreg/secure"
 )
 
-// AuthenticateClient checks a client app's Shared Key and Secret Key and returns the app with
-// the FIs it may act for. A wrong secret and an unknown client id are the same
-// models.ErrBadCredentials and cost the same (a keyed digest, microseconds). A hash of an earlier
+// AuthenticateClient checks a client app's Shared Key and Secret Key at now and returns the app
+// with the FIs it may act for. A wrong secret, an unknown client id and a disabled app are the
+// same models.ErrBadCredentials and cost about the same (a keyed digest, microseconds). After a
+// rotation the replaced secret is accepted too until its grace period ends. A hash of an earlier
 // version (argon2id) is checked under a gate of one at a time — models.ErrBusy when it is taken —
 // and replaced by the keyed digest at its first success, as is a digest under an older key.
-func (s *Store) AuthenticateClient(ctx context.Context, clientID, secret string) (*models.ClientApp, error) {
+func (s *Store) AuthenticateClient(ctx context.Context, clientID, secret string, now time.Time) (*models.ClientApp, error) {
 	app, err := s.ClientApp(ctx, clientID)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
@@ -24,16 +25,17 @@ func (s *Store) AuthenticateClient(ctx context.Context, clientID, secret string)
 	case err != nil:
 		return nil, err
 	}
-	ok, current := false, false
-	switch {
-	case secure.IsKeyedSecretHash(app.SecretHash):
-		ok, current = s.keys.VerifyClientSecret(secret, app.SecretHash)
-	case secure.IsLegacySecretHash(app.SecretHash):
-		if ok, err = s.legacySecrets.Verify(secret, app.SecretHash); errors.Is(err, secure.ErrBusy) {
-			return nil, models.ErrBusy
-		}
+	ok, current, err := s.verifyClientSecret(secret, app.SecretHash)
+	if err != nil {
+		return nil, err
 	}
-	if !ok {
+	if !ok && app.PreviousSecretHash != "" && app.PreviousSecretExpiresAt != nil && now.Before(*app.PreviousSecretExpiresAt) {
+		if ok, _, err = s.verifyClientSecret(secret, app.PreviousSecretHash); err != nil {
+			return nil, err
+		}
+		current = true // the replaced secret is not upgraded: it is on its way out
+	}
+	if !ok || app.DisabledAt != nil {
 		return nil, models.ErrBadCredentials
 	}
 	if !current {
@@ -43,6 +45,20 @@ func (s *Store) AuthenticateClient(ctx context.Context, clientID, secret string)
 		}
 	}
 	return app, nil
+}
+
+// verifyClientSecret checks secret against a stored keyed digest or legacy argon2id hash;
+// current is false when a match should be re-hashed under the primary key.
+func (s *Store) verifyClientSecret(secret, stored string) (ok, current bool, err error) {
+	switch {
+	case secure.IsKeyedSecretHash(stored):
+		ok, current = s.keys.VerifyClientSecret(secret, stored)
+	case secure.IsLegacySecretHash(stored):
+		if ok, err = s.legacySecrets.Verify(secret, stored); errors.Is(err, secure.ErrBusy) {
+			return false, false, models.ErrBusy
+		}
+	}
+	return ok, current, err
 }
 
 // Authenticate checks a user's password at an FI (the password grant) under the FI's lockout

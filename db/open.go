@@ -239,6 +239,8 @@ func migrate(conn *gorm.DB) error {
 		&models.MessagingGateway{},
 		&models.OutboxMessage{},
 		&models.AuthCode{},
+		&models.Developer{},
+		&models.PortalSession{},
 	)
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)

@@ -497,18 +497,27 @@ func (s *Store) provisionClientApp(tx *gorm.DB, spec *ClientAppSpec, index int, 
 	if seed && err == nil {
 		return nil
 	}
+	replaced := false // the file names another secret than the stored one
 	switch {
 	case spec.SecretHash != "":
+		replaced = spec.SecretHash != app.SecretHash
 		app.SecretHash = spec.SecretHash
 	default:
 		// Keep the stored digest when it already is the current one for this secret, so a
 		// reload changes nothing; otherwise (new app, new secret, older key or format) store
 		// the keyed digest under the primary key.
-		if ok, current := s.keys.VerifyClientSecret(spec.Secret, app.SecretHash); !ok || !current {
+		ok, current := s.keys.VerifyClientSecret(spec.Secret, app.SecretHash)
+		if !ok || !current {
 			if app.SecretHash, err = s.keys.HashClientSecret(spec.Secret); err != nil {
 				return err
 			}
 		}
+		replaced = !ok
+	}
+	if replaced {
+		// The file's secret is the app's only one: a secret kept by a rotation ends. (Whether
+		// the app is disabled is not the file's to say: that stays as it is.)
+		app.PreviousSecretHash, app.PreviousSecretExpiresAt = "", nil
 	}
 	app.ClientID, app.Name, app.OfferingID = spec.ClientID, spec.Name, spec.OfferingID
 	if app.Name == "" {

@@ -19,11 +19,14 @@ const (
 )
 
 // Purged counts what Purge removed.
-type Purged struct{ Tokens, IdempotencyRecords, InFlight, PasswordResets, OutboxMessages int64 }
+type Purged struct {
+	Tokens, IdempotencyRecords, InFlight, PasswordResets, OutboxMessages, PortalSessions int64
+}
 
 // Purge deletes tokens expired for longer than ExpiredTokenRetention, idempotency records older
 // than IdempotencyRetention, stale in-flight markers, password-reset challenges expired for
-// longer than PasswordResetRetention and sandbox outbox messages older than OutboxRetention.
+// longer than PasswordResetRetention, sandbox outbox messages older than OutboxRetention and
+// expired developer-portal sessions.
 // Evidence and audit rows are never purged.
 func (s *Store) Purge(ctx context.Context, now time.Time) (Purged, error) {
 	var out Purged
@@ -53,5 +56,10 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (Purged, error) {
 		return out, Translate("purge outbox messages", res.Error)
 	}
 	out.OutboxMessages = res.RowsAffected
+	res = conn.Where("expires_at < ?", now).Delete(&models.PortalSession{})
+	if res.Error != nil {
+		return out, Translate("purge portal sessions", res.Error)
+	}
+	out.PortalSessions = res.RowsAffected
 	return out, nil
 }

@@ -2,16 +2,36 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/custreg/custreg/models"
 )
 
-// SaveTokens stores newly issued tokens in one transaction.
+// SaveTokens stores newly issued tokens in one transaction; tokens of an app disabled meanwhile
+// are refused with models.ErrClientAppDisabled. The app's row is read under a shared lock, so a
+// concurrent DisableClientApp either sees these tokens (and revokes them) or is seen here.
 func (s *Store) SaveTokens(ctx context.Context, tokens ...*models.Token) error {
 	return Translate("save tokens", s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ids := make([]uint, 0, 1)
+		for _, t := range tokens {
+			if !slices.Contains(ids, t.ClientAppID) {
+				ids = append(ids, t.ClientAppID)
+			}
+		}
+		var disabled []sql.NullTime
+		err := tx.Model(&models.ClientApp{}).Clauses(clause.Locking{Strength: clause.LockingStrengthShare}).
+			Where("id IN ?", ids).Pluck("disabled_at", &disabled).Error
+		if err != nil {
+			return err
+		}
+		if slices.ContainsFunc(disabled, func(t sql.NullTime) bool { return t.Valid }) {
+			return models.ErrClientAppDisabled
+		}
 		for _, t := range tokens {
 			if err := tx.Create(t).Error; err != nil {
 				return err

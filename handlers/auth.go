@@ -57,6 +57,7 @@ func (s *Server) authenticate(_ context.Context, in *openapi3filter.Authenticati
 	ok := false
 	if route := in.RequestValidationInput.Route; route != nil && route.Operation != nil {
 		policy, ok = access.For(route.Operation.OperationID)
+		info.specOperation = route.Operation.OperationID
 	}
 	if !ok {
 		return fmt.Errorf("operation has no access policy")
@@ -84,16 +85,13 @@ func (s *Server) authenticate(_ context.Context, in *openapi3filter.Authenticati
 func (s *Server) authenticateClient(r *http.Request, f family) (*principal, error) {
 	invalid := func() error {
 		s.holdFailure(r.Context())
-		if f.legacy() {
-			return problem(http.StatusUnauthorized, codeNotAuthorised, "", "Client credentials are not valid")
-		}
-		return problem(http.StatusUnauthorized, cmnInvalidClient, "", "Invalid client credentials")
+		return invalidClient(f)
 	}
 	id, secret, ok := r.BasicAuth()
 	if !ok || id == "" || secret == "" {
 		return nil, invalid()
 	}
-	app, err := s.store.AuthenticateClient(r.Context(), id, secret)
+	app, err := s.store.AuthenticateClient(r.Context(), id, secret, s.now())
 	switch {
 	case errors.Is(err, models.ErrBadCredentials):
 		return nil, invalid()
@@ -101,6 +99,15 @@ func (s *Server) authenticateClient(r *http.Request, f family) (*principal, erro
 		return nil, err // models.ErrBusy included: the outcome table answers the spike arrest
 	}
 	return &principal{app: app}, nil
+}
+
+// invalidClient is the family's answer to client credentials that are not valid (or an app
+// disabled while its request was under way).
+func invalidClient(f family) *Problem {
+	if f.legacy() {
+		return problem(http.StatusUnauthorized, codeNotAuthorised, "", "Client credentials are not valid")
+	}
+	return problem(http.StatusUnauthorized, cmnInvalidClient, "", "Invalid client credentials")
 }
 
 // holdFailure delays the answer to a failed client authentication by the configured time, unless

@@ -19,6 +19,10 @@ type requestInfo struct {
 	errorCodes Problems
 	principal  *principal
 	body       []byte // the raw request body, for strict decoding
+
+	// specOperation is the spec's operationId of the route, known from authentication on (so
+	// also for requests refused there, before operation is set).
+	specOperation string
 }
 
 type requestInfoKey struct{}

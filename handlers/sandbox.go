@@ -4,11 +4,14 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/gen"
+	"github.com/custreg/custreg/inspector"
+	"github.com/custreg/custreg/portal"
 )
 
 // sandboxPaths are the operations served in sandbox mode only. Elsewhere New drops them from
@@ -24,6 +27,15 @@ func (r withoutSandboxRoutes) GET(path string, h echo.HandlerFunc, m ...echo.Mid
 		return nil
 	}
 	return r.EchoRouter.GET(path, h, m...)
+}
+
+// mountPortal serves the developer portal (/portal) and starts its request inspector. Outside
+// sandbox mode neither exists: /portal answers like any unknown path.
+func (s *Server) mountPortal(e *echo.Echo, grace time.Duration) error {
+	s.inspector = inspector.New()
+	_, err := portal.Mount(e, portal.Options{Store: s.store, Notifier: s.notifier, Inspector: s.inspector, Log: s.log,
+		Now: s.now, SecretRotationGrace: grace})
+	return err
 }
 
 // GetSandboxOutbox lists the messages the sandbox kept instead of sending them, newest first.

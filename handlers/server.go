@@ -21,9 +21,11 @@ import (
 
 	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/gen"
+	"github.com/custreg/custreg/inspector"
 	"github.com/custreg/custreg/notify"
 	"github.com/custreg/custreg/openapi"
 	"github.com/custreg/custreg/openid"
+	"github.com/custreg/custreg/portal"
 	"github.com/custreg/custreg/xmlcodec"
 )
 
@@ -60,6 +62,9 @@ type Options struct {
 	// OpenID signs the partner sign-in's ID tokens and publishes its keys; nil makes an issuer
 	// at the sandbox's default address with a key kept for this process only (tests, examples).
 	OpenID *openid.Issuer
+	// SecretRotationGrace is how long a client secret replaced in the sandbox's developer
+	// portal keeps working; 0 ends it at once (main passes --secret-rotation-grace).
+	SecretRotationGrace time.Duration
 }
 
 // Server implements gen.StrictServerInterface.
@@ -86,6 +91,9 @@ type Server struct {
 	actions        *actionRouter  // the custom-method routes (":unlock-user")
 	openID         *openid.Issuer // ID tokens, JWKS and discovery of the partner sign-in
 	sample         http.Handler   // the reference registration app (sandbox only)
+	// inspector keeps the portal developers' requests (sandbox mode; nil otherwise).
+	inspector *inspector.Inspector
+	owners    appOwners
 }
 
 // maxDelayedFailures bounds the failed client authentications held at once.
@@ -181,7 +189,7 @@ func New(opts Options) (*echo.Echo, error) {
 		return err
 	}}))
 	e.Use(s.withDeadline, s.watchOutage)
-	e.Use(s.observe, s.hygiene)
+	e.Use(s.observe, s.inspect, s.hygiene)
 	e.GET(docsAssetsPrefix+"*", docsAssets())
 	// "/docs/" (as browsers and people often type it) is the reference page; a redirect keeps
 	// the page's relative asset paths right.
@@ -195,7 +203,7 @@ func New(opts Options) (*echo.Echo, error) {
 		SilenceServersWarning: true,
 		Skipper: func(c echo.Context) bool {
 			p := c.Request().URL.Path
-			return p == "/docs/" || strings.HasPrefix(p, docsAssetsPrefix) || s.isSamplePath(p)
+			return p == "/docs/" || strings.HasPrefix(p, docsAssetsPrefix) || s.isSamplePath(p) || (s.sandbox && portal.Path(p))
 		},
 		MultiErrorHandler: func(me openapi3.MultiError) *echo.HTTPError {
 			return &echo.HTTPError{Code: 400, Message: "invalid request", Internal: me}
@@ -206,6 +214,11 @@ func New(opts Options) (*echo.Echo, error) {
 		},
 	}))
 	s.mountSample(e)
+	if s.sandbox {
+		if err := s.mountPortal(e, opts.SecretRotationGrace); err != nil {
+			return nil, err
+		}
+	}
 	s.actions = newActionRouter(e)
 	var routes gen.EchoRouter = s.actions
 	if !s.sandbox {

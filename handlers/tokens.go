@@ -212,7 +212,7 @@ func (s *Server) refresh(ctx context.Context, app *models.ClientApp, raw string)
 	at := &models.Token{Hash: secure.TokenHash(access), Kind: models.TokenAccess, Version: 2, InstitutionID: rt.InstitutionID,
 		ClientAppID: app.ID, Grant: refreshedGrant(rt.Grant), Scopes: rt.Scopes, CustomerID: rt.CustomerID, ParentHash: rt.Hash,
 		IssuedAt: now, ExpiresAt: now.Add(time.Duration(ttl) * time.Second), OriginatingIP: infoFrom(ctx).clientIP, OfferingID: app.OfferingID}
-	if err := s.store.SaveTokens(ctx, at); err != nil {
+	if err := s.saveTokens(ctx, at); err != nil {
 		return issued{}, err
 	}
 	return issued{access: access, accessTTL: ttl, refresh: raw, refreshTTL: int(rt.ExpiresAt.Sub(now) / time.Second)}, nil
@@ -235,7 +235,18 @@ func (s *Server) issue(ctx context.Context, app *models.ClientApp, fi string, ve
 	if err != nil {
 		return out, err
 	}
-	return out, s.store.SaveTokens(ctx, tokens...)
+	return out, s.saveTokens(ctx, tokens...)
+}
+
+// saveTokens stores issued tokens; an app disabled since its request was authenticated gets the
+// answer it would get now.
+func (s *Server) saveTokens(ctx context.Context, tokens ...*models.Token) error {
+	if err := s.store.SaveTokens(ctx, tokens...); errors.Is(err, models.ErrClientAppDisabled) {
+		return invalidClient(infoFrom(ctx).family)
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 // mint makes an access token (and, withRefresh, a refresh token) without storing them: the raw

@@ -37,6 +37,16 @@ var (
 	ErrBusy = errors.New("too busy")
 )
 
+// Client app and developer portal outcomes.
+var (
+	// ErrClientAppDisabled means the app was disabled: it can be neither rotated nor used.
+	ErrClientAppDisabled = errors.New("client app is disabled")
+	// ErrNotVerified means a developer gave the right password before verifying the address.
+	ErrNotVerified = errors.New("email address not verified")
+	// ErrTokenInvalid means a verification token is unknown, used or expired.
+	ErrTokenInvalid = errors.New("verification token is not valid")
+)
+
 // Password recovery outcomes.
 var (
 	// ErrContactMethodNotFound means the customer has no activated contact method of that id.

@@ -56,8 +56,17 @@ type ClientApp struct {
 	ConsentRequired         bool                   `gorm:"not null;default:false"`
 	DeviceRegistration      bool                   `gorm:"not null;default:false"`
 	Institutions            []ClientAppInstitution `gorm:"constraint:OnDelete:CASCADE"`
-	CreatedAt               time.Time
-	UpdatedAt               time.Time
+	// PreviousSecretHash is the secret a rotation replaced; it still authenticates the app until
+	// PreviousSecretExpiresAt (the rotation's grace period), then never again.
+	PreviousSecretHash      string `gorm:"size:256;not null;default:''"`
+	PreviousSecretExpiresAt *time.Time
+	// DisabledAt: the app was disabled then; it gets no tokens and its tokens were revoked.
+	DisabledAt *time.Time
+	// DeveloperID is the sandbox developer-portal account that created the app ("" for apps
+	// of the provisioning file and the command line).
+	DeveloperID string `gorm:"size:32;not null;default:'';index"`
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // ClientAppInstitution records that a client app may act for an FI.
