@@ -283,10 +283,10 @@ func (s *Store) provisionUser(ctx context.Context, tx *gorm.DB, fi *InstitutionS
 	}
 	if err == nil {
 		// Already there: keep its state (lockout, flags); only a changed password is re-hashed.
-		if ok, _, verr := s.passwords.Verify(ctx, spec.Password, c.PasswordHash); verr == nil && ok {
+		if ok, _, verr := s.verifyPassword(ctx, spec.Password, c.PasswordHash); verr == nil && ok {
 			return nil
 		}
-		hash, herr := s.passwords.Hash(ctx, spec.Password)
+		hash, herr := s.hashPassword(ctx, spec.Password)
 		if herr != nil {
 			return herr
 		}
