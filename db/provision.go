@@ -363,6 +363,7 @@ func (s *Store) provisionClientApp(tx *gorm.DB, spec *ClientAppSpec, index int, 
 	app.Grants, app.Scopes = strings.Join(spec.Grants, " "), strings.Join(spec.Scopes, " ")
 	app.V1TokenTTL, app.V2TokenTTL, app.RefreshTokenTTL = orDefault(spec.TokenLifetimes.V1, models.DefaultV1TokenTTL),
 		orDefault(spec.TokenLifetimes.V2, models.DefaultV2TokenTTL), orDefault(spec.TokenLifetimes.Refresh, models.DefaultRefreshTokenTTL)
+	app.Quota, app.SpikeArrest = spec.Limits.Quota, spec.Limits.SpikeArrest
 	if err := tx.Omit("Institutions").Save(&app).Error; err != nil {
 		return Translate("save client app "+spec.ClientID, err)
 	}

@@ -44,6 +44,11 @@ type ClientApp struct {
 	Institutions    []ClientAppInstitution `gorm:"constraint:OnDelete:CASCADE"`
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+
+	// Quota and SpikeArrest are the app's request limits as rates ("20000/h", "50/s", "none";
+	// package limits); empty takes the server's defaults (--app-quota, --app-spike-arrest).
+	Quota       string `gorm:"size:32;not null;default:''"`
+	SpikeArrest string `gorm:"size:32;not null;default:''"`
 }
 
 // ClientAppInstitution records that a client app may act for an FI.
