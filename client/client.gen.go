@@ -7085,6 +7085,8 @@ type ListAccountsV1Response struct {
 	JSON404 *AccountsError
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *AccountsError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *AccountsError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *AccountsError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -7119,6 +7121,11 @@ func (r ListAccountsV1Response) GetJSON404() *AccountsError {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r ListAccountsV1Response) GetJSON415() *AccountsError {
 	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAccountsV1Response) GetJSON429() *AccountsError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -7175,6 +7182,8 @@ type GetAccountByIDV1Response struct {
 	JSON404 *AccountsError
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *AccountsError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *AccountsError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *AccountsError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -7209,6 +7218,11 @@ func (r GetAccountByIDV1Response) GetJSON404() *AccountsError {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r GetAccountByIDV1Response) GetJSON415() *AccountsError {
 	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetAccountByIDV1Response) GetJSON429() *AccountsError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -7263,6 +7277,8 @@ type RegisterCustomerV2Response struct {
 	JSON403 *CustomersError
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *CustomersErrorBody
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *CustomersError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *CustomersError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -7292,6 +7308,11 @@ func (r RegisterCustomerV2Response) GetJSON403() *CustomersError {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r RegisterCustomerV2Response) GetJSON409() *CustomersErrorBody {
 	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RegisterCustomerV2Response) GetJSON429() *CustomersError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -7342,6 +7363,8 @@ type CompletePasswordResetResponse struct {
 	JSON401 *CustomersError
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *CustomersError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *CustomersError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *CustomersError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -7361,6 +7384,11 @@ func (r CompletePasswordResetResponse) GetJSON401() *CustomersError {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r CompletePasswordResetResponse) GetJSON403() *CustomersError {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CompletePasswordResetResponse) GetJSON429() *CustomersError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -7496,6 +7524,8 @@ type UnlockUserResponse struct {
 	JSON403 *CustomersError
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *CustomersError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *CustomersError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *CustomersError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -7520,6 +7550,11 @@ func (r UnlockUserResponse) GetJSON403() *CustomersError {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r UnlockUserResponse) GetJSON404() *CustomersError {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UnlockUserResponse) GetJSON429() *CustomersError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -7572,6 +7607,8 @@ type ListInstitutionDisclosuresResponse struct {
 	JSON401 *DisclosuresError
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *DisclosuresError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *DisclosuresError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *DisclosuresError
 }
@@ -7594,6 +7631,11 @@ func (r ListInstitutionDisclosuresResponse) GetJSON401() *DisclosuresError {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListInstitutionDisclosuresResponse) GetJSON403() *DisclosuresError {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListInstitutionDisclosuresResponse) GetJSON429() *DisclosuresError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -7641,6 +7683,8 @@ type CreateInstitutionDisclosureResponse struct {
 	JSON401 *DisclosuresError
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *DisclosuresError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *DisclosuresError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *DisclosuresError
 }
@@ -7663,6 +7707,11 @@ func (r CreateInstitutionDisclosureResponse) GetJSON401() *DisclosuresError {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r CreateInstitutionDisclosureResponse) GetJSON403() *DisclosuresError {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateInstitutionDisclosureResponse) GetJSON429() *DisclosuresError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -7712,6 +7761,8 @@ type UpdateInstitutionDisclosureResponse struct {
 	JSON403 *DisclosuresError
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *DisclosuresError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *DisclosuresError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *DisclosuresError
 }
@@ -7739,6 +7790,11 @@ func (r UpdateInstitutionDisclosureResponse) GetJSON403() *DisclosuresError {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r UpdateInstitutionDisclosureResponse) GetJSON404() *DisclosuresError {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateInstitutionDisclosureResponse) GetJSON429() *DisclosuresError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -7784,6 +7840,8 @@ type DeleteInstitutionUserDisclosureResponse struct {
 	JSON401 *DisclosuresError
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *DisclosuresError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *DisclosuresError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *DisclosuresError
 	// JSON501 the response for an HTTP 501 `application/json` response
@@ -7803,6 +7861,11 @@ func (r DeleteInstitutionUserDisclosureResponse) GetJSON401() *DisclosuresError 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r DeleteInstitutionUserDisclosureResponse) GetJSON403() *DisclosuresError {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteInstitutionUserDisclosureResponse) GetJSON429() *DisclosuresError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -7855,6 +7918,8 @@ type ListInstitutionUserDisclosuresResponse struct {
 	JSON401 *DisclosuresError
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *DisclosuresError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *DisclosuresError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *DisclosuresError
 	// JSON501 the response for an HTTP 501 `application/json` response
@@ -7879,6 +7944,11 @@ func (r ListInstitutionUserDisclosuresResponse) GetJSON401() *DisclosuresError {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListInstitutionUserDisclosuresResponse) GetJSON403() *DisclosuresError {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListInstitutionUserDisclosuresResponse) GetJSON429() *DisclosuresError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -7929,6 +7999,8 @@ type CreateInstitutionUserDisclosureResponse struct {
 	JSON401 *DisclosuresError
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *DisclosuresError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *DisclosuresError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *DisclosuresError
 	// JSON501 the response for an HTTP 501 `application/json` response
@@ -7948,6 +8020,11 @@ func (r CreateInstitutionUserDisclosureResponse) GetJSON401() *DisclosuresError 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r CreateInstitutionUserDisclosureResponse) GetJSON403() *DisclosuresError {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateInstitutionUserDisclosureResponse) GetJSON429() *DisclosuresError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -7998,6 +8075,8 @@ type UpdateInstitutionUserDisclosureResponse struct {
 	JSON401 *DisclosuresError
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *DisclosuresError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *DisclosuresError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *DisclosuresError
 	// JSON501 the response for an HTTP 501 `application/json` response
@@ -8017,6 +8096,11 @@ func (r UpdateInstitutionUserDisclosureResponse) GetJSON401() *DisclosuresError 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r UpdateInstitutionUserDisclosureResponse) GetJSON403() *DisclosuresError {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateInstitutionUserDisclosureResponse) GetJSON429() *DisclosuresError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -9649,6 +9733,13 @@ func ParseListAccountsV1Response(rsp *http.Response) (*ListAccountsV1Response, e
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest AccountsError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest AccountsError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9724,6 +9815,13 @@ func ParseGetAccountByIDV1Response(rsp *http.Response) (*GetAccountByIDV1Respons
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest AccountsError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest AccountsError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9792,6 +9890,13 @@ func ParseRegisterCustomerV2Response(rsp *http.Response) (*RegisterCustomerV2Res
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest CustomersError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9848,6 +9953,13 @@ func ParseCompletePasswordResetResponse(rsp *http.Response) (*CompletePasswordRe
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest CustomersError
@@ -9984,6 +10096,13 @@ func ParseUnlockUserResponse(rsp *http.Response) (*UnlockUserResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest CustomersError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10045,6 +10164,13 @@ func ParseListInstitutionDisclosuresResponse(rsp *http.Response) (*ListInstituti
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest DisclosuresError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest DisclosuresError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10098,6 +10224,13 @@ func ParseCreateInstitutionDisclosureResponse(rsp *http.Response) (*CreateInstit
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest DisclosuresError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest DisclosuresError
@@ -10160,6 +10293,13 @@ func ParseUpdateInstitutionDisclosureResponse(rsp *http.Response) (*UpdateInstit
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest DisclosuresError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest DisclosuresError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10209,6 +10349,13 @@ func ParseDeleteInstitutionUserDisclosureResponse(rsp *http.Response) (*DeleteIn
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest DisclosuresError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest DisclosuresError
@@ -10271,6 +10418,13 @@ func ParseListInstitutionUserDisclosuresResponse(rsp *http.Response) (*ListInsti
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest DisclosuresError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest DisclosuresError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10328,6 +10482,13 @@ func ParseCreateInstitutionUserDisclosureResponse(rsp *http.Response) (*CreateIn
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest DisclosuresError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest DisclosuresError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10384,6 +10545,13 @@ func ParseUpdateInstitutionUserDisclosureResponse(rsp *http.Response) (*UpdateIn
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest DisclosuresError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest DisclosuresError

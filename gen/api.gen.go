@@ -4529,6 +4529,20 @@ func (response ListAccountsV1415JSONResponse) VisitListAccountsV1Response(w http
 	return err
 }
 
+type ListAccountsV1429JSONResponse ErrorResponse
+
+func (response ListAccountsV1429JSONResponse) VisitListAccountsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListAccountsV1500JSONResponse ErrorResponse
 
 func (response ListAccountsV1500JSONResponse) VisitListAccountsV1Response(w http.ResponseWriter) error {
@@ -4650,6 +4664,20 @@ func (response GetAccountByIDV1415JSONResponse) VisitGetAccountByIDV1Response(w 
 	return err
 }
 
+type GetAccountByIDV1429JSONResponse ErrorResponse
+
+func (response GetAccountByIDV1429JSONResponse) VisitGetAccountByIDV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetAccountByIDV1500JSONResponse ErrorResponse
 
 func (response GetAccountByIDV1500JSONResponse) VisitGetAccountByIDV1Response(w http.ResponseWriter) error {
@@ -4757,6 +4785,20 @@ func (response RegisterCustomerV2409JSONResponse) VisitRegisterCustomerV2Respons
 	return err
 }
 
+type RegisterCustomerV2429JSONResponse CustomersErrorBody
+
+func (response RegisterCustomerV2429JSONResponse) VisitRegisterCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RegisterCustomerV2500JSONResponse CustomersErrorBody
 
 func (response RegisterCustomerV2500JSONResponse) VisitRegisterCustomerV2Response(w http.ResponseWriter) error {
@@ -4841,6 +4883,20 @@ func (response CompletePasswordReset403JSONResponse) VisitCompletePasswordResetR
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePasswordReset429JSONResponse CustomersErrorBody
+
+func (response CompletePasswordReset429JSONResponse) VisitCompletePasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5062,6 +5118,20 @@ func (response UnlockUser404JSONResponse) VisitUnlockUserResponse(w http.Respons
 	return err
 }
 
+type UnlockUser429JSONResponse CustomersErrorBody
+
+func (response UnlockUser429JSONResponse) VisitUnlockUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UnlockUser500JSONResponse CustomersErrorBody
 
 func (response UnlockUser500JSONResponse) VisitUnlockUserResponse(w http.ResponseWriter) error {
@@ -5154,6 +5224,20 @@ func (response ListInstitutionDisclosures403JSONResponse) VisitListInstitutionDi
 	return err
 }
 
+type ListInstitutionDisclosures429JSONResponse ErrorResponse
+
+func (response ListInstitutionDisclosures429JSONResponse) VisitListInstitutionDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListInstitutionDisclosures500JSONResponse ErrorResponse
 
 func (response ListInstitutionDisclosures500JSONResponse) VisitListInstitutionDisclosuresResponse(w http.ResponseWriter) error {
@@ -5229,6 +5313,20 @@ func (response CreateInstitutionDisclosure403JSONResponse) VisitCreateInstitutio
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstitutionDisclosure429JSONResponse ErrorResponse
+
+func (response CreateInstitutionDisclosure429JSONResponse) VisitCreateInstitutionDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5327,6 +5425,20 @@ func (response UpdateInstitutionDisclosure404JSONResponse) VisitUpdateInstitutio
 	return err
 }
 
+type UpdateInstitutionDisclosure429JSONResponse ErrorResponse
+
+func (response UpdateInstitutionDisclosure429JSONResponse) VisitUpdateInstitutionDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateInstitutionDisclosure500JSONResponse ErrorResponse
 
 func (response UpdateInstitutionDisclosure500JSONResponse) VisitUpdateInstitutionDisclosureResponse(w http.ResponseWriter) error {
@@ -5396,6 +5508,20 @@ func (response DeleteInstitutionUserDisclosure403JSONResponse) VisitDeleteInstit
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInstitutionUserDisclosure429JSONResponse ErrorResponse
+
+func (response DeleteInstitutionUserDisclosure429JSONResponse) VisitDeleteInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5492,6 +5618,20 @@ func (response ListInstitutionUserDisclosures403JSONResponse) VisitListInstituti
 	return err
 }
 
+type ListInstitutionUserDisclosures429JSONResponse ErrorResponse
+
+func (response ListInstitutionUserDisclosures429JSONResponse) VisitListInstitutionUserDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListInstitutionUserDisclosures500JSONResponse ErrorResponse
 
 func (response ListInstitutionUserDisclosures500JSONResponse) VisitListInstitutionUserDisclosuresResponse(w http.ResponseWriter) error {
@@ -5579,6 +5719,20 @@ func (response CreateInstitutionUserDisclosure403JSONResponse) VisitCreateInstit
 	return err
 }
 
+type CreateInstitutionUserDisclosure429JSONResponse ErrorResponse
+
+func (response CreateInstitutionUserDisclosure429JSONResponse) VisitCreateInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateInstitutionUserDisclosure500JSONResponse ErrorResponse
 
 func (response CreateInstitutionUserDisclosure500JSONResponse) VisitCreateInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
@@ -5662,6 +5816,20 @@ func (response UpdateInstitutionUserDisclosure403JSONResponse) VisitUpdateInstit
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInstitutionUserDisclosure429JSONResponse ErrorResponse
+
+func (response UpdateInstitutionUserDisclosure429JSONResponse) VisitUpdateInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }

@@ -53,6 +53,8 @@ type Options struct {
 	// Sandbox serves the sandbox-only operations (GET /sandbox/outbox); without it their paths
 	// answer like unknown ones.
 	Sandbox bool
+	// Limits are the abuse limits; the zero value imposes none.
+	Limits Limits
 }
 
 // Server implements gen.StrictServerInterface.
@@ -76,6 +78,7 @@ type Server struct {
 	outage         *outageLog
 	notifier       notify.Sender
 	sandbox        bool
+	limits         *limiters
 }
 
 // maxDelayedFailures bounds the failed client authentications held at once.
@@ -122,7 +125,7 @@ func New(opts Options) (*echo.Echo, error) {
 	}
 	s := &Server{store: opts.Store, log: opts.Log, spec: spec, specJSON: specJSON, xmlOrder: xmlOrder, maxBody: opts.MaxBodyBytes, now: opts.Now,
 		authFailureDelay: opts.AuthFailureDelay, delayed: make(chan struct{}, maxDelayedFailures),
-		notifier: opts.Notifier, sandbox: opts.Sandbox}
+		notifier: opts.Notifier, sandbox: opts.Sandbox, limits: newLimiters(opts.Limits)}
 	if !s.sandbox {
 		// The served documents keep them (rendered above); validation and routing do not.
 		for _, p := range sandboxPaths {
@@ -165,8 +168,9 @@ func New(opts Options) (*echo.Echo, error) {
 		s.log.Error("panic", "route", c.Path(), "error", err, "stack", string(stack))
 		return err
 	}}))
-	e.Use(s.withDeadline, s.watchOutage)
-	e.Use(s.observe, s.hygiene)
+	e.Use(s.securityHeaders, s.withDeadline, s.watchOutage)
+	e.Use(s.observe, s.limitAddresses, s.hygiene, s.guardLogins)
+	docsOwnAssets(e)
 	e.GET(docsAssetsPrefix+"*", docsAssets())
 	// "/docs/" (as browsers and people often type it) is the reference page; a redirect keeps
 	// the page's relative asset paths right.
