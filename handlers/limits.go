@@ -46,14 +46,13 @@ const appRatesTTL = 30 * time.Second
 
 // limiters are a Server's abuse-limit state.
 type limiters struct {
-	cfg       Limits
-	tokens    *limits.Table  // token-endpoint requests per address
-	failures  *limits.Table  // failed password grants per address
-	apps      *limits.Apps   // quota and spike arrest per app
-	bodies    *limits.Budget // request-body bytes in flight
-	ratesMu   sync.Mutex
-	appRates  map[uint]appRates // by app row id
-	limitedBy func(kind string) // metrics hook
+	cfg      Limits
+	tokens   *limits.Table  // token-endpoint requests per address
+	failures *limits.Table  // failed password grants per address
+	apps     *limits.Apps   // quota and spike arrest per app
+	bodies   *limits.Budget // request-body bytes in flight
+	ratesMu  sync.Mutex
+	appRates map[uint]appRates // by app row id
 }
 
 type appRates struct {
