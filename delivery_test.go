@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/models"
+	"github.com/custreg/custreg/openid"
 )
 
 // serveFor runs the server with args and vars until the test ends, and returns its base URL
@@ -113,8 +116,17 @@ func TestSandboxOutboxServedAndPrinted(t *testing.T) {
 // the SMTP settings are logged at start with the password masked.
 func TestServeWithSMTPOutsideSandbox(t *testing.T) {
 	key := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32))
+	signing, err := openid.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(signing)
+	if err != nil {
+		t.Fatal(err)
+	}
 	base, logs := serveFor(t, nil, map[string]string{"CUSTREG_DB": filepath.Join(t.TempDir(), "p.db"), "CUSTREG_PII_KEY": key,
-		"CUSTREG_SMTP_HOST": "127.0.0.1", "CUSTREG_SMTP_PORT": "2525", "CUSTREG_SMTP_USERNAME": "relay", "CUSTREG_SMTP_PASSWORD": "smtp-hunter2",
+		"CUSTREG_OIDC_SIGNING_KEY": string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		"CUSTREG_SMTP_HOST":        "127.0.0.1", "CUSTREG_SMTP_PORT": "2525", "CUSTREG_SMTP_USERNAME": "relay", "CUSTREG_SMTP_PASSWORD": "smtp-hunter2",
 		"CUSTREG_SMTP_FROM": "FCU <no-reply@fcu.example>"})
 	status, body := getStatus(t, base+"/sandbox/outbox")
 	unknownStatus, unknownBody := getStatus(t, base+"/no/such/path")

@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -30,6 +31,7 @@ import (
 	"github.com/custreg/custreg/handlers"
 	"github.com/custreg/custreg/loadtest"
 	"github.com/custreg/custreg/models"
+	"github.com/custreg/custreg/openid"
 	"github.com/custreg/custreg/secure"
 )
 
@@ -133,13 +135,66 @@ func runServe(a *app) error {
 		return err
 	}
 	defer func() { _ = store.Close() }()
+	issuer, err := openIDIssuer(a.cfg)
+	if err != nil {
+		return err
+	}
 	if a.cfg.Sandbox {
 		if err := seedSandbox(a.ctx, store); err != nil {
 			return err
 		}
 		a.log.Info("sandbox data seeded (existing records left as they are)")
 	}
-	return serve(a.ctx, a.cfg, store, ln, a.log)
+	return serve(a.ctx, a.cfg, store, issuer, ln, a.log)
+}
+
+// openIDIssuer builds the ID-token issuer of the partner sign-in from the configuration: the
+// signing key from --oidc-signing-key (a PEM file or the PEM itself), or in sandbox mode on
+// SQLite a key generated once and kept beside the database; the retired keys of
+// --oidc-old-keys are published beside it.
+func openIDIssuer(cfg config.Config) (*openid.Issuer, error) {
+	var key crypto.Signer
+	var err error
+	switch {
+	case cfg.OIDCSigningKey != "":
+		data := []byte(cfg.OIDCSigningKey)
+		if !strings.Contains(cfg.OIDCSigningKey, "-----BEGIN") {
+			if data, err = os.ReadFile(cfg.OIDCSigningKey); err != nil {
+				return nil, fmt.Errorf("%s: %w", cfg.Source("oidc-signing-key"), err)
+			}
+		}
+		if key, err = openid.ParsePrivateKey(data); err != nil {
+			return nil, fmt.Errorf("%s: %w", cfg.Source("oidc-signing-key"), err)
+		}
+	case cfg.Sandbox && !cfg.IsPostgres():
+		if key, err = openid.LoadOrCreateKeyFile(cfg.OIDCKeyFile()); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, errors.New("CUSTREG_OIDC_SIGNING_KEY is required (a PEM file of an RSA 2048 or ECDSA P-256 key, " +
+			"e.g. `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out oidc.pem`); only --sandbox on SQLite generates one")
+	}
+	var old []openid.PublicKey
+	for _, entry := range strings.FieldsFunc(cfg.OIDCOldKeys, func(r rune) bool { return r == ',' || r == ' ' }) {
+		kid, path, ok := strings.Cut(entry, ":")
+		if !ok {
+			kid, path = "", entry
+		}
+		data, rerr := os.ReadFile(path)
+		if rerr != nil {
+			return nil, fmt.Errorf("%s: %w", cfg.Source("oidc-old-keys"), rerr)
+		}
+		pub, perr := openid.ParsePublicKey(data)
+		if perr != nil {
+			return nil, fmt.Errorf("%s: %s: %w", cfg.Source("oidc-old-keys"), path, perr)
+		}
+		old = append(old, openid.PublicKey{ID: kid, Key: pub})
+	}
+	issuer, err := openid.New(cfg.OIDCIssuer, key, cfg.OIDCKeyID, old)
+	if err != nil {
+		return nil, fmt.Errorf("OIDC issuer: %w", err)
+	}
+	return issuer, nil
 }
 
 func seedSandbox(ctx context.Context, store *db.Store) error {
@@ -252,7 +307,7 @@ func sandboxReset(a *app, yes bool) error {
 	if err := ensureSandboxFile(a.ctx, cfg.DB); err != nil {
 		return err
 	}
-	for _, p := range []string{cfg.DB, cfg.DB + "-wal", cfg.DB + "-shm", cfg.DB + "-journal", cfg.KeyFile()} {
+	for _, p := range []string{cfg.DB, cfg.DB + "-wal", cfg.DB + "-shm", cfg.DB + "-journal", cfg.KeyFile(), cfg.OIDCKeyFile()} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("sandbox reset: %w", err)
 		}
@@ -310,20 +365,24 @@ func purgeLoop(ctx context.Context, store *db.Store, log *slog.Logger) {
 				log.Warn("purge", "error", err)
 				continue
 			}
+			codes, err := store.PurgeAuthCodes(ctx, time.Now().UTC())
+			if err != nil {
+				log.Warn("purge", "error", err)
+			}
 			log.Debug("purge", "tokens", got.Tokens, "idempotency_records", got.IdempotencyRecords, "in_flight", got.InFlight,
-				"password_resets", got.PasswordResets, "outbox_messages", got.OutboxMessages)
+				"password_resets", got.PasswordResets, "outbox_messages", got.OutboxMessages, "auth_codes", codes)
 		}
 	}
 }
 
-func serve(ctx context.Context, cfg config.Config, store *db.Store, ln net.Listener, log *slog.Logger) error {
+func serve(ctx context.Context, cfg config.Config, store *db.Store, issuer *openid.Issuer, ln net.Listener, log *slog.Logger) error {
 	notifier, err := newNotifier(cfg, store, log)
 	if err != nil {
 		return err
 	}
 	e, err := handlers.New(handlers.Options{Store: store, Log: log, MaxBodyBytes: cfg.MaxBodyBytes, Version: version,
 		TrustedProxies: cfg.TrustedProxies, AuthFailureDelay: cfg.AuthFailureDelay, RequestTimeout: cfg.RequestTimeout,
-		Notifier: notifier, Sandbox: cfg.Sandbox, Limits: handlers.Limits{AppQuota: cfg.AppQuota, AppSpikeArrest: cfg.AppSpikeArrest,
+		Notifier: notifier, Sandbox: cfg.Sandbox, OpenID: issuer, Limits: handlers.Limits{AppQuota: cfg.AppQuota, AppSpikeArrest: cfg.AppSpikeArrest,
 			TokenRequestsPerAddress: cfg.TokenRatePerAddress, FailedLoginsPerAddress: cfg.FailedLoginsPerAddress,
 			BodyBytesInFlight: cfg.MaxBodyBytesInFlight}})
 	if err != nil {

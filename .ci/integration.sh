@@ -161,6 +161,12 @@ const want = [
   'V2 token for the error cases',
   'V2 token (client credentials, institution-users:write)',
   'Login: V2 password grant of the Customer v2 user',
+  'V2 token for Customer v2 (client credentials, scoped)',
+  "Partner: the FI app's V2 token",
+  'Partner: exchange the code (access, ID and refresh tokens)',
+  'Recovery: V2 token (client credentials, institution-users read and write)',
+  'Recovery: the unlocked user logs in again',
+  'Recovery: log in with the new password',
   'Accounts: unknown user',                 // 404 removed from listAccountsV1: undeclared status
 ];
 const prismCheck = 'Prism: the response matches openapi.yaml';

@@ -96,6 +96,9 @@ const (
 	ScopeDisclosuresWrite     = "disclosures:write"
 	ScopeUsersRead            = "institution-users:read"
 	ScopeUsersWrite           = "institution-users:write"
+	ScopeTransactionsRead     = "transactions:read"
+	ScopeUsersReadPII         = "institution-users:read_pii"     // V2 identification documents
+	ScopeUsersBillPay         = "institution-users-billpay:read" // V1 bill pay login ids
 )
 
 var (
@@ -147,6 +150,29 @@ var policies = []Policy{
 		Note: "recovery: the passcode proves the user"},
 	{Operation: "registerCustomerV2", Credential: V2Token, Kinds: clientOnly, Scopes: []string{ScopeUsersWrite},
 		Note: "creates users of the FI: the app itself, never an end user"},
+	{Operation: "getCustomerInformation", Credential: V2Token, Kinds: anyToken, Scopes: []string{ScopeUsersRead}, OwnUserOnly: true,
+		Note: "profile with PII: a user token reads only its own"},
+	{Operation: "getCustomerContactMethods", Credential: V2Token, Kinds: anyToken, Scopes: []string{ScopeUsersRead}, OwnUserOnly: true,
+		Note: "masked destinations for a passcode"},
+	{Operation: "updateContactInfo", Credential: V2Token, Kinds: anyToken, Scopes: []string{ScopeUsersWrite}, OwnUserOnly: true,
+		Note: "a user changes only its own contacts"},
+	{Operation: "getCustomerAccountsTransactionsV1", Credential: V2Token, Kinds: anyToken,
+		Scopes: []string{ScopeAccountsRead, ScopeTransactionsRead}, OwnUserOnly: true,
+		Note: "full numbers only with accounts:read_unmasked"},
+	{Operation: "getOpenIDConfiguration", Credential: Public, Note: "OIDC discovery of the partner sign-in"},
+	{Operation: "getJWKS", Credential: Public, Note: "public keys that verify ID tokens"},
+	{Operation: "authorizeClientV1", Credential: V2Token, Kinds: clientOnly,
+		Note: "the FI's own digital banking: the token's app must list the partner in codePartners"},
+	{Operation: "generateAuthorizationCodeV1", Credential: V2Token, Kinds: clientOnly,
+		Note: "the FI's own digital banking vouches for a signed-in user: the token's app must list the partner in codePartners"},
+	{Operation: "listAccountsLegacyV2", Credential: V1Token, Kinds: v1Kinds, Scopes: []string{ScopeAccountsRead}, OwnUserOnly: true,
+		Note: "full numbers only with getExportAcctNum and accounts:read_unmasked"},
+	{Operation: "getInstitutionUserV1", Credential: V2Token, Kinds: anyToken, Scopes: []string{ScopeUsersRead}, OwnUserOnly: true,
+		Note: "bill pay login ids also need institution-users-billpay:read; another user is 404"},
+	{Operation: "getInstitutionUserV2", Credential: V2Token, Kinds: anyToken, Scopes: []string{ScopeUsersRead}, OwnUserOnly: true,
+		Note: "identification documents also need institution-users:read_pii; another user is 404"},
+	{Operation: "getUserStatusV1", Credential: V2Token, Kinds: anyToken, Scopes: []string{ScopeUsersRead}, OwnUserOnly: true,
+		Note: "status flags only; another user is 404"},
 }
 
 var byOperation = func() map[string]Policy {

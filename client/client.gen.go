@@ -75,6 +75,66 @@ func (e ChannelInfoChannelType) Valid() bool {
 	}
 }
 
+// Defines values for ContactInfoUpdateUserIDType.
+const (
+	ContactInfoUpdateUserIDTypeContactInfoUserIDTypeCUSTOMERID ContactInfoUpdateUserIDType = "CUSTOMER_ID"
+	ContactInfoUpdateUserIDTypeContactInfoUserIDTypeLOGINID    ContactInfoUpdateUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the ContactInfoUpdateUserIDType enum.
+func (e ContactInfoUpdateUserIDType) Valid() bool {
+	switch e {
+	case ContactInfoUpdateUserIDTypeContactInfoUserIDTypeCUSTOMERID:
+		return true
+	case ContactInfoUpdateUserIDTypeContactInfoUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContactProtocol.
+const (
+	ContactProtocolEMAIL ContactProtocol = "EMAIL"
+	ContactProtocolSMS   ContactProtocol = "SMS"
+	ContactProtocolVOICE ContactProtocol = "VOICE"
+)
+
+// Valid indicates whether the value is a known member of the ContactProtocol enum.
+func (e ContactProtocol) Valid() bool {
+	switch e {
+	case ContactProtocolEMAIL:
+		return true
+	case ContactProtocolSMS:
+		return true
+	case ContactProtocolVOICE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerAccountOwnershipType.
+const (
+	OwnershipTypeCROSS   CustomerAccountOwnershipType = "CROSS"
+	OwnershipTypeJOINT   CustomerAccountOwnershipType = "JOINT"
+	OwnershipTypePRIMARY CustomerAccountOwnershipType = "PRIMARY"
+)
+
+// Valid indicates whether the value is a known member of the CustomerAccountOwnershipType enum.
+func (e CustomerAccountOwnershipType) Valid() bool {
+	switch e {
+	case OwnershipTypeCROSS:
+		return true
+	case OwnershipTypeJOINT:
+		return true
+	case OwnershipTypePRIMARY:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CustomerIDType.
 const (
 	CustomerIDTypeGUID CustomerIDType = "GUID"
@@ -84,6 +144,78 @@ const (
 func (e CustomerIDType) Valid() bool {
 	switch e {
 	case CustomerIDTypeGUID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerInformationUserRole.
+const (
+	CustomerUserRoleENTITLED CustomerInformationUserRole = "ENTITLED"
+	CustomerUserRolePRIMARY  CustomerInformationUserRole = "PRIMARY"
+)
+
+// Valid indicates whether the value is a known member of the CustomerInformationUserRole enum.
+func (e CustomerInformationUserRole) Valid() bool {
+	switch e {
+	case CustomerUserRoleENTITLED:
+		return true
+	case CustomerUserRolePRIMARY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerInformationUserType.
+const (
+	CustomerUserTypeBUSINESS CustomerInformationUserType = "BUSINESS"
+	CustomerUserTypeRETAIL   CustomerInformationUserType = "RETAIL"
+)
+
+// Valid indicates whether the value is a known member of the CustomerInformationUserType enum.
+func (e CustomerInformationUserType) Valid() bool {
+	switch e {
+	case CustomerUserTypeBUSINESS:
+		return true
+	case CustomerUserTypeRETAIL:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerPostalAddressType.
+const (
+	AddressTypeMAILINGHOMEADDRESS        CustomerPostalAddressType = "MAILING_HOME_ADDRESS"
+	AddressTypeMAILINGWORKADDRESS        CustomerPostalAddressType = "MAILING_WORK_ADDRESS"
+	AddressTypePHYSICALHOMEADDRESS       CustomerPostalAddressType = "PHYSICAL_HOME_ADDRESS"
+	AddressTypePHYSICALWORKADDRESS       CustomerPostalAddressType = "PHYSICAL_WORK_ADDRESS"
+	AddressTypeSEASONALORVACATIONADDRESS CustomerPostalAddressType = "SEASONAL_OR_VACATION_ADDRESS"
+	AddressTypeTAXREPORTINGADDRESS       CustomerPostalAddressType = "TAX_REPORTING_ADDRESS"
+	AddressTypeTEMPORARYADDRESS          CustomerPostalAddressType = "TEMPORARY_ADDRESS"
+	AddressTypeUNKNOWN                   CustomerPostalAddressType = "UNKNOWN"
+)
+
+// Valid indicates whether the value is a known member of the CustomerPostalAddressType enum.
+func (e CustomerPostalAddressType) Valid() bool {
+	switch e {
+	case AddressTypeMAILINGHOMEADDRESS:
+		return true
+	case AddressTypeMAILINGWORKADDRESS:
+		return true
+	case AddressTypePHYSICALHOMEADDRESS:
+		return true
+	case AddressTypePHYSICALWORKADDRESS:
+		return true
+	case AddressTypeSEASONALORVACATIONADDRESS:
+		return true
+	case AddressTypeTAXREPORTINGADDRESS:
+		return true
+	case AddressTypeTEMPORARYADDRESS:
+		return true
+	case AddressTypeUNKNOWN:
 		return true
 	default:
 		return false
@@ -201,6 +333,24 @@ func (e DestinationProtocol) Valid() bool {
 	}
 }
 
+// Defines values for EntitledCustomerCustomerType.
+const (
+	EntitledCustomerTypeBUSINESS EntitledCustomerCustomerType = "BUSINESS"
+	EntitledCustomerTypeRETAIL   EntitledCustomerCustomerType = "RETAIL"
+)
+
+// Valid indicates whether the value is a known member of the EntitledCustomerCustomerType enum.
+func (e EntitledCustomerCustomerType) Valid() bool {
+	switch e {
+	case EntitledCustomerTypeBUSINESS:
+		return true
+	case EntitledCustomerTypeRETAIL:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorInfoErrorType.
 const (
 	APPERROR    ErrorInfoErrorType = "APP_ERROR"
@@ -243,6 +393,36 @@ func (e HealthStatusStatus) Valid() bool {
 	}
 }
 
+// Defines values for IdentificationDocumentIdentificationDocumentType.
+const (
+	SSN IdentificationDocumentIdentificationDocumentType = "SSN"
+)
+
+// Valid indicates whether the value is a known member of the IdentificationDocumentIdentificationDocumentType enum.
+func (e IdentificationDocumentIdentificationDocumentType) Valid() bool {
+	switch e {
+	case SSN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionCustomerCustomerType.
+const (
+	InstitutionCustomerCustomerTypeRETAIL InstitutionCustomerCustomerType = "RETAIL"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionCustomerCustomerType enum.
+func (e InstitutionCustomerCustomerType) Valid() bool {
+	switch e {
+	case InstitutionCustomerCustomerTypeRETAIL:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InstitutionDisclosureInstitutionDisclosureDataType.
 const (
 	InstitutionDisclosureInstitutionDisclosureDataTypeCONFIG  InstitutionDisclosureInstitutionDisclosureDataType = "CONFIG"
@@ -267,6 +447,60 @@ func (e InstitutionDisclosureInstitutionDisclosureDataType) Valid() bool {
 	}
 }
 
+// Defines values for InstitutionUserInstitutionUserRole.
+const (
+	InstitutionUserEntitled InstitutionUserInstitutionUserRole = "ENTITLED"
+	InstitutionUserPrimary  InstitutionUserInstitutionUserRole = "PRIMARY"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUserInstitutionUserRole enum.
+func (e InstitutionUserInstitutionUserRole) Valid() bool {
+	switch e {
+	case InstitutionUserEntitled:
+		return true
+	case InstitutionUserPrimary:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionUserInstitutionUserType.
+const (
+	InstitutionUserInstitutionUserTypeRETAIL InstitutionUserInstitutionUserType = "RETAIL"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUserInstitutionUserType enum.
+func (e InstitutionUserInstitutionUserType) Valid() bool {
+	switch e {
+	case InstitutionUserInstitutionUserTypeRETAIL:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionUserContactMethodProtocol.
+const (
+	InstitutionUserContactMethodProtocolEMAIL InstitutionUserContactMethodProtocol = "EMAIL"
+	InstitutionUserContactMethodProtocolSMS   InstitutionUserContactMethodProtocol = "SMS"
+	InstitutionUserContactMethodProtocolVOICE InstitutionUserContactMethodProtocol = "VOICE"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUserContactMethodProtocol enum.
+func (e InstitutionUserContactMethodProtocol) Valid() bool {
+	switch e {
+	case InstitutionUserContactMethodProtocolEMAIL:
+		return true
+	case InstitutionUserContactMethodProtocolSMS:
+		return true
+	case InstitutionUserContactMethodProtocolVOICE:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InstitutionUserDisclosureStatus.
 const (
 	ACCEPTED    InstitutionUserDisclosureStatus = "ACCEPTED"
@@ -285,6 +519,117 @@ func (e InstitutionUserDisclosureStatus) Valid() bool {
 	case NOTACCEPTED:
 		return true
 	case NOTENROLLED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionUserPostalAddressPostalAddressType.
+const (
+	InstitutionUserPostalAddressPostalAddressTypeUNKNOWN InstitutionUserPostalAddressPostalAddressType = "UNKNOWN"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUserPostalAddressPostalAddressType enum.
+func (e InstitutionUserPostalAddressPostalAddressType) Valid() bool {
+	switch e {
+	case InstitutionUserPostalAddressPostalAddressTypeUNKNOWN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KeyValueKey.
+const (
+	BillPayLoginID KeyValueKey = "billPayLoginId"
+	LegacyUserGUID KeyValueKey = "legacyUserGuid"
+)
+
+// Valid indicates whether the value is a known member of the KeyValueKey enum.
+func (e KeyValueKey) Valid() bool {
+	switch e {
+	case BillPayLoginID:
+		return true
+	case LegacyUserGUID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LegacyAccountAccountStatus.
+const (
+	APPROVED               LegacyAccountAccountStatus = "APPROVED"
+	CLOSED                 LegacyAccountAccountStatus = "CLOSED"
+	DELETED                LegacyAccountAccountStatus = "DELETED"
+	DELINQUENT             LegacyAccountAccountStatus = "DELINQUENT"
+	HASCREDITBAL           LegacyAccountAccountStatus = "HAS_CREDIT_BAL"
+	INCOLLECTION           LegacyAccountAccountStatus = "IN_COLLECTION"
+	NEGATIVEBALANCE        LegacyAccountAccountStatus = "NEGATIVE_BALANCE"
+	NOTAPPROVED            LegacyAccountAccountStatus = "NOT_APPROVED"
+	OPEN                   LegacyAccountAccountStatus = "OPEN"
+	OVERLIMIT              LegacyAccountAccountStatus = "OVER_LIMIT"
+	PAYMENTCOUPON          LegacyAccountAccountStatus = "PAYMENT_COUPON"
+	RETPLAN                LegacyAccountAccountStatus = "RET_PLAN"
+	RETPLANOWNEDBYDECEASED LegacyAccountAccountStatus = "RET_PLAN_OWNED_BY_DECEASED"
+	VERIFIED               LegacyAccountAccountStatus = "VERIFIED"
+	WRITTENOFF             LegacyAccountAccountStatus = "WRITTEN_OFF"
+)
+
+// Valid indicates whether the value is a known member of the LegacyAccountAccountStatus enum.
+func (e LegacyAccountAccountStatus) Valid() bool {
+	switch e {
+	case APPROVED:
+		return true
+	case CLOSED:
+		return true
+	case DELETED:
+		return true
+	case DELINQUENT:
+		return true
+	case HASCREDITBAL:
+		return true
+	case INCOLLECTION:
+		return true
+	case NEGATIVEBALANCE:
+		return true
+	case NOTAPPROVED:
+		return true
+	case OPEN:
+		return true
+	case OVERLIMIT:
+		return true
+	case PAYMENTCOUPON:
+		return true
+	case RETPLAN:
+		return true
+	case RETPLANOWNEDBYDECEASED:
+		return true
+	case VERIFIED:
+		return true
+	case WRITTENOFF:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LegacyAccountOwnershipType.
+const (
+	CROSS   LegacyAccountOwnershipType = "CROSS"
+	JOINT   LegacyAccountOwnershipType = "JOINT"
+	PRIMARY LegacyAccountOwnershipType = "PRIMARY"
+)
+
+// Valid indicates whether the value is a known member of the LegacyAccountOwnershipType enum.
+func (e LegacyAccountOwnershipType) Valid() bool {
+	switch e {
+	case CROSS:
+		return true
+	case JOINT:
+		return true
+	case PRIMARY:
 		return true
 	default:
 		return false
@@ -347,6 +692,7 @@ func (e TokenV2TokenType) Valid() bool {
 
 // Defines values for TokenV2RequestGrantType.
 const (
+	TokenV2RequestGrantTypeAuthorizationCode TokenV2RequestGrantType = "authorization_code"
 	TokenV2RequestGrantTypeClientCredentials TokenV2RequestGrantType = "client_credentials"
 	TokenV2RequestGrantTypePassword          TokenV2RequestGrantType = "password"
 	TokenV2RequestGrantTypeRefreshToken      TokenV2RequestGrantType = "refresh_token"
@@ -355,11 +701,190 @@ const (
 // Valid indicates whether the value is a known member of the TokenV2RequestGrantType enum.
 func (e TokenV2RequestGrantType) Valid() bool {
 	switch e {
+	case TokenV2RequestGrantTypeAuthorizationCode:
+		return true
 	case TokenV2RequestGrantTypeClientCredentials:
 		return true
 	case TokenV2RequestGrantTypePassword:
 		return true
 	case TokenV2RequestGrantTypeRefreshToken:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TransactionType.
+const (
+	TransactionTypeACHCHECK                     TransactionType = "ACH_CHECK"
+	TransactionTypeACHCREDIT                    TransactionType = "ACH_CREDIT"
+	TransactionTypeADVANCE                      TransactionType = "ADVANCE"
+	TransactionTypeANNUALFEE                    TransactionType = "ANNUAL_FEE"
+	TransactionTypeATMDEPOSIT                   TransactionType = "ATM_DEPOSIT"
+	TransactionTypeATMFEE                       TransactionType = "ATM_FEE"
+	TransactionTypeATMWITHDRAWAL                TransactionType = "ATM_WITHDRAWAL"
+	TransactionTypeAUTOMATICDEBIT               TransactionType = "AUTOMATIC_DEBIT"
+	TransactionTypeBILLPAYMENT                  TransactionType = "BILL_PAYMENT"
+	TransactionTypeBILLPAYMENTCREDIT            TransactionType = "BILL_PAYMENT_CREDIT"
+	TransactionTypeCASHADVANCE                  TransactionType = "CASH_ADVANCE"
+	TransactionTypeCHECK                        TransactionType = "CHECK"
+	TransactionTypeCHECKBOOKCHARGE              TransactionType = "CHECK_BOOK_CHARGE"
+	TransactionTypeCREDITADJUSTMENT             TransactionType = "CREDIT_ADJUSTMENT"
+	TransactionTypeDEBITADJUSTMENT              TransactionType = "DEBIT_ADJUSTMENT"
+	TransactionTypeDEPOSIT                      TransactionType = "DEPOSIT"
+	TransactionTypeDIRECTDEPOSIT                TransactionType = "DIRECT_DEPOSIT"
+	TransactionTypeDIVIDEND                     TransactionType = "DIVIDEND"
+	TransactionTypeEARLYWITHDRAWALFEE           TransactionType = "EARLY_WITHDRAWAL_FEE"
+	TransactionTypeELECTRONICTRANSFERCREDIT     TransactionType = "ELECTRONIC_TRANSFER_CREDIT"
+	TransactionTypeELECTRONICTRANSFERDEBIT      TransactionType = "ELECTRONIC_TRANSFER_DEBIT"
+	TransactionTypeINSUFFICIENTFUNDSCHARGE      TransactionType = "INSUFFICIENT_FUNDS_CHARGE"
+	TransactionTypeINTERESTCHARGE               TransactionType = "INTEREST_CHARGE"
+	TransactionTypeINTERESTCHARGENORMAL         TransactionType = "INTEREST_CHARGE_NORMAL"
+	TransactionTypeINTERESTPOSTING              TransactionType = "INTEREST_POSTING"
+	TransactionTypeLATEPAYMENTFEE               TransactionType = "LATE_PAYMENT_FEE"
+	TransactionTypeLEDGERADJUSTMENTCREDIT       TransactionType = "LEDGER_ADJUSTMENT_CREDIT"
+	TransactionTypeLEDGERADJUSTMENTDEBIT        TransactionType = "LEDGER_ADJUSTMENT_DEBIT"
+	TransactionTypeMAILORDERORTELEPHONEPURCHASE TransactionType = "MAIL_ORDER_OR_TELEPHONE_PURCHASE"
+	TransactionTypeMISCELLANEOUSCREDIT          TransactionType = "MISCELLANEOUS_CREDIT"
+	TransactionTypeMISCELLANEOUSDEBIT           TransactionType = "MISCELLANEOUS_DEBIT"
+	TransactionTypeOVERDRAFTFEE                 TransactionType = "OVERDRAFT_FEE"
+	TransactionTypePAYMENT                      TransactionType = "PAYMENT"
+	TransactionTypePAYMENTCREDITCARD            TransactionType = "PAYMENT_CREDIT_CARD"
+	TransactionTypePOSCREDIT                    TransactionType = "POS_CREDIT"
+	TransactionTypePOSPURCHASE                  TransactionType = "POS_PURCHASE"
+	TransactionTypePOSPURCHASEFEE               TransactionType = "POS_PURCHASE_FEE"
+	TransactionTypeREFUND                       TransactionType = "REFUND"
+	TransactionTypeRETAILPURCHASE               TransactionType = "RETAIL_PURCHASE"
+	TransactionTypeRETURNEDCHECKFEE             TransactionType = "RETURNED_CHECK_FEE"
+	TransactionTypeRETURNOFGOODS                TransactionType = "RETURN_OF_GOODS"
+	TransactionTypeSAVINGSWITHDRAWALOTHER       TransactionType = "SAVINGS_WITHDRAWAL_OTHER"
+	TransactionTypeSAVINGSWITHDRAWALPASSBOOK    TransactionType = "SAVINGS_WITHDRAWAL_PASSBOOK"
+	TransactionTypeSERVICECHARGE                TransactionType = "SERVICE_CHARGE"
+	TransactionTypeSTOPPAYMENTFEE               TransactionType = "STOP_PAYMENT_FEE"
+	TransactionTypeTELEPHONETRANSFERCREDIT      TransactionType = "TELEPHONE_TRANSFER_CREDIT"
+	TransactionTypeTELEPHONETRANSFERDEBIT       TransactionType = "TELEPHONE_TRANSFER_DEBIT"
+	TransactionTypeTRANSFERCREDIT               TransactionType = "TRANSFER_CREDIT"
+	TransactionTypeTRANSFERDEBIT                TransactionType = "TRANSFER_DEBIT"
+	TransactionTypeWITHDRAWAL                   TransactionType = "WITHDRAWAL"
+)
+
+// Valid indicates whether the value is a known member of the TransactionType enum.
+func (e TransactionType) Valid() bool {
+	switch e {
+	case TransactionTypeACHCHECK:
+		return true
+	case TransactionTypeACHCREDIT:
+		return true
+	case TransactionTypeADVANCE:
+		return true
+	case TransactionTypeANNUALFEE:
+		return true
+	case TransactionTypeATMDEPOSIT:
+		return true
+	case TransactionTypeATMFEE:
+		return true
+	case TransactionTypeATMWITHDRAWAL:
+		return true
+	case TransactionTypeAUTOMATICDEBIT:
+		return true
+	case TransactionTypeBILLPAYMENT:
+		return true
+	case TransactionTypeBILLPAYMENTCREDIT:
+		return true
+	case TransactionTypeCASHADVANCE:
+		return true
+	case TransactionTypeCHECK:
+		return true
+	case TransactionTypeCHECKBOOKCHARGE:
+		return true
+	case TransactionTypeCREDITADJUSTMENT:
+		return true
+	case TransactionTypeDEBITADJUSTMENT:
+		return true
+	case TransactionTypeDEPOSIT:
+		return true
+	case TransactionTypeDIRECTDEPOSIT:
+		return true
+	case TransactionTypeDIVIDEND:
+		return true
+	case TransactionTypeEARLYWITHDRAWALFEE:
+		return true
+	case TransactionTypeELECTRONICTRANSFERCREDIT:
+		return true
+	case TransactionTypeELECTRONICTRANSFERDEBIT:
+		return true
+	case TransactionTypeINSUFFICIENTFUNDSCHARGE:
+		return true
+	case TransactionTypeINTERESTCHARGE:
+		return true
+	case TransactionTypeINTERESTCHARGENORMAL:
+		return true
+	case TransactionTypeINTERESTPOSTING:
+		return true
+	case TransactionTypeLATEPAYMENTFEE:
+		return true
+	case TransactionTypeLEDGERADJUSTMENTCREDIT:
+		return true
+	case TransactionTypeLEDGERADJUSTMENTDEBIT:
+		return true
+	case TransactionTypeMAILORDERORTELEPHONEPURCHASE:
+		return true
+	case TransactionTypeMISCELLANEOUSCREDIT:
+		return true
+	case TransactionTypeMISCELLANEOUSDEBIT:
+		return true
+	case TransactionTypeOVERDRAFTFEE:
+		return true
+	case TransactionTypePAYMENT:
+		return true
+	case TransactionTypePAYMENTCREDITCARD:
+		return true
+	case TransactionTypePOSCREDIT:
+		return true
+	case TransactionTypePOSPURCHASE:
+		return true
+	case TransactionTypePOSPURCHASEFEE:
+		return true
+	case TransactionTypeREFUND:
+		return true
+	case TransactionTypeRETAILPURCHASE:
+		return true
+	case TransactionTypeRETURNEDCHECKFEE:
+		return true
+	case TransactionTypeRETURNOFGOODS:
+		return true
+	case TransactionTypeSAVINGSWITHDRAWALOTHER:
+		return true
+	case TransactionTypeSAVINGSWITHDRAWALPASSBOOK:
+		return true
+	case TransactionTypeSERVICECHARGE:
+		return true
+	case TransactionTypeSTOPPAYMENTFEE:
+		return true
+	case TransactionTypeTELEPHONETRANSFERCREDIT:
+		return true
+	case TransactionTypeTELEPHONETRANSFERDEBIT:
+		return true
+	case TransactionTypeTRANSFERCREDIT:
+		return true
+	case TransactionTypeTRANSFERDEBIT:
+		return true
+	case TransactionTypeWITHDRAWAL:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TrueFlag.
+const (
+	True TrueFlag = true
+)
+
+// Valid indicates whether the value is a known member of the TrueFlag enum.
+func (e TrueFlag) Valid() bool {
+	switch e {
+	case True:
 		return true
 	default:
 		return false
@@ -375,6 +900,24 @@ const (
 func (e ApplyAccounts) Valid() bool {
 	switch e {
 	case ApplyAccountsGroupByCustomer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContactInfoUserIDType.
+const (
+	ContactInfoUserIDTypeCUSTOMERID ContactInfoUserIDType = "CUSTOMER_ID"
+	ContactInfoUserIDTypeLOGINID    ContactInfoUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the ContactInfoUserIDType enum.
+func (e ContactInfoUserIDType) Valid() bool {
+	switch e {
+	case ContactInfoUserIDTypeCUSTOMERID:
+		return true
+	case ContactInfoUserIDTypeLOGINID:
 		return true
 	default:
 		return false
@@ -399,6 +942,57 @@ func (e CustomerUserIDType) Valid() bool {
 	}
 }
 
+// Defines values for InstitutionUsersUserIDType.
+const (
+	InstitutionUsersUserIDTypeHOSTUSERID        InstitutionUsersUserIDType = "HOST_USER_ID"
+	InstitutionUsersUserIDTypeINSTITUTIONUSERID InstitutionUsersUserIDType = "INSTITUTION_USER_ID"
+	InstitutionUsersUserIDTypeLEGACYUSERGUID    InstitutionUsersUserIDType = "LEGACY_USER_GUID"
+	InstitutionUsersUserIDTypeLOGINID           InstitutionUsersUserIDType = "LOGIN_ID"
+	InstitutionUsersUserIDTypeUSERID            InstitutionUsersUserIDType = "USER_ID"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUsersUserIDType enum.
+func (e InstitutionUsersUserIDType) Valid() bool {
+	switch e {
+	case InstitutionUsersUserIDTypeHOSTUSERID:
+		return true
+	case InstitutionUsersUserIDTypeINSTITUTIONUSERID:
+		return true
+	case InstitutionUsersUserIDTypeLEGACYUSERGUID:
+		return true
+	case InstitutionUsersUserIDTypeLOGINID:
+		return true
+	case InstitutionUsersUserIDTypeUSERID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserStatusUserIDType.
+const (
+	UserStatusUserIDTypeCUSTOMERID        UserStatusUserIDType = "CUSTOMER_ID"
+	UserStatusUserIDTypeHOSTUSERID        UserStatusUserIDType = "HOST_USER_ID"
+	UserStatusUserIDTypeINSTITUTIONUSERID UserStatusUserIDType = "INSTITUTION_USER_ID"
+	UserStatusUserIDTypeLOGINID           UserStatusUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the UserStatusUserIDType enum.
+func (e UserStatusUserIDType) Valid() bool {
+	switch e {
+	case UserStatusUserIDTypeCUSTOMERID:
+		return true
+	case UserStatusUserIDTypeHOSTUSERID:
+		return true
+	case UserStatusUserIDTypeINSTITUTIONUSERID:
+		return true
+	case UserStatusUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ViewNameAccounts.
 const (
 	ViewNameAccountsM ViewNameAccounts = "m"
@@ -411,6 +1005,30 @@ func (e ViewNameAccounts) Valid() bool {
 	case ViewNameAccountsM:
 		return true
 	case ViewNameAccountsS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAccountsLegacyV2ParamsIntuitIFSUserType.
+const (
+	BUSINESSUSER   ListAccountsLegacyV2ParamsIntuitIFSUserType = "BUSINESS_USER"
+	ENTITLED       ListAccountsLegacyV2ParamsIntuitIFSUserType = "ENTITLED"
+	PRIMARYADMIN   ListAccountsLegacyV2ParamsIntuitIFSUserType = "PRIMARY_ADMIN"
+	SECONDARYADMIN ListAccountsLegacyV2ParamsIntuitIFSUserType = "SECONDARY_ADMIN"
+)
+
+// Valid indicates whether the value is a known member of the ListAccountsLegacyV2ParamsIntuitIFSUserType enum.
+func (e ListAccountsLegacyV2ParamsIntuitIFSUserType) Valid() bool {
+	switch e {
+	case BUSINESSUSER:
+		return true
+	case ENTITLED:
+		return true
+	case PRIMARYADMIN:
+		return true
+	case SECONDARYADMIN:
 		return true
 	default:
 		return false
@@ -507,6 +1125,42 @@ func (e GetAccountByIDV1ParamsViewName) Valid() bool {
 	}
 }
 
+// Defines values for GetCustomerInformationParamsUserIDType.
+const (
+	GetCustomerInformationParamsUserIDTypeCUSTOMERID GetCustomerInformationParamsUserIDType = "CUSTOMER_ID"
+	GetCustomerInformationParamsUserIDTypeLOGINID    GetCustomerInformationParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetCustomerInformationParamsUserIDType enum.
+func (e GetCustomerInformationParamsUserIDType) Valid() bool {
+	switch e {
+	case GetCustomerInformationParamsUserIDTypeCUSTOMERID:
+		return true
+	case GetCustomerInformationParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetCustomerContactMethodsParamsUserIDType.
+const (
+	GetCustomerContactMethodsParamsUserIDTypeCUSTOMERID GetCustomerContactMethodsParamsUserIDType = "CUSTOMER_ID"
+	GetCustomerContactMethodsParamsUserIDTypeLOGINID    GetCustomerContactMethodsParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetCustomerContactMethodsParamsUserIDType enum.
+func (e GetCustomerContactMethodsParamsUserIDType) Valid() bool {
+	switch e {
+	case GetCustomerContactMethodsParamsUserIDTypeCUSTOMERID:
+		return true
+	case GetCustomerContactMethodsParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CompletePasswordResetParamsUserIDType.
 const (
 	CompletePasswordResetParamsUserIDTypeCUSTOMERID CompletePasswordResetParamsUserIDType = "CUSTOMER_ID"
@@ -519,6 +1173,24 @@ func (e CompletePasswordResetParamsUserIDType) Valid() bool {
 	case CompletePasswordResetParamsUserIDTypeCUSTOMERID:
 		return true
 	case CompletePasswordResetParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateContactInfoParamsUserIDType.
+const (
+	UpdateContactInfoParamsUserIDTypeCUSTOMERID UpdateContactInfoParamsUserIDType = "CUSTOMER_ID"
+	UpdateContactInfoParamsUserIDTypeLOGINID    UpdateContactInfoParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the UpdateContactInfoParamsUserIDType enum.
+func (e UpdateContactInfoParamsUserIDType) Valid() bool {
+	switch e {
+	case UpdateContactInfoParamsUserIDTypeCUSTOMERID:
+		return true
+	case UpdateContactInfoParamsUserIDTypeLOGINID:
 		return true
 	default:
 		return false
@@ -555,6 +1227,84 @@ func (e UnlockUserParamsUserIDType) Valid() bool {
 	case UnlockUserParamsUserIDTypeCUSTOMERID:
 		return true
 	case UnlockUserParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetInstitutionUserV1ParamsUserIDType.
+const (
+	GetInstitutionUserV1ParamsUserIDTypeHOSTUSERID        GetInstitutionUserV1ParamsUserIDType = "HOST_USER_ID"
+	GetInstitutionUserV1ParamsUserIDTypeINSTITUTIONUSERID GetInstitutionUserV1ParamsUserIDType = "INSTITUTION_USER_ID"
+	GetInstitutionUserV1ParamsUserIDTypeLEGACYUSERGUID    GetInstitutionUserV1ParamsUserIDType = "LEGACY_USER_GUID"
+	GetInstitutionUserV1ParamsUserIDTypeLOGINID           GetInstitutionUserV1ParamsUserIDType = "LOGIN_ID"
+	GetInstitutionUserV1ParamsUserIDTypeUSERID            GetInstitutionUserV1ParamsUserIDType = "USER_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetInstitutionUserV1ParamsUserIDType enum.
+func (e GetInstitutionUserV1ParamsUserIDType) Valid() bool {
+	switch e {
+	case GetInstitutionUserV1ParamsUserIDTypeHOSTUSERID:
+		return true
+	case GetInstitutionUserV1ParamsUserIDTypeINSTITUTIONUSERID:
+		return true
+	case GetInstitutionUserV1ParamsUserIDTypeLEGACYUSERGUID:
+		return true
+	case GetInstitutionUserV1ParamsUserIDTypeLOGINID:
+		return true
+	case GetInstitutionUserV1ParamsUserIDTypeUSERID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetUserStatusV1ParamsUserIDType.
+const (
+	GetUserStatusV1ParamsUserIDTypeCUSTOMERID        GetUserStatusV1ParamsUserIDType = "CUSTOMER_ID"
+	GetUserStatusV1ParamsUserIDTypeHOSTUSERID        GetUserStatusV1ParamsUserIDType = "HOST_USER_ID"
+	GetUserStatusV1ParamsUserIDTypeINSTITUTIONUSERID GetUserStatusV1ParamsUserIDType = "INSTITUTION_USER_ID"
+	GetUserStatusV1ParamsUserIDTypeLOGINID           GetUserStatusV1ParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetUserStatusV1ParamsUserIDType enum.
+func (e GetUserStatusV1ParamsUserIDType) Valid() bool {
+	switch e {
+	case GetUserStatusV1ParamsUserIDTypeCUSTOMERID:
+		return true
+	case GetUserStatusV1ParamsUserIDTypeHOSTUSERID:
+		return true
+	case GetUserStatusV1ParamsUserIDTypeINSTITUTIONUSERID:
+		return true
+	case GetUserStatusV1ParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetInstitutionUserV2ParamsUserIDType.
+const (
+	GetInstitutionUserV2ParamsUserIDTypeHOSTUSERID        GetInstitutionUserV2ParamsUserIDType = "HOST_USER_ID"
+	GetInstitutionUserV2ParamsUserIDTypeINSTITUTIONUSERID GetInstitutionUserV2ParamsUserIDType = "INSTITUTION_USER_ID"
+	GetInstitutionUserV2ParamsUserIDTypeLEGACYUSERGUID    GetInstitutionUserV2ParamsUserIDType = "LEGACY_USER_GUID"
+	GetInstitutionUserV2ParamsUserIDTypeLOGINID           GetInstitutionUserV2ParamsUserIDType = "LOGIN_ID"
+	GetInstitutionUserV2ParamsUserIDTypeUSERID            GetInstitutionUserV2ParamsUserIDType = "USER_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetInstitutionUserV2ParamsUserIDType enum.
+func (e GetInstitutionUserV2ParamsUserIDType) Valid() bool {
+	switch e {
+	case GetInstitutionUserV2ParamsUserIDTypeHOSTUSERID:
+		return true
+	case GetInstitutionUserV2ParamsUserIDTypeINSTITUTIONUSERID:
+		return true
+	case GetInstitutionUserV2ParamsUserIDTypeLEGACYUSERGUID:
+		return true
+	case GetInstitutionUserV2ParamsUserIDTypeLOGINID:
+		return true
+	case GetInstitutionUserV2ParamsUserIDTypeUSERID:
 		return true
 	default:
 		return false
@@ -646,6 +1396,30 @@ type AccountStatus struct {
 	WrittenOff             bool  `json:"writtenOff"`
 }
 
+// AccountTransaction One transaction. `amount` is positive; `creditTransaction` says whether it credits the
+// account (the transaction types from `DEPOSIT` on do). `persistentTnum` is true for posted
+// transactions, false for pending ones (whose number may still change).
+type AccountTransaction struct {
+	AccountID         string              `json:"accountId"`
+	Amount            Money               `json:"amount"`
+	CreditTransaction bool                `json:"creditTransaction"`
+	Description       *string             `json:"description,omitempty"`
+	EffectiveDate     *openapi_types.Date `json:"effectiveDate,omitempty"`
+
+	// FiID Example: 01111
+	FiID string `json:"fiId"`
+
+	// ID The opaque transaction key.
+	ID                string              `json:"id"`
+	Pending           bool                `json:"pending"`
+	PersistentTnum    bool                `json:"persistentTnum"`
+	TransactionDate   *openapi_types.Date `json:"transactionDate,omitempty"`
+	TransactionNumber *string             `json:"transactionNumber,omitempty"`
+
+	// TransactionType The official transaction types; the debit types come first, the credit types from `DEPOSIT` on.
+	TransactionType TransactionType `json:"transactionType"`
+}
+
 // AccountTypeInfo defines model for AccountTypeInfo.
 type AccountTypeInfo struct {
 	Description      string `json:"description"`
@@ -676,6 +1450,60 @@ type Actions struct {
 	Summary                  bool `json:"summary"`
 	TransferFrom             bool `json:"transferFrom"`
 	TransferTo               bool `json:"transferTo"`
+}
+
+// AuthorizationCodeRequest defines model for AuthorizationCodeRequest.
+type AuthorizationCodeRequest struct {
+	// Aud An audience added to the ID token's `aud`, beside the partner's client id.
+	Aud *string `json:"aud,omitempty"`
+
+	// AuthTime When the user signed in, epoch seconds (not in the future).
+	AuthTime *string `json:"auth_time,omitempty"`
+
+	// ClientID The partner app's client id.
+	ClientID string `json:"client_id"`
+
+	// InstitutionUserID The same user's institution user id (32 hex characters).
+	InstitutionUserID string `json:"institution_user_id"`
+
+	// Nonce Echoed as the ID token's `nonce` claim.
+	Nonce *string `json:"nonce,omitempty"`
+
+	// RequestedScopes OpenID Connect scopes, comma-separated (`openid`, `profile`, `offline_access`).
+	RequestedScopes *string `json:"requested_scopes,omitempty"`
+
+	// Scopes API scopes for the partner's token, comma-separated, at least one.
+	Scopes string `json:"scopes"`
+
+	// Username The signed-in user's login id.
+	Username string `json:"username"`
+}
+
+// AuthorizationCodeResponse defines model for AuthorizationCodeResponse.
+type AuthorizationCodeResponse struct {
+	Code        string `json:"code"`
+	RedirectURI string `json:"redirect_uri"`
+}
+
+// AuthorizeClientRequest defines model for AuthorizeClientRequest.
+type AuthorizeClientRequest struct {
+	// ClientID The partner app's client id.
+	ClientID string `json:"client_id"`
+}
+
+// AuthorizeClientResponse defines model for AuthorizeClientResponse.
+type AuthorizeClientResponse struct {
+	AdditionalInfo struct {
+		ConsentEnabled                 bool `json:"consent_enabled"`
+		DeviceRegistrationEnabled      bool `json:"device_registration_enabled"`
+		SecondaryAuthenticationEnabled bool `json:"secondary_authentication_enabled"`
+	} `json:"additional_info"`
+
+	// AppID The partner's client id.
+	AppID string `json:"appId"`
+
+	// Scopes The partner's approved API scopes, comma-separated.
+	Scopes string `json:"scopes"`
 }
 
 // ChannelInfo defines model for ChannelInfo.
@@ -718,9 +1546,189 @@ type ContactInfo struct {
 	PostalAddress *[]PostalAddress `json:"postalAddress,omitempty"`
 }
 
+// ContactInfoEmailChange defines model for ContactInfoEmailChange.
+type ContactInfoEmailChange struct {
+	// EmailAddress Required; at most 64 characters.
+	//
+	// Example: sam.new@example.com
+	EmailAddress *string `json:"emailAddress,omitempty"`
+}
+
+// ContactInfoPhoneChange Replaces the phone on file `oldPhoneNumber` by `newPhoneNumber`, both required, 10-digit
+// NANP numbers; the country codes, optional, are `1` (or `0`, D15).
+type ContactInfoPhoneChange struct {
+	// NewCountryCode Example: 1
+	NewCountryCode *string `json:"newCountryCode,omitempty"`
+
+	// NewPhoneNumber Example: 4155550199
+	NewPhoneNumber *string `json:"newPhoneNumber,omitempty"`
+
+	// OldCountryCode Example: 1
+	OldCountryCode *string `json:"oldCountryCode,omitempty"`
+
+	// OldPhoneNumber Example: 4155550142
+	OldPhoneNumber *string `json:"oldPhoneNumber,omitempty"`
+}
+
+// ContactInfoPostalAddress Replaces the primary postal address as a whole: `address1`, `city`, `state`,
+// `postalCode` and `country` (ISO 3166) required, `address2` optional (a former
+// `address3` is dropped); a US address needs a USPS state code and a ZIP or ZIP+4.
+type ContactInfoPostalAddress struct {
+	// Address1 Example: 200 Mission Street
+	Address1 *string `json:"address1,omitempty"`
+	Address2 *string `json:"address2,omitempty"`
+
+	// City Example: San Francisco
+	City *string `json:"city,omitempty"`
+
+	// Country Example: US
+	Country *string `json:"country,omitempty"`
+
+	// PostalCode Example: 94105
+	PostalCode *string `json:"postalCode,omitempty"`
+
+	// State Example: CA
+	State *string `json:"state,omitempty"`
+}
+
+// ContactInfoUpdate At least one of `phoneNumber`, `email` and `postalAddress`.
+type ContactInfoUpdate struct {
+	Email *ContactInfoEmailChange `json:"email,omitempty"`
+
+	// PhoneNumber Replaces the phone on file `oldPhoneNumber` by `newPhoneNumber`, both required, 10-digit
+	// NANP numbers; the country codes, optional, are `1` (or `0`, D15).
+	PhoneNumber *ContactInfoPhoneChange `json:"phoneNumber,omitempty"`
+
+	// PostalAddress Replaces the primary postal address as a whole: `address1`, `city`, `state`,
+	// `postalCode` and `country` (ISO 3166) required, `address2` optional (a former
+	// `address3` is dropped); a US address needs a USPS state code and a ZIP or ZIP+4.
+	PostalAddress *ContactInfoPostalAddress `json:"postalAddress,omitempty"`
+
+	// UserIDType What the path's `customerId` is; the query parameter of the same name may say it instead.
+	UserIDType *ContactInfoUpdateUserIDType `json:"userIdType,omitempty"`
+}
+
+// ContactInfoUpdateUserIDType What the path's `customerId` is; the query parameter of the same name may say it instead.
+type ContactInfoUpdateUserIDType string
+
+// ContactMethodDestination A contact method a passcode can be sent to; `contactInfo` is masked.
+type ContactMethodDestination struct {
+	// ContactInfo Example: ******0142
+	ContactInfo      string    `json:"contactInfo"`
+	EnrolledDateTime time.Time `json:"enrolledDateTime"`
+
+	// ID The `contactMethodId`.
+	//
+	// Example: 7017673
+	ID          string          `json:"id"`
+	IsActivated bool            `json:"isActivated"`
+	Protocol    ContactProtocol `json:"protocol"`
+
+	// TelephoneCountryCode Example: 1
+	TelephoneCountryCode *string `json:"telephoneCountryCode,omitempty"`
+}
+
+// ContactMethodResponse defines model for ContactMethodResponse.
+type ContactMethodResponse struct {
+	ContactMethods []ContactMethodDestination `json:"contactMethods"`
+
+	// CustomerID The customer GUID (whatever `userIdType` the request used).
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	CustomerID string `json:"customerId"`
+}
+
+// ContactProtocol defines model for ContactProtocol.
+type ContactProtocol string
+
 // Credential Never carries a password.
 type Credential struct {
 	LoginID *string `json:"loginId,omitempty"`
+}
+
+// CustomerAccount One account with its transactions. `accountNumber` is masked to its last four
+// characters unless the token has `accounts:read_unmasked`; `micrNumber` (deposits with a
+// routing number) is the routing number followed by the number as shown;
+// `accountStatus` and `historyAllowed` are derived as in `GET /v1/accounts`.
+type CustomerAccount struct {
+	AccountHidden *bool `json:"accountHidden,omitempty"`
+
+	// AccountNumber Example: ******7890
+	AccountNumber string `json:"accountNumber"`
+
+	// AccountStatus Derived from the stored account: `open`/`closed`; `negativeBalance` for a deposit below
+	// zero; `creditBalance` for a loan with a positive balance; `retirementPlan` for IRA, 401(k)
+	// and Keogh types. The FI data here carries no delinquency, collection, limit, write-off,
+	// coupon or deceased-owner facts, so those flags are false.
+	AccountStatus *AccountStatus `json:"accountStatus,omitempty"`
+
+	// AccountTransaction The most recent transactions, newest first, at most 100.
+	AccountTransaction []AccountTransaction   `json:"accountTransaction"`
+	AccountType        CustomerAccountType    `json:"accountType"`
+	Balance            CustomerAccountBalance `json:"balance"`
+	Category           AccountCategory        `json:"category"`
+
+	// CustomerID The customer GUID of the path.
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	CustomerID        string  `json:"customerId"`
+	Description       *string `json:"description,omitempty"`
+	FiAccountType     *int64  `json:"fiAccountType,omitempty"`
+	FiAccountTypeDesc *string `json:"fiAccountTypeDesc,omitempty"`
+	FiRawAccountType  *int64  `json:"fiRawAccountType,omitempty"`
+	HistoryAllowed    *bool   `json:"historyAllowed,omitempty"`
+
+	// ID The opaque account key (as in `GET /v1/accounts`).
+	//
+	// Example: Qw3eR5tY7uI9oP1aS3dF5gH7jK9lZ1xC3vB5nM7qWe9
+	ID         string  `json:"id"`
+	MicrNumber *string `json:"micrNumber,omitempty"`
+	NickName   *string `json:"nickName,omitempty"`
+
+	// OwnershipType `PRIMARY`: every account here is the member's own.
+	OwnershipType     *CustomerAccountOwnershipType `json:"ownershipType,omitempty"`
+	PrimaryHolderName *string                       `json:"primaryHolderName,omitempty"`
+}
+
+// CustomerAccountOwnershipType `PRIMARY`: every account here is the member's own.
+type CustomerAccountOwnershipType string
+
+// CustomerAccountBalance defines model for CustomerAccountBalance.
+type CustomerAccountBalance struct {
+	AvailableBalance Money `json:"availableBalance"`
+	CurrentBalance   Money `json:"currentBalance"`
+}
+
+// CustomerAccountType defines model for CustomerAccountType.
+type CustomerAccountType struct {
+	Description string `json:"description"`
+
+	// DiAccountType The DI account type.
+	DiAccountType    DIAccountType `json:"diAccountType"`
+	FiAccountType    int64         `json:"fiAccountType"`
+	FiRawAccountType int64         `json:"fiRawAccountType"`
+}
+
+// CustomerAccountsResponse The user's accounts, each with its recent transactions, in provisioning order.
+type CustomerAccountsResponse = []CustomerAccount
+
+// CustomerContactMethod A contact method in the profile, in clear. `id` is the `contactMethodId`;
+// `telephoneCountryCode` only for SMS and VOICE; `validated` the FI confirmed it reaches
+// the user (provisioned ones; a registration's or a contact-info change's are not yet);
+// `primary` marks the user's first contact method.
+type CustomerContactMethod struct {
+	Activated        bool               `json:"activated"`
+	ContactInfo      string             `json:"contactInfo"`
+	EnrolledDateTime openapi_types.Date `json:"enrolledDateTime"`
+
+	// ID Example: 7017673
+	ID       string          `json:"id"`
+	Primary  bool            `json:"primary"`
+	Protocol ContactProtocol `json:"protocol"`
+
+	// TelephoneCountryCode Example: 1
+	TelephoneCountryCode *string `json:"telephoneCountryCode,omitempty"`
+	Validated            bool    `json:"validated"`
 }
 
 // CustomerID defines model for CustomerID.
@@ -735,6 +1743,98 @@ type CustomerID struct {
 
 // CustomerIDType defines model for CustomerID.Type.
 type CustomerIDType string
+
+// CustomerInformation A user's profile (Customer v2). Identifiers: `userId` the institution user id, `loginId`
+// the authentication id (Register v4's `authId`), `userName` the username,
+// `customers[].customerId` the customer GUID. `fullName` is first, middle and last name
+// joined by spaces. `failedPasswordResetCount` counts failed password-reset attempts.
+type CustomerInformation struct {
+	// AcceptedDisclosure The user accepted the FI's required disclosures.
+	AcceptedDisclosure bool `json:"acceptedDisclosure"`
+	BillPayChecked     bool `json:"billPayChecked"`
+
+	// BirthDate Absent when none is on file.
+	//
+	// Example: 1985-04-12
+	BirthDate      *openapi_types.Date     `json:"birthDate,omitempty"`
+	ContactMethods []CustomerContactMethod `json:"contactMethods"`
+
+	// Customers The entitled customer: for a retail user, the user's own customer record.
+	Customers    []EntitledCustomer   `json:"customers"`
+	EmailAddress *openapi_types.Email `json:"emailAddress,omitempty"`
+
+	// FailedLoginCount Failed password logins since the last success or unlock.
+	FailedLoginCount         int32 `json:"failedLoginCount"`
+	FailedPasswordResetCount int32 `json:"failedPasswordResetCount"`
+
+	// FiID Example: 01111
+	FiID      string `json:"fiId"`
+	FirstName string `json:"firstName"`
+
+	// FullName Example: Sam Sandbox
+	FullName string `json:"fullName"`
+	LastName string `json:"lastName"`
+
+	// LoginID The authentication id (Register v4's `authId`), 32 lower-case hex.
+	//
+	// Example: 5d0c8e2a7b9f4136a1e4c7d2b8f06a35
+	LoginID         string                  `json:"loginId"`
+	MiddleName      *string                 `json:"middleName,omitempty"`
+	PostalAddresses []CustomerPostalAddress `json:"postalAddresses"`
+
+	// RegistrationDateTime The day the user was registered (or provisioned).
+	RegistrationDateTime *openapi_types.Date `json:"registrationDateTime,omitempty"`
+
+	// UserID The institution user id, 32 upper-case hex.
+	//
+	// Example: A9F87530DFC43E2F1ECF44F6FD8B8351
+	UserID string `json:"userId"`
+
+	// UserName The online-banking username.
+	//
+	// Example: sandboxuser1
+	UserName string                      `json:"userName"`
+	UserRole CustomerInformationUserRole `json:"userRole"`
+
+	// UserStatus Status flags, each derived from the stored user: `locked` the password-grant lockout;
+	// `registered` registration complete (for an FI that asks for disclosures at first login,
+	// only once they are accepted, D31); `approved` equals `registered` (no separate approval
+	// step exists); `active` registered and not locked, i.e. the user can sign in;
+	// `acceptedDisclosure` the required disclosures accepted, `needsToAcceptDisclosure` (from
+	// the portal's example) its opposite while some required disclosure is pending;
+	// `invalidEmailId` an email on file that fails the email rule. `onHold`, `reset` and
+	// `rejected` are false: this service keeps no holds, pending resets or rejections.
+	UserStatus CustomerUserStatus `json:"userStatus"`
+
+	// UserType Always `RETAIL` (business banking is not supported).
+	UserType CustomerInformationUserType `json:"userType"`
+}
+
+// CustomerInformationUserRole defines model for CustomerInformation.UserRole.
+type CustomerInformationUserRole string
+
+// CustomerInformationUserType Always `RETAIL` (business banking is not supported).
+type CustomerInformationUserType string
+
+// CustomerPostalAddress A postal address; `index` is its 1-based position, the first being the primary one.
+type CustomerPostalAddress struct {
+	Address1 string  `json:"address1"`
+	Address2 *string `json:"address2,omitempty"`
+	Address3 *string `json:"address3,omitempty"`
+	City     string  `json:"city"`
+	Country  *string `json:"country,omitempty"`
+
+	// Index Example: 1
+	Index      string  `json:"index"`
+	PostalCode *string `json:"postalCode,omitempty"`
+	State      string  `json:"state"`
+
+	// Type `UNKNOWN`: addresses are not classified here.
+	Type CustomerPostalAddressType `json:"type"`
+}
+
+// CustomerPostalAddressType `UNKNOWN`: addresses are not classified here.
+type CustomerPostalAddressType string
 
 // CustomerRegistrationContactMethod The user's phone, in the shape of the official `ContactMethod`.
 type CustomerRegistrationContactMethod struct {
@@ -904,6 +2004,27 @@ type CustomerRegistrationResponse struct {
 	UserName string `json:"userName"`
 }
 
+// CustomerUserStatus Status flags, each derived from the stored user: `locked` the password-grant lockout;
+// `registered` registration complete (for an FI that asks for disclosures at first login,
+// only once they are accepted, D31); `approved` equals `registered` (no separate approval
+// step exists); `active` registered and not locked, i.e. the user can sign in;
+// `acceptedDisclosure` the required disclosures accepted, `needsToAcceptDisclosure` (from
+// the portal's example) its opposite while some required disclosure is pending;
+// `invalidEmailId` an email on file that fails the email rule. `onHold`, `reset` and
+// `rejected` are false: this service keeps no holds, pending resets or rejections.
+type CustomerUserStatus struct {
+	AcceptedDisclosure      bool `json:"acceptedDisclosure"`
+	Active                  bool `json:"active"`
+	Approved                bool `json:"approved"`
+	InvalidEmailID          bool `json:"invalidEmailId"`
+	Locked                  bool `json:"locked"`
+	NeedsToAcceptDisclosure bool `json:"needsToAcceptDisclosure"`
+	OnHold                  bool `json:"onHold"`
+	Registered              bool `json:"registered"`
+	Rejected                bool `json:"rejected"`
+	Reset                   bool `json:"reset"`
+}
+
 // CustomersErrorBody Error envelope of the Customer v2 ("ux-users") family (`UXU_*`).
 type CustomersErrorBody struct {
 	// Code Example: UXU_10000
@@ -935,6 +2056,24 @@ type DestinationProtocol string
 type Destinations struct {
 	Destination *[]Destination `json:"destination,omitempty"`
 }
+
+// EntitledCustomer defines model for EntitledCustomer.
+type EntitledCustomer struct {
+	// CustomerID The customer GUID.
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	CustomerID   string                       `json:"customerId"`
+	CustomerType EntitledCustomerCustomerType `json:"customerType"`
+	HostLoginID  string                       `json:"hostLoginId"`
+
+	// MemberNumber The host member number (`hostUserId`).
+	//
+	// Example: 100200300
+	MemberNumber string `json:"memberNumber"`
+}
+
+// EntitledCustomerCustomerType defines model for EntitledCustomer.CustomerType.
+type EntitledCustomerCustomerType string
 
 // ErrorInfo defines model for ErrorInfo.
 type ErrorInfo struct {
@@ -1049,11 +2188,58 @@ type HostCredential struct {
 	LoginID *string `json:"loginId,omitempty"`
 }
 
+// IdentificationDocument An identification document, its number encrypted to the FI's document key.
+type IdentificationDocument struct {
+	// ID Standard base64 of RSA-OAEP (SHA-256, MGF1 SHA-256, no label) over the number, to the FI's document key.
+	ID                         string                                           `json:"id"`
+	IdentificationDocumentType IdentificationDocumentIdentificationDocumentType `json:"identificationDocumentType"`
+
+	// MaskedID The number with every character but the last four replaced by `*`.
+	//
+	// Example: *****6789
+	MaskedID string `json:"maskedId"`
+}
+
+// IdentificationDocumentIdentificationDocumentType defines model for IdentificationDocument.IdentificationDocumentType.
+type IdentificationDocumentIdentificationDocumentType string
+
 // Identifier defines model for Identifier.
 type Identifier struct {
 	Type  *string `json:"type,omitempty"`
 	Value *string `json:"value,omitempty"`
 }
+
+// InstitutionCustomer The member relationship of a retail user.
+type InstitutionCustomer struct {
+	// AdditionalInfo Key-value metadata.
+	//
+	// Example: {"entry":[{"key":"legacyUserGuid","value":"8fe733f4e27246908f92e8f7c0b96847"}]}
+	AdditionalInfo *KeyValueEntries                `json:"additionalInfo,omitempty"`
+	CustomerType   InstitutionCustomerCustomerType `json:"customerType"`
+
+	// HostLoginID The PRIMARY user's host login id (Get FI Customer's `hostCredential.loginId`).
+	//
+	// Example: 8FE733F4E272
+	HostLoginID *string `json:"hostLoginId,omitempty"`
+
+	// InstitutionCustomerID The customer GUID of the relationship's PRIMARY user (a sub-user's parent's).
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	InstitutionCustomerID string `json:"institutionCustomerId"`
+
+	// MemberName The member's name as the core holds it.
+	//
+	// Example: Sam Sandbox
+	MemberName *string `json:"memberName,omitempty"`
+
+	// MemberNumber The member number in the FI's core (`hostUserId`).
+	//
+	// Example: 100200300
+	MemberNumber string `json:"memberNumber"`
+}
+
+// InstitutionCustomerCustomerType defines model for InstitutionCustomer.CustomerType.
+type InstitutionCustomerCustomerType string
 
 // InstitutionDisclosure defines model for InstitutionDisclosure.
 type InstitutionDisclosure struct {
@@ -1125,6 +2311,148 @@ type InstitutionDisclosuresResponse struct {
 	InstitutionDisclosures []InstitutionDisclosure `json:"institutionDisclosures"`
 }
 
+// InstitutionUser An institution user's profile (V1 and V2). `contactMethods`, `postalAddresses`,
+// `subUsers` and (V2 only, never in V1 answers) `identificationDocuments` appear only when
+// `$expand` asks for them, possibly empty after a filter. A sub-user in `subUsers` has the
+// same shape, without expansions of its own.
+type InstitutionUser struct {
+	// AdditionalInfo Key-value metadata.
+	//
+	// Example: {"entry":[{"key":"legacyUserGuid","value":"8fe733f4e27246908f92e8f7c0b96847"}]}
+	AdditionalInfo KeyValueEntries `json:"additionalInfo"`
+
+	// BirthDate Absent when none was given.
+	//
+	// Example: 1985-04-12
+	BirthDate      *openapi_types.Date             `json:"birthDate,omitempty"`
+	ContactMethods *[]InstitutionUserContactMethod `json:"contactMethods,omitempty"`
+
+	// Email Absent when the user has none.
+	//
+	// Example: sam.sandbox@example.com
+	Email *openapi_types.Email `json:"email,omitempty"`
+
+	// FailedLoginCount Failed password logins since the last success or unlock.
+	//
+	// Example: 0
+	FailedLoginCount int `json:"failedLoginCount"`
+
+	// FailedPasswordResetCount Failed password-reset attempts.
+	//
+	// Example: 0
+	FailedPasswordResetCount int `json:"failedPasswordResetCount"`
+
+	// FirstName Example: Sam
+	FirstName string `json:"firstName"`
+
+	// FullName First, middle and last name joined by spaces (as the Customer v2 profile's).
+	//
+	// Example: Sam Sandbox
+	FullName string `json:"fullName"`
+
+	// IdentificationDocuments V2 only, with `$expand=identificationDocuments` and the scope `institution-users:read_pii`.
+	IdentificationDocuments *[]IdentificationDocument `json:"identificationDocuments,omitempty"`
+
+	// InstitutionCustomers The member relationship, one entry; a sub-user's is its PRIMARY user's.
+	InstitutionCustomers []InstitutionCustomer `json:"institutionCustomers"`
+
+	// InstitutionID The FI (five digits).
+	//
+	// Example: 01111
+	InstitutionID string `json:"institutionId"`
+
+	// InstitutionUserID The institution user id (32 upper-case hex).
+	//
+	// Example: A9F87530DFC43E2F1ECF44F6FD8B8351
+	InstitutionUserID string `json:"institutionUserId"`
+
+	// InstitutionUserRole `PRIMARY`: the member's own user; `ENTITLED`: a sub-user the member entitled.
+	InstitutionUserRole InstitutionUserInstitutionUserRole `json:"institutionUserRole"`
+
+	// InstitutionUserType Always `RETAIL` (no business banking here).
+	InstitutionUserType InstitutionUserInstitutionUserType `json:"institutionUserType"`
+
+	// LastLoginDateTime The last successful login; absent before the first.
+	LastLoginDateTime *time.Time `json:"lastLoginDateTime,omitempty"`
+
+	// LastName Example: Sandbox
+	LastName string `json:"lastName"`
+
+	// MiddleName Absent when the user has none.
+	MiddleName *string `json:"middleName,omitempty"`
+
+	// ParentInstitutionUserID An ENTITLED sub-user's PRIMARY user (its institution user id); absent for a PRIMARY user.
+	//
+	// Example: A9F87530DFC43E2F1ECF44F6FD8B8351
+	ParentInstitutionUserID *string                         `json:"parentInstitutionUserId,omitempty"`
+	PostalAddresses         *[]InstitutionUserPostalAddress `json:"postalAddresses,omitempty"`
+
+	// RegistrationDateTime When the user was registered (or provisioned).
+	//
+	// Example: 2026-01-05T09:30:00Z
+	RegistrationDateTime *time.Time `json:"registrationDateTime,omitempty"`
+
+	// SubUsers With `$expand=subUsers`, a PRIMARY user's ENTITLED sub-users (none for a sub-user).
+	SubUsers *[]InstitutionUser `json:"subUsers,omitempty"`
+
+	// UserID The authentication id (Register v4's `authId`; 32 lower-case hex).
+	//
+	// Example: 5d0c8e2a7b9f4136a1e4c7d2b8f06a35
+	UserID string `json:"userId"`
+
+	// UserName The username (login id).
+	//
+	// Example: sandboxuser1
+	UserName string `json:"userName"`
+
+	// UserStatus The user's status flags; only the true ones are present, derived as in the Customer v2
+	// profile's `userStatus`. `active`: registered and not locked. `locked`: locked by failed
+	// password logins. `registered`: registration complete (required disclosures accepted).
+	// `approved`: with `registered` (no separate approval step exists here). `onHold`, `reset`,
+	// `rejected`: never sent. See `GET /v1/user-status` for the rules.
+	//
+	//
+	// Example: {"active":true,"approved":true,"registered":true}
+	UserStatus InstitutionUserFlags `json:"userStatus"`
+}
+
+// InstitutionUserInstitutionUserRole `PRIMARY`: the member's own user; `ENTITLED`: a sub-user the member entitled.
+type InstitutionUserInstitutionUserRole string
+
+// InstitutionUserInstitutionUserType Always `RETAIL` (no business banking here).
+type InstitutionUserInstitutionUserType string
+
+// InstitutionUserContactMethod A phone (VOICE, SMS) or email (EMAIL) the user can be reached at.
+type InstitutionUserContactMethod struct {
+	Activated bool `json:"activated"`
+
+	// ContactInfo The national phone number (digits) or the email address.
+	//
+	// Example: 4155550142
+	ContactInfo      string     `json:"contactInfo"`
+	EnrolledDateTime *time.Time `json:"enrolledDateTime,omitempty"`
+
+	// Host Always false; contact methods are this service's, none is read from a core system.
+	Host bool `json:"host"`
+
+	// ID The contact method id (Customer v2's `contactMethodId`).
+	//
+	// Example: 1
+	ID       string                               `json:"id"`
+	Protocol InstitutionUserContactMethodProtocol `json:"protocol"`
+
+	// TelephoneCountryCode Phones only.
+	//
+	// Example: 1
+	TelephoneCountryCode *string `json:"telephoneCountryCode,omitempty"`
+
+	// Validated The FI confirmed it reaches the user (provisioned ones); a registration's are not validated.
+	Validated bool `json:"validated"`
+}
+
+// InstitutionUserContactMethodProtocol defines model for InstitutionUserContactMethod.Protocol.
+type InstitutionUserContactMethodProtocol string
+
 // InstitutionUserDisclosure defines model for InstitutionUserDisclosure.
 type InstitutionUserDisclosure struct {
 	AccountID                                     *string                          `json:"accountId,omitempty"`
@@ -1169,12 +2497,217 @@ type InstitutionUserDisclosuresResponse struct {
 	InstitutionUserDisclosures []InstitutionUserDisclosure `json:"institutionUserDisclosures"`
 }
 
+// InstitutionUserFlags The user's status flags; only the true ones are present, derived as in the Customer v2
+// profile's `userStatus`. `active`: registered and not locked. `locked`: locked by failed
+// password logins. `registered`: registration complete (required disclosures accepted).
+// `approved`: with `registered` (no separate approval step exists here). `onHold`, `reset`,
+// `rejected`: never sent. See `GET /v1/user-status` for the rules.
+//
+// Example: {"active":true,"approved":true,"registered":true}
+type InstitutionUserFlags struct {
+	// Active A status flag, sent only when true.
+	Active *TrueFlag `json:"active,omitempty"`
+
+	// Approved A status flag, sent only when true.
+	Approved *TrueFlag `json:"approved,omitempty"`
+
+	// Locked A status flag, sent only when true.
+	Locked *TrueFlag `json:"locked,omitempty"`
+
+	// OnHold A status flag, sent only when true.
+	OnHold *TrueFlag `json:"onHold,omitempty"`
+
+	// Registered A status flag, sent only when true.
+	Registered *TrueFlag `json:"registered,omitempty"`
+
+	// Rejected A status flag, sent only when true.
+	Rejected *TrueFlag `json:"rejected,omitempty"`
+
+	// Reset A status flag, sent only when true.
+	Reset *TrueFlag `json:"reset,omitempty"`
+}
+
+// InstitutionUserPostalAddress defines model for InstitutionUserPostalAddress.
+type InstitutionUserPostalAddress struct {
+	// City Example: San Francisco
+	City string `json:"city"`
+
+	// Country Example: US
+	Country string `json:"country"`
+
+	// ID Example: 1
+	ID string `json:"id"`
+
+	// PostalAddressType Always `UNKNOWN` (registration does not ask).
+	PostalAddressType InstitutionUserPostalAddressPostalAddressType `json:"postalAddressType"`
+
+	// PostalCode Example: 94105
+	PostalCode string `json:"postalCode"`
+
+	// Primary True for the first address given.
+	Primary bool `json:"primary"`
+
+	// State Example: CA
+	State string `json:"state"`
+
+	// StreetAddress1 Example: 100 Market Street
+	StreetAddress1 string `json:"streetAddress1"`
+
+	// StreetAddress2 Example: Suite 300
+	StreetAddress2 *string `json:"streetAddress2,omitempty"`
+	StreetAddress3 *string `json:"streetAddress3,omitempty"`
+}
+
+// InstitutionUserPostalAddressPostalAddressType Always `UNKNOWN` (registration does not ask).
+type InstitutionUserPostalAddressPostalAddressType string
+
+// JWKS defines model for JWKS.
+type JWKS struct {
+	Keys []struct {
+		Alg *string `json:"alg,omitempty"`
+		Crv *string `json:"crv,omitempty"`
+		E   *string `json:"e,omitempty"`
+		Kid string  `json:"kid"`
+		Kty string  `json:"kty"`
+		N   *string `json:"n,omitempty"`
+		Use *string `json:"use,omitempty"`
+		X   *string `json:"x,omitempty"`
+		Y   *string `json:"y,omitempty"`
+	} `json:"keys"`
+}
+
+// KeyValue One entry: `legacyUserGuid` (a profile's customer GUID) or `billPayLoginId` (a relationship's bill pay login).
+type KeyValue struct {
+	Key   KeyValueKey `json:"key"`
+	Value string      `json:"value"`
+}
+
+// KeyValueKey defines model for KeyValue.Key.
+type KeyValueKey string
+
+// KeyValueEntries Key-value metadata.
+//
+// Example: {"entry":[{"key":"legacyUserGuid","value":"8fe733f4e27246908f92e8f7c0b96847"}]}
+type KeyValueEntries struct {
+	Entry []KeyValue `json:"entry"`
+}
+
+// LegacyAccount One account, the fields of the official `DepositAccount`/`LoanAccount` (and their common
+// `Account1`) this service knows, in the official order. Numbers are masked to the last four
+// characters unless `getExportAcctNum=true` and the token has `accounts:read_unmasked`.
+type LegacyAccount struct {
+	AccountHidden   bool                       `json:"accountHidden"`
+	AccountNumber   LegacyAccountNumber        `json:"accountNumber"`
+	AccountStatus   LegacyAccountAccountStatus `json:"accountStatus"`
+	AccountStatuses LegacyAccountStatuses      `json:"accountStatuses"`
+
+	// AccountType The DI account type.
+	AccountType DIAccountType   `json:"accountType"`
+	Balance     LegacyBalance   `json:"balance"`
+	Category    AccountCategory `json:"category"`
+	Description string          `json:"description"`
+
+	// DisplayAccountNumber Always masked (`*1001`).
+	DisplayAccountNumber string            `json:"displayAccountNumber"`
+	DisplayFlag          LegacyDisplayFlag `json:"displayFlag"`
+	Enabled              bool              `json:"enabled"`
+
+	// ExportAccountNumber Only with `getExportAcctNum=true`; in full only with `accounts:read_unmasked`.
+	ExportAccountNumber *string                    `json:"exportAccountNumber,omitempty"`
+	FiAccountType       LegacyFIAccountType        `json:"fiAccountType"`
+	FiCustomerID        LegacyIdentifier           `json:"fiCustomerId"`
+	FiID                LegacyIdentifier           `json:"fiId"`
+	ID                  LegacyIdentifier           `json:"id"`
+	MemberNumber        string                     `json:"memberNumber"`
+	NickName            *string                    `json:"nickName,omitempty"`
+	OwnershipType       LegacyAccountOwnershipType `json:"ownershipType"`
+	PrimaryHolderName   *string                    `json:"primaryHolderName,omitempty"`
+	RoutingNumber       *string                    `json:"routingNumber,omitempty"`
+}
+
+// LegacyAccountAccountStatus defines model for LegacyAccount.AccountStatus.
+type LegacyAccountAccountStatus string
+
+// LegacyAccountOwnershipType defines model for LegacyAccount.OwnershipType.
+type LegacyAccountOwnershipType string
+
+// LegacyAccountNumber defines model for LegacyAccountNumber.
+type LegacyAccountNumber struct {
+	DisplayValue string `json:"displayValue"`
+	HostValue    string `json:"hostValue"`
+	RawHostValue string `json:"rawHostValue"`
+}
+
+// LegacyAccountStatuses defines model for LegacyAccountStatuses.
+type LegacyAccountStatuses struct {
+	Closed                 *bool `json:"closed,omitempty"`
+	CreditBalance          *bool `json:"creditBalance,omitempty"`
+	Delinquent             *bool `json:"delinquent,omitempty"`
+	InCollection           *bool `json:"inCollection,omitempty"`
+	NegativeBalance        *bool `json:"negativeBalance,omitempty"`
+	Open                   *bool `json:"open,omitempty"`
+	OverLimit              *bool `json:"overLimit,omitempty"`
+	PaymentCoupon          *bool `json:"paymentCoupon,omitempty"`
+	RetPlanOwnedByDeceased *bool `json:"retPlanOwnedByDeceased,omitempty"`
+	RetirementPlan         *bool `json:"retirementPlan,omitempty"`
+	WrittenOff             *bool `json:"writtenOff,omitempty"`
+}
+
+// LegacyAccounts The legacy accounts list (the official `Accounts`): in XML the root `<Accounts>` with one
+// `<account>` element per account, elements in the official schemas' property order.
+type LegacyAccounts struct {
+	Account []LegacyAccount `json:"account"`
+}
+
+// LegacyBalance defines model for LegacyBalance.
+type LegacyBalance struct {
+	AvailableBalance *Money `json:"availableBalance,omitempty"`
+	CurrentBalance   *Money `json:"currentBalance,omitempty"`
+}
+
+// LegacyDisplayFlag defines model for LegacyDisplayFlag.
+type LegacyDisplayFlag struct {
+	IsHistoryEnabled           bool `json:"isHistoryEnabled"`
+	IsHistoryEntitled          bool `json:"isHistoryEntitled"`
+	OnlineStatementViewEnabled bool `json:"onlineStatementViewEnabled"`
+	Summary                    bool `json:"summary"`
+	TransferFrom               bool `json:"transferFrom"`
+	TransferTo                 bool `json:"transferTo"`
+}
+
+// LegacyFIAccountType defines model for LegacyFIAccountType.
+type LegacyFIAccountType struct {
+	Description string `json:"description"`
+	RawType     int64  `json:"rawType"`
+	Type        int64  `json:"type"`
+}
+
+// LegacyIdentifier defines model for LegacyIdentifier.
+type LegacyIdentifier struct {
+	Value string `json:"value"`
+}
+
 // Money defines model for Money.
 type Money struct {
 	Amount float64 `json:"amount"`
 
 	// CurrencyCode ISO 4217, e.g. `USD`.
 	CurrencyCode string `json:"currencyCode"`
+}
+
+// OpenIDConfiguration defines model for OpenIDConfiguration.
+type OpenIDConfiguration struct {
+	AuthorizationEndpoint             string    `json:"authorization_endpoint"`
+	ClaimsSupported                   *[]string `json:"claims_supported,omitempty"`
+	GrantTypesSupported               *[]string `json:"grant_types_supported,omitempty"`
+	IDTokenSigningAlgValuesSupported  []string  `json:"id_token_signing_alg_values_supported"`
+	Issuer                            string    `json:"issuer"`
+	JwksURI                           string    `json:"jwks_uri"`
+	ResponseTypesSupported            []string  `json:"response_types_supported"`
+	ScopesSupported                   *[]string `json:"scopes_supported,omitempty"`
+	SubjectTypesSupported             []string  `json:"subject_types_supported"`
+	TokenEndpoint                     string    `json:"token_endpoint"`
+	TokenEndpointAuthMethodsSupported *[]string `json:"token_endpoint_auth_methods_supported,omitempty"`
 }
 
 // Person defines model for Person.
@@ -1377,6 +2910,32 @@ type Status struct {
 	StatusMessage *string     `json:"statusMessage,omitempty"`
 }
 
+// SubUserStatusDetails defines model for SubUserStatusDetails.
+type SubUserStatusDetails struct {
+	// Active A status flag, sent only when true.
+	Active         *TrueFlag                `json:"active,omitempty"`
+	AdditionalInfo UserStatusAdditionalInfo `json:"additionalInfo"`
+
+	// Approved A status flag, sent only when true.
+	Approved          *TrueFlag `json:"approved,omitempty"`
+	InstitutionUserID string    `json:"institutionUserId"`
+
+	// Locked A status flag, sent only when true.
+	Locked *TrueFlag `json:"locked,omitempty"`
+
+	// OnHold A status flag, sent only when true.
+	OnHold *TrueFlag `json:"onHold,omitempty"`
+
+	// Registered A status flag, sent only when true.
+	Registered *TrueFlag `json:"registered,omitempty"`
+
+	// Rejected A status flag, sent only when true.
+	Rejected *TrueFlag `json:"rejected,omitempty"`
+
+	// Reset A status flag, sent only when true.
+	Reset *TrueFlag `json:"reset,omitempty"`
+}
+
 // TokenV1 In XML the root `<token>`; elements in the official schema's order (`access_token`,
 // `expires_in`, `di_fiid`, then the password grant's). The `xml` struct tags let a client
 // generated from this spec decode the XML answer (its `XML200`).
@@ -1417,7 +2976,14 @@ type TokenV2 struct {
 	AccessToken string `json:"access_token"`
 
 	// ExpiresIn Lifetime in seconds, as a string.
-	ExpiresIn             string           `json:"expires_in"`
+	ExpiresIn string `json:"expires_in"`
+
+	// IDToken The OpenID Connect ID token of an authorization-code grant requested with `nonce`,
+	// `aud` or `requested_scopes`: a signed JWT (RS256 or ES256, key in the JWKS) with `iss`,
+	// `sub` (the customer GUID), `aud` (the partner's client id, and the requested `aud`),
+	// `exp`, `iat`, `auth_time`, `nonce` when given, and the profile claims when `profile`
+	// was requested.
+	IDToken               *string          `json:"id_token,omitempty"`
 	RefreshToken          *string          `json:"refresh_token,omitempty"`
 	RefreshTokenExpiresIn *string          `json:"refresh_token_expires_in,omitempty"`
 	TokenType             TokenV2TokenType `json:"token_type"`
@@ -1428,6 +2994,8 @@ type TokenV2TokenType string
 
 // TokenV2Request defines model for TokenV2Request.
 type TokenV2Request struct {
+	// Code The authorization code (authorization_code grant).
+	Code         *string                 `json:"code,omitempty"`
 	GrantType    TokenV2RequestGrantType `json:"grant_type"`
 	Password     *string                 `json:"password,omitempty"`
 	RefreshToken *string                 `json:"refresh_token,omitempty"`
@@ -1439,6 +3007,12 @@ type TokenV2Request struct {
 
 // TokenV2RequestGrantType defines model for TokenV2Request.GrantType.
 type TokenV2RequestGrantType string
+
+// TransactionType The official transaction types; the debit types come first, the credit types from `DEPOSIT` on.
+type TransactionType string
+
+// TrueFlag A status flag, sent only when true.
+type TrueFlag bool
 
 // UserStatus defines model for UserStatus.
 type UserStatus struct {
@@ -1461,6 +3035,43 @@ type UserStatus struct {
 	TemporaryPassword                *bool `json:"temporaryPassword,omitempty"`
 }
 
+// UserStatusAdditionalInfo defines model for UserStatusAdditionalInfo.
+type UserStatusAdditionalInfo struct {
+	FailedLoginCount         int        `json:"failedLoginCount"`
+	FailedPasswordResetCount int        `json:"failedPasswordResetCount"`
+	LastLoginDateTime        *time.Time `json:"lastLoginDateTime,omitempty"`
+}
+
+// UserStatusDetails A user's status flags (only the true ones), counters and, for a PRIMARY user with sub-users, theirs.
+type UserStatusDetails struct {
+	// Active A status flag, sent only when true.
+	Active         *TrueFlag                `json:"active,omitempty"`
+	AdditionalInfo UserStatusAdditionalInfo `json:"additionalInfo"`
+
+	// Approved A status flag, sent only when true.
+	Approved          *TrueFlag `json:"approved,omitempty"`
+	InstitutionUserID string    `json:"institutionUserId"`
+
+	// Locked A status flag, sent only when true.
+	Locked *TrueFlag `json:"locked,omitempty"`
+
+	// OnHold A status flag, sent only when true.
+	OnHold *TrueFlag `json:"onHold,omitempty"`
+
+	// ParentInstitutionUserID A sub-user's PRIMARY user.
+	ParentInstitutionUserID *string `json:"parentInstitutionUserId,omitempty"`
+
+	// Registered A status flag, sent only when true.
+	Registered *TrueFlag `json:"registered,omitempty"`
+
+	// Rejected A status flag, sent only when true.
+	Rejected *TrueFlag `json:"rejected,omitempty"`
+
+	// Reset A status flag, sent only when true.
+	Reset    *TrueFlag               `json:"reset,omitempty"`
+	SubUsers *[]SubUserStatusDetails `json:"subUsers,omitempty"`
+}
+
 // AccountIDPath defines model for AccountIdPath.
 type AccountIDPath = string
 
@@ -1476,11 +3087,17 @@ type AdditionalFieldsAccounts = bool
 // ApplyAccounts defines model for ApplyAccounts.
 type ApplyAccounts string
 
+// AuthCodeInstitutionID defines model for AuthCodeInstitutionId.
+type AuthCodeInstitutionID = string
+
 // CallingAppIDAccounts defines model for CallingAppIdAccounts.
 type CallingAppIDAccounts = string
 
 // CallingAppIDDisclosures defines model for CallingAppIdDisclosures.
 type CallingAppIDDisclosures = string
+
+// ContactInfoUserIDType defines model for ContactInfoUserIdType.
+type ContactInfoUserIDType string
 
 // CorrelationID defines model for CorrelationId.
 type CorrelationID = openapi_types.UUID
@@ -1503,11 +3120,20 @@ type DiFiidPath = string
 // DiTid defines model for DiTid.
 type DiTid = openapi_types.UUID
 
+// ExpandUsersV1 defines model for ExpandUsersV1.
+type ExpandUsersV1 = string
+
+// ExpandUsersV2 defines model for ExpandUsersV2.
+type ExpandUsersV2 = string
+
 // FilterAccounts defines model for FilterAccounts.
 type FilterAccounts = string
 
 // HostUserIDAccounts defines model for HostUserIdAccounts.
 type HostUserIDAccounts = string
+
+// HostUserIDCustomers defines model for HostUserIdCustomers.
+type HostUserIDCustomers = string
 
 // HostUserIDDisclosures defines model for HostUserIdDisclosures.
 type HostUserIDDisclosures = string
@@ -1521,8 +3147,17 @@ type InstitutionCustomerIDDisclosures = string
 // InstitutionIDHeader defines model for InstitutionIdHeader.
 type InstitutionIDHeader = string
 
+// InstitutionUserIDPath defines model for InstitutionUserIdPath.
+type InstitutionUserIDPath = string
+
+// InstitutionUsersUserIDType defines model for InstitutionUsersUserIdType.
+type InstitutionUsersUserIDType string
+
 // LoginIDAccounts defines model for LoginIdAccounts.
 type LoginIDAccounts = string
+
+// LoginIDCustomers defines model for LoginIdCustomers.
+type LoginIDCustomers = string
 
 // LoginIDDisclosures defines model for LoginIdDisclosures.
 type LoginIDDisclosures = string
@@ -1535,6 +3170,9 @@ type OriginatingIP = string
 
 // OriginatingIPDisclosures defines model for OriginatingIPDisclosures.
 type OriginatingIPDisclosures = string
+
+// RetrieveBillPayCredentials defines model for RetrieveBillPayCredentials.
+type RetrieveBillPayCredentials = bool
 
 // SkipGroupsAccounts defines model for SkipGroupsAccounts.
 type SkipGroupsAccounts = int
@@ -1554,8 +3192,14 @@ type TransactionIDDisclosures = openapi_types.UUID
 // TransactionIDToken defines model for TransactionIdToken.
 type TransactionIDToken = openapi_types.UUID
 
+// TransactionIDUsers defines model for TransactionIdUsers.
+type TransactionIDUsers = openapi_types.UUID
+
 // UserAgent defines model for UserAgent.
 type UserAgent = string
+
+// UserStatusUserIDType defines model for UserStatusUserIdType.
+type UserStatusUserIDType string
 
 // ViewNameAccounts defines model for ViewNameAccounts.
 type ViewNameAccounts string
@@ -1586,6 +3230,31 @@ type NotFound = ErrorResponse
 
 // TokenError Error envelope of the V2 token gateway (`CMN_*`), disclosures (`DSC_*`) and accounts (`ACC_*`).
 type TokenError = ErrorResponse
+
+// ListAccountsLegacyV2Params defines parameters for ListAccountsLegacyV2.
+type ListAccountsLegacyV2Params struct {
+	GetCrossAccts    *bool `form:"getCrossAccts,omitempty" json:"getCrossAccts,omitempty"`
+	GetExportAcctNum *bool `form:"getExportAcctNum,omitempty" json:"getExportAcctNum,omitempty"`
+
+	// ValidateLocationStatus Business banking only; no effect on retail users.
+	ValidateLocationStatus *bool `form:"validateLocationStatus,omitempty" json:"validateLocationStatus,omitempty"`
+
+	// DiTid Trace id of the legacy family: generate a fresh UUID for every request (`uuidgen`, or
+	// `cat /proc/sys/kernel/random/uuid`). It is the idempotency key of Register v4: a reused
+	// value replays the first answer, or with another body answers 409 `26330`, so "Try it out"
+	// needs a new one each time. No example is given on purpose: a fixed one would be reused.
+	DiTid             DiTid                                        `json:"di_tid"`
+	IntuitIFSUserType *ListAccountsLegacyV2ParamsIntuitIFSUserType `json:"intuit_IFS_userType,omitempty"`
+
+	// IntuitAuthid The sub-user's authId (with `intuit_IFS_userType` ENTITLED).
+	IntuitAuthid *string `json:"intuit_authid,omitempty"`
+
+	// IntuitIFSOnBehalfOfUser The member number the sub-user acts for (with `intuit_IFS_userType` ENTITLED).
+	IntuitIFSOnBehalfOfUser *string `json:"intuit_IFS_onBehalfOfUser,omitempty"`
+}
+
+// ListAccountsLegacyV2ParamsIntuitIFSUserType defines parameters for ListAccountsLegacyV2.
+type ListAccountsLegacyV2ParamsIntuitIFSUserType string
 
 // GetCustomerV2Params defines parameters for GetCustomerV2.
 type GetCustomerV2Params struct {
@@ -1635,7 +3304,8 @@ type CreateAccessTokenV2Params struct {
 	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
 	TransactionID TransactionIDToken `json:"transactionId"`
 
-	// InstitutionID The FI (five digits); required for the client_credentials and password grants.
+	// InstitutionID The FI (five digits); required for the client_credentials and password grants; for
+	// authorization_code optional (the code names the FI) but, if sent, the code's FI.
 	InstitutionID *InstitutionIDHeader `json:"institutionId,omitempty"`
 }
 
@@ -1735,8 +3405,67 @@ type GetAccountByIDV1Params struct {
 // GetAccountByIDV1ParamsViewName defines parameters for GetAccountByIDV1.
 type GetAccountByIDV1ParamsViewName string
 
+// GenerateAuthorizationCodeV1Params defines parameters for GenerateAuthorizationCodeV1.
+type GenerateAuthorizationCodeV1Params struct {
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
+	TransactionID TransactionIDToken `json:"transactionId"`
+
+	// InstitutionID The FI (five digits); must be the token's FI.
+	InstitutionID AuthCodeInstitutionID `json:"institutionId"`
+}
+
+// AuthorizeClientV1Params defines parameters for AuthorizeClientV1.
+type AuthorizeClientV1Params struct {
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
+	TransactionID TransactionIDToken `json:"transactionId"`
+
+	// InstitutionID The FI (five digits); must be the token's FI.
+	InstitutionID AuthCodeInstitutionID `json:"institutionId"`
+}
+
 // RegisterCustomerV2Params defines parameters for RegisterCustomerV2.
 type RegisterCustomerV2Params struct {
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// GetCustomerInformationParams defines parameters for GetCustomerInformation.
+type GetCustomerInformationParams struct {
+	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
+	UserIDType *GetCustomerInformationParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// GetCustomerInformationParamsUserIDType defines parameters for GetCustomerInformation.
+type GetCustomerInformationParamsUserIDType string
+
+// GetCustomerContactMethodsParams defines parameters for GetCustomerContactMethods.
+type GetCustomerContactMethodsParams struct {
+	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
+	UserIDType *GetCustomerContactMethodsParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// GetCustomerContactMethodsParamsUserIDType defines parameters for GetCustomerContactMethods.
+type GetCustomerContactMethodsParamsUserIDType string
+
+// GetCustomerAccountsTransactionsV1Params defines parameters for GetCustomerAccountsTransactionsV1.
+type GetCustomerAccountsTransactionsV1Params struct {
+	// HostUserID The member number whose accounts a client-credentials token asks for; exclusive with
+	// `loginId`, and it must be the path customer's member.
+	HostUserID *HostUserIDCustomers `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+
+	// LoginID The username whose accounts a client-credentials token asks for (case-insensitive);
+	// exclusive with `hostUserId`, and it must be the path customer's.
+	LoginID *LoginIDCustomers `form:"loginId,omitempty" json:"loginId,omitempty"`
+
 	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
 	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
 	CorrelationID CorrelationID `json:"correlationId"`
@@ -1754,6 +3483,20 @@ type CompletePasswordResetParams struct {
 
 // CompletePasswordResetParamsUserIDType defines parameters for CompletePasswordReset.
 type CompletePasswordResetParamsUserIDType string
+
+// UpdateContactInfoParams defines parameters for UpdateContactInfo.
+type UpdateContactInfoParams struct {
+	// UserIDType What `customerId` is, `CUSTOMER_ID` or `LOGIN_ID`, as the body's `userIdType` says it
+	// (either may; both must agree). Neither: `CUSTOMER_ID`.
+	UserIDType *UpdateContactInfoParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// UpdateContactInfoParamsUserIDType defines parameters for UpdateContactInfo.
+type UpdateContactInfoParamsUserIDType string
 
 // ResetPasswordParams defines parameters for ResetPassword.
 type ResetPasswordParams struct {
@@ -1895,6 +3638,47 @@ type UpdateInstitutionUserDisclosureParams struct {
 	OriginatingIP *OriginatingIPDisclosures `json:"originating_ip,omitempty"`
 }
 
+// GetInstitutionUserV1Params defines parameters for GetInstitutionUserV1.
+type GetInstitutionUserV1Params struct {
+	// UserIDType What `institutionUserId` holds (default `INSTITUTION_USER_ID`):
+	// - `INSTITUTION_USER_ID`: the institution user id (32 upper-case hex; `CustomerInformation.userId`, the OIDC `institution_user_id`).
+	// - `HOST_USER_ID`: the member number in the FI's core (`hostUserId`, Register v4's `memberNumber`): the member's PRIMARY user.
+	// - `LOGIN_ID`: the username, case-insensitive.
+	// - `LEGACY_USER_GUID`: the customer GUID (32 lower-case hex; Register v4's `id`, `institutionCustomerId`).
+	// - `USER_ID`: the authentication id (32 lower-case hex; Register v4's `authId`, this profile's `userId`).
+	UserIDType *GetInstitutionUserV1ParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// Expand Comma-separated segments to include, each with an optional `($filter=...)`:
+	// `contactMethods`, `postalAddresses` (alias `postalAddress`), `subUsers`. Example:
+	// `contactMethods($filter=(validated eq true) and (protocol eq 'VOICE')),postalAddresses($filter=state eq 'CA')`.
+	//
+	// A filter is the OData subset the contract publishes: `eq`, `and`, parentheses, strings in
+	// single quotes (`''` for a quote) and `true`/`false`; a string property compares with a
+	// string, a boolean one with a boolean. Properties (values as the answer renders them,
+	// dates included; an absent value equals no literal):
+	// - `contactMethods`: `id`, `protocol`, `activated`, `enrolledDateTime`,
+	//   `telephoneCountryCode`, `contactInfo`, `validated`, `host`, `primary`,
+	//   `contactMethodType` (booleans: `activated`, `validated`, `host`, `primary`).
+	// - `postalAddresses`: `id`, `streetAddress1`, `streetAddress2`, `streetAddress3`, `city`,
+	//   `state`, `postalCode`, `country`, `primary` (boolean), `postalAddressType`.
+	// - `subUsers`: `institutionUserId`, `institutionId`, `institutionUserRole`,
+	//   `institutionUserType`, `userId`, `userName`, `lastName`, `firstName`, `middleName`,
+	//   `email`, `birthDate`.
+	//
+	// Anything else (another operator, `or`, a function, an unknown segment or property, a
+	// segment twice, a nested `$expand`, more than 2048 characters) is 400 `ISR_10009`.
+	Expand *ExpandUsersV1 `form:"$expand,omitempty" json:"$expand,omitempty"`
+
+	// RetrieveBillPayCredentials `true` adds a PRIMARY user's bill pay login id (scope `institution-users-billpay:read`).
+	RetrieveBillPayCredentials *RetrieveBillPayCredentials `form:"retrieveBillPayCredentials,omitempty" json:"retrieveBillPayCredentials,omitempty"`
+
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ISR_11005`, longer than 36 characters `ISR_11006`.
+	TransactionID TransactionIDUsers `json:"transactionId"`
+}
+
+// GetInstitutionUserV1ParamsUserIDType defines parameters for GetInstitutionUserV1.
+type GetInstitutionUserV1ParamsUserIDType string
+
 // CreateAccessTokenV1Params defines parameters for CreateAccessTokenV1.
 type CreateAccessTokenV1Params struct {
 	// DiTid Trace id of the legacy family: generate a fresh UUID for every request (`uuidgen`, or
@@ -1916,6 +3700,44 @@ type CreateAccessTokenV1Params struct {
 	UserAgent *UserAgent `json:"user-agent,omitempty"`
 }
 
+// GetUserStatusV1Params defines parameters for GetUserStatusV1.
+type GetUserStatusV1Params struct {
+	// UserIDType What `institutionUserId` holds: `INSTITUTION_USER_ID`, `HOST_USER_ID` (the member's
+	// PRIMARY user), `LOGIN_ID` or `CUSTOMER_ID` (the customer GUID, V1's `LEGACY_USER_GUID`).
+	// Missing or another value `ISR_11008`.
+	UserIDType GetUserStatusV1ParamsUserIDType `form:"userIdType" json:"userIdType"`
+
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ISR_11005`, longer than 36 characters `ISR_11006`.
+	TransactionID TransactionIDUsers `json:"transactionId"`
+}
+
+// GetUserStatusV1ParamsUserIDType defines parameters for GetUserStatusV1.
+type GetUserStatusV1ParamsUserIDType string
+
+// GetInstitutionUserV2Params defines parameters for GetInstitutionUserV2.
+type GetInstitutionUserV2Params struct {
+	// UserIDType What `institutionUserId` holds (default `INSTITUTION_USER_ID`):
+	// - `INSTITUTION_USER_ID`: the institution user id (32 upper-case hex; `CustomerInformation.userId`, the OIDC `institution_user_id`).
+	// - `HOST_USER_ID`: the member number in the FI's core (`hostUserId`, Register v4's `memberNumber`): the member's PRIMARY user.
+	// - `LOGIN_ID`: the username, case-insensitive.
+	// - `LEGACY_USER_GUID`: the customer GUID (32 lower-case hex; Register v4's `id`, `institutionCustomerId`).
+	// - `USER_ID`: the authentication id (32 lower-case hex; Register v4's `authId`, this profile's `userId`).
+	UserIDType *GetInstitutionUserV2ParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// Expand V1's segments (`contactMethods`, `postalAddresses` or `postalAddress`, `subUsers`, with
+	// the same filters) and `identificationDocuments` (scope `institution-users:read_pii`),
+	// filterable on `id`, `maskedId`, `issuerState`, `issuerCountry`, `issuedDate`,
+	// `expiryDate`, `identificationDocumentType` (the SSN this service keeps has only `id`,
+	// `maskedId` and `identificationDocumentType`). Errors as in V1: 400 `ISR_10009`.
+	Expand *ExpandUsersV2 `form:"$expand,omitempty" json:"$expand,omitempty"`
+
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ISR_11005`, longer than 36 characters `ISR_11006`.
+	TransactionID TransactionIDUsers `json:"transactionId"`
+}
+
+// GetInstitutionUserV2ParamsUserIDType defines parameters for GetInstitutionUserV2.
+type GetInstitutionUserV2ParamsUserIDType string
+
 // RevokeAccessTokenV2FormdataRequestBody defines body for RevokeAccessTokenV2 for application/x-www-form-urlencoded ContentType.
 type RevokeAccessTokenV2FormdataRequestBody = RevokeRequest
 
@@ -1928,11 +3750,20 @@ type CreateAccessTokenV2FormdataRequestBody = TokenV2Request
 // RegisterCustomerV4JSONRequestBody defines body for RegisterCustomerV4 for application/json ContentType.
 type RegisterCustomerV4JSONRequestBody = RegisterCustomerRequest
 
+// GenerateAuthorizationCodeV1FormdataRequestBody defines body for GenerateAuthorizationCodeV1 for application/x-www-form-urlencoded ContentType.
+type GenerateAuthorizationCodeV1FormdataRequestBody = AuthorizationCodeRequest
+
+// AuthorizeClientV1FormdataRequestBody defines body for AuthorizeClientV1 for application/x-www-form-urlencoded ContentType.
+type AuthorizeClientV1FormdataRequestBody = AuthorizeClientRequest
+
 // RegisterCustomerV2JSONRequestBody defines body for RegisterCustomerV2 for application/json ContentType.
 type RegisterCustomerV2JSONRequestBody = CustomerRegistrationRequest
 
 // CompletePasswordResetJSONRequestBody defines body for CompletePasswordReset for application/json ContentType.
 type CompletePasswordResetJSONRequestBody = CompletePasswordResetRequest
+
+// UpdateContactInfoJSONRequestBody defines body for UpdateContactInfo for application/json ContentType.
+type UpdateContactInfoJSONRequestBody = ContactInfoUpdate
 
 // ResetPasswordJSONRequestBody defines body for ResetPassword for application/json ContentType.
 type ResetPasswordJSONRequestBody = ResetPasswordRequest
@@ -2029,6 +3860,35 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// GetOpenIDConfiguration OpenID Connect discovery
+	//
+	// The OpenID Provider metadata of the partner sign-in (OpenID Connect Discovery 1.0): the
+	// issuer (`--oidc-issuer`), the token endpoint, the JWKS and the supported values. Its
+	// `authorization_endpoint` is `POST /v1/auth-code`, which the FI's own digital banking calls
+	// for a signed-in user; no browser is sent there.
+	//
+	// Corresponds with GET /.well-known/openid-configuration (the `GetOpenIDConfiguration` operationId).
+	GetOpenIDConfiguration(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAccountsLegacyV2 List a customer's accounts (legacy)
+	//
+	// The accounts of a registered customer's host member, for V1-token integrations: XML
+	// `<Accounts>` with one `<account>` each, elements in the official schema's order, or the
+	// same as JSON when `Accept` names JSON; 204 when the member holds none. `di_ficustomer` is
+	// the customer GUID, of the token's FI only (another FI's or an unknown customer is 404
+	// `20009`); a user's token reads only its own accounts. Account numbers are masked to the
+	// last four characters; with `getExportAcctNum=true` a token with `accounts:read_unmasked`
+	// gets them in full, with `exportAccountNumber`. `getCrossAccts=true` adds the member's
+	// cross-user accounts (category `CROSS_USER_ACCOUNT`), left out otherwise. Retail sub-user
+	// calls (`intuit_IFS_userType: ENTITLED`) need `intuit_authid` (the sub-user's authId, a user
+	// of the same member) and `intuit_IFS_onBehalfOfUser` (the member number); the business
+	// user types are refused (`25694`): every user here is a retail user, and
+	// `validateLocationStatus` has no effect for them. Errors are the XML `Status` unless
+	// `Accept` names JSON. Aliases: `/v2/fis/...` and the `/digitalbanking[/stage]` prefixes.
+	//
+	// Corresponds with GET /bankingservices/v2/fis/{di_fiid}/fiCustomers/{di_ficustomer}/accounts (the `ListAccountsLegacyV2` operationId).
+	ListAccountsLegacyV2(ctx context.Context, diFiid DiFiidPath, diFicustomer string, params *ListAccountsLegacyV2Params, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetCustomerV2 Get an FI customer
 	//
 	// Reads a customer's profile and status flags (`registered`, `acceptedDisclosure`,
@@ -2063,6 +3923,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /metrics (the `GetMetrics` operationId).
 	GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetJWKS ID token signing keys (JWKS)
+	//
+	// The keys that verify ID tokens (RFC 7517): the current signing key first, then the retired
+	// keys still published during a rotation (`--oidc-old-keys`), until the ID tokens they signed
+	// have expired.
+	//
+	// Corresponds with GET /oauth2/v1/keys (the `GetJWKS` operationId).
+	GetJWKS(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeAccessTokenV2WithBody Revoke a V2 token
 	//
@@ -2107,10 +3976,16 @@ type ClientInterface interface {
 	// CreateAccessTokenV2WithBody OAuth V2 token
 	//
 	// Issues a V2 access token (disclosures, accounts). Grants: `client_credentials` and
-	// `password` (both need the `institutionId` header) and `refresh_token` (a refresh token from
-	// a password grant; refresh tokens do not rotate, the same one is returned with its remaining
-	// lifetime). `scopes` is one comma-separated string and must be a subset of the app's scopes
-	// (omitted: all of them). `expires_in` is a string of seconds.
+	// `password` (both need the `institutionId` header), `authorization_code` (a partner app
+	// redeems a code from `POST /v1/auth-code`, once and within 60 seconds; the code names the
+	// FI, so `institutionId` may be left out, and if sent must be the code's FI; the answer adds
+	// an OpenID Connect `id_token` when the code was requested with `nonce`, `aud` or
+	// `requested_scopes`, and a refresh token when `requested_scopes` had `offline_access`) and
+	// `refresh_token` (a refresh token from a password or authorization-code grant; the new
+	// access token speaks for the same user with the same rights; refresh tokens do not rotate,
+	// the same one is returned with its remaining lifetime). `scopes` is one comma-separated
+	// string and must be a subset of the app's scopes (omitted: all of them). `expires_in` is a
+	// string of seconds.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2120,10 +3995,16 @@ type ClientInterface interface {
 	// CreateAccessTokenV2WithFormdataBody OAuth V2 token
 	//
 	// Issues a V2 access token (disclosures, accounts). Grants: `client_credentials` and
-	// `password` (both need the `institutionId` header) and `refresh_token` (a refresh token from
-	// a password grant; refresh tokens do not rotate, the same one is returned with its remaining
-	// lifetime). `scopes` is one comma-separated string and must be a subset of the app's scopes
-	// (omitted: all of them). `expires_in` is a string of seconds.
+	// `password` (both need the `institutionId` header), `authorization_code` (a partner app
+	// redeems a code from `POST /v1/auth-code`, once and within 60 seconds; the code names the
+	// FI, so `institutionId` may be left out, and if sent must be the code's FI; the answer adds
+	// an OpenID Connect `id_token` when the code was requested with `nonce`, `aud` or
+	// `requested_scopes`, and a refresh token when `requested_scopes` had `offline_access`) and
+	// `refresh_token` (a refresh token from a password or authorization-code grant; the new
+	// access token speaks for the same user with the same rights; refresh tokens do not rotate,
+	// the same one is returned with its remaining lifetime). `scopes` is one comma-separated
+	// string and must be a subset of the app's scopes (omitted: all of them). `expires_in` is a
+	// string of seconds.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -2275,6 +4156,74 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/accounts/{accountId} (the `GetAccountByIDV1` operationId).
 	GetAccountByIDV1(ctx context.Context, accountID AccountIDPath, params *GetAccountByIDV1Params, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GenerateAuthorizationCodeV1WithBody Generate an authorization code (partner sign-in)
+	//
+	// Issues an authorization code for a user who signed in to the FI's digital banking, for a
+	// partner app to redeem at `POST /oauth2/v1/token` (`grant_type=authorization_code`). The
+	// caller is a client-credentials V2 token of an app configured to request codes for the
+	// partner (`codePartners`); the partner must differ from the caller (`CMN_90020`).
+	// `username` and `institution_user_id` must name the same registered, unlocked user of the
+	// token's FI. `scopes` (comma-separated, at least one) must be among the partner's;
+	// `requested_scopes` takes the OpenID Connect scopes `openid`, `profile` and
+	// `offline_access` (others are ignored). With `nonce`, `aud` or `requested_scopes` the code
+	// yields an ID token; `auth_time` (epoch seconds, not in the future) becomes its
+	// `auth_time` claim (else the code's issue time). The code is single-use, bound to the
+	// partner, the user, the FI, the scopes and the nonce, expires after 60 seconds and is stored
+	// only as a hash; a second exchange is refused and revokes what the first one got.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/auth-code (the `GenerateAuthorizationCodeV1` operationId).
+	GenerateAuthorizationCodeV1WithBody(ctx context.Context, params *GenerateAuthorizationCodeV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GenerateAuthorizationCodeV1WithFormdataBody Generate an authorization code (partner sign-in)
+	//
+	// Issues an authorization code for a user who signed in to the FI's digital banking, for a
+	// partner app to redeem at `POST /oauth2/v1/token` (`grant_type=authorization_code`). The
+	// caller is a client-credentials V2 token of an app configured to request codes for the
+	// partner (`codePartners`); the partner must differ from the caller (`CMN_90020`).
+	// `username` and `institution_user_id` must name the same registered, unlocked user of the
+	// token's FI. `scopes` (comma-separated, at least one) must be among the partner's;
+	// `requested_scopes` takes the OpenID Connect scopes `openid`, `profile` and
+	// `offline_access` (others are ignored). With `nonce`, `aud` or `requested_scopes` the code
+	// yields an ID token; `auth_time` (epoch seconds, not in the future) becomes its
+	// `auth_time` claim (else the code's issue time). The code is single-use, bound to the
+	// partner, the user, the FI, the scopes and the nonce, expires after 60 seconds and is stored
+	// only as a hash; a second exchange is refused and revokes what the first one got.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /v1/auth-code (the `GenerateAuthorizationCodeV1` operationId).
+	GenerateAuthorizationCodeV1WithFormdataBody(ctx context.Context, params *GenerateAuthorizationCodeV1Params, body GenerateAuthorizationCodeV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AuthorizeClientV1WithBody Authorize Client (partner sign-in)
+	//
+	// Tells the FI's own digital banking which API scopes a partner app was approved for and
+	// which steps its sign-in needs (`additional_info`), before it asks for an authorization
+	// code. The caller is a client-credentials V2 token of an app configured to request codes
+	// for that partner (`codePartners`); `institutionId` must be the token's FI, and the partner
+	// must have the `authorization_code` grant at that FI. `scopes` is a comma-separated list;
+	// `appId` is the partner's client id.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/client-authorization (the `AuthorizeClientV1` operationId).
+	AuthorizeClientV1WithBody(ctx context.Context, params *AuthorizeClientV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AuthorizeClientV1WithFormdataBody Authorize Client (partner sign-in)
+	//
+	// Tells the FI's own digital banking which API scopes a partner app was approved for and
+	// which steps its sign-in needs (`additional_info`), before it asks for an authorization
+	// code. The caller is a client-credentials V2 token of an app configured to request codes
+	// for that partner (`codePartners`); `institutionId` must be the token's FI, and the partner
+	// must have the `authorization_code` grant at that FI. `scopes` is a comma-separated list;
+	// `appId` is the partner's client id.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /v1/client-authorization (the `AuthorizeClientV1` operationId).
+	AuthorizeClientV1WithFormdataBody(ctx context.Context, params *AuthorizeClientV1Params, body AuthorizeClientV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RegisterCustomerV2WithBody Register a customer (Customer v2)
 	//
 	// **Known from the portal only.** This operation is in no official specification; the
@@ -2345,6 +4294,67 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/customers/register (the `RegisterCustomerV2` operationId).
 	RegisterCustomerV2(ctx context.Context, params *RegisterCustomerV2Params, body RegisterCustomerV2JSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetCustomerInformation Read a user's profile
+	//
+	// The profile of one user of the token's FI: identifiers, names, birth date, status flags,
+	// postal addresses, contact methods (in clear: this is the profile, read with
+	// `institution-users:read`; the contact-methods operation masks them), the entitled
+	// customer and the disclosure flag. A user-bound token reads only its own profile (400
+	// `UXU_10011` for anyone else). An unknown user and another FI's are answered alike, 404
+	// `UXU_88888`, the code of the official examples.
+	//
+	// Identifiers: `userId` is the institution user id (what the OIDC flow passes on as
+	// `institution_user_id`), `loginId` the authentication id (Register v4's `authId`),
+	// `userName` the username, `customers[].customerId` the customer GUID (the `customerId`
+	// of this family), `customers[].memberNumber` the host member number.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}`.
+	//
+	// Corresponds with GET /v1/customers/{customerId} (the `GetCustomerInformation` operationId).
+	GetCustomerInformation(ctx context.Context, customerID CustomerIDPath, params *GetCustomerInformationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCustomerContactMethods List a user's contact methods
+	//
+	// The destinations a one-time passcode can be sent to (the first step of a password
+	// reset): every SMS, VOICE and EMAIL contact method of the user, `id` being the
+	// `contactMethodId` the reset takes. The contact values are **masked**: a phone number
+	// to its last four digits (`******0142`), an email address to the first character of its
+	// local part and its domain (`s***@example.com`), enough for the user to pick one and no
+	// contact-data export for the app. The profile (`GET /v1/customers/{customerId}`) shows
+	// them in clear.
+	//
+	// A user-bound token lists only its own (400 `UXU_10011`). An unknown user and another
+	// FI's are 404 `UXU_10000`.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}/contact-methods`, the official path.
+	//
+	// Corresponds with GET /v1/customers/{customerId}/contact-methods (the `GetCustomerContactMethods` operationId).
+	GetCustomerContactMethods(ctx context.Context, customerID CustomerIDPath, params *GetCustomerContactMethodsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCustomerAccountsTransactionsV1 A user's accounts with their recent transactions
+	//
+	// Every account of the user's host member with its most recent transactions (at most
+	// 100 per account, newest first), a retail user's registration-time view. 204 without a
+	// body when the member holds no accounts. `customerId` is the customer GUID; a
+	// user-bound token names only its own (400 `UXU_10011`). An unknown customer and another
+	// FI's are 404 `UXU_88888`.
+	//
+	// `hostUserId` (the member number) or `loginId` (the username) says whose accounts a
+	// client-credentials token asks for, as the official parameters require: exactly one
+	// (neither or both is 400 `UXU_10014`), and it must name the path's customer (else 400
+	// `UXU_10014`). A user-bound token may leave both out; if it sends one, the same rule
+	// applies.
+	//
+	// Account numbers (and the number part of `micrNumber`) are masked to their last four
+	// characters unless the token has `accounts:read_unmasked` (D25), as in `GET
+	// /v1/accounts`. Accounts whose history is not enabled carry no transactions
+	// (`historyAllowed` false). Needs both `accounts:read` and `transactions:read`.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}:accounts`.
+	//
+	// Corresponds with GET /v1/customers/{customerId}:accounts (the `GetCustomerAccountsTransactionsV1` operationId).
+	GetCustomerAccountsTransactionsV1(ctx context.Context, customerID CustomerIDPath, params *GetCustomerAccountsTransactionsV1Params, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CompletePasswordResetWithBody Set a new password with the one-time passcode (extension)
 	//
 	// **An extension of this implementation**: the public contract ends with sending the
@@ -2384,6 +4394,56 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /v1/customers/{customerId}:complete-password-reset (the `CompletePasswordReset` operationId).
 	CompletePasswordReset(ctx context.Context, customerID CustomerIDPath, params *CompletePasswordResetParams, body CompletePasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateContactInfoWithBody Change a user's phone, email or postal address
+	//
+	// Changes any of three parts, at least one: `phoneNumber` replaces the phone on file
+	// `oldPhoneNumber` with `newPhoneNumber` (its VOICE and SMS contact methods are replaced
+	// by new, not yet validated ones, so contact method ids of the old number stop working);
+	// `email` replaces the email address and its EMAIL contact method; `postalAddress`
+	// replaces the primary (first) postal address, or adds it when there is none. The values
+	// pass the registration rules: NANP phone numbers (country code `1`, or `0` as in Register
+	// v4, D15), an email address, a USPS state and ZIP for a US address. A violation is 400
+	// `UXU_99999` naming the field's JSON pointer; an `oldPhoneNumber` that is not the user's
+	// is 400 `UXU_88891`. Everything is applied in one transaction, with the audit event
+	// `UpdateContactInfo`: a refused request changes nothing. 204 without a body.
+	//
+	// `customerId` is a customer GUID or, with `userIdType=LOGIN_ID` (in the body, as the
+	// official schema has it, or as the query parameter), a username. A user-bound token
+	// changes only its own user (400 `UXU_10011`). An unknown user and another FI's are 404
+	// `UXU_88888`.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}:contact-info`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/customers/{customerId}:contact-info (the `UpdateContactInfo` operationId).
+	UpdateContactInfoWithBody(ctx context.Context, customerID CustomerIDPath, params *UpdateContactInfoParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateContactInfo Change a user's phone, email or postal address
+	//
+	// Changes any of three parts, at least one: `phoneNumber` replaces the phone on file
+	// `oldPhoneNumber` with `newPhoneNumber` (its VOICE and SMS contact methods are replaced
+	// by new, not yet validated ones, so contact method ids of the old number stop working);
+	// `email` replaces the email address and its EMAIL contact method; `postalAddress`
+	// replaces the primary (first) postal address, or adds it when there is none. The values
+	// pass the registration rules: NANP phone numbers (country code `1`, or `0` as in Register
+	// v4, D15), an email address, a USPS state and ZIP for a US address. A violation is 400
+	// `UXU_99999` naming the field's JSON pointer; an `oldPhoneNumber` that is not the user's
+	// is 400 `UXU_88891`. Everything is applied in one transaction, with the audit event
+	// `UpdateContactInfo`: a refused request changes nothing. 204 without a body.
+	//
+	// `customerId` is a customer GUID or, with `userIdType=LOGIN_ID` (in the body, as the
+	// official schema has it, or as the query parameter), a username. A user-bound token
+	// changes only its own user (400 `UXU_10011`). An unknown user and another FI's are 404
+	// `UXU_88888`.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}:contact-info`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/customers/{customerId}:contact-info (the `UpdateContactInfo` operationId).
+	UpdateContactInfo(ctx context.Context, customerID CustomerIDPath, params *UpdateContactInfoParams, body UpdateContactInfoJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResetPasswordWithBody Send a one-time passcode for a password reset
 	//
@@ -2587,6 +4647,41 @@ type ClientInterface interface {
 	// Corresponds with PUT /v1/institution-user-disclosures (the `UpdateInstitutionUserDisclosure` operationId).
 	UpdateInstitutionUserDisclosure(ctx context.Context, params *UpdateInstitutionUserDisclosureParams, body UpdateInstitutionUserDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetInstitutionUserV1 Read an institution user's profile (V1)
+	//
+	// The profile of one user of the token's FI: identifiers, names, role and type, the member
+	// relationship (`institutionCustomers`), login counters and the status flags, and on request
+	// (`$expand`) contact methods, postal addresses and sub-users.
+	//
+	// **Which user.** `userIdType` says what `institutionUserId` holds (default
+	// `INSTITUTION_USER_ID`): see the parameter. Another FI's user and an unknown one are
+	// answered alike, 404 `ISR_10001`, without data. A user-bound token (password, refresh or
+	// partner grant) may read only its own user: naming anyone else, existing or not, is the
+	// same 404 `ISR_10001`.
+	//
+	// **Shape.** Only retail users exist here: `institutionUserType` is `RETAIL`,
+	// `institutionUserRole` `PRIMARY` (the member's own user) or `ENTITLED` (a sub-user; then
+	// `parentInstitutionUserId` names its PRIMARY user and `institutionCustomers` holds the
+	// PRIMARY user's relationship). `userStatus` carries only the flags that are true.
+	// `additionalInfo.entry` always holds `legacyUserGuid`, the customer GUID.
+	//
+	// **`$expand`** (see the parameter) adds `contactMethods`, `postalAddresses` (alias
+	// `postalAddress`) and `subUsers`, each optionally filtered; a malformed expression, an
+	// unknown segment or property is 400 `ISR_10009`. Sub-users are listed without their own
+	// expansions (no nested `$expand`).
+	//
+	// **Bill pay.** `retrieveBillPayCredentials=true` needs the scope
+	// `institution-users-billpay:read` (else 403 `ISR_11003`) and adds, for a PRIMARY user whose
+	// member has a bill pay login, `institutionCustomers[].additionalInfo.entry`
+	// `[{key: billPayLoginId, value}]`. This service is no bill pay system: it keeps only the
+	// login id the FI provisioned for the member (`billPayLoginId` in the provisioning file), no
+	// bill pay password.
+	//
+	// Also at `/db-users/v1/institution-users/{institutionUserId}`.
+	//
+	// Corresponds with GET /v1/institution-users/{institutionUserId} (the `GetInstitutionUserV1` operationId).
+	GetInstitutionUserV1(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV1Params, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateAccessTokenV1WithBody OAuth V1 token (legacy)
 	//
 	// Issues a V1 ("legacy") access token for one FI, used by Register v4 and Get FI Customer.
@@ -2616,6 +4711,102 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/oauth/token (the `CreateAccessTokenV1` operationId).
 	CreateAccessTokenV1WithFormdataBody(ctx context.Context, params *CreateAccessTokenV1Params, body CreateAccessTokenV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetUserStatusV1 Read an institution user's status
+	//
+	// The status of one user of the token's FI (user rules as for the profile: another FI's or
+	// an unknown user, and for a user-bound token anyone but itself, 404 `ISR_10001`).
+	// `userIdType` is required: `INSTITUTION_USER_ID`, `HOST_USER_ID` (the member's PRIMARY
+	// user), `LOGIN_ID` or `CUSTOMER_ID` (the customer GUID).
+	//
+	// **Flags** (only the true ones are sent; the same derivation as the Customer v2 profile's
+	// `userStatus`, so a user has one status in both families):
+	// - `locked`: the password grant locked the user after the FI's threshold of failed logins.
+	//   Unlocking (`PUT /v1/customers/{id}:unlock-user`) clears it; after the FI's cool-down (if
+	//   it has one) the next login attempt does.
+	// - `registered`: registration is complete. At an FI that asks for its disclosures at first
+	//   login (sandbox `02222`) a user is registered once every required disclosure is accepted.
+	// - `approved`: with `registered`: no separate approval step exists here.
+	// - `active`: registered and not locked.
+	// - `onHold`, `reset`, `rejected`: never (no holds, forced resets or rejections exist here).
+	//
+	// `additionalInfo` has the failed-login count, the failed password-reset count and the last
+	// successful login. A PRIMARY user's answer lists its sub-users' status (`subUsers`, only
+	// when it has any); a sub-user's names its PRIMARY user (`parentInstitutionUserId`).
+	//
+	// Also at `/db-users/v1/user-status/{institutionUserId}`.
+	//
+	// Corresponds with GET /v1/user-status/{institutionUserId} (the `GetUserStatusV1` operationId).
+	GetUserStatusV1(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetUserStatusV1Params, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetInstitutionUserV2 Read an institution user's profile (V2, identification documents)
+	//
+	// The V1 profile (same user rules, shape and `$expand` segments), plus the
+	// `identificationDocuments` segment; there is no `retrieveBillPayCredentials` in V2.
+	//
+	// **Identification documents.** Expanding `identificationDocuments` needs the scope
+	// `institution-users:read_pii` (else 403 `ISR_11003`, checked before the user is looked
+	// up). The service keeps one document, the SSN given at registration or provisioning
+	// (`identificationDocumentType` `SSN`, `maskedId` `*****6789`). Its number leaves the
+	// service only encrypted to the FI's document key, an RSA public key (at least 2048 bits)
+	// provisioned per FI (`documentKey`): `id` is the base64 of RSA-OAEP (SHA-256 for the hash
+	// and MGF1, no label) over the digits, different at every call; only the FI, holding the
+	// private key, can read it. An FI without a document key answers every request expanding
+	// `identificationDocuments` 500 `ISR_23007`, whoever the user. The sandbox FI `01111` has
+	// one (its private half, for trying it, is `docs/sandbox-document-key.pem`; see the README);
+	// `02222` has none.
+	//
+	// Corresponds with GET /v2/institution-users/{institutionUserId} (the `GetInstitutionUserV2` operationId).
+	GetInstitutionUserV2(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV2Params, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// GetOpenIDConfiguration OpenID Connect discovery
+//
+// The OpenID Provider metadata of the partner sign-in (OpenID Connect Discovery 1.0): the
+// issuer (`--oidc-issuer`), the token endpoint, the JWKS and the supported values. Its
+// `authorization_endpoint` is `POST /v1/auth-code`, which the FI's own digital banking calls
+// for a signed-in user; no browser is sent there.
+//
+// Corresponds with GET /.well-known/openid-configuration (the `GetOpenIDConfiguration` operationId).
+func (c *Client) GetOpenIDConfiguration(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOpenIDConfigurationRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAccountsLegacyV2 List a customer's accounts (legacy)
+//
+// The accounts of a registered customer's host member, for V1-token integrations: XML
+// `<Accounts>` with one `<account>` each, elements in the official schema's order, or the
+// same as JSON when `Accept` names JSON; 204 when the member holds none. `di_ficustomer` is
+// the customer GUID, of the token's FI only (another FI's or an unknown customer is 404
+// `20009`); a user's token reads only its own accounts. Account numbers are masked to the
+// last four characters; with `getExportAcctNum=true` a token with `accounts:read_unmasked`
+// gets them in full, with `exportAccountNumber`. `getCrossAccts=true` adds the member's
+// cross-user accounts (category `CROSS_USER_ACCOUNT`), left out otherwise. Retail sub-user
+// calls (`intuit_IFS_userType: ENTITLED`) need `intuit_authid` (the sub-user's authId, a user
+// of the same member) and `intuit_IFS_onBehalfOfUser` (the member number); the business
+// user types are refused (`25694`): every user here is a retail user, and
+// `validateLocationStatus` has no effect for them. Errors are the XML `Status` unless
+// `Accept` names JSON. Aliases: `/v2/fis/...` and the `/digitalbanking[/stage]` prefixes.
+//
+// Corresponds with GET /bankingservices/v2/fis/{di_fiid}/fiCustomers/{di_ficustomer}/accounts (the `ListAccountsLegacyV2` operationId).
+func (c *Client) ListAccountsLegacyV2(ctx context.Context, diFiid DiFiidPath, diFicustomer string, params *ListAccountsLegacyV2Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAccountsLegacyV2Request(c.Server, diFiid, diFicustomer, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // GetCustomerV2 Get an FI customer
@@ -2683,6 +4874,25 @@ func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (
 // Corresponds with GET /metrics (the `GetMetrics` operationId).
 func (c *Client) GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMetricsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetJWKS ID token signing keys (JWKS)
+//
+// The keys that verify ID tokens (RFC 7517): the current signing key first, then the retired
+// keys still published during a rotation (`--oidc-old-keys`), until the ID tokens they signed
+// have expired.
+//
+// Corresponds with GET /oauth2/v1/keys (the `GetJWKS` operationId).
+func (c *Client) GetJWKS(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetJWKSRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -2776,10 +4986,16 @@ func (c *Client) RevokeAccessTokenV2PostWithFormdataBody(ctx context.Context, pa
 // CreateAccessTokenV2WithBody OAuth V2 token
 //
 // Issues a V2 access token (disclosures, accounts). Grants: `client_credentials` and
-// `password` (both need the `institutionId` header) and `refresh_token` (a refresh token from
-// a password grant; refresh tokens do not rotate, the same one is returned with its remaining
-// lifetime). `scopes` is one comma-separated string and must be a subset of the app's scopes
-// (omitted: all of them). `expires_in` is a string of seconds.
+// `password` (both need the `institutionId` header), `authorization_code` (a partner app
+// redeems a code from `POST /v1/auth-code`, once and within 60 seconds; the code names the
+// FI, so `institutionId` may be left out, and if sent must be the code's FI; the answer adds
+// an OpenID Connect `id_token` when the code was requested with `nonce`, `aud` or
+// `requested_scopes`, and a refresh token when `requested_scopes` had `offline_access`) and
+// `refresh_token` (a refresh token from a password or authorization-code grant; the new
+// access token speaks for the same user with the same rights; refresh tokens do not rotate,
+// the same one is returned with its remaining lifetime). `scopes` is one comma-separated
+// string and must be a subset of the app's scopes (omitted: all of them). `expires_in` is a
+// string of seconds.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2799,10 +5015,16 @@ func (c *Client) CreateAccessTokenV2WithBody(ctx context.Context, params *Create
 // CreateAccessTokenV2WithFormdataBody OAuth V2 token
 //
 // Issues a V2 access token (disclosures, accounts). Grants: `client_credentials` and
-// `password` (both need the `institutionId` header) and `refresh_token` (a refresh token from
-// a password grant; refresh tokens do not rotate, the same one is returned with its remaining
-// lifetime). `scopes` is one comma-separated string and must be a subset of the app's scopes
-// (omitted: all of them). `expires_in` is a string of seconds.
+// `password` (both need the `institutionId` header), `authorization_code` (a partner app
+// redeems a code from `POST /v1/auth-code`, once and within 60 seconds; the code names the
+// FI, so `institutionId` may be left out, and if sent must be the code's FI; the answer adds
+// an OpenID Connect `id_token` when the code was requested with `nonce`, `aud` or
+// `requested_scopes`, and a refresh token when `requested_scopes` had `offline_access`) and
+// `refresh_token` (a refresh token from a password or authorization-code grant; the new
+// access token speaks for the same user with the same rights; refresh tokens do not rotate,
+// the same one is returned with its remaining lifetime). `scopes` is one comma-separated
+// string and must be a subset of the app's scopes (omitted: all of them). `expires_in` is a
+// string of seconds.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -3044,6 +5266,114 @@ func (c *Client) GetAccountByIDV1(ctx context.Context, accountID AccountIDPath, 
 	return c.Client.Do(req)
 }
 
+// GenerateAuthorizationCodeV1WithBody Generate an authorization code (partner sign-in)
+//
+// Issues an authorization code for a user who signed in to the FI's digital banking, for a
+// partner app to redeem at `POST /oauth2/v1/token` (`grant_type=authorization_code`). The
+// caller is a client-credentials V2 token of an app configured to request codes for the
+// partner (`codePartners`); the partner must differ from the caller (`CMN_90020`).
+// `username` and `institution_user_id` must name the same registered, unlocked user of the
+// token's FI. `scopes` (comma-separated, at least one) must be among the partner's;
+// `requested_scopes` takes the OpenID Connect scopes `openid`, `profile` and
+// `offline_access` (others are ignored). With `nonce`, `aud` or `requested_scopes` the code
+// yields an ID token; `auth_time` (epoch seconds, not in the future) becomes its
+// `auth_time` claim (else the code's issue time). The code is single-use, bound to the
+// partner, the user, the FI, the scopes and the nonce, expires after 60 seconds and is stored
+// only as a hash; a second exchange is refused and revokes what the first one got.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/auth-code (the `GenerateAuthorizationCodeV1` operationId).
+func (c *Client) GenerateAuthorizationCodeV1WithBody(ctx context.Context, params *GenerateAuthorizationCodeV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateAuthorizationCodeV1RequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GenerateAuthorizationCodeV1WithFormdataBody Generate an authorization code (partner sign-in)
+//
+// Issues an authorization code for a user who signed in to the FI's digital banking, for a
+// partner app to redeem at `POST /oauth2/v1/token` (`grant_type=authorization_code`). The
+// caller is a client-credentials V2 token of an app configured to request codes for the
+// partner (`codePartners`); the partner must differ from the caller (`CMN_90020`).
+// `username` and `institution_user_id` must name the same registered, unlocked user of the
+// token's FI. `scopes` (comma-separated, at least one) must be among the partner's;
+// `requested_scopes` takes the OpenID Connect scopes `openid`, `profile` and
+// `offline_access` (others are ignored). With `nonce`, `aud` or `requested_scopes` the code
+// yields an ID token; `auth_time` (epoch seconds, not in the future) becomes its
+// `auth_time` claim (else the code's issue time). The code is single-use, bound to the
+// partner, the user, the FI, the scopes and the nonce, expires after 60 seconds and is stored
+// only as a hash; a second exchange is refused and revokes what the first one got.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /v1/auth-code (the `GenerateAuthorizationCodeV1` operationId).
+func (c *Client) GenerateAuthorizationCodeV1WithFormdataBody(ctx context.Context, params *GenerateAuthorizationCodeV1Params, body GenerateAuthorizationCodeV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateAuthorizationCodeV1RequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AuthorizeClientV1WithBody Authorize Client (partner sign-in)
+//
+// Tells the FI's own digital banking which API scopes a partner app was approved for and
+// which steps its sign-in needs (`additional_info`), before it asks for an authorization
+// code. The caller is a client-credentials V2 token of an app configured to request codes
+// for that partner (`codePartners`); `institutionId` must be the token's FI, and the partner
+// must have the `authorization_code` grant at that FI. `scopes` is a comma-separated list;
+// `appId` is the partner's client id.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/client-authorization (the `AuthorizeClientV1` operationId).
+func (c *Client) AuthorizeClientV1WithBody(ctx context.Context, params *AuthorizeClientV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAuthorizeClientV1RequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AuthorizeClientV1WithFormdataBody Authorize Client (partner sign-in)
+//
+// Tells the FI's own digital banking which API scopes a partner app was approved for and
+// which steps its sign-in needs (`additional_info`), before it asks for an authorization
+// code. The caller is a client-credentials V2 token of an app configured to request codes
+// for that partner (`codePartners`); `institutionId` must be the token's FI, and the partner
+// must have the `authorization_code` grant at that FI. `scopes` is a comma-separated list;
+// `appId` is the partner's client id.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /v1/client-authorization (the `AuthorizeClientV1` operationId).
+func (c *Client) AuthorizeClientV1WithFormdataBody(ctx context.Context, params *AuthorizeClientV1Params, body AuthorizeClientV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAuthorizeClientV1RequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RegisterCustomerV2WithBody Register a customer (Customer v2)
 //
 // **Known from the portal only.** This operation is in no official specification; the
@@ -3134,6 +5464,97 @@ func (c *Client) RegisterCustomerV2(ctx context.Context, params *RegisterCustome
 	return c.Client.Do(req)
 }
 
+// GetCustomerInformation Read a user's profile
+//
+// The profile of one user of the token's FI: identifiers, names, birth date, status flags,
+// postal addresses, contact methods (in clear: this is the profile, read with
+// `institution-users:read`; the contact-methods operation masks them), the entitled
+// customer and the disclosure flag. A user-bound token reads only its own profile (400
+// `UXU_10011` for anyone else). An unknown user and another FI's are answered alike, 404
+// `UXU_88888`, the code of the official examples.
+//
+// Identifiers: `userId` is the institution user id (what the OIDC flow passes on as
+// `institution_user_id`), `loginId` the authentication id (Register v4's `authId`),
+// `userName` the username, `customers[].customerId` the customer GUID (the `customerId`
+// of this family), `customers[].memberNumber` the host member number.
+//
+// Also at `/ux-users/v1/customers/{customerId}`.
+//
+// Corresponds with GET /v1/customers/{customerId} (the `GetCustomerInformation` operationId).
+func (c *Client) GetCustomerInformation(ctx context.Context, customerID CustomerIDPath, params *GetCustomerInformationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCustomerInformationRequest(c.Server, customerID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCustomerContactMethods List a user's contact methods
+//
+// The destinations a one-time passcode can be sent to (the first step of a password
+// reset): every SMS, VOICE and EMAIL contact method of the user, `id` being the
+// `contactMethodId` the reset takes. The contact values are **masked**: a phone number
+// to its last four digits (`******0142`), an email address to the first character of its
+// local part and its domain (`s***@example.com`), enough for the user to pick one and no
+// contact-data export for the app. The profile (`GET /v1/customers/{customerId}`) shows
+// them in clear.
+//
+// A user-bound token lists only its own (400 `UXU_10011`). An unknown user and another
+// FI's are 404 `UXU_10000`.
+//
+// Also at `/ux-users/v1/customers/{customerId}/contact-methods`, the official path.
+//
+// Corresponds with GET /v1/customers/{customerId}/contact-methods (the `GetCustomerContactMethods` operationId).
+func (c *Client) GetCustomerContactMethods(ctx context.Context, customerID CustomerIDPath, params *GetCustomerContactMethodsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCustomerContactMethodsRequest(c.Server, customerID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCustomerAccountsTransactionsV1 A user's accounts with their recent transactions
+//
+// Every account of the user's host member with its most recent transactions (at most
+// 100 per account, newest first), a retail user's registration-time view. 204 without a
+// body when the member holds no accounts. `customerId` is the customer GUID; a
+// user-bound token names only its own (400 `UXU_10011`). An unknown customer and another
+// FI's are 404 `UXU_88888`.
+//
+// `hostUserId` (the member number) or `loginId` (the username) says whose accounts a
+// client-credentials token asks for, as the official parameters require: exactly one
+// (neither or both is 400 `UXU_10014`), and it must name the path's customer (else 400
+// `UXU_10014`). A user-bound token may leave both out; if it sends one, the same rule
+// applies.
+//
+// Account numbers (and the number part of `micrNumber`) are masked to their last four
+// characters unless the token has `accounts:read_unmasked` (D25), as in `GET
+// /v1/accounts`. Accounts whose history is not enabled carry no transactions
+// (`historyAllowed` false). Needs both `accounts:read` and `transactions:read`.
+//
+// Also at `/ux-users/v1/customers/{customerId}:accounts`.
+//
+// Corresponds with GET /v1/customers/{customerId}:accounts (the `GetCustomerAccountsTransactionsV1` operationId).
+func (c *Client) GetCustomerAccountsTransactionsV1(ctx context.Context, customerID CustomerIDPath, params *GetCustomerAccountsTransactionsV1Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCustomerAccountsTransactionsV1Request(c.Server, customerID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CompletePasswordResetWithBody Set a new password with the one-time passcode (extension)
 //
 // **An extension of this implementation**: the public contract ends with sending the
@@ -3184,6 +5605,76 @@ func (c *Client) CompletePasswordResetWithBody(ctx context.Context, customerID C
 // Corresponds with PUT /v1/customers/{customerId}:complete-password-reset (the `CompletePasswordReset` operationId).
 func (c *Client) CompletePasswordReset(ctx context.Context, customerID CustomerIDPath, params *CompletePasswordResetParams, body CompletePasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCompletePasswordResetRequest(c.Server, customerID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateContactInfoWithBody Change a user's phone, email or postal address
+//
+// Changes any of three parts, at least one: `phoneNumber` replaces the phone on file
+// `oldPhoneNumber` with `newPhoneNumber` (its VOICE and SMS contact methods are replaced
+// by new, not yet validated ones, so contact method ids of the old number stop working);
+// `email` replaces the email address and its EMAIL contact method; `postalAddress`
+// replaces the primary (first) postal address, or adds it when there is none. The values
+// pass the registration rules: NANP phone numbers (country code `1`, or `0` as in Register
+// v4, D15), an email address, a USPS state and ZIP for a US address. A violation is 400
+// `UXU_99999` naming the field's JSON pointer; an `oldPhoneNumber` that is not the user's
+// is 400 `UXU_88891`. Everything is applied in one transaction, with the audit event
+// `UpdateContactInfo`: a refused request changes nothing. 204 without a body.
+//
+// `customerId` is a customer GUID or, with `userIdType=LOGIN_ID` (in the body, as the
+// official schema has it, or as the query parameter), a username. A user-bound token
+// changes only its own user (400 `UXU_10011`). An unknown user and another FI's are 404
+// `UXU_88888`.
+//
+// Also at `/ux-users/v1/customers/{customerId}:contact-info`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/customers/{customerId}:contact-info (the `UpdateContactInfo` operationId).
+func (c *Client) UpdateContactInfoWithBody(ctx context.Context, customerID CustomerIDPath, params *UpdateContactInfoParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateContactInfoRequestWithBody(c.Server, customerID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateContactInfo Change a user's phone, email or postal address
+//
+// Changes any of three parts, at least one: `phoneNumber` replaces the phone on file
+// `oldPhoneNumber` with `newPhoneNumber` (its VOICE and SMS contact methods are replaced
+// by new, not yet validated ones, so contact method ids of the old number stop working);
+// `email` replaces the email address and its EMAIL contact method; `postalAddress`
+// replaces the primary (first) postal address, or adds it when there is none. The values
+// pass the registration rules: NANP phone numbers (country code `1`, or `0` as in Register
+// v4, D15), an email address, a USPS state and ZIP for a US address. A violation is 400
+// `UXU_99999` naming the field's JSON pointer; an `oldPhoneNumber` that is not the user's
+// is 400 `UXU_88891`. Everything is applied in one transaction, with the audit event
+// `UpdateContactInfo`: a refused request changes nothing. 204 without a body.
+//
+// `customerId` is a customer GUID or, with `userIdType=LOGIN_ID` (in the body, as the
+// official schema has it, or as the query parameter), a username. A user-bound token
+// changes only its own user (400 `UXU_10011`). An unknown user and another FI's are 404
+// `UXU_88888`.
+//
+// Also at `/ux-users/v1/customers/{customerId}:contact-info`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/customers/{customerId}:contact-info (the `UpdateContactInfo` operationId).
+func (c *Client) UpdateContactInfo(ctx context.Context, customerID CustomerIDPath, params *UpdateContactInfoParams, body UpdateContactInfoJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateContactInfoRequest(c.Server, customerID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3546,6 +6037,51 @@ func (c *Client) UpdateInstitutionUserDisclosure(ctx context.Context, params *Up
 	return c.Client.Do(req)
 }
 
+// GetInstitutionUserV1 Read an institution user's profile (V1)
+//
+// The profile of one user of the token's FI: identifiers, names, role and type, the member
+// relationship (`institutionCustomers`), login counters and the status flags, and on request
+// (`$expand`) contact methods, postal addresses and sub-users.
+//
+// **Which user.** `userIdType` says what `institutionUserId` holds (default
+// `INSTITUTION_USER_ID`): see the parameter. Another FI's user and an unknown one are
+// answered alike, 404 `ISR_10001`, without data. A user-bound token (password, refresh or
+// partner grant) may read only its own user: naming anyone else, existing or not, is the
+// same 404 `ISR_10001`.
+//
+// **Shape.** Only retail users exist here: `institutionUserType` is `RETAIL`,
+// `institutionUserRole` `PRIMARY` (the member's own user) or `ENTITLED` (a sub-user; then
+// `parentInstitutionUserId` names its PRIMARY user and `institutionCustomers` holds the
+// PRIMARY user's relationship). `userStatus` carries only the flags that are true.
+// `additionalInfo.entry` always holds `legacyUserGuid`, the customer GUID.
+//
+// **`$expand`** (see the parameter) adds `contactMethods`, `postalAddresses` (alias
+// `postalAddress`) and `subUsers`, each optionally filtered; a malformed expression, an
+// unknown segment or property is 400 `ISR_10009`. Sub-users are listed without their own
+// expansions (no nested `$expand`).
+//
+// **Bill pay.** `retrieveBillPayCredentials=true` needs the scope
+// `institution-users-billpay:read` (else 403 `ISR_11003`) and adds, for a PRIMARY user whose
+// member has a bill pay login, `institutionCustomers[].additionalInfo.entry`
+// `[{key: billPayLoginId, value}]`. This service is no bill pay system: it keeps only the
+// login id the FI provisioned for the member (`billPayLoginId` in the provisioning file), no
+// bill pay password.
+//
+// Also at `/db-users/v1/institution-users/{institutionUserId}`.
+//
+// Corresponds with GET /v1/institution-users/{institutionUserId} (the `GetInstitutionUserV1` operationId).
+func (c *Client) GetInstitutionUserV1(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV1Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInstitutionUserV1Request(c.Server, institutionUserID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateAccessTokenV1WithBody OAuth V1 token (legacy)
 //
 // Issues a V1 ("legacy") access token for one FI, used by Register v4 and Get FI Customer.
@@ -3594,6 +6130,238 @@ func (c *Client) CreateAccessTokenV1WithFormdataBody(ctx context.Context, params
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// GetUserStatusV1 Read an institution user's status
+//
+// The status of one user of the token's FI (user rules as for the profile: another FI's or
+// an unknown user, and for a user-bound token anyone but itself, 404 `ISR_10001`).
+// `userIdType` is required: `INSTITUTION_USER_ID`, `HOST_USER_ID` (the member's PRIMARY
+// user), `LOGIN_ID` or `CUSTOMER_ID` (the customer GUID).
+//
+// **Flags** (only the true ones are sent; the same derivation as the Customer v2 profile's
+// `userStatus`, so a user has one status in both families):
+//   - `locked`: the password grant locked the user after the FI's threshold of failed logins.
+//     Unlocking (`PUT /v1/customers/{id}:unlock-user`) clears it; after the FI's cool-down (if
+//     it has one) the next login attempt does.
+//   - `registered`: registration is complete. At an FI that asks for its disclosures at first
+//     login (sandbox `02222`) a user is registered once every required disclosure is accepted.
+//   - `approved`: with `registered`: no separate approval step exists here.
+//   - `active`: registered and not locked.
+//   - `onHold`, `reset`, `rejected`: never (no holds, forced resets or rejections exist here).
+//
+// `additionalInfo` has the failed-login count, the failed password-reset count and the last
+// successful login. A PRIMARY user's answer lists its sub-users' status (`subUsers`, only
+// when it has any); a sub-user's names its PRIMARY user (`parentInstitutionUserId`).
+//
+// Also at `/db-users/v1/user-status/{institutionUserId}`.
+//
+// Corresponds with GET /v1/user-status/{institutionUserId} (the `GetUserStatusV1` operationId).
+func (c *Client) GetUserStatusV1(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetUserStatusV1Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUserStatusV1Request(c.Server, institutionUserID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetInstitutionUserV2 Read an institution user's profile (V2, identification documents)
+//
+// The V1 profile (same user rules, shape and `$expand` segments), plus the
+// `identificationDocuments` segment; there is no `retrieveBillPayCredentials` in V2.
+//
+// **Identification documents.** Expanding `identificationDocuments` needs the scope
+// `institution-users:read_pii` (else 403 `ISR_11003`, checked before the user is looked
+// up). The service keeps one document, the SSN given at registration or provisioning
+// (`identificationDocumentType` `SSN`, `maskedId` `*****6789`). Its number leaves the
+// service only encrypted to the FI's document key, an RSA public key (at least 2048 bits)
+// provisioned per FI (`documentKey`): `id` is the base64 of RSA-OAEP (SHA-256 for the hash
+// and MGF1, no label) over the digits, different at every call; only the FI, holding the
+// private key, can read it. An FI without a document key answers every request expanding
+// `identificationDocuments` 500 `ISR_23007`, whoever the user. The sandbox FI `01111` has
+// one (its private half, for trying it, is `docs/sandbox-document-key.pem`; see the README);
+// `02222` has none.
+//
+// Corresponds with GET /v2/institution-users/{institutionUserId} (the `GetInstitutionUserV2` operationId).
+func (c *Client) GetInstitutionUserV2(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV2Params, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInstitutionUserV2Request(c.Server, institutionUserID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NewGetOpenIDConfigurationRequest constructs an http.Request for the GetOpenIDConfiguration method
+func NewGetOpenIDConfigurationRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/.well-known/openid-configuration")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListAccountsLegacyV2Request constructs an http.Request for the ListAccountsLegacyV2 method
+func NewListAccountsLegacyV2Request(server string, diFiid DiFiidPath, diFicustomer string, params *ListAccountsLegacyV2Params) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "di_fiid", diFiid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "di_ficustomer", diFicustomer, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/bankingservices/v2/fis/%s/fiCustomers/%s/accounts", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.GetCrossAccts != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "getCrossAccts", *params.GetCrossAccts, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.GetExportAcctNum != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "getExportAcctNum", *params.GetExportAcctNum, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ValidateLocationStatus != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "validateLocationStatus", *params.ValidateLocationStatus, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "di_tid", params.DiTid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("di_tid", headerParam0)
+
+		if params.IntuitIFSUserType != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "intuit_IFS_userType", *params.IntuitIFSUserType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("intuit_IFS_userType", headerParam1)
+		}
+
+		if params.IntuitAuthid != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "intuit_authid", *params.IntuitAuthid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("intuit_authid", headerParam2)
+		}
+
+		if params.IntuitIFSOnBehalfOfUser != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "intuit_IFS_onBehalfOfUser", *params.IntuitIFSOnBehalfOfUser, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("intuit_IFS_onBehalfOfUser", headerParam3)
+		}
+
+	}
+
+	return req, nil
 }
 
 // NewGetCustomerV2Request constructs an http.Request for the GetCustomerV2 method
@@ -3808,6 +6576,33 @@ func NewGetMetricsRequest(server string) (*http.Request, error) {
 	}
 
 	operationPath := fmt.Sprintf("/metrics")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetJWKSRequest constructs an http.Request for the GetJWKS method
+func NewGetJWKSRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/oauth2/v1/keys")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -4543,6 +7338,130 @@ func NewGetAccountByIDV1Request(server string, accountID AccountIDPath, params *
 	return req, nil
 }
 
+// NewGenerateAuthorizationCodeV1RequestWithFormdataBody calls the generic GenerateAuthorizationCodeV1 builder with application/x-www-form-urlencoded body
+func NewGenerateAuthorizationCodeV1RequestWithFormdataBody(server string, params *GenerateAuthorizationCodeV1Params, body GenerateAuthorizationCodeV1FormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewGenerateAuthorizationCodeV1RequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewGenerateAuthorizationCodeV1RequestWithBody constructs an http.Request for the GenerateAuthorizationCodeV1 method, with any body, and a specified content type
+func NewGenerateAuthorizationCodeV1RequestWithBody(server string, params *GenerateAuthorizationCodeV1Params, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/auth-code")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("transactionId", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "institutionId", params.InstitutionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("institutionId", headerParam1)
+
+	}
+
+	return req, nil
+}
+
+// NewAuthorizeClientV1RequestWithFormdataBody calls the generic AuthorizeClientV1 builder with application/x-www-form-urlencoded body
+func NewAuthorizeClientV1RequestWithFormdataBody(server string, params *AuthorizeClientV1Params, body AuthorizeClientV1FormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewAuthorizeClientV1RequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewAuthorizeClientV1RequestWithBody constructs an http.Request for the AuthorizeClientV1 method, with any body, and a specified content type
+func NewAuthorizeClientV1RequestWithBody(server string, params *AuthorizeClientV1Params, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/client-authorization")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("transactionId", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "institutionId", params.InstitutionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("institutionId", headerParam1)
+
+	}
+
+	return req, nil
+}
+
 // NewRegisterCustomerV2Request calls the generic RegisterCustomerV2 builder with application/json body
 func NewRegisterCustomerV2Request(server string, params *RegisterCustomerV2Params, body RegisterCustomerV2JSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -4596,6 +7515,240 @@ func NewRegisterCustomerV2RequestWithBody(server string, params *RegisterCustome
 	return req, nil
 }
 
+// NewGetCustomerInformationRequest constructs an http.Request for the GetCustomerInformation method
+func NewGetCustomerInformationRequest(server string, customerID CustomerIDPath, params *GetCustomerInformationParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customerId", customerID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.UserIDType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userIdType", *params.UserIDType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "correlationId", params.CorrelationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("correlationId", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetCustomerContactMethodsRequest constructs an http.Request for the GetCustomerContactMethods method
+func NewGetCustomerContactMethodsRequest(server string, customerID CustomerIDPath, params *GetCustomerContactMethodsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customerId", customerID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/contact-methods", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.UserIDType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userIdType", *params.UserIDType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "correlationId", params.CorrelationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("correlationId", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetCustomerAccountsTransactionsV1Request constructs an http.Request for the GetCustomerAccountsTransactionsV1 method
+func NewGetCustomerAccountsTransactionsV1Request(server string, customerID CustomerIDPath, params *GetCustomerAccountsTransactionsV1Params) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customerId", customerID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s:accounts", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.HostUserID != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hostUserId", *params.HostUserID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.LoginID != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "loginId", *params.LoginID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "correlationId", params.CorrelationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("correlationId", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewCompletePasswordResetRequest calls the generic CompletePasswordReset builder with application/json body
 func NewCompletePasswordResetRequest(server string, customerID CustomerIDPath, params *CompletePasswordResetParams, body CompletePasswordResetJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -4624,6 +7777,93 @@ func NewCompletePasswordResetRequestWithBody(server string, customerID CustomerI
 	}
 
 	operationPath := fmt.Sprintf("/v1/customers/%s:complete-password-reset", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.UserIDType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userIdType", *params.UserIDType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "correlationId", params.CorrelationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("correlationId", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateContactInfoRequest calls the generic UpdateContactInfo builder with application/json body
+func NewUpdateContactInfoRequest(server string, customerID CustomerIDPath, params *UpdateContactInfoParams, body UpdateContactInfoJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateContactInfoRequestWithBody(server, customerID, params, "application/json", bodyReader)
+}
+
+// NewUpdateContactInfoRequestWithBody constructs an http.Request for the UpdateContactInfo method, with any body, and a specified content type
+func NewUpdateContactInfoRequestWithBody(server string, customerID CustomerIDPath, params *UpdateContactInfoParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customerId", customerID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s:contact-info", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -5530,6 +8770,104 @@ func NewUpdateInstitutionUserDisclosureRequestWithBody(server string, params *Up
 	return req, nil
 }
 
+// NewGetInstitutionUserV1Request constructs an http.Request for the GetInstitutionUserV1 method
+func NewGetInstitutionUserV1Request(server string, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV1Params) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "institutionUserId", institutionUserID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/institution-users/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.UserIDType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userIdType", *params.UserIDType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Expand != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$expand", *params.Expand, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.RetrieveBillPayCredentials != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "retrieveBillPayCredentials", *params.RetrieveBillPayCredentials, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("transactionId", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 // NewCreateAccessTokenV1RequestWithFormdataBody calls the generic CreateAccessTokenV1 builder with application/x-www-form-urlencoded body
 func NewCreateAccessTokenV1RequestWithFormdataBody(server string, params *CreateAccessTokenV1Params, body CreateAccessTokenV1FormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5625,6 +8963,162 @@ func NewCreateAccessTokenV1RequestWithBody(server string, params *CreateAccessTo
 	return req, nil
 }
 
+// NewGetUserStatusV1Request constructs an http.Request for the GetUserStatusV1 method
+func NewGetUserStatusV1Request(server string, institutionUserID InstitutionUserIDPath, params *GetUserStatusV1Params) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "institutionUserId", institutionUserID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/user-status/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userIdType", params.UserIDType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("transactionId", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetInstitutionUserV2Request constructs an http.Request for the GetInstitutionUserV2 method
+func NewGetInstitutionUserV2Request(server string, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV2Params) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "institutionUserId", institutionUserID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/institution-users/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.UserIDType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userIdType", *params.UserIDType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Expand != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "$expand", *params.Expand, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "transactionId", params.TransactionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("transactionId", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -5669,6 +9163,39 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// GetOpenIDConfigurationWithResponse OpenID Connect discovery
+	//
+	// The OpenID Provider metadata of the partner sign-in (OpenID Connect Discovery 1.0): the
+	// issuer (`--oidc-issuer`), the token endpoint, the JWKS and the supported values. Its
+	// `authorization_endpoint` is `POST /v1/auth-code`, which the FI's own digital banking calls
+	// for a signed-in user; no browser is sent there.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /.well-known/openid-configuration (the `GetOpenIDConfiguration` operationId).
+	GetOpenIDConfigurationWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpenIDConfigurationResponse, error)
+
+	// ListAccountsLegacyV2WithResponse List a customer's accounts (legacy)
+	//
+	// The accounts of a registered customer's host member, for V1-token integrations: XML
+	// `<Accounts>` with one `<account>` each, elements in the official schema's order, or the
+	// same as JSON when `Accept` names JSON; 204 when the member holds none. `di_ficustomer` is
+	// the customer GUID, of the token's FI only (another FI's or an unknown customer is 404
+	// `20009`); a user's token reads only its own accounts. Account numbers are masked to the
+	// last four characters; with `getExportAcctNum=true` a token with `accounts:read_unmasked`
+	// gets them in full, with `exportAccountNumber`. `getCrossAccts=true` adds the member's
+	// cross-user accounts (category `CROSS_USER_ACCOUNT`), left out otherwise. Retail sub-user
+	// calls (`intuit_IFS_userType: ENTITLED`) need `intuit_authid` (the sub-user's authId, a user
+	// of the same member) and `intuit_IFS_onBehalfOfUser` (the member number); the business
+	// user types are refused (`25694`): every user here is a retail user, and
+	// `validateLocationStatus` has no effect for them. Errors are the XML `Status` unless
+	// `Accept` names JSON. Aliases: `/v2/fis/...` and the `/digitalbanking[/stage]` prefixes.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /bankingservices/v2/fis/{di_fiid}/fiCustomers/{di_ficustomer}/accounts (the `ListAccountsLegacyV2` operationId).
+	ListAccountsLegacyV2WithResponse(ctx context.Context, diFiid DiFiidPath, diFicustomer string, params *ListAccountsLegacyV2Params, reqEditors ...RequestEditorFn) (*ListAccountsLegacyV2Response, error)
+
 	// GetCustomerV2WithResponse Get an FI customer
 	//
 	// Reads a customer's profile and status flags (`registered`, `acceptedDisclosure`,
@@ -5711,6 +9238,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /metrics (the `GetMetrics` operationId).
 	GetMetricsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMetricsResponse, error)
+
+	// GetJWKSWithResponse ID token signing keys (JWKS)
+	//
+	// The keys that verify ID tokens (RFC 7517): the current signing key first, then the retired
+	// keys still published during a rotation (`--oidc-old-keys`), until the ID tokens they signed
+	// have expired.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /oauth2/v1/keys (the `GetJWKS` operationId).
+	GetJWKSWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetJWKSResponse, error)
 
 	// RevokeAccessTokenV2WithBodyWithResponse Revoke a V2 token
 	//
@@ -5755,10 +9293,16 @@ type ClientWithResponsesInterface interface {
 	// CreateAccessTokenV2WithBodyWithResponse OAuth V2 token
 	//
 	// Issues a V2 access token (disclosures, accounts). Grants: `client_credentials` and
-	// `password` (both need the `institutionId` header) and `refresh_token` (a refresh token from
-	// a password grant; refresh tokens do not rotate, the same one is returned with its remaining
-	// lifetime). `scopes` is one comma-separated string and must be a subset of the app's scopes
-	// (omitted: all of them). `expires_in` is a string of seconds.
+	// `password` (both need the `institutionId` header), `authorization_code` (a partner app
+	// redeems a code from `POST /v1/auth-code`, once and within 60 seconds; the code names the
+	// FI, so `institutionId` may be left out, and if sent must be the code's FI; the answer adds
+	// an OpenID Connect `id_token` when the code was requested with `nonce`, `aud` or
+	// `requested_scopes`, and a refresh token when `requested_scopes` had `offline_access`) and
+	// `refresh_token` (a refresh token from a password or authorization-code grant; the new
+	// access token speaks for the same user with the same rights; refresh tokens do not rotate,
+	// the same one is returned with its remaining lifetime). `scopes` is one comma-separated
+	// string and must be a subset of the app's scopes (omitted: all of them). `expires_in` is a
+	// string of seconds.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5768,10 +9312,16 @@ type ClientWithResponsesInterface interface {
 	// CreateAccessTokenV2WithFormdataBodyWithResponse OAuth V2 token
 	//
 	// Issues a V2 access token (disclosures, accounts). Grants: `client_credentials` and
-	// `password` (both need the `institutionId` header) and `refresh_token` (a refresh token from
-	// a password grant; refresh tokens do not rotate, the same one is returned with its remaining
-	// lifetime). `scopes` is one comma-separated string and must be a subset of the app's scopes
-	// (omitted: all of them). `expires_in` is a string of seconds.
+	// `password` (both need the `institutionId` header), `authorization_code` (a partner app
+	// redeems a code from `POST /v1/auth-code`, once and within 60 seconds; the code names the
+	// FI, so `institutionId` may be left out, and if sent must be the code's FI; the answer adds
+	// an OpenID Connect `id_token` when the code was requested with `nonce`, `aud` or
+	// `requested_scopes`, and a refresh token when `requested_scopes` had `offline_access`) and
+	// `refresh_token` (a refresh token from a password or authorization-code grant; the new
+	// access token speaks for the same user with the same rights; refresh tokens do not rotate,
+	// the same one is returned with its remaining lifetime). `scopes` is one comma-separated
+	// string and must be a subset of the app's scopes (omitted: all of them). `expires_in` is a
+	// string of seconds.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5935,6 +9485,74 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/accounts/{accountId} (the `GetAccountByIDV1` operationId).
 	GetAccountByIDV1WithResponse(ctx context.Context, accountID AccountIDPath, params *GetAccountByIDV1Params, reqEditors ...RequestEditorFn) (*GetAccountByIDV1Response, error)
 
+	// GenerateAuthorizationCodeV1WithBodyWithResponse Generate an authorization code (partner sign-in)
+	//
+	// Issues an authorization code for a user who signed in to the FI's digital banking, for a
+	// partner app to redeem at `POST /oauth2/v1/token` (`grant_type=authorization_code`). The
+	// caller is a client-credentials V2 token of an app configured to request codes for the
+	// partner (`codePartners`); the partner must differ from the caller (`CMN_90020`).
+	// `username` and `institution_user_id` must name the same registered, unlocked user of the
+	// token's FI. `scopes` (comma-separated, at least one) must be among the partner's;
+	// `requested_scopes` takes the OpenID Connect scopes `openid`, `profile` and
+	// `offline_access` (others are ignored). With `nonce`, `aud` or `requested_scopes` the code
+	// yields an ID token; `auth_time` (epoch seconds, not in the future) becomes its
+	// `auth_time` claim (else the code's issue time). The code is single-use, bound to the
+	// partner, the user, the FI, the scopes and the nonce, expires after 60 seconds and is stored
+	// only as a hash; a second exchange is refused and revokes what the first one got.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth-code (the `GenerateAuthorizationCodeV1` operationId).
+	GenerateAuthorizationCodeV1WithBodyWithResponse(ctx context.Context, params *GenerateAuthorizationCodeV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateAuthorizationCodeV1Response, error)
+
+	// GenerateAuthorizationCodeV1WithFormdataBodyWithResponse Generate an authorization code (partner sign-in)
+	//
+	// Issues an authorization code for a user who signed in to the FI's digital banking, for a
+	// partner app to redeem at `POST /oauth2/v1/token` (`grant_type=authorization_code`). The
+	// caller is a client-credentials V2 token of an app configured to request codes for the
+	// partner (`codePartners`); the partner must differ from the caller (`CMN_90020`).
+	// `username` and `institution_user_id` must name the same registered, unlocked user of the
+	// token's FI. `scopes` (comma-separated, at least one) must be among the partner's;
+	// `requested_scopes` takes the OpenID Connect scopes `openid`, `profile` and
+	// `offline_access` (others are ignored). With `nonce`, `aud` or `requested_scopes` the code
+	// yields an ID token; `auth_time` (epoch seconds, not in the future) becomes its
+	// `auth_time` claim (else the code's issue time). The code is single-use, bound to the
+	// partner, the user, the FI, the scopes and the nonce, expires after 60 seconds and is stored
+	// only as a hash; a second exchange is refused and revokes what the first one got.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/auth-code (the `GenerateAuthorizationCodeV1` operationId).
+	GenerateAuthorizationCodeV1WithFormdataBodyWithResponse(ctx context.Context, params *GenerateAuthorizationCodeV1Params, body GenerateAuthorizationCodeV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*GenerateAuthorizationCodeV1Response, error)
+
+	// AuthorizeClientV1WithBodyWithResponse Authorize Client (partner sign-in)
+	//
+	// Tells the FI's own digital banking which API scopes a partner app was approved for and
+	// which steps its sign-in needs (`additional_info`), before it asks for an authorization
+	// code. The caller is a client-credentials V2 token of an app configured to request codes
+	// for that partner (`codePartners`); `institutionId` must be the token's FI, and the partner
+	// must have the `authorization_code` grant at that FI. `scopes` is a comma-separated list;
+	// `appId` is the partner's client id.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/client-authorization (the `AuthorizeClientV1` operationId).
+	AuthorizeClientV1WithBodyWithResponse(ctx context.Context, params *AuthorizeClientV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AuthorizeClientV1Response, error)
+
+	// AuthorizeClientV1WithFormdataBodyWithResponse Authorize Client (partner sign-in)
+	//
+	// Tells the FI's own digital banking which API scopes a partner app was approved for and
+	// which steps its sign-in needs (`additional_info`), before it asks for an authorization
+	// code. The caller is a client-credentials V2 token of an app configured to request codes
+	// for that partner (`codePartners`); `institutionId` must be the token's FI, and the partner
+	// must have the `authorization_code` grant at that FI. `scopes` is a comma-separated list;
+	// `appId` is the partner's client id.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/client-authorization (the `AuthorizeClientV1` operationId).
+	AuthorizeClientV1WithFormdataBodyWithResponse(ctx context.Context, params *AuthorizeClientV1Params, body AuthorizeClientV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*AuthorizeClientV1Response, error)
+
 	// RegisterCustomerV2WithBodyWithResponse Register a customer (Customer v2)
 	//
 	// **Known from the portal only.** This operation is in no official specification; the
@@ -6005,6 +9623,73 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/customers/register (the `RegisterCustomerV2` operationId).
 	RegisterCustomerV2WithResponse(ctx context.Context, params *RegisterCustomerV2Params, body RegisterCustomerV2JSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterCustomerV2Response, error)
 
+	// GetCustomerInformationWithResponse Read a user's profile
+	//
+	// The profile of one user of the token's FI: identifiers, names, birth date, status flags,
+	// postal addresses, contact methods (in clear: this is the profile, read with
+	// `institution-users:read`; the contact-methods operation masks them), the entitled
+	// customer and the disclosure flag. A user-bound token reads only its own profile (400
+	// `UXU_10011` for anyone else). An unknown user and another FI's are answered alike, 404
+	// `UXU_88888`, the code of the official examples.
+	//
+	// Identifiers: `userId` is the institution user id (what the OIDC flow passes on as
+	// `institution_user_id`), `loginId` the authentication id (Register v4's `authId`),
+	// `userName` the username, `customers[].customerId` the customer GUID (the `customerId`
+	// of this family), `customers[].memberNumber` the host member number.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/customers/{customerId} (the `GetCustomerInformation` operationId).
+	GetCustomerInformationWithResponse(ctx context.Context, customerID CustomerIDPath, params *GetCustomerInformationParams, reqEditors ...RequestEditorFn) (*GetCustomerInformationResponse, error)
+
+	// GetCustomerContactMethodsWithResponse List a user's contact methods
+	//
+	// The destinations a one-time passcode can be sent to (the first step of a password
+	// reset): every SMS, VOICE and EMAIL contact method of the user, `id` being the
+	// `contactMethodId` the reset takes. The contact values are **masked**: a phone number
+	// to its last four digits (`******0142`), an email address to the first character of its
+	// local part and its domain (`s***@example.com`), enough for the user to pick one and no
+	// contact-data export for the app. The profile (`GET /v1/customers/{customerId}`) shows
+	// them in clear.
+	//
+	// A user-bound token lists only its own (400 `UXU_10011`). An unknown user and another
+	// FI's are 404 `UXU_10000`.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}/contact-methods`, the official path.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/customers/{customerId}/contact-methods (the `GetCustomerContactMethods` operationId).
+	GetCustomerContactMethodsWithResponse(ctx context.Context, customerID CustomerIDPath, params *GetCustomerContactMethodsParams, reqEditors ...RequestEditorFn) (*GetCustomerContactMethodsResponse, error)
+
+	// GetCustomerAccountsTransactionsV1WithResponse A user's accounts with their recent transactions
+	//
+	// Every account of the user's host member with its most recent transactions (at most
+	// 100 per account, newest first), a retail user's registration-time view. 204 without a
+	// body when the member holds no accounts. `customerId` is the customer GUID; a
+	// user-bound token names only its own (400 `UXU_10011`). An unknown customer and another
+	// FI's are 404 `UXU_88888`.
+	//
+	// `hostUserId` (the member number) or `loginId` (the username) says whose accounts a
+	// client-credentials token asks for, as the official parameters require: exactly one
+	// (neither or both is 400 `UXU_10014`), and it must name the path's customer (else 400
+	// `UXU_10014`). A user-bound token may leave both out; if it sends one, the same rule
+	// applies.
+	//
+	// Account numbers (and the number part of `micrNumber`) are masked to their last four
+	// characters unless the token has `accounts:read_unmasked` (D25), as in `GET
+	// /v1/accounts`. Accounts whose history is not enabled carry no transactions
+	// (`historyAllowed` false). Needs both `accounts:read` and `transactions:read`.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}:accounts`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/customers/{customerId}:accounts (the `GetCustomerAccountsTransactionsV1` operationId).
+	GetCustomerAccountsTransactionsV1WithResponse(ctx context.Context, customerID CustomerIDPath, params *GetCustomerAccountsTransactionsV1Params, reqEditors ...RequestEditorFn) (*GetCustomerAccountsTransactionsV1Response, error)
+
 	// CompletePasswordResetWithBodyWithResponse Set a new password with the one-time passcode (extension)
 	//
 	// **An extension of this implementation**: the public contract ends with sending the
@@ -6044,6 +9729,56 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /v1/customers/{customerId}:complete-password-reset (the `CompletePasswordReset` operationId).
 	CompletePasswordResetWithResponse(ctx context.Context, customerID CustomerIDPath, params *CompletePasswordResetParams, body CompletePasswordResetJSONRequestBody, reqEditors ...RequestEditorFn) (*CompletePasswordResetResponse, error)
+
+	// UpdateContactInfoWithBodyWithResponse Change a user's phone, email or postal address
+	//
+	// Changes any of three parts, at least one: `phoneNumber` replaces the phone on file
+	// `oldPhoneNumber` with `newPhoneNumber` (its VOICE and SMS contact methods are replaced
+	// by new, not yet validated ones, so contact method ids of the old number stop working);
+	// `email` replaces the email address and its EMAIL contact method; `postalAddress`
+	// replaces the primary (first) postal address, or adds it when there is none. The values
+	// pass the registration rules: NANP phone numbers (country code `1`, or `0` as in Register
+	// v4, D15), an email address, a USPS state and ZIP for a US address. A violation is 400
+	// `UXU_99999` naming the field's JSON pointer; an `oldPhoneNumber` that is not the user's
+	// is 400 `UXU_88891`. Everything is applied in one transaction, with the audit event
+	// `UpdateContactInfo`: a refused request changes nothing. 204 without a body.
+	//
+	// `customerId` is a customer GUID or, with `userIdType=LOGIN_ID` (in the body, as the
+	// official schema has it, or as the query parameter), a username. A user-bound token
+	// changes only its own user (400 `UXU_10011`). An unknown user and another FI's are 404
+	// `UXU_88888`.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}:contact-info`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/customers/{customerId}:contact-info (the `UpdateContactInfo` operationId).
+	UpdateContactInfoWithBodyWithResponse(ctx context.Context, customerID CustomerIDPath, params *UpdateContactInfoParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateContactInfoResponse, error)
+
+	// UpdateContactInfoWithResponse Change a user's phone, email or postal address
+	//
+	// Changes any of three parts, at least one: `phoneNumber` replaces the phone on file
+	// `oldPhoneNumber` with `newPhoneNumber` (its VOICE and SMS contact methods are replaced
+	// by new, not yet validated ones, so contact method ids of the old number stop working);
+	// `email` replaces the email address and its EMAIL contact method; `postalAddress`
+	// replaces the primary (first) postal address, or adds it when there is none. The values
+	// pass the registration rules: NANP phone numbers (country code `1`, or `0` as in Register
+	// v4, D15), an email address, a USPS state and ZIP for a US address. A violation is 400
+	// `UXU_99999` naming the field's JSON pointer; an `oldPhoneNumber` that is not the user's
+	// is 400 `UXU_88891`. Everything is applied in one transaction, with the audit event
+	// `UpdateContactInfo`: a refused request changes nothing. 204 without a body.
+	//
+	// `customerId` is a customer GUID or, with `userIdType=LOGIN_ID` (in the body, as the
+	// official schema has it, or as the query parameter), a username. A user-bound token
+	// changes only its own user (400 `UXU_10011`). An unknown user and another FI's are 404
+	// `UXU_88888`.
+	//
+	// Also at `/ux-users/v1/customers/{customerId}:contact-info`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/customers/{customerId}:contact-info (the `UpdateContactInfo` operationId).
+	UpdateContactInfoWithResponse(ctx context.Context, customerID CustomerIDPath, params *UpdateContactInfoParams, body UpdateContactInfoJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateContactInfoResponse, error)
 
 	// ResetPasswordWithBodyWithResponse Send a one-time passcode for a password reset
 	//
@@ -6253,6 +9988,43 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /v1/institution-user-disclosures (the `UpdateInstitutionUserDisclosure` operationId).
 	UpdateInstitutionUserDisclosureWithResponse(ctx context.Context, params *UpdateInstitutionUserDisclosureParams, body UpdateInstitutionUserDisclosureJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateInstitutionUserDisclosureResponse, error)
 
+	// GetInstitutionUserV1WithResponse Read an institution user's profile (V1)
+	//
+	// The profile of one user of the token's FI: identifiers, names, role and type, the member
+	// relationship (`institutionCustomers`), login counters and the status flags, and on request
+	// (`$expand`) contact methods, postal addresses and sub-users.
+	//
+	// **Which user.** `userIdType` says what `institutionUserId` holds (default
+	// `INSTITUTION_USER_ID`): see the parameter. Another FI's user and an unknown one are
+	// answered alike, 404 `ISR_10001`, without data. A user-bound token (password, refresh or
+	// partner grant) may read only its own user: naming anyone else, existing or not, is the
+	// same 404 `ISR_10001`.
+	//
+	// **Shape.** Only retail users exist here: `institutionUserType` is `RETAIL`,
+	// `institutionUserRole` `PRIMARY` (the member's own user) or `ENTITLED` (a sub-user; then
+	// `parentInstitutionUserId` names its PRIMARY user and `institutionCustomers` holds the
+	// PRIMARY user's relationship). `userStatus` carries only the flags that are true.
+	// `additionalInfo.entry` always holds `legacyUserGuid`, the customer GUID.
+	//
+	// **`$expand`** (see the parameter) adds `contactMethods`, `postalAddresses` (alias
+	// `postalAddress`) and `subUsers`, each optionally filtered; a malformed expression, an
+	// unknown segment or property is 400 `ISR_10009`. Sub-users are listed without their own
+	// expansions (no nested `$expand`).
+	//
+	// **Bill pay.** `retrieveBillPayCredentials=true` needs the scope
+	// `institution-users-billpay:read` (else 403 `ISR_11003`) and adds, for a PRIMARY user whose
+	// member has a bill pay login, `institutionCustomers[].additionalInfo.entry`
+	// `[{key: billPayLoginId, value}]`. This service is no bill pay system: it keeps only the
+	// login id the FI provisioned for the member (`billPayLoginId` in the provisioning file), no
+	// bill pay password.
+	//
+	// Also at `/db-users/v1/institution-users/{institutionUserId}`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/institution-users/{institutionUserId} (the `GetInstitutionUserV1` operationId).
+	GetInstitutionUserV1WithResponse(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV1Params, reqEditors ...RequestEditorFn) (*GetInstitutionUserV1Response, error)
+
 	// CreateAccessTokenV1WithBodyWithResponse OAuth V1 token (legacy)
 	//
 	// Issues a V1 ("legacy") access token for one FI, used by Register v4 and Get FI Customer.
@@ -6282,6 +10054,223 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/oauth/token (the `CreateAccessTokenV1` operationId).
 	CreateAccessTokenV1WithFormdataBodyWithResponse(ctx context.Context, params *CreateAccessTokenV1Params, body CreateAccessTokenV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateAccessTokenV1Response, error)
+
+	// GetUserStatusV1WithResponse Read an institution user's status
+	//
+	// The status of one user of the token's FI (user rules as for the profile: another FI's or
+	// an unknown user, and for a user-bound token anyone but itself, 404 `ISR_10001`).
+	// `userIdType` is required: `INSTITUTION_USER_ID`, `HOST_USER_ID` (the member's PRIMARY
+	// user), `LOGIN_ID` or `CUSTOMER_ID` (the customer GUID).
+	//
+	// **Flags** (only the true ones are sent; the same derivation as the Customer v2 profile's
+	// `userStatus`, so a user has one status in both families):
+	// - `locked`: the password grant locked the user after the FI's threshold of failed logins.
+	//   Unlocking (`PUT /v1/customers/{id}:unlock-user`) clears it; after the FI's cool-down (if
+	//   it has one) the next login attempt does.
+	// - `registered`: registration is complete. At an FI that asks for its disclosures at first
+	//   login (sandbox `02222`) a user is registered once every required disclosure is accepted.
+	// - `approved`: with `registered`: no separate approval step exists here.
+	// - `active`: registered and not locked.
+	// - `onHold`, `reset`, `rejected`: never (no holds, forced resets or rejections exist here).
+	//
+	// `additionalInfo` has the failed-login count, the failed password-reset count and the last
+	// successful login. A PRIMARY user's answer lists its sub-users' status (`subUsers`, only
+	// when it has any); a sub-user's names its PRIMARY user (`parentInstitutionUserId`).
+	//
+	// Also at `/db-users/v1/user-status/{institutionUserId}`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/user-status/{institutionUserId} (the `GetUserStatusV1` operationId).
+	GetUserStatusV1WithResponse(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetUserStatusV1Params, reqEditors ...RequestEditorFn) (*GetUserStatusV1Response, error)
+
+	// GetInstitutionUserV2WithResponse Read an institution user's profile (V2, identification documents)
+	//
+	// The V1 profile (same user rules, shape and `$expand` segments), plus the
+	// `identificationDocuments` segment; there is no `retrieveBillPayCredentials` in V2.
+	//
+	// **Identification documents.** Expanding `identificationDocuments` needs the scope
+	// `institution-users:read_pii` (else 403 `ISR_11003`, checked before the user is looked
+	// up). The service keeps one document, the SSN given at registration or provisioning
+	// (`identificationDocumentType` `SSN`, `maskedId` `*****6789`). Its number leaves the
+	// service only encrypted to the FI's document key, an RSA public key (at least 2048 bits)
+	// provisioned per FI (`documentKey`): `id` is the base64 of RSA-OAEP (SHA-256 for the hash
+	// and MGF1, no label) over the digits, different at every call; only the FI, holding the
+	// private key, can read it. An FI without a document key answers every request expanding
+	// `identificationDocuments` 500 `ISR_23007`, whoever the user. The sandbox FI `01111` has
+	// one (its private half, for trying it, is `docs/sandbox-document-key.pem`; see the README);
+	// `02222` has none.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/institution-users/{institutionUserId} (the `GetInstitutionUserV2` operationId).
+	GetInstitutionUserV2WithResponse(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV2Params, reqEditors ...RequestEditorFn) (*GetInstitutionUserV2Response, error)
+}
+
+type GetOpenIDConfigurationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OpenIDConfiguration
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOpenIDConfigurationResponse) GetJSON200() *OpenIDConfiguration {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetOpenIDConfigurationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOpenIDConfigurationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOpenIDConfigurationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOpenIDConfigurationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOpenIDConfigurationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListAccountsLegacyV2Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LegacyAccounts
+	// XML200 the response for an HTTP 200 `application/xml` response
+	XML200 *LegacyAccounts
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *LegacyError
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Status
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *LegacyError
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Status
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *LegacyError
+	// XML404 the response for an HTTP 404 `application/xml` response
+	XML404 *Status
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *LegacyError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Status
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *LegacyError
+	// XML503 the response for an HTTP 503 `application/xml` response
+	XML503 *Status
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAccountsLegacyV2Response) GetJSON200() *LegacyAccounts {
+	return r.JSON200
+}
+
+// GetXML200 returns the response for an HTTP 200 `application/xml` response
+func (r ListAccountsLegacyV2Response) GetXML200() *LegacyAccounts {
+	return r.XML200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAccountsLegacyV2Response) GetJSON400() *LegacyError {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r ListAccountsLegacyV2Response) GetXML400() *Status {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAccountsLegacyV2Response) GetJSON401() *LegacyError {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r ListAccountsLegacyV2Response) GetXML401() *Status {
+	return r.XML401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListAccountsLegacyV2Response) GetJSON404() *LegacyError {
+	return r.JSON404
+}
+
+// GetXML404 returns the response for an HTTP 404 `application/xml` response
+func (r ListAccountsLegacyV2Response) GetXML404() *Status {
+	return r.XML404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAccountsLegacyV2Response) GetJSON500() *LegacyError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r ListAccountsLegacyV2Response) GetXML500() *Status {
+	return r.XML500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAccountsLegacyV2Response) GetJSON503() *LegacyError {
+	return r.JSON503
+}
+
+// GetXML503 returns the response for an HTTP 503 `application/xml` response
+func (r ListAccountsLegacyV2Response) GetXML503() *Status {
+	return r.XML503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAccountsLegacyV2Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAccountsLegacyV2Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAccountsLegacyV2Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAccountsLegacyV2Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type GetCustomerV2Response struct {
@@ -6526,6 +10515,54 @@ func (r GetMetricsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetMetricsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetJWKSResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *JWKS
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetJWKSResponse) GetJSON200() *JWKS {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetJWKSResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetBody returns the raw response body bytes
+func (r GetJWKSResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetJWKSResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetJWKSResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetJWKSResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7264,6 +11301,144 @@ func (r GetAccountByIDV1Response) ContentType() string {
 	return ""
 }
 
+type GenerateAuthorizationCodeV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuthorizationCodeResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *TokenError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *TokenError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *TokenError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *TokenError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GenerateAuthorizationCodeV1Response) GetJSON200() *AuthorizationCodeResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GenerateAuthorizationCodeV1Response) GetJSON400() *TokenError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GenerateAuthorizationCodeV1Response) GetJSON401() *TokenError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GenerateAuthorizationCodeV1Response) GetJSON403() *TokenError {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GenerateAuthorizationCodeV1Response) GetJSON500() *TokenError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GenerateAuthorizationCodeV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GenerateAuthorizationCodeV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GenerateAuthorizationCodeV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GenerateAuthorizationCodeV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AuthorizeClientV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuthorizeClientResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *TokenError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *TokenError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *TokenError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *TokenError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AuthorizeClientV1Response) GetJSON200() *AuthorizeClientResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AuthorizeClientV1Response) GetJSON400() *TokenError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AuthorizeClientV1Response) GetJSON401() *TokenError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AuthorizeClientV1Response) GetJSON403() *TokenError {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AuthorizeClientV1Response) GetJSON500() *TokenError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AuthorizeClientV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AuthorizeClientV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AuthorizeClientV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AuthorizeClientV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type RegisterCustomerV2Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7354,6 +11529,276 @@ func (r RegisterCustomerV2Response) ContentType() string {
 	return ""
 }
 
+type GetCustomerInformationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CustomerInformation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CustomersError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *CustomersError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *CustomersError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *CustomersError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *CustomersError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *CustomersError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *CustomersError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCustomerInformationResponse) GetJSON200() *CustomerInformation {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCustomerInformationResponse) GetJSON400() *CustomersError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCustomerInformationResponse) GetJSON401() *CustomersError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCustomerInformationResponse) GetJSON403() *CustomersError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCustomerInformationResponse) GetJSON404() *CustomersError {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetCustomerInformationResponse) GetJSON429() *CustomersError {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetCustomerInformationResponse) GetJSON500() *CustomersError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCustomerInformationResponse) GetJSON503() *CustomersError {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCustomerInformationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCustomerInformationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCustomerInformationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCustomerInformationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetCustomerContactMethodsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ContactMethodResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CustomersError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *CustomersError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *CustomersError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *CustomersError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *CustomersError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *CustomersError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *CustomersError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCustomerContactMethodsResponse) GetJSON200() *ContactMethodResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCustomerContactMethodsResponse) GetJSON400() *CustomersError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCustomerContactMethodsResponse) GetJSON401() *CustomersError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCustomerContactMethodsResponse) GetJSON403() *CustomersError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCustomerContactMethodsResponse) GetJSON404() *CustomersError {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetCustomerContactMethodsResponse) GetJSON429() *CustomersError {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetCustomerContactMethodsResponse) GetJSON500() *CustomersError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCustomerContactMethodsResponse) GetJSON503() *CustomersError {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCustomerContactMethodsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCustomerContactMethodsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCustomerContactMethodsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCustomerContactMethodsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetCustomerAccountsTransactionsV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CustomerAccountsResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CustomersError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *CustomersError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *CustomersError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *CustomersError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *CustomersError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *CustomersError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *CustomersError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCustomerAccountsTransactionsV1Response) GetJSON200() *CustomerAccountsResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCustomerAccountsTransactionsV1Response) GetJSON400() *CustomersError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCustomerAccountsTransactionsV1Response) GetJSON401() *CustomersError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCustomerAccountsTransactionsV1Response) GetJSON403() *CustomersError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCustomerAccountsTransactionsV1Response) GetJSON404() *CustomersError {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetCustomerAccountsTransactionsV1Response) GetJSON429() *CustomersError {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetCustomerAccountsTransactionsV1Response) GetJSON500() *CustomersError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCustomerAccountsTransactionsV1Response) GetJSON503() *CustomersError {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCustomerAccountsTransactionsV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCustomerAccountsTransactionsV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCustomerAccountsTransactionsV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCustomerAccountsTransactionsV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type CompletePasswordResetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7424,6 +11869,89 @@ func (r CompletePasswordResetResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CompletePasswordResetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateContactInfoResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *CustomersError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *CustomersError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *CustomersError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *CustomersError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *CustomersError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *CustomersError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *CustomersError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateContactInfoResponse) GetJSON400() *CustomersError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateContactInfoResponse) GetJSON401() *CustomersError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateContactInfoResponse) GetJSON403() *CustomersError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateContactInfoResponse) GetJSON404() *CustomersError {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateContactInfoResponse) GetJSON429() *CustomersError {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateContactInfoResponse) GetJSON500() *CustomersError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateContactInfoResponse) GetJSON503() *CustomersError {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateContactInfoResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateContactInfoResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateContactInfoResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateContactInfoResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8142,6 +12670,89 @@ func (r UpdateInstitutionUserDisclosureResponse) ContentType() string {
 	return ""
 }
 
+type GetInstitutionUserV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InstitutionUser
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InstitutionUsersError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *InstitutionUsersError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InstitutionUsersError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *InstitutionUsersError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *InstitutionUsersError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InstitutionUsersError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetInstitutionUserV1Response) GetJSON200() *InstitutionUser {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetInstitutionUserV1Response) GetJSON400() *InstitutionUsersError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetInstitutionUserV1Response) GetJSON401() *InstitutionUsersError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetInstitutionUserV1Response) GetJSON403() *InstitutionUsersError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetInstitutionUserV1Response) GetJSON404() *InstitutionUsersError {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetInstitutionUserV1Response) GetJSON429() *InstitutionUsersError {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetInstitutionUserV1Response) GetJSON500() *InstitutionUsersError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInstitutionUserV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInstitutionUserV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInstitutionUserV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInstitutionUserV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type CreateAccessTokenV1Response struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8211,6 +12822,217 @@ func (r CreateAccessTokenV1Response) ContentType() string {
 	return ""
 }
 
+type GetUserStatusV1Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserStatusDetails
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InstitutionUsersError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *InstitutionUsersError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InstitutionUsersError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *InstitutionUsersError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *InstitutionUsersError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InstitutionUsersError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetUserStatusV1Response) GetJSON200() *UserStatusDetails {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUserStatusV1Response) GetJSON400() *InstitutionUsersError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetUserStatusV1Response) GetJSON401() *InstitutionUsersError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetUserStatusV1Response) GetJSON403() *InstitutionUsersError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetUserStatusV1Response) GetJSON404() *InstitutionUsersError {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetUserStatusV1Response) GetJSON429() *InstitutionUsersError {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetUserStatusV1Response) GetJSON500() *InstitutionUsersError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUserStatusV1Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUserStatusV1Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUserStatusV1Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUserStatusV1Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetInstitutionUserV2Response struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InstitutionUser
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InstitutionUsersError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *InstitutionUsersError
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *InstitutionUsersError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *InstitutionUsersError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *InstitutionUsersError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InstitutionUsersError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetInstitutionUserV2Response) GetJSON200() *InstitutionUser {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetInstitutionUserV2Response) GetJSON400() *InstitutionUsersError {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetInstitutionUserV2Response) GetJSON401() *InstitutionUsersError {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetInstitutionUserV2Response) GetJSON403() *InstitutionUsersError {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetInstitutionUserV2Response) GetJSON404() *InstitutionUsersError {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetInstitutionUserV2Response) GetJSON429() *InstitutionUsersError {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetInstitutionUserV2Response) GetJSON500() *InstitutionUsersError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInstitutionUserV2Response) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInstitutionUserV2Response) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInstitutionUserV2Response) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInstitutionUserV2Response) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetOpenIDConfigurationWithResponse OpenID Connect discovery
+//
+// The OpenID Provider metadata of the partner sign-in (OpenID Connect Discovery 1.0): the
+// issuer (`--oidc-issuer`), the token endpoint, the JWKS and the supported values. Its
+// `authorization_endpoint` is `POST /v1/auth-code`, which the FI's own digital banking calls
+// for a signed-in user; no browser is sent there.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /.well-known/openid-configuration (the `GetOpenIDConfiguration` operationId).
+func (c *ClientWithResponses) GetOpenIDConfigurationWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpenIDConfigurationResponse, error) {
+	rsp, err := c.GetOpenIDConfiguration(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOpenIDConfigurationResponse(rsp)
+}
+
+// ListAccountsLegacyV2WithResponse List a customer's accounts (legacy)
+//
+// The accounts of a registered customer's host member, for V1-token integrations: XML
+// `<Accounts>` with one `<account>` each, elements in the official schema's order, or the
+// same as JSON when `Accept` names JSON; 204 when the member holds none. `di_ficustomer` is
+// the customer GUID, of the token's FI only (another FI's or an unknown customer is 404
+// `20009`); a user's token reads only its own accounts. Account numbers are masked to the
+// last four characters; with `getExportAcctNum=true` a token with `accounts:read_unmasked`
+// gets them in full, with `exportAccountNumber`. `getCrossAccts=true` adds the member's
+// cross-user accounts (category `CROSS_USER_ACCOUNT`), left out otherwise. Retail sub-user
+// calls (`intuit_IFS_userType: ENTITLED`) need `intuit_authid` (the sub-user's authId, a user
+// of the same member) and `intuit_IFS_onBehalfOfUser` (the member number); the business
+// user types are refused (`25694`): every user here is a retail user, and
+// `validateLocationStatus` has no effect for them. Errors are the XML `Status` unless
+// `Accept` names JSON. Aliases: `/v2/fis/...` and the `/digitalbanking[/stage]` prefixes.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /bankingservices/v2/fis/{di_fiid}/fiCustomers/{di_ficustomer}/accounts (the `ListAccountsLegacyV2` operationId).
+func (c *ClientWithResponses) ListAccountsLegacyV2WithResponse(ctx context.Context, diFiid DiFiidPath, diFicustomer string, params *ListAccountsLegacyV2Params, reqEditors ...RequestEditorFn) (*ListAccountsLegacyV2Response, error) {
+	rsp, err := c.ListAccountsLegacyV2(ctx, diFiid, diFicustomer, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAccountsLegacyV2Response(rsp)
+}
+
 // GetCustomerV2WithResponse Get an FI customer
 //
 // Reads a customer's profile and status flags (`registered`, `acceptedDisclosure`,
@@ -8276,6 +13098,23 @@ func (c *ClientWithResponses) GetMetricsWithResponse(ctx context.Context, reqEdi
 		return nil, err
 	}
 	return ParseGetMetricsResponse(rsp)
+}
+
+// GetJWKSWithResponse ID token signing keys (JWKS)
+//
+// The keys that verify ID tokens (RFC 7517): the current signing key first, then the retired
+// keys still published during a rotation (`--oidc-old-keys`), until the ID tokens they signed
+// have expired.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /oauth2/v1/keys (the `GetJWKS` operationId).
+func (c *ClientWithResponses) GetJWKSWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetJWKSResponse, error) {
+	rsp, err := c.GetJWKS(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetJWKSResponse(rsp)
 }
 
 // RevokeAccessTokenV2WithBodyWithResponse Revoke a V2 token
@@ -8345,10 +13184,16 @@ func (c *ClientWithResponses) RevokeAccessTokenV2PostWithFormdataBodyWithRespons
 // CreateAccessTokenV2WithBodyWithResponse OAuth V2 token
 //
 // Issues a V2 access token (disclosures, accounts). Grants: `client_credentials` and
-// `password` (both need the `institutionId` header) and `refresh_token` (a refresh token from
-// a password grant; refresh tokens do not rotate, the same one is returned with its remaining
-// lifetime). `scopes` is one comma-separated string and must be a subset of the app's scopes
-// (omitted: all of them). `expires_in` is a string of seconds.
+// `password` (both need the `institutionId` header), `authorization_code` (a partner app
+// redeems a code from `POST /v1/auth-code`, once and within 60 seconds; the code names the
+// FI, so `institutionId` may be left out, and if sent must be the code's FI; the answer adds
+// an OpenID Connect `id_token` when the code was requested with `nonce`, `aud` or
+// `requested_scopes`, and a refresh token when `requested_scopes` had `offline_access`) and
+// `refresh_token` (a refresh token from a password or authorization-code grant; the new
+// access token speaks for the same user with the same rights; refresh tokens do not rotate,
+// the same one is returned with its remaining lifetime). `scopes` is one comma-separated
+// string and must be a subset of the app's scopes (omitted: all of them). `expires_in` is a
+// string of seconds.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8364,10 +13209,16 @@ func (c *ClientWithResponses) CreateAccessTokenV2WithBodyWithResponse(ctx contex
 // CreateAccessTokenV2WithFormdataBodyWithResponse OAuth V2 token
 //
 // Issues a V2 access token (disclosures, accounts). Grants: `client_credentials` and
-// `password` (both need the `institutionId` header) and `refresh_token` (a refresh token from
-// a password grant; refresh tokens do not rotate, the same one is returned with its remaining
-// lifetime). `scopes` is one comma-separated string and must be a subset of the app's scopes
-// (omitted: all of them). `expires_in` is a string of seconds.
+// `password` (both need the `institutionId` header), `authorization_code` (a partner app
+// redeems a code from `POST /v1/auth-code`, once and within 60 seconds; the code names the
+// FI, so `institutionId` may be left out, and if sent must be the code's FI; the answer adds
+// an OpenID Connect `id_token` when the code was requested with `nonce`, `aud` or
+// `requested_scopes`, and a refresh token when `requested_scopes` had `offline_access`) and
+// `refresh_token` (a refresh token from a password or authorization-code grant; the new
+// access token speaks for the same user with the same rights; refresh tokens do not rotate,
+// the same one is returned with its remaining lifetime). `scopes` is one comma-separated
+// string and must be a subset of the app's scopes (omitted: all of them). `expires_in` is a
+// string of seconds.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8585,6 +13436,98 @@ func (c *ClientWithResponses) GetAccountByIDV1WithResponse(ctx context.Context, 
 	return ParseGetAccountByIDV1Response(rsp)
 }
 
+// GenerateAuthorizationCodeV1WithBodyWithResponse Generate an authorization code (partner sign-in)
+//
+// Issues an authorization code for a user who signed in to the FI's digital banking, for a
+// partner app to redeem at `POST /oauth2/v1/token` (`grant_type=authorization_code`). The
+// caller is a client-credentials V2 token of an app configured to request codes for the
+// partner (`codePartners`); the partner must differ from the caller (`CMN_90020`).
+// `username` and `institution_user_id` must name the same registered, unlocked user of the
+// token's FI. `scopes` (comma-separated, at least one) must be among the partner's;
+// `requested_scopes` takes the OpenID Connect scopes `openid`, `profile` and
+// `offline_access` (others are ignored). With `nonce`, `aud` or `requested_scopes` the code
+// yields an ID token; `auth_time` (epoch seconds, not in the future) becomes its
+// `auth_time` claim (else the code's issue time). The code is single-use, bound to the
+// partner, the user, the FI, the scopes and the nonce, expires after 60 seconds and is stored
+// only as a hash; a second exchange is refused and revokes what the first one got.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth-code (the `GenerateAuthorizationCodeV1` operationId).
+func (c *ClientWithResponses) GenerateAuthorizationCodeV1WithBodyWithResponse(ctx context.Context, params *GenerateAuthorizationCodeV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateAuthorizationCodeV1Response, error) {
+	rsp, err := c.GenerateAuthorizationCodeV1WithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGenerateAuthorizationCodeV1Response(rsp)
+}
+
+// GenerateAuthorizationCodeV1WithFormdataBodyWithResponse Generate an authorization code (partner sign-in)
+//
+// Issues an authorization code for a user who signed in to the FI's digital banking, for a
+// partner app to redeem at `POST /oauth2/v1/token` (`grant_type=authorization_code`). The
+// caller is a client-credentials V2 token of an app configured to request codes for the
+// partner (`codePartners`); the partner must differ from the caller (`CMN_90020`).
+// `username` and `institution_user_id` must name the same registered, unlocked user of the
+// token's FI. `scopes` (comma-separated, at least one) must be among the partner's;
+// `requested_scopes` takes the OpenID Connect scopes `openid`, `profile` and
+// `offline_access` (others are ignored). With `nonce`, `aud` or `requested_scopes` the code
+// yields an ID token; `auth_time` (epoch seconds, not in the future) becomes its
+// `auth_time` claim (else the code's issue time). The code is single-use, bound to the
+// partner, the user, the FI, the scopes and the nonce, expires after 60 seconds and is stored
+// only as a hash; a second exchange is refused and revokes what the first one got.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/auth-code (the `GenerateAuthorizationCodeV1` operationId).
+func (c *ClientWithResponses) GenerateAuthorizationCodeV1WithFormdataBodyWithResponse(ctx context.Context, params *GenerateAuthorizationCodeV1Params, body GenerateAuthorizationCodeV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*GenerateAuthorizationCodeV1Response, error) {
+	rsp, err := c.GenerateAuthorizationCodeV1WithFormdataBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGenerateAuthorizationCodeV1Response(rsp)
+}
+
+// AuthorizeClientV1WithBodyWithResponse Authorize Client (partner sign-in)
+//
+// Tells the FI's own digital banking which API scopes a partner app was approved for and
+// which steps its sign-in needs (`additional_info`), before it asks for an authorization
+// code. The caller is a client-credentials V2 token of an app configured to request codes
+// for that partner (`codePartners`); `institutionId` must be the token's FI, and the partner
+// must have the `authorization_code` grant at that FI. `scopes` is a comma-separated list;
+// `appId` is the partner's client id.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/client-authorization (the `AuthorizeClientV1` operationId).
+func (c *ClientWithResponses) AuthorizeClientV1WithBodyWithResponse(ctx context.Context, params *AuthorizeClientV1Params, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AuthorizeClientV1Response, error) {
+	rsp, err := c.AuthorizeClientV1WithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAuthorizeClientV1Response(rsp)
+}
+
+// AuthorizeClientV1WithFormdataBodyWithResponse Authorize Client (partner sign-in)
+//
+// Tells the FI's own digital banking which API scopes a partner app was approved for and
+// which steps its sign-in needs (`additional_info`), before it asks for an authorization
+// code. The caller is a client-credentials V2 token of an app configured to request codes
+// for that partner (`codePartners`); `institutionId` must be the token's FI, and the partner
+// must have the `authorization_code` grant at that FI. `scopes` is a comma-separated list;
+// `appId` is the partner's client id.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/client-authorization (the `AuthorizeClientV1` operationId).
+func (c *ClientWithResponses) AuthorizeClientV1WithFormdataBodyWithResponse(ctx context.Context, params *AuthorizeClientV1Params, body AuthorizeClientV1FormdataRequestBody, reqEditors ...RequestEditorFn) (*AuthorizeClientV1Response, error) {
+	rsp, err := c.AuthorizeClientV1WithFormdataBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAuthorizeClientV1Response(rsp)
+}
+
 // RegisterCustomerV2WithBodyWithResponse Register a customer (Customer v2)
 //
 // **Known from the portal only.** This operation is in no official specification; the
@@ -8667,6 +13610,91 @@ func (c *ClientWithResponses) RegisterCustomerV2WithResponse(ctx context.Context
 	return ParseRegisterCustomerV2Response(rsp)
 }
 
+// GetCustomerInformationWithResponse Read a user's profile
+//
+// The profile of one user of the token's FI: identifiers, names, birth date, status flags,
+// postal addresses, contact methods (in clear: this is the profile, read with
+// `institution-users:read`; the contact-methods operation masks them), the entitled
+// customer and the disclosure flag. A user-bound token reads only its own profile (400
+// `UXU_10011` for anyone else). An unknown user and another FI's are answered alike, 404
+// `UXU_88888`, the code of the official examples.
+//
+// Identifiers: `userId` is the institution user id (what the OIDC flow passes on as
+// `institution_user_id`), `loginId` the authentication id (Register v4's `authId`),
+// `userName` the username, `customers[].customerId` the customer GUID (the `customerId`
+// of this family), `customers[].memberNumber` the host member number.
+//
+// Also at `/ux-users/v1/customers/{customerId}`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/customers/{customerId} (the `GetCustomerInformation` operationId).
+func (c *ClientWithResponses) GetCustomerInformationWithResponse(ctx context.Context, customerID CustomerIDPath, params *GetCustomerInformationParams, reqEditors ...RequestEditorFn) (*GetCustomerInformationResponse, error) {
+	rsp, err := c.GetCustomerInformation(ctx, customerID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCustomerInformationResponse(rsp)
+}
+
+// GetCustomerContactMethodsWithResponse List a user's contact methods
+//
+// The destinations a one-time passcode can be sent to (the first step of a password
+// reset): every SMS, VOICE and EMAIL contact method of the user, `id` being the
+// `contactMethodId` the reset takes. The contact values are **masked**: a phone number
+// to its last four digits (`******0142`), an email address to the first character of its
+// local part and its domain (`s***@example.com`), enough for the user to pick one and no
+// contact-data export for the app. The profile (`GET /v1/customers/{customerId}`) shows
+// them in clear.
+//
+// A user-bound token lists only its own (400 `UXU_10011`). An unknown user and another
+// FI's are 404 `UXU_10000`.
+//
+// Also at `/ux-users/v1/customers/{customerId}/contact-methods`, the official path.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/customers/{customerId}/contact-methods (the `GetCustomerContactMethods` operationId).
+func (c *ClientWithResponses) GetCustomerContactMethodsWithResponse(ctx context.Context, customerID CustomerIDPath, params *GetCustomerContactMethodsParams, reqEditors ...RequestEditorFn) (*GetCustomerContactMethodsResponse, error) {
+	rsp, err := c.GetCustomerContactMethods(ctx, customerID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCustomerContactMethodsResponse(rsp)
+}
+
+// GetCustomerAccountsTransactionsV1WithResponse A user's accounts with their recent transactions
+//
+// Every account of the user's host member with its most recent transactions (at most
+// 100 per account, newest first), a retail user's registration-time view. 204 without a
+// body when the member holds no accounts. `customerId` is the customer GUID; a
+// user-bound token names only its own (400 `UXU_10011`). An unknown customer and another
+// FI's are 404 `UXU_88888`.
+//
+// `hostUserId` (the member number) or `loginId` (the username) says whose accounts a
+// client-credentials token asks for, as the official parameters require: exactly one
+// (neither or both is 400 `UXU_10014`), and it must name the path's customer (else 400
+// `UXU_10014`). A user-bound token may leave both out; if it sends one, the same rule
+// applies.
+//
+// Account numbers (and the number part of `micrNumber`) are masked to their last four
+// characters unless the token has `accounts:read_unmasked` (D25), as in `GET
+// /v1/accounts`. Accounts whose history is not enabled carry no transactions
+// (`historyAllowed` false). Needs both `accounts:read` and `transactions:read`.
+//
+// Also at `/ux-users/v1/customers/{customerId}:accounts`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/customers/{customerId}:accounts (the `GetCustomerAccountsTransactionsV1` operationId).
+func (c *ClientWithResponses) GetCustomerAccountsTransactionsV1WithResponse(ctx context.Context, customerID CustomerIDPath, params *GetCustomerAccountsTransactionsV1Params, reqEditors ...RequestEditorFn) (*GetCustomerAccountsTransactionsV1Response, error) {
+	rsp, err := c.GetCustomerAccountsTransactionsV1(ctx, customerID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCustomerAccountsTransactionsV1Response(rsp)
+}
+
 // CompletePasswordResetWithBodyWithResponse Set a new password with the one-time passcode (extension)
 //
 // **An extension of this implementation**: the public contract ends with sending the
@@ -8717,6 +13745,68 @@ func (c *ClientWithResponses) CompletePasswordResetWithResponse(ctx context.Cont
 		return nil, err
 	}
 	return ParseCompletePasswordResetResponse(rsp)
+}
+
+// UpdateContactInfoWithBodyWithResponse Change a user's phone, email or postal address
+//
+// Changes any of three parts, at least one: `phoneNumber` replaces the phone on file
+// `oldPhoneNumber` with `newPhoneNumber` (its VOICE and SMS contact methods are replaced
+// by new, not yet validated ones, so contact method ids of the old number stop working);
+// `email` replaces the email address and its EMAIL contact method; `postalAddress`
+// replaces the primary (first) postal address, or adds it when there is none. The values
+// pass the registration rules: NANP phone numbers (country code `1`, or `0` as in Register
+// v4, D15), an email address, a USPS state and ZIP for a US address. A violation is 400
+// `UXU_99999` naming the field's JSON pointer; an `oldPhoneNumber` that is not the user's
+// is 400 `UXU_88891`. Everything is applied in one transaction, with the audit event
+// `UpdateContactInfo`: a refused request changes nothing. 204 without a body.
+//
+// `customerId` is a customer GUID or, with `userIdType=LOGIN_ID` (in the body, as the
+// official schema has it, or as the query parameter), a username. A user-bound token
+// changes only its own user (400 `UXU_10011`). An unknown user and another FI's are 404
+// `UXU_88888`.
+//
+// Also at `/ux-users/v1/customers/{customerId}:contact-info`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/customers/{customerId}:contact-info (the `UpdateContactInfo` operationId).
+func (c *ClientWithResponses) UpdateContactInfoWithBodyWithResponse(ctx context.Context, customerID CustomerIDPath, params *UpdateContactInfoParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateContactInfoResponse, error) {
+	rsp, err := c.UpdateContactInfoWithBody(ctx, customerID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateContactInfoResponse(rsp)
+}
+
+// UpdateContactInfoWithResponse Change a user's phone, email or postal address
+//
+// Changes any of three parts, at least one: `phoneNumber` replaces the phone on file
+// `oldPhoneNumber` with `newPhoneNumber` (its VOICE and SMS contact methods are replaced
+// by new, not yet validated ones, so contact method ids of the old number stop working);
+// `email` replaces the email address and its EMAIL contact method; `postalAddress`
+// replaces the primary (first) postal address, or adds it when there is none. The values
+// pass the registration rules: NANP phone numbers (country code `1`, or `0` as in Register
+// v4, D15), an email address, a USPS state and ZIP for a US address. A violation is 400
+// `UXU_99999` naming the field's JSON pointer; an `oldPhoneNumber` that is not the user's
+// is 400 `UXU_88891`. Everything is applied in one transaction, with the audit event
+// `UpdateContactInfo`: a refused request changes nothing. 204 without a body.
+//
+// `customerId` is a customer GUID or, with `userIdType=LOGIN_ID` (in the body, as the
+// official schema has it, or as the query parameter), a username. A user-bound token
+// changes only its own user (400 `UXU_10011`). An unknown user and another FI's are 404
+// `UXU_88888`.
+//
+// Also at `/ux-users/v1/customers/{customerId}:contact-info`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/customers/{customerId}:contact-info (the `UpdateContactInfo` operationId).
+func (c *ClientWithResponses) UpdateContactInfoWithResponse(ctx context.Context, customerID CustomerIDPath, params *UpdateContactInfoParams, body UpdateContactInfoJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateContactInfoResponse, error) {
+	rsp, err := c.UpdateContactInfo(ctx, customerID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateContactInfoResponse(rsp)
 }
 
 // ResetPasswordWithBodyWithResponse Send a one-time passcode for a password reset
@@ -9017,6 +14107,49 @@ func (c *ClientWithResponses) UpdateInstitutionUserDisclosureWithResponse(ctx co
 	return ParseUpdateInstitutionUserDisclosureResponse(rsp)
 }
 
+// GetInstitutionUserV1WithResponse Read an institution user's profile (V1)
+//
+// The profile of one user of the token's FI: identifiers, names, role and type, the member
+// relationship (`institutionCustomers`), login counters and the status flags, and on request
+// (`$expand`) contact methods, postal addresses and sub-users.
+//
+// **Which user.** `userIdType` says what `institutionUserId` holds (default
+// `INSTITUTION_USER_ID`): see the parameter. Another FI's user and an unknown one are
+// answered alike, 404 `ISR_10001`, without data. A user-bound token (password, refresh or
+// partner grant) may read only its own user: naming anyone else, existing or not, is the
+// same 404 `ISR_10001`.
+//
+// **Shape.** Only retail users exist here: `institutionUserType` is `RETAIL`,
+// `institutionUserRole` `PRIMARY` (the member's own user) or `ENTITLED` (a sub-user; then
+// `parentInstitutionUserId` names its PRIMARY user and `institutionCustomers` holds the
+// PRIMARY user's relationship). `userStatus` carries only the flags that are true.
+// `additionalInfo.entry` always holds `legacyUserGuid`, the customer GUID.
+//
+// **`$expand`** (see the parameter) adds `contactMethods`, `postalAddresses` (alias
+// `postalAddress`) and `subUsers`, each optionally filtered; a malformed expression, an
+// unknown segment or property is 400 `ISR_10009`. Sub-users are listed without their own
+// expansions (no nested `$expand`).
+//
+// **Bill pay.** `retrieveBillPayCredentials=true` needs the scope
+// `institution-users-billpay:read` (else 403 `ISR_11003`) and adds, for a PRIMARY user whose
+// member has a bill pay login, `institutionCustomers[].additionalInfo.entry`
+// `[{key: billPayLoginId, value}]`. This service is no bill pay system: it keeps only the
+// login id the FI provisioned for the member (`billPayLoginId` in the provisioning file), no
+// bill pay password.
+//
+// Also at `/db-users/v1/institution-users/{institutionUserId}`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/institution-users/{institutionUserId} (the `GetInstitutionUserV1` operationId).
+func (c *ClientWithResponses) GetInstitutionUserV1WithResponse(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV1Params, reqEditors ...RequestEditorFn) (*GetInstitutionUserV1Response, error) {
+	rsp, err := c.GetInstitutionUserV1(ctx, institutionUserID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInstitutionUserV1Response(rsp)
+}
+
 // CreateAccessTokenV1WithBodyWithResponse OAuth V1 token (legacy)
 //
 // Issues a V1 ("legacy") access token for one FI, used by Register v4 and Get FI Customer.
@@ -9057,6 +14190,208 @@ func (c *ClientWithResponses) CreateAccessTokenV1WithFormdataBodyWithResponse(ct
 		return nil, err
 	}
 	return ParseCreateAccessTokenV1Response(rsp)
+}
+
+// GetUserStatusV1WithResponse Read an institution user's status
+//
+// The status of one user of the token's FI (user rules as for the profile: another FI's or
+// an unknown user, and for a user-bound token anyone but itself, 404 `ISR_10001`).
+// `userIdType` is required: `INSTITUTION_USER_ID`, `HOST_USER_ID` (the member's PRIMARY
+// user), `LOGIN_ID` or `CUSTOMER_ID` (the customer GUID).
+//
+// **Flags** (only the true ones are sent; the same derivation as the Customer v2 profile's
+// `userStatus`, so a user has one status in both families):
+//   - `locked`: the password grant locked the user after the FI's threshold of failed logins.
+//     Unlocking (`PUT /v1/customers/{id}:unlock-user`) clears it; after the FI's cool-down (if
+//     it has one) the next login attempt does.
+//   - `registered`: registration is complete. At an FI that asks for its disclosures at first
+//     login (sandbox `02222`) a user is registered once every required disclosure is accepted.
+//   - `approved`: with `registered`: no separate approval step exists here.
+//   - `active`: registered and not locked.
+//   - `onHold`, `reset`, `rejected`: never (no holds, forced resets or rejections exist here).
+//
+// `additionalInfo` has the failed-login count, the failed password-reset count and the last
+// successful login. A PRIMARY user's answer lists its sub-users' status (`subUsers`, only
+// when it has any); a sub-user's names its PRIMARY user (`parentInstitutionUserId`).
+//
+// Also at `/db-users/v1/user-status/{institutionUserId}`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/user-status/{institutionUserId} (the `GetUserStatusV1` operationId).
+func (c *ClientWithResponses) GetUserStatusV1WithResponse(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetUserStatusV1Params, reqEditors ...RequestEditorFn) (*GetUserStatusV1Response, error) {
+	rsp, err := c.GetUserStatusV1(ctx, institutionUserID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUserStatusV1Response(rsp)
+}
+
+// GetInstitutionUserV2WithResponse Read an institution user's profile (V2, identification documents)
+//
+// The V1 profile (same user rules, shape and `$expand` segments), plus the
+// `identificationDocuments` segment; there is no `retrieveBillPayCredentials` in V2.
+//
+// **Identification documents.** Expanding `identificationDocuments` needs the scope
+// `institution-users:read_pii` (else 403 `ISR_11003`, checked before the user is looked
+// up). The service keeps one document, the SSN given at registration or provisioning
+// (`identificationDocumentType` `SSN`, `maskedId` `*****6789`). Its number leaves the
+// service only encrypted to the FI's document key, an RSA public key (at least 2048 bits)
+// provisioned per FI (`documentKey`): `id` is the base64 of RSA-OAEP (SHA-256 for the hash
+// and MGF1, no label) over the digits, different at every call; only the FI, holding the
+// private key, can read it. An FI without a document key answers every request expanding
+// `identificationDocuments` 500 `ISR_23007`, whoever the user. The sandbox FI `01111` has
+// one (its private half, for trying it, is `docs/sandbox-document-key.pem`; see the README);
+// `02222` has none.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/institution-users/{institutionUserId} (the `GetInstitutionUserV2` operationId).
+func (c *ClientWithResponses) GetInstitutionUserV2WithResponse(ctx context.Context, institutionUserID InstitutionUserIDPath, params *GetInstitutionUserV2Params, reqEditors ...RequestEditorFn) (*GetInstitutionUserV2Response, error) {
+	rsp, err := c.GetInstitutionUserV2(ctx, institutionUserID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInstitutionUserV2Response(rsp)
+}
+
+// ParseGetOpenIDConfigurationResponse parses an HTTP response from a GetOpenIDConfigurationWithResponse call
+func ParseGetOpenIDConfigurationResponse(rsp *http.Response) (*GetOpenIDConfigurationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOpenIDConfigurationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OpenIDConfiguration
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListAccountsLegacyV2Response parses an HTTP response from a ListAccountsLegacyV2WithResponse call
+func ParseListAccountsLegacyV2Response(rsp *http.Response) (*ListAccountsLegacyV2Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAccountsLegacyV2Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LegacyAccounts
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest LegacyAccounts
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest LegacyError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Status
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest LegacyError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Status
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest LegacyError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 404:
+		var dest Status
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest LegacyError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Status
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest LegacyError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 503:
+		var dest Status
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML503 = &dest
+
+	}
+
+	return response, nil
 }
 
 // ParseGetCustomerV2Response parses an HTTP response from a GetCustomerV2WithResponse call
@@ -9235,6 +14570,39 @@ func ParseGetMetricsResponse(rsp *http.Response) (*GetMetricsResponse, error) {
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetJWKSResponse parses an HTTP response from a GetJWKSWithResponse call
+func ParseGetJWKSResponse(rsp *http.Response) (*GetJWKSResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetJWKSResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest JWKS
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9841,6 +15209,114 @@ func ParseGetAccountByIDV1Response(rsp *http.Response) (*GetAccountByIDV1Respons
 	return response, nil
 }
 
+// ParseGenerateAuthorizationCodeV1Response parses an HTTP response from a GenerateAuthorizationCodeV1WithResponse call
+func ParseGenerateAuthorizationCodeV1Response(rsp *http.Response) (*GenerateAuthorizationCodeV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GenerateAuthorizationCodeV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuthorizationCodeResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAuthorizeClientV1Response parses an HTTP response from a AuthorizeClientV1WithResponse call
+func ParseAuthorizeClientV1Response(rsp *http.Response) (*AuthorizeClientV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AuthorizeClientV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuthorizeClientResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest TokenError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseRegisterCustomerV2Response parses an HTTP response from a RegisterCustomerV2WithResponse call
 func ParseRegisterCustomerV2Response(rsp *http.Response) (*RegisterCustomerV2Response, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9916,6 +15392,234 @@ func ParseRegisterCustomerV2Response(rsp *http.Response) (*RegisterCustomerV2Res
 	return response, nil
 }
 
+// ParseGetCustomerInformationResponse parses an HTTP response from a GetCustomerInformationWithResponse call
+func ParseGetCustomerInformationResponse(rsp *http.Response) (*GetCustomerInformationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCustomerInformationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CustomerInformation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetCustomerContactMethodsResponse parses an HTTP response from a GetCustomerContactMethodsWithResponse call
+func ParseGetCustomerContactMethodsResponse(rsp *http.Response) (*GetCustomerContactMethodsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCustomerContactMethodsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ContactMethodResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetCustomerAccountsTransactionsV1Response parses an HTTP response from a GetCustomerAccountsTransactionsV1WithResponse call
+func ParseGetCustomerAccountsTransactionsV1Response(rsp *http.Response) (*GetCustomerAccountsTransactionsV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCustomerAccountsTransactionsV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CustomerAccountsResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseCompletePasswordResetResponse parses an HTTP response from a CompletePasswordResetWithResponse call
 func ParseCompletePasswordResetResponse(rsp *http.Response) (*CompletePasswordResetResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9953,6 +15657,77 @@ func ParseCompletePasswordResetResponse(rsp *http.Response) (*CompletePasswordRe
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateContactInfoResponse parses an HTTP response from a UpdateContactInfoWithResponse call
+func ParseUpdateContactInfoResponse(rsp *http.Response) (*UpdateContactInfoResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateContactInfoResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest CustomersError
@@ -10572,6 +16347,74 @@ func ParseUpdateInstitutionUserDisclosureResponse(rsp *http.Response) (*UpdateIn
 	return response, nil
 }
 
+// ParseGetInstitutionUserV1Response parses an HTTP response from a GetInstitutionUserV1WithResponse call
+func ParseGetInstitutionUserV1Response(rsp *http.Response) (*GetInstitutionUserV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInstitutionUserV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InstitutionUser
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseCreateAccessTokenV1Response parses an HTTP response from a CreateAccessTokenV1WithResponse call
 func ParseCreateAccessTokenV1Response(rsp *http.Response) (*CreateAccessTokenV1Response, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10620,6 +16463,142 @@ func ParseCreateAccessTokenV1Response(rsp *http.Response) (*CreateAccessTokenV1R
 			return nil, err
 		}
 		response.XML500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetUserStatusV1Response parses an HTTP response from a GetUserStatusV1WithResponse call
+func ParseGetUserStatusV1Response(rsp *http.Response) (*GetUserStatusV1Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUserStatusV1Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserStatusDetails
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetInstitutionUserV2Response parses an HTTP response from a GetInstitutionUserV2WithResponse call
+func ParseGetInstitutionUserV2Response(rsp *http.Response) (*GetInstitutionUserV2Response, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInstitutionUserV2Response{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InstitutionUser
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
 
 	}
 

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/mail"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -73,6 +74,13 @@ type Config struct {
 	SMTPFrom     string `name:"smtp-from" envvar:"CUSTREG_SMTP_FROM" group:"notify" help:"Sender address of email messages, e.g. 'Example FCU <no-reply@fcu.example>'; required with --smtp-host."`
 	// NotifyTimeout bounds one SMTP transaction or one webhook attempt.
 	NotifyTimeout time.Duration `name:"notify-timeout" envvar:"CUSTREG_NOTIFY_TIMEOUT" default:"${notify_timeout}" group:"notify" help:"Bounds one SMTP transaction or one gateway webhook attempt (up to 3 attempts); below --request-timeout."`
+	// The OIDC partner sign-in: the issuer identifier of ID tokens (the public base URL), the key
+	// that signs them (a PEM file, or the PEM itself), its key id and the retired keys the JWKS
+	// still publishes.
+	OIDCIssuer     string `name:"oidc-issuer" envvar:"CUSTREG_OIDC_ISSUER" default:"${oidc_issuer}" group:"server" help:"Issuer of ID tokens (iss) and base URL of the discovery document: the service's public address."`
+	OIDCSigningKey string `name:"oidc-signing-key" envvar:"CUSTREG_OIDC_SIGNING_KEY" group:"server" help:"PEM file (or PEM text) of the RSA (2048+) or ECDSA P-256 key signing ID tokens; required outside sandbox mode and for a sandbox on PostgreSQL."`
+	OIDCKeyID      string `name:"oidc-key-id" envvar:"CUSTREG_OIDC_KEY_ID" group:"server" help:"Key id (kid) of the signing key; empty: its RFC 7638 thumbprint."`
+	OIDCOldKeys    string `name:"oidc-old-keys" envvar:"CUSTREG_OIDC_OLD_KEYS" group:"server" help:"Retired signing keys still published in the JWKS, as [kid:]pem-file,… (public or private PEM)."`
 
 	// fromEnv maps a flag name to the variable its value came from, envErrs holds the variables
 	// whose values do not parse (both filled by Resolver).
@@ -97,6 +105,7 @@ func Defaults() Config {
 		AuthFailureDelay: 500 * time.Millisecond,
 		SMTPTLS:          "starttls",
 		NotifyTimeout:    3 * time.Second,
+		OIDCIssuer:       "http://127.0.0.1:8080",
 
 		AppQuota:               limits.Rate{N: 50000, Per: time.Hour},
 		AppSpikeArrest:         limits.Rate{N: 100, Per: time.Second},
@@ -119,7 +128,8 @@ func Vars() kong.Vars {
 		"write_timeout": d.WriteTimeout.String(), "request_timeout": d.RequestTimeout.String(),
 		"db_timeout": d.DBTimeout.String(), "auth_failure_delay": d.AuthFailureDelay.String(),
 		"smtp_tls": d.SMTPTLS, "notify_timeout": d.NotifyTimeout.String(),
-		"app_quota": d.AppQuota.String(), "app_spike_arrest": d.AppSpikeArrest.String(),
+		"oidc_issuer": d.OIDCIssuer,
+		"app_quota":   d.AppQuota.String(), "app_spike_arrest": d.AppSpikeArrest.String(),
 		"token_rate_per_address": d.TokenRatePerAddress.String(), "failed_logins_per_address": d.FailedLoginsPerAddress.String(),
 		"hash_queue": strconv.Itoa(d.HashQueue), "hash_wait": d.HashWait.String(),
 		"max_connections": strconv.Itoa(d.MaxConnections), "max_body_bytes_in_flight": strconv.FormatInt(d.MaxBodyBytesInFlight, 10),
@@ -200,6 +210,9 @@ func (c *Config) Finish() error {
 	}
 	if err := c.checkTimeouts(); err != nil {
 		return err
+	}
+	if u, err := url.Parse(c.OIDCIssuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%s must be an absolute http(s) URL without query or fragment", c.Source("oidc-issuer"))
 	}
 	if err := c.checkLimits(); err != nil {
 		return err
@@ -311,6 +324,10 @@ func (c Config) IsPostgres() bool {
 // KeyFile is where sandbox mode keeps its generated PII key: beside the SQLite file.
 func (c Config) KeyFile() string { return c.DB + ".key" }
 
+// OIDCKeyFile is where sandbox mode keeps its generated ID-token signing key: beside the SQLite
+// file too.
+func (c Config) OIDCKeyFile() string { return c.DB + ".oidc.pem" }
+
 // LogValue renders the configuration for the start-up log with secrets masked.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
@@ -335,6 +352,10 @@ func (c Config) LogValue() slog.Value {
 		slog.String("smtp_password", maskSecret(c.SMTPPassword)),
 		slog.String("smtp_from", c.SMTPFrom),
 		slog.String("notify_timeout", c.NotifyTimeout.String()),
+		slog.String("oidc_issuer", c.OIDCIssuer),
+		slog.String("oidc_signing_key", maskPEM(c.OIDCSigningKey)),
+		slog.String("oidc_key_id", c.OIDCKeyID),
+		slog.String("oidc_old_keys", c.OIDCOldKeys),
 		slog.String("tls_cert", c.TLSCert),
 		slog.String("app_quota", c.AppQuota.String()),
 		slog.String("app_spike_arrest", c.AppSpikeArrest.String()),
@@ -346,6 +367,14 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("max_connections", c.MaxConnections),
 		slog.Int64("max_body_bytes_in_flight", c.MaxBodyBytesInFlight),
 	)
+}
+
+// maskPEM shows a key file's path but never key material given inline.
+func maskPEM(s string) string {
+	if strings.Contains(s, "-----BEGIN") {
+		return "********"
+	}
+	return s
 }
 
 func maskSecret(s string) string {

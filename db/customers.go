@@ -77,18 +77,25 @@ func (s *Store) FindCustomer(ctx context.Context, fiID, idType, id string) (*Cus
 	default:
 		q = q.Where("customers.id = ?", id)
 	}
-	var v CustomerView
-	if err := q.Take(&v.Customer).Error; err != nil {
+	var c models.Customer
+	if err := q.Take(&c).Error; err != nil {
 		return nil, Translate("find customer", err)
 	}
+	return s.CustomerViewOf(ctx, &c)
+}
+
+// CustomerViewOf loads a customer's addresses, phones and contact methods (each in position
+// order) beside the customer.
+func (s *Store) CustomerViewOf(ctx context.Context, c *models.Customer) (*CustomerView, error) {
+	v := CustomerView{Customer: *c}
 	db := s.db.WithContext(ctx)
-	if err := db.Where("customer_id = ?", v.Customer.ID).Order("position").Find(&v.Addresses).Error; err != nil {
+	if err := db.Where("customer_id = ?", c.ID).Order("position").Find(&v.Addresses).Error; err != nil {
 		return nil, Translate("customer addresses", err)
 	}
-	if err := db.Where("customer_id = ?", v.Customer.ID).Order("position").Find(&v.Phones).Error; err != nil {
+	if err := db.Where("customer_id = ?", c.ID).Order("position").Find(&v.Phones).Error; err != nil {
 		return nil, Translate("customer phones", err)
 	}
-	if err := db.Where("customer_id = ?", v.Customer.ID).Order("position").Find(&v.Destinations).Error; err != nil {
+	if err := db.Where("customer_id = ?", c.ID).Order("position").Order("id").Find(&v.Destinations).Error; err != nil {
 		return nil, Translate("customer destinations", err)
 	}
 	return &v, nil

@@ -222,6 +222,7 @@ func migrate(conn *gorm.DB) error {
 		&models.ClientAppInstitution{},
 		&models.Member{},
 		&models.Account{},
+		&models.Transaction{},
 		&models.Disclosure{},
 		&models.Customer{},
 		&models.Token{},
@@ -237,6 +238,7 @@ func migrate(conn *gorm.DB) error {
 		&models.PasswordReset{},
 		&models.MessagingGateway{},
 		&models.OutboxMessage{},
+		&models.AuthCode{},
 	)
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)

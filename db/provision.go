@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,7 +79,26 @@ func (s *Store) checkReferences(tx *gorm.DB, pf *ProvisionFile, seed bool) error
 		inFile[fi.ID] = true
 	}
 	var faults []Fault
+	inFileApps := map[string]bool{}
+	for _, app := range pf.ClientApps {
+		inFileApps[app.ClientID] = true
+	}
 	for i, app := range pf.ClientApps {
+		for j, id := range app.CodePartners {
+			if inFileApps[id] {
+				continue // checked with the file
+			}
+			var partner models.ClientApp
+			err := tx.Where("client_id = ?", id).Take(&partner).Error
+			switch {
+			case errors.Is(err, gorm.ErrRecordNotFound):
+				faults = append(faults, pf.fault("client app "+id+" is neither in this file nor in the database", "clientApps", i, "codePartners", j))
+			case err != nil:
+				return Translate("find client app "+id, err)
+			case !slices.Contains(strings.Fields(partner.Grants), "authorization_code"):
+				faults = append(faults, pf.fault("client app "+id+" lacks the authorization_code grant", "clientApps", i, "codePartners", j))
+			}
+		}
 		for j, fiID := range app.Institutions {
 			if inFile[fiID] {
 				continue
@@ -95,8 +115,24 @@ func (s *Store) checkReferences(tx *gorm.DB, pf *ProvisionFile, seed bool) error
 	for i, fi := range pf.Institutions {
 		for j, m := range fi.Members {
 			for k, a := range m.Accounts {
+				for l, t := range a.Transactions {
+					if t.ID == "" {
+						continue
+					}
+					var holder struct{ NumberIndex, Number string }
+					err := tx.Model(&models.Transaction{}).Select("accounts.number_index, transactions.number").
+						Joins("JOIN accounts ON accounts.id = transactions.account_id").
+						Where("transactions.public_id = ?", t.ID).Limit(1).Scan(&holder).Error
+					if err != nil {
+						return Translate("find transaction", err)
+					}
+					if holder.NumberIndex != "" && (holder.NumberIndex != accountNumberField.indexOf(s.keys, fi.ID, a.Number) || holder.Number != t.Number) {
+						faults = append(faults, pf.fault("the database holds this transaction id for another transaction",
+							"institutions", i, "members", j, "accounts", k, "transactions", l, "id"))
+					}
+				}
 				if seed {
-					break // seeding leaves existing accounts alone
+					continue // seeding leaves existing accounts alone
 				}
 				var holder string
 				err := tx.Model(&models.Account{}).Select("members.member_number").Joins("JOIN members ON members.id = accounts.member_id").
@@ -112,10 +148,66 @@ func (s *Store) checkReferences(tx *gorm.DB, pf *ProvisionFile, seed bool) error
 			}
 		}
 	}
+	if !seed {
+		more, err := userRoleFaults(tx, pf)
+		if err != nil {
+			return err
+		}
+		faults = append(faults, more...)
+	}
 	if len(faults) > 0 {
 		return &ProvisionError{Faults: faults}
 	}
 	return nil
+}
+
+// userRoleFaults reports users of the file that the database holds in another place: under
+// another member, or as a sub-user where the file has a PRIMARY user (and the reverse), or as
+// another user's sub-user. Applying the file would otherwise leave them where they are.
+func userRoleFaults(tx *gorm.DB, pf *ProvisionFile) ([]Fault, error) {
+	var faults []Fault
+	check := func(fiID, member string, u *UserSpec, parentLogin string, path ...any) error {
+		var held struct {
+			UserType, MemberNumber string
+			ParentLogin            *string
+		}
+		err := tx.Table("customers").Select("customers.user_type, members.member_number, parents.login_id_norm AS parent_login").
+			Joins("JOIN members ON members.id = customers.member_id").
+			Joins("LEFT JOIN customers parents ON parents.id = customers.parent_id").
+			Where("customers.institution_id = ? AND customers.login_id_norm = ?", fiID, rules.NormalizeUsername(u.LoginID)).
+			Limit(1).Scan(&held).Error
+		if err != nil || held.UserType == "" {
+			return Translate("find user", err)
+		}
+		role, heldParent := models.RolePrimary, ""
+		if parentLogin != "" {
+			role = models.RoleEntitled
+		}
+		if held.ParentLogin != nil {
+			heldParent = *held.ParentLogin
+		}
+		if held.MemberNumber != member || held.UserType != role || heldParent != rules.NormalizeUsername(parentLogin) {
+			faults = append(faults, pf.fault("the database holds this login id for another member, role or parent user", append(path, "loginId")...))
+		}
+		return nil
+	}
+	for i, fi := range pf.Institutions {
+		for j, m := range fi.Members {
+			for k := range m.Users {
+				u := &m.Users[k]
+				if err := check(fi.ID, m.MemberNumber, u, "", "institutions", i, "members", j, "users", k); err != nil {
+					return nil, err
+				}
+				for l := range u.SubUsers {
+					err := check(fi.ID, m.MemberNumber, &u.SubUsers[l], u.LoginID, "institutions", i, "members", j, "users", k, "subUsers", l)
+					if err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+	}
+	return faults, nil
 }
 
 // exists reports whether a row of model matches the condition.
@@ -133,6 +225,7 @@ func (s *Store) provisionInstitution(ctx context.Context, tx *gorm.DB, spec *Ins
 		DisclosureAcceptance: models.AcceptAtRegistration,
 		MaxDestinations:      models.DefaultMaxDestinations, LockoutThreshold: models.DefaultLockoutThreshold,
 		LockoutCooldown: int(models.DefaultLockoutCooldown / time.Second),
+		DocumentKey:     spec.DocumentKey,
 	}
 	p := spec.Policy
 	if p.DisclosureAcceptance != "" {
@@ -158,9 +251,16 @@ func (s *Store) provisionInstitution(ctx context.Context, tx *gorm.DB, spec *Ins
 	if err != nil {
 		return Translate("find institution "+spec.ID, err)
 	}
-	if !seed || !found {
+	switch {
+	case !seed || !found:
 		if err := tx.Save(&fi).Error; err != nil {
 			return Translate("provision institution "+spec.ID, err)
+		}
+	case spec.DocumentKey != "":
+		// Seeding adds what is missing: a document key the stored FI does not have yet.
+		err := tx.Model(&models.Institution{}).Where("id = ? AND document_key = ?", spec.ID, "").Update("document_key", spec.DocumentKey).Error
+		if err != nil {
+			return Translate("provision document key "+spec.ID, err)
 		}
 	}
 	if spec.Messaging != nil {
@@ -206,10 +306,12 @@ func (s *Store) provisionMember(ctx context.Context, tx *gorm.DB, fi *Institutio
 	err := tx.Where("institution_id = ? AND member_number = ?", fi.ID, spec.MemberNumber).Take(&m).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		m = models.Member{InstitutionID: fi.ID, MemberNumber: spec.MemberNumber, Name: spec.Name}
+		m = models.Member{InstitutionID: fi.ID, MemberNumber: spec.MemberNumber, Name: spec.Name, BillPayLoginID: spec.BillPayLoginID}
 		err = tx.Create(&m).Error
 	case err == nil && !seed:
-		err = tx.Model(&m).Update("name", spec.Name).Error
+		err = tx.Model(&m).Updates(map[string]any{"name": spec.Name, "bill_pay_login_id": spec.BillPayLoginID}).Error
+	case err == nil && m.BillPayLoginID == "" && spec.BillPayLoginID != "":
+		err = tx.Model(&m).Update("bill_pay_login_id", spec.BillPayLoginID).Error // seeding adds what is missing
 	}
 	if err != nil {
 		return Translate("provision member", err)
@@ -220,8 +322,15 @@ func (s *Store) provisionMember(ctx context.Context, tx *gorm.DB, fi *Institutio
 		}
 	}
 	for i := range spec.Users {
-		if err := s.provisionUser(ctx, tx, fi, &m, &spec.Users[i], seed); err != nil {
+		u := &spec.Users[i]
+		primary, err := s.provisionUser(ctx, tx, fi, &m, u, nil, seed)
+		if err != nil {
 			return err
+		}
+		for j := range u.SubUsers {
+			if _, err := s.provisionUser(ctx, tx, fi, &m, &u.SubUsers[j], primary, seed); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -245,7 +354,7 @@ func (s *Store) provisionAccount(tx *gorm.DB, fiID string, memberID uint, spec *
 		return Translate("find account", err)
 	}
 	if seed && !isNew {
-		return nil
+		return s.provisionTransactions(tx, &a, spec.Transactions, seed) // seeding adds what is missing
 	}
 	if isNew {
 		a.PublicID = spec.ID
@@ -272,35 +381,80 @@ func (s *Store) provisionAccount(tx *gorm.DB, fiID string, memberID uint, spec *
 	a.TypeDescription, a.Description, a.NickName, a.PrimaryHolderName = spec.TypeDescription, spec.Description, spec.NickName, spec.HolderName
 	a.CurrencyCode, a.CurrentBalanceMinor, a.AvailBalanceMinor = cur, minorUnits(spec.CurrentBalance), minorUnits(spec.AvailableBalance)
 	a.RoutingNumber, a.Closed = spec.RoutingNumber, spec.Closed
-	return Translate("save account", tx.Save(&a).Error)
+	if err := tx.Save(&a).Error; err != nil {
+		return Translate("save account", err)
+	}
+	return s.provisionTransactions(tx, &a, spec.Transactions, seed)
 }
 
-func (s *Store) provisionUser(ctx context.Context, tx *gorm.DB, fi *InstitutionSpec, m *models.Member, spec *UserSpec, seed bool) error {
+// provisionTransactions upserts an account's transactions by number; seeding only adds the
+// missing ones. Transactions the file does not list are left as they are.
+func (s *Store) provisionTransactions(tx *gorm.DB, a *models.Account, specs []TransactionSpec, seed bool) error {
+	for i := range specs {
+		spec := &specs[i]
+		var t models.Transaction
+		err := tx.Where("account_id = ? AND number = ?", a.ID, spec.Number).Take(&t).Error
+		isNew := errors.Is(err, gorm.ErrRecordNotFound)
+		if err != nil && !isNew {
+			return Translate("find transaction", err)
+		}
+		if seed && !isNew {
+			continue
+		}
+		if spec.ID != "" {
+			t.PublicID = spec.ID
+		} else if isNew {
+			if t.PublicID, err = secure.NewToken(); err != nil {
+				return err
+			}
+		}
+		cur := spec.Currency
+		if cur == "" {
+			cur = a.CurrencyCode
+		}
+		effective := spec.EffectiveDate
+		if effective == "" {
+			effective = spec.TransactionDate
+		}
+		t.AccountID, t.InstitutionID, t.Number, t.Type = a.ID, a.InstitutionID, spec.Number, spec.Type
+		t.AmountMinor, t.CurrencyCode, t.Credit = minorUnits(spec.Amount), cur, slices.Contains(models.CreditTransactionTypes, spec.Type)
+		t.Description, t.TransactionDate, t.EffectiveDate, t.Pending = spec.Description, spec.TransactionDate, effective, spec.Pending
+		if err := tx.Omit("Account").Save(&t).Error; err != nil {
+			return Translate("save transaction", err)
+		}
+	}
+	return nil
+}
+
+// provisionUser inserts or updates a user of member m: a PRIMARY user when parent is nil, else an
+// ENTITLED sub-user of parent. It returns the stored user.
+func (s *Store) provisionUser(ctx context.Context, tx *gorm.DB, fi *InstitutionSpec, m *models.Member, spec *UserSpec,
+	parent *models.Customer, seed bool) (*models.Customer, error) {
 	var c models.Customer
 	err := tx.Where("institution_id = ? AND login_id_norm = ?", fi.ID, rules.NormalizeUsername(spec.LoginID)).Take(&c).Error
 	if err == nil && seed {
-		return nil
+		return &c, nil
 	}
 	if err == nil {
 		// Already there: keep its state (lockout, flags); only a changed password is re-hashed.
 		if ok, _, verr := s.verifyPassword(ctx, spec.Password, c.PasswordHash); verr == nil && ok {
-			return nil
+			return &c, nil
 		}
 		hash, herr := s.hashPassword(ctx, spec.Password)
 		if herr != nil {
-			return herr
+			return nil, herr
 		}
-		return Translate("update user password", tx.Model(&c).Update("password_hash", hash).Error)
+		return &c, Translate("update user password", tx.Model(&c).Update("password_hash", hash).Error)
 	}
 	if !errors.Is(err, gorm.ErrRecordNotFound) {
-		return Translate("find user", err)
+		return nil, Translate("find user", err)
 	}
 	c, err = s.NewCustomer(ctx, fi.ID, m, NewCustomerInput{
 		ID: spec.ID, LoginID: spec.LoginID, Password: spec.Password, FirstName: spec.FirstName, LastName: spec.LastName,
 		Email: spec.Email, SSN: spec.SSN, BirthDate: spec.BirthDate, MotherMaidenName: spec.MotherMaidenName,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if spec.InstitutionUserID != "" {
 		c.InstitutionUserID = spec.InstitutionUserID
@@ -308,27 +462,30 @@ func (s *Store) provisionUser(ctx context.Context, tx *gorm.DB, fi *InstitutionS
 	if spec.AuthID != "" {
 		c.AuthID = spec.AuthID
 	}
+	if parent != nil {
+		c.UserType, c.ParentID = models.RoleEntitled, &parent.ID
+	}
 	c.Registered, c.AcceptedDisclosure = true, true
 	if err := insertCustomer(tx, &c); err != nil {
-		return Translate("create user", err)
+		return nil, Translate("create user", err)
 	}
 	if err := provisionContacts(tx, &c, spec); err != nil {
-		return err
+		return nil, err
 	}
 	// A provisioned user was registered before this service knew it: record its acceptance of
 	// the FI's current required disclosures, with the provisioning channel as the evidence.
 	var required []models.Disclosure
 	if err := tx.Where("institution_id = ? AND required = ? AND enabled = ?", fi.ID, true, true).Find(&required).Error; err != nil {
-		return Translate("required disclosures", err)
+		return nil, Translate("required disclosures", err)
 	}
 	for i := range required {
 		err := recordUserDecision(tx, &UserDecision{Customer: &c, Disclosure: &required[i], Status: "ACCEPTED",
 			Channel: models.ChannelProvisioning, At: time.Now().UTC()}, false)
 		if err != nil {
-			return Translate("record provisioned acceptance", err)
+			return nil, Translate("record provisioned acceptance", err)
 		}
 	}
-	return nil
+	return &c, nil
 }
 
 func (s *Store) provisionClientApp(tx *gorm.DB, spec *ClientAppSpec, index int, seed bool) error {
@@ -361,6 +518,11 @@ func (s *Store) provisionClientApp(tx *gorm.DB, spec *ClientAppSpec, index int, 
 		app.OfferingID = spec.ClientID
 	}
 	app.Grants, app.Scopes = strings.Join(spec.Grants, " "), strings.Join(spec.Scopes, " ")
+	app.RedirectURI, app.CodePartners = spec.RedirectURI, strings.Join(spec.CodePartners, " ")
+	app.SecondaryAuthentication, app.ConsentRequired, app.DeviceRegistration = false, false, false
+	if f := spec.AuthorizationFlow; f != nil {
+		app.SecondaryAuthentication, app.ConsentRequired, app.DeviceRegistration = f.SecondaryAuthentication, f.Consent, f.DeviceRegistration
+	}
 	app.V1TokenTTL, app.V2TokenTTL, app.RefreshTokenTTL = orDefault(spec.TokenLifetimes.V1, models.DefaultV1TokenTTL),
 		orDefault(spec.TokenLifetimes.V2, models.DefaultV2TokenTTL), orDefault(spec.TokenLifetimes.Refresh, models.DefaultRefreshTokenTTL)
 	app.Quota, app.SpikeArrest = spec.Limits.Quota, spec.Limits.SpikeArrest

@@ -35,8 +35,8 @@ func TestSandboxProvisioningIsIdempotent(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, store *db.Store) {
 		dbtest.Sandbox(t, store)
 		first := countRows(t, store)
-		want := counts{"institutions": 2, "client_apps": 2, "client_app_institutions": 3, "members": 4,
-			"accounts": 5, "disclosures": 4, "customers": 1}
+		want := counts{"institutions": 2, "client_apps": 3, "client_app_institutions": 4, "members": 4,
+			"accounts": 5, "disclosures": 4, "customers": 2}
 		for k, v := range want {
 			if first[k] != v {
 				t.Errorf("%s = %d after first load, want %d", k, first[k], v)
@@ -353,6 +353,79 @@ func TestProvisionReportsAccountsHeldByAnotherMemberWithTheirLine(t *testing.T) 
 		}
 		if a.Member.MemberNumber != "468531842" {
 			t.Errorf("the account moved to member %s", a.Member.MemberNumber)
+		}
+	})
+}
+
+// TestPartnerFieldsAreChecked: the partner sign-in fields of client apps are reported with line
+// and field, in the file and against the database.
+func TestPartnerFieldsAreChecked(t *testing.T) {
+	file := `clientApps:
+  - clientId: fi-app
+    secret: fi-app-secret
+    institutions: ["01111"]
+    grants: [client_credentials]
+    redirectUri: https://fi.example/cb
+    codePartners: [fi-app, partner, partner, plain]
+  - clientId: partner
+    secret: partner-secret
+    institutions: ["01111"]
+    grants: [authorization_code]
+  - clientId: plain
+    secret: plain-secret
+    institutions: ["01111"]
+    grants: [client_credentials]
+    authorizationFlow: {consent: true}
+  - clientId: bad-uri
+    secret: bad-uri-secret
+    institutions: ["01111"]
+    grants: [authorization_code]
+    redirectUri: "ftp://x.example/#frag"
+`
+	_, err := db.ParseProvisionFile([]byte(file))
+	var pe *db.ProvisionError
+	if !errors.As(err, &pe) {
+		t.Fatalf("want a ProvisionError, got %v", err)
+	}
+	want := map[string]int{
+		"clientApps[0].redirectUri":       6,
+		"clientApps[0].codePartners[0]":   7,
+		"clientApps[0].codePartners[2]":   7,
+		"clientApps[0].codePartners[3]":   7,
+		"clientApps[1].redirectUri":       8,
+		"clientApps[2].authorizationFlow": 16,
+		"clientApps[3].redirectUri":       21,
+	}
+	got := map[string]int{}
+	for _, f := range pe.Faults {
+		got[f.Field] = f.Line
+	}
+	for field, line := range want {
+		if l, ok := got[field]; !ok || l != line {
+			t.Errorf("%s: line %d (found %v), want line %d; all: %v", field, l, ok, line, pe.Faults)
+		}
+	}
+	if len(pe.Faults) != len(want) {
+		t.Errorf("faults %v, want %d", pe.Faults, len(want))
+	}
+
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		dbtest.Sandbox(t, store)
+		pf, err := db.ParseProvisionFile([]byte(`clientApps:
+  - clientId: fi-app
+    secret: fi-app-secret
+    institutions: ["01111"]
+    grants: [client_credentials]
+    codePartners: [sandbox-partner, sandbox-limited, nowhere]
+`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = store.Provision(context.Background(), pf)
+		var pe *db.ProvisionError
+		if !errors.As(err, &pe) || len(pe.Faults) != 2 || pe.Faults[0].Field != "clientApps[0].codePartners[1]" ||
+			pe.Faults[1].Field != "clientApps[0].codePartners[2]" || pe.Faults[0].Line != 6 {
+			t.Fatalf("stored partners: %v", err)
 		}
 	})
 }

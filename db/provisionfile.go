@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -49,6 +50,10 @@ type InstitutionSpec struct {
 	Policy      PolicySpec       `yaml:"policy"`
 	Disclosures []DisclosureSpec `yaml:"disclosures"`
 	Members     []MemberSpec     `yaml:"members"`
+	// DocumentKey is the FI's identification-document export key: the PEM of an RSA public key
+	// (at least 2048 bits) whose private half the FI keeps. Without one, identification
+	// documents are never exported.
+	DocumentKey string `yaml:"documentKey"`
 	// Messaging is the FI's SMS and voice gateway; omitted, a stored one is kept.
 	Messaging *MessagingSpec `yaml:"messaging"`
 }
@@ -84,6 +89,8 @@ type MemberSpec struct {
 	Name         string        `yaml:"name"`
 	Accounts     []AccountSpec `yaml:"accounts"`
 	Users        []UserSpec    `yaml:"users"`
+	// BillPayLoginID is the member's login id at the FI's bill pay (OFX) provider.
+	BillPayLoginID string `yaml:"billPayLoginId"`
 }
 
 // AccountSpec is one account of a member.
@@ -103,6 +110,22 @@ type AccountSpec struct {
 	AvailableBalance string `yaml:"availableBalance"`
 	RoutingNumber    string `yaml:"routingNumber"`
 	Closed           bool   `yaml:"closed"`
+	// Transactions are the account's recent transactions, by their number.
+	Transactions []TransactionSpec `yaml:"transactions"`
+}
+
+// TransactionSpec is one transaction of an account, identified within it by its number. The
+// amount is positive; the type says whether it is a credit or a debit.
+type TransactionSpec struct {
+	ID              string `yaml:"id"`     // the opaque transaction id; empty, a fresh one is made
+	Number          string `yaml:"number"` // the host's transaction number, unique per account
+	Type            string `yaml:"type"`   // one of models.DebitTransactionTypes or CreditTransactionTypes
+	Amount          string `yaml:"amount"`
+	Currency        string `yaml:"currency"` // empty: the account's currency
+	Description     string `yaml:"description"`
+	TransactionDate string `yaml:"transactionDate"` // yyyy-MM-dd
+	EffectiveDate   string `yaml:"effectiveDate"`   // yyyy-MM-dd; empty: the transaction date
+	Pending         bool   `yaml:"pending"`
 }
 
 // UserSpec is a user already registered for digital banking (for demos and migrations).
@@ -122,6 +145,10 @@ type UserSpec struct {
 	AuthID            string        `yaml:"authId"`
 	Phones            []PhoneSpec   `yaml:"phones"`
 	Addresses         []AddressSpec `yaml:"postalAddresses"`
+	// SubUsers are the ENTITLED retail users this (PRIMARY) user's member entitled: users of
+	// their own (login, password, names, identifiers, contacts) sharing the member and its
+	// accounts. A sub-user has no sub-users.
+	SubUsers []UserSpec `yaml:"subUsers"`
 }
 
 // PhoneSpec is a user's phone: it becomes a VOICE and an SMS contact method, validated.
@@ -151,7 +178,16 @@ type ClientAppSpec struct {
 	Grants         []string           `yaml:"grants"`
 	Scopes         []string           `yaml:"scopes"`
 	TokenLifetimes TokenLifetimesSpec `yaml:"tokenLifetimes"`
-	Limits         AppLimitsSpec      `yaml:"limits"`
+	// RedirectURI is where a partner app (grant authorization_code) receives its codes; required
+	// for such an app, refused for others.
+	RedirectURI string `yaml:"redirectUri"`
+	// AuthorizationFlow is a partner app's sign-in policy, as Authorize Client reports it.
+	AuthorizationFlow *AuthorizationFlowSpec `yaml:"authorizationFlow"`
+	// CodePartners names the partner apps (client ids with the authorization_code grant, in the
+	// file or stored) this app, an FI's own digital banking, may request authorization codes for.
+	CodePartners []string `yaml:"codePartners"`
+	// Limits are the app's own quota and spike arrest; omitted, the server's defaults.
+	Limits AppLimitsSpec `yaml:"limits"`
 }
 
 // AppLimitsSpec holds an app's request limits as rates: "N/s", "N/m", "N/h" or "N/d", or "none"
@@ -160,6 +196,13 @@ type ClientAppSpec struct {
 type AppLimitsSpec struct {
 	Quota       string `yaml:"quota"`
 	SpikeArrest string `yaml:"spikeArrest"`
+}
+
+// AuthorizationFlowSpec holds a partner app's sign-in policy flags; omitted ones are false.
+type AuthorizationFlowSpec struct {
+	SecondaryAuthentication bool `yaml:"secondaryAuthentication"`
+	Consent                 bool `yaml:"consent"`
+	DeviceRegistration      bool `yaml:"deviceRegistration"`
 }
 
 // TokenLifetimesSpec holds token lifetimes in seconds; zero takes the default.
@@ -228,15 +271,19 @@ func ParseProvisionFile(data []byte) (*ProvisionFile, error) {
 type checker struct {
 	root   *yaml.Node
 	faults []Fault
+	// transactionIDs are the transaction ids given so far: unique in the whole file.
+	transactionIDs map[string]bool
 }
 
 var (
-	hex32Upper    = regexp.MustCompile(`^[0-9A-F]{32}$`)
-	hex32Lower    = regexp.MustCompile(`^[0-9a-f]{32}$`)
-	accountNumber = regexp.MustCompile(`^[0-9A-Za-z-]{4,32}$`)
-	accountIDSafe = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
-	currency      = regexp.MustCompile(`^[A-Z]{3}$`)
-	amount        = regexp.MustCompile(`^-?[0-9]{1,13}(\.[0-9]{1,2})?$`)
+	hex32Upper     = regexp.MustCompile(`^[0-9A-F]{32}$`)
+	hex32Lower     = regexp.MustCompile(`^[0-9a-f]{32}$`)
+	accountNumber  = regexp.MustCompile(`^[0-9A-Za-z-]{4,32}$`)
+	accountIDSafe  = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
+	currency       = regexp.MustCompile(`^[A-Z]{3}$`)
+	amount         = regexp.MustCompile(`^-?[0-9]{1,13}(\.[0-9]{1,2})?$`)
+	positiveAmount = regexp.MustCompile(`^[0-9]{1,13}(\.[0-9]{1,2})?$`)
+	txNumber       = regexp.MustCompile(`^[0-9A-Za-z-]{1,32}$`)
 )
 
 // fault records a problem at path (segments are field names and slice indexes).
@@ -291,6 +338,8 @@ func lineOf(root *yaml.Node, path []any) int {
 
 func (c *checker) check(pf *ProvisionFile) {
 	fis := map[string]bool{}
+	ids := map[string]bool{} // users' GUIDs, institution user ids and auth ids: unique service-wide
+	c.transactionIDs = map[string]bool{}
 	for i := range pf.Institutions {
 		fi := &pf.Institutions[i]
 		at := func(p ...any) []any { return append([]any{"institutions", i}, p...) }
@@ -302,6 +351,11 @@ func (c *checker) check(pf *ProvisionFile) {
 		fis[fi.ID] = true
 		if strings.TrimSpace(fi.Name) == "" || len(fi.Name) > 128 {
 			c.fault("required, at most 128 characters", at("name")...)
+		}
+		if fi.DocumentKey != "" {
+			if _, err := secure.ParseDocumentKey(fi.DocumentKey); err != nil {
+				c.fault("must be the PEM of an RSA public key of at least 2048 bits (openssl pkey -pubout)", at("documentKey")...)
+			}
 		}
 		c.checkPolicy(&fi.Policy, at("policy"))
 		if m := fi.Messaging; m != nil {
@@ -334,6 +388,7 @@ func (c *checker) check(pf *ProvisionFile) {
 			}
 		}
 		members := map[string]bool{}
+		logins := map[string]bool{} // every user's and sub-user's login id in the FI
 		for j := range fi.Members {
 			m := &fi.Members[j]
 			mat := func(p ...any) []any { return append(at("members", j), p...) }
@@ -346,11 +401,23 @@ func (c *checker) check(pf *ProvisionFile) {
 			if strings.TrimSpace(m.Name) == "" || len(m.Name) > 128 {
 				c.fault("required, at most 128 characters", mat("name")...)
 			}
+			if m.BillPayLoginID != "" && (len(m.BillPayLoginID) > 64 || !rules.Printable(m.BillPayLoginID) || rules.Blank(m.BillPayLoginID)) {
+				c.fault("printable ASCII, at most 64 characters", mat("billPayLoginId")...)
+			}
 			for k, a := range m.Accounts {
 				c.checkAccount(&a, mat("accounts", k))
 			}
-			for k, u := range m.Users {
-				c.checkUser(fi, m, &u, mat("users", k))
+			for k := range m.Users {
+				u := &m.Users[k]
+				c.checkUser(fi, m, u, logins, ids, mat("users", k))
+				for l := range u.SubUsers {
+					sub := &u.SubUsers[l]
+					sat := mat("users", k, "subUsers", l)
+					c.checkUser(fi, m, sub, logins, ids, sat)
+					if len(sub.SubUsers) > 0 {
+						c.fault("a sub-user has no sub-users", append(sat, "subUsers")...)
+					}
+				}
 			}
 		}
 	}
@@ -405,7 +472,50 @@ func (c *checker) check(pf *ProvisionFile) {
 		if len(app.OfferingID) > 128 || len(app.Name) > 128 {
 			c.fault("at most 128 characters", at("name")...)
 		}
+		c.checkPartnerFields(pf, i, at)
 	}
+}
+
+// checkPartnerFields checks the OIDC partner sign-in fields of client app i: a partner (grant
+// authorization_code) has a redirect URI; the flow flags and the redirect URI belong to partners
+// only; code partners are other apps, each named once, and those in the file are partners.
+func (c *checker) checkPartnerFields(pf *ProvisionFile, i int, at func(...any) []any) {
+	app := &pf.ClientApps[i]
+	partner := slices.Contains(app.Grants, "authorization_code")
+	switch {
+	case partner && app.RedirectURI == "":
+		c.fault("required for an app with the authorization_code grant", at("redirectUri")...)
+	case !partner && app.RedirectURI != "":
+		c.fault("only for an app with the authorization_code grant", at("redirectUri")...)
+	case app.RedirectURI != "" && !redirectURI(app.RedirectURI):
+		c.fault("must be an absolute http(s) URL of at most 2048 characters, without a fragment", at("redirectUri")...)
+	}
+	if app.AuthorizationFlow != nil && !partner {
+		c.fault("only for an app with the authorization_code grant", at("authorizationFlow")...)
+	}
+	seen := map[string]bool{}
+	for j, id := range app.CodePartners {
+		switch {
+		case id == app.ClientID:
+			c.fault("an app cannot request authorization codes for itself", at("codePartners", j)...)
+		case seen[id]:
+			c.fault("partner listed twice", at("codePartners", j)...)
+		default:
+			for _, other := range pf.ClientApps {
+				if other.ClientID == id && !slices.Contains(other.Grants, "authorization_code") {
+					c.fault("client app "+id+" lacks the authorization_code grant", at("codePartners", j)...)
+				}
+			}
+		}
+		seen[id] = true
+	}
+}
+
+// redirectURI reports whether u is an absolute http(s) URL without a fragment, of at most 2048
+// characters.
+func redirectURI(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && len(u) <= 2048 && (p.Scheme == "https" || p.Scheme == "http") && p.Host != "" && p.Fragment == "" && rules.Printable(u)
 }
 
 func (c *checker) checkPolicy(p *PolicySpec, at []any) {
@@ -456,10 +566,71 @@ func (c *checker) checkAccount(a *AccountSpec, at []any) {
 			c.fault("must be a decimal amount such as 1234.56 (quote it in YAML)", path(name)...)
 		}
 	}
+	numbers := map[string]bool{}
+	for i := range a.Transactions {
+		c.checkTransaction(&a.Transactions[i], numbers, path("transactions", i))
+	}
 }
 
-func (c *checker) checkUser(fi *InstitutionSpec, m *MemberSpec, u *UserSpec, at []any) {
+func (c *checker) checkTransaction(t *TransactionSpec, numbers map[string]bool, at []any) {
 	path := func(s ...any) []any { return append(slices.Clone(at), s...) }
+	switch {
+	case !txNumber.MatchString(t.Number):
+		c.fault("required, 1-32 letters, digits or dashes (quote it in YAML)", path("number")...)
+	case numbers[t.Number]:
+		c.fault("transaction number listed twice for this account", path("number")...)
+	}
+	numbers[t.Number] = true
+	if t.ID != "" {
+		switch {
+		case !accountIDSafe.MatchString(t.ID):
+			c.fault("must be 16-64 URL-safe characters", path("id")...)
+		case c.transactionIDs[t.ID]:
+			c.fault("transaction id listed twice in this file", path("id")...)
+		}
+		c.transactionIDs[t.ID] = true
+	}
+	if !slices.Contains(models.DebitTransactionTypes, t.Type) && !slices.Contains(models.CreditTransactionTypes, t.Type) {
+		c.fault("unknown transaction type (e.g. DEPOSIT, POS_PURCHASE, ACH_CREDIT)", path("type")...)
+	}
+	if !positiveAmount.MatchString(t.Amount) || minorUnits(t.Amount) == 0 {
+		c.fault("must be a positive decimal amount such as 12.50 (quote it in YAML); the type says credit or debit", path("amount")...)
+	}
+	if t.Currency != "" && !currency.MatchString(t.Currency) {
+		c.fault("must be an ISO 4217 code such as USD", path("currency")...)
+	}
+	if len(t.Description) > 128 || !rules.SafeText(t.Description) {
+		c.fault("at most 128 characters, no control characters", path("description")...)
+	}
+	if !calendarDay(t.TransactionDate) {
+		c.fault("required, a date yyyy-MM-dd (quote it in YAML)", path("transactionDate")...)
+	}
+	if t.EffectiveDate != "" && !calendarDay(t.EffectiveDate) {
+		c.fault("must be a date yyyy-MM-dd (quote it in YAML)", path("effectiveDate")...)
+	}
+}
+
+// calendarDay reports whether s is a real date written yyyy-MM-dd.
+func calendarDay(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
+}
+
+// checkUser checks a user or sub-user; logins (the FI's) and ids (the file's) collect what must
+// not repeat.
+func (c *checker) checkUser(fi *InstitutionSpec, m *MemberSpec, u *UserSpec, logins, ids map[string]bool, at []any) {
+	path := func(s ...any) []any { return append(slices.Clone(at), s...) }
+	if norm := rules.NormalizeUsername(u.LoginID); u.LoginID != "" && logins[norm] {
+		c.fault("login id listed twice for this institution", path("loginId")...)
+	} else {
+		logins[norm] = true
+	}
+	for _, f := range []struct{ name, id string }{{"id", u.ID}, {"institutionUserId", u.InstitutionUserID}, {"authId", u.AuthID}} {
+		if f.id != "" && ids[f.id] {
+			c.fault("identifier listed twice", path(f.name)...)
+		}
+		ids[f.id] = true
+	}
 	minU, maxU := models.DefaultUsernameMin, models.DefaultUsernameMax
 	if r := fi.Policy.UsernameLength; r != nil {
 		minU, maxU = r.Min, r.Max

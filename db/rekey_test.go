@@ -36,8 +36,8 @@ func TestStore_Rekey(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The sandbox user and ours, the sandbox's accounts, our stored reply, FI 01111's gateway
-		// secret, both apps' secrets.
-		if want := (db.Rekeyed{Customers: 2, Accounts: 5, IdempotencyRecords: 1, MessagingGateways: 1, StaleClientSecrets: 2}); got != want {
+		// secret, the three apps' secrets.
+		if want := (db.Rekeyed{Customers: 2, Accounts: 5, IdempotencyRecords: 1, MessagingGateways: 1, StaleClientSecrets: 3}); got != want {
 			t.Errorf("Rekey = %+v, want %+v", got, want)
 		}
 		if again, err := rotated.Rekey(ctx); err != nil || again.Customers+again.Accounts+again.IdempotencyRecords+again.MessagingGateways != 0 {

@@ -72,6 +72,66 @@ func (e ChannelInfoChannelType) Valid() bool {
 	}
 }
 
+// Defines values for ContactInfoUpdateUserIDType.
+const (
+	ContactInfoUpdateUserIDTypeContactInfoUserIDTypeCUSTOMERID ContactInfoUpdateUserIDType = "CUSTOMER_ID"
+	ContactInfoUpdateUserIDTypeContactInfoUserIDTypeLOGINID    ContactInfoUpdateUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the ContactInfoUpdateUserIDType enum.
+func (e ContactInfoUpdateUserIDType) Valid() bool {
+	switch e {
+	case ContactInfoUpdateUserIDTypeContactInfoUserIDTypeCUSTOMERID:
+		return true
+	case ContactInfoUpdateUserIDTypeContactInfoUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContactProtocol.
+const (
+	ContactProtocolEMAIL ContactProtocol = "EMAIL"
+	ContactProtocolSMS   ContactProtocol = "SMS"
+	ContactProtocolVOICE ContactProtocol = "VOICE"
+)
+
+// Valid indicates whether the value is a known member of the ContactProtocol enum.
+func (e ContactProtocol) Valid() bool {
+	switch e {
+	case ContactProtocolEMAIL:
+		return true
+	case ContactProtocolSMS:
+		return true
+	case ContactProtocolVOICE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerAccountOwnershipType.
+const (
+	OwnershipTypeCROSS   CustomerAccountOwnershipType = "CROSS"
+	OwnershipTypeJOINT   CustomerAccountOwnershipType = "JOINT"
+	OwnershipTypePRIMARY CustomerAccountOwnershipType = "PRIMARY"
+)
+
+// Valid indicates whether the value is a known member of the CustomerAccountOwnershipType enum.
+func (e CustomerAccountOwnershipType) Valid() bool {
+	switch e {
+	case OwnershipTypeCROSS:
+		return true
+	case OwnershipTypeJOINT:
+		return true
+	case OwnershipTypePRIMARY:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CustomerIDType.
 const (
 	CustomerIDTypeGUID CustomerIDType = "GUID"
@@ -81,6 +141,78 @@ const (
 func (e CustomerIDType) Valid() bool {
 	switch e {
 	case CustomerIDTypeGUID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerInformationUserRole.
+const (
+	CustomerUserRoleENTITLED CustomerInformationUserRole = "ENTITLED"
+	CustomerUserRolePRIMARY  CustomerInformationUserRole = "PRIMARY"
+)
+
+// Valid indicates whether the value is a known member of the CustomerInformationUserRole enum.
+func (e CustomerInformationUserRole) Valid() bool {
+	switch e {
+	case CustomerUserRoleENTITLED:
+		return true
+	case CustomerUserRolePRIMARY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerInformationUserType.
+const (
+	CustomerUserTypeBUSINESS CustomerInformationUserType = "BUSINESS"
+	CustomerUserTypeRETAIL   CustomerInformationUserType = "RETAIL"
+)
+
+// Valid indicates whether the value is a known member of the CustomerInformationUserType enum.
+func (e CustomerInformationUserType) Valid() bool {
+	switch e {
+	case CustomerUserTypeBUSINESS:
+		return true
+	case CustomerUserTypeRETAIL:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CustomerPostalAddressType.
+const (
+	AddressTypeMAILINGHOMEADDRESS        CustomerPostalAddressType = "MAILING_HOME_ADDRESS"
+	AddressTypeMAILINGWORKADDRESS        CustomerPostalAddressType = "MAILING_WORK_ADDRESS"
+	AddressTypePHYSICALHOMEADDRESS       CustomerPostalAddressType = "PHYSICAL_HOME_ADDRESS"
+	AddressTypePHYSICALWORKADDRESS       CustomerPostalAddressType = "PHYSICAL_WORK_ADDRESS"
+	AddressTypeSEASONALORVACATIONADDRESS CustomerPostalAddressType = "SEASONAL_OR_VACATION_ADDRESS"
+	AddressTypeTAXREPORTINGADDRESS       CustomerPostalAddressType = "TAX_REPORTING_ADDRESS"
+	AddressTypeTEMPORARYADDRESS          CustomerPostalAddressType = "TEMPORARY_ADDRESS"
+	AddressTypeUNKNOWN                   CustomerPostalAddressType = "UNKNOWN"
+)
+
+// Valid indicates whether the value is a known member of the CustomerPostalAddressType enum.
+func (e CustomerPostalAddressType) Valid() bool {
+	switch e {
+	case AddressTypeMAILINGHOMEADDRESS:
+		return true
+	case AddressTypeMAILINGWORKADDRESS:
+		return true
+	case AddressTypePHYSICALHOMEADDRESS:
+		return true
+	case AddressTypePHYSICALWORKADDRESS:
+		return true
+	case AddressTypeSEASONALORVACATIONADDRESS:
+		return true
+	case AddressTypeTAXREPORTINGADDRESS:
+		return true
+	case AddressTypeTEMPORARYADDRESS:
+		return true
+	case AddressTypeUNKNOWN:
 		return true
 	default:
 		return false
@@ -198,6 +330,24 @@ func (e DestinationProtocol) Valid() bool {
 	}
 }
 
+// Defines values for EntitledCustomerCustomerType.
+const (
+	EntitledCustomerTypeBUSINESS EntitledCustomerCustomerType = "BUSINESS"
+	EntitledCustomerTypeRETAIL   EntitledCustomerCustomerType = "RETAIL"
+)
+
+// Valid indicates whether the value is a known member of the EntitledCustomerCustomerType enum.
+func (e EntitledCustomerCustomerType) Valid() bool {
+	switch e {
+	case EntitledCustomerTypeBUSINESS:
+		return true
+	case EntitledCustomerTypeRETAIL:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorInfoErrorType.
 const (
 	APPERROR    ErrorInfoErrorType = "APP_ERROR"
@@ -240,6 +390,36 @@ func (e HealthStatusStatus) Valid() bool {
 	}
 }
 
+// Defines values for IdentificationDocumentIdentificationDocumentType.
+const (
+	SSN IdentificationDocumentIdentificationDocumentType = "SSN"
+)
+
+// Valid indicates whether the value is a known member of the IdentificationDocumentIdentificationDocumentType enum.
+func (e IdentificationDocumentIdentificationDocumentType) Valid() bool {
+	switch e {
+	case SSN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionCustomerCustomerType.
+const (
+	InstitutionCustomerCustomerTypeRETAIL InstitutionCustomerCustomerType = "RETAIL"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionCustomerCustomerType enum.
+func (e InstitutionCustomerCustomerType) Valid() bool {
+	switch e {
+	case InstitutionCustomerCustomerTypeRETAIL:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InstitutionDisclosureInstitutionDisclosureDataType.
 const (
 	InstitutionDisclosureInstitutionDisclosureDataTypeCONFIG  InstitutionDisclosureInstitutionDisclosureDataType = "CONFIG"
@@ -264,6 +444,60 @@ func (e InstitutionDisclosureInstitutionDisclosureDataType) Valid() bool {
 	}
 }
 
+// Defines values for InstitutionUserInstitutionUserRole.
+const (
+	InstitutionUserEntitled InstitutionUserInstitutionUserRole = "ENTITLED"
+	InstitutionUserPrimary  InstitutionUserInstitutionUserRole = "PRIMARY"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUserInstitutionUserRole enum.
+func (e InstitutionUserInstitutionUserRole) Valid() bool {
+	switch e {
+	case InstitutionUserEntitled:
+		return true
+	case InstitutionUserPrimary:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionUserInstitutionUserType.
+const (
+	InstitutionUserInstitutionUserTypeRETAIL InstitutionUserInstitutionUserType = "RETAIL"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUserInstitutionUserType enum.
+func (e InstitutionUserInstitutionUserType) Valid() bool {
+	switch e {
+	case InstitutionUserInstitutionUserTypeRETAIL:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionUserContactMethodProtocol.
+const (
+	InstitutionUserContactMethodProtocolEMAIL InstitutionUserContactMethodProtocol = "EMAIL"
+	InstitutionUserContactMethodProtocolSMS   InstitutionUserContactMethodProtocol = "SMS"
+	InstitutionUserContactMethodProtocolVOICE InstitutionUserContactMethodProtocol = "VOICE"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUserContactMethodProtocol enum.
+func (e InstitutionUserContactMethodProtocol) Valid() bool {
+	switch e {
+	case InstitutionUserContactMethodProtocolEMAIL:
+		return true
+	case InstitutionUserContactMethodProtocolSMS:
+		return true
+	case InstitutionUserContactMethodProtocolVOICE:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InstitutionUserDisclosureStatus.
 const (
 	ACCEPTED    InstitutionUserDisclosureStatus = "ACCEPTED"
@@ -282,6 +516,117 @@ func (e InstitutionUserDisclosureStatus) Valid() bool {
 	case NOTACCEPTED:
 		return true
 	case NOTENROLLED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InstitutionUserPostalAddressPostalAddressType.
+const (
+	InstitutionUserPostalAddressPostalAddressTypeUNKNOWN InstitutionUserPostalAddressPostalAddressType = "UNKNOWN"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUserPostalAddressPostalAddressType enum.
+func (e InstitutionUserPostalAddressPostalAddressType) Valid() bool {
+	switch e {
+	case InstitutionUserPostalAddressPostalAddressTypeUNKNOWN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for KeyValueKey.
+const (
+	BillPayLoginID KeyValueKey = "billPayLoginId"
+	LegacyUserGUID KeyValueKey = "legacyUserGuid"
+)
+
+// Valid indicates whether the value is a known member of the KeyValueKey enum.
+func (e KeyValueKey) Valid() bool {
+	switch e {
+	case BillPayLoginID:
+		return true
+	case LegacyUserGUID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LegacyAccountAccountStatus.
+const (
+	APPROVED               LegacyAccountAccountStatus = "APPROVED"
+	CLOSED                 LegacyAccountAccountStatus = "CLOSED"
+	DELETED                LegacyAccountAccountStatus = "DELETED"
+	DELINQUENT             LegacyAccountAccountStatus = "DELINQUENT"
+	HASCREDITBAL           LegacyAccountAccountStatus = "HAS_CREDIT_BAL"
+	INCOLLECTION           LegacyAccountAccountStatus = "IN_COLLECTION"
+	NEGATIVEBALANCE        LegacyAccountAccountStatus = "NEGATIVE_BALANCE"
+	NOTAPPROVED            LegacyAccountAccountStatus = "NOT_APPROVED"
+	OPEN                   LegacyAccountAccountStatus = "OPEN"
+	OVERLIMIT              LegacyAccountAccountStatus = "OVER_LIMIT"
+	PAYMENTCOUPON          LegacyAccountAccountStatus = "PAYMENT_COUPON"
+	RETPLAN                LegacyAccountAccountStatus = "RET_PLAN"
+	RETPLANOWNEDBYDECEASED LegacyAccountAccountStatus = "RET_PLAN_OWNED_BY_DECEASED"
+	VERIFIED               LegacyAccountAccountStatus = "VERIFIED"
+	WRITTENOFF             LegacyAccountAccountStatus = "WRITTEN_OFF"
+)
+
+// Valid indicates whether the value is a known member of the LegacyAccountAccountStatus enum.
+func (e LegacyAccountAccountStatus) Valid() bool {
+	switch e {
+	case APPROVED:
+		return true
+	case CLOSED:
+		return true
+	case DELETED:
+		return true
+	case DELINQUENT:
+		return true
+	case HASCREDITBAL:
+		return true
+	case INCOLLECTION:
+		return true
+	case NEGATIVEBALANCE:
+		return true
+	case NOTAPPROVED:
+		return true
+	case OPEN:
+		return true
+	case OVERLIMIT:
+		return true
+	case PAYMENTCOUPON:
+		return true
+	case RETPLAN:
+		return true
+	case RETPLANOWNEDBYDECEASED:
+		return true
+	case VERIFIED:
+		return true
+	case WRITTENOFF:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LegacyAccountOwnershipType.
+const (
+	CROSS   LegacyAccountOwnershipType = "CROSS"
+	JOINT   LegacyAccountOwnershipType = "JOINT"
+	PRIMARY LegacyAccountOwnershipType = "PRIMARY"
+)
+
+// Valid indicates whether the value is a known member of the LegacyAccountOwnershipType enum.
+func (e LegacyAccountOwnershipType) Valid() bool {
+	switch e {
+	case CROSS:
+		return true
+	case JOINT:
+		return true
+	case PRIMARY:
 		return true
 	default:
 		return false
@@ -344,6 +689,7 @@ func (e TokenV2TokenType) Valid() bool {
 
 // Defines values for TokenV2RequestGrantType.
 const (
+	TokenV2RequestGrantTypeAuthorizationCode TokenV2RequestGrantType = "authorization_code"
 	TokenV2RequestGrantTypeClientCredentials TokenV2RequestGrantType = "client_credentials"
 	TokenV2RequestGrantTypePassword          TokenV2RequestGrantType = "password"
 	TokenV2RequestGrantTypeRefreshToken      TokenV2RequestGrantType = "refresh_token"
@@ -352,11 +698,190 @@ const (
 // Valid indicates whether the value is a known member of the TokenV2RequestGrantType enum.
 func (e TokenV2RequestGrantType) Valid() bool {
 	switch e {
+	case TokenV2RequestGrantTypeAuthorizationCode:
+		return true
 	case TokenV2RequestGrantTypeClientCredentials:
 		return true
 	case TokenV2RequestGrantTypePassword:
 		return true
 	case TokenV2RequestGrantTypeRefreshToken:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TransactionType.
+const (
+	TransactionTypeACHCHECK                     TransactionType = "ACH_CHECK"
+	TransactionTypeACHCREDIT                    TransactionType = "ACH_CREDIT"
+	TransactionTypeADVANCE                      TransactionType = "ADVANCE"
+	TransactionTypeANNUALFEE                    TransactionType = "ANNUAL_FEE"
+	TransactionTypeATMDEPOSIT                   TransactionType = "ATM_DEPOSIT"
+	TransactionTypeATMFEE                       TransactionType = "ATM_FEE"
+	TransactionTypeATMWITHDRAWAL                TransactionType = "ATM_WITHDRAWAL"
+	TransactionTypeAUTOMATICDEBIT               TransactionType = "AUTOMATIC_DEBIT"
+	TransactionTypeBILLPAYMENT                  TransactionType = "BILL_PAYMENT"
+	TransactionTypeBILLPAYMENTCREDIT            TransactionType = "BILL_PAYMENT_CREDIT"
+	TransactionTypeCASHADVANCE                  TransactionType = "CASH_ADVANCE"
+	TransactionTypeCHECK                        TransactionType = "CHECK"
+	TransactionTypeCHECKBOOKCHARGE              TransactionType = "CHECK_BOOK_CHARGE"
+	TransactionTypeCREDITADJUSTMENT             TransactionType = "CREDIT_ADJUSTMENT"
+	TransactionTypeDEBITADJUSTMENT              TransactionType = "DEBIT_ADJUSTMENT"
+	TransactionTypeDEPOSIT                      TransactionType = "DEPOSIT"
+	TransactionTypeDIRECTDEPOSIT                TransactionType = "DIRECT_DEPOSIT"
+	TransactionTypeDIVIDEND                     TransactionType = "DIVIDEND"
+	TransactionTypeEARLYWITHDRAWALFEE           TransactionType = "EARLY_WITHDRAWAL_FEE"
+	TransactionTypeELECTRONICTRANSFERCREDIT     TransactionType = "ELECTRONIC_TRANSFER_CREDIT"
+	TransactionTypeELECTRONICTRANSFERDEBIT      TransactionType = "ELECTRONIC_TRANSFER_DEBIT"
+	TransactionTypeINSUFFICIENTFUNDSCHARGE      TransactionType = "INSUFFICIENT_FUNDS_CHARGE"
+	TransactionTypeINTERESTCHARGE               TransactionType = "INTEREST_CHARGE"
+	TransactionTypeINTERESTCHARGENORMAL         TransactionType = "INTEREST_CHARGE_NORMAL"
+	TransactionTypeINTERESTPOSTING              TransactionType = "INTEREST_POSTING"
+	TransactionTypeLATEPAYMENTFEE               TransactionType = "LATE_PAYMENT_FEE"
+	TransactionTypeLEDGERADJUSTMENTCREDIT       TransactionType = "LEDGER_ADJUSTMENT_CREDIT"
+	TransactionTypeLEDGERADJUSTMENTDEBIT        TransactionType = "LEDGER_ADJUSTMENT_DEBIT"
+	TransactionTypeMAILORDERORTELEPHONEPURCHASE TransactionType = "MAIL_ORDER_OR_TELEPHONE_PURCHASE"
+	TransactionTypeMISCELLANEOUSCREDIT          TransactionType = "MISCELLANEOUS_CREDIT"
+	TransactionTypeMISCELLANEOUSDEBIT           TransactionType = "MISCELLANEOUS_DEBIT"
+	TransactionTypeOVERDRAFTFEE                 TransactionType = "OVERDRAFT_FEE"
+	TransactionTypePAYMENT                      TransactionType = "PAYMENT"
+	TransactionTypePAYMENTCREDITCARD            TransactionType = "PAYMENT_CREDIT_CARD"
+	TransactionTypePOSCREDIT                    TransactionType = "POS_CREDIT"
+	TransactionTypePOSPURCHASE                  TransactionType = "POS_PURCHASE"
+	TransactionTypePOSPURCHASEFEE               TransactionType = "POS_PURCHASE_FEE"
+	TransactionTypeREFUND                       TransactionType = "REFUND"
+	TransactionTypeRETAILPURCHASE               TransactionType = "RETAIL_PURCHASE"
+	TransactionTypeRETURNEDCHECKFEE             TransactionType = "RETURNED_CHECK_FEE"
+	TransactionTypeRETURNOFGOODS                TransactionType = "RETURN_OF_GOODS"
+	TransactionTypeSAVINGSWITHDRAWALOTHER       TransactionType = "SAVINGS_WITHDRAWAL_OTHER"
+	TransactionTypeSAVINGSWITHDRAWALPASSBOOK    TransactionType = "SAVINGS_WITHDRAWAL_PASSBOOK"
+	TransactionTypeSERVICECHARGE                TransactionType = "SERVICE_CHARGE"
+	TransactionTypeSTOPPAYMENTFEE               TransactionType = "STOP_PAYMENT_FEE"
+	TransactionTypeTELEPHONETRANSFERCREDIT      TransactionType = "TELEPHONE_TRANSFER_CREDIT"
+	TransactionTypeTELEPHONETRANSFERDEBIT       TransactionType = "TELEPHONE_TRANSFER_DEBIT"
+	TransactionTypeTRANSFERCREDIT               TransactionType = "TRANSFER_CREDIT"
+	TransactionTypeTRANSFERDEBIT                TransactionType = "TRANSFER_DEBIT"
+	TransactionTypeWITHDRAWAL                   TransactionType = "WITHDRAWAL"
+)
+
+// Valid indicates whether the value is a known member of the TransactionType enum.
+func (e TransactionType) Valid() bool {
+	switch e {
+	case TransactionTypeACHCHECK:
+		return true
+	case TransactionTypeACHCREDIT:
+		return true
+	case TransactionTypeADVANCE:
+		return true
+	case TransactionTypeANNUALFEE:
+		return true
+	case TransactionTypeATMDEPOSIT:
+		return true
+	case TransactionTypeATMFEE:
+		return true
+	case TransactionTypeATMWITHDRAWAL:
+		return true
+	case TransactionTypeAUTOMATICDEBIT:
+		return true
+	case TransactionTypeBILLPAYMENT:
+		return true
+	case TransactionTypeBILLPAYMENTCREDIT:
+		return true
+	case TransactionTypeCASHADVANCE:
+		return true
+	case TransactionTypeCHECK:
+		return true
+	case TransactionTypeCHECKBOOKCHARGE:
+		return true
+	case TransactionTypeCREDITADJUSTMENT:
+		return true
+	case TransactionTypeDEBITADJUSTMENT:
+		return true
+	case TransactionTypeDEPOSIT:
+		return true
+	case TransactionTypeDIRECTDEPOSIT:
+		return true
+	case TransactionTypeDIVIDEND:
+		return true
+	case TransactionTypeEARLYWITHDRAWALFEE:
+		return true
+	case TransactionTypeELECTRONICTRANSFERCREDIT:
+		return true
+	case TransactionTypeELECTRONICTRANSFERDEBIT:
+		return true
+	case TransactionTypeINSUFFICIENTFUNDSCHARGE:
+		return true
+	case TransactionTypeINTERESTCHARGE:
+		return true
+	case TransactionTypeINTERESTCHARGENORMAL:
+		return true
+	case TransactionTypeINTERESTPOSTING:
+		return true
+	case TransactionTypeLATEPAYMENTFEE:
+		return true
+	case TransactionTypeLEDGERADJUSTMENTCREDIT:
+		return true
+	case TransactionTypeLEDGERADJUSTMENTDEBIT:
+		return true
+	case TransactionTypeMAILORDERORTELEPHONEPURCHASE:
+		return true
+	case TransactionTypeMISCELLANEOUSCREDIT:
+		return true
+	case TransactionTypeMISCELLANEOUSDEBIT:
+		return true
+	case TransactionTypeOVERDRAFTFEE:
+		return true
+	case TransactionTypePAYMENT:
+		return true
+	case TransactionTypePAYMENTCREDITCARD:
+		return true
+	case TransactionTypePOSCREDIT:
+		return true
+	case TransactionTypePOSPURCHASE:
+		return true
+	case TransactionTypePOSPURCHASEFEE:
+		return true
+	case TransactionTypeREFUND:
+		return true
+	case TransactionTypeRETAILPURCHASE:
+		return true
+	case TransactionTypeRETURNEDCHECKFEE:
+		return true
+	case TransactionTypeRETURNOFGOODS:
+		return true
+	case TransactionTypeSAVINGSWITHDRAWALOTHER:
+		return true
+	case TransactionTypeSAVINGSWITHDRAWALPASSBOOK:
+		return true
+	case TransactionTypeSERVICECHARGE:
+		return true
+	case TransactionTypeSTOPPAYMENTFEE:
+		return true
+	case TransactionTypeTELEPHONETRANSFERCREDIT:
+		return true
+	case TransactionTypeTELEPHONETRANSFERDEBIT:
+		return true
+	case TransactionTypeTRANSFERCREDIT:
+		return true
+	case TransactionTypeTRANSFERDEBIT:
+		return true
+	case TransactionTypeWITHDRAWAL:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TrueFlag.
+const (
+	True TrueFlag = true
+)
+
+// Valid indicates whether the value is a known member of the TrueFlag enum.
+func (e TrueFlag) Valid() bool {
+	switch e {
+	case True:
 		return true
 	default:
 		return false
@@ -372,6 +897,24 @@ const (
 func (e ApplyAccounts) Valid() bool {
 	switch e {
 	case ApplyAccountsGroupByCustomer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContactInfoUserIDType.
+const (
+	ContactInfoUserIDTypeCUSTOMERID ContactInfoUserIDType = "CUSTOMER_ID"
+	ContactInfoUserIDTypeLOGINID    ContactInfoUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the ContactInfoUserIDType enum.
+func (e ContactInfoUserIDType) Valid() bool {
+	switch e {
+	case ContactInfoUserIDTypeCUSTOMERID:
+		return true
+	case ContactInfoUserIDTypeLOGINID:
 		return true
 	default:
 		return false
@@ -396,6 +939,57 @@ func (e CustomerUserIDType) Valid() bool {
 	}
 }
 
+// Defines values for InstitutionUsersUserIDType.
+const (
+	InstitutionUsersUserIDTypeHOSTUSERID        InstitutionUsersUserIDType = "HOST_USER_ID"
+	InstitutionUsersUserIDTypeINSTITUTIONUSERID InstitutionUsersUserIDType = "INSTITUTION_USER_ID"
+	InstitutionUsersUserIDTypeLEGACYUSERGUID    InstitutionUsersUserIDType = "LEGACY_USER_GUID"
+	InstitutionUsersUserIDTypeLOGINID           InstitutionUsersUserIDType = "LOGIN_ID"
+	InstitutionUsersUserIDTypeUSERID            InstitutionUsersUserIDType = "USER_ID"
+)
+
+// Valid indicates whether the value is a known member of the InstitutionUsersUserIDType enum.
+func (e InstitutionUsersUserIDType) Valid() bool {
+	switch e {
+	case InstitutionUsersUserIDTypeHOSTUSERID:
+		return true
+	case InstitutionUsersUserIDTypeINSTITUTIONUSERID:
+		return true
+	case InstitutionUsersUserIDTypeLEGACYUSERGUID:
+		return true
+	case InstitutionUsersUserIDTypeLOGINID:
+		return true
+	case InstitutionUsersUserIDTypeUSERID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserStatusUserIDType.
+const (
+	UserStatusUserIDTypeCUSTOMERID        UserStatusUserIDType = "CUSTOMER_ID"
+	UserStatusUserIDTypeHOSTUSERID        UserStatusUserIDType = "HOST_USER_ID"
+	UserStatusUserIDTypeINSTITUTIONUSERID UserStatusUserIDType = "INSTITUTION_USER_ID"
+	UserStatusUserIDTypeLOGINID           UserStatusUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the UserStatusUserIDType enum.
+func (e UserStatusUserIDType) Valid() bool {
+	switch e {
+	case UserStatusUserIDTypeCUSTOMERID:
+		return true
+	case UserStatusUserIDTypeHOSTUSERID:
+		return true
+	case UserStatusUserIDTypeINSTITUTIONUSERID:
+		return true
+	case UserStatusUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ViewNameAccounts.
 const (
 	ViewNameAccountsM ViewNameAccounts = "m"
@@ -408,6 +1002,30 @@ func (e ViewNameAccounts) Valid() bool {
 	case ViewNameAccountsM:
 		return true
 	case ViewNameAccountsS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAccountsLegacyV2ParamsIntuitIFSUserType.
+const (
+	BUSINESSUSER   ListAccountsLegacyV2ParamsIntuitIFSUserType = "BUSINESS_USER"
+	ENTITLED       ListAccountsLegacyV2ParamsIntuitIFSUserType = "ENTITLED"
+	PRIMARYADMIN   ListAccountsLegacyV2ParamsIntuitIFSUserType = "PRIMARY_ADMIN"
+	SECONDARYADMIN ListAccountsLegacyV2ParamsIntuitIFSUserType = "SECONDARY_ADMIN"
+)
+
+// Valid indicates whether the value is a known member of the ListAccountsLegacyV2ParamsIntuitIFSUserType enum.
+func (e ListAccountsLegacyV2ParamsIntuitIFSUserType) Valid() bool {
+	switch e {
+	case BUSINESSUSER:
+		return true
+	case ENTITLED:
+		return true
+	case PRIMARYADMIN:
+		return true
+	case SECONDARYADMIN:
 		return true
 	default:
 		return false
@@ -504,6 +1122,42 @@ func (e GetAccountByIDV1ParamsViewName) Valid() bool {
 	}
 }
 
+// Defines values for GetCustomerInformationParamsUserIDType.
+const (
+	GetCustomerInformationParamsUserIDTypeCUSTOMERID GetCustomerInformationParamsUserIDType = "CUSTOMER_ID"
+	GetCustomerInformationParamsUserIDTypeLOGINID    GetCustomerInformationParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetCustomerInformationParamsUserIDType enum.
+func (e GetCustomerInformationParamsUserIDType) Valid() bool {
+	switch e {
+	case GetCustomerInformationParamsUserIDTypeCUSTOMERID:
+		return true
+	case GetCustomerInformationParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetCustomerContactMethodsParamsUserIDType.
+const (
+	GetCustomerContactMethodsParamsUserIDTypeCUSTOMERID GetCustomerContactMethodsParamsUserIDType = "CUSTOMER_ID"
+	GetCustomerContactMethodsParamsUserIDTypeLOGINID    GetCustomerContactMethodsParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetCustomerContactMethodsParamsUserIDType enum.
+func (e GetCustomerContactMethodsParamsUserIDType) Valid() bool {
+	switch e {
+	case GetCustomerContactMethodsParamsUserIDTypeCUSTOMERID:
+		return true
+	case GetCustomerContactMethodsParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CompletePasswordResetParamsUserIDType.
 const (
 	CompletePasswordResetParamsUserIDTypeCUSTOMERID CompletePasswordResetParamsUserIDType = "CUSTOMER_ID"
@@ -516,6 +1170,24 @@ func (e CompletePasswordResetParamsUserIDType) Valid() bool {
 	case CompletePasswordResetParamsUserIDTypeCUSTOMERID:
 		return true
 	case CompletePasswordResetParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateContactInfoParamsUserIDType.
+const (
+	UpdateContactInfoParamsUserIDTypeCUSTOMERID UpdateContactInfoParamsUserIDType = "CUSTOMER_ID"
+	UpdateContactInfoParamsUserIDTypeLOGINID    UpdateContactInfoParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the UpdateContactInfoParamsUserIDType enum.
+func (e UpdateContactInfoParamsUserIDType) Valid() bool {
+	switch e {
+	case UpdateContactInfoParamsUserIDTypeCUSTOMERID:
+		return true
+	case UpdateContactInfoParamsUserIDTypeLOGINID:
 		return true
 	default:
 		return false
@@ -552,6 +1224,84 @@ func (e UnlockUserParamsUserIDType) Valid() bool {
 	case UnlockUserParamsUserIDTypeCUSTOMERID:
 		return true
 	case UnlockUserParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetInstitutionUserV1ParamsUserIDType.
+const (
+	GetInstitutionUserV1ParamsUserIDTypeHOSTUSERID        GetInstitutionUserV1ParamsUserIDType = "HOST_USER_ID"
+	GetInstitutionUserV1ParamsUserIDTypeINSTITUTIONUSERID GetInstitutionUserV1ParamsUserIDType = "INSTITUTION_USER_ID"
+	GetInstitutionUserV1ParamsUserIDTypeLEGACYUSERGUID    GetInstitutionUserV1ParamsUserIDType = "LEGACY_USER_GUID"
+	GetInstitutionUserV1ParamsUserIDTypeLOGINID           GetInstitutionUserV1ParamsUserIDType = "LOGIN_ID"
+	GetInstitutionUserV1ParamsUserIDTypeUSERID            GetInstitutionUserV1ParamsUserIDType = "USER_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetInstitutionUserV1ParamsUserIDType enum.
+func (e GetInstitutionUserV1ParamsUserIDType) Valid() bool {
+	switch e {
+	case GetInstitutionUserV1ParamsUserIDTypeHOSTUSERID:
+		return true
+	case GetInstitutionUserV1ParamsUserIDTypeINSTITUTIONUSERID:
+		return true
+	case GetInstitutionUserV1ParamsUserIDTypeLEGACYUSERGUID:
+		return true
+	case GetInstitutionUserV1ParamsUserIDTypeLOGINID:
+		return true
+	case GetInstitutionUserV1ParamsUserIDTypeUSERID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetUserStatusV1ParamsUserIDType.
+const (
+	GetUserStatusV1ParamsUserIDTypeCUSTOMERID        GetUserStatusV1ParamsUserIDType = "CUSTOMER_ID"
+	GetUserStatusV1ParamsUserIDTypeHOSTUSERID        GetUserStatusV1ParamsUserIDType = "HOST_USER_ID"
+	GetUserStatusV1ParamsUserIDTypeINSTITUTIONUSERID GetUserStatusV1ParamsUserIDType = "INSTITUTION_USER_ID"
+	GetUserStatusV1ParamsUserIDTypeLOGINID           GetUserStatusV1ParamsUserIDType = "LOGIN_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetUserStatusV1ParamsUserIDType enum.
+func (e GetUserStatusV1ParamsUserIDType) Valid() bool {
+	switch e {
+	case GetUserStatusV1ParamsUserIDTypeCUSTOMERID:
+		return true
+	case GetUserStatusV1ParamsUserIDTypeHOSTUSERID:
+		return true
+	case GetUserStatusV1ParamsUserIDTypeINSTITUTIONUSERID:
+		return true
+	case GetUserStatusV1ParamsUserIDTypeLOGINID:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetInstitutionUserV2ParamsUserIDType.
+const (
+	GetInstitutionUserV2ParamsUserIDTypeHOSTUSERID        GetInstitutionUserV2ParamsUserIDType = "HOST_USER_ID"
+	GetInstitutionUserV2ParamsUserIDTypeINSTITUTIONUSERID GetInstitutionUserV2ParamsUserIDType = "INSTITUTION_USER_ID"
+	GetInstitutionUserV2ParamsUserIDTypeLEGACYUSERGUID    GetInstitutionUserV2ParamsUserIDType = "LEGACY_USER_GUID"
+	GetInstitutionUserV2ParamsUserIDTypeLOGINID           GetInstitutionUserV2ParamsUserIDType = "LOGIN_ID"
+	GetInstitutionUserV2ParamsUserIDTypeUSERID            GetInstitutionUserV2ParamsUserIDType = "USER_ID"
+)
+
+// Valid indicates whether the value is a known member of the GetInstitutionUserV2ParamsUserIDType enum.
+func (e GetInstitutionUserV2ParamsUserIDType) Valid() bool {
+	switch e {
+	case GetInstitutionUserV2ParamsUserIDTypeHOSTUSERID:
+		return true
+	case GetInstitutionUserV2ParamsUserIDTypeINSTITUTIONUSERID:
+		return true
+	case GetInstitutionUserV2ParamsUserIDTypeLEGACYUSERGUID:
+		return true
+	case GetInstitutionUserV2ParamsUserIDTypeLOGINID:
+		return true
+	case GetInstitutionUserV2ParamsUserIDTypeUSERID:
 		return true
 	default:
 		return false
@@ -643,6 +1393,30 @@ type AccountStatus struct {
 	WrittenOff             bool  `json:"writtenOff"`
 }
 
+// AccountTransaction One transaction. `amount` is positive; `creditTransaction` says whether it credits the
+// account (the transaction types from `DEPOSIT` on do). `persistentTnum` is true for posted
+// transactions, false for pending ones (whose number may still change).
+type AccountTransaction struct {
+	AccountID         string              `json:"accountId"`
+	Amount            Money               `json:"amount"`
+	CreditTransaction bool                `json:"creditTransaction"`
+	Description       *string             `json:"description,omitempty"`
+	EffectiveDate     *openapi_types.Date `json:"effectiveDate,omitempty"`
+
+	// FiID Example: 01111
+	FiID string `json:"fiId"`
+
+	// ID The opaque transaction key.
+	ID                string              `json:"id"`
+	Pending           bool                `json:"pending"`
+	PersistentTnum    bool                `json:"persistentTnum"`
+	TransactionDate   *openapi_types.Date `json:"transactionDate,omitempty"`
+	TransactionNumber *string             `json:"transactionNumber,omitempty"`
+
+	// TransactionType The official transaction types; the debit types come first, the credit types from `DEPOSIT` on.
+	TransactionType TransactionType `json:"transactionType"`
+}
+
 // AccountTypeInfo defines model for AccountTypeInfo.
 type AccountTypeInfo struct {
 	Description      string `json:"description"`
@@ -673,6 +1447,60 @@ type Actions struct {
 	Summary                  bool `json:"summary"`
 	TransferFrom             bool `json:"transferFrom"`
 	TransferTo               bool `json:"transferTo"`
+}
+
+// AuthorizationCodeRequest defines model for AuthorizationCodeRequest.
+type AuthorizationCodeRequest struct {
+	// Aud An audience added to the ID token's `aud`, beside the partner's client id.
+	Aud *string `json:"aud,omitempty"`
+
+	// AuthTime When the user signed in, epoch seconds (not in the future).
+	AuthTime *string `json:"auth_time,omitempty"`
+
+	// ClientID The partner app's client id.
+	ClientID string `json:"client_id"`
+
+	// InstitutionUserID The same user's institution user id (32 hex characters).
+	InstitutionUserID string `json:"institution_user_id"`
+
+	// Nonce Echoed as the ID token's `nonce` claim.
+	Nonce *string `json:"nonce,omitempty"`
+
+	// RequestedScopes OpenID Connect scopes, comma-separated (`openid`, `profile`, `offline_access`).
+	RequestedScopes *string `json:"requested_scopes,omitempty"`
+
+	// Scopes API scopes for the partner's token, comma-separated, at least one.
+	Scopes string `json:"scopes"`
+
+	// Username The signed-in user's login id.
+	Username string `json:"username"`
+}
+
+// AuthorizationCodeResponse defines model for AuthorizationCodeResponse.
+type AuthorizationCodeResponse struct {
+	Code        string `json:"code"`
+	RedirectURI string `json:"redirect_uri"`
+}
+
+// AuthorizeClientRequest defines model for AuthorizeClientRequest.
+type AuthorizeClientRequest struct {
+	// ClientID The partner app's client id.
+	ClientID string `json:"client_id"`
+}
+
+// AuthorizeClientResponse defines model for AuthorizeClientResponse.
+type AuthorizeClientResponse struct {
+	AdditionalInfo struct {
+		ConsentEnabled                 bool `json:"consent_enabled"`
+		DeviceRegistrationEnabled      bool `json:"device_registration_enabled"`
+		SecondaryAuthenticationEnabled bool `json:"secondary_authentication_enabled"`
+	} `json:"additional_info"`
+
+	// AppID The partner's client id.
+	AppID string `json:"appId"`
+
+	// Scopes The partner's approved API scopes, comma-separated.
+	Scopes string `json:"scopes"`
 }
 
 // ChannelInfo defines model for ChannelInfo.
@@ -715,9 +1543,189 @@ type ContactInfo struct {
 	PostalAddress *[]PostalAddress `json:"postalAddress,omitempty"`
 }
 
+// ContactInfoEmailChange defines model for ContactInfoEmailChange.
+type ContactInfoEmailChange struct {
+	// EmailAddress Required; at most 64 characters.
+	//
+	// Example: sam.new@example.com
+	EmailAddress *string `json:"emailAddress,omitempty"`
+}
+
+// ContactInfoPhoneChange Replaces the phone on file `oldPhoneNumber` by `newPhoneNumber`, both required, 10-digit
+// NANP numbers; the country codes, optional, are `1` (or `0`, D15).
+type ContactInfoPhoneChange struct {
+	// NewCountryCode Example: 1
+	NewCountryCode *string `json:"newCountryCode,omitempty"`
+
+	// NewPhoneNumber Example: 4155550199
+	NewPhoneNumber *string `json:"newPhoneNumber,omitempty"`
+
+	// OldCountryCode Example: 1
+	OldCountryCode *string `json:"oldCountryCode,omitempty"`
+
+	// OldPhoneNumber Example: 4155550142
+	OldPhoneNumber *string `json:"oldPhoneNumber,omitempty"`
+}
+
+// ContactInfoPostalAddress Replaces the primary postal address as a whole: `address1`, `city`, `state`,
+// `postalCode` and `country` (ISO 3166) required, `address2` optional (a former
+// `address3` is dropped); a US address needs a USPS state code and a ZIP or ZIP+4.
+type ContactInfoPostalAddress struct {
+	// Address1 Example: 200 Mission Street
+	Address1 *string `json:"address1,omitempty"`
+	Address2 *string `json:"address2,omitempty"`
+
+	// City Example: San Francisco
+	City *string `json:"city,omitempty"`
+
+	// Country Example: US
+	Country *string `json:"country,omitempty"`
+
+	// PostalCode Example: 94105
+	PostalCode *string `json:"postalCode,omitempty"`
+
+	// State Example: CA
+	State *string `json:"state,omitempty"`
+}
+
+// ContactInfoUpdate At least one of `phoneNumber`, `email` and `postalAddress`.
+type ContactInfoUpdate struct {
+	Email *ContactInfoEmailChange `json:"email,omitempty"`
+
+	// PhoneNumber Replaces the phone on file `oldPhoneNumber` by `newPhoneNumber`, both required, 10-digit
+	// NANP numbers; the country codes, optional, are `1` (or `0`, D15).
+	PhoneNumber *ContactInfoPhoneChange `json:"phoneNumber,omitempty"`
+
+	// PostalAddress Replaces the primary postal address as a whole: `address1`, `city`, `state`,
+	// `postalCode` and `country` (ISO 3166) required, `address2` optional (a former
+	// `address3` is dropped); a US address needs a USPS state code and a ZIP or ZIP+4.
+	PostalAddress *ContactInfoPostalAddress `json:"postalAddress,omitempty"`
+
+	// UserIDType What the path's `customerId` is; the query parameter of the same name may say it instead.
+	UserIDType *ContactInfoUpdateUserIDType `json:"userIdType,omitempty"`
+}
+
+// ContactInfoUpdateUserIDType What the path's `customerId` is; the query parameter of the same name may say it instead.
+type ContactInfoUpdateUserIDType string
+
+// ContactMethodDestination A contact method a passcode can be sent to; `contactInfo` is masked.
+type ContactMethodDestination struct {
+	// ContactInfo Example: ******0142
+	ContactInfo      string    `json:"contactInfo"`
+	EnrolledDateTime time.Time `json:"enrolledDateTime"`
+
+	// ID The `contactMethodId`.
+	//
+	// Example: 7017673
+	ID          string          `json:"id"`
+	IsActivated bool            `json:"isActivated"`
+	Protocol    ContactProtocol `json:"protocol"`
+
+	// TelephoneCountryCode Example: 1
+	TelephoneCountryCode *string `json:"telephoneCountryCode,omitempty"`
+}
+
+// ContactMethodResponse defines model for ContactMethodResponse.
+type ContactMethodResponse struct {
+	ContactMethods []ContactMethodDestination `json:"contactMethods"`
+
+	// CustomerID The customer GUID (whatever `userIdType` the request used).
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	CustomerID string `json:"customerId"`
+}
+
+// ContactProtocol defines model for ContactProtocol.
+type ContactProtocol string
+
 // Credential Never carries a password.
 type Credential struct {
 	LoginID *string `json:"loginId,omitempty"`
+}
+
+// CustomerAccount One account with its transactions. `accountNumber` is masked to its last four
+// characters unless the token has `accounts:read_unmasked`; `micrNumber` (deposits with a
+// routing number) is the routing number followed by the number as shown;
+// `accountStatus` and `historyAllowed` are derived as in `GET /v1/accounts`.
+type CustomerAccount struct {
+	AccountHidden *bool `json:"accountHidden,omitempty"`
+
+	// AccountNumber Example: ******7890
+	AccountNumber string `json:"accountNumber"`
+
+	// AccountStatus Derived from the stored account: `open`/`closed`; `negativeBalance` for a deposit below
+	// zero; `creditBalance` for a loan with a positive balance; `retirementPlan` for IRA, 401(k)
+	// and Keogh types. The FI data here carries no delinquency, collection, limit, write-off,
+	// coupon or deceased-owner facts, so those flags are false.
+	AccountStatus *AccountStatus `json:"accountStatus,omitempty"`
+
+	// AccountTransaction The most recent transactions, newest first, at most 100.
+	AccountTransaction []AccountTransaction   `json:"accountTransaction"`
+	AccountType        CustomerAccountType    `json:"accountType"`
+	Balance            CustomerAccountBalance `json:"balance"`
+	Category           AccountCategory        `json:"category"`
+
+	// CustomerID The customer GUID of the path.
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	CustomerID        string  `json:"customerId"`
+	Description       *string `json:"description,omitempty"`
+	FiAccountType     *int64  `json:"fiAccountType,omitempty"`
+	FiAccountTypeDesc *string `json:"fiAccountTypeDesc,omitempty"`
+	FiRawAccountType  *int64  `json:"fiRawAccountType,omitempty"`
+	HistoryAllowed    *bool   `json:"historyAllowed,omitempty"`
+
+	// ID The opaque account key (as in `GET /v1/accounts`).
+	//
+	// Example: Qw3eR5tY7uI9oP1aS3dF5gH7jK9lZ1xC3vB5nM7qWe9
+	ID         string  `json:"id"`
+	MicrNumber *string `json:"micrNumber,omitempty"`
+	NickName   *string `json:"nickName,omitempty"`
+
+	// OwnershipType `PRIMARY`: every account here is the member's own.
+	OwnershipType     *CustomerAccountOwnershipType `json:"ownershipType,omitempty"`
+	PrimaryHolderName *string                       `json:"primaryHolderName,omitempty"`
+}
+
+// CustomerAccountOwnershipType `PRIMARY`: every account here is the member's own.
+type CustomerAccountOwnershipType string
+
+// CustomerAccountBalance defines model for CustomerAccountBalance.
+type CustomerAccountBalance struct {
+	AvailableBalance Money `json:"availableBalance"`
+	CurrentBalance   Money `json:"currentBalance"`
+}
+
+// CustomerAccountType defines model for CustomerAccountType.
+type CustomerAccountType struct {
+	Description string `json:"description"`
+
+	// DiAccountType The DI account type.
+	DiAccountType    DIAccountType `json:"diAccountType"`
+	FiAccountType    int64         `json:"fiAccountType"`
+	FiRawAccountType int64         `json:"fiRawAccountType"`
+}
+
+// CustomerAccountsResponse The user's accounts, each with its recent transactions, in provisioning order.
+type CustomerAccountsResponse = []CustomerAccount
+
+// CustomerContactMethod A contact method in the profile, in clear. `id` is the `contactMethodId`;
+// `telephoneCountryCode` only for SMS and VOICE; `validated` the FI confirmed it reaches
+// the user (provisioned ones; a registration's or a contact-info change's are not yet);
+// `primary` marks the user's first contact method.
+type CustomerContactMethod struct {
+	Activated        bool               `json:"activated"`
+	ContactInfo      string             `json:"contactInfo"`
+	EnrolledDateTime openapi_types.Date `json:"enrolledDateTime"`
+
+	// ID Example: 7017673
+	ID       string          `json:"id"`
+	Primary  bool            `json:"primary"`
+	Protocol ContactProtocol `json:"protocol"`
+
+	// TelephoneCountryCode Example: 1
+	TelephoneCountryCode *string `json:"telephoneCountryCode,omitempty"`
+	Validated            bool    `json:"validated"`
 }
 
 // CustomerID defines model for CustomerID.
@@ -732,6 +1740,98 @@ type CustomerID struct {
 
 // CustomerIDType defines model for CustomerID.Type.
 type CustomerIDType string
+
+// CustomerInformation A user's profile (Customer v2). Identifiers: `userId` the institution user id, `loginId`
+// the authentication id (Register v4's `authId`), `userName` the username,
+// `customers[].customerId` the customer GUID. `fullName` is first, middle and last name
+// joined by spaces. `failedPasswordResetCount` counts failed password-reset attempts.
+type CustomerInformation struct {
+	// AcceptedDisclosure The user accepted the FI's required disclosures.
+	AcceptedDisclosure bool `json:"acceptedDisclosure"`
+	BillPayChecked     bool `json:"billPayChecked"`
+
+	// BirthDate Absent when none is on file.
+	//
+	// Example: 1985-04-12
+	BirthDate      *openapi_types.Date     `json:"birthDate,omitempty"`
+	ContactMethods []CustomerContactMethod `json:"contactMethods"`
+
+	// Customers The entitled customer: for a retail user, the user's own customer record.
+	Customers    []EntitledCustomer   `json:"customers"`
+	EmailAddress *openapi_types.Email `json:"emailAddress,omitempty"`
+
+	// FailedLoginCount Failed password logins since the last success or unlock.
+	FailedLoginCount         int32 `json:"failedLoginCount"`
+	FailedPasswordResetCount int32 `json:"failedPasswordResetCount"`
+
+	// FiID Example: 01111
+	FiID      string `json:"fiId"`
+	FirstName string `json:"firstName"`
+
+	// FullName Example: Sam Sandbox
+	FullName string `json:"fullName"`
+	LastName string `json:"lastName"`
+
+	// LoginID The authentication id (Register v4's `authId`), 32 lower-case hex.
+	//
+	// Example: 5d0c8e2a7b9f4136a1e4c7d2b8f06a35
+	LoginID         string                  `json:"loginId"`
+	MiddleName      *string                 `json:"middleName,omitempty"`
+	PostalAddresses []CustomerPostalAddress `json:"postalAddresses"`
+
+	// RegistrationDateTime The day the user was registered (or provisioned).
+	RegistrationDateTime *openapi_types.Date `json:"registrationDateTime,omitempty"`
+
+	// UserID The institution user id, 32 upper-case hex.
+	//
+	// Example: A9F87530DFC43E2F1ECF44F6FD8B8351
+	UserID string `json:"userId"`
+
+	// UserName The online-banking username.
+	//
+	// Example: sandboxuser1
+	UserName string                      `json:"userName"`
+	UserRole CustomerInformationUserRole `json:"userRole"`
+
+	// UserStatus Status flags, each derived from the stored user: `locked` the password-grant lockout;
+	// `registered` registration complete (for an FI that asks for disclosures at first login,
+	// only once they are accepted, D31); `approved` equals `registered` (no separate approval
+	// step exists); `active` registered and not locked, i.e. the user can sign in;
+	// `acceptedDisclosure` the required disclosures accepted, `needsToAcceptDisclosure` (from
+	// the portal's example) its opposite while some required disclosure is pending;
+	// `invalidEmailId` an email on file that fails the email rule. `onHold`, `reset` and
+	// `rejected` are false: this service keeps no holds, pending resets or rejections.
+	UserStatus CustomerUserStatus `json:"userStatus"`
+
+	// UserType Always `RETAIL` (business banking is not supported).
+	UserType CustomerInformationUserType `json:"userType"`
+}
+
+// CustomerInformationUserRole defines model for CustomerInformation.UserRole.
+type CustomerInformationUserRole string
+
+// CustomerInformationUserType Always `RETAIL` (business banking is not supported).
+type CustomerInformationUserType string
+
+// CustomerPostalAddress A postal address; `index` is its 1-based position, the first being the primary one.
+type CustomerPostalAddress struct {
+	Address1 string  `json:"address1"`
+	Address2 *string `json:"address2,omitempty"`
+	Address3 *string `json:"address3,omitempty"`
+	City     string  `json:"city"`
+	Country  *string `json:"country,omitempty"`
+
+	// Index Example: 1
+	Index      string  `json:"index"`
+	PostalCode *string `json:"postalCode,omitempty"`
+	State      string  `json:"state"`
+
+	// Type `UNKNOWN`: addresses are not classified here.
+	Type CustomerPostalAddressType `json:"type"`
+}
+
+// CustomerPostalAddressType `UNKNOWN`: addresses are not classified here.
+type CustomerPostalAddressType string
 
 // CustomerRegistrationContactMethod The user's phone, in the shape of the official `ContactMethod`.
 type CustomerRegistrationContactMethod struct {
@@ -901,6 +2001,27 @@ type CustomerRegistrationResponse struct {
 	UserName string `json:"userName"`
 }
 
+// CustomerUserStatus Status flags, each derived from the stored user: `locked` the password-grant lockout;
+// `registered` registration complete (for an FI that asks for disclosures at first login,
+// only once they are accepted, D31); `approved` equals `registered` (no separate approval
+// step exists); `active` registered and not locked, i.e. the user can sign in;
+// `acceptedDisclosure` the required disclosures accepted, `needsToAcceptDisclosure` (from
+// the portal's example) its opposite while some required disclosure is pending;
+// `invalidEmailId` an email on file that fails the email rule. `onHold`, `reset` and
+// `rejected` are false: this service keeps no holds, pending resets or rejections.
+type CustomerUserStatus struct {
+	AcceptedDisclosure      bool `json:"acceptedDisclosure"`
+	Active                  bool `json:"active"`
+	Approved                bool `json:"approved"`
+	InvalidEmailID          bool `json:"invalidEmailId"`
+	Locked                  bool `json:"locked"`
+	NeedsToAcceptDisclosure bool `json:"needsToAcceptDisclosure"`
+	OnHold                  bool `json:"onHold"`
+	Registered              bool `json:"registered"`
+	Rejected                bool `json:"rejected"`
+	Reset                   bool `json:"reset"`
+}
+
 // CustomersErrorBody Error envelope of the Customer v2 ("ux-users") family (`UXU_*`).
 type CustomersErrorBody struct {
 	// Code Example: UXU_10000
@@ -932,6 +2053,24 @@ type DestinationProtocol string
 type Destinations struct {
 	Destination *[]Destination `json:"destination,omitempty"`
 }
+
+// EntitledCustomer defines model for EntitledCustomer.
+type EntitledCustomer struct {
+	// CustomerID The customer GUID.
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	CustomerID   string                       `json:"customerId"`
+	CustomerType EntitledCustomerCustomerType `json:"customerType"`
+	HostLoginID  string                       `json:"hostLoginId"`
+
+	// MemberNumber The host member number (`hostUserId`).
+	//
+	// Example: 100200300
+	MemberNumber string `json:"memberNumber"`
+}
+
+// EntitledCustomerCustomerType defines model for EntitledCustomer.CustomerType.
+type EntitledCustomerCustomerType string
 
 // ErrorInfo defines model for ErrorInfo.
 type ErrorInfo struct {
@@ -1046,11 +2185,58 @@ type HostCredential struct {
 	LoginID *string `json:"loginId,omitempty"`
 }
 
+// IdentificationDocument An identification document, its number encrypted to the FI's document key.
+type IdentificationDocument struct {
+	// ID Standard base64 of RSA-OAEP (SHA-256, MGF1 SHA-256, no label) over the number, to the FI's document key.
+	ID                         string                                           `json:"id"`
+	IdentificationDocumentType IdentificationDocumentIdentificationDocumentType `json:"identificationDocumentType"`
+
+	// MaskedID The number with every character but the last four replaced by `*`.
+	//
+	// Example: *****6789
+	MaskedID string `json:"maskedId"`
+}
+
+// IdentificationDocumentIdentificationDocumentType defines model for IdentificationDocument.IdentificationDocumentType.
+type IdentificationDocumentIdentificationDocumentType string
+
 // Identifier defines model for Identifier.
 type Identifier struct {
 	Type  *string `json:"type,omitempty"`
 	Value *string `json:"value,omitempty"`
 }
+
+// InstitutionCustomer The member relationship of a retail user.
+type InstitutionCustomer struct {
+	// AdditionalInfo Key-value metadata.
+	//
+	// Example: {"entry":[{"key":"legacyUserGuid","value":"8fe733f4e27246908f92e8f7c0b96847"}]}
+	AdditionalInfo *KeyValueEntries                `json:"additionalInfo,omitempty"`
+	CustomerType   InstitutionCustomerCustomerType `json:"customerType"`
+
+	// HostLoginID The PRIMARY user's host login id (Get FI Customer's `hostCredential.loginId`).
+	//
+	// Example: 8FE733F4E272
+	HostLoginID *string `json:"hostLoginId,omitempty"`
+
+	// InstitutionCustomerID The customer GUID of the relationship's PRIMARY user (a sub-user's parent's).
+	//
+	// Example: 8fe733f4e27246908f92e8f7c0b96847
+	InstitutionCustomerID string `json:"institutionCustomerId"`
+
+	// MemberName The member's name as the core holds it.
+	//
+	// Example: Sam Sandbox
+	MemberName *string `json:"memberName,omitempty"`
+
+	// MemberNumber The member number in the FI's core (`hostUserId`).
+	//
+	// Example: 100200300
+	MemberNumber string `json:"memberNumber"`
+}
+
+// InstitutionCustomerCustomerType defines model for InstitutionCustomer.CustomerType.
+type InstitutionCustomerCustomerType string
 
 // InstitutionDisclosure defines model for InstitutionDisclosure.
 type InstitutionDisclosure struct {
@@ -1122,6 +2308,148 @@ type InstitutionDisclosuresResponse struct {
 	InstitutionDisclosures []InstitutionDisclosure `json:"institutionDisclosures"`
 }
 
+// InstitutionUser An institution user's profile (V1 and V2). `contactMethods`, `postalAddresses`,
+// `subUsers` and (V2 only, never in V1 answers) `identificationDocuments` appear only when
+// `$expand` asks for them, possibly empty after a filter. A sub-user in `subUsers` has the
+// same shape, without expansions of its own.
+type InstitutionUser struct {
+	// AdditionalInfo Key-value metadata.
+	//
+	// Example: {"entry":[{"key":"legacyUserGuid","value":"8fe733f4e27246908f92e8f7c0b96847"}]}
+	AdditionalInfo KeyValueEntries `json:"additionalInfo"`
+
+	// BirthDate Absent when none was given.
+	//
+	// Example: 1985-04-12
+	BirthDate      *openapi_types.Date             `json:"birthDate,omitempty"`
+	ContactMethods *[]InstitutionUserContactMethod `json:"contactMethods,omitempty"`
+
+	// Email Absent when the user has none.
+	//
+	// Example: sam.sandbox@example.com
+	Email *openapi_types.Email `json:"email,omitempty"`
+
+	// FailedLoginCount Failed password logins since the last success or unlock.
+	//
+	// Example: 0
+	FailedLoginCount int `json:"failedLoginCount"`
+
+	// FailedPasswordResetCount Failed password-reset attempts.
+	//
+	// Example: 0
+	FailedPasswordResetCount int `json:"failedPasswordResetCount"`
+
+	// FirstName Example: Sam
+	FirstName string `json:"firstName"`
+
+	// FullName First, middle and last name joined by spaces (as the Customer v2 profile's).
+	//
+	// Example: Sam Sandbox
+	FullName string `json:"fullName"`
+
+	// IdentificationDocuments V2 only, with `$expand=identificationDocuments` and the scope `institution-users:read_pii`.
+	IdentificationDocuments *[]IdentificationDocument `json:"identificationDocuments,omitempty"`
+
+	// InstitutionCustomers The member relationship, one entry; a sub-user's is its PRIMARY user's.
+	InstitutionCustomers []InstitutionCustomer `json:"institutionCustomers"`
+
+	// InstitutionID The FI (five digits).
+	//
+	// Example: 01111
+	InstitutionID string `json:"institutionId"`
+
+	// InstitutionUserID The institution user id (32 upper-case hex).
+	//
+	// Example: A9F87530DFC43E2F1ECF44F6FD8B8351
+	InstitutionUserID string `json:"institutionUserId"`
+
+	// InstitutionUserRole `PRIMARY`: the member's own user; `ENTITLED`: a sub-user the member entitled.
+	InstitutionUserRole InstitutionUserInstitutionUserRole `json:"institutionUserRole"`
+
+	// InstitutionUserType Always `RETAIL` (no business banking here).
+	InstitutionUserType InstitutionUserInstitutionUserType `json:"institutionUserType"`
+
+	// LastLoginDateTime The last successful login; absent before the first.
+	LastLoginDateTime *time.Time `json:"lastLoginDateTime,omitempty"`
+
+	// LastName Example: Sandbox
+	LastName string `json:"lastName"`
+
+	// MiddleName Absent when the user has none.
+	MiddleName *string `json:"middleName,omitempty"`
+
+	// ParentInstitutionUserID An ENTITLED sub-user's PRIMARY user (its institution user id); absent for a PRIMARY user.
+	//
+	// Example: A9F87530DFC43E2F1ECF44F6FD8B8351
+	ParentInstitutionUserID *string                         `json:"parentInstitutionUserId,omitempty"`
+	PostalAddresses         *[]InstitutionUserPostalAddress `json:"postalAddresses,omitempty"`
+
+	// RegistrationDateTime When the user was registered (or provisioned).
+	//
+	// Example: 2026-01-05T09:30:00Z
+	RegistrationDateTime *time.Time `json:"registrationDateTime,omitempty"`
+
+	// SubUsers With `$expand=subUsers`, a PRIMARY user's ENTITLED sub-users (none for a sub-user).
+	SubUsers *[]InstitutionUser `json:"subUsers,omitempty"`
+
+	// UserID The authentication id (Register v4's `authId`; 32 lower-case hex).
+	//
+	// Example: 5d0c8e2a7b9f4136a1e4c7d2b8f06a35
+	UserID string `json:"userId"`
+
+	// UserName The username (login id).
+	//
+	// Example: sandboxuser1
+	UserName string `json:"userName"`
+
+	// UserStatus The user's status flags; only the true ones are present, derived as in the Customer v2
+	// profile's `userStatus`. `active`: registered and not locked. `locked`: locked by failed
+	// password logins. `registered`: registration complete (required disclosures accepted).
+	// `approved`: with `registered` (no separate approval step exists here). `onHold`, `reset`,
+	// `rejected`: never sent. See `GET /v1/user-status` for the rules.
+	//
+	//
+	// Example: {"active":true,"approved":true,"registered":true}
+	UserStatus InstitutionUserFlags `json:"userStatus"`
+}
+
+// InstitutionUserInstitutionUserRole `PRIMARY`: the member's own user; `ENTITLED`: a sub-user the member entitled.
+type InstitutionUserInstitutionUserRole string
+
+// InstitutionUserInstitutionUserType Always `RETAIL` (no business banking here).
+type InstitutionUserInstitutionUserType string
+
+// InstitutionUserContactMethod A phone (VOICE, SMS) or email (EMAIL) the user can be reached at.
+type InstitutionUserContactMethod struct {
+	Activated bool `json:"activated"`
+
+	// ContactInfo The national phone number (digits) or the email address.
+	//
+	// Example: 4155550142
+	ContactInfo      string     `json:"contactInfo"`
+	EnrolledDateTime *time.Time `json:"enrolledDateTime,omitempty"`
+
+	// Host Always false; contact methods are this service's, none is read from a core system.
+	Host bool `json:"host"`
+
+	// ID The contact method id (Customer v2's `contactMethodId`).
+	//
+	// Example: 1
+	ID       string                               `json:"id"`
+	Protocol InstitutionUserContactMethodProtocol `json:"protocol"`
+
+	// TelephoneCountryCode Phones only.
+	//
+	// Example: 1
+	TelephoneCountryCode *string `json:"telephoneCountryCode,omitempty"`
+
+	// Validated The FI confirmed it reaches the user (provisioned ones); a registration's are not validated.
+	Validated bool `json:"validated"`
+}
+
+// InstitutionUserContactMethodProtocol defines model for InstitutionUserContactMethod.Protocol.
+type InstitutionUserContactMethodProtocol string
+
 // InstitutionUserDisclosure defines model for InstitutionUserDisclosure.
 type InstitutionUserDisclosure struct {
 	AccountID                                     *string                          `json:"accountId,omitempty"`
@@ -1166,12 +2494,217 @@ type InstitutionUserDisclosuresResponse struct {
 	InstitutionUserDisclosures []InstitutionUserDisclosure `json:"institutionUserDisclosures"`
 }
 
+// InstitutionUserFlags The user's status flags; only the true ones are present, derived as in the Customer v2
+// profile's `userStatus`. `active`: registered and not locked. `locked`: locked by failed
+// password logins. `registered`: registration complete (required disclosures accepted).
+// `approved`: with `registered` (no separate approval step exists here). `onHold`, `reset`,
+// `rejected`: never sent. See `GET /v1/user-status` for the rules.
+//
+// Example: {"active":true,"approved":true,"registered":true}
+type InstitutionUserFlags struct {
+	// Active A status flag, sent only when true.
+	Active *TrueFlag `json:"active,omitempty"`
+
+	// Approved A status flag, sent only when true.
+	Approved *TrueFlag `json:"approved,omitempty"`
+
+	// Locked A status flag, sent only when true.
+	Locked *TrueFlag `json:"locked,omitempty"`
+
+	// OnHold A status flag, sent only when true.
+	OnHold *TrueFlag `json:"onHold,omitempty"`
+
+	// Registered A status flag, sent only when true.
+	Registered *TrueFlag `json:"registered,omitempty"`
+
+	// Rejected A status flag, sent only when true.
+	Rejected *TrueFlag `json:"rejected,omitempty"`
+
+	// Reset A status flag, sent only when true.
+	Reset *TrueFlag `json:"reset,omitempty"`
+}
+
+// InstitutionUserPostalAddress defines model for InstitutionUserPostalAddress.
+type InstitutionUserPostalAddress struct {
+	// City Example: San Francisco
+	City string `json:"city"`
+
+	// Country Example: US
+	Country string `json:"country"`
+
+	// ID Example: 1
+	ID string `json:"id"`
+
+	// PostalAddressType Always `UNKNOWN` (registration does not ask).
+	PostalAddressType InstitutionUserPostalAddressPostalAddressType `json:"postalAddressType"`
+
+	// PostalCode Example: 94105
+	PostalCode string `json:"postalCode"`
+
+	// Primary True for the first address given.
+	Primary bool `json:"primary"`
+
+	// State Example: CA
+	State string `json:"state"`
+
+	// StreetAddress1 Example: 100 Market Street
+	StreetAddress1 string `json:"streetAddress1"`
+
+	// StreetAddress2 Example: Suite 300
+	StreetAddress2 *string `json:"streetAddress2,omitempty"`
+	StreetAddress3 *string `json:"streetAddress3,omitempty"`
+}
+
+// InstitutionUserPostalAddressPostalAddressType Always `UNKNOWN` (registration does not ask).
+type InstitutionUserPostalAddressPostalAddressType string
+
+// JWKS defines model for JWKS.
+type JWKS struct {
+	Keys []struct {
+		Alg *string `json:"alg,omitempty"`
+		Crv *string `json:"crv,omitempty"`
+		E   *string `json:"e,omitempty"`
+		Kid string  `json:"kid"`
+		Kty string  `json:"kty"`
+		N   *string `json:"n,omitempty"`
+		Use *string `json:"use,omitempty"`
+		X   *string `json:"x,omitempty"`
+		Y   *string `json:"y,omitempty"`
+	} `json:"keys"`
+}
+
+// KeyValue One entry: `legacyUserGuid` (a profile's customer GUID) or `billPayLoginId` (a relationship's bill pay login).
+type KeyValue struct {
+	Key   KeyValueKey `json:"key"`
+	Value string      `json:"value"`
+}
+
+// KeyValueKey defines model for KeyValue.Key.
+type KeyValueKey string
+
+// KeyValueEntries Key-value metadata.
+//
+// Example: {"entry":[{"key":"legacyUserGuid","value":"8fe733f4e27246908f92e8f7c0b96847"}]}
+type KeyValueEntries struct {
+	Entry []KeyValue `json:"entry"`
+}
+
+// LegacyAccount One account, the fields of the official `DepositAccount`/`LoanAccount` (and their common
+// `Account1`) this service knows, in the official order. Numbers are masked to the last four
+// characters unless `getExportAcctNum=true` and the token has `accounts:read_unmasked`.
+type LegacyAccount struct {
+	AccountHidden   bool                       `json:"accountHidden"`
+	AccountNumber   LegacyAccountNumber        `json:"accountNumber"`
+	AccountStatus   LegacyAccountAccountStatus `json:"accountStatus"`
+	AccountStatuses LegacyAccountStatuses      `json:"accountStatuses"`
+
+	// AccountType The DI account type.
+	AccountType DIAccountType   `json:"accountType"`
+	Balance     LegacyBalance   `json:"balance"`
+	Category    AccountCategory `json:"category"`
+	Description string          `json:"description"`
+
+	// DisplayAccountNumber Always masked (`*1001`).
+	DisplayAccountNumber string            `json:"displayAccountNumber"`
+	DisplayFlag          LegacyDisplayFlag `json:"displayFlag"`
+	Enabled              bool              `json:"enabled"`
+
+	// ExportAccountNumber Only with `getExportAcctNum=true`; in full only with `accounts:read_unmasked`.
+	ExportAccountNumber *string                    `json:"exportAccountNumber,omitempty"`
+	FiAccountType       LegacyFIAccountType        `json:"fiAccountType"`
+	FiCustomerID        LegacyIdentifier           `json:"fiCustomerId"`
+	FiID                LegacyIdentifier           `json:"fiId"`
+	ID                  LegacyIdentifier           `json:"id"`
+	MemberNumber        string                     `json:"memberNumber"`
+	NickName            *string                    `json:"nickName,omitempty"`
+	OwnershipType       LegacyAccountOwnershipType `json:"ownershipType"`
+	PrimaryHolderName   *string                    `json:"primaryHolderName,omitempty"`
+	RoutingNumber       *string                    `json:"routingNumber,omitempty"`
+}
+
+// LegacyAccountAccountStatus defines model for LegacyAccount.AccountStatus.
+type LegacyAccountAccountStatus string
+
+// LegacyAccountOwnershipType defines model for LegacyAccount.OwnershipType.
+type LegacyAccountOwnershipType string
+
+// LegacyAccountNumber defines model for LegacyAccountNumber.
+type LegacyAccountNumber struct {
+	DisplayValue string `json:"displayValue"`
+	HostValue    string `json:"hostValue"`
+	RawHostValue string `json:"rawHostValue"`
+}
+
+// LegacyAccountStatuses defines model for LegacyAccountStatuses.
+type LegacyAccountStatuses struct {
+	Closed                 *bool `json:"closed,omitempty"`
+	CreditBalance          *bool `json:"creditBalance,omitempty"`
+	Delinquent             *bool `json:"delinquent,omitempty"`
+	InCollection           *bool `json:"inCollection,omitempty"`
+	NegativeBalance        *bool `json:"negativeBalance,omitempty"`
+	Open                   *bool `json:"open,omitempty"`
+	OverLimit              *bool `json:"overLimit,omitempty"`
+	PaymentCoupon          *bool `json:"paymentCoupon,omitempty"`
+	RetPlanOwnedByDeceased *bool `json:"retPlanOwnedByDeceased,omitempty"`
+	RetirementPlan         *bool `json:"retirementPlan,omitempty"`
+	WrittenOff             *bool `json:"writtenOff,omitempty"`
+}
+
+// LegacyAccounts The legacy accounts list (the official `Accounts`): in XML the root `<Accounts>` with one
+// `<account>` element per account, elements in the official schemas' property order.
+type LegacyAccounts struct {
+	Account []LegacyAccount `json:"account"`
+}
+
+// LegacyBalance defines model for LegacyBalance.
+type LegacyBalance struct {
+	AvailableBalance *Money `json:"availableBalance,omitempty"`
+	CurrentBalance   *Money `json:"currentBalance,omitempty"`
+}
+
+// LegacyDisplayFlag defines model for LegacyDisplayFlag.
+type LegacyDisplayFlag struct {
+	IsHistoryEnabled           bool `json:"isHistoryEnabled"`
+	IsHistoryEntitled          bool `json:"isHistoryEntitled"`
+	OnlineStatementViewEnabled bool `json:"onlineStatementViewEnabled"`
+	Summary                    bool `json:"summary"`
+	TransferFrom               bool `json:"transferFrom"`
+	TransferTo                 bool `json:"transferTo"`
+}
+
+// LegacyFIAccountType defines model for LegacyFIAccountType.
+type LegacyFIAccountType struct {
+	Description string `json:"description"`
+	RawType     int64  `json:"rawType"`
+	Type        int64  `json:"type"`
+}
+
+// LegacyIdentifier defines model for LegacyIdentifier.
+type LegacyIdentifier struct {
+	Value string `json:"value"`
+}
+
 // Money defines model for Money.
 type Money struct {
 	Amount float64 `json:"amount"`
 
 	// CurrencyCode ISO 4217, e.g. `USD`.
 	CurrencyCode string `json:"currencyCode"`
+}
+
+// OpenIDConfiguration defines model for OpenIDConfiguration.
+type OpenIDConfiguration struct {
+	AuthorizationEndpoint             string    `json:"authorization_endpoint"`
+	ClaimsSupported                   *[]string `json:"claims_supported,omitempty"`
+	GrantTypesSupported               *[]string `json:"grant_types_supported,omitempty"`
+	IDTokenSigningAlgValuesSupported  []string  `json:"id_token_signing_alg_values_supported"`
+	Issuer                            string    `json:"issuer"`
+	JwksURI                           string    `json:"jwks_uri"`
+	ResponseTypesSupported            []string  `json:"response_types_supported"`
+	ScopesSupported                   *[]string `json:"scopes_supported,omitempty"`
+	SubjectTypesSupported             []string  `json:"subject_types_supported"`
+	TokenEndpoint                     string    `json:"token_endpoint"`
+	TokenEndpointAuthMethodsSupported *[]string `json:"token_endpoint_auth_methods_supported,omitempty"`
 }
 
 // Person defines model for Person.
@@ -1374,6 +2907,32 @@ type Status struct {
 	StatusMessage *string     `json:"statusMessage,omitempty"`
 }
 
+// SubUserStatusDetails defines model for SubUserStatusDetails.
+type SubUserStatusDetails struct {
+	// Active A status flag, sent only when true.
+	Active         *TrueFlag                `json:"active,omitempty"`
+	AdditionalInfo UserStatusAdditionalInfo `json:"additionalInfo"`
+
+	// Approved A status flag, sent only when true.
+	Approved          *TrueFlag `json:"approved,omitempty"`
+	InstitutionUserID string    `json:"institutionUserId"`
+
+	// Locked A status flag, sent only when true.
+	Locked *TrueFlag `json:"locked,omitempty"`
+
+	// OnHold A status flag, sent only when true.
+	OnHold *TrueFlag `json:"onHold,omitempty"`
+
+	// Registered A status flag, sent only when true.
+	Registered *TrueFlag `json:"registered,omitempty"`
+
+	// Rejected A status flag, sent only when true.
+	Rejected *TrueFlag `json:"rejected,omitempty"`
+
+	// Reset A status flag, sent only when true.
+	Reset *TrueFlag `json:"reset,omitempty"`
+}
+
 // TokenV1 In XML the root `<token>`; elements in the official schema's order (`access_token`,
 // `expires_in`, `di_fiid`, then the password grant's). The `xml` struct tags let a client
 // generated from this spec decode the XML answer (its `XML200`).
@@ -1414,7 +2973,14 @@ type TokenV2 struct {
 	AccessToken string `json:"access_token"`
 
 	// ExpiresIn Lifetime in seconds, as a string.
-	ExpiresIn             string           `json:"expires_in"`
+	ExpiresIn string `json:"expires_in"`
+
+	// IDToken The OpenID Connect ID token of an authorization-code grant requested with `nonce`,
+	// `aud` or `requested_scopes`: a signed JWT (RS256 or ES256, key in the JWKS) with `iss`,
+	// `sub` (the customer GUID), `aud` (the partner's client id, and the requested `aud`),
+	// `exp`, `iat`, `auth_time`, `nonce` when given, and the profile claims when `profile`
+	// was requested.
+	IDToken               *string          `json:"id_token,omitempty"`
 	RefreshToken          *string          `json:"refresh_token,omitempty"`
 	RefreshTokenExpiresIn *string          `json:"refresh_token_expires_in,omitempty"`
 	TokenType             TokenV2TokenType `json:"token_type"`
@@ -1425,6 +2991,8 @@ type TokenV2TokenType string
 
 // TokenV2Request defines model for TokenV2Request.
 type TokenV2Request struct {
+	// Code The authorization code (authorization_code grant).
+	Code         *string                 `json:"code,omitempty"`
 	GrantType    TokenV2RequestGrantType `json:"grant_type"`
 	Password     *string                 `json:"password,omitempty"`
 	RefreshToken *string                 `json:"refresh_token,omitempty"`
@@ -1436,6 +3004,12 @@ type TokenV2Request struct {
 
 // TokenV2RequestGrantType defines model for TokenV2Request.GrantType.
 type TokenV2RequestGrantType string
+
+// TransactionType The official transaction types; the debit types come first, the credit types from `DEPOSIT` on.
+type TransactionType string
+
+// TrueFlag A status flag, sent only when true.
+type TrueFlag bool
 
 // UserStatus defines model for UserStatus.
 type UserStatus struct {
@@ -1458,6 +3032,43 @@ type UserStatus struct {
 	TemporaryPassword                *bool `json:"temporaryPassword,omitempty"`
 }
 
+// UserStatusAdditionalInfo defines model for UserStatusAdditionalInfo.
+type UserStatusAdditionalInfo struct {
+	FailedLoginCount         int        `json:"failedLoginCount"`
+	FailedPasswordResetCount int        `json:"failedPasswordResetCount"`
+	LastLoginDateTime        *time.Time `json:"lastLoginDateTime,omitempty"`
+}
+
+// UserStatusDetails A user's status flags (only the true ones), counters and, for a PRIMARY user with sub-users, theirs.
+type UserStatusDetails struct {
+	// Active A status flag, sent only when true.
+	Active         *TrueFlag                `json:"active,omitempty"`
+	AdditionalInfo UserStatusAdditionalInfo `json:"additionalInfo"`
+
+	// Approved A status flag, sent only when true.
+	Approved          *TrueFlag `json:"approved,omitempty"`
+	InstitutionUserID string    `json:"institutionUserId"`
+
+	// Locked A status flag, sent only when true.
+	Locked *TrueFlag `json:"locked,omitempty"`
+
+	// OnHold A status flag, sent only when true.
+	OnHold *TrueFlag `json:"onHold,omitempty"`
+
+	// ParentInstitutionUserID A sub-user's PRIMARY user.
+	ParentInstitutionUserID *string `json:"parentInstitutionUserId,omitempty"`
+
+	// Registered A status flag, sent only when true.
+	Registered *TrueFlag `json:"registered,omitempty"`
+
+	// Rejected A status flag, sent only when true.
+	Rejected *TrueFlag `json:"rejected,omitempty"`
+
+	// Reset A status flag, sent only when true.
+	Reset    *TrueFlag               `json:"reset,omitempty"`
+	SubUsers *[]SubUserStatusDetails `json:"subUsers,omitempty"`
+}
+
 // AccountIDPath defines model for AccountIdPath.
 type AccountIDPath = string
 
@@ -1473,11 +3084,17 @@ type AdditionalFieldsAccounts = bool
 // ApplyAccounts defines model for ApplyAccounts.
 type ApplyAccounts string
 
+// AuthCodeInstitutionID defines model for AuthCodeInstitutionId.
+type AuthCodeInstitutionID = string
+
 // CallingAppIDAccounts defines model for CallingAppIdAccounts.
 type CallingAppIDAccounts = string
 
 // CallingAppIDDisclosures defines model for CallingAppIdDisclosures.
 type CallingAppIDDisclosures = string
+
+// ContactInfoUserIDType defines model for ContactInfoUserIdType.
+type ContactInfoUserIDType string
 
 // CorrelationID defines model for CorrelationId.
 type CorrelationID = openapi_types.UUID
@@ -1500,11 +3117,20 @@ type DiFiidPath = string
 // DiTid defines model for DiTid.
 type DiTid = openapi_types.UUID
 
+// ExpandUsersV1 defines model for ExpandUsersV1.
+type ExpandUsersV1 = string
+
+// ExpandUsersV2 defines model for ExpandUsersV2.
+type ExpandUsersV2 = string
+
 // FilterAccounts defines model for FilterAccounts.
 type FilterAccounts = string
 
 // HostUserIDAccounts defines model for HostUserIdAccounts.
 type HostUserIDAccounts = string
+
+// HostUserIDCustomers defines model for HostUserIdCustomers.
+type HostUserIDCustomers = string
 
 // HostUserIDDisclosures defines model for HostUserIdDisclosures.
 type HostUserIDDisclosures = string
@@ -1518,8 +3144,17 @@ type InstitutionCustomerIDDisclosures = string
 // InstitutionIDHeader defines model for InstitutionIdHeader.
 type InstitutionIDHeader = string
 
+// InstitutionUserIDPath defines model for InstitutionUserIdPath.
+type InstitutionUserIDPath = string
+
+// InstitutionUsersUserIDType defines model for InstitutionUsersUserIdType.
+type InstitutionUsersUserIDType string
+
 // LoginIDAccounts defines model for LoginIdAccounts.
 type LoginIDAccounts = string
+
+// LoginIDCustomers defines model for LoginIdCustomers.
+type LoginIDCustomers = string
 
 // LoginIDDisclosures defines model for LoginIdDisclosures.
 type LoginIDDisclosures = string
@@ -1532,6 +3167,9 @@ type OriginatingIP = string
 
 // OriginatingIPDisclosures defines model for OriginatingIPDisclosures.
 type OriginatingIPDisclosures = string
+
+// RetrieveBillPayCredentials defines model for RetrieveBillPayCredentials.
+type RetrieveBillPayCredentials = bool
 
 // SkipGroupsAccounts defines model for SkipGroupsAccounts.
 type SkipGroupsAccounts = int
@@ -1551,8 +3189,14 @@ type TransactionIDDisclosures = openapi_types.UUID
 // TransactionIDToken defines model for TransactionIdToken.
 type TransactionIDToken = openapi_types.UUID
 
+// TransactionIDUsers defines model for TransactionIdUsers.
+type TransactionIDUsers = openapi_types.UUID
+
 // UserAgent defines model for UserAgent.
 type UserAgent = string
+
+// UserStatusUserIDType defines model for UserStatusUserIdType.
+type UserStatusUserIDType string
 
 // ViewNameAccounts defines model for ViewNameAccounts.
 type ViewNameAccounts string
@@ -1583,6 +3227,31 @@ type NotFound = ErrorResponse
 
 // TokenError Error envelope of the V2 token gateway (`CMN_*`), disclosures (`DSC_*`) and accounts (`ACC_*`).
 type TokenError = ErrorResponse
+
+// ListAccountsLegacyV2Params defines parameters for ListAccountsLegacyV2.
+type ListAccountsLegacyV2Params struct {
+	GetCrossAccts    *bool `form:"getCrossAccts,omitempty" json:"getCrossAccts,omitempty"`
+	GetExportAcctNum *bool `form:"getExportAcctNum,omitempty" json:"getExportAcctNum,omitempty"`
+
+	// ValidateLocationStatus Business banking only; no effect on retail users.
+	ValidateLocationStatus *bool `form:"validateLocationStatus,omitempty" json:"validateLocationStatus,omitempty"`
+
+	// DiTid Trace id of the legacy family: generate a fresh UUID for every request (`uuidgen`, or
+	// `cat /proc/sys/kernel/random/uuid`). It is the idempotency key of Register v4: a reused
+	// value replays the first answer, or with another body answers 409 `26330`, so "Try it out"
+	// needs a new one each time. No example is given on purpose: a fixed one would be reused.
+	DiTid             DiTid                                        `json:"di_tid"`
+	IntuitIFSUserType *ListAccountsLegacyV2ParamsIntuitIFSUserType `json:"intuit_IFS_userType,omitempty"`
+
+	// IntuitAuthid The sub-user's authId (with `intuit_IFS_userType` ENTITLED).
+	IntuitAuthid *string `json:"intuit_authid,omitempty"`
+
+	// IntuitIFSOnBehalfOfUser The member number the sub-user acts for (with `intuit_IFS_userType` ENTITLED).
+	IntuitIFSOnBehalfOfUser *string `json:"intuit_IFS_onBehalfOfUser,omitempty"`
+}
+
+// ListAccountsLegacyV2ParamsIntuitIFSUserType defines parameters for ListAccountsLegacyV2.
+type ListAccountsLegacyV2ParamsIntuitIFSUserType string
 
 // GetCustomerV2Params defines parameters for GetCustomerV2.
 type GetCustomerV2Params struct {
@@ -1632,7 +3301,8 @@ type CreateAccessTokenV2Params struct {
 	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
 	TransactionID TransactionIDToken `json:"transactionId"`
 
-	// InstitutionID The FI (five digits); required for the client_credentials and password grants.
+	// InstitutionID The FI (five digits); required for the client_credentials and password grants; for
+	// authorization_code optional (the code names the FI) but, if sent, the code's FI.
 	InstitutionID *InstitutionIDHeader `json:"institutionId,omitempty"`
 }
 
@@ -1732,8 +3402,67 @@ type GetAccountByIDV1Params struct {
 // GetAccountByIDV1ParamsViewName defines parameters for GetAccountByIDV1.
 type GetAccountByIDV1ParamsViewName string
 
+// GenerateAuthorizationCodeV1Params defines parameters for GenerateAuthorizationCodeV1.
+type GenerateAuthorizationCodeV1Params struct {
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
+	TransactionID TransactionIDToken `json:"transactionId"`
+
+	// InstitutionID The FI (five digits); must be the token's FI.
+	InstitutionID AuthCodeInstitutionID `json:"institutionId"`
+}
+
+// AuthorizeClientV1Params defines parameters for AuthorizeClientV1.
+type AuthorizeClientV1Params struct {
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response.
+	TransactionID TransactionIDToken `json:"transactionId"`
+
+	// InstitutionID The FI (five digits); must be the token's FI.
+	InstitutionID AuthCodeInstitutionID `json:"institutionId"`
+}
+
 // RegisterCustomerV2Params defines parameters for RegisterCustomerV2.
 type RegisterCustomerV2Params struct {
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// GetCustomerInformationParams defines parameters for GetCustomerInformation.
+type GetCustomerInformationParams struct {
+	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
+	UserIDType *GetCustomerInformationParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// GetCustomerInformationParamsUserIDType defines parameters for GetCustomerInformation.
+type GetCustomerInformationParamsUserIDType string
+
+// GetCustomerContactMethodsParams defines parameters for GetCustomerContactMethods.
+type GetCustomerContactMethodsParams struct {
+	// UserIDType What `customerId` is. `CUSTOMER_ID` (default) or `LOGIN_ID`.
+	UserIDType *GetCustomerContactMethodsParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// GetCustomerContactMethodsParamsUserIDType defines parameters for GetCustomerContactMethods.
+type GetCustomerContactMethodsParamsUserIDType string
+
+// GetCustomerAccountsTransactionsV1Params defines parameters for GetCustomerAccountsTransactionsV1.
+type GetCustomerAccountsTransactionsV1Params struct {
+	// HostUserID The member number whose accounts a client-credentials token asks for; exclusive with
+	// `loginId`, and it must be the path customer's member.
+	HostUserID *HostUserIDCustomers `form:"hostUserId,omitempty" json:"hostUserId,omitempty"`
+
+	// LoginID The username whose accounts a client-credentials token asks for (case-insensitive);
+	// exclusive with `hostUserId`, and it must be the path customer's.
+	LoginID *LoginIDCustomers `form:"loginId,omitempty" json:"loginId,omitempty"`
+
 	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
 	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
 	CorrelationID CorrelationID `json:"correlationId"`
@@ -1751,6 +3480,20 @@ type CompletePasswordResetParams struct {
 
 // CompletePasswordResetParamsUserIDType defines parameters for CompletePasswordReset.
 type CompletePasswordResetParamsUserIDType string
+
+// UpdateContactInfoParams defines parameters for UpdateContactInfo.
+type UpdateContactInfoParams struct {
+	// UserIDType What `customerId` is, `CUSTOMER_ID` or `LOGIN_ID`, as the body's `userIdType` says it
+	// (either may; both must agree). Neither: `CUSTOMER_ID`.
+	UserIDType *UpdateContactInfoParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// CorrelationID Trace id of the Customer v2 ("ux-users") family: a fresh UUID per request, echoed on the
+	// response. Missing `UXU_10006`, not a GUID `UXU_10007`.
+	CorrelationID CorrelationID `json:"correlationId"`
+}
+
+// UpdateContactInfoParamsUserIDType defines parameters for UpdateContactInfo.
+type UpdateContactInfoParamsUserIDType string
 
 // ResetPasswordParams defines parameters for ResetPassword.
 type ResetPasswordParams struct {
@@ -1892,6 +3635,47 @@ type UpdateInstitutionUserDisclosureParams struct {
 	OriginatingIP *OriginatingIPDisclosures `json:"originating_ip,omitempty"`
 }
 
+// GetInstitutionUserV1Params defines parameters for GetInstitutionUserV1.
+type GetInstitutionUserV1Params struct {
+	// UserIDType What `institutionUserId` holds (default `INSTITUTION_USER_ID`):
+	// - `INSTITUTION_USER_ID`: the institution user id (32 upper-case hex; `CustomerInformation.userId`, the OIDC `institution_user_id`).
+	// - `HOST_USER_ID`: the member number in the FI's core (`hostUserId`, Register v4's `memberNumber`): the member's PRIMARY user.
+	// - `LOGIN_ID`: the username, case-insensitive.
+	// - `LEGACY_USER_GUID`: the customer GUID (32 lower-case hex; Register v4's `id`, `institutionCustomerId`).
+	// - `USER_ID`: the authentication id (32 lower-case hex; Register v4's `authId`, this profile's `userId`).
+	UserIDType *GetInstitutionUserV1ParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// Expand Comma-separated segments to include, each with an optional `($filter=...)`:
+	// `contactMethods`, `postalAddresses` (alias `postalAddress`), `subUsers`. Example:
+	// `contactMethods($filter=(validated eq true) and (protocol eq 'VOICE')),postalAddresses($filter=state eq 'CA')`.
+	//
+	// A filter is the OData subset the contract publishes: `eq`, `and`, parentheses, strings in
+	// single quotes (`''` for a quote) and `true`/`false`; a string property compares with a
+	// string, a boolean one with a boolean. Properties (values as the answer renders them,
+	// dates included; an absent value equals no literal):
+	// - `contactMethods`: `id`, `protocol`, `activated`, `enrolledDateTime`,
+	//   `telephoneCountryCode`, `contactInfo`, `validated`, `host`, `primary`,
+	//   `contactMethodType` (booleans: `activated`, `validated`, `host`, `primary`).
+	// - `postalAddresses`: `id`, `streetAddress1`, `streetAddress2`, `streetAddress3`, `city`,
+	//   `state`, `postalCode`, `country`, `primary` (boolean), `postalAddressType`.
+	// - `subUsers`: `institutionUserId`, `institutionId`, `institutionUserRole`,
+	//   `institutionUserType`, `userId`, `userName`, `lastName`, `firstName`, `middleName`,
+	//   `email`, `birthDate`.
+	//
+	// Anything else (another operator, `or`, a function, an unknown segment or property, a
+	// segment twice, a nested `$expand`, more than 2048 characters) is 400 `ISR_10009`.
+	Expand *ExpandUsersV1 `form:"$expand,omitempty" json:"$expand,omitempty"`
+
+	// RetrieveBillPayCredentials `true` adds a PRIMARY user's bill pay login id (scope `institution-users-billpay:read`).
+	RetrieveBillPayCredentials *RetrieveBillPayCredentials `form:"retrieveBillPayCredentials,omitempty" json:"retrieveBillPayCredentials,omitempty"`
+
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ISR_11005`, longer than 36 characters `ISR_11006`.
+	TransactionID TransactionIDUsers `json:"transactionId"`
+}
+
+// GetInstitutionUserV1ParamsUserIDType defines parameters for GetInstitutionUserV1.
+type GetInstitutionUserV1ParamsUserIDType string
+
 // CreateAccessTokenV1Params defines parameters for CreateAccessTokenV1.
 type CreateAccessTokenV1Params struct {
 	// DiTid Trace id of the legacy family: generate a fresh UUID for every request (`uuidgen`, or
@@ -1913,6 +3697,44 @@ type CreateAccessTokenV1Params struct {
 	UserAgent *UserAgent `json:"user-agent,omitempty"`
 }
 
+// GetUserStatusV1Params defines parameters for GetUserStatusV1.
+type GetUserStatusV1Params struct {
+	// UserIDType What `institutionUserId` holds: `INSTITUTION_USER_ID`, `HOST_USER_ID` (the member's
+	// PRIMARY user), `LOGIN_ID` or `CUSTOMER_ID` (the customer GUID, V1's `LEGACY_USER_GUID`).
+	// Missing or another value `ISR_11008`.
+	UserIDType GetUserStatusV1ParamsUserIDType `form:"userIdType" json:"userIdType"`
+
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ISR_11005`, longer than 36 characters `ISR_11006`.
+	TransactionID TransactionIDUsers `json:"transactionId"`
+}
+
+// GetUserStatusV1ParamsUserIDType defines parameters for GetUserStatusV1.
+type GetUserStatusV1ParamsUserIDType string
+
+// GetInstitutionUserV2Params defines parameters for GetInstitutionUserV2.
+type GetInstitutionUserV2Params struct {
+	// UserIDType What `institutionUserId` holds (default `INSTITUTION_USER_ID`):
+	// - `INSTITUTION_USER_ID`: the institution user id (32 upper-case hex; `CustomerInformation.userId`, the OIDC `institution_user_id`).
+	// - `HOST_USER_ID`: the member number in the FI's core (`hostUserId`, Register v4's `memberNumber`): the member's PRIMARY user.
+	// - `LOGIN_ID`: the username, case-insensitive.
+	// - `LEGACY_USER_GUID`: the customer GUID (32 lower-case hex; Register v4's `id`, `institutionCustomerId`).
+	// - `USER_ID`: the authentication id (32 lower-case hex; Register v4's `authId`, this profile's `userId`).
+	UserIDType *GetInstitutionUserV2ParamsUserIDType `form:"userIdType,omitempty" json:"userIdType,omitempty"`
+
+	// Expand V1's segments (`contactMethods`, `postalAddresses` or `postalAddress`, `subUsers`, with
+	// the same filters) and `identificationDocuments` (scope `institution-users:read_pii`),
+	// filterable on `id`, `maskedId`, `issuerState`, `issuerCountry`, `issuedDate`,
+	// `expiryDate`, `identificationDocumentType` (the SSN this service keeps has only `id`,
+	// `maskedId` and `identificationDocumentType`). Errors as in V1: 400 `ISR_10009`.
+	Expand *ExpandUsersV2 `form:"$expand,omitempty" json:"$expand,omitempty"`
+
+	// TransactionID Trace id (UUID), a fresh one per request; echoed on the response. Missing or not a UUID `ISR_11005`, longer than 36 characters `ISR_11006`.
+	TransactionID TransactionIDUsers `json:"transactionId"`
+}
+
+// GetInstitutionUserV2ParamsUserIDType defines parameters for GetInstitutionUserV2.
+type GetInstitutionUserV2ParamsUserIDType string
+
 // RevokeAccessTokenV2FormdataRequestBody defines body for RevokeAccessTokenV2 for application/x-www-form-urlencoded ContentType.
 type RevokeAccessTokenV2FormdataRequestBody = RevokeRequest
 
@@ -1925,11 +3747,20 @@ type CreateAccessTokenV2FormdataRequestBody = TokenV2Request
 // RegisterCustomerV4JSONRequestBody defines body for RegisterCustomerV4 for application/json ContentType.
 type RegisterCustomerV4JSONRequestBody = RegisterCustomerRequest
 
+// GenerateAuthorizationCodeV1FormdataRequestBody defines body for GenerateAuthorizationCodeV1 for application/x-www-form-urlencoded ContentType.
+type GenerateAuthorizationCodeV1FormdataRequestBody = AuthorizationCodeRequest
+
+// AuthorizeClientV1FormdataRequestBody defines body for AuthorizeClientV1 for application/x-www-form-urlencoded ContentType.
+type AuthorizeClientV1FormdataRequestBody = AuthorizeClientRequest
+
 // RegisterCustomerV2JSONRequestBody defines body for RegisterCustomerV2 for application/json ContentType.
 type RegisterCustomerV2JSONRequestBody = CustomerRegistrationRequest
 
 // CompletePasswordResetJSONRequestBody defines body for CompletePasswordReset for application/json ContentType.
 type CompletePasswordResetJSONRequestBody = CompletePasswordResetRequest
+
+// UpdateContactInfoJSONRequestBody defines body for UpdateContactInfo for application/json ContentType.
+type UpdateContactInfoJSONRequestBody = ContactInfoUpdate
 
 // ResetPasswordJSONRequestBody defines body for ResetPassword for application/json ContentType.
 type ResetPasswordJSONRequestBody = ResetPasswordRequest
@@ -1954,6 +3785,12 @@ type CreateAccessTokenV1FormdataRequestBody = TokenV1Request
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// GetOpenIDConfiguration OpenID Connect discovery
+	// (GET /.well-known/openid-configuration)
+	GetOpenIDConfiguration(ctx echo.Context) error
+	// ListAccountsLegacyV2 List a customer's accounts (legacy)
+	// (GET /bankingservices/v2/fis/{di_fiid}/fiCustomers/{di_ficustomer}/accounts)
+	ListAccountsLegacyV2(ctx echo.Context, diFiid DiFiidPath, diFicustomer string, params ListAccountsLegacyV2Params) error
 	// GetCustomerV2 Get an FI customer
 	// (GET /bankingservices/v2/fis/{fiId}/fiCustomers/{fiCustomerId})
 	GetCustomerV2(ctx echo.Context, fiid string, fiCustomerID string, params GetCustomerV2Params) error
@@ -1966,6 +3803,9 @@ type ServerInterface interface {
 	// GetMetrics Prometheus metrics
 	// (GET /metrics)
 	GetMetrics(ctx echo.Context) error
+	// GetJWKS ID token signing keys (JWKS)
+	// (GET /oauth2/v1/keys)
+	GetJWKS(ctx echo.Context) error
 	// RevokeAccessTokenV2 Revoke a V2 token
 	// (DELETE /oauth2/v1/revoke)
 	RevokeAccessTokenV2(ctx echo.Context, params RevokeAccessTokenV2Params) error
@@ -1996,12 +3836,30 @@ type ServerInterface interface {
 	// GetAccountByIDV1 Read one of a user's accounts
 	// (GET /v1/accounts/{accountId})
 	GetAccountByIDV1(ctx echo.Context, accountID AccountIDPath, params GetAccountByIDV1Params) error
+	// GenerateAuthorizationCodeV1 Generate an authorization code (partner sign-in)
+	// (POST /v1/auth-code)
+	GenerateAuthorizationCodeV1(ctx echo.Context, params GenerateAuthorizationCodeV1Params) error
+	// AuthorizeClientV1 Authorize Client (partner sign-in)
+	// (POST /v1/client-authorization)
+	AuthorizeClientV1(ctx echo.Context, params AuthorizeClientV1Params) error
 	// RegisterCustomerV2 Register a customer (Customer v2)
 	// (POST /v1/customers/register)
 	RegisterCustomerV2(ctx echo.Context, params RegisterCustomerV2Params) error
+	// GetCustomerInformation Read a user's profile
+	// (GET /v1/customers/{customerId})
+	GetCustomerInformation(ctx echo.Context, customerID CustomerIDPath, params GetCustomerInformationParams) error
+	// GetCustomerContactMethods List a user's contact methods
+	// (GET /v1/customers/{customerId}/contact-methods)
+	GetCustomerContactMethods(ctx echo.Context, customerID CustomerIDPath, params GetCustomerContactMethodsParams) error
+	// GetCustomerAccountsTransactionsV1 A user's accounts with their recent transactions
+	// (GET /v1/customers/{customerId}:accounts)
+	GetCustomerAccountsTransactionsV1(ctx echo.Context, customerID CustomerIDPath, params GetCustomerAccountsTransactionsV1Params) error
 	// CompletePasswordReset Set a new password with the one-time passcode (extension)
 	// (PUT /v1/customers/{customerId}:complete-password-reset)
 	CompletePasswordReset(ctx echo.Context, customerID CustomerIDPath, params CompletePasswordResetParams) error
+	// UpdateContactInfo Change a user's phone, email or postal address
+	// (PUT /v1/customers/{customerId}:contact-info)
+	UpdateContactInfo(ctx echo.Context, customerID CustomerIDPath, params UpdateContactInfoParams) error
 	// ResetPassword Send a one-time passcode for a password reset
 	// (PUT /v1/customers/{customerId}:reset-password)
 	ResetPassword(ctx echo.Context, customerID CustomerIDPath, params ResetPasswordParams) error
@@ -2029,14 +3887,143 @@ type ServerInterface interface {
 	// UpdateInstitutionUserDisclosure Update a user's decision (custom, ESIGN, IB)
 	// (PUT /v1/institution-user-disclosures)
 	UpdateInstitutionUserDisclosure(ctx echo.Context, params UpdateInstitutionUserDisclosureParams) error
+	// GetInstitutionUserV1 Read an institution user's profile (V1)
+	// (GET /v1/institution-users/{institutionUserId})
+	GetInstitutionUserV1(ctx echo.Context, institutionUserID InstitutionUserIDPath, params GetInstitutionUserV1Params) error
 	// CreateAccessTokenV1 OAuth V1 token (legacy)
 	// (POST /v1/oauth/token)
 	CreateAccessTokenV1(ctx echo.Context, params CreateAccessTokenV1Params) error
+	// GetUserStatusV1 Read an institution user's status
+	// (GET /v1/user-status/{institutionUserId})
+	GetUserStatusV1(ctx echo.Context, institutionUserID InstitutionUserIDPath, params GetUserStatusV1Params) error
+	// GetInstitutionUserV2 Read an institution user's profile (V2, identification documents)
+	// (GET /v2/institution-users/{institutionUserId})
+	GetInstitutionUserV2(ctx echo.Context, institutionUserID InstitutionUserIDPath, params GetInstitutionUserV2Params) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
 type ServerInterfaceWrapper struct {
 	Handler ServerInterface
+}
+
+// GetOpenIDConfiguration converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOpenIDConfiguration(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOpenIDConfiguration(ctx)
+	return err
+}
+
+// ListAccountsLegacyV2 converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAccountsLegacyV2(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "di_fiid" -------------
+	var diFiid DiFiidPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "di_fiid", ctx.Param("di_fiid"), &diFiid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter di_fiid: %s", err))
+	}
+
+	// ------------- Path parameter "di_ficustomer" -------------
+	var diFicustomer string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "di_ficustomer", ctx.Param("di_ficustomer"), &diFicustomer, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter di_ficustomer: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAccountsLegacyV2Params
+	// ------------- Optional query parameter "getCrossAccts" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "getCrossAccts", ctx.QueryParams(), &params.GetCrossAccts, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter getCrossAccts: %s", err))
+	}
+
+	// ------------- Optional query parameter "getExportAcctNum" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "getExportAcctNum", ctx.QueryParams(), &params.GetExportAcctNum, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter getExportAcctNum: %s", err))
+	}
+
+	// ------------- Optional query parameter "validateLocationStatus" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "validateLocationStatus", ctx.QueryParams(), &params.ValidateLocationStatus, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter validateLocationStatus: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "di_tid" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("di_tid")]; found {
+		var DiTid DiTid
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for di_tid, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "di_tid", valueList[0], &DiTid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter di_tid: %s", err))
+		}
+
+		params.DiTid = DiTid
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter di_tid is required, but not found"))
+	}
+	// ------------- Optional header parameter "intuit_IFS_userType" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("intuit_IFS_userType")]; found {
+		var IntuitIFSUserType ListAccountsLegacyV2ParamsIntuitIFSUserType
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for intuit_IFS_userType, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "intuit_IFS_userType", valueList[0], &IntuitIFSUserType, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intuit_IFS_userType: %s", err))
+		}
+
+		params.IntuitIFSUserType = &IntuitIFSUserType
+	}
+	// ------------- Optional header parameter "intuit_authid" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("intuit_authid")]; found {
+		var IntuitAuthid string
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for intuit_authid, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "intuit_authid", valueList[0], &IntuitAuthid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intuit_authid: %s", err))
+		}
+
+		params.IntuitAuthid = &IntuitAuthid
+	}
+	// ------------- Optional header parameter "intuit_IFS_onBehalfOfUser" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("intuit_IFS_onBehalfOfUser")]; found {
+		var IntuitIFSOnBehalfOfUser string
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for intuit_IFS_onBehalfOfUser, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "intuit_IFS_onBehalfOfUser", valueList[0], &IntuitIFSOnBehalfOfUser, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter intuit_IFS_onBehalfOfUser: %s", err))
+		}
+
+		params.IntuitIFSOnBehalfOfUser = &IntuitIFSOnBehalfOfUser
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAccountsLegacyV2(ctx, diFiid, diFicustomer, params)
+	return err
 }
 
 // GetCustomerV2 converts echo context to params.
@@ -2197,6 +4184,15 @@ func (w *ServerInterfaceWrapper) GetMetrics(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetMetrics(ctx)
+	return err
+}
+
+// GetJWKS converts echo context to params.
+func (w *ServerInterfaceWrapper) GetJWKS(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetJWKS(ctx)
 	return err
 }
 
@@ -2630,6 +4626,102 @@ func (w *ServerInterfaceWrapper) GetAccountByIDV1(ctx echo.Context) error {
 	return err
 }
 
+// GenerateAuthorizationCodeV1 converts echo context to params.
+func (w *ServerInterfaceWrapper) GenerateAuthorizationCodeV1(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GenerateAuthorizationCodeV1Params
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionID TransactionIDToken
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionID = TransactionID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+	// ------------- Required header parameter "institutionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("institutionId")]; found {
+		var InstitutionID AuthCodeInstitutionID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for institutionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "institutionId", valueList[0], &InstitutionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionId: %s", err))
+		}
+
+		params.InstitutionID = InstitutionID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter institutionId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GenerateAuthorizationCodeV1(ctx, params)
+	return err
+}
+
+// AuthorizeClientV1 converts echo context to params.
+func (w *ServerInterfaceWrapper) AuthorizeClientV1(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AuthorizeClientV1Params
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionID TransactionIDToken
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionID = TransactionID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+	// ------------- Required header parameter "institutionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("institutionId")]; found {
+		var InstitutionID AuthCodeInstitutionID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for institutionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "institutionId", valueList[0], &InstitutionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionId: %s", err))
+		}
+
+		params.InstitutionID = InstitutionID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter institutionId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AuthorizeClientV1(ctx, params)
+	return err
+}
+
 // RegisterCustomerV2 converts echo context to params.
 func (w *ServerInterfaceWrapper) RegisterCustomerV2(ctx echo.Context) error {
 	var err error
@@ -2658,6 +4750,145 @@ func (w *ServerInterfaceWrapper) RegisterCustomerV2(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RegisterCustomerV2(ctx, params)
+	return err
+}
+
+// GetCustomerInformation converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCustomerInformation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerID CustomerIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCustomerInformationParams
+	// ------------- Optional query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "correlationId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("correlationId")]; found {
+		var CorrelationID CorrelationID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for correlationId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "correlationId", valueList[0], &CorrelationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter correlationId: %s", err))
+		}
+
+		params.CorrelationID = CorrelationID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter correlationId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCustomerInformation(ctx, customerID, params)
+	return err
+}
+
+// GetCustomerContactMethods converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCustomerContactMethods(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerID CustomerIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCustomerContactMethodsParams
+	// ------------- Optional query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "correlationId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("correlationId")]; found {
+		var CorrelationID CorrelationID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for correlationId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "correlationId", valueList[0], &CorrelationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter correlationId: %s", err))
+		}
+
+		params.CorrelationID = CorrelationID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter correlationId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCustomerContactMethods(ctx, customerID, params)
+	return err
+}
+
+// GetCustomerAccountsTransactionsV1 converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCustomerAccountsTransactionsV1(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerID CustomerIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCustomerAccountsTransactionsV1Params
+	// ------------- Optional query parameter "hostUserId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "hostUserId", ctx.QueryParams(), &params.HostUserID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter hostUserId: %s", err))
+	}
+
+	// ------------- Optional query parameter "loginId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "loginId", ctx.QueryParams(), &params.LoginID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter loginId: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "correlationId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("correlationId")]; found {
+		var CorrelationID CorrelationID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for correlationId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "correlationId", valueList[0], &CorrelationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter correlationId: %s", err))
+		}
+
+		params.CorrelationID = CorrelationID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter correlationId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCustomerAccountsTransactionsV1(ctx, customerID, params)
 	return err
 }
 
@@ -2702,6 +4933,50 @@ func (w *ServerInterfaceWrapper) CompletePasswordReset(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CompletePasswordReset(ctx, customerID, params)
+	return err
+}
+
+// UpdateContactInfo converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateContactInfo(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "customerId" -------------
+	var customerID CustomerIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "customerId", ctx.Param("customerId"), &customerID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter customerId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateContactInfoParams
+	// ------------- Optional query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "correlationId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("correlationId")]; found {
+		var CorrelationID CorrelationID
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for correlationId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "correlationId", valueList[0], &CorrelationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter correlationId: %s", err))
+		}
+
+		params.CorrelationID = CorrelationID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter correlationId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateContactInfo(ctx, customerID, params)
 	return err
 }
 
@@ -3261,6 +5536,64 @@ func (w *ServerInterfaceWrapper) UpdateInstitutionUserDisclosure(ctx echo.Contex
 	return err
 }
 
+// GetInstitutionUserV1 converts echo context to params.
+func (w *ServerInterfaceWrapper) GetInstitutionUserV1(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "institutionUserId" -------------
+	var institutionUserID InstitutionUserIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "institutionUserId", ctx.Param("institutionUserId"), &institutionUserID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionUserId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetInstitutionUserV1Params
+	// ------------- Optional query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	// ------------- Optional query parameter "$expand" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$expand", ctx.QueryParams(), &params.Expand, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $expand: %s", err))
+	}
+
+	// ------------- Optional query parameter "retrieveBillPayCredentials" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "retrieveBillPayCredentials", ctx.QueryParams(), &params.RetrieveBillPayCredentials, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter retrieveBillPayCredentials: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionID TransactionIDUsers
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionID = TransactionID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetInstitutionUserV1(ctx, institutionUserID, params)
+	return err
+}
+
 // CreateAccessTokenV1 converts echo context to params.
 func (w *ServerInterfaceWrapper) CreateAccessTokenV1(ctx echo.Context) error {
 	var err error
@@ -3354,6 +5687,101 @@ func (w *ServerInterfaceWrapper) CreateAccessTokenV1(ctx echo.Context) error {
 	return err
 }
 
+// GetUserStatusV1 converts echo context to params.
+func (w *ServerInterfaceWrapper) GetUserStatusV1(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "institutionUserId" -------------
+	var institutionUserID InstitutionUserIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "institutionUserId", ctx.Param("institutionUserId"), &institutionUserID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionUserId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetUserStatusV1Params
+	// ------------- Required query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionID TransactionIDUsers
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionID = TransactionID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetUserStatusV1(ctx, institutionUserID, params)
+	return err
+}
+
+// GetInstitutionUserV2 converts echo context to params.
+func (w *ServerInterfaceWrapper) GetInstitutionUserV2(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "institutionUserId" -------------
+	var institutionUserID InstitutionUserIDPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "institutionUserId", ctx.Param("institutionUserId"), &institutionUserID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter institutionUserId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetInstitutionUserV2Params
+	// ------------- Optional query parameter "userIdType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userIdType", ctx.QueryParams(), &params.UserIDType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userIdType: %s", err))
+	}
+
+	// ------------- Optional query parameter "$expand" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "$expand", ctx.QueryParams(), &params.Expand, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter $expand: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "transactionId" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("transactionId")]; found {
+		var TransactionID TransactionIDUsers
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for transactionId, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "transactionId", valueList[0], &TransactionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter transactionId: %s", err))
+		}
+
+		params.TransactionID = TransactionID
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter transactionId is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetInstitutionUserV2(ctx, institutionUserID, params)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -3408,12 +5836,17 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/docs", wrapper.GetDocs, options.OperationMiddlewares["getDocs"]...)
 	router.GET(options.BaseURL+"/metrics", wrapper.GetMetrics, options.OperationMiddlewares["getMetrics"]...)
 	router.GET(options.BaseURL+"/sandbox/outbox", wrapper.GetSandboxOutbox, options.OperationMiddlewares["getSandboxOutbox"]...)
+	router.GET(options.BaseURL+"/.well-known/openid-configuration", wrapper.GetOpenIDConfiguration, options.OperationMiddlewares["getOpenIDConfiguration"]...)
+	router.GET(options.BaseURL+"/oauth2/v1/keys", wrapper.GetJWKS, options.OperationMiddlewares["getJWKS"]...)
 	router.POST(options.BaseURL+"/v1/oauth/token", wrapper.CreateAccessTokenV1, options.OperationMiddlewares["createAccessTokenV1"]...)
 	router.POST(options.BaseURL+"/oauth2/v1/token", wrapper.CreateAccessTokenV2, options.OperationMiddlewares["createAccessTokenV2"]...)
 	router.DELETE(options.BaseURL+"/oauth2/v1/revoke", wrapper.RevokeAccessTokenV2, options.OperationMiddlewares["revokeAccessTokenV2"]...)
 	router.POST(options.BaseURL+"/oauth2/v1/revoke", wrapper.RevokeAccessTokenV2Post, options.OperationMiddlewares["revokeAccessTokenV2Post"]...)
+	router.POST(options.BaseURL+"/v1/client-authorization", wrapper.AuthorizeClientV1, options.OperationMiddlewares["authorizeClientV1"]...)
+	router.POST(options.BaseURL+"/v1/auth-code", wrapper.GenerateAuthorizationCodeV1, options.OperationMiddlewares["generateAuthorizationCodeV1"]...)
 	router.POST(options.BaseURL+"/registration/v4/fis/:di_fiid/fiCustomers", wrapper.RegisterCustomerV4, options.OperationMiddlewares["registerCustomerV4"]...)
 	router.GET(options.BaseURL+"/bankingservices/v2/fis/:fiId/fiCustomers/:fiCustomerId", wrapper.GetCustomerV2, options.OperationMiddlewares["getCustomerV2"]...)
+	router.GET(options.BaseURL+"/bankingservices/v2/fis/:di_fiid/fiCustomers/:di_ficustomer/accounts", wrapper.ListAccountsLegacyV2, options.OperationMiddlewares["listAccountsLegacyV2"]...)
 	router.GET(options.BaseURL+"/v1/accounts", wrapper.ListAccountsV1, options.OperationMiddlewares["listAccountsV1"]...)
 	router.GET(options.BaseURL+"/v1/accounts/:accountId", wrapper.GetAccountByIDV1, options.OperationMiddlewares["getAccountByIdV1"]...)
 	router.GET(options.BaseURL+"/v1/institution-disclosures", wrapper.ListInstitutionDisclosures, options.OperationMiddlewares["listInstitutionDisclosures"]...)
@@ -3427,6 +5860,13 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PUT(options.BaseURL+"/v1/customers/:customerId\\:reset-password", wrapper.ResetPassword, options.OperationMiddlewares["resetPassword"]...)
 	router.PUT(options.BaseURL+"/v1/customers/:customerId\\:complete-password-reset", wrapper.CompletePasswordReset, options.OperationMiddlewares["completePasswordReset"]...)
 	router.POST(options.BaseURL+"/v1/customers/register", wrapper.RegisterCustomerV2, options.OperationMiddlewares["registerCustomerV2"]...)
+	router.GET(options.BaseURL+"/v1/customers/:customerId", wrapper.GetCustomerInformation, options.OperationMiddlewares["getCustomerInformation"]...)
+	router.GET(options.BaseURL+"/v1/customers/:customerId/contact-methods", wrapper.GetCustomerContactMethods, options.OperationMiddlewares["getCustomerContactMethods"]...)
+	router.PUT(options.BaseURL+"/v1/customers/:customerId\\:contact-info", wrapper.UpdateContactInfo, options.OperationMiddlewares["updateContactInfo"]...)
+	router.GET(options.BaseURL+"/v1/customers/:customerId\\:accounts", wrapper.GetCustomerAccountsTransactionsV1, options.OperationMiddlewares["getCustomerAccountsTransactionsV1"]...)
+	router.GET(options.BaseURL+"/v1/institution-users/:institutionUserId", wrapper.GetInstitutionUserV1, options.OperationMiddlewares["getInstitutionUserV1"]...)
+	router.GET(options.BaseURL+"/v2/institution-users/:institutionUserId", wrapper.GetInstitutionUserV2, options.OperationMiddlewares["getInstitutionUserV2"]...)
+	router.GET(options.BaseURL+"/v1/user-status/:institutionUserId", wrapper.GetUserStatusV1, options.OperationMiddlewares["getUserStatusV1"]...)
 
 }
 
@@ -3456,6 +5896,262 @@ type LegacyTokenErrorApplicationXMLResponse struct {
 type NotFoundJSONResponse ErrorResponse
 
 type TokenErrorJSONResponse ErrorResponse
+
+type GetOpenIDConfigurationRequestObject struct {
+}
+
+type GetOpenIDConfigurationResponseObject interface {
+	VisitGetOpenIDConfigurationResponse(w http.ResponseWriter) error
+}
+
+type GetOpenIDConfiguration200JSONResponse OpenIDConfiguration
+
+func (response GetOpenIDConfiguration200JSONResponse) VisitGetOpenIDConfigurationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenIDConfiguration400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetOpenIDConfiguration400JSONResponse) VisitGetOpenIDConfigurationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2RequestObject struct {
+	DiFiid       DiFiidPath `json:"di_fiid"`
+	DiFicustomer string     `json:"di_ficustomer"`
+	Params       ListAccountsLegacyV2Params
+}
+
+type ListAccountsLegacyV2ResponseObject interface {
+	VisitListAccountsLegacyV2Response(w http.ResponseWriter) error
+}
+
+type ListAccountsLegacyV2200JSONResponse LegacyAccounts
+
+func (response ListAccountsLegacyV2200JSONResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2200ApplicationXMLResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListAccountsLegacyV2200ApplicationXMLResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListAccountsLegacyV2204Response struct {
+}
+
+func (response ListAccountsLegacyV2204Response) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type ListAccountsLegacyV2400JSONResponse struct{ LegacyErrorJSONResponse }
+
+func (response ListAccountsLegacyV2400JSONResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2400ApplicationXMLResponse struct {
+	LegacyErrorApplicationXMLResponse
+}
+
+func (response ListAccountsLegacyV2400ApplicationXMLResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListAccountsLegacyV2401JSONResponse Status
+
+func (response ListAccountsLegacyV2401JSONResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2401ApplicationXMLResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListAccountsLegacyV2401ApplicationXMLResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListAccountsLegacyV2404JSONResponse Status
+
+func (response ListAccountsLegacyV2404JSONResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2404ApplicationXMLResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListAccountsLegacyV2404ApplicationXMLResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(404)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListAccountsLegacyV2500JSONResponse Status
+
+func (response ListAccountsLegacyV2500JSONResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2500ApplicationXMLResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListAccountsLegacyV2500ApplicationXMLResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(500)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListAccountsLegacyV2503JSONResponse Status
+
+func (response ListAccountsLegacyV2503JSONResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccountsLegacyV2503ApplicationXMLResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ListAccountsLegacyV2503ApplicationXMLResponse) VisitListAccountsLegacyV2Response(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
 
 type GetCustomerV2RequestObject struct {
 	FiID         string `json:"fiId"`
@@ -3767,6 +6463,41 @@ func (response GetMetrics200TextResponse) VisitGetMetricsResponse(w http.Respons
 type GetMetrics400JSONResponse struct{ BadRequestJSONResponse }
 
 func (response GetMetrics400JSONResponse) VisitGetMetricsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJWKSRequestObject struct {
+}
+
+type GetJWKSResponseObject interface {
+	VisitGetJWKSResponse(w http.ResponseWriter) error
+}
+
+type GetJWKS200JSONResponse JWKS
+
+func (response GetJWKS200JSONResponse) VisitGetJWKSResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJWKS400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetJWKS400JSONResponse) VisitGetJWKSResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -4706,6 +7437,164 @@ func (response GetAccountByIDV1503JSONResponse) VisitGetAccountByIDV1Response(w 
 	return err
 }
 
+type GenerateAuthorizationCodeV1RequestObject struct {
+	Params GenerateAuthorizationCodeV1Params
+	Body   *GenerateAuthorizationCodeV1FormdataRequestBody
+}
+
+type GenerateAuthorizationCodeV1ResponseObject interface {
+	VisitGenerateAuthorizationCodeV1Response(w http.ResponseWriter) error
+}
+
+type GenerateAuthorizationCodeV1200JSONResponse AuthorizationCodeResponse
+
+func (response GenerateAuthorizationCodeV1200JSONResponse) VisitGenerateAuthorizationCodeV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAuthorizationCodeV1400JSONResponse struct{ TokenErrorJSONResponse }
+
+func (response GenerateAuthorizationCodeV1400JSONResponse) VisitGenerateAuthorizationCodeV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAuthorizationCodeV1401JSONResponse ErrorResponse
+
+func (response GenerateAuthorizationCodeV1401JSONResponse) VisitGenerateAuthorizationCodeV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAuthorizationCodeV1403JSONResponse ErrorResponse
+
+func (response GenerateAuthorizationCodeV1403JSONResponse) VisitGenerateAuthorizationCodeV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateAuthorizationCodeV1500JSONResponse ErrorResponse
+
+func (response GenerateAuthorizationCodeV1500JSONResponse) VisitGenerateAuthorizationCodeV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AuthorizeClientV1RequestObject struct {
+	Params AuthorizeClientV1Params
+	Body   *AuthorizeClientV1FormdataRequestBody
+}
+
+type AuthorizeClientV1ResponseObject interface {
+	VisitAuthorizeClientV1Response(w http.ResponseWriter) error
+}
+
+type AuthorizeClientV1200JSONResponse AuthorizeClientResponse
+
+func (response AuthorizeClientV1200JSONResponse) VisitAuthorizeClientV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AuthorizeClientV1400JSONResponse struct{ TokenErrorJSONResponse }
+
+func (response AuthorizeClientV1400JSONResponse) VisitAuthorizeClientV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AuthorizeClientV1401JSONResponse ErrorResponse
+
+func (response AuthorizeClientV1401JSONResponse) VisitAuthorizeClientV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AuthorizeClientV1403JSONResponse ErrorResponse
+
+func (response AuthorizeClientV1403JSONResponse) VisitAuthorizeClientV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AuthorizeClientV1500JSONResponse ErrorResponse
+
+func (response AuthorizeClientV1500JSONResponse) VisitAuthorizeClientV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RegisterCustomerV2RequestObject struct {
 	Params RegisterCustomerV2Params
 	Body   *RegisterCustomerV2JSONRequestBody
@@ -4827,6 +7716,377 @@ func (response RegisterCustomerV2503JSONResponse) VisitRegisterCustomerV2Respons
 	return err
 }
 
+type GetCustomerInformationRequestObject struct {
+	CustomerID CustomerIDPath `json:"customerId"`
+	Params     GetCustomerInformationParams
+}
+
+type GetCustomerInformationResponseObject interface {
+	VisitGetCustomerInformationResponse(w http.ResponseWriter) error
+}
+
+type GetCustomerInformation200JSONResponse CustomerInformation
+
+func (response GetCustomerInformation200JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformation400JSONResponse struct{ CustomersErrorJSONResponse }
+
+func (response GetCustomerInformation400JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformation401JSONResponse CustomersErrorBody
+
+func (response GetCustomerInformation401JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformation403JSONResponse CustomersErrorBody
+
+func (response GetCustomerInformation403JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformation404JSONResponse CustomersErrorBody
+
+func (response GetCustomerInformation404JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformation429JSONResponse CustomersErrorBody
+
+func (response GetCustomerInformation429JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformation500JSONResponse CustomersErrorBody
+
+func (response GetCustomerInformation500JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerInformation503JSONResponse CustomersErrorBody
+
+func (response GetCustomerInformation503JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethodsRequestObject struct {
+	CustomerID CustomerIDPath `json:"customerId"`
+	Params     GetCustomerContactMethodsParams
+}
+
+type GetCustomerContactMethodsResponseObject interface {
+	VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error
+}
+
+type GetCustomerContactMethods200JSONResponse ContactMethodResponse
+
+func (response GetCustomerContactMethods200JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods400JSONResponse struct{ CustomersErrorJSONResponse }
+
+func (response GetCustomerContactMethods400JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods401JSONResponse CustomersErrorBody
+
+func (response GetCustomerContactMethods401JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods403JSONResponse CustomersErrorBody
+
+func (response GetCustomerContactMethods403JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods404JSONResponse CustomersErrorBody
+
+func (response GetCustomerContactMethods404JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods429JSONResponse CustomersErrorBody
+
+func (response GetCustomerContactMethods429JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods500JSONResponse CustomersErrorBody
+
+func (response GetCustomerContactMethods500JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods503JSONResponse CustomersErrorBody
+
+func (response GetCustomerContactMethods503JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1RequestObject struct {
+	CustomerID CustomerIDPath `json:"customerId"`
+	Params     GetCustomerAccountsTransactionsV1Params
+}
+
+type GetCustomerAccountsTransactionsV1ResponseObject interface {
+	VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error
+}
+
+type GetCustomerAccountsTransactionsV1200JSONResponse CustomerAccountsResponse
+
+func (response GetCustomerAccountsTransactionsV1200JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1204Response struct {
+}
+
+func (response GetCustomerAccountsTransactionsV1204Response) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type GetCustomerAccountsTransactionsV1400JSONResponse struct{ CustomersErrorJSONResponse }
+
+func (response GetCustomerAccountsTransactionsV1400JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1401JSONResponse CustomersErrorBody
+
+func (response GetCustomerAccountsTransactionsV1401JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1403JSONResponse CustomersErrorBody
+
+func (response GetCustomerAccountsTransactionsV1403JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1404JSONResponse CustomersErrorBody
+
+func (response GetCustomerAccountsTransactionsV1404JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1429JSONResponse CustomersErrorBody
+
+func (response GetCustomerAccountsTransactionsV1429JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1500JSONResponse CustomersErrorBody
+
+func (response GetCustomerAccountsTransactionsV1500JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerAccountsTransactionsV1503JSONResponse CustomersErrorBody
+
+func (response GetCustomerAccountsTransactionsV1503JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CompletePasswordResetRequestObject struct {
 	CustomerID CustomerIDPath `json:"customerId"`
 	Params     CompletePasswordResetParams
@@ -4918,6 +8178,122 @@ func (response CompletePasswordReset500JSONResponse) VisitCompletePasswordResetR
 type CompletePasswordReset503JSONResponse CustomersErrorBody
 
 func (response CompletePasswordReset503JSONResponse) VisitCompletePasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfoRequestObject struct {
+	CustomerID CustomerIDPath `json:"customerId"`
+	Params     UpdateContactInfoParams
+	Body       *UpdateContactInfoJSONRequestBody
+}
+
+type UpdateContactInfoResponseObject interface {
+	VisitUpdateContactInfoResponse(w http.ResponseWriter) error
+}
+
+type UpdateContactInfo204Response struct {
+}
+
+func (response UpdateContactInfo204Response) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type UpdateContactInfo400JSONResponse struct{ CustomersErrorJSONResponse }
+
+func (response UpdateContactInfo400JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfo401JSONResponse CustomersErrorBody
+
+func (response UpdateContactInfo401JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfo403JSONResponse CustomersErrorBody
+
+func (response UpdateContactInfo403JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfo404JSONResponse CustomersErrorBody
+
+func (response UpdateContactInfo404JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfo429JSONResponse CustomersErrorBody
+
+func (response UpdateContactInfo429JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfo500JSONResponse CustomersErrorBody
+
+func (response UpdateContactInfo500JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfo503JSONResponse CustomersErrorBody
+
+func (response UpdateContactInfo503JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -5862,6 +9238,115 @@ func (response UpdateInstitutionUserDisclosure501JSONResponse) VisitUpdateInstit
 	return err
 }
 
+type GetInstitutionUserV1RequestObject struct {
+	InstitutionUserID InstitutionUserIDPath `json:"institutionUserId"`
+	Params            GetInstitutionUserV1Params
+}
+
+type GetInstitutionUserV1ResponseObject interface {
+	VisitGetInstitutionUserV1Response(w http.ResponseWriter) error
+}
+
+type GetInstitutionUserV1200JSONResponse InstitutionUser
+
+func (response GetInstitutionUserV1200JSONResponse) VisitGetInstitutionUserV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV1400JSONResponse struct {
+	InstitutionUsersErrorJSONResponse
+}
+
+func (response GetInstitutionUserV1400JSONResponse) VisitGetInstitutionUserV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV1401JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV1401JSONResponse) VisitGetInstitutionUserV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV1403JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV1403JSONResponse) VisitGetInstitutionUserV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV1404JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV1404JSONResponse) VisitGetInstitutionUserV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV1429JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV1429JSONResponse) VisitGetInstitutionUserV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV1500JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV1500JSONResponse) VisitGetInstitutionUserV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateAccessTokenV1RequestObject struct {
 	Params CreateAccessTokenV1Params
 	Body   *CreateAccessTokenV1FormdataRequestBody
@@ -5970,8 +9455,232 @@ func (response CreateAccessTokenV1500ApplicationXMLResponse) VisitCreateAccessTo
 	return err
 }
 
+type GetUserStatusV1RequestObject struct {
+	InstitutionUserID InstitutionUserIDPath `json:"institutionUserId"`
+	Params            GetUserStatusV1Params
+}
+
+type GetUserStatusV1ResponseObject interface {
+	VisitGetUserStatusV1Response(w http.ResponseWriter) error
+}
+
+type GetUserStatusV1200JSONResponse UserStatusDetails
+
+func (response GetUserStatusV1200JSONResponse) VisitGetUserStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserStatusV1400JSONResponse struct {
+	InstitutionUsersErrorJSONResponse
+}
+
+func (response GetUserStatusV1400JSONResponse) VisitGetUserStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserStatusV1401JSONResponse ErrorResponse
+
+func (response GetUserStatusV1401JSONResponse) VisitGetUserStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserStatusV1403JSONResponse ErrorResponse
+
+func (response GetUserStatusV1403JSONResponse) VisitGetUserStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserStatusV1404JSONResponse ErrorResponse
+
+func (response GetUserStatusV1404JSONResponse) VisitGetUserStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserStatusV1429JSONResponse ErrorResponse
+
+func (response GetUserStatusV1429JSONResponse) VisitGetUserStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserStatusV1500JSONResponse ErrorResponse
+
+func (response GetUserStatusV1500JSONResponse) VisitGetUserStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV2RequestObject struct {
+	InstitutionUserID InstitutionUserIDPath `json:"institutionUserId"`
+	Params            GetInstitutionUserV2Params
+}
+
+type GetInstitutionUserV2ResponseObject interface {
+	VisitGetInstitutionUserV2Response(w http.ResponseWriter) error
+}
+
+type GetInstitutionUserV2200JSONResponse InstitutionUser
+
+func (response GetInstitutionUserV2200JSONResponse) VisitGetInstitutionUserV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV2400JSONResponse struct {
+	InstitutionUsersErrorJSONResponse
+}
+
+func (response GetInstitutionUserV2400JSONResponse) VisitGetInstitutionUserV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV2401JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV2401JSONResponse) VisitGetInstitutionUserV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV2403JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV2403JSONResponse) VisitGetInstitutionUserV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV2404JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV2404JSONResponse) VisitGetInstitutionUserV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV2429JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV2429JSONResponse) VisitGetInstitutionUserV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV2500JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV2500JSONResponse) VisitGetInstitutionUserV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// GetOpenIDConfiguration OpenID Connect discovery
+	// (GET /.well-known/openid-configuration)
+	GetOpenIDConfiguration(ctx context.Context, request GetOpenIDConfigurationRequestObject) (GetOpenIDConfigurationResponseObject, error)
+	// ListAccountsLegacyV2 List a customer's accounts (legacy)
+	// (GET /bankingservices/v2/fis/{di_fiid}/fiCustomers/{di_ficustomer}/accounts)
+	ListAccountsLegacyV2(ctx context.Context, request ListAccountsLegacyV2RequestObject) (ListAccountsLegacyV2ResponseObject, error)
 	// GetCustomerV2 Get an FI customer
 	// (GET /bankingservices/v2/fis/{fiId}/fiCustomers/{fiCustomerId})
 	GetCustomerV2(ctx context.Context, request GetCustomerV2RequestObject) (GetCustomerV2ResponseObject, error)
@@ -5984,6 +9693,9 @@ type StrictServerInterface interface {
 	// GetMetrics Prometheus metrics
 	// (GET /metrics)
 	GetMetrics(ctx context.Context, request GetMetricsRequestObject) (GetMetricsResponseObject, error)
+	// GetJWKS ID token signing keys (JWKS)
+	// (GET /oauth2/v1/keys)
+	GetJWKS(ctx context.Context, request GetJWKSRequestObject) (GetJWKSResponseObject, error)
 	// RevokeAccessTokenV2 Revoke a V2 token
 	// (DELETE /oauth2/v1/revoke)
 	RevokeAccessTokenV2(ctx context.Context, request RevokeAccessTokenV2RequestObject) (RevokeAccessTokenV2ResponseObject, error)
@@ -6014,12 +9726,30 @@ type StrictServerInterface interface {
 	// GetAccountByIDV1 Read one of a user's accounts
 	// (GET /v1/accounts/{accountId})
 	GetAccountByIDV1(ctx context.Context, request GetAccountByIDV1RequestObject) (GetAccountByIDV1ResponseObject, error)
+	// GenerateAuthorizationCodeV1 Generate an authorization code (partner sign-in)
+	// (POST /v1/auth-code)
+	GenerateAuthorizationCodeV1(ctx context.Context, request GenerateAuthorizationCodeV1RequestObject) (GenerateAuthorizationCodeV1ResponseObject, error)
+	// AuthorizeClientV1 Authorize Client (partner sign-in)
+	// (POST /v1/client-authorization)
+	AuthorizeClientV1(ctx context.Context, request AuthorizeClientV1RequestObject) (AuthorizeClientV1ResponseObject, error)
 	// RegisterCustomerV2 Register a customer (Customer v2)
 	// (POST /v1/customers/register)
 	RegisterCustomerV2(ctx context.Context, request RegisterCustomerV2RequestObject) (RegisterCustomerV2ResponseObject, error)
+	// GetCustomerInformation Read a user's profile
+	// (GET /v1/customers/{customerId})
+	GetCustomerInformation(ctx context.Context, request GetCustomerInformationRequestObject) (GetCustomerInformationResponseObject, error)
+	// GetCustomerContactMethods List a user's contact methods
+	// (GET /v1/customers/{customerId}/contact-methods)
+	GetCustomerContactMethods(ctx context.Context, request GetCustomerContactMethodsRequestObject) (GetCustomerContactMethodsResponseObject, error)
+	// GetCustomerAccountsTransactionsV1 A user's accounts with their recent transactions
+	// (GET /v1/customers/{customerId}:accounts)
+	GetCustomerAccountsTransactionsV1(ctx context.Context, request GetCustomerAccountsTransactionsV1RequestObject) (GetCustomerAccountsTransactionsV1ResponseObject, error)
 	// CompletePasswordReset Set a new password with the one-time passcode (extension)
 	// (PUT /v1/customers/{customerId}:complete-password-reset)
 	CompletePasswordReset(ctx context.Context, request CompletePasswordResetRequestObject) (CompletePasswordResetResponseObject, error)
+	// UpdateContactInfo Change a user's phone, email or postal address
+	// (PUT /v1/customers/{customerId}:contact-info)
+	UpdateContactInfo(ctx context.Context, request UpdateContactInfoRequestObject) (UpdateContactInfoResponseObject, error)
 	// ResetPassword Send a one-time passcode for a password reset
 	// (PUT /v1/customers/{customerId}:reset-password)
 	ResetPassword(ctx context.Context, request ResetPasswordRequestObject) (ResetPasswordResponseObject, error)
@@ -6047,9 +9777,18 @@ type StrictServerInterface interface {
 	// UpdateInstitutionUserDisclosure Update a user's decision (custom, ESIGN, IB)
 	// (PUT /v1/institution-user-disclosures)
 	UpdateInstitutionUserDisclosure(ctx context.Context, request UpdateInstitutionUserDisclosureRequestObject) (UpdateInstitutionUserDisclosureResponseObject, error)
+	// GetInstitutionUserV1 Read an institution user's profile (V1)
+	// (GET /v1/institution-users/{institutionUserId})
+	GetInstitutionUserV1(ctx context.Context, request GetInstitutionUserV1RequestObject) (GetInstitutionUserV1ResponseObject, error)
 	// CreateAccessTokenV1 OAuth V1 token (legacy)
 	// (POST /v1/oauth/token)
 	CreateAccessTokenV1(ctx context.Context, request CreateAccessTokenV1RequestObject) (CreateAccessTokenV1ResponseObject, error)
+	// GetUserStatusV1 Read an institution user's status
+	// (GET /v1/user-status/{institutionUserId})
+	GetUserStatusV1(ctx context.Context, request GetUserStatusV1RequestObject) (GetUserStatusV1ResponseObject, error)
+	// GetInstitutionUserV2 Read an institution user's profile (V2, identification documents)
+	// (GET /v2/institution-users/{institutionUserId})
+	GetInstitutionUserV2(ctx context.Context, request GetInstitutionUserV2RequestObject) (GetInstitutionUserV2ResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -6062,6 +9801,56 @@ func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareF
 type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
+}
+
+// GetOpenIDConfiguration operation middleware
+func (sh *strictHandler) GetOpenIDConfiguration(ctx echo.Context) error {
+	var request GetOpenIDConfigurationRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOpenIDConfiguration(ctx.Request().Context(), request.(GetOpenIDConfigurationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOpenIDConfiguration")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOpenIDConfigurationResponseObject); ok {
+		return validResponse.VisitGetOpenIDConfigurationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListAccountsLegacyV2 operation middleware
+func (sh *strictHandler) ListAccountsLegacyV2(ctx echo.Context, diFiid DiFiidPath, diFicustomer string, params ListAccountsLegacyV2Params) error {
+	var request ListAccountsLegacyV2RequestObject
+
+	request.DiFiid = diFiid
+	request.DiFicustomer = diFicustomer
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAccountsLegacyV2(ctx.Request().Context(), request.(ListAccountsLegacyV2RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAccountsLegacyV2")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAccountsLegacyV2ResponseObject); ok {
+		return validResponse.VisitListAccountsLegacyV2Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
 }
 
 // GetCustomerV2 operation middleware
@@ -6154,6 +9943,29 @@ func (sh *strictHandler) GetMetrics(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetMetricsResponseObject); ok {
 		return validResponse.VisitGetMetricsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetJWKS operation middleware
+func (sh *strictHandler) GetJWKS(ctx echo.Context) error {
+	var request GetJWKSRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetJWKS(ctx.Request().Context(), request.(GetJWKSRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetJWKS")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetJWKSResponseObject); ok {
+		return validResponse.VisitGetJWKSResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -6464,6 +10276,76 @@ func (sh *strictHandler) GetAccountByIDV1(ctx echo.Context, accountID AccountIDP
 	return nil
 }
 
+// GenerateAuthorizationCodeV1 operation middleware
+func (sh *strictHandler) GenerateAuthorizationCodeV1(ctx echo.Context, params GenerateAuthorizationCodeV1Params) error {
+	var request GenerateAuthorizationCodeV1RequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body GenerateAuthorizationCodeV1FormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GenerateAuthorizationCodeV1(ctx.Request().Context(), request.(GenerateAuthorizationCodeV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GenerateAuthorizationCodeV1")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GenerateAuthorizationCodeV1ResponseObject); ok {
+		return validResponse.VisitGenerateAuthorizationCodeV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AuthorizeClientV1 operation middleware
+func (sh *strictHandler) AuthorizeClientV1(ctx echo.Context, params AuthorizeClientV1Params) error {
+	var request AuthorizeClientV1RequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body AuthorizeClientV1FormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AuthorizeClientV1(ctx.Request().Context(), request.(AuthorizeClientV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AuthorizeClientV1")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AuthorizeClientV1ResponseObject); ok {
+		return validResponse.VisitAuthorizeClientV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // RegisterCustomerV2 operation middleware
 func (sh *strictHandler) RegisterCustomerV2(ctx echo.Context, params RegisterCustomerV2Params) error {
 	var request RegisterCustomerV2RequestObject
@@ -6506,6 +10388,84 @@ func (sh *strictHandler) RegisterCustomerV2(ctx echo.Context, params RegisterCus
 		return err
 	} else if validResponse, ok := response.(RegisterCustomerV2ResponseObject); ok {
 		return validResponse.VisitRegisterCustomerV2Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCustomerInformation operation middleware
+func (sh *strictHandler) GetCustomerInformation(ctx echo.Context, customerID CustomerIDPath, params GetCustomerInformationParams) error {
+	var request GetCustomerInformationRequestObject
+
+	request.CustomerID = customerID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCustomerInformation(ctx.Request().Context(), request.(GetCustomerInformationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCustomerInformation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCustomerInformationResponseObject); ok {
+		return validResponse.VisitGetCustomerInformationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCustomerContactMethods operation middleware
+func (sh *strictHandler) GetCustomerContactMethods(ctx echo.Context, customerID CustomerIDPath, params GetCustomerContactMethodsParams) error {
+	var request GetCustomerContactMethodsRequestObject
+
+	request.CustomerID = customerID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCustomerContactMethods(ctx.Request().Context(), request.(GetCustomerContactMethodsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCustomerContactMethods")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCustomerContactMethodsResponseObject); ok {
+		return validResponse.VisitGetCustomerContactMethodsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCustomerAccountsTransactionsV1 operation middleware
+func (sh *strictHandler) GetCustomerAccountsTransactionsV1(ctx echo.Context, customerID CustomerIDPath, params GetCustomerAccountsTransactionsV1Params) error {
+	var request GetCustomerAccountsTransactionsV1RequestObject
+
+	request.CustomerID = customerID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCustomerAccountsTransactionsV1(ctx.Request().Context(), request.(GetCustomerAccountsTransactionsV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCustomerAccountsTransactionsV1")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCustomerAccountsTransactionsV1ResponseObject); ok {
+		return validResponse.VisitGetCustomerAccountsTransactionsV1Response(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -6555,6 +10515,55 @@ func (sh *strictHandler) CompletePasswordReset(ctx echo.Context, customerID Cust
 		return err
 	} else if validResponse, ok := response.(CompletePasswordResetResponseObject); ok {
 		return validResponse.VisitCompletePasswordResetResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateContactInfo operation middleware
+func (sh *strictHandler) UpdateContactInfo(ctx echo.Context, customerID CustomerIDPath, params UpdateContactInfoParams) error {
+	var request UpdateContactInfoRequestObject
+
+	request.CustomerID = customerID
+	request.Params = params
+
+	var body UpdateContactInfoJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateContactInfo(ctx.Request().Context(), request.(UpdateContactInfoRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateContactInfo")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateContactInfoResponseObject); ok {
+		return validResponse.VisitUpdateContactInfoResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -6927,6 +10936,32 @@ func (sh *strictHandler) UpdateInstitutionUserDisclosure(ctx echo.Context, param
 	return nil
 }
 
+// GetInstitutionUserV1 operation middleware
+func (sh *strictHandler) GetInstitutionUserV1(ctx echo.Context, institutionUserID InstitutionUserIDPath, params GetInstitutionUserV1Params) error {
+	var request GetInstitutionUserV1RequestObject
+
+	request.InstitutionUserID = institutionUserID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetInstitutionUserV1(ctx.Request().Context(), request.(GetInstitutionUserV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetInstitutionUserV1")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetInstitutionUserV1ResponseObject); ok {
+		return validResponse.VisitGetInstitutionUserV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // CreateAccessTokenV1 operation middleware
 func (sh *strictHandler) CreateAccessTokenV1(ctx echo.Context, params CreateAccessTokenV1Params) error {
 	var request CreateAccessTokenV1RequestObject
@@ -6956,6 +10991,58 @@ func (sh *strictHandler) CreateAccessTokenV1(ctx echo.Context, params CreateAcce
 		return err
 	} else if validResponse, ok := response.(CreateAccessTokenV1ResponseObject); ok {
 		return validResponse.VisitCreateAccessTokenV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetUserStatusV1 operation middleware
+func (sh *strictHandler) GetUserStatusV1(ctx echo.Context, institutionUserID InstitutionUserIDPath, params GetUserStatusV1Params) error {
+	var request GetUserStatusV1RequestObject
+
+	request.InstitutionUserID = institutionUserID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetUserStatusV1(ctx.Request().Context(), request.(GetUserStatusV1RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetUserStatusV1")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetUserStatusV1ResponseObject); ok {
+		return validResponse.VisitGetUserStatusV1Response(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetInstitutionUserV2 operation middleware
+func (sh *strictHandler) GetInstitutionUserV2(ctx echo.Context, institutionUserID InstitutionUserIDPath, params GetInstitutionUserV2Params) error {
+	var request GetInstitutionUserV2RequestObject
+
+	request.InstitutionUserID = institutionUserID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetInstitutionUserV2(ctx.Request().Context(), request.(GetInstitutionUserV2RequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetInstitutionUserV2")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetInstitutionUserV2ResponseObject); ok {
+		return validResponse.VisitGetInstitutionUserV2Response(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

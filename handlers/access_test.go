@@ -76,6 +76,36 @@ var accessRequests = map[string]func(t testing.TB) accessRequest{
 	"registerCustomerV2": func(t testing.TB) accessRequest {
 		return accessRequest{http.MethodPost, "/v1/customers/register", newCustomerRegistration(fiCreditUnion).json(t)}
 	},
+	"getCustomerInformation": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodGet, "/v1/customers/" + sandboxUser + "?userIdType=LOGIN_ID", ""}
+	},
+	"getCustomerContactMethods": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodGet, "/v1/customers/" + sandboxUserGUID + "/contact-methods", ""}
+	},
+	"updateContactInfo": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodPut, "/v1/customers/" + sandboxUserGUID + ":contact-info", `{"email":{"emailAddress":"sam.sandbox@example.com"}}`}
+	},
+	"getCustomerAccountsTransactionsV1": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodGet, "/v1/customers/" + sandboxUserGUID + ":accounts?hostUserId=" + memberSam, ""}
+	},
+	"authorizeClientV1": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodPost, "/v1/client-authorization", "client_id=" + partnerApp}
+	},
+	"generateAuthorizationCodeV1": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodPost, "/v1/auth-code", authCodeForm}
+	},
+	"listAccountsLegacyV2": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodGet, "/bankingservices/v2/fis/01111/fiCustomers/" + sandboxUserGUID + "/accounts", ""}
+	},
+	"getInstitutionUserV1": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodGet, "/v1/institution-users/" + memberSam + "?userIdType=HOST_USER_ID&$expand=subUsers", ""}
+	},
+	"getInstitutionUserV2": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodGet, "/v2/institution-users/" + sandboxUserIUID + "?$expand=contactMethods", ""}
+	},
+	"getUserStatusV1": func(testing.TB) accessRequest {
+		return accessRequest{http.MethodGet, "/v1/user-status/" + sandboxUser + "?userIdType=LOGIN_ID", ""}
+	},
 }
 
 // grantOf is the grant that issues tokens of a kind.
@@ -92,7 +122,7 @@ func grantOf(k access.Kind) string {
 }
 
 // mintToken stores an access token of the sandbox app for FI 01111 directly, the way the token
-// service would, so every kind can be tried (partner tokens have no grant endpoint yet).
+// service would, so every kind can be tried without its grant's ceremony.
 func (a *api) mintToken(t testing.TB, version int, kind access.Kind, scopes []string, customerID string) string {
 	t.Helper()
 	ctx := context.Background()
@@ -123,10 +153,13 @@ func (a *api) sendAccess(t testing.TB, rq accessRequest, token string, legacy bo
 	if legacy {
 		h["di_tid"], h["Accept"] = newTID(), "application/json"
 	} else {
-		h["transactionId"], h["correlationId"] = newTID(), newTID()
+		h["transactionId"], h["correlationId"], h["institutionId"] = newTID(), newTID(), fiCreditUnion
 	}
-	if rq.body != "" {
+	switch {
+	case strings.HasPrefix(rq.body, "{"):
 		h["Content-Type"] = "application/json"
+	case rq.body != "":
+		h["Content-Type"] = formContentType // the partner sign-in's forms
 	}
 	return a.do(t, rq.method, rq.path, h, rq.body)
 }
@@ -147,6 +180,7 @@ func refusedCode(r *response, legacy bool) string {
 var forbiddenCodes = []struct{ prefix, code string }{
 	{"/v1/institution-users", "ISR_11003"}, {"/v2/institution-users", "ISR_11003"}, {"/v1/user-status", "ISR_11003"},
 	{"/v1/institution", "DSC_11003"}, {"/v1/accounts", "ACC_00602"}, {"/v1/customers", "UXU_10002"},
+	{"/v1/client-authorization", "CMN_90006"}, {"/v1/auth-code", "CMN_90006"},
 }
 
 func forbiddenCodeFor(path string) string {

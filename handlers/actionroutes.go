@@ -20,12 +20,23 @@ type actionRouter struct {
 	e *echo.Echo
 	// routes[method+" "+base][action] is the handler; action "" is the base path itself.
 	routes map[string]map[string]echo.HandlerFunc
+	names  map[string]bool // every action of any route
 }
 
 var _ gen.EchoRouter = (*actionRouter)(nil)
 
 func newActionRouter(e *echo.Echo) *actionRouter {
-	return &actionRouter{e: e, routes: map[string]map[string]echo.HandlerFunc{}}
+	return &actionRouter{e: e, routes: map[string]map[string]echo.HandlerFunc{}, names: map[string]bool{}}
+}
+
+// unknownAction reports whether path ends in a custom method (":action" in its last segment)
+// that no route has. The request validator, which routes by the spec's templates, takes such a
+// path for its base path (`/v1/customers/{customerId}` with the id "x:nonsense") and refuses a
+// method the base path lacks with 405; the path itself is what is unknown.
+func (a *actionRouter) unknownAction(path string) bool {
+	last := path[strings.LastIndexByte(path, '/')+1:]
+	i := strings.LastIndexByte(last, ':')
+	return i >= 0 && !a.names[last[i+1:]]
 }
 
 // add registers path for method: directly unless it ends in a parameter (with or without an
@@ -46,6 +57,9 @@ func (a *actionRouter) add(method, path string, h echo.HandlerFunc, m []echo.Mid
 		a.routes[key] = actions
 	}
 	actions[action] = h
+	if hasAction {
+		a.names[action] = true
+	}
 	if seen {
 		return &echo.Route{Method: method, Path: path}
 	}

@@ -15,6 +15,13 @@ const (
 	codeLegacyInternal     = "90003" // internal service error
 	codeQuota              = "91000" // quota limit violation
 	codeSpikeArrest        = "92000" // spike arrest
+
+	// The legacy accounts list.
+	codeLegacyNoData        = "20009" // no such customer (or sub-user) at the FI
+	codeLegacyHeaders       = "25099" // a parameter invalid, or a header the user type needs missing
+	codeLegacySubUserAuthID = "25618" // intuit_authid empty for a sub-user
+	codeLegacyIBUserType    = "25694" // a business user type for a retail user
+	codeLegacyMemberNumber  = "25736" // intuit_IFS_onBehalfOfUser is not the customer's member
 )
 
 // Token gateway (V2 token and revoke, ErrorResponse).
@@ -35,6 +42,9 @@ const (
 	cmnUserCredentials = "CMN_90015"
 	cmnInvalidToken    = "CMN_90016"
 	cmnNonPrintable    = "CMN_90017"
+	cmnAccessBlocked   = "CMN_90009" // partner sign-in: the app may not request codes for that partner
+	cmnSelfAuthorized  = "CMN_90020" // partner sign-in: the partner is the calling app
+	cmnClientConfig    = "CMN_90021" // partner sign-in: the partner is not set up for it at the FI
 )
 
 // Disclosures (ErrorResponse).
@@ -98,9 +108,13 @@ const (
 	uxuTooManyPasscodes      = "UXU_14003"
 	uxuExternalService       = "UXU_30002"
 	uxuContactMethodNotFound = "UXU_88889"
-	uxuInternal              = "UXU_99998"
-	uxuCannotHandle          = "UXU_99999"
-	uxuUnavailable           = "UXU_30001"
+	uxuInvalidQuery          = "UXU_10014"
+	uxuNoEntitled            = "UXU_88888" // no such user: the 404 of the profile, contact-info and accounts examples
+	uxuContactNotFound       = "UXU_88891" // a phone to replace that is not the user's
+
+	uxuInternal     = "UXU_99998"
+	uxuCannotHandle = "UXU_99999"
+	uxuUnavailable  = "UXU_30001"
 	// Our 429 (quota, spike arrest, load shedding): the contract publishes none for Customer v2.
 	uxuTooManyRequests = "UXU_10015"
 )
@@ -119,12 +133,14 @@ const (
 
 // Institution users and user status ("db-users") family: ErrorResponse.
 const (
-	isrNotFound        = "ISR_10001"
+	isrNotFound        = "ISR_10001" // no such user at the token's FI, or a user's token naming another
+	isrOData           = "ISR_10009" // a malformed $expand or $filter
 	isrNoAuthorization = "ISR_11001"
 	isrInvalidToken    = "ISR_11002"
 	isrForbidden       = "ISR_11003"
 	isrNonPrintable    = "ISR_11004"
 	isrInvalidQuery    = "ISR_11008"
+	isrNoDocumentKey   = "ISR_23007" // identification documents asked for, the FI has no document key
 	isrInternal        = "ISR_99999"
 	// Our 429 (quota, spike arrest, load shedding): the contract publishes none for institution users.
 	isrTooManyRequests = "ISR_11010"

@@ -432,8 +432,8 @@ func TestRegisterCustomerV2Access(t *testing.T) {
 	r := a.do(t, http.MethodPost, registerV2Path, map[string]string{"Authorization": "Bearer " + admin, "correlationId": newTID(),
 		"Content-Type": "application/xml"}, "<x/>")
 	wantProblem(t, r, 400, "UXU_99999", "")
-	if n := a.customerCount(t, fiCreditUnion) + a.customerCount(t, fiCommunityBank); n != 1 {
-		t.Errorf("%d customers after refused requests (want the sandbox user only)", n)
+	if n := a.customerCount(t, fiCreditUnion) + a.customerCount(t, fiCommunityBank); n != 2 {
+		t.Errorf("%d customers after refused requests (want the sandbox user and its sub-user only)", n)
 	}
 }
 
@@ -459,7 +459,7 @@ func TestRegisterCustomerV2Idempotency(t *testing.T) {
 	wantProblem(t, a.registerV2(t, admin, cid, newCustomerRegistration(fiCreditUnion).json(t)), 409, "UXU_13008", "correlationId")
 	// A Register v4 request under the same UUID is another request too.
 	wantProblem(t, a.registerJSON(t, a.v1Token(t, fiCreditUnion), fiCreditUnion, cid, newRegistration(t, fiCreditUnion).json(t)), 409, "26330", "")
-	if n := a.customerCount(t, fiCreditUnion); n != 2 { // sandboxuser1 and this one
+	if n := a.customerCount(t, fiCreditUnion); n != 3 { // sandboxuser1, its sub-user and this one
 		t.Errorf("%d customers after replays", n)
 	}
 	// A refused request leaves nothing behind: fixed, the same correlationId goes through.

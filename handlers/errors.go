@@ -19,6 +19,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if !seen { // failed before observe: answer in the path's family
 		info = &requestInfo{family: familyOf(c.Request().URL.Path)}
 	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) && he.Code == http.StatusMethodNotAllowed && s.actions != nil && s.actions.unknownAction(c.Request().URL.Path) {
+		err = echo.ErrNotFound
+	}
 	ps := s.toProblems(info, err)
 	if errors.Is(err, models.ErrBusy) {
 		s.metrics.limited.WithLabelValues("hashing").Inc() // the hasher's queue, or the legacy secret gate

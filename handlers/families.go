@@ -13,7 +13,7 @@ const (
 	famGeneric          family = iota // operational endpoints and unknown paths: ErrorResponse
 	famLegacyToken                    // V1 token: legacy Status, always XML
 	famLegacy                         // Register v4, Get FI Customer: legacy Status, JSON or XML (D1)
-	famToken                          // V2 token and revoke: ErrorResponse CMN_*
+	famToken                          // V2 token, revoke, partner sign-in (client-authorization, auth-code): ErrorResponse CMN_*
 	famDisclosures                    // ErrorResponse DSC_*
 	famAccounts                       // ErrorResponse ACC_*
 	famCustomers                      // Customer v2 ("ux-users"): {status, message, code} UXU_*
@@ -27,7 +27,7 @@ func familyOf(path string) family {
 		return famLegacyToken
 	case strings.HasPrefix(path, "/registration/"), strings.HasPrefix(path, "/bankingservices/"):
 		return famLegacy
-	case strings.HasPrefix(path, "/oauth2/"):
+	case strings.HasPrefix(path, "/oauth2/"), path == "/v1/client-authorization", path == "/v1/auth-code":
 		return famToken
 	case strings.HasPrefix(path, "/v1/institution-disclosures"), strings.HasPrefix(path, "/v1/institution-user-disclosures"):
 		return famDisclosures

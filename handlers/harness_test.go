@@ -22,6 +22,7 @@ import (
 	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/db/dbtest"
 	"github.com/custreg/custreg/handlers"
+	"github.com/custreg/custreg/openid"
 	"github.com/custreg/custreg/secure"
 )
 
@@ -91,8 +92,15 @@ func newAPIWith(t testing.TB, store *db.Store, configure func(*handlers.Options)
 	t.Helper()
 	dbtest.Sandbox(t, store)
 	a := &api{store: store, router: responseRouter(t), logs: &syncBuffer{}}
+	// The listener first: the server's address is the ID tokens' issuer, as a partner sees it.
+	srv := httptest.NewUnstartedServer(nil)
+	a.base = "http://" + srv.Listener.Addr().String()
+	issuer, err := openid.Ephemeral(a.base)
+	if err != nil {
+		t.Fatal(err)
+	}
 	log := slog.New(slog.NewJSONHandler(a.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	opts := handlers.Options{Store: store, Log: log, MaxBodyBytes: 64 << 10, Version: "test",
+	opts := handlers.Options{Store: store, Log: log, MaxBodyBytes: 64 << 10, Version: "test", OpenID: issuer,
 		Now: func() time.Time { return time.Now().Add(time.Duration(a.offset.Load()) * time.Second) }}
 	if configure != nil {
 		configure(&opts)
@@ -101,9 +109,9 @@ func newAPIWith(t testing.TB, store *db.Store, configure func(*handlers.Options)
 	if err != nil {
 		t.Fatalf("build stack: %v", err)
 	}
-	srv := httptest.NewServer(e)
+	srv.Config.Handler = e
+	srv.Start()
 	t.Cleanup(srv.Close)
-	a.base = srv.URL
 	return a
 }
 

@@ -74,6 +74,12 @@ var outcomes = []outcome{
 		field: "path:institutionDisclosureId", msg: "No such disclosure"},
 	{err: models.ErrConflict, op: "UpdateInstitutionDisclosure", status: http.StatusBadRequest, code: dscInvalidRequest,
 		field: "/institutionDisclosureName", msg: "A disclosure of that name exists"},
+	{err: models.ErrPhoneNotFound, op: "UpdateContactInfo", status: http.StatusBadRequest, code: uxuContactNotFound,
+		field: "/phoneNumber/oldPhoneNumber", msg: "Host phone not found: /phoneNumber/oldPhoneNumber is not a phone of the user"},
+	{err: models.ErrPhoneOnFile, op: "UpdateContactInfo", status: http.StatusBadRequest, code: uxuCannotHandle,
+		field: "/phoneNumber/newPhoneNumber", msg: "Invalid value at /phoneNumber/newPhoneNumber: already another phone of the user"},
+	{err: models.ErrNoDocumentKey, op: "GetInstitutionUserV2", status: http.StatusInternalServerError, code: isrNoDocumentKey,
+		field: "query:$expand", msg: "Missing encryption key for this FI"},
 }
 
 func registrationOutcome(err error, status int, v registration.Violation) outcome {

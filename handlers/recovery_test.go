@@ -20,16 +20,14 @@ import (
 
 const newSandboxPassword = "Brand-New2025!"
 
-// contactMethodOf is the id of the sandbox user's contact method of that protocol.
+// contactMethodOf is the id of the sandbox user's contact method of that protocol, as the
+// contact-methods operation lists it.
 func (a *api) contactMethodOf(t *testing.T, protocol string) string {
 	t.Helper()
-	v, err := a.store.FindCustomer(context.Background(), fiCreditUnion, "LOGINID", sandboxUser)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range v.Destinations {
-		if d.Protocol == protocol {
-			return strconv.FormatUint(uint64(d.ID), 10)
+	list := a.getContactMethods(t, a.v2For(t, fiCreditUnion, scopeUsersRead), customers+sandboxUserGUID+"/contact-methods")
+	for _, d := range list.ContactMethods {
+		if string(d.Protocol) == protocol {
+			return d.ID
 		}
 	}
 	t.Fatalf("sandbox user has no %s contact method", protocol)
@@ -96,6 +94,15 @@ func TestPasswordRecoveryJourney(t *testing.T) {
 		}
 		wantProblem(t, a.do(t, http.MethodPut, complete, uxJSON(admin), completeBody(wrong, newSandboxPassword)), http.StatusBadRequest, "UXU_14001", "")
 		wantProblem(t, a.do(t, http.MethodPut, complete, uxJSON(admin), completeBody(code, "short")), http.StatusBadRequest, "UXU_13002", "")
+		// The profile counts the wrong try.
+		var profile struct {
+			FailedPasswordResetCount int
+			UserStatus               struct{ Locked bool }
+		}
+		a.do(t, http.MethodGet, customers+sandboxUserGUID, ux(a.v2For(t, fiCreditUnion, scopeUsersRead)), "").decode(t, &profile)
+		if profile.FailedPasswordResetCount != 1 || !profile.UserStatus.Locked {
+			t.Errorf("profile during the reset: %+v", profile)
+		}
 		r = a.do(t, http.MethodPut, "/ux-users/v1/customers/"+sandboxUser+":complete-password-reset?userIdType=LOGIN_ID", uxJSON(admin),
 			completeBody(code, newSandboxPassword))
 		if r.status != http.StatusNoContent {
@@ -125,68 +132,70 @@ func TestPasswordRecoveryJourney(t *testing.T) {
 
 // TestPasswordRecoveryRefusals: the documented answers of both steps.
 func TestPasswordRecoveryRefusals(t *testing.T) {
-	a, _ := newSandboxAPI(t, dbtest.SQLite(t))
-	admin := a.v2For(t, fiCreditUnion, scopeUsersWrite)
-	reset := customers + sandboxUserGUID + ":reset-password"
-	complete := customers + sandboxUserGUID + ":complete-password-reset"
-	sms := a.contactMethodOf(t, "SMS")
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		a, _ := newSandboxAPI(t, store)
+		admin := a.v2For(t, fiCreditUnion, scopeUsersWrite)
+		reset := customers + sandboxUserGUID + ":reset-password"
+		complete := customers + sandboxUserGUID + ":complete-password-reset"
+		sms := a.contactMethodOf(t, "SMS")
 
-	wantProblem(t, a.do(t, http.MethodPut, customers+"0123456789abcdef0123456789abcdef:reset-password", uxJSON(admin), resetBody(sms, "SMS")),
-		http.StatusNotFound, "UXU_10000", "")
-	other := a.v2For(t, fiCommunityBank, scopeUsersWrite)
-	wantProblem(t, a.do(t, http.MethodPut, reset, uxJSON(other), resetBody(sms, "SMS")), http.StatusNotFound, "UXU_10000", "")
-	wantProblem(t, a.do(t, http.MethodPut, reset, uxJSON(admin), resetBody("999999", "SMS")), http.StatusBadRequest, "UXU_88889", "")
-	wantProblem(t, a.do(t, http.MethodPut, reset, uxJSON(admin), resetBody(sms, "EMAIL")), http.StatusBadRequest, "UXU_88889", "")
-	wantProblem(t, a.do(t, http.MethodPut, reset, uxJSON(admin), `{"protocol":"SMS"}`), http.StatusBadRequest, "UXU_99999", "")
-	// No passcode outstanding, and an unknown user, answer like an expired passcode.
-	wantProblem(t, a.do(t, http.MethodPut, complete, uxJSON(admin), completeBody("123456", newSandboxPassword)), http.StatusBadRequest, "UXU_14002", "")
-	wantProblem(t, a.do(t, http.MethodPut, customers+"0123456789abcdef0123456789abcdef:complete-password-reset", uxJSON(admin),
-		completeBody("123456", newSandboxPassword)), http.StatusBadRequest, "UXU_14002", "")
+		wantProblem(t, a.do(t, http.MethodPut, customers+"0123456789abcdef0123456789abcdef:reset-password", uxJSON(admin), resetBody(sms, "SMS")),
+			http.StatusNotFound, "UXU_10000", "")
+		other := a.v2For(t, fiCommunityBank, scopeUsersWrite)
+		wantProblem(t, a.do(t, http.MethodPut, reset, uxJSON(other), resetBody(sms, "SMS")), http.StatusNotFound, "UXU_10000", "")
+		wantProblem(t, a.do(t, http.MethodPut, reset, uxJSON(admin), resetBody("999999", "SMS")), http.StatusBadRequest, "UXU_88889", "")
+		wantProblem(t, a.do(t, http.MethodPut, reset, uxJSON(admin), resetBody(sms, "EMAIL")), http.StatusBadRequest, "UXU_88889", "")
+		wantProblem(t, a.do(t, http.MethodPut, reset, uxJSON(admin), `{"protocol":"SMS"}`), http.StatusBadRequest, "UXU_99999", "")
+		// No passcode outstanding, and an unknown user, answer like an expired passcode.
+		wantProblem(t, a.do(t, http.MethodPut, complete, uxJSON(admin), completeBody("123456", newSandboxPassword)), http.StatusBadRequest, "UXU_14002", "")
+		wantProblem(t, a.do(t, http.MethodPut, customers+"0123456789abcdef0123456789abcdef:complete-password-reset", uxJSON(admin),
+			completeBody("123456", newSandboxPassword)), http.StatusBadRequest, "UXU_14002", "")
 
-	// Three sends per 15 minutes; the 4th is 429 with Retry-After. Email works too.
-	for i := 0; i < 3; i++ {
-		body := resetBody(sms, "SMS")
-		if i == 2 {
-			body = resetBody(a.contactMethodOf(t, "EMAIL"), "")
+		// Three sends per 15 minutes; the 4th is 429 with Retry-After. Email works too.
+		for i := 0; i < 3; i++ {
+			body := resetBody(sms, "SMS")
+			if i == 2 {
+				body = resetBody(a.contactMethodOf(t, "EMAIL"), "")
+			}
+			if r := a.do(t, http.MethodPut, reset, uxJSON(admin), body); r.status != http.StatusNoContent {
+				t.Fatalf("send %d: %d %s", i+1, r.status, r.body)
+			}
 		}
-		if r := a.do(t, http.MethodPut, reset, uxJSON(admin), body); r.status != http.StatusNoContent {
-			t.Fatalf("send %d: %d %s", i+1, r.status, r.body)
+		code := a.lastPasscode(t, "sam.sandbox@example.com")
+		r := a.do(t, http.MethodPut, reset, uxJSON(admin), resetBody(sms, "VOICE"))
+		wantProblem(t, r, http.StatusTooManyRequests, "UXU_14003", "")
+		if s, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || s <= 0 {
+			t.Errorf("Retry-After %q", r.header.Get("Retry-After"))
 		}
-	}
-	code := a.lastPasscode(t, "sam.sandbox@example.com")
-	r := a.do(t, http.MethodPut, reset, uxJSON(admin), resetBody(sms, "VOICE"))
-	wantProblem(t, r, http.StatusTooManyRequests, "UXU_14003", "")
-	if s, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || s <= 0 {
-		t.Errorf("Retry-After %q", r.header.Get("Retry-After"))
-	}
 
-	// Five wrong tries kill the passcode: then even the right one is refused.
-	for i := 0; i < 5; i++ {
-		wrong := strconv.Itoa(100000 + i)
-		if wrong == code {
-			wrong = "999999"
+		// Five wrong tries kill the passcode: then even the right one is refused.
+		for i := 0; i < 5; i++ {
+			wrong := strconv.Itoa(100000 + i)
+			if wrong == code {
+				wrong = "999999"
+			}
+			r := a.do(t, http.MethodPut, complete, uxJSON(admin), completeBody(wrong, newSandboxPassword))
+			if r.status != http.StatusBadRequest {
+				t.Fatalf("wrong try %d: %d %s", i+1, r.status, r.body)
+			}
 		}
-		r := a.do(t, http.MethodPut, complete, uxJSON(admin), completeBody(wrong, newSandboxPassword))
-		if r.status != http.StatusBadRequest {
-			t.Fatalf("wrong try %d: %d %s", i+1, r.status, r.body)
+		wantProblem(t, a.do(t, http.MethodPut, complete, uxJSON(admin), completeBody(code, newSandboxPassword)), http.StatusBadRequest, "UXU_14002", "")
+
+		// After the window a new passcode can be sent; it expires after 10 minutes.
+		a.advance(16 * time.Minute)
+		admin = a.v2For(t, fiCreditUnion, scopeUsersWrite)
+		if r := a.do(t, http.MethodPut, reset, uxJSON(admin), resetBody(sms, "SMS")); r.status != http.StatusNoContent {
+			t.Fatalf("send after the window: %d %s", r.status, r.body)
 		}
-	}
-	wantProblem(t, a.do(t, http.MethodPut, complete, uxJSON(admin), completeBody(code, newSandboxPassword)), http.StatusBadRequest, "UXU_14002", "")
+		code = a.lastPasscode(t, "4155550142")
+		a.advance(11 * time.Minute)
+		admin = a.v2For(t, fiCreditUnion, scopeUsersWrite)
+		wantProblem(t, a.do(t, http.MethodPut, complete, uxJSON(admin), completeBody(code, newSandboxPassword)), http.StatusBadRequest, "UXU_14002", "")
 
-	// After the window a new passcode can be sent; it expires after 10 minutes.
-	a.advance(16 * time.Minute)
-	admin = a.v2For(t, fiCreditUnion, scopeUsersWrite)
-	if r := a.do(t, http.MethodPut, reset, uxJSON(admin), resetBody(sms, "SMS")); r.status != http.StatusNoContent {
-		t.Fatalf("send after the window: %d %s", r.status, r.body)
-	}
-	code = a.lastPasscode(t, "4155550142")
-	a.advance(11 * time.Minute)
-	admin = a.v2For(t, fiCreditUnion, scopeUsersWrite)
-	wantProblem(t, a.do(t, http.MethodPut, complete, uxJSON(admin), completeBody(code, newSandboxPassword)), http.StatusBadRequest, "UXU_14002", "")
-
-	// A user token may not start or finish a recovery.
-	user := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant).AccessToken
-	wantProblem(t, a.do(t, http.MethodPut, reset, uxJSON(user), resetBody(sms, "SMS")), http.StatusForbidden, "UXU_10002", "")
+		// A user token may not start or finish a recovery.
+		user := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant).AccessToken
+		wantProblem(t, a.do(t, http.MethodPut, reset, uxJSON(user), resetBody(sms, "SMS")), http.StatusForbidden, "UXU_10002", "")
+	})
 }
 
 // gatewayOf is a fixed messaging gateway for the FI under test.

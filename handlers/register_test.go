@@ -179,7 +179,7 @@ func TestRegisterIdempotency(t *testing.T) {
 	wantProblem(t, a.registerJSON(t, tok, fiCreditUnion, tid, newRegistration(t, fiCreditUnion).json(t)), 409, "26330", "")
 	var n int64
 	a.store.Conn().Model(&models.Customer{}).Where("institution_id = ?", fiCreditUnion).Count(&n)
-	if n != 2 { // sandboxuser1 and jdoe_2024
+	if n != 3 { // sandboxuser1, its sub-user sandboxsub1 and jdoe_2024
 		t.Errorf("%d customers after a replay", n)
 	}
 	// A failed request leaves nothing behind: fixing the body under the same di_tid works.

@@ -23,6 +23,7 @@ import (
 	"github.com/custreg/custreg/gen"
 	"github.com/custreg/custreg/notify"
 	"github.com/custreg/custreg/openapi"
+	"github.com/custreg/custreg/openid"
 	"github.com/custreg/custreg/xmlcodec"
 )
 
@@ -53,6 +54,9 @@ type Options struct {
 	// Sandbox serves the sandbox-only operations (GET /sandbox/outbox); without it their paths
 	// answer like unknown ones.
 	Sandbox bool
+	// OpenID signs the partner sign-in's ID tokens and publishes its keys; nil makes an issuer
+	// at the sandbox's default address with a key kept for this process only (tests, examples).
+	OpenID *openid.Issuer
 	// Limits are the abuse limits; the zero value imposes none.
 	Limits Limits
 }
@@ -78,6 +82,8 @@ type Server struct {
 	outage         *outageLog
 	notifier       notify.Sender
 	sandbox        bool
+	actions        *actionRouter  // the custom-method routes (":unlock-user")
+	openID         *openid.Issuer // ID tokens, JWKS and discovery of the partner sign-in
 	limits         *limiters
 }
 
@@ -146,6 +152,11 @@ func New(opts Options) (*echo.Echo, error) {
 		s.requestTimeout = DefaultRequestTimeout
 	}
 	s.outage = newOutageLog(s.log)
+	if s.openID = opts.OpenID; s.openID == nil {
+		if s.openID, err = openid.Ephemeral(DefaultIssuer); err != nil {
+			return nil, err
+		}
+	}
 	s.registry = opts.Registry
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
@@ -194,7 +205,8 @@ func New(opts Options) (*echo.Echo, error) {
 			AuthenticationFunc: s.authenticate,
 		},
 	}))
-	var routes gen.EchoRouter = newActionRouter(e)
+	s.actions = newActionRouter(e)
+	var routes gen.EchoRouter = s.actions
 	if !s.sandbox {
 		routes = withoutSandboxRoutes{routes}
 	}

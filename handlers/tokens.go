@@ -21,6 +21,7 @@ type issued struct {
 	access, refresh       string
 	accessTTL, refreshTTL int
 	customer              *models.Customer
+	idToken               string // authorization_code grants of the OIDC flow
 }
 
 // tokenOrigin is where a token request came from, kept with the token (D11).
@@ -118,6 +119,8 @@ func (s *Server) CreateAccessTokenV2(ctx context.Context, req gen.CreateAccessTo
 	switch grant {
 	case "refresh_token":
 		out, err = s.refresh(ctx, app, deref(req.Body.RefreshToken))
+	case "authorization_code":
+		out, err = s.exchangeCode(ctx, app, deref(req.Body.Code), deref(req.Params.InstitutionID))
 	default:
 		fi := deref(req.Params.InstitutionID)
 		if fi == "" {
@@ -156,6 +159,9 @@ func (s *Server) CreateAccessTokenV2(ctx context.Context, req gen.CreateAccessTo
 		ttl := strconv.Itoa(out.refreshTTL)
 		resp.RefreshToken, resp.RefreshTokenExpiresIn = &out.refresh, &ttl
 	}
+	if out.idToken != "" {
+		resp.IDToken = &out.idToken
+	}
 	traceID := infoFrom(ctx).traceID
 	return gen.CreateAccessTokenV2200JSONResponse{Body: resp, Headers: gen.CreateAccessTokenV2200ResponseHeaders{
 		TransactionID: &traceID}}, nil
@@ -179,7 +185,9 @@ func requestedScopes(app *models.ClientApp, param string) (string, error) {
 }
 
 // refresh answers the refresh_token grant: a new V2 access token from a live refresh token the
-// app obtained with a password grant. The refresh token itself does not rotate (D29).
+// app obtained with a password or an authorization-code grant, for the same user with the same
+// scopes and the same kind of rights (refreshedGrant). The refresh token itself does not rotate
+// (D29).
 func (s *Server) refresh(ctx context.Context, app *models.ClientApp, raw string) (issued, error) {
 	if raw == "" {
 		return issued{}, problem(http.StatusBadRequest, cmnRequest, "/refresh_token", "Refresh token is missing")
@@ -202,7 +210,7 @@ func (s *Server) refresh(ctx context.Context, app *models.ClientApp, raw string)
 	}
 	ttl := app.V2TokenTTL
 	at := &models.Token{Hash: secure.TokenHash(access), Kind: models.TokenAccess, Version: 2, InstitutionID: rt.InstitutionID,
-		ClientAppID: app.ID, Grant: "refresh_token", Scopes: rt.Scopes, CustomerID: rt.CustomerID, ParentHash: rt.Hash,
+		ClientAppID: app.ID, Grant: refreshedGrant(rt.Grant), Scopes: rt.Scopes, CustomerID: rt.CustomerID, ParentHash: rt.Hash,
 		IssuedAt: now, ExpiresAt: now.Add(time.Duration(ttl) * time.Second), OriginatingIP: infoFrom(ctx).clientIP, OfferingID: app.OfferingID}
 	if err := s.store.SaveTokens(ctx, at); err != nil {
 		return issued{}, err
@@ -210,8 +218,29 @@ func (s *Server) refresh(ctx context.Context, app *models.ClientApp, raw string)
 	return issued{access: access, accessTTL: ttl, refresh: raw, refreshTTL: int(rt.ExpiresAt.Sub(now) / time.Second)}, nil
 }
 
+// refreshedGrant is the grant recorded on an access token minted from a refresh token that grant
+// issued; the grant decides the token's kind (access.KindOfGrant). A password grant's refresh
+// token gives refresh-kind tokens; a partner's (authorization_code) gives partner tokens again,
+// so refreshing never widens what a partner may do.
+func refreshedGrant(origin string) string {
+	if origin == "authorization_code" {
+		return origin
+	}
+	return "refresh_token"
+}
+
 // issue mints an access token (and a refresh token for password grants) and stores their hashes.
 func (s *Server) issue(ctx context.Context, app *models.ClientApp, fi string, version int, grant, scopes string, c *models.Customer, withRefresh bool, origin tokenOrigin) (issued, error) {
+	out, tokens, err := s.mint(app, fi, version, grant, scopes, c, withRefresh, origin)
+	if err != nil {
+		return out, err
+	}
+	return out, s.store.SaveTokens(ctx, tokens...)
+}
+
+// mint makes an access token (and, withRefresh, a refresh token) without storing them: the raw
+// values for the answer and the rows to store, refresh token first.
+func (s *Server) mint(app *models.ClientApp, fi string, version int, grant, scopes string, c *models.Customer, withRefresh bool, origin tokenOrigin) (issued, []*models.Token, error) {
 	now := s.now()
 	out := issued{customer: c, accessTTL: app.V1TokenTTL}
 	if version == 2 {
@@ -219,7 +248,7 @@ func (s *Server) issue(ctx context.Context, app *models.ClientApp, fi string, ve
 	}
 	var err error
 	if out.access, err = secure.NewToken(); err != nil {
-		return out, err
+		return out, nil, err
 	}
 	var customerID *string
 	if c != nil {
@@ -232,7 +261,7 @@ func (s *Server) issue(ctx context.Context, app *models.ClientApp, fi string, ve
 	tokens := []*models.Token{at}
 	if withRefresh {
 		if out.refresh, err = secure.NewToken(); err != nil {
-			return out, err
+			return out, nil, err
 		}
 		out.refreshTTL = app.RefreshTokenTTL
 		rt := &models.Token{Hash: secure.TokenHash(out.refresh), Kind: models.TokenRefresh, Version: 2, InstitutionID: fi,
@@ -242,7 +271,7 @@ func (s *Server) issue(ctx context.Context, app *models.ClientApp, fi string, ve
 		at.ParentHash = rt.Hash
 		tokens = append([]*models.Token{rt}, tokens...)
 	}
-	return out, s.store.SaveTokens(ctx, tokens...)
+	return out, tokens, nil
 }
 
 // verifyUser checks a password grant through the store (lockout included): every failure is

@@ -192,7 +192,8 @@ func bodyProblems(info *requestInfo, re *openapi3filter.RequestError) Problems {
 	out := make(Problems, 0, len(schemaErrs))
 	for _, se := range schemaErrs {
 		path := se.JSONPointer()
-		if se.SchemaField == "required" {
+		if se.SchemaField == "required" || (se.SchemaField == "properties" && strings.HasSuffix(se.Reason, "is unsupported")) {
+			// The pointer names the object; the member missing or not allowed is in the reason.
 			if name := missingProperty(se.Reason); name != "" && (len(path) == 0 || path[len(path)-1] != name) {
 				path = append(path, name)
 			}
@@ -222,7 +223,8 @@ func codeOrDefault(code, def string) string {
 	return code
 }
 
-// missingProperty extracts the name from kin-openapi's `property "x" is missing` reason.
+// missingProperty extracts the name from kin-openapi's `property "x" is missing` (or `is
+// unsupported`) reason.
 func missingProperty(reason string) string {
 	_, rest, ok := strings.Cut(reason, `property "`)
 	if !ok {

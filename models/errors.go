@@ -8,6 +8,8 @@ var (
 	ErrNotFound    = errors.New("not found")
 	ErrConflict    = errors.New("conflict")
 	ErrUnavailable = errors.New("storage unavailable")
+	// ErrNoDocumentKey means the FI has no identification-document export key provisioned.
+	ErrNoDocumentKey = errors.New("no document key for this FI")
 )
 
 // Registration outcomes the HTTP layer maps to contract codes.
@@ -15,6 +17,14 @@ var (
 	ErrLoginTaken        = errors.New("login id already taken")           // 26201
 	ErrAlreadyRegistered = errors.New("user already registered")          // 26331
 	ErrInFlight          = errors.New("registration already in progress") // 26330
+)
+
+// Contact-info outcomes.
+var (
+	// ErrPhoneNotFound: the phone number to replace is not one of the customer's.
+	ErrPhoneNotFound = errors.New("phone number not on file")
+	// ErrPhoneOnFile: the new phone number already is another of the customer's phones.
+	ErrPhoneOnFile = errors.New("phone number already on file")
 )
 
 // Authentication outcomes.

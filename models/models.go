@@ -24,26 +24,40 @@ type Institution struct {
 	// LockoutCooldown is how long, in seconds, a lockout lasts before the user may try again;
 	// 0 keeps the user locked until an operator unlocks them.
 	LockoutCooldown int `gorm:"not null;default:0"`
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// DocumentKey is the FI's identification-document export key: the PEM of an RSA public key
+	// whose private half only the FI holds. Identification documents leave the service
+	// encrypted to it; "" means none is provisioned.
+	DocumentKey string `gorm:"type:text;not null;default:''"`
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // ClientApp is a third-party application allowed to obtain tokens (its Shared Key is ClientID).
 // The secret is kept only as a hash.
 type ClientApp struct {
-	ID              uint                   `gorm:"primaryKey"`
-	ClientID        string                 `gorm:"size:128;not null;uniqueIndex"`
-	SecretHash      string                 `gorm:"size:256;not null"`
-	Name            string                 `gorm:"size:128;not null"`
-	OfferingID      string                 `gorm:"size:128;not null"` // default offering_id when the client sends none
-	Grants          string                 `gorm:"size:256;not null"` // space-separated grant types
-	Scopes          string                 `gorm:"size:1024;not null"`
-	V1TokenTTL      int                    `gorm:"not null"` // seconds
-	V2TokenTTL      int                    `gorm:"not null"`
-	RefreshTokenTTL int                    `gorm:"not null"`
-	Institutions    []ClientAppInstitution `gorm:"constraint:OnDelete:CASCADE"`
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	ID              uint   `gorm:"primaryKey"`
+	ClientID        string `gorm:"size:128;not null;uniqueIndex"`
+	SecretHash      string `gorm:"size:256;not null"`
+	Name            string `gorm:"size:128;not null"`
+	OfferingID      string `gorm:"size:128;not null"` // default offering_id when the client sends none
+	Grants          string `gorm:"size:256;not null"` // space-separated grant types
+	Scopes          string `gorm:"size:1024;not null"`
+	V1TokenTTL      int    `gorm:"not null"` // seconds
+	V2TokenTTL      int    `gorm:"not null"`
+	RefreshTokenTTL int    `gorm:"not null"`
+	// RedirectURI is where a partner app receives its authorization codes (OIDC partner
+	// sign-in); the auth-code answer names it.
+	RedirectURI string `gorm:"size:2048;not null;default:''"`
+	// CodePartners are the client ids of the partner apps this app (an FI's own digital
+	// banking) may request authorization codes for, space-separated.
+	CodePartners string `gorm:"size:1024;not null;default:''"`
+	// The partner's authorization-flow policy, as Authorize Client reports it.
+	SecondaryAuthentication bool                   `gorm:"not null;default:false"`
+	ConsentRequired         bool                   `gorm:"not null;default:false"`
+	DeviceRegistration      bool                   `gorm:"not null;default:false"`
+	Institutions            []ClientAppInstitution `gorm:"constraint:OnDelete:CASCADE"`
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
 
 	// Quota and SpikeArrest are the app's request limits as rates ("20000/h", "50/s", "none";
 	// package limits); empty takes the server's defaults (--app-quota, --app-spike-arrest).
@@ -66,9 +80,12 @@ type Member struct {
 	Institution   Institution `gorm:"constraint:OnDelete:RESTRICT"`
 	MemberNumber  string      `gorm:"size:16;not null;uniqueIndex:ux_members_fi_number"`
 	Name          string      `gorm:"size:128;not null"`
-	Accounts      []Account
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// BillPayLoginID is the member's login id at the FI's bill pay (OFX) provider, "" when the
+	// member has none; it is shown only to apps with institution-users-billpay:read.
+	BillPayLoginID string `gorm:"size:64;not null;default:''"`
+	Accounts       []Account
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Account is one of a member's accounts at the FI. The number is encrypted at rest; its last four
@@ -99,6 +116,28 @@ type Account struct {
 	UpdatedAt           time.Time
 }
 
+// Transaction is one transaction of an account, as the FI's core reports it. The amount is
+// positive, in minor units of the currency; Credit says whether it credits the account (it
+// follows from the type, see CreditTransactionTypes). Dates are calendar days, yyyy-MM-dd.
+type Transaction struct {
+	ID              uint    `gorm:"primaryKey"`
+	PublicID        string  `gorm:"size:64;not null;uniqueIndex"` // the opaque transaction id
+	AccountID       uint    `gorm:"not null;uniqueIndex:ux_transactions_account_number"`
+	Account         Account `gorm:"constraint:OnDelete:CASCADE"`
+	InstitutionID   string  `gorm:"size:5;not null"`
+	Number          string  `gorm:"size:32;not null;uniqueIndex:ux_transactions_account_number"` // transactionNumber
+	Type            string  `gorm:"size:40;not null"`
+	AmountMinor     int64   `gorm:"not null"`
+	CurrencyCode    string  `gorm:"size:3;not null"`
+	Credit          bool    `gorm:"not null"`
+	Description     string  `gorm:"size:128"`
+	TransactionDate string  `gorm:"size:10;not null"`
+	EffectiveDate   string  `gorm:"size:10;not null"`
+	Pending         bool    `gorm:"not null"`
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
 // Disclosure is an FI's disclosure definition. Version grows whenever the content (name, data or
 // data type) changes; ContentHash identifies the exact text a user accepted.
 type Disclosure struct {
@@ -118,6 +157,9 @@ type Disclosure struct {
 
 // Customer is a user registered for digital banking at an FI, linked to a host member.
 // Passwords are argon2id hashes; SSN, birth date and mother's maiden name are encrypted.
+// UserType is the retail role: PRIMARY (the member's own user, at most one) or ENTITLED (a
+// sub-user the member entitled, whose ParentID is the PRIMARY user's GUID; it shares the member,
+// and so its accounts, with its parent).
 type Customer struct {
 	ID                      string     `gorm:"primaryKey;size:32"` // GUID, 32 lower-case hex
 	InstitutionID           string     `gorm:"size:5;not null;uniqueIndex:ux_customers_fi_login;uniqueIndex:ux_customers_fi_ssn,where:ssn_index <> ''"`
@@ -127,6 +169,7 @@ type Customer struct {
 	AuthID                  string     `gorm:"size:32;not null;uniqueIndex"`
 	InstitutionUserID       string     `gorm:"size:32;not null;uniqueIndex"` // 32 upper-case hex
 	UserType                string     `gorm:"size:16;not null;uniqueIndex:ux_customers_primary_member,where:user_type = 'PRIMARY'"`
+	ParentID                *string    `gorm:"size:32;index"` // ENTITLED only
 	LoginID                 string     `gorm:"size:256;not null"`
 	PasswordHash            string     `gorm:"size:256;not null"`
 	HostLoginID             string     `gorm:"size:64;not null"`
@@ -154,6 +197,12 @@ type Customer struct {
 	// FailedPasswordResetCount counts wrong passcodes since the last successful password reset.
 	FailedPasswordResetCount int `gorm:"not null;default:0"`
 }
+
+// Retail user roles (Customer.UserType).
+const (
+	RolePrimary  = "PRIMARY"
+	RoleEntitled = "ENTITLED"
+)
 
 // Kinds of stored token: an access token (V1 or V2, see Token.Version) or a refresh token.
 const (
@@ -331,4 +380,27 @@ type KeyCheck struct {
 	KeyID     string `gorm:"primaryKey;size:64"`
 	Check     string `gorm:"size:128;not null"`
 	CreatedAt time.Time
+}
+
+// AuthCode is an authorization code of the OIDC partner sign-in: issued to a partner app for one
+// user of one FI at the request of the FI's own digital-banking app, redeemable once, briefly.
+// Only the SHA-256 of the code is stored.
+type AuthCode struct {
+	Hash            string    `gorm:"primaryKey;size:64"`
+	InstitutionID   string    `gorm:"size:5;not null"`
+	ClientAppID     uint      `gorm:"not null;index"` // the partner the code is for
+	RequestedBy     uint      `gorm:"not null"`       // the FI's app that asked for it
+	CustomerID      string    `gorm:"size:32;not null"`
+	Scopes          string    `gorm:"size:1024;not null"` // API scopes, space-separated
+	RequestedScopes string    `gorm:"size:256;not null"`  // OIDC scopes (openid profile offline_access), space-separated
+	OIDC            bool      `gorm:"not null"`           // nonce, aud or requested_scopes were given: an ID token is issued
+	Nonce           string    `gorm:"size:512"`
+	Audience        string    `gorm:"size:512"`
+	AuthTime        time.Time `gorm:"not null"` // when the user signed in (auth_time), else the code's issue time
+	IssuedAt        time.Time `gorm:"not null"`
+	ExpiresAt       time.Time `gorm:"not null;index"`
+	UsedAt          *time.Time
+	// TokenHashes are the tokens the code was exchanged for, space-separated: a second
+	// exchange of the same code revokes them (RFC 6749 §4.1.2).
+	TokenHashes string `gorm:"size:256;not null;default:''"`
 }

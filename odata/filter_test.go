@@ -243,3 +243,38 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestDialectLimits: a narrower dialect rejects by name what it leaves out, and a boolean dialect
+// type-checks its comparisons; the accounts dialect keeps refusing boolean literals.
+func TestDialectLimits(t *testing.T) {
+	d := EqualityDialect(map[string]Property{"state": {Field: "state"}, "primary": {Field: "primary", Type: Boolean}})
+	for _, tc := range []struct {
+		in, msg string
+	}{
+		{"state ne 'CA'", `unsupported operator "ne"`},
+		{"state gt 'CA'", `unsupported operator "gt"`},
+		{"state eq 'CA' or state eq 'NY'", `unsupported operator "or"`},
+		{"(state eq 'CA' or state eq 'NY')", `unsupported operator "or"`},
+		{"contains(state,'C')", `unsupported function "contains"`},
+		{"primary eq 'true'", "are a boolean and a string"},
+		{"state eq true", "are a string and a boolean"},
+		{"primary", "comparison operator after boolean value"},
+		{"name eq 'x'", `unknown property "name"`},
+	} {
+		if _, err := d.Parse(tc.in); err == nil || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("Parse(%q) = %v, want %q", tc.in, err, tc.msg)
+		}
+	}
+	for _, in := range []string{"state eq 'CA'", "primary eq true and state eq 'CA'", "(primary eq false) and (state eq 'CA')", "false eq primary"} {
+		if _, err := d.Parse(in); err != nil {
+			t.Errorf("Parse(%q): %v", in, err)
+		}
+	}
+	if _, err := Parse("category eq true"); err == nil || !strings.Contains(err.Error(), "unsupported literal") {
+		t.Errorf("accounts dialect took a boolean literal: %v", err)
+	}
+	if _, err := (&Dialect{Properties: d.Properties, Comparisons: []string{"eq", "gt"}, Booleans: true}).Parse("primary gt true"); err == nil ||
+		!strings.Contains(err.Error(), `"gt" does not compare booleans`) {
+		t.Errorf("gt on booleans: %v", err)
+	}
+}

@@ -75,17 +75,22 @@ var (
 )
 
 type parser struct {
+	d     *Dialect
 	toks  []token
 	i     int
 	depth int
 }
 
-// Parse parses a $filter value. All errors are of type *SyntaxError.
-func Parse(filter string) (*Filter, error) {
+// Parse parses a $filter value of the accounts list (dialect Accounts). All errors are of type
+// *SyntaxError.
+func Parse(filter string) (*Filter, error) { return Accounts.Parse(filter) }
+
+// Parse parses a $filter value in the dialect. All errors are of type *SyntaxError.
+func (d *Dialect) Parse(filter string) (*Filter, error) {
 	if len(filter) > MaxLength {
 		return nil, errorf(MaxLength, "filter longer than %d bytes", MaxLength)
 	}
-	p := &parser{toks: lex(filter)}
+	p := &parser{d: d, toks: lex(filter)}
 	if t := p.peek(); t.kind == tEOF {
 		return nil, errorf(t.pos, "empty filter")
 	}
@@ -115,8 +120,20 @@ func (p *parser) peekWord(match func(string) bool) bool {
 	return t.kind == tWord && match(t.text)
 }
 
-func (p *parser) or() (boolExpr, error)  { return p.logical("or", p.and) }
 func (p *parser) and() (boolExpr, error) { return p.logical("and", p.term) }
+
+// or parses an or-chain, or, in a dialect without "or", an and-chain that must not be followed
+// by one.
+func (p *parser) or() (boolExpr, error) {
+	if p.d.Or {
+		return p.logical("or", p.and)
+	}
+	e, err := p.and()
+	if err == nil && p.peekWord(func(w string) bool { return w == "or" }) {
+		return nil, errorf(p.peek().pos, `unsupported operator "or"`)
+	}
+	return e, err
+}
 
 // logical parses a left-associative chain of operands joined by keyword op.
 func (p *parser) logical(op string, operand func() (boolExpr, error)) (boolExpr, error) {
@@ -149,7 +166,7 @@ func (p *parser) operator() (string, error) {
 	return t.text, nil
 }
 
-// term parses a comparison or a boolean operand.
+// term parses a comparison or a condition operand.
 func (p *parser) term() (boolExpr, error) {
 	lt := p.peek()
 	l, err := p.operand()
@@ -160,29 +177,55 @@ func (p *parser) term() (boolExpr, error) {
 		if b, ok := l.(boolExpr); ok {
 			return b, nil
 		}
-		return nil, unexpected(p.peek(), "comparison operator after string expression")
+		return nil, unexpected(p.peek(), "comparison operator after "+kindOf(l))
 	}
+	ot := p.peek()
 	op, err := p.operator()
 	if err != nil {
 		return nil, err
 	}
-	ls, ok := l.(strExpr)
+	if !p.d.allows(op) {
+		return nil, errorf(ot.pos, "unsupported operator %q", op)
+	}
+	lv, ok := l.(valueExpr)
 	if !ok {
-		return nil, errorf(lt.pos, "left operand of %q must be a string expression", op)
+		return nil, errorf(lt.pos, "left operand of %q must be %s", op, p.valueKind())
 	}
 	rt := p.peek()
 	r, err := p.operand()
 	if err != nil {
 		return nil, err
 	}
-	rs, ok := r.(strExpr)
+	rv, ok := r.(valueExpr)
 	if !ok {
-		return nil, errorf(rt.pos, "right operand of %q must be a string expression", op)
+		return nil, errorf(rt.pos, "right operand of %q must be %s", op, p.valueKind())
+	}
+	if lv.typ() != rv.typ() {
+		return nil, errorf(rt.pos, "operands of %q are a %s and a %s", op, lv.typ(), rv.typ())
+	}
+	if lv.typ() == Boolean && op != "eq" && op != "ne" {
+		return nil, errorf(ot.pos, "%q does not compare booleans", op)
 	}
 	if p.peekWord(isComparison) {
 		return nil, errorf(p.peek().pos, "comparison operators cannot be chained")
 	}
-	return comparison{op, ls, rs}, nil
+	return comparison{op, lv, rv}, nil
+}
+
+// valueKind names what a comparison operand may be in the dialect, for messages.
+func (p *parser) valueKind() string {
+	if p.d.Booleans {
+		return "a string or boolean value"
+	}
+	return "a string expression"
+}
+
+// kindOf names a value operand for messages.
+func kindOf(n node) string {
+	if v, ok := n.(valueExpr); ok && v.typ() == Boolean {
+		return "boolean value"
+	}
+	return "string expression"
 }
 
 func isComparison(w string) bool { return comparisons[w] }
@@ -198,8 +241,11 @@ func (p *parser) operand() (node, error) {
 		return p.group(t)
 	case t.kind != tWord || w == "and" || w == "or" || comparisons[w]:
 		return nil, unexpected(t, "property, function or string literal")
-	case properties[w] != "":
-		return property{w, properties[w]}, nil
+	case p.d.Properties[w] != Property{}:
+		prop := p.d.Properties[w]
+		return property{name: w, field: prop.Field, t: prop.Type}, nil
+	case (w == "true" || w == "false") && p.d.Booleans:
+		return boolLiteral(w == "true"), nil
 	case w == "not":
 		return nil, errorf(t.pos, `unsupported operator "not"`)
 	case functions[w] > 0 || p.peek().kind == tLParen:
@@ -232,7 +278,7 @@ func (p *parser) group(t token) (node, error) {
 // call parses the argument list of the function named by t.
 func (p *parser) call(t token) (node, error) {
 	arity, ok := functions[t.text]
-	if !ok {
+	if !ok || !p.d.Functions {
 		return nil, errorf(t.pos, "unsupported function %q", truncate(t.text))
 	}
 	if c := p.next(); c.kind != tLParen {
@@ -241,7 +287,7 @@ func (p *parser) call(t token) (node, error) {
 	if err := p.enter(t); err != nil {
 		return nil, err
 	}
-	var args []strExpr
+	var args []valueExpr
 	for p.peek().kind != tRParen {
 		if len(args) > 0 {
 			if c := p.next(); c.kind != tComma {
@@ -253,8 +299,8 @@ func (p *parser) call(t token) (node, error) {
 		if err != nil {
 			return nil, err
 		}
-		s, ok := a.(strExpr)
-		if !ok {
+		s, ok := a.(valueExpr)
+		if !ok || s.typ() != String {
 			return nil, errorf(at.pos, "argument of %s must be a string expression", t.text)
 		}
 		args = append(args, s)
