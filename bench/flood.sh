@@ -34,14 +34,27 @@ answers() { python3 -c "
 import json; r=json.load(open('$1'))
 print(', '.join(f'{k} ×{v}' for k, v in sorted(r['answers'].items(), key=lambda kv: -kv[1])[:3]))"; }
 kib() { awk "/$1/ {print int(\$2/1024)}" "/proc/$server/status"; }
+ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }   # the server's CPU time, in clock ticks
+load() { cut -d' ' -f1 /proc/loadavg; }
 
 "$work/custreg" --sandbox --db "$work/sb.db" --addr "127.0.0.1:$port" --log-level error 2>"$work/server.log" &
 server=$!
 for _ in $(seq 100); do curl -fs "$base/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 rss0=$(kib VmRSS)
 
-echo "| round | registrations/s alone → under the floods (ratio) | registration 5xx | registration p50 alone → flooded (ms) | flood answers/s: bad secret, unknown user, oversized | flood 5xx answers | RSS peak (MiB) |"
-echo "|---|---|---|---|---|---|---|"
+# What the floods cost the server on their own: its CPU share while only they run.
+c0=$(ticks)
+lt --scenario bad-secret --workers "$clients" --duration 10s --source 127.0.0.2 > /dev/null &
+f1=$!
+lt --scenario unknown-user --workers "$clients" --duration 10s --source 127.0.0.3 > /dev/null &
+f2=$!
+lt --scenario oversized-body --workers "$clients" --duration 10s --source 127.0.0.4 > /dev/null &
+f3=$!
+wait "$f1" "$f2" "$f3"
+flood_cpu=$(python3 -c "print(round(($(ticks) - $c0) / $(getconf CLK_TCK) / 10 * 100))")
+
+echo "| round | registrations/s alone → under the floods (ratio) | registration 5xx | registration p50 alone → flooded (ms) | flood answers/s: bad secret, unknown user, oversized | flood 5xx answers | RSS peak (MiB) | load average |"
+echo "|---|---|---|---|---|---|---|---|"
 for round in $(seq "$rounds"); do
   lt --scenario register --workers "$legit" --duration "$measure" > "$work/alone.json"
   lt --scenario bad-secret --workers "$clients" --duration "$flood_for" --source 127.0.0.2 > "$work/bad.json" &
@@ -57,11 +70,11 @@ for round in $(seq "$rounds"); do
   t1=$(field "$work/flooded.json" throughput_per_s)
   e=$(( $(field "$work/alone.json" server_errors) + $(field "$work/flooded.json" server_errors) ))
   fe=$(( $(field "$work/bad.json" server_errors) + $(field "$work/unknown.json" server_errors) + $(field "$work/big.json" server_errors) ))
-  printf '| %s | %.1f → %.1f (**%.2f**) | %s | %s → %s | %.0f, %.0f, %.0f | %s | %s |\n' "$round" "$t0" "$t1" \
+  printf '| %s | %.1f → %.1f (**%.2f**) | %s | %s → %s | %.0f, %.0f, %.0f | %s | %s | %s |\n' "$round" "$t0" "$t1" \
     "$(python3 -c "print($t1/$t0)")" "$e" "$(field "$work/alone.json" p50_ms)" "$(field "$work/flooded.json" p50_ms)" \
     "$(field "$work/bad.json" throughput_per_s)" "$(field "$work/unknown.json" throughput_per_s)" "$(field "$work/big.json" throughput_per_s)" \
-    "$fe" "$(kib VmHWM)"
+    "$fe" "$(kib VmHWM)" "$(load)"
   for f in alone flooded bad unknown big; do echo "<!-- round $round $f: $(answers "$work/$f.json") -->"; done
 done
 echo
-echo "RSS at start: $rss0 MiB; peak over the whole run: $(kib VmHWM) MiB"
+echo "RSS at start: $rss0 MiB; peak over the whole run: $(kib VmHWM) MiB; the three floods alone took $flood_cpu % of one core of the server"

@@ -161,23 +161,24 @@ func (s *Server) limitAddresses(next echo.HandlerFunc) echo.HandlerFunc {
 
 // guardLogins refuses a password grant from a source address whose failed password grants are
 // past their limit, before the client is authenticated or any password is hashed: such requests
-// cost nothing and count against no app. It runs after hygiene, which parsed the form.
+// cost nothing and count against no app. It runs after hygiene, which parsed the form. Each
+// password grant sets a failure of the address's budget aside and settles it when done (taken if
+// its password check failed, given back otherwise), so concurrent grants cannot all pass on the
+// budget's last failures.
 func (s *Server) guardLogins(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		info := infoFrom(r.Context())
-		if isTokenEndpoint(info.family) && r.PostForm.Get("grant_type") == "password" {
-			if blocked, wait := s.limits.failures.Exhausted(addressKey(info.clientIP), s.now()); blocked {
-				return s.refuse(r.Context(), "failed_logins_per_address", spikeArrest(info.family), wait)
-			}
+		if !isTokenEndpoint(info.family) || r.PostForm.Get("grant_type") != "password" {
+			return next(c)
 		}
+		ok, wait, settle := s.limits.failures.Take(addressKey(info.clientIP), s.now())
+		if !ok {
+			return s.refuse(r.Context(), "failed_logins_per_address", spikeArrest(info.family), wait)
+		}
+		defer func() { settle(info.loginFailed, s.now()) }()
 		return next(c)
 	}
-}
-
-// loginFailed counts a failed password grant against the caller's address.
-func (s *Server) loginFailed(ctx context.Context) {
-	s.limits.failures.Spend(addressKey(infoFrom(ctx).clientIP), s.now())
 }
 
 // limitApp takes one request of the caller's app under its spike arrest and quota. app is the

@@ -427,3 +427,39 @@ func TestBodiesInFlightAreBounded(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestFailedLoginsPerAddressHoldUnderConcurrency: 20 concurrent password grants for unknown
+// users from one address with a budget of 3 failures: exactly 3 are checked (401), the others
+// refused unchecked — a grant takes its failure before its password is checked, so concurrent
+// grants cannot all pass on the budget's last failures.
+func TestFailedLoginsPerAddressHoldUnderConcurrency(t *testing.T) {
+	a := newLimitedAPI(t, handlers.Limits{FailedLoginsPerAddress: mustRate(t, "3/h")})
+	var mu sync.Mutex
+	got := map[int]int{}
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			r, err := a.try(t, http.MethodPost, "/oauth2/v1/token", map[string]string{"Authorization": basic(sandboxApp, sandboxSecret),
+				"transactionId": newTID(), "institutionId": fiCreditUnion, "Content-Type": formContentType},
+				fmt.Sprintf("grant_type=password&username=nobody%02d&password=guess-%d", i, i))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			got[r.status]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if got[http.StatusUnauthorized] != 3 || got[http.StatusInternalServerError] != 17 {
+		t.Fatalf("answers by status %v, want 3 checked (401) and 17 refused (500 CMN_90002)", got)
+	}
+	// A success gives its failure back: the right password passes, and passes again.
+	b := newLimitedAPI(t, handlers.Limits{FailedLoginsPerAddress: mustRate(t, "1/h")})
+	for range 3 {
+		if r := b.v2TokenRequest(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant); r.status != http.StatusOK {
+			t.Fatalf("a successful login used the failure budget: %d %s", r.status, r.body)
+		}
+	}
+}

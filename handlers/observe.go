@@ -18,7 +18,9 @@ type requestInfo struct {
 	operation  string
 	errorCodes Problems
 	principal  *principal
-	body       []byte // the raw request body, for strict decoding
+	// loginFailed: the request's password check failed (guardLogins counts it per address).
+	loginFailed bool
+	body        []byte // the raw request body, for strict decoding
 }
 
 type requestInfoKey struct{}

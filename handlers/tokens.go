@@ -282,7 +282,7 @@ func (s *Server) verifyUser(ctx context.Context, fi, username, password string) 
 		s.log.WarnContext(ctx, "user locked after repeated login failures", "fi", fi)
 	}
 	if errors.Is(err, models.ErrBadCredentials) {
-		s.loginFailed(ctx)
+		infoFrom(ctx).loginFailed = true // counted against the caller's address (guardLogins)
 		return nil, errBadUserCredentials
 	}
 	return c, err

@@ -113,8 +113,14 @@ func untilOne(b *rate.Limiter, now time.Time) time.Duration {
 // callers invent; a forgotten key starts again with a full bucket. A nil Table limits nothing.
 type Table struct {
 	rate  Rate
-	mu    sync.Mutex
-	cache *lru.Cache[string, *rate.Limiter]
+	mu    sync.Mutex // guards the cache and every entry's pending
+	cache *lru.Cache[string, *entry]
+}
+
+// entry is one key's bucket and its events taken but not yet settled (Take).
+type entry struct {
+	bucket  *rate.Limiter
+	pending int
 }
 
 // NewTable returns a table of r for at most size keys, or nil when r is no limit.
@@ -122,22 +128,21 @@ func NewTable(r Rate, size int) *Table {
 	if r.None() {
 		return nil
 	}
-	cache, err := lru.New[string, *rate.Limiter](max(size, 1))
+	cache, err := lru.New[string, *entry](max(size, 1))
 	if err != nil {
 		panic(err) // only for a size below one
 	}
 	return &Table{rate: r, cache: cache}
 }
 
-func (t *Table) bucket(key string) *rate.Limiter {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if b, ok := t.cache.Get(key); ok {
-		return b
+// entry returns key's entry, made when missing; t.mu must be held.
+func (t *Table) entry(key string) *entry {
+	if e, ok := t.cache.Get(key); ok {
+		return e
 	}
-	b := t.rate.bucket()
-	t.cache.Add(key, b)
-	return b
+	e := &entry{bucket: t.rate.bucket()}
+	t.cache.Add(key, e)
+	return e
 }
 
 // Allow takes one event from key's bucket at now. When the bucket is empty it takes nothing and
@@ -146,7 +151,35 @@ func (t *Table) Allow(key string, now time.Time) (bool, time.Duration) {
 	if t == nil {
 		return true, 0
 	}
-	return take(t.bucket(key), now)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return take(t.entry(key).bucket, now)
+}
+
+// Take sets one event of key's bucket aside at now for something whose outcome decides whether
+// it counts (a password check: only a failure counts); settle(counted, at) then takes it from
+// the bucket or gives it back. Events set aside count as taken for every other Take, so
+// concurrent callers cannot all pass on the bucket's last event. When the bucket holds nothing
+// beyond what is set aside, Take refuses and returns how long until it holds one more.
+func (t *Table) Take(key string, now time.Time) (ok bool, wait time.Duration, settle func(counted bool, at time.Time)) {
+	if t == nil {
+		return true, 0, func(bool, time.Time) {}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e := t.entry(key)
+	if missing := float64(e.pending+1) - e.bucket.TokensAt(now); missing > 0 {
+		return false, time.Duration(math.Ceil(missing / float64(e.bucket.Limit()) * float64(time.Second))), nil
+	}
+	e.pending++
+	return true, 0, func(counted bool, at time.Time) {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		e.pending--
+		if counted {
+			e.bucket.AllowN(at, 1)
+		}
+	}
 }
 
 // Exhausted reports, taking nothing, whether key's bucket is empty at now and how long until it
@@ -156,21 +189,13 @@ func (t *Table) Exhausted(key string, now time.Time) (bool, time.Duration) {
 		return false, 0
 	}
 	t.mu.Lock()
-	b, ok := t.cache.Get(key)
-	t.mu.Unlock()
+	defer t.mu.Unlock()
+	e, ok := t.cache.Get(key)
 	if !ok {
 		return false, 0
 	}
-	wait := untilOne(b, now)
+	wait := untilOne(e.bucket, now)
 	return wait > 0, wait
-}
-
-// Spend takes one event from key's bucket at now if it holds one: an event that happened anyway
-// (a failed login) and counts towards the next Exhausted.
-func (t *Table) Spend(key string, now time.Time) {
-	if t != nil {
-		t.bucket(key).AllowN(now, 1)
-	}
 }
 
 // Len is the number of keys held.

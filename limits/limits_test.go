@@ -78,18 +78,18 @@ func TestTableIsBounded(t *testing.T) {
 	}
 }
 
-func TestTableSpendAndExhausted(t *testing.T) {
+func TestTableExhausted(t *testing.T) {
 	tab := NewTable(Rate{2, time.Minute}, 10)
 	now := time.Unix(1000, 0)
 	if blocked, _ := tab.Exhausted("a", now); blocked {
 		t.Fatal("an unknown key is exhausted")
 	}
-	tab.Spend("a", now)
+	tab.Allow("a", now)
 	if blocked, _ := tab.Exhausted("a", now); blocked {
 		t.Fatal("exhausted after one of two")
 	}
-	tab.Spend("a", now)
-	tab.Spend("a", now) // nothing left to take: no debt either
+	tab.Allow("a", now)
+	tab.Allow("a", now) // refused: nothing left to take, and no debt either
 	blocked, wait := tab.Exhausted("a", now)
 	if !blocked || wait != 30*time.Second {
 		t.Fatalf("after two: blocked=%v wait=%v, want 30s", blocked, wait)
@@ -167,5 +167,32 @@ func TestBudget(t *testing.T) {
 	var none *Budget
 	if !none.Acquire(ctx, 1<<40, 0) {
 		t.Fatal("a nil budget refuses")
+	}
+}
+
+// TestTableTakeAndSettle: events set aside by Take count for every other Take at once, so
+// concurrent callers cannot all pass on the last event; settling gives back what did not count
+// and takes what did.
+func TestTableTakeAndSettle(t *testing.T) {
+	tab := NewTable(Rate{2, time.Minute}, 10)
+	now := time.Unix(1000, 0)
+	ok1, _, settle1 := tab.Take("a", now)
+	ok2, _, settle2 := tab.Take("a", now)
+	ok3, wait, _ := tab.Take("a", now)
+	if !ok1 || !ok2 || ok3 || wait != 30*time.Second {
+		t.Fatalf("takes: %v %v %v (wait %v), want two then a 30s wait", ok1, ok2, ok3, wait)
+	}
+	settle1(false, now) // did not count: given back
+	ok4, _, settle4 := tab.Take("a", now)
+	if !ok4 {
+		t.Fatal("an event given back cannot be taken again")
+	}
+	settle2(true, now)
+	settle4(true, now)
+	if ok, _, _ := tab.Take("a", now); ok {
+		t.Fatal("more than the burst")
+	}
+	if blocked, _ := tab.Exhausted("a", now); !blocked {
+		t.Fatal("two counted events did not empty a bucket of two")
 	}
 }
