@@ -380,11 +380,17 @@ func serve(ctx context.Context, cfg config.Config, store *db.Store, issuer *open
 	if err != nil {
 		return err
 	}
+	var sample http.Handler
+	if cfg.Sandbox {
+		if sample, err = sampleApp(ctx, store, ln.Addr(), log); err != nil {
+			return err
+		}
+	}
 	e, err := handlers.New(handlers.Options{Store: store, Log: log, MaxBodyBytes: cfg.MaxBodyBytes, Version: version,
 		TrustedProxies: cfg.TrustedProxies, AuthFailureDelay: cfg.AuthFailureDelay, RequestTimeout: cfg.RequestTimeout,
-		Notifier: notifier, Sandbox: cfg.Sandbox, OpenID: issuer, Limits: handlers.Limits{AppQuota: cfg.AppQuota, AppSpikeArrest: cfg.AppSpikeArrest,
-			TokenRequestsPerAddress: cfg.TokenRatePerAddress, FailedLoginsPerAddress: cfg.FailedLoginsPerAddress,
-			BodyBytesInFlight: cfg.MaxBodyBytesInFlight}})
+		Notifier: notifier, Sandbox: cfg.Sandbox, OpenID: issuer, Sample: sample, Limits: handlers.Limits{AppQuota: cfg.AppQuota,
+			AppSpikeArrest: cfg.AppSpikeArrest, TokenRequestsPerAddress: cfg.TokenRatePerAddress,
+			FailedLoginsPerAddress: cfg.FailedLoginsPerAddress, BodyBytesInFlight: cfg.MaxBodyBytesInFlight}})
 	if err != nil {
 		return err
 	}

@@ -108,7 +108,7 @@ func TestSandboxServesAndShutsDownGracefully(t *testing.T) {
 	}()
 	base := "http://" + addr
 	waitFor(t, base+"/readyz")
-	for _, p := range []string{"/healthz", "/readyz", "/openapi.yaml", "/docs", "/docs/", "/metrics"} {
+	for _, p := range []string{"/healthz", "/readyz", "/openapi.yaml", "/docs", "/docs/", "/metrics", "/sample/register"} {
 		res, err := http.Get(base + p)
 		if err != nil {
 			t.Fatal(err)

@@ -18,6 +18,10 @@
 #     official subset spec, where every violation must be a listed defect of the official document.
 #  6. /docs in Debian's headless Chromium: Swagger UI renders every operation, Register v4
 #     included; screenshots in build/.
+#  7. The sandbox's reference registration app (/sample/register) walked in the same Chromium by
+#     .ci/sample-check.js: sandbox keys, a field error fixed, the disclosures step, the success
+#     page's GUID, nothing typed left in cookies, web storage, the page source or the server's
+#     log; screenshots build/sample-*.png.
 #
 # Node tools are pinned in .ci/tools/package-lock.json and installed once into .cache/npm-tools
 # (reinstalled only when the lock file or Node changes). Logs and reports land in build/integration/.
@@ -214,5 +218,9 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
 CHROMIUM=$(command -v chromium) node .ci/docs-check.js "$base" build || die "the /docs page did not render as expected"
+
+# ---------------------------------------------------------------------------------------------
+step "the reference registration app (/sample/register) in headless Chromium"
+CHROMIUM=$(command -v chromium) node .ci/sample-check.js "$base" build "$out/server.log" || die "the sample registration app check failed"
 
 step "integration checks passed"

@@ -19,12 +19,7 @@ const (
 // customerAccounts reads a customer's accounts with transactions and expects 200.
 func (a *api) customerAccounts(t testing.TB, token, path string) gen.CustomerAccountsResponse {
 	t.Helper()
-	r := a.do(t, http.MethodGet, path, ux(token), "")
-	if r.status != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", path, r.status, r.body)
-	}
-	var out gen.CustomerAccountsResponse
-	r.decode(t, &out)
+	out, _ := getOK[gen.CustomerAccountsResponse](t, a, path, ux(token))
 	return out
 }
 

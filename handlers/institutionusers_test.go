@@ -45,12 +45,7 @@ func expand(v string) string { return "$expand=" + url.QueryEscape(v) }
 // getUser reads a profile and decodes it (status 200 required).
 func (a *api) getUser(t testing.TB, path, token string) (gen.InstitutionUser, map[string]any) {
 	t.Helper()
-	r := a.do(t, http.MethodGet, path, isr(token), "")
-	if r.status != http.StatusOK {
-		t.Fatalf("%s: %d %s", path, r.status, r.body)
-	}
-	var u gen.InstitutionUser
-	r.decode(t, &u)
+	u, r := getOK[gen.InstitutionUser](t, a, path, isr(token))
 	var raw map[string]any
 	r.decode(t, &raw)
 	return u, raw
@@ -59,13 +54,8 @@ func (a *api) getUser(t testing.TB, path, token string) (gen.InstitutionUser, ma
 // getStatus reads a user status (status 200 required), also as raw JSON.
 func (a *api) getStatus(t testing.TB, path, token string) (gen.UserStatusDetails, string) {
 	t.Helper()
-	r := a.do(t, http.MethodGet, path, isr(token), "")
-	if r.status != http.StatusOK {
-		t.Fatalf("%s: %d %s", path, r.status, r.body)
-	}
-	var s gen.UserStatusDetails
-	r.decode(t, &s)
-	return s, string(r.body)
+	st, r := getOK[gen.UserStatusDetails](t, a, path, isr(token))
+	return st, string(r.body)
 }
 
 func flagSet(f *gen.TrueFlag) bool { return f != nil && bool(*f) }

@@ -11,27 +11,29 @@ import (
 	"github.com/custreg/custreg/gen"
 )
 
-// getProfile reads a Customer v2 profile and expects 200.
-func (a *api) getProfile(t testing.TB, token, path string) gen.CustomerInformation {
+// getOK makes a GET with the headers, expects 200 and decodes the answer into a T.
+func getOK[T any](t testing.TB, a *api, path string, headers map[string]string) (T, *response) {
 	t.Helper()
-	r := a.do(t, http.MethodGet, path, ux(token), "")
+	r := a.do(t, http.MethodGet, path, headers, "")
 	if r.status != http.StatusOK {
 		t.Fatalf("GET %s: %d %s", path, r.status, r.body)
 	}
-	var out gen.CustomerInformation
+	var out T
 	r.decode(t, &out)
+	return out, r
+}
+
+// getProfile reads a Customer v2 profile and expects 200.
+func (a *api) getProfile(t testing.TB, token, path string) gen.CustomerInformation {
+	t.Helper()
+	out, _ := getOK[gen.CustomerInformation](t, a, path, ux(token))
 	return out
 }
 
 // getContactMethods lists a user's contact methods and expects 200.
 func (a *api) getContactMethods(t testing.TB, token, path string) gen.ContactMethodResponse {
 	t.Helper()
-	r := a.do(t, http.MethodGet, path, ux(token), "")
-	if r.status != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", path, r.status, r.body)
-	}
-	var out gen.ContactMethodResponse
-	r.decode(t, &out)
+	out, _ := getOK[gen.ContactMethodResponse](t, a, path, ux(token))
 	return out
 }
 

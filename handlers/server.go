@@ -54,6 +54,9 @@ type Options struct {
 	// Sandbox serves the sandbox-only operations (GET /sandbox/outbox); without it their paths
 	// answer like unknown ones.
 	Sandbox bool
+	// Sample is the reference registration app (examples/webapp), served at SamplePath in
+	// sandbox mode only; nil serves none.
+	Sample http.Handler
 	// OpenID signs the partner sign-in's ID tokens and publishes its keys; nil makes an issuer
 	// at the sandbox's default address with a key kept for this process only (tests, examples).
 	OpenID *openid.Issuer
@@ -84,6 +87,7 @@ type Server struct {
 	sandbox        bool
 	actions        *actionRouter  // the custom-method routes (":unlock-user")
 	openID         *openid.Issuer // ID tokens, JWKS and discovery of the partner sign-in
+	sample         http.Handler   // the reference registration app (sandbox only)
 	limits         *limiters
 }
 
@@ -131,7 +135,7 @@ func New(opts Options) (*echo.Echo, error) {
 	}
 	s := &Server{store: opts.Store, log: opts.Log, spec: spec, specJSON: specJSON, xmlOrder: xmlOrder, maxBody: opts.MaxBodyBytes, now: opts.Now,
 		authFailureDelay: opts.AuthFailureDelay, delayed: make(chan struct{}, maxDelayedFailures),
-		notifier: opts.Notifier, sandbox: opts.Sandbox, limits: newLimiters(opts.Limits)}
+		notifier: opts.Notifier, sandbox: opts.Sandbox, sample: sampleHandler(opts), limits: newLimiters(opts.Limits)}
 	if !s.sandbox {
 		// The served documents keep them (rendered above); validation and routing do not.
 		for _, p := range sandboxPaths {
@@ -195,7 +199,7 @@ func New(opts Options) (*echo.Echo, error) {
 		SilenceServersWarning: true,
 		Skipper: func(c echo.Context) bool {
 			p := c.Request().URL.Path
-			return p == "/docs/" || strings.HasPrefix(p, docsAssetsPrefix)
+			return p == "/docs/" || strings.HasPrefix(p, docsAssetsPrefix) || s.isSamplePath(p)
 		},
 		MultiErrorHandler: func(me openapi3.MultiError) *echo.HTTPError {
 			return &echo.HTTPError{Code: 400, Message: "invalid request", Internal: me}
@@ -205,6 +209,7 @@ func New(opts Options) (*echo.Echo, error) {
 			AuthenticationFunc: s.authenticate,
 		},
 	}))
+	s.mountSample(e)
 	s.actions = newActionRouter(e)
 	var routes gen.EchoRouter = s.actions
 	if !s.sandbox {
