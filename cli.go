@@ -196,22 +196,24 @@ func (c helpCmd) Run(a *app) error {
 }
 
 type loadtestCmd struct {
-	Target   string        `default:"http://127.0.0.1:8080" help:"Base URL of the server."`
-	Scenario string        `default:"token-v2" help:"One of: ${scenarios}."`
-	Rate     int           `default:"0" help:"Requests per second (0: as fast as the workers go)."`
-	Workers  int           `default:"2" help:"Concurrent clients."`
-	Duration time.Duration `default:"10s" help:"How long to send (0: until --count)."`
-	Count    int           `default:"0" help:"Stop after this many requests (0: no limit)."`
-	ClientID string        `name:"client-id" default:"sandbox-app" help:"Client app (Shared Key)."`
-	Secret   string        `default:"sandbox-secret" help:"Client secret (Secret Key)."`
-	LoadFI   string        `name:"fi" default:"01111" help:"FI to act for."`
-	JSON     bool          `name:"json" help:"Print the report as JSON."`
-	Quiet    bool          `help:"No progress lines."`
+	Target    string        `default:"http://127.0.0.1:8080" help:"Base URL of the server."`
+	Scenario  string        `default:"token-v2" help:"One of: ${scenarios}."`
+	Rate      int           `default:"0" help:"Requests per second (0: as fast as the workers go)."`
+	Workers   int           `default:"2" help:"Concurrent clients."`
+	Duration  time.Duration `default:"10s" help:"How long to send (0: until --count)."`
+	Count     int           `default:"0" help:"Stop after this many requests (0: no limit)."`
+	ClientID  string        `name:"client-id" default:"sandbox-app" help:"Client app (Shared Key)."`
+	Secret    string        `default:"sandbox-secret" help:"Client secret (Secret Key)."`
+	LoadFI    string        `name:"fi" default:"01111" help:"FI to act for."`
+	Source    string        `help:"Local address to send from, e.g. 127.0.0.2 (a flood from another address than the legitimate load)."`
+	BodyBytes int           `name:"body-bytes" default:"0" help:"Body size of oversized-body (0: 1 MiB + 1)."`
+	JSON      bool          `name:"json" help:"Print the report as JSON."`
+	Quiet     bool          `help:"No progress lines."`
 }
 
 func (c loadtestCmd) Run(a *app) error {
 	cfg := loadtest.Config{Target: c.Target, Scenario: c.Scenario, Rate: c.Rate, Workers: c.Workers, Duration: c.Duration,
-		Count: c.Count, ClientID: c.ClientID, Secret: c.Secret, FI: c.LoadFI}
+		Count: c.Count, ClientID: c.ClientID, Secret: c.Secret, FI: c.LoadFI, Source: c.Source, BodyBytes: c.BodyBytes}
 	var progress io.Writer = a.stderr
 	if c.Quiet {
 		progress = nil

@@ -8,6 +8,7 @@ package main
 import (
 	"context"
 	"crypto"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+	"golang.org/x/net/netutil"
 
 	"github.com/custreg/custreg/config"
 	"github.com/custreg/custreg/db"
@@ -61,7 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		kong.Vars(config.Vars()),
 		kong.Vars{"version": versionLine(), "scenarios": strings.Join(loadtest.Scenarios, ", ")},
 		kong.Resolvers(config.Resolver(&c.Config, getenv)),
-		kong.ExplicitGroups([]kong.Group{{Key: "server", Title: "Server flags (serve)"}, {Key: "notify", Title: "Message delivery flags (serve)"}}),
+		kong.ExplicitGroups([]kong.Group{{Key: "server", Title: "Server flags (serve)"}, {Key: "notify", Title: "Message delivery flags (serve)"},
+			{Key: "limits", Title: "Abuse limits (serve; per instance, see docs/security.md)"}}),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 	)
 	if err != nil {
@@ -261,7 +264,8 @@ func openStore(a *app, create bool) (*db.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	store := db.New(conn, keys, secure.NewPasswordHasher(secure.DefaultArgon2Params(), 0))
+	hasher := secure.NewPasswordHasher(secure.DefaultArgon2Params(), cfg.HashConcurrency).LimitQueue(cfg.HashQueue, cfg.HashWait)
+	store := db.New(conn, keys, hasher)
 	if err := store.CheckKeys(a.ctx); err != nil {
 		_ = store.Close()
 		var wk *db.WrongKeyError
@@ -385,7 +389,9 @@ func serve(ctx context.Context, cfg config.Config, store *db.Store, issuer *open
 	}
 	e, err := handlers.New(handlers.Options{Store: store, Log: log, MaxBodyBytes: cfg.MaxBodyBytes, Version: version,
 		TrustedProxies: cfg.TrustedProxies, AuthFailureDelay: cfg.AuthFailureDelay, RequestTimeout: cfg.RequestTimeout,
-		Notifier: notifier, Sandbox: cfg.Sandbox, OpenID: issuer, Sample: sample, SecretRotationGrace: cfg.SecretRotationGrace})
+		Notifier: notifier, Sandbox: cfg.Sandbox, OpenID: issuer, Sample: sample, SecretRotationGrace: cfg.SecretRotationGrace, Limits: handlers.Limits{AppQuota: cfg.AppQuota,
+			AppSpikeArrest: cfg.AppSpikeArrest, TokenRequestsPerAddress: cfg.TokenRatePerAddress,
+			FailedLoginsPerAddress: cfg.FailedLoginsPerAddress, BodyBytesInFlight: cfg.MaxBodyBytesInFlight}})
 	if err != nil {
 		return err
 	}
@@ -399,9 +405,22 @@ func serve(ctx context.Context, cfg config.Config, store *db.Store, issuer *open
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("listening", "addr", ln.Addr().String())
+	// At most MaxConnections connections are open at once; more wait in the kernel's listen
+	// queue until one closes (idle keep-alive connections close after IdleTimeout).
+	ln = netutil.LimitListener(ln, cfg.MaxConnections)
+	scheme, start := "http", func() error { return srv.Serve(ln) }
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("%s, %s: %w", cfg.Source("tls-cert"), cfg.Source("tls-key"), err)
+		}
+		// ServeTLS adds HTTP/2 and HTTP/1.1 to the negotiated protocols.
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		scheme, start = "https", func() error { return srv.ServeTLS(ln, "", "") }
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "scheme", scheme)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- start() }()
 	go purgeLoop(ctx, store, log)
 	select {
 	case err := <-errc:

@@ -11122,6 +11122,8 @@ type ListAccountsV1Response struct {
 	JSON404 *AccountsError
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *AccountsError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *AccountsError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *AccountsError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -11156,6 +11158,11 @@ func (r ListAccountsV1Response) GetJSON404() *AccountsError {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r ListAccountsV1Response) GetJSON415() *AccountsError {
 	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAccountsV1Response) GetJSON429() *AccountsError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -11212,6 +11219,8 @@ type GetAccountByIDV1Response struct {
 	JSON404 *AccountsError
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *AccountsError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *AccountsError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *AccountsError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -11246,6 +11255,11 @@ func (r GetAccountByIDV1Response) GetJSON404() *AccountsError {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r GetAccountByIDV1Response) GetJSON415() *AccountsError {
 	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetAccountByIDV1Response) GetJSON429() *AccountsError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -11438,6 +11452,8 @@ type RegisterCustomerV2Response struct {
 	JSON403 *CustomersError
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *CustomersErrorBody
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *CustomersError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *CustomersError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -11467,6 +11483,11 @@ func (r RegisterCustomerV2Response) GetJSON403() *CustomersError {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r RegisterCustomerV2Response) GetJSON409() *CustomersErrorBody {
 	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RegisterCustomerV2Response) GetJSON429() *CustomersError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -11521,6 +11542,8 @@ type GetCustomerInformationResponse struct {
 	JSON403 *CustomersError
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *CustomersError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *CustomersError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *CustomersError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -11550,6 +11573,11 @@ func (r GetCustomerInformationResponse) GetJSON403() *CustomersError {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetCustomerInformationResponse) GetJSON404() *CustomersError {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetCustomerInformationResponse) GetJSON429() *CustomersError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -11604,6 +11632,8 @@ type GetCustomerContactMethodsResponse struct {
 	JSON403 *CustomersError
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *CustomersError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *CustomersError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *CustomersError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -11633,6 +11663,11 @@ func (r GetCustomerContactMethodsResponse) GetJSON403() *CustomersError {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetCustomerContactMethodsResponse) GetJSON404() *CustomersError {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetCustomerContactMethodsResponse) GetJSON429() *CustomersError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -11687,6 +11722,8 @@ type GetCustomerAccountsTransactionsV1Response struct {
 	JSON403 *CustomersError
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *CustomersError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *CustomersError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *CustomersError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -11716,6 +11753,11 @@ func (r GetCustomerAccountsTransactionsV1Response) GetJSON403() *CustomersError 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetCustomerAccountsTransactionsV1Response) GetJSON404() *CustomersError {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetCustomerAccountsTransactionsV1Response) GetJSON429() *CustomersError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -11766,6 +11808,8 @@ type CompletePasswordResetResponse struct {
 	JSON401 *CustomersError
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *CustomersError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *CustomersError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *CustomersError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -11785,6 +11829,11 @@ func (r CompletePasswordResetResponse) GetJSON401() *CustomersError {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r CompletePasswordResetResponse) GetJSON403() *CustomersError {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CompletePasswordResetResponse) GetJSON429() *CustomersError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -11837,6 +11886,8 @@ type UpdateContactInfoResponse struct {
 	JSON403 *CustomersError
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *CustomersError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *CustomersError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *CustomersError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -11861,6 +11912,11 @@ func (r UpdateContactInfoResponse) GetJSON403() *CustomersError {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r UpdateContactInfoResponse) GetJSON404() *CustomersError {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateContactInfoResponse) GetJSON429() *CustomersError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -11996,6 +12052,8 @@ type UnlockUserResponse struct {
 	JSON403 *CustomersError
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *CustomersError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *CustomersError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *CustomersError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -12020,6 +12078,11 @@ func (r UnlockUserResponse) GetJSON403() *CustomersError {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r UnlockUserResponse) GetJSON404() *CustomersError {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UnlockUserResponse) GetJSON429() *CustomersError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -12072,6 +12135,8 @@ type ListInstitutionDisclosuresResponse struct {
 	JSON401 *DisclosuresError
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *DisclosuresError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *DisclosuresError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *DisclosuresError
 }
@@ -12094,6 +12159,11 @@ func (r ListInstitutionDisclosuresResponse) GetJSON401() *DisclosuresError {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListInstitutionDisclosuresResponse) GetJSON403() *DisclosuresError {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListInstitutionDisclosuresResponse) GetJSON429() *DisclosuresError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -12141,6 +12211,8 @@ type CreateInstitutionDisclosureResponse struct {
 	JSON401 *DisclosuresError
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *DisclosuresError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *DisclosuresError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *DisclosuresError
 }
@@ -12163,6 +12235,11 @@ func (r CreateInstitutionDisclosureResponse) GetJSON401() *DisclosuresError {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r CreateInstitutionDisclosureResponse) GetJSON403() *DisclosuresError {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateInstitutionDisclosureResponse) GetJSON429() *DisclosuresError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -12212,6 +12289,8 @@ type UpdateInstitutionDisclosureResponse struct {
 	JSON403 *DisclosuresError
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *DisclosuresError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *DisclosuresError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *DisclosuresError
 }
@@ -12239,6 +12318,11 @@ func (r UpdateInstitutionDisclosureResponse) GetJSON403() *DisclosuresError {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r UpdateInstitutionDisclosureResponse) GetJSON404() *DisclosuresError {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateInstitutionDisclosureResponse) GetJSON429() *DisclosuresError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -12284,6 +12368,8 @@ type DeleteInstitutionUserDisclosureResponse struct {
 	JSON401 *DisclosuresError
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *DisclosuresError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *DisclosuresError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *DisclosuresError
 	// JSON501 the response for an HTTP 501 `application/json` response
@@ -12303,6 +12389,11 @@ func (r DeleteInstitutionUserDisclosureResponse) GetJSON401() *DisclosuresError 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r DeleteInstitutionUserDisclosureResponse) GetJSON403() *DisclosuresError {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteInstitutionUserDisclosureResponse) GetJSON429() *DisclosuresError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -12355,6 +12446,8 @@ type ListInstitutionUserDisclosuresResponse struct {
 	JSON401 *DisclosuresError
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *DisclosuresError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *DisclosuresError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *DisclosuresError
 	// JSON501 the response for an HTTP 501 `application/json` response
@@ -12379,6 +12472,11 @@ func (r ListInstitutionUserDisclosuresResponse) GetJSON401() *DisclosuresError {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListInstitutionUserDisclosuresResponse) GetJSON403() *DisclosuresError {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListInstitutionUserDisclosuresResponse) GetJSON429() *DisclosuresError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -12429,6 +12527,8 @@ type CreateInstitutionUserDisclosureResponse struct {
 	JSON401 *DisclosuresError
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *DisclosuresError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *DisclosuresError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *DisclosuresError
 	// JSON501 the response for an HTTP 501 `application/json` response
@@ -12448,6 +12548,11 @@ func (r CreateInstitutionUserDisclosureResponse) GetJSON401() *DisclosuresError 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r CreateInstitutionUserDisclosureResponse) GetJSON403() *DisclosuresError {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateInstitutionUserDisclosureResponse) GetJSON429() *DisclosuresError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -12498,6 +12603,8 @@ type UpdateInstitutionUserDisclosureResponse struct {
 	JSON401 *DisclosuresError
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *DisclosuresError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *DisclosuresError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *DisclosuresError
 	// JSON501 the response for an HTTP 501 `application/json` response
@@ -12517,6 +12624,11 @@ func (r UpdateInstitutionUserDisclosureResponse) GetJSON401() *DisclosuresError 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r UpdateInstitutionUserDisclosureResponse) GetJSON403() *DisclosuresError {
 	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateInstitutionUserDisclosureResponse) GetJSON429() *DisclosuresError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -12571,6 +12683,8 @@ type GetInstitutionUserV1Response struct {
 	JSON403 *InstitutionUsersError
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *InstitutionUsersError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *InstitutionUsersError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InstitutionUsersError
 }
@@ -12598,6 +12712,11 @@ func (r GetInstitutionUserV1Response) GetJSON403() *InstitutionUsersError {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetInstitutionUserV1Response) GetJSON404() *InstitutionUsersError {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetInstitutionUserV1Response) GetJSON429() *InstitutionUsersError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -12716,6 +12835,8 @@ type GetUserStatusV1Response struct {
 	JSON403 *InstitutionUsersError
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *InstitutionUsersError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *InstitutionUsersError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InstitutionUsersError
 }
@@ -12743,6 +12864,11 @@ func (r GetUserStatusV1Response) GetJSON403() *InstitutionUsersError {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetUserStatusV1Response) GetJSON404() *InstitutionUsersError {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetUserStatusV1Response) GetJSON429() *InstitutionUsersError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -12792,6 +12918,8 @@ type GetInstitutionUserV2Response struct {
 	JSON403 *InstitutionUsersError
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *InstitutionUsersError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *InstitutionUsersError
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InstitutionUsersError
 }
@@ -12819,6 +12947,11 @@ func (r GetInstitutionUserV2Response) GetJSON403() *InstitutionUsersError {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetInstitutionUserV2Response) GetJSON404() *InstitutionUsersError {
 	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetInstitutionUserV2Response) GetJSON429() *InstitutionUsersError {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -14968,6 +15101,13 @@ func ParseListAccountsV1Response(rsp *http.Response) (*ListAccountsV1Response, e
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest AccountsError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest AccountsError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15042,6 +15182,13 @@ func ParseGetAccountByIDV1Response(rsp *http.Response) (*GetAccountByIDV1Respons
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest AccountsError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest AccountsError
@@ -15219,6 +15366,13 @@ func ParseRegisterCustomerV2Response(rsp *http.Response) (*RegisterCustomerV2Res
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest CustomersError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15287,6 +15441,13 @@ func ParseGetCustomerInformationResponse(rsp *http.Response) (*GetCustomerInform
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest CustomersError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15354,6 +15515,13 @@ func ParseGetCustomerContactMethodsResponse(rsp *http.Response) (*GetCustomerCon
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest CustomersError
@@ -15426,6 +15594,13 @@ func ParseGetCustomerAccountsTransactionsV1Response(rsp *http.Response) (*GetCus
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest CustomersError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15482,6 +15657,13 @@ func ParseCompletePasswordResetResponse(rsp *http.Response) (*CompletePasswordRe
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest CustomersError
@@ -15546,6 +15728,13 @@ func ParseUpdateContactInfoResponse(rsp *http.Response) (*UpdateContactInfoRespo
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest CustomersError
@@ -15682,6 +15871,13 @@ func ParseUnlockUserResponse(rsp *http.Response) (*UnlockUserResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest CustomersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest CustomersError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15743,6 +15939,13 @@ func ParseListInstitutionDisclosuresResponse(rsp *http.Response) (*ListInstituti
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest DisclosuresError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest DisclosuresError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15796,6 +15999,13 @@ func ParseCreateInstitutionDisclosureResponse(rsp *http.Response) (*CreateInstit
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest DisclosuresError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest DisclosuresError
@@ -15858,6 +16068,13 @@ func ParseUpdateInstitutionDisclosureResponse(rsp *http.Response) (*UpdateInstit
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest DisclosuresError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest DisclosuresError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15907,6 +16124,13 @@ func ParseDeleteInstitutionUserDisclosureResponse(rsp *http.Response) (*DeleteIn
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest DisclosuresError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest DisclosuresError
@@ -15969,6 +16193,13 @@ func ParseListInstitutionUserDisclosuresResponse(rsp *http.Response) (*ListInsti
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest DisclosuresError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest DisclosuresError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16026,6 +16257,13 @@ func ParseCreateInstitutionUserDisclosureResponse(rsp *http.Response) (*CreateIn
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest DisclosuresError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest DisclosuresError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16082,6 +16320,13 @@ func ParseUpdateInstitutionUserDisclosureResponse(rsp *http.Response) (*UpdateIn
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest DisclosuresError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest DisclosuresError
@@ -16150,6 +16395,13 @@ func ParseGetInstitutionUserV1Response(rsp *http.Response) (*GetInstitutionUserV
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InstitutionUsersError
@@ -16266,6 +16518,13 @@ func ParseGetUserStatusV1Response(rsp *http.Response) (*GetUserStatusV1Response,
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InstitutionUsersError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16326,6 +16585,13 @@ func ParseGetInstitutionUserV2Response(rsp *http.Response) (*GetInstitutionUserV
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest InstitutionUsersError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InstitutionUsersError

@@ -3,6 +3,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/custreg/custreg/limits"
 )
 
 // Config is the effective configuration of one process. The struct tags declare each flag once:
@@ -42,10 +45,25 @@ type Config struct {
 	RequestTimeout time.Duration `name:"request-timeout" envvar:"CUSTREG_REQUEST_TIMEOUT" default:"${request_timeout}" group:"server" help:"Each request ends then: database work stops, unfinished transactions roll back; below --write-timeout."`
 	// DBTimeout is the database budget: statement, lock and idle-transaction timeouts, connect and busy timeouts.
 	DBTimeout time.Duration `name:"db-timeout" envvar:"CUSTREG_DB_TIMEOUT" default:"${db_timeout}" help:"Database budget: statement, lock and idle-transaction timeouts, connect timeout, SQLite busy timeout; below --request-timeout."`
-	// AuthFailureDelay holds answers to failed client authentications (0: answer at once).
-	AuthFailureDelay time.Duration `name:"auth-failure-delay" envvar:"CUSTREG_AUTH_FAILURE_DELAY" default:"${auth_failure_delay}" group:"server" help:"Hold answers to failed client authentications this long, 0 for none."`
+	// AuthFailureDelay holds answers to failed client authentications, limit refusals and
+	// declared-oversized bodies (0: answer at once).
+	AuthFailureDelay time.Duration `name:"auth-failure-delay" envvar:"CUSTREG_AUTH_FAILURE_DELAY" default:"${auth_failure_delay}" group:"server" help:"Hold answers to failed client authentications, limit refusals and oversized bodies this long, 0 for none."`
 	// SecretRotationGrace: a client secret replaced by a rotation keeps working this long.
 	SecretRotationGrace time.Duration `name:"secret-rotation-grace" envvar:"CUSTREG_SECRET_ROTATION_GRACE" default:"${secret_rotation_grace}" help:"After a client secret rotation (custreg apps rotate-secret, the sandbox's developer portal) the replaced secret keeps working this long; 0 ends it at once."`
+	// TLSCert and TLSKey: serve HTTPS with this certificate chain and key (PEM files), with HSTS.
+	TLSCert string `name:"tls-cert" envvar:"CUSTREG_TLS_CERT" group:"server" help:"PEM certificate chain: serve HTTPS (TLS 1.2+) and send HSTS; give it with --tls-key."`
+	TLSKey  string `name:"tls-key" envvar:"CUSTREG_TLS_KEY" group:"server" help:"PEM private key of --tls-cert."`
+
+	// Abuse limits (docs/security.md). Each instance applies them on its own.
+	AppQuota               limits.Rate   `name:"app-quota" envvar:"CUSTREG_APP_QUOTA" default:"${app_quota}" group:"limits" help:"Requests per client app (N/s, N/m, N/h, N/d or none) unless its provisioning sets limits.quota."`
+	AppSpikeArrest         limits.Rate   `name:"app-spike-arrest" envvar:"CUSTREG_APP_SPIKE_ARREST" default:"${app_spike_arrest}" group:"limits" help:"Burst and rate per client app unless its provisioning sets limits.spikeArrest."`
+	TokenRatePerAddress    limits.Rate   `name:"token-rate-per-address" envvar:"CUSTREG_TOKEN_RATE_PER_ADDRESS" default:"${token_rate_per_address}" group:"limits" help:"Token and revoke requests per source address."`
+	FailedLoginsPerAddress limits.Rate   `name:"failed-logins-per-address" envvar:"CUSTREG_FAILED_LOGINS_PER_ADDRESS" default:"${failed_logins_per_address}" group:"limits" help:"Failed password grants per source address; past them its password grants are refused unchecked."`
+	HashConcurrency        int           `name:"hash-concurrency" envvar:"CUSTREG_HASH_CONCURRENCY" default:"0" group:"limits" help:"Password hashes (argon2id, 19 MiB each) computed at once; 0: one per CPU."`
+	HashQueue              int           `name:"hash-queue" envvar:"CUSTREG_HASH_QUEUE" default:"${hash_queue}" group:"limits" help:"Requests that may wait for a hashing slot; more get the spike-arrest answer at once."`
+	HashWait               time.Duration `name:"hash-wait" envvar:"CUSTREG_HASH_WAIT" default:"${hash_wait}" group:"limits" help:"Longest wait for a hashing slot before the spike-arrest answer."`
+	MaxConnections         int           `name:"max-connections" envvar:"CUSTREG_MAX_CONNECTIONS" default:"${max_connections}" group:"limits" help:"Open client connections; further ones wait in the listen queue."`
+	MaxBodyBytesInFlight   int64         `name:"max-body-bytes-in-flight" envvar:"CUSTREG_MAX_BODY_BYTES_IN_FLIGHT" default:"${max_body_bytes_in_flight}" group:"limits" help:"Bytes of request bodies held at once (at least twice --max-body-bytes); a body without room gets the spike-arrest answer."`
 
 	// Message delivery (package notify): email over SMTP; SMS and voice go to each FI's
 	// gateway from the provisioning file. Sandbox mode sends nothing and keeps every message
@@ -94,6 +112,15 @@ func Defaults() Config {
 		SMTPTLS:             "starttls",
 		NotifyTimeout:       3 * time.Second,
 		OIDCIssuer:          "http://127.0.0.1:8080",
+
+		AppQuota:               limits.Rate{N: 50000, Per: time.Hour},
+		AppSpikeArrest:         limits.Rate{N: 100, Per: time.Second},
+		TokenRatePerAddress:    limits.Rate{N: 50, Per: time.Second},
+		FailedLoginsPerAddress: limits.Rate{N: 60, Per: time.Minute},
+		HashQueue:              16,
+		HashWait:               time.Second,
+		MaxConnections:         1024,
+		MaxBodyBytesInFlight:   16 << 20,
 	}
 }
 
@@ -109,6 +136,10 @@ func Vars() kong.Vars {
 		"secret_rotation_grace": d.SecretRotationGrace.String(),
 		"smtp_tls":              d.SMTPTLS, "notify_timeout": d.NotifyTimeout.String(),
 		"oidc_issuer": d.OIDCIssuer,
+		"app_quota":   d.AppQuota.String(), "app_spike_arrest": d.AppSpikeArrest.String(),
+		"token_rate_per_address": d.TokenRatePerAddress.String(), "failed_logins_per_address": d.FailedLoginsPerAddress.String(),
+		"hash_queue": strconv.Itoa(d.HashQueue), "hash_wait": d.HashWait.String(),
+		"max_connections": strconv.Itoa(d.MaxConnections), "max_body_bytes_in_flight": strconv.FormatInt(d.MaxBodyBytesInFlight, 10),
 	}
 }
 
@@ -193,10 +224,42 @@ func (c *Config) Finish() error {
 	if u, err := url.Parse(c.OIDCIssuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Errorf("%s must be an absolute http(s) URL without query or fragment", c.Source("oidc-issuer"))
 	}
+	if err := c.checkLimits(); err != nil {
+		return err
+	}
 	if c.PIIKeyID == "" || strings.ContainsAny(c.PIIKeyID, ". ") {
 		return fmt.Errorf("%s must be non-empty and contain no dot or space", c.Source("pii-key-id"))
 	}
 	return c.checkNotify()
+}
+
+// checkLimits checks the abuse limits and the TLS files: the files come in pairs and must load.
+func (c Config) checkLimits() error {
+	if c.HashConcurrency < 0 || c.HashConcurrency > 256 {
+		return fmt.Errorf("%s must be between 0 (one per CPU) and 256", c.Source("hash-concurrency"))
+	}
+	if c.HashQueue < 0 || c.HashQueue > 10000 {
+		return fmt.Errorf("%s must be between 0 and 10000", c.Source("hash-queue"))
+	}
+	if c.HashWait <= 0 || c.HashWait >= c.RequestTimeout {
+		return fmt.Errorf("%s (%v) must be positive and shorter than %s (%v)", c.Source("hash-wait"), c.HashWait, c.Source("request-timeout"), c.RequestTimeout)
+	}
+	if c.MaxConnections < 1 {
+		return fmt.Errorf("%s must be at least 1", c.Source("max-connections"))
+	}
+	if c.MaxBodyBytesInFlight != 0 && c.MaxBodyBytesInFlight < 2*c.MaxBodyBytes {
+		return fmt.Errorf("%s (%d) must be 0 (no bound) or at least twice %s (%d)", c.Source("max-body-bytes-in-flight"),
+			c.MaxBodyBytesInFlight, c.Source("max-body-bytes"), c.MaxBodyBytes)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return fmt.Errorf("%s and %s go together: give both or neither", c.Source("tls-cert"), c.Source("tls-key"))
+	}
+	if c.TLSCert != "" {
+		if _, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey); err != nil {
+			return fmt.Errorf("%s and %s do not load as a PEM certificate chain and its key: %w", c.Source("tls-cert"), c.Source("tls-key"), err)
+		}
+	}
+	return nil
 }
 
 // checkNotify checks the message-delivery settings: an SMTP host needs a sender address, and
@@ -304,6 +367,16 @@ func (c Config) LogValue() slog.Value {
 		slog.String("oidc_signing_key", maskPEM(c.OIDCSigningKey)),
 		slog.String("oidc_key_id", c.OIDCKeyID),
 		slog.String("oidc_old_keys", c.OIDCOldKeys),
+		slog.String("tls_cert", c.TLSCert),
+		slog.String("app_quota", c.AppQuota.String()),
+		slog.String("app_spike_arrest", c.AppSpikeArrest.String()),
+		slog.String("token_rate_per_address", c.TokenRatePerAddress.String()),
+		slog.String("failed_logins_per_address", c.FailedLoginsPerAddress.String()),
+		slog.Int("hash_concurrency", c.HashConcurrency),
+		slog.Int("hash_queue", c.HashQueue),
+		slog.String("hash_wait", c.HashWait.String()),
+		slog.Int("max_connections", c.MaxConnections),
+		slog.Int64("max_body_bytes_in_flight", c.MaxBodyBytesInFlight),
 	)
 }
 

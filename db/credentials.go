@@ -70,7 +70,9 @@ func (s *Store) verifyClientSecret(secret, stored string) (ok, current bool, err
 func (s *Store) Authenticate(ctx context.Context, fiID, loginID, password string, now time.Time) (*models.Customer, error) {
 	c, err := s.CustomerByLogin(ctx, fiID, loginID)
 	if errors.Is(err, models.ErrNotFound) {
-		s.passwords.DummyVerify(ctx, password)
+		if err := s.dummyVerify(ctx, password); err != nil {
+			return nil, err // models.ErrBusy when the hasher sheds load, as for a known user
+		}
 		return nil, models.ErrBadCredentials
 	}
 	if err != nil {
@@ -80,7 +82,7 @@ func (s *Store) Authenticate(ctx context.Context, fiID, loginID, password string
 	if err != nil {
 		return nil, err
 	}
-	ok, rehash, err := s.passwords.Verify(ctx, password, c.PasswordHash)
+	ok, rehash, err := s.verifyPassword(ctx, password, c.PasswordHash)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +110,7 @@ func (s *Store) Authenticate(ctx context.Context, fiID, loginID, password string
 		return nil, err
 	}
 	if rehash {
-		if h, err := s.passwords.Hash(ctx, password); err == nil {
+		if h, err := s.hashPassword(ctx, password); err == nil {
 			_ = s.UpdatePasswordHash(ctx, c.ID, h)
 		}
 	}

@@ -39,7 +39,7 @@ func (s *Store) NewCustomer(ctx context.Context, fiID string, m *models.Member, 
 	}
 	c.InstitutionUserID = strings.ToUpper(c.InstitutionUserID)
 	c.HostLoginID = strings.ToUpper(c.ID[:12])
-	if c.PasswordHash, err = s.passwords.Hash(ctx, in.Password); err != nil {
+	if c.PasswordHash, err = s.hashPassword(ctx, in.Password); err != nil {
 		return c, err
 	}
 	for _, v := range []struct {

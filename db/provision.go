@@ -437,10 +437,10 @@ func (s *Store) provisionUser(ctx context.Context, tx *gorm.DB, fi *InstitutionS
 	}
 	if err == nil {
 		// Already there: keep its state (lockout, flags); only a changed password is re-hashed.
-		if ok, _, verr := s.passwords.Verify(ctx, spec.Password, c.PasswordHash); verr == nil && ok {
+		if ok, _, verr := s.verifyPassword(ctx, spec.Password, c.PasswordHash); verr == nil && ok {
 			return &c, nil
 		}
-		hash, herr := s.passwords.Hash(ctx, spec.Password)
+		hash, herr := s.hashPassword(ctx, spec.Password)
 		if herr != nil {
 			return nil, herr
 		}
@@ -534,6 +534,7 @@ func (s *Store) provisionClientApp(tx *gorm.DB, spec *ClientAppSpec, index int, 
 	}
 	app.V1TokenTTL, app.V2TokenTTL, app.RefreshTokenTTL = orDefault(spec.TokenLifetimes.V1, models.DefaultV1TokenTTL),
 		orDefault(spec.TokenLifetimes.V2, models.DefaultV2TokenTTL), orDefault(spec.TokenLifetimes.Refresh, models.DefaultRefreshTokenTTL)
+	app.Quota, app.SpikeArrest = spec.Limits.Quota, spec.Limits.SpikeArrest
 	if err := tx.Omit("Institutions").Save(&app).Error; err != nil {
 		return Translate("save client app "+spec.ClientID, err)
 	}

@@ -144,6 +144,11 @@ func TestParseProvisionFileReportsEveryFaultWithLine(t *testing.T) {
 			[]string{"line 5: institutions[0].policy.lockoutCooldown"}},
 		{"client app", "clientApps:\n  - clientId: app\n    secret: short\n    institutions: [\"1\"]\n    grants: [implicit]\n    scopes: [everything]\n",
 			[]string{"clientApps[0].secret", "clientApps[0].institutions[0]", "line 5: clientApps[0].grants[0]", "clientApps[0].scopes[0]"}},
+		{"app limits", "clientApps:\n  - clientId: app\n    secret: app-secret\n    institutions: [\"01111\"]\n    grants: [client_credentials]\n" +
+			"    limits:\n      quota: 100 per hour\n      spikeArrest: 0/s\n",
+			[]string{"line 7: clientApps[0].limits.quota: must be a rate", "line 8: clientApps[0].limits.spikeArrest: must be a rate"}},
+		{"app limits unknown field", "clientApps:\n  - clientId: app\n    secret: app-secret\n    institutions: [\"01111\"]\n    grants: [client_credentials]\n" +
+			"    limits:\n      burst: 10\n", []string{"line 7", "burst"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -421,6 +426,41 @@ func TestPartnerFieldsAreChecked(t *testing.T) {
 		if !errors.As(err, &pe) || len(pe.Faults) != 2 || pe.Faults[0].Field != "clientApps[0].codePartners[1]" ||
 			pe.Faults[1].Field != "clientApps[0].codePartners[2]" || pe.Faults[0].Line != 6 {
 			t.Fatalf("stored partners: %v", err)
+		}
+	})
+}
+
+// TestProvisionedAppLimits: an app's quota and spike arrest are stored as written; omitted, they
+// are empty (the server's defaults), and a reload without them returns the app to the defaults.
+func TestProvisionedAppLimits(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		dbtest.Sandbox(t, store)
+		file := func(limits string) *db.ProvisionFile {
+			pf, err := db.ParseProvisionFile([]byte("clientApps:\n  - clientId: limited-app\n    secret: limited-app-secret\n" +
+				"    institutions: [\"01111\"]\n    grants: [client_credentials]\n" + limits))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return pf
+		}
+		app := func() *models.ClientApp {
+			a, err := store.ClientApp(context.Background(), "limited-app")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+		if err := store.Provision(context.Background(), file("    limits: {quota: 20000/h, spikeArrest: none}\n")); err != nil {
+			t.Fatal(err)
+		}
+		if a := app(); a.Quota != "20000/h" || a.SpikeArrest != "none" {
+			t.Fatalf("stored limits %q %q", a.Quota, a.SpikeArrest)
+		}
+		if err := store.Provision(context.Background(), file("")); err != nil {
+			t.Fatal(err)
+		}
+		if a := app(); a.Quota != "" || a.SpikeArrest != "" {
+			t.Fatalf("after a reload without limits: %q %q, want the defaults (empty)", a.Quota, a.SpikeArrest)
 		}
 	})
 }

@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/custreg/custreg/limits"
 	"github.com/custreg/custreg/models"
 	"github.com/custreg/custreg/rules"
 	"github.com/custreg/custreg/secure"
@@ -185,6 +186,16 @@ type ClientAppSpec struct {
 	// CodePartners names the partner apps (client ids with the authorization_code grant, in the
 	// file or stored) this app, an FI's own digital banking, may request authorization codes for.
 	CodePartners []string `yaml:"codePartners"`
+	// Limits are the app's own quota and spike arrest; omitted, the server's defaults.
+	Limits AppLimitsSpec `yaml:"limits"`
+}
+
+// AppLimitsSpec holds an app's request limits as rates: "N/s", "N/m", "N/h" or "N/d", or "none"
+// for no limit; omitted, the server's defaults apply (--app-quota, --app-spike-arrest). Each
+// instance of the service applies them on its own (docs/security.md).
+type AppLimitsSpec struct {
+	Quota       string `yaml:"quota"`
+	SpikeArrest string `yaml:"spikeArrest"`
 }
 
 // AuthorizationFlowSpec holds a partner app's sign-in policy flags; omitted ones are false.
@@ -451,6 +462,11 @@ func (c *checker) check(pf *ProvisionFile) {
 		for name, v := range map[string]int{"v1": app.TokenLifetimes.V1, "v2": app.TokenLifetimes.V2, "refresh": app.TokenLifetimes.Refresh} {
 			if v < 0 || v > 31536000 {
 				c.fault("seconds between 1 and 31536000 (0 or omitted: default)", at("tokenLifetimes", name)...)
+			}
+		}
+		for name, v := range map[string]string{"quota": app.Limits.Quota, "spikeArrest": app.Limits.SpikeArrest} {
+			if _, err := limits.ParseRate(v); v != "" && err != nil {
+				c.fault("must be a rate such as 20000/h or 50/s (N/s, N/m, N/h or N/d, N from 1 to 1000000000), or none for no limit; omitted: the server's default", at("limits", name)...)
 			}
 		}
 		if len(app.OfferingID) > 128 || len(app.Name) > 128 {

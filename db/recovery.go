@@ -144,7 +144,9 @@ func (s *Store) CompletePasswordReset(ctx context.Context, fiID, customerRef, id
 	now = now.UTC()
 	c, err := recoveryCustomer(s.db.WithContext(ctx), fiID, customerRef, idType, false)
 	if errors.Is(err, models.ErrNotFound) {
-		s.passwords.DummyVerify(ctx, newPassword)
+		if err := s.dummyVerify(ctx, newPassword); err != nil {
+			return nil, err // busy (or out of time) as a known customer would be
+		}
 		return nil, Translate("complete password reset", models.ErrNotFound)
 	}
 	if err != nil {
@@ -157,7 +159,7 @@ func (s *Store) CompletePasswordReset(ctx context.Context, fiID, customerRef, id
 	if !registration.PasswordAcceptable(*fi, c.LoginID, newPassword) {
 		return nil, registration.Violations{{Field: "newPassword", Code: registration.CodeInvalidPassword}}
 	}
-	hash, err := s.passwords.Hash(ctx, newPassword)
+	hash, err := s.hashPassword(ctx, newPassword)
 	if err != nil {
 		return nil, err
 	}

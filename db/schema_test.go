@@ -79,3 +79,30 @@ func TestMigrationAddsPasswordRecovery(t *testing.T) {
 		}
 	})
 }
+
+// TestMigrationAddsAppLimits: a database from before per-app limits gets the columns, empty (the
+// server's defaults) for its existing apps.
+func TestMigrationAddsAppLimits(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		dbtest.Sandbox(t, store)
+		m := store.Conn().Migrator()
+		for _, col := range []string{"Quota", "SpikeArrest"} {
+			if err := m.DropColumn(&models.ClientApp{}, col); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.Migrate(context.Background(), store.Conn()); err != nil {
+			t.Fatalf("migrate an older schema: %v", err)
+		}
+		// Read through a fresh instance: this one's connections prepared the apps query against
+		// the old columns (PostgreSQL: "cached plan must not change result type"), which a
+		// server starting on an older schema never does, since it migrates before any query.
+		app, err := dbtest.SecondInstance(t, store).ClientApp(context.Background(), "sandbox-app")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if app.Quota != "" || app.SpikeArrest != "" {
+			t.Errorf("an existing app's limits are %q %q, want empty", app.Quota, app.SpikeArrest)
+		}
+	})
+}

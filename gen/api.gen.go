@@ -7260,6 +7260,20 @@ func (response ListAccountsV1415JSONResponse) VisitListAccountsV1Response(w http
 	return err
 }
 
+type ListAccountsV1429JSONResponse ErrorResponse
+
+func (response ListAccountsV1429JSONResponse) VisitListAccountsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListAccountsV1500JSONResponse ErrorResponse
 
 func (response ListAccountsV1500JSONResponse) VisitListAccountsV1Response(w http.ResponseWriter) error {
@@ -7377,6 +7391,20 @@ func (response GetAccountByIDV1415JSONResponse) VisitGetAccountByIDV1Response(w 
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccountByIDV1429JSONResponse ErrorResponse
+
+func (response GetAccountByIDV1429JSONResponse) VisitGetAccountByIDV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7646,6 +7674,20 @@ func (response RegisterCustomerV2409JSONResponse) VisitRegisterCustomerV2Respons
 	return err
 }
 
+type RegisterCustomerV2429JSONResponse CustomersErrorBody
+
+func (response RegisterCustomerV2429JSONResponse) VisitRegisterCustomerV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RegisterCustomerV2500JSONResponse CustomersErrorBody
 
 func (response RegisterCustomerV2500JSONResponse) VisitRegisterCustomerV2Response(w http.ResponseWriter) error {
@@ -7753,6 +7795,20 @@ func (response GetCustomerInformation404JSONResponse) VisitGetCustomerInformatio
 	return err
 }
 
+type GetCustomerInformation429JSONResponse CustomersErrorBody
+
+func (response GetCustomerInformation429JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCustomerInformation500JSONResponse CustomersErrorBody
 
 func (response GetCustomerInformation500JSONResponse) VisitGetCustomerInformationResponse(w http.ResponseWriter) error {
@@ -7856,6 +7912,20 @@ func (response GetCustomerContactMethods404JSONResponse) VisitGetCustomerContact
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCustomerContactMethods429JSONResponse CustomersErrorBody
+
+func (response GetCustomerContactMethods429JSONResponse) VisitGetCustomerContactMethodsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7975,6 +8045,20 @@ func (response GetCustomerAccountsTransactionsV1404JSONResponse) VisitGetCustome
 	return err
 }
 
+type GetCustomerAccountsTransactionsV1429JSONResponse CustomersErrorBody
+
+func (response GetCustomerAccountsTransactionsV1429JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCustomerAccountsTransactionsV1500JSONResponse CustomersErrorBody
 
 func (response GetCustomerAccountsTransactionsV1500JSONResponse) VisitGetCustomerAccountsTransactionsV1Response(w http.ResponseWriter) error {
@@ -8059,6 +8143,20 @@ func (response CompletePasswordReset403JSONResponse) VisitCompletePasswordResetR
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompletePasswordReset429JSONResponse CustomersErrorBody
+
+func (response CompletePasswordReset429JSONResponse) VisitCompletePasswordResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8161,6 +8259,20 @@ func (response UpdateContactInfo404JSONResponse) VisitUpdateContactInfoResponse(
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContactInfo429JSONResponse CustomersErrorBody
+
+func (response UpdateContactInfo429JSONResponse) VisitUpdateContactInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8382,6 +8494,20 @@ func (response UnlockUser404JSONResponse) VisitUnlockUserResponse(w http.Respons
 	return err
 }
 
+type UnlockUser429JSONResponse CustomersErrorBody
+
+func (response UnlockUser429JSONResponse) VisitUnlockUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UnlockUser500JSONResponse CustomersErrorBody
 
 func (response UnlockUser500JSONResponse) VisitUnlockUserResponse(w http.ResponseWriter) error {
@@ -8474,6 +8600,20 @@ func (response ListInstitutionDisclosures403JSONResponse) VisitListInstitutionDi
 	return err
 }
 
+type ListInstitutionDisclosures429JSONResponse ErrorResponse
+
+func (response ListInstitutionDisclosures429JSONResponse) VisitListInstitutionDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListInstitutionDisclosures500JSONResponse ErrorResponse
 
 func (response ListInstitutionDisclosures500JSONResponse) VisitListInstitutionDisclosuresResponse(w http.ResponseWriter) error {
@@ -8549,6 +8689,20 @@ func (response CreateInstitutionDisclosure403JSONResponse) VisitCreateInstitutio
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateInstitutionDisclosure429JSONResponse ErrorResponse
+
+func (response CreateInstitutionDisclosure429JSONResponse) VisitCreateInstitutionDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8647,6 +8801,20 @@ func (response UpdateInstitutionDisclosure404JSONResponse) VisitUpdateInstitutio
 	return err
 }
 
+type UpdateInstitutionDisclosure429JSONResponse ErrorResponse
+
+func (response UpdateInstitutionDisclosure429JSONResponse) VisitUpdateInstitutionDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateInstitutionDisclosure500JSONResponse ErrorResponse
 
 func (response UpdateInstitutionDisclosure500JSONResponse) VisitUpdateInstitutionDisclosureResponse(w http.ResponseWriter) error {
@@ -8716,6 +8884,20 @@ func (response DeleteInstitutionUserDisclosure403JSONResponse) VisitDeleteInstit
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInstitutionUserDisclosure429JSONResponse ErrorResponse
+
+func (response DeleteInstitutionUserDisclosure429JSONResponse) VisitDeleteInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8812,6 +8994,20 @@ func (response ListInstitutionUserDisclosures403JSONResponse) VisitListInstituti
 	return err
 }
 
+type ListInstitutionUserDisclosures429JSONResponse ErrorResponse
+
+func (response ListInstitutionUserDisclosures429JSONResponse) VisitListInstitutionUserDisclosuresResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListInstitutionUserDisclosures500JSONResponse ErrorResponse
 
 func (response ListInstitutionUserDisclosures500JSONResponse) VisitListInstitutionUserDisclosuresResponse(w http.ResponseWriter) error {
@@ -8899,6 +9095,20 @@ func (response CreateInstitutionUserDisclosure403JSONResponse) VisitCreateInstit
 	return err
 }
 
+type CreateInstitutionUserDisclosure429JSONResponse ErrorResponse
+
+func (response CreateInstitutionUserDisclosure429JSONResponse) VisitCreateInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateInstitutionUserDisclosure500JSONResponse ErrorResponse
 
 func (response CreateInstitutionUserDisclosure500JSONResponse) VisitCreateInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
@@ -8982,6 +9192,20 @@ func (response UpdateInstitutionUserDisclosure403JSONResponse) VisitUpdateInstit
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateInstitutionUserDisclosure429JSONResponse ErrorResponse
+
+func (response UpdateInstitutionUserDisclosure429JSONResponse) VisitUpdateInstitutionUserDisclosureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9091,6 +9315,20 @@ func (response GetInstitutionUserV1404JSONResponse) VisitGetInstitutionUserV1Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV1429JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV1429JSONResponse) VisitGetInstitutionUserV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9298,6 +9536,20 @@ func (response GetUserStatusV1404JSONResponse) VisitGetUserStatusV1Response(w ht
 	return err
 }
 
+type GetUserStatusV1429JSONResponse ErrorResponse
+
+func (response GetUserStatusV1429JSONResponse) VisitGetUserStatusV1Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetUserStatusV1500JSONResponse ErrorResponse
 
 func (response GetUserStatusV1500JSONResponse) VisitGetUserStatusV1Response(w http.ResponseWriter) error {
@@ -9389,6 +9641,20 @@ func (response GetInstitutionUserV2404JSONResponse) VisitGetInstitutionUserV2Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstitutionUserV2429JSONResponse ErrorResponse
+
+func (response GetInstitutionUserV2429JSONResponse) VisitGetInstitutionUserV2Response(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }

@@ -77,6 +77,16 @@ func (s *Server) authenticate(_ context.Context, in *openapi3filter.Authenticati
 	if err != nil {
 		return err
 	}
+	// The app's quota and spike arrest count authenticated requests only: a caller that merely
+	// knows an app's client id cannot use its quota up.
+	if p.app != nil {
+		err = s.limitApp(req.Context(), info.family, p.app.ID, p.app)
+	} else {
+		err = s.limitApp(req.Context(), info.family, p.token.ClientAppID, nil)
+	}
+	if err != nil {
+		return err
+	}
 	info.principal = p
 	return nil
 }
@@ -128,14 +138,6 @@ func (s *Server) holdFailure(ctx context.Context) {
 	case <-t.C:
 	case <-ctx.Done():
 	}
-}
-
-// spikeArrest is the family's answer when the service sheds load (contract §1.6).
-func spikeArrest(f family) *Problem {
-	if f.legacy() {
-		return problem(http.StatusInternalServerError, codeSpikeArrest, "", "Spike arrest violation")
-	}
-	return problem(http.StatusInternalServerError, cmnSpikeArrest, "", "Spike limit violation")
 }
 
 // authenticateBearer checks a bearer token: generation, expiry, revocation, that a path naming an

@@ -13,6 +13,7 @@ const (
 	codeNotAuthorised      = "90001" // credentials invalid, or not authorised
 	codeLegacyInvalid      = "90002" // a header or form parameter invalid; access blocked
 	codeLegacyInternal     = "90003" // internal service error
+	codeQuota              = "91000" // quota limit violation
 	codeSpikeArrest        = "92000" // spike arrest
 
 	// The legacy accounts list.
@@ -68,6 +69,8 @@ const (
 	dscNotSupported    = "DSC_12015"
 	dscNoData          = "DSC_13001"
 	dscInternal        = "DSC_99999"
+	// Our 429 (quota, spike arrest, load shedding): the contract publishes none for disclosures.
+	dscTooManyRequests = "DSC_12018"
 )
 
 // Accounts (ErrorResponse).
@@ -87,6 +90,8 @@ const (
 	accTraceTooLong  = "ACC_99997"
 	accTraceMissing  = "ACC_99998"
 	accInternal      = "ACC_99999"
+	// Our 429 (quota, spike arrest, load shedding): the contract publishes none for accounts.
+	accTooManyRequests = "ACC_99987"
 )
 
 // Customer v2 ("ux-users") family: {status, message, code}.
@@ -110,6 +115,8 @@ const (
 	uxuInternal     = "UXU_99998"
 	uxuCannotHandle = "UXU_99999"
 	uxuUnavailable  = "UXU_30001"
+	// Our 429 (quota, spike arrest, load shedding): the contract publishes none for Customer v2.
+	uxuTooManyRequests = "UXU_10015"
 )
 
 // Customer v2 registration (registerCustomerV2), in the Customer v2 family: the registration
@@ -135,4 +142,6 @@ const (
 	isrInvalidQuery    = "ISR_11008"
 	isrNoDocumentKey   = "ISR_23007" // identification documents asked for, the FI has no document key
 	isrInternal        = "ISR_99999"
+	// Our 429 (quota, spike arrest, load shedding): the contract publishes none for institution users.
+	isrTooManyRequests = "ISR_11010"
 )

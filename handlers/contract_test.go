@@ -102,7 +102,7 @@ func TestEveryCodeIsInTheSpec(t *testing.T) {
 			continue // operational endpoints: BAD_REQUEST and the like
 		}
 		for _, code := range []string{c.badRequest, c.unauthorized, c.forbidden, c.notFound, c.methodNotAllow, c.headerTooLarge,
-			c.nonPrintable, c.bodyTooLarge, c.unsupportedMT, c.internal, c.unavailable} {
+			c.nonPrintable, c.bodyTooLarge, c.unsupportedMT, c.internal, c.unavailable, c.quota, c.spikeArrest} {
 			want(resp, code, "family table")
 		}
 	}
@@ -217,4 +217,37 @@ func keys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestEveryLimitedOperationDeclaresItsLimitAnswer: every operation that an abuse limit can
+// refuse — each one called with client credentials or a token (the app's quota and spike
+// arrest), each with a request body (the bodies in flight) — declares the status its family
+// answers a limit with (limitStatus: 500 in the legacy and token families, 429 elsewhere), so
+// the answer matches the spec. A new operation of a limited family fails here until it does.
+func TestEveryLimitedOperationDeclaresItsLimitAnswer(t *testing.T) {
+	spec, err := LoadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, item := range spec.Paths.Map() {
+		f := familyOf(path)
+		if f == famGeneric {
+			continue // unauthenticated operational endpoints without bodies
+		}
+		for method, op := range item.Operations() {
+			security := spec.Security // the document's default, unless the operation has its own
+			if op.Security != nil {
+				security = *op.Security
+			}
+			secured := len(security) > 0
+			if !secured && op.RequestBody == nil {
+				continue
+			}
+			status := strconv.Itoa(limitStatus(f))
+			if op.Responses.Value(status) == nil {
+				t.Errorf("%s %s (%s) declares no %s response for its limit answers (code %s / %s)",
+					method, path, op.OperationID, status, f.codes().quota, f.codes().spikeArrest)
+			}
+		}
+	}
 }

@@ -24,6 +24,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		err = echo.ErrNotFound
 	}
 	ps := s.toProblems(info, err)
+	if errors.Is(err, models.ErrBusy) {
+		s.metrics.limited.WithLabelValues("hashing").Inc() // the hasher's queue, or the legacy secret gate
+	}
 	if cause, ok := databaseFailure(err); ok && ps[0].Status >= 500 {
 		s.logUnavailable(c, info, cause) // once per outage, not once per request
 	} else if ps[0].Status >= 500 {

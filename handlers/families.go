@@ -72,33 +72,43 @@ type familyCodes struct {
 	unsupportedMT  string // request media type not accepted
 	internal       string
 	unavailable    string
+	quota          string // the client app's quota is used up (limitStatus)
+	spikeArrest    string // too fast, or the service sheds load (limitStatus)
 }
 
 var codesByFamily = map[family]familyCodes{
 	famGeneric: {badRequest: "BAD_REQUEST", unauthorized: "UNAUTHORIZED", forbidden: "FORBIDDEN", notFound: "NOT_FOUND",
 		methodNotAllow: "METHOD_NOT_ALLOWED", headerTooLarge: "BAD_REQUEST", nonPrintable: "BAD_REQUEST",
-		bodyTooLarge: "BAD_REQUEST", unsupportedMT: "UNSUPPORTED_MEDIA_TYPE", internal: "INTERNAL", unavailable: "UNAVAILABLE"},
+		bodyTooLarge: "BAD_REQUEST", unsupportedMT: "UNSUPPORTED_MEDIA_TYPE", internal: "INTERNAL", unavailable: "UNAVAILABLE",
+		quota: "TOO_MANY_REQUESTS", spikeArrest: "TOO_MANY_REQUESTS"},
 	famLegacyToken: {badRequest: codeLegacyInvalid, unauthorized: codeNotAuthorised, forbidden: codeLegacyInvalid, notFound: codeLegacyInvalid,
 		methodNotAllow: codeLegacyInvalid, headerTooLarge: codeLegacyInvalid, nonPrintable: codeLegacyInvalid, bodyTooLarge: codeLegacyInvalid,
-		unsupportedMT: codeLegacyInvalid, internal: codeLegacyInternal, unavailable: codeLegacyInternal},
+		unsupportedMT: codeLegacyInvalid, internal: codeLegacyInternal, unavailable: codeLegacyInternal,
+		quota: codeQuota, spikeArrest: codeSpikeArrest},
 	famLegacy: {badRequest: codeLegacyInvalidInput, unauthorized: codeNotAuthorised, forbidden: codeLegacyInvalid, notFound: codeLegacyInvalidInput,
 		methodNotAllow: codeLegacyInvalidInput, headerTooLarge: codeLegacyInvalid, nonPrintable: codeLegacyInvalidInput, bodyTooLarge: codeLegacyInvalidInput,
-		unsupportedMT: codeLegacyInvalidInput, internal: codeLegacyFailed, unavailable: codeLegacyFailed},
+		unsupportedMT: codeLegacyInvalidInput, internal: codeLegacyFailed, unavailable: codeLegacyFailed,
+		quota: codeQuota, spikeArrest: codeSpikeArrest},
 	famToken: {badRequest: cmnRequest, unauthorized: cmnInvalidClient, forbidden: cmnForbidden, notFound: cmnForbidden,
 		methodNotAllow: cmnForbidden, headerTooLarge: cmnHeader, nonPrintable: cmnNonPrintable, bodyTooLarge: cmnRequest,
-		unsupportedMT: cmnHeader, internal: cmnInternal, unavailable: cmnInternal},
+		unsupportedMT: cmnHeader, internal: cmnInternal, unavailable: cmnInternal,
+		quota: cmnNotAuthorised, spikeArrest: cmnSpikeArrest},
 	famDisclosures: {badRequest: dscInvalidRequest, unauthorized: dscInvalidToken, forbidden: dscNotAuthorised, notFound: dscNoData,
 		methodNotAllow: dscUnsupported, headerTooLarge: dscHeaderTooLong, nonPrintable: dscNonPrintable, bodyTooLarge: dscBodyTooLarge,
-		unsupportedMT: dscInvalidRequest, internal: dscInternal, unavailable: dscInternal},
+		unsupportedMT: dscInvalidRequest, internal: dscInternal, unavailable: dscInternal,
+		quota: dscTooManyRequests, spikeArrest: dscTooManyRequests},
 	famAccounts: {badRequest: accValidation, unauthorized: accInvalidToken, forbidden: accNotAuthorised, notFound: accUserNotFound,
 		methodNotAllow: accValidation, headerTooLarge: accHeaderTooLong, nonPrintable: accNonPrintable, bodyTooLarge: accValidation,
-		unsupportedMT: accNotJSON, internal: accInternal, unavailable: accInternal},
+		unsupportedMT: accNotJSON, internal: accInternal, unavailable: accInternal,
+		quota: accTooManyRequests, spikeArrest: accTooManyRequests},
 	famCustomers: {badRequest: uxuCannotHandle, unauthorized: uxuInvalidToken, forbidden: uxuForbidden, notFound: uxuInvalidPath,
 		methodNotAllow: uxuInvalidPath, headerTooLarge: uxuCannotHandle, nonPrintable: uxuCannotHandle, bodyTooLarge: uxuCannotHandle,
-		unsupportedMT: uxuCannotHandle, internal: uxuInternal, unavailable: uxuUnavailable},
+		unsupportedMT: uxuCannotHandle, internal: uxuInternal, unavailable: uxuUnavailable,
+		quota: uxuTooManyRequests, spikeArrest: uxuTooManyRequests},
 	famInstitutionUsers: {badRequest: isrInvalidQuery, unauthorized: isrInvalidToken, forbidden: isrForbidden, notFound: isrNotFound,
 		methodNotAllow: isrInvalidQuery, headerTooLarge: isrInvalidQuery, nonPrintable: isrNonPrintable, bodyTooLarge: isrInvalidQuery,
-		unsupportedMT: isrInvalidQuery, internal: isrInternal, unavailable: isrInternal},
+		unsupportedMT: isrInvalidQuery, internal: isrInternal, unavailable: isrInternal,
+		quota: isrTooManyRequests, spikeArrest: isrTooManyRequests},
 }
 
 // codes returns the family's cross-cutting codes.

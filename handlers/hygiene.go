@@ -72,11 +72,22 @@ func (s *Server) hygiene(next echo.HandlerFunc) echo.HandlerFunc {
 		if r.Body == nil || r.Body == http.NoBody {
 			return next(c)
 		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, s.maxBody+1))
+		if r.ContentLength > s.maxBody {
+			// Refused unread (the server then closes the connection), and held: a flood of
+			// oversized bodies gets few answers a second.
+			s.holdFailure(r.Context())
+			return problem(http.StatusBadRequest, codes.bodyTooLarge, "", "Request body too large")
+		}
+		body, held, err := s.readBody(r.Context(), r, s.maxBody)
+		defer s.limits.budget().Release(held) // after the answer: the body is in use until then
 		_ = r.Body.Close()
 		if err != nil {
 			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
+			switch {
+			case errors.Is(err, errNoBodyRoom):
+				s.metrics.limited.WithLabelValues("body_bytes_in_flight").Inc()
+				return spikeArrest(info.family)
+			case errors.As(err, &mbe):
 				return problem(http.StatusBadRequest, codes.bodyTooLarge, "", "Request body too large")
 			}
 			return problem(http.StatusBadRequest, codes.badRequest, "", "Request body could not be read")

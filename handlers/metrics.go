@@ -13,6 +13,7 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	limited  *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry, version string) *metrics {
@@ -26,6 +27,10 @@ func newMetrics(reg *prometheus.Registry, version string) *metrics {
 			Help:    "HTTP request latency by route template.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"route", "method"}),
+		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "custreg_limited_requests_total",
+			Help: "Requests refused by an abuse limit, by limit (docs/security.md).",
+		}, []string{"limit"}),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "custreg_build_info",
@@ -35,7 +40,7 @@ func newMetrics(reg *prometheus.Registry, version string) *metrics {
 		version = "dev"
 	}
 	build.WithLabelValues(version, runtime.Version()).Set(1)
-	reg.MustRegister(m.requests, m.latency, build,
+	reg.MustRegister(m.requests, m.latency, m.limited, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

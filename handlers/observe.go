@@ -23,6 +23,8 @@ type requestInfo struct {
 	// specOperation is the spec's operationId of the route, known from authentication on (so
 	// also for requests refused there, before operation is set).
 	specOperation string
+	// loginFailed: the request's password check failed (guardLogins counts it per address).
+	loginFailed bool
 }
 
 type requestInfoKey struct{}

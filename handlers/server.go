@@ -65,6 +65,8 @@ type Options struct {
 	// SecretRotationGrace is how long a client secret replaced in the sandbox's developer
 	// portal keeps working; 0 ends it at once (main passes --secret-rotation-grace).
 	SecretRotationGrace time.Duration
+	// Limits are the abuse limits; the zero value imposes none.
+	Limits Limits
 }
 
 // Server implements gen.StrictServerInterface.
@@ -94,6 +96,7 @@ type Server struct {
 	// inspector keeps the portal developers' requests (sandbox mode; nil otherwise).
 	inspector *inspector.Inspector
 	owners    appOwners
+	limits    *limiters
 }
 
 // maxDelayedFailures bounds the failed client authentications held at once.
@@ -140,7 +143,7 @@ func New(opts Options) (*echo.Echo, error) {
 	}
 	s := &Server{store: opts.Store, log: opts.Log, spec: spec, specJSON: specJSON, xmlOrder: xmlOrder, maxBody: opts.MaxBodyBytes, now: opts.Now,
 		authFailureDelay: opts.AuthFailureDelay, delayed: make(chan struct{}, maxDelayedFailures),
-		notifier: opts.Notifier, sandbox: opts.Sandbox, sample: sampleHandler(opts)}
+		notifier: opts.Notifier, sandbox: opts.Sandbox, sample: sampleHandler(opts), limits: newLimiters(opts.Limits)}
 	if !s.sandbox {
 		// The served documents keep them (rendered above); validation and routing do not.
 		for _, p := range sandboxPaths {
@@ -188,8 +191,9 @@ func New(opts Options) (*echo.Echo, error) {
 		s.log.Error("panic", "route", c.Path(), "error", err, "stack", string(stack))
 		return err
 	}}))
-	e.Use(s.withDeadline, s.watchOutage)
-	e.Use(s.observe, s.inspect, s.hygiene)
+	e.Use(s.securityHeaders, s.withDeadline, s.watchOutage)
+	e.Use(s.observe, s.inspect, s.limitAddresses, s.hygiene, s.guardLogins)
+	docsOwnAssets(e)
 	e.GET(docsAssetsPrefix+"*", docsAssets())
 	// "/docs/" (as browsers and people often type it) is the reference page; a redirect keeps
 	// the page's relative asset paths right.

@@ -293,6 +293,7 @@ func (s *Server) verifyUser(ctx context.Context, fi, username, password string) 
 		s.log.WarnContext(ctx, "user locked after repeated login failures", "fi", fi)
 	}
 	if errors.Is(err, models.ErrBadCredentials) {
+		infoFrom(ctx).loginFailed = true // counted against the caller's address (guardLogins)
 		return nil, errBadUserCredentials
 	}
 	return c, err

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -26,7 +27,9 @@ import (
 )
 
 // Scenarios lists what Run can drive.
-var Scenarios = []string{"token-v1", "token-v2", "bad-secret", "register", "healthz"}
+// The flood scenarios (bad-secret, unknown-user, oversized-body) are the abuse a server must
+// shrug off while legitimate requests go on (docs/benchmarks.md).
+var Scenarios = []string{"token-v1", "token-v2", "bad-secret", "unknown-user", "oversized-body", "register", "healthz"}
 
 // Config is one load run.
 type Config struct {
@@ -39,6 +42,13 @@ type Config struct {
 	ClientID string        // the app to authenticate as
 	Secret   string
 	FI       string // the FI to act for
+	// Source is the local address to send from ("": the system's choice). On Linux every
+	// 127.0.0.0/8 address reaches a server on 127.0.0.1, so a flood can come from 127.0.0.2
+	// while legitimate load comes from 127.0.0.1, as from two machines.
+	Source string
+	// BodyBytes is the size of the oversized-body scenario's bodies (0: 1 MiB + 1, just over
+	// the default --max-body-bytes).
+	BodyBytes int
 }
 
 // Report is the summary of a run.
@@ -49,7 +59,8 @@ type Report struct {
 	Requests   uint64         `json:"requests"`
 	Seconds    float64        `json:"seconds"`
 	Throughput float64        `json:"throughput_per_s"` // answers per second, whatever their status
-	Expected   uint64         `json:"expected"`         // answers the scenario expects (200, or 401 for bad-secret)
+	Expected   uint64         `json:"expected"`         // answers the scenario expects (200; 401 or 400 for the floods)
+	ServerErrs uint64         `json:"server_errors"`    // 5xx answers
 	P50ms      float64        `json:"p50_ms"`
 	P90ms      float64        `json:"p90_ms"`
 	P99ms      float64        `json:"p99_ms"`
@@ -75,15 +86,23 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 	if cfg.Count > 0 {
 		targeter = limit(targeter, cfg.Count)
 	}
-	attacker := vegeta.NewAttacker(
+	opts := []func(*vegeta.Attacker){
 		vegeta.Workers(uint64(cfg.Workers)), vegeta.MaxWorkers(uint64(cfg.Workers)),
 		vegeta.Connections(cfg.Workers), vegeta.MaxConnections(cfg.Workers), vegeta.KeepAlive(true),
-		vegeta.Timeout(30*time.Second), vegeta.MaxBody(4096))
+		vegeta.Timeout(30 * time.Second), vegeta.MaxBody(4096)}
+	if cfg.Source != "" {
+		ip := net.ParseIP(cfg.Source)
+		if ip == nil {
+			return nil, fmt.Errorf("source %q is not an IP address", cfg.Source)
+		}
+		opts = append(opts, vegeta.LocalAddr(net.IPAddr{IP: ip}))
+	}
+	attacker := vegeta.NewAttacker(opts...)
 	rate := vegeta.Rate{Freq: cfg.Rate, Per: time.Second}
 
 	var metrics vegeta.Metrics
 	answers := map[string]int{}
-	var expected uint64
+	var expected, serverErrs uint64
 	var done atomic.Uint64
 	stopProgress := make(chan struct{})
 	var wg sync.WaitGroup
@@ -134,6 +153,9 @@ loop:
 			if int(r.Code) == expect {
 				expected++
 			}
+			if r.Code >= 500 {
+				serverErrs++
+			}
 		}
 	}
 	close(stopProgress)
@@ -141,7 +163,7 @@ loop:
 	metrics.Close()
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	rep := &Report{Scenario: cfg.Scenario, Rate: cfg.Rate, Workers: cfg.Workers, Requests: metrics.Requests,
-		Seconds: metrics.Duration.Seconds() + metrics.Wait.Seconds(), Expected: expected,
+		Seconds: metrics.Duration.Seconds() + metrics.Wait.Seconds(), Expected: expected, ServerErrs: serverErrs,
 		P50ms: ms(metrics.Latencies.P50), P90ms: ms(metrics.Latencies.P90), P99ms: ms(metrics.Latencies.P99), MaxMs: ms(metrics.Latencies.Max),
 		Answers: answers}
 	if rep.Seconds > 0 {
@@ -251,6 +273,39 @@ func targeterFor(ctx context.Context, client *http.Client, base string, cfg Conf
 			t.Header = h
 			return nil
 		}, expect, nil
+	case "unknown-user":
+		// Password grants for users that do not exist, V1 and V2 alternately: each costs the
+		// server a hash unless a limit refuses it first.
+		auth := basic(cfg.ClientID, cfg.Secret)
+		var n atomic.Uint64
+		return func(t *vegeta.Target) error {
+			i := n.Add(1)
+			t.Method = http.MethodPost
+			t.Body = []byte(url.Values{"grant_type": {"password"}, "username": {fmt.Sprintf("nobody%08d", i)},
+				"password": {"Guess!" + newUUID()[:8]}}.Encode())
+			h := http.Header{"Authorization": {auth}, "Content-Type": {"application/x-www-form-urlencoded"}}
+			if i%2 == 0 {
+				t.URL = base + "/v1/oauth/token"
+				h["Di_tid"], h["Di_fiid"] = []string{newUUID()}, []string{cfg.FI}
+			} else {
+				t.URL = base + "/oauth2/v1/token"
+				h["Transactionid"], h["Institutionid"] = []string{newUUID()}, []string{cfg.FI}
+			}
+			t.Header = h
+			return nil
+		}, http.StatusUnauthorized, nil
+	case "oversized-body":
+		// Register v4 bodies over the server's limit, with a made-up token: refused by size.
+		size := cfg.BodyBytes
+		if size <= 0 {
+			size = 1<<20 + 1
+		}
+		body := []byte(strings.Repeat(" ", size))
+		return func(t *vegeta.Target) error {
+			t.Method, t.URL, t.Body = http.MethodPost, base+"/registration/v4/fis/"+cfg.FI+"/fiCustomers", body
+			t.Header = http.Header{"Authorization": {"Bearer not-a-token"}, "Di_tid": {newUUID()}, "Content-Type": {"application/json"}}
+			return nil
+		}, http.StatusBadRequest, nil
 	case "register":
 		token, err := v1Token(ctx, client, base, cfg)
 		if err != nil {
@@ -323,8 +378,8 @@ func registration(member, login, ssn string) []byte {
 // Text renders a report as a few lines.
 func (r *Report) Text() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "scenario %s, rate %s, %d workers: %d requests in %.1fs = %.1f/s (%d as expected)\n",
-		r.Scenario, rateText(r.Rate), r.Workers, r.Requests, r.Seconds, r.Throughput, r.Expected)
+	fmt.Fprintf(&b, "scenario %s, rate %s, %d workers: %d requests in %.1fs = %.1f/s (%d as expected, %d 5xx)\n",
+		r.Scenario, rateText(r.Rate), r.Workers, r.Requests, r.Seconds, r.Throughput, r.Expected, r.ServerErrs)
 	fmt.Fprintf(&b, "latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms\n", r.P50ms, r.P90ms, r.P99ms, r.MaxMs)
 	keys := make([]string, 0, len(r.Answers))
 	for k := range r.Answers {

@@ -65,6 +65,10 @@ type ClientApp struct {
 	// DeveloperID is the sandbox developer-portal account that created the app ("" for apps
 	// of the provisioning file and the command line).
 	DeveloperID string `gorm:"size:32;not null;default:'';index"`
+	// Quota and SpikeArrest are the app's request limits as rates ("20000/h", "50/s", "none";
+	// package limits); empty takes the server's defaults (--app-quota, --app-spike-arrest).
+	Quota       string `gorm:"size:32;not null;default:''"`
+	SpikeArrest string `gorm:"size:32;not null;default:''"`
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -23,6 +25,9 @@ var (
 	// ErrMalformedHash is returned when a stored PHC hash string cannot be parsed
 	// or carries parameters outside the accepted bounds.
 	ErrMalformedHash = errors.New("secure: malformed password hash")
+	// ErrBusy is returned, without hashing, when every slot is taken and the queue is full or
+	// the wait for a slot ran out (see PasswordHasher.LimitQueue); also by LegacySecretGate.
+	ErrBusy = errors.New("secure: too busy to hash now")
 )
 
 // Bounds applied to parameters read from stored hashes, so a corrupted or
@@ -53,10 +58,18 @@ func DefaultArgon2Params() Argon2Params {
 
 // PasswordHasher hashes and verifies passwords with argon2id. At most
 // maxConcurrent hash computations run at once, so a burst of logins cannot
-// exhaust memory. It is safe for concurrent use.
+// exhaust memory; with LimitQueue, callers that find no free slot queue briefly
+// and are then refused with ErrBusy instead of waiting without bound. It is safe
+// for concurrent use.
 type PasswordHasher struct {
 	params Argon2Params
 	sem    chan struct{}
+	// queueLimited, maxWaiting and maxWait bound the queue (LimitQueue); without it callers
+	// wait as long as their context lasts.
+	queueLimited bool
+	maxWaiting   int64
+	maxWait      time.Duration
+	waiting      atomic.Int64
 
 	// Test hooks; never set outside tests.
 	compute func(password, salt []byte, p Argon2Params) []byte
@@ -89,13 +102,25 @@ func NewPasswordHasher(p Argon2Params, maxConcurrent int) *PasswordHasher {
 	return &PasswordHasher{params: p, sem: make(chan struct{}, maxConcurrent), compute: argon2Key}
 }
 
+// LimitQueue bounds the callers waiting for a hashing slot: at most waiting of them (0: none)
+// wait, each for at most wait (0: as long as its context lasts); the others get ErrBusy at once,
+// as does a caller whose wait runs out. Call it before the hasher is used.
+func (h *PasswordHasher) LimitQueue(waiting int, wait time.Duration) *PasswordHasher {
+	h.queueLimited, h.maxWaiting, h.maxWait = true, int64(max(waiting, 0)), wait
+	return h
+}
+
+// Slots is the number of hashes that may run at once.
+func (h *PasswordHasher) Slots() int { return cap(h.sem) }
+
 // Params returns the parameters used for new hashes.
 func (h *PasswordHasher) Params() Argon2Params { return h.params }
 
 // Hash returns an argon2id PHC string for password with a fresh random salt:
 // $argon2id$v=19$m=<KiB>,t=<time>,p=<threads>$<salt>$<hash> (raw standard
 // base64). It returns ErrPasswordTooLong for passwords over MaxPasswordLen
-// bytes without hashing, and ctx.Err() if ctx ends while waiting for a slot.
+// bytes without hashing, ErrBusy when no slot is free in time (LimitQueue), and
+// ctx.Err() if ctx ends while waiting for a slot.
 func (h *PasswordHasher) Hash(ctx context.Context, password string) (string, error) {
 	if len(password) > MaxPasswordLen {
 		return "", ErrPasswordTooLong
@@ -116,7 +141,8 @@ func (h *PasswordHasher) Hash(ctx context.Context, password string) (string, err
 // only when ok is true and phc's parameters differ from the hasher's current
 // ones, so the caller can store a fresh Hash. A password over MaxPasswordLen
 // bytes yields (false, false, nil) without hashing. A malformed phc yields
-// ErrMalformedHash; ctx ending while waiting for a slot yields ctx.Err().
+// ErrMalformedHash; no slot free in time yields ErrBusy; ctx ending while
+// waiting for a slot yields ctx.Err().
 func (h *PasswordHasher) Verify(ctx context.Context, password, phc string) (ok bool, needsRehash bool, err error) {
 	p, salt, want, err := parsePHC(phc)
 	if err != nil {
@@ -137,12 +163,15 @@ func (h *PasswordHasher) Verify(ctx context.Context, password, phc string) (ok b
 
 // DummyVerify computes and discards one hash with the current parameters, so
 // that a login for an unknown user costs the same as one for a known user.
-// Like Verify, it does no work for passwords over MaxPasswordLen bytes.
-func (h *PasswordHasher) DummyVerify(ctx context.Context, password string) {
+// Like Verify, it does no work for passwords over MaxPasswordLen bytes, and it
+// returns Verify's ErrBusy and ctx errors, so that an unknown user is refused
+// exactly like a known one when the hasher is busy.
+func (h *PasswordHasher) DummyVerify(ctx context.Context, password string) error {
 	if len(password) > MaxPasswordLen {
-		return
+		return nil
 	}
-	_, _ = h.run(ctx, []byte(password), make([]byte, h.params.SaltLen), h.params)
+	_, err := h.run(ctx, []byte(password), make([]byte, h.params.SaltLen), h.params)
+	return err
 }
 
 // run computes one hash while holding a concurrency slot.
@@ -153,17 +182,38 @@ func (h *PasswordHasher) run(ctx context.Context, password, salt []byte, p Argon
 	select {
 	case h.sem <- struct{}{}:
 	default:
-		if h.onWait != nil {
-			h.onWait()
-		}
-		select {
-		case h.sem <- struct{}{}:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		if err := h.wait(ctx); err != nil {
+			return nil, err
 		}
 	}
 	defer func() { <-h.sem }()
 	return h.compute(password, salt, p), nil
+}
+
+// wait queues for a slot within the LimitQueue bounds.
+func (h *PasswordHasher) wait(ctx context.Context) error {
+	if n := h.waiting.Add(1); h.queueLimited && n > h.maxWaiting {
+		h.waiting.Add(-1)
+		return ErrBusy
+	}
+	defer h.waiting.Add(-1)
+	if h.onWait != nil {
+		h.onWait()
+	}
+	var timeout <-chan time.Time
+	if h.maxWait > 0 {
+		t := time.NewTimer(h.maxWait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case h.sem <- struct{}{}:
+		return nil
+	case <-timeout:
+		return ErrBusy
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func argon2Key(password, salt []byte, p Argon2Params) []byte {

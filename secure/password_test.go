@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -249,4 +250,78 @@ func BenchmarkPasswordHash(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestQueueIsBounded: with the only slot held, LimitQueue lets two callers queue and refuses the
+// third at once with ErrBusy, without hashing; a queued caller whose wait runs out gets ErrBusy
+// too, and DummyVerify reports it like Verify.
+func TestQueueIsBounded(t *testing.T) {
+	h := NewPasswordHasher(cheap, 1).LimitQueue(2, time.Hour)
+	entered := make(chan struct{}, 8)
+	release := make(chan struct{})
+	waiting := make(chan struct{}, 8)
+	var computed atomic.Int32
+	h.onWait = func() { waiting <- struct{}{} }
+	h.compute = func(pw, salt []byte, p Argon2Params) []byte {
+		computed.Add(1)
+		entered <- struct{}{}
+		<-release
+		return argon2Key(pw, salt, p)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	wg.Go(func() { _, err := h.Hash(context.Background(), "pw"); errs <- err })
+	<-entered
+	for range 2 {
+		wg.Go(func() { _, err := h.Hash(context.Background(), "pw"); errs <- err })
+		<-waiting
+	}
+	if _, err := h.Hash(context.Background(), "pw"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("third waiter: %v, want ErrBusy", err)
+	}
+	if err := h.DummyVerify(context.Background(), "pw"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("DummyVerify with the queue full: %v, want ErrBusy", err)
+	}
+	close(release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("a caller within the bounds failed: %v", err)
+		}
+	}
+	if n := computed.Load(); n != 3 {
+		t.Fatalf("%d hashes computed, want 3 (the refused ones compute nothing)", n)
+	}
+
+	// The wait is bounded too.
+	h2 := NewPasswordHasher(cheap, 1).LimitQueue(5, 20*time.Millisecond)
+	hold := make(chan struct{})
+	inside := make(chan struct{})
+	h2.compute = func(pw, salt []byte, p Argon2Params) []byte {
+		close(inside)
+		<-hold
+		return argon2Key(pw, salt, p)
+	}
+	go func() { _, _ = h2.Hash(context.Background(), "pw") }()
+	<-inside
+	start := time.Now()
+	if _, _, err := h2.Verify(context.Background(), "pw", "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("after the wait: %v, want ErrBusy", err)
+	}
+	if d := time.Since(start); d < 20*time.Millisecond {
+		t.Fatalf("refused after %v, before the wait ran out", d)
+	}
+	close(hold)
+
+	// Queue 0: nobody waits.
+	h3 := NewPasswordHasher(cheap, 1).LimitQueue(0, time.Hour)
+	in3, hold3 := make(chan struct{}), make(chan struct{})
+	h3.compute = func(pw, salt []byte, p Argon2Params) []byte { close(in3); <-hold3; return argon2Key(pw, salt, p) }
+	go func() { _, _ = h3.Hash(context.Background(), "pw") }()
+	<-in3
+	if _, err := h3.Hash(context.Background(), "pw"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("queue 0: %v, want ErrBusy", err)
+	}
+	close(hold3)
 }

@@ -114,9 +114,6 @@ var legacySecretParams = Argon2Params{Memory: 8192, Time: 1, Threads: 1, SaltLen
 // of requests against a not-yet-upgraded app cannot exhaust memory or CPU.
 type LegacySecretGate struct{ slots chan struct{} }
 
-// ErrBusy is returned when no legacy verification slot is free.
-var ErrBusy = errors.New("secure: too many concurrent secret verifications")
-
 // NewLegacySecretGate allows n concurrent legacy verifications (n <= 0 means 1).
 func NewLegacySecretGate(n int) *LegacySecretGate {
 	if n <= 0 {
