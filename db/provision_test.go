@@ -144,6 +144,12 @@ func TestParseProvisionFileReportsEveryFaultWithLine(t *testing.T) {
 			[]string{"line 5: institutions[0].policy.lockoutCooldown"}},
 		{"client app", "clientApps:\n  - clientId: app\n    secret: short\n    institutions: [\"1\"]\n    grants: [implicit]\n    scopes: [everything]\n",
 			[]string{"clientApps[0].secret", "clientApps[0].institutions[0]", "line 5: clientApps[0].grants[0]", "clientApps[0].scopes[0]"}},
+		// Found by FuzzParseProvisionFile: such text reached the database (NUL failing there on
+		// PostgreSQL) and the API's answers.
+		{"unsafe text", "institutions:\n  - id: \"00016\"\n    name: \"Bank\\0\"\n    members:\n      - memberNumber: \"A1\"\n        name: \"M\\u202e\"\n" +
+			"clientApps:\n  - {clientId: \"a\\tb\", secret: \"abcdefgh\\u200b\", institutions: [\"00016\"], grants: [client_credentials]}\n",
+			[]string{"line 3: institutions[0].name: must be text", "line 6: institutions[0].members[0].name", "line 8: clientApps[0].clientId",
+				"line 8: clientApps[0].secret"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
