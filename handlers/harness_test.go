@@ -30,11 +30,12 @@ import (
 // validated against openapi/openapi.yaml. Its helpers take the test they report to as their
 // first argument, so a subtest's failure is reported on the subtest.
 type api struct {
-	base   string
-	store  *db.Store
-	router routers.Router
-	offset atomic.Int64 // clock offset in seconds, moved by advance
-	logs   *syncBuffer
+	base    string
+	handler http.Handler // the stack itself, for requests sent in process (serve)
+	store   *db.Store
+	router  routers.Router
+	offset  atomic.Int64 // clock offset in seconds, moved by advance
+	logs    *syncBuffer
 }
 
 type syncBuffer struct {
@@ -103,7 +104,7 @@ func newAPIWith(t testing.TB, store *db.Store, configure func(*handlers.Options)
 	}
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	a.base = srv.URL
+	a.base, a.handler = srv.URL, e
 	return a
 }
 
@@ -167,6 +168,19 @@ func (a *api) tryWith(t testing.TB, client *http.Client, method, path string, he
 	r := &response{status: res.StatusCode, header: res.Header, body: data}
 	a.validate(t, req, r)
 	return r, nil
+}
+
+// serve hands req to the stack in process, as the HTTP server would after reading it from a
+// connection, and validates the answer like do: fuzz targets send many requests, and some the
+// client side of net/http would refuse to write.
+func (a *api) serve(t testing.TB, req *http.Request) *response {
+	t.Helper()
+	orig := req.Clone(context.Background()) // the stack rewrites the path of the one it serves
+	rec := httptest.NewRecorder()
+	a.handler.ServeHTTP(rec, req)
+	r := &response{status: rec.Code, header: rec.Result().Header, body: rec.Body.Bytes()}
+	a.validate(t, orig, r)
+	return r
 }
 
 // validate reports a response the spec does not allow (with t.Errorf only).
