@@ -63,7 +63,9 @@ func TestKillDuringRegistrationLoad(t *testing.T) {
 						case err != nil || r.status >= 500:
 							cut = append(cut, acked{tid: tid, reg: reg})
 						case r.status == http.StatusOK:
-							var out struct{ FICustomer struct{ ID struct{ Value string } } }
+							var out struct {
+								FICustomer struct{ ID struct{ Value string } }
+							}
 							_ = json.Unmarshal(r.body, &out)
 							acks = append(acks, acked{tid: tid, reg: reg, reply: r.body, guid: out.FICustomer.ID.Value})
 							if len(acks) >= 12 {
