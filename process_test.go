@@ -86,16 +86,38 @@ type instance struct {
 // ends.
 func startInstance(t *testing.T, name, database string, extra ...string) *instance {
 	t.Helper()
-	addr := freeAddr(t)
-	in := &instance{t: t, name: name, base: "http://" + addr, logs: &syncWriter{},
-		args: append([]string{"--sandbox", "--db", database, "--addr", addr, "--auth-failure-delay", "0s"}, extra...),
-		env:  append(os.Environ(), "CUSTREG_PII_KEY="+testPIIKey)}
-	in.start()
-	t.Cleanup(in.stop)
-	return in
+	return startInstances(t, []string{name}, database, extra...)[0]
 }
 
+// startInstances starts one process per name on the same database at the same moment (so their
+// start-up work, seeding the sandbox included, races as it does when a deployment starts), and
+// waits until every one is ready.
+func startInstances(t *testing.T, names []string, database string, extra ...string) []*instance {
+	t.Helper()
+	var out []*instance
+	for _, name := range names {
+		addr := freeAddr(t)
+		in := &instance{t: t, name: name, base: "http://" + addr, logs: &syncWriter{},
+			args: append([]string{"--sandbox", "--db", database, "--addr", addr, "--auth-failure-delay", "0s"}, extra...),
+			env:  append(os.Environ(), "CUSTREG_PII_KEY="+testPIIKey)}
+		in.launch()
+		t.Cleanup(in.stop)
+		out = append(out, in)
+	}
+	for _, in := range out {
+		in.waitReady()
+	}
+	return out
+}
+
+// start starts the process again (after kill or stop) and waits until it is ready.
 func (in *instance) start() {
+	in.t.Helper()
+	in.launch()
+	in.waitReady()
+}
+
+func (in *instance) launch() {
 	in.t.Helper()
 	in.cmd = exec.Command(custregBinary(in.t), in.args...)
 	in.cmd.Env = in.env
@@ -105,6 +127,10 @@ func (in *instance) start() {
 	}
 	in.done = make(chan struct{})
 	go func(cmd *exec.Cmd, done chan struct{}) { _ = cmd.Wait(); close(done) }(in.cmd, in.done)
+}
+
+func (in *instance) waitReady() {
+	in.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		select {
