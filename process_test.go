@@ -49,6 +49,11 @@ func custregBinary(t testing.TB) string {
 	if testing.Short() {
 		t.Skip("builds and runs the custreg binary")
 	}
+	if raceDetector {
+		// The code under test runs in the built processes, not in this race-instrumented
+		// binary: the run without -race (.ci/run has both) is the one that counts.
+		t.Skip("the processes are not built with the race detector; runs without -race")
+	}
 	binaryOnce.Do(func() {
 		if binaryDir, binaryErr = os.MkdirTemp("", "custreg-bin-"); binaryErr != nil {
 			return
