@@ -187,6 +187,12 @@ func FuzzCheckPassword(f *testing.F) {
 	}
 	fuzzcorpus.Check(f, seeds)
 	f.Fuzz(func(t *testing.T, password, login string, minLen, maxLen int) {
+		if got, want := ValidUsernameRange(minLen, maxLen), 6 <= minLen && minLen <= maxLen && maxLen <= 20; got != want {
+			t.Fatalf("ValidUsernameRange(%d, %d) = %v", minLen, maxLen, got)
+		}
+		if got, want := ValidPasswordRange(minLen, maxLen), 6 <= minLen && minLen <= maxLen && maxLen <= 128; got != want {
+			t.Fatalf("ValidPasswordRange(%d, %d) = %v", minLen, maxLen, got)
+		}
 		if !CheckPassword(password, login, minLen, maxLen) {
 			return
 		}
