@@ -356,8 +356,11 @@ func startTraffic(t *testing.T, a *api, token string) *traffic {
 }
 
 // steady lets the traffic run for d in a phase where the database is up and recovered: every
-// answer sent and received in it must succeed.
+// answer sent and received in it must succeed. Half a second of settling comes first, in which
+// the thawed server works off the backlog a freeze left (see TestRestartedPostgresIsUsedAgainAtOnce).
 func (tr *traffic) steady(name string, d time.Duration) {
+	tr.phase.Store("settling:" + name)
+	time.Sleep(500 * time.Millisecond)
 	tr.phase.Store("steady:" + name)
 	time.Sleep(d)
 }
