@@ -246,15 +246,11 @@ func openStore(a *app, create bool) (*db.Store, error) {
 		return nil, errors.New("CUSTREG_PII_KEY is required (base64 of 32 random bytes, e.g. `openssl rand -base64 32`); " +
 			"only --sandbox on SQLite generates one")
 	}
-	ring := map[string][]byte{cfg.PIIKeyID: key}
-	for _, entry := range strings.FieldsFunc(cfg.PIIOldKeys, func(r rune) bool { return r == ',' || r == ' ' }) {
-		id, b64, ok := strings.Cut(entry, ":")
-		old, perr := secure.ParseKey(b64)
-		if !ok || id == "" || perr != nil || id == cfg.PIIKeyID {
-			return nil, fmt.Errorf("%s: each entry must be id:base64-key with an id other than %q", cfg.Source("pii-old-keys"), cfg.PIIKeyID)
-		}
-		ring[id] = old
+	ring, err := secure.ParseKeyList(cfg.PIIOldKeys)
+	if _, clash := ring[cfg.PIIKeyID]; err != nil || clash {
+		return nil, fmt.Errorf("%s: each entry must be id:base64-key with an id other than %q", cfg.Source("pii-old-keys"), cfg.PIIKeyID)
 	}
+	ring[cfg.PIIKeyID] = key
 	keys, err := secure.NewKeyring(cfg.PIIKeyID, ring)
 	if err != nil {
 		return nil, fmt.Errorf("PII key ring: %w", err)

@@ -191,7 +191,21 @@ func Migrate(ctx context.Context, conn *gorm.DB) error {
 	ctx, cancel := context.WithTimeout(ctx, migrationTimeout)
 	defer cancel()
 	if conn.Name() != "postgres" {
-		return migrate(conn.WithContext(ctx))
+		// Several processes may start at once on one file: migrating in one IMMEDIATE
+		// transaction (the DSN's _txlock) takes the write lock before GORM looks at the schema,
+		// so the others wait for it (busy timeout raised to the migration's bound) and then find
+		// the tables there, instead of failing to create them again.
+		return conn.WithContext(ctx).Connection(func(c *gorm.DB) error {
+			var busy int64
+			if err := c.Raw("PRAGMA busy_timeout").Scan(&busy).Error; err != nil {
+				return fmt.Errorf("migration session: %w", err)
+			}
+			if err := c.Exec("PRAGMA busy_timeout = " + milliseconds(migrationTimeout)).Error; err != nil {
+				return fmt.Errorf("migration session: %w", err)
+			}
+			defer c.Exec("PRAGMA busy_timeout = " + strconv.FormatInt(busy, 10)) // the budget, before the pool reuses it
+			return c.Transaction(func(tx *gorm.DB) error { return migrate(tx) })
+		})
 	}
 	// Several instances may start at once: a session-level advisory lock serialises migrations.
 	return conn.WithContext(ctx).Connection(func(tx *gorm.DB) error {

@@ -149,6 +149,12 @@ func TestParseProvisionFileReportsEveryFaultWithLine(t *testing.T) {
 			[]string{"line 7: clientApps[0].limits.quota: must be a rate", "line 8: clientApps[0].limits.spikeArrest: must be a rate"}},
 		{"app limits unknown field", "clientApps:\n  - clientId: app\n    secret: app-secret\n    institutions: [\"01111\"]\n    grants: [client_credentials]\n" +
 			"    limits:\n      burst: 10\n", []string{"line 7", "burst"}},
+		// Found by FuzzParseProvisionFile: such text reached the database (NUL failing there on
+		// PostgreSQL) and the API's answers.
+		{"unsafe text", "institutions:\n  - id: \"00016\"\n    name: \"Bank\\0\"\n    members:\n      - memberNumber: \"A1\"\n        name: \"M\\u202e\"\n" +
+			"clientApps:\n  - {clientId: \"a\\tb\", secret: \"abcdefgh\\u200b\", institutions: [\"00016\"], grants: [client_credentials]}\n",
+			[]string{"line 3: institutions[0].name: must be text", "line 6: institutions[0].members[0].name", "line 8: clientApps[0].clientId",
+				"line 8: clientApps[0].secret"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

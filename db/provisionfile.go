@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -53,7 +54,7 @@ type InstitutionSpec struct {
 	// DocumentKey is the FI's identification-document export key: the PEM of an RSA public key
 	// (at least 2048 bits) whose private half the FI keeps. Without one, identification
 	// documents are never exported.
-	DocumentKey string `yaml:"documentKey"`
+	DocumentKey string `yaml:"documentKey" text:"multiline"`
 	// Messaging is the FI's SMS and voice gateway; omitted, a stored one is kept.
 	Messaging *MessagingSpec `yaml:"messaging"`
 }
@@ -260,6 +261,7 @@ func ParseProvisionFile(data []byte) (*ProvisionFile, error) {
 		return nil, &ProvisionError{Faults: []Fault{{Msg: err.Error()}}}
 	}
 	c := checker{root: &root}
+	c.checkText(reflect.ValueOf(pf), nil)
 	c.check(&pf)
 	if len(c.faults) > 0 {
 		return nil, &ProvisionError{Faults: c.faults}
@@ -274,6 +276,13 @@ type checker struct {
 	// transactionIDs are the transaction ids given so far: unique in the whole file.
 	transactionIDs map[string]bool
 }
+
+// Bounds of free-text fields, set by their columns (package models).
+const (
+	maxTextLen = 128
+	// The encrypted maiden name column holds 320 bytes of plain text (as Register v4 allows).
+	maxMaidenNameBytes = 320
+)
 
 var (
 	hex32Upper     = regexp.MustCompile(`^[0-9A-F]{32}$`)
@@ -334,6 +343,45 @@ func lineOf(root *yaml.Node, path []any) int {
 		n = next
 	}
 	return line
+}
+
+// checkText faults every string of the file, at any depth, that is not rules.SafeText: the
+// file's text is stored and shown by the API like what requests carry, where control, bidi and
+// invisible characters are refused, and NUL or invalid UTF-8 would fail on PostgreSQL. The
+// value itself is never repeated (it may be a password or a secret).
+func (c *checker) checkText(v reflect.Value, path []any) {
+	switch v.Kind() {
+	case reflect.String:
+		if !rules.SafeText(v.String()) {
+			c.fault("must be text without control, invisible or bidi characters (UTF-8)", path...)
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			c.checkText(v.Elem(), path)
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			c.checkText(v.Index(i), append(slices.Clone(path), i))
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			switch {
+			case !f.IsExported() || name == "" || name == "-":
+			case f.Tag.Get("text") == "multiline" && v.Field(i).Kind() == reflect.String:
+				// A PEM block: safe text line by line.
+				for _, line := range strings.Split(strings.ReplaceAll(v.Field(i).String(), "\r\n", "\n"), "\n") {
+					if !rules.SafeText(line) {
+						c.fault("must be text without control, invisible or bidi characters (UTF-8)", append(slices.Clone(path), name)...)
+						break
+					}
+				}
+			default:
+				c.checkText(v.Field(i), append(slices.Clone(path), name))
+			}
+		}
+	}
 }
 
 func (c *checker) check(pf *ProvisionFile) {
@@ -435,7 +483,7 @@ func (c *checker) check(pf *ProvisionFile) {
 			c.fault("give exactly one of secret or secretHash", at("secret")...)
 		case app.Secret != "" && (len(app.Secret) < 8 || len(app.Secret) > secure.MaxClientSecretLen):
 			c.fault(fmt.Sprintf("must be 8-%d bytes", secure.MaxClientSecretLen), at("secret")...)
-		case app.SecretHash != "" && !secure.IsKeyedSecretHash(app.SecretHash) && !secure.IsLegacySecretHash(app.SecretHash):
+		case app.SecretHash != "" && (!secure.IsKeyedSecretHash(app.SecretHash) && !secure.IsLegacySecretHash(app.SecretHash) || len(app.SecretHash) > 256):
 			c.fault("must be a digest made by this service (hmac-sha256$…) or an argon2id PHC string", at("secretHash")...)
 		}
 		if len(app.Institutions) == 0 {
@@ -561,6 +609,15 @@ func (c *checker) checkAccount(a *AccountSpec, at []any) {
 	if a.Currency != "" && !currency.MatchString(a.Currency) {
 		c.fault("must be an ISO 4217 code such as USD", path("currency")...)
 	}
+	for name, v := range map[string]string{"typeDescription": a.TypeDescription, "description": a.Description,
+		"nickName": a.NickName, "primaryHolderName": a.HolderName} {
+		if rules.TooLong(v, maxTextLen) {
+			c.fault(fmt.Sprintf("at most %d characters", maxTextLen), path(name)...)
+		}
+	}
+	if len(a.RoutingNumber) > 16 {
+		c.fault("at most 16 characters", path("routingNumber")...)
+	}
 	for name, v := range map[string]string{"currentBalance": a.CurrentBalance, "availableBalance": a.AvailableBalance} {
 		if v != "" && !amount.MatchString(v) {
 			c.fault("must be a decimal amount such as 1234.56 (quote it in YAML)", path(name)...)
@@ -660,6 +717,14 @@ func (c *checker) checkUser(fi *InstitutionSpec, m *MemberSpec, u *UserSpec, log
 		if rules.Blank(ad.Address1) || rules.Blank(ad.City) {
 			c.fault("address1 and city are required", path("postalAddresses", i, "address1")...)
 		}
+		for name, v := range map[string]string{"address1": ad.Address1, "address2": ad.Address2, "city": ad.City} {
+			if rules.TooLong(v, rules.MaxAddressLen) {
+				c.fault(fmt.Sprintf("at most %d characters", rules.MaxAddressLen), path("postalAddresses", i, name)...)
+			}
+		}
+		if ad.Country != "" && !rules.Country(ad.Country) {
+			c.fault("must be an ISO 3166-1 country code such as US", path("postalAddresses", i, "country")...)
+		}
 		if !rules.USState(ad.State) {
 			c.fault("must be a USPS state or territory code", path("postalAddresses", i, "state")...)
 		}
@@ -670,7 +735,7 @@ func (c *checker) checkUser(fi *InstitutionSpec, m *MemberSpec, u *UserSpec, log
 	if p := rules.CheckUsername(u.LoginID, minU, maxU, m.MemberNumber); p != rules.UsernameOK {
 		c.fault("login id breaks the username policy: "+p.String(), path("loginId")...)
 	}
-	if !rules.CheckPassword(u.Password, u.LoginID, minP, maxP) {
+	if !rules.CheckPassword(u.Password, u.LoginID, minP, maxP) || len(u.Password) > secure.MaxPasswordLen {
 		c.fault("password breaks the password policy", path("password")...)
 	}
 	if rules.Blank(u.FirstName) || rules.NameTooLong(u.FirstName) || rules.Blank(u.LastName) || rules.NameTooLong(u.LastName) {
@@ -681,6 +746,9 @@ func (c *checker) checkUser(fi *InstitutionSpec, m *MemberSpec, u *UserSpec, log
 	}
 	if u.SSN != "" && !rules.SSN(u.SSN) {
 		c.fault("not a possibly-issued SSN (9 digits)", path("ssn")...)
+	}
+	if rules.TooLong(u.MotherMaidenName, maxTextLen) || len(u.MotherMaidenName) > maxMaidenNameBytes {
+		c.fault(fmt.Sprintf("at most %d characters", maxTextLen), path("motherMaidenName")...)
 	}
 	if u.BirthDate != "" && !rules.BirthDate(u.BirthDate, time.Now()) {
 		c.fault("must be a real past date yyyy-MM-dd", path("birthDate")...)

@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 
 	"gorm.io/gorm"
@@ -105,4 +106,38 @@ func TestMigrationAddsAppLimits(t *testing.T) {
 			t.Errorf("an existing app's limits are %q %q, want empty", app.Quota, app.SpikeArrest)
 		}
 	})
+}
+
+// TestProcessesStartingAtOnceMigrateOneFile: found by TestInstancesShareOneDatabase, several
+// processes opening a fresh SQLite file at once raced GORM's schema checks and all but one
+// failed with "table already exists". Opened together here, from pools of their own, every one
+// migrates; on PostgreSQL an advisory lock has always serialised them.
+func TestProcessesStartingAtOnceMigrateOneFile(t *testing.T) {
+	for _, target := range dbtest.Targets() {
+		t.Run(target.Name, func(t *testing.T) {
+			dsn := target.DSN(t)
+			errs := make([]error, 6)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range errs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					conn, err := db.Open(context.Background(), dsn, nil)
+					if err == nil {
+						err = db.Close(conn)
+					}
+					errs[i] = err
+				}()
+			}
+			close(start)
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("opening %d: %v", i, err)
+				}
+			}
+		})
+	}
 }

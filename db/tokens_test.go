@@ -2,6 +2,8 @@ package db_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,6 +42,80 @@ func TestPurgeRemovesOnlyExpiredShortLivedRows(t *testing.T) {
 		store.Conn().Model(&models.Token{}).Count(&n)
 		if n != 2 {
 			t.Errorf("%d tokens left, want 2", n)
+		}
+	})
+}
+
+// TestPurgeFromSeveralInstancesAtOnce: every instance runs the purge loop, so purges of one
+// database overlap; together they remove exactly what one would, every instance succeeds, and
+// nothing live goes.
+func TestPurgeFromSeveralInstancesAtOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		dbtest.Sandbox(t, store)
+		ctx := context.Background()
+		now := time.Now().UTC()
+		var app models.ClientApp
+		if err := store.Conn().Where("client_id = ?", "sandbox-app").Take(&app).Error; err != nil {
+			t.Fatal(err)
+		}
+		const n = 40
+		for i := range n {
+			expires := now.Add(-48 * time.Hour)
+			if i%2 == 1 {
+				expires = now.Add(time.Hour) // live
+			}
+			if err := store.SaveTokens(ctx, &models.Token{Hash: fmt.Sprintf("purge-%02d", i), Kind: models.TokenAccess, Version: 2,
+				InstitutionID: "01111", ClientAppID: app.ID, Grant: "client_credentials", IssuedAt: now.Add(-72 * time.Hour), ExpiresAt: expires}); err != nil {
+				t.Fatal(err)
+			}
+			created := now.Add(-25 * time.Hour)
+			if i%2 == 1 {
+				created = now
+			}
+			if err := store.Conn().Create(&models.IdempotencyRecord{ClientAppID: app.ID, TraceID: fmt.Sprintf("purge-%02d", i), RequestHash: "h",
+				Status: 200, CreatedAt: created}).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := store.Conn().Create(&models.InFlight{InstitutionID: "01111", Kind: "login", Value: fmt.Sprintf("purge-%02d", i),
+				TraceID: "t", CreatedAt: created}).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		instances := []*db.Store{store, dbtest.SecondInstance(t, store), dbtest.SecondInstance(t, store)}
+		var mu sync.Mutex
+		var total db.Purged
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range 6 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				got, err := instances[i%len(instances)].Purge(ctx, now)
+				if err != nil {
+					t.Errorf("purge %d: %v", i, err)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				total.Tokens += got.Tokens
+				total.IdempotencyRecords += got.IdempotencyRecords
+				total.InFlight += got.InFlight
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if total.Tokens != n/2 || total.IdempotencyRecords != n/2 || total.InFlight != n/2 {
+			t.Errorf("together purged %+v, want %d of each", total, n/2)
+		}
+		for _, c := range []struct {
+			model any
+			where string
+		}{{&models.Token{}, "hash LIKE 'purge-%'"}, {&models.IdempotencyRecord{}, "trace_id LIKE 'purge-%'"}, {&models.InFlight{}, "value LIKE 'purge-%'"}} {
+			var left int64
+			store.Conn().Model(c.model).Where(c.where).Count(&left)
+			if left != n/2 {
+				t.Errorf("%T: %d left, want the %d live ones", c.model, left, n/2)
+			}
 		}
 	})
 }

@@ -75,8 +75,9 @@ func dispatchAction(c echo.Context, actions map[string]echo.HandlerFunc) error {
 	}
 	if len(actions) > 1 || actions[""] == nil {
 		if i := strings.LastIndexByte(values[last], ':'); i >= 0 {
+			// "abc:" names no action: it is not the base path either.
 			h := actions[values[last][i+1:]]
-			if h == nil {
+			if h == nil || i == len(values[last])-1 {
 				return echo.ErrNotFound
 			}
 			trimmed := append([]string(nil), values...)

@@ -1,17 +1,22 @@
 package handlers_test
 
 import (
+	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/custreg/custreg/db"
 	"github.com/custreg/custreg/db/dbtest"
+	"github.com/custreg/custreg/gen"
 	"github.com/custreg/custreg/handlers"
 	"github.com/custreg/custreg/models"
 )
@@ -221,11 +226,18 @@ func waitForLog(logs *syncBuffer, part1, part2 string, timeout time.Duration) bo
 	}
 }
 
+// TestFrozenPostgresAnswersQuicklyAndRecovers: a private PostgreSQL server is frozen (SIGSTOP,
+// as a network partition), thawed, stopped (immediate: connections drop) and started again, while
+// clients keep registering, reading customers and taking tokens. Every answer comes within the
+// bound, and during an outage it is the family's unavailable answer; /readyz says not ready; the
+// same stack serves again after each recovery without a restart; and every registration it
+// acknowledged, before, during or after the outages, is stored whole.
 func TestFrozenPostgresAnswersQuicklyAndRecovers(t *testing.T) {
 	cluster := dbtest.NewCluster(t)
 	store := dbtest.OpenWith(t, cluster.DSN(), db.Settings{Timeout: time.Second})
 	a := newOutageAPI(t, store, outageStack{requestTimeout: 2 * time.Second})
 	tok := a.v1Token(t, fiCreditUnion)
+	traffic := startTraffic(t, a, tok)
 
 	checkUnavailable := func(phase string) {
 		t.Helper()
@@ -252,15 +264,144 @@ func TestFrozenPostgresAnswersQuicklyAndRecovers(t *testing.T) {
 		}
 	}
 
+	traffic.steady("before", time.Second)
+	traffic.fault("frozen")
 	cluster.Freeze()
 	checkUnavailable("frozen")
 	cluster.Thaw()
 	checkRecovered("thawed")
+	traffic.steady("thawed", time.Second)
 
+	traffic.fault("stopped")
 	cluster.Stop("immediate")
 	checkUnavailable("stopped")
 	cluster.Start()
 	checkRecovered("restarted")
+	traffic.steady("restarted", time.Second)
+	traffic.stopAndCheck(t)
+}
+
+// traffic is clients registering, reading a customer and taking V2 tokens in a loop while a
+// test breaks the database. Each answer is recorded with the phase in which it was sent and
+// received.
+type traffic struct {
+	a     *api
+	token string
+	phase atomic.Value // string: "steady:<name>" or the fault's name
+	stop  chan struct{}
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	seen  []trafficAnswer
+	acked []string // GUIDs of acknowledged registrations
+}
+
+type trafficAnswer struct {
+	what, sentIn, answeredIn string
+	status                   int
+	code                     string
+	elapsed                  time.Duration
+	err                      error
+}
+
+func startTraffic(t *testing.T, a *api, token string) *traffic {
+	tr := &traffic{a: a, token: token, stop: make(chan struct{})}
+	tr.phase.Store("steady:start")
+	requests := []struct {
+		what string
+		send func() (*response, error)
+	}{
+		{"register", func() (*response, error) {
+			return a.sendWithin(t, 3*answerBound, http.MethodPost, registerPath, registerHeaders(token, newTID()), newRegistration(t, fiCreditUnion).json(t))
+		}},
+		{"get customer", func() (*response, error) {
+			return a.sendWithin(t, 3*answerBound, http.MethodGet, customerPath, customerHeaders(token), "")
+		}},
+		{"v2 token", func() (*response, error) {
+			return a.sendWithin(t, 3*answerBound, http.MethodPost, "/oauth2/v1/token", v2TokenHeaders(), "grant_type=client_credentials")
+		}},
+	}
+	for w := range 3 {
+		tr.wg.Add(1)
+		go func() {
+			defer tr.wg.Done()
+			for i := w; ; i++ {
+				select {
+				case <-tr.stop:
+					return
+				default:
+				}
+				req := requests[i%len(requests)]
+				sent, start := tr.phase.Load().(string), time.Now()
+				r, err := req.send()
+				ans := trafficAnswer{what: req.what, sentIn: sent, answeredIn: tr.phase.Load().(string), elapsed: time.Since(start), err: err}
+				if r != nil {
+					ans.status = r.status
+					if p, perr := readProblem(r); perr == nil {
+						ans.code = p.errors[0].Code
+					}
+				}
+				tr.mu.Lock()
+				tr.seen = append(tr.seen, ans)
+				if req.what == "register" && r != nil && r.status == http.StatusOK {
+					var out gen.FICustomerResponse
+					if json.Unmarshal(r.body, &out) == nil {
+						tr.acked = append(tr.acked, out.FICustomer.ID.Value)
+					}
+				}
+				tr.mu.Unlock()
+			}
+		}()
+	}
+	return tr
+}
+
+// steady lets the traffic run for d in a phase where the database is up and recovered: every
+// answer sent and received in it must succeed. Half a second of settling comes first, in which
+// the thawed server works off the backlog a freeze left (see TestRestartedPostgresIsUsedAgainAtOnce).
+func (tr *traffic) steady(name string, d time.Duration) {
+	tr.phase.Store("settling:" + name)
+	time.Sleep(500 * time.Millisecond)
+	tr.phase.Store("steady:" + name)
+	time.Sleep(d)
+}
+
+// fault names the outage about to start.
+func (tr *traffic) fault(name string) { tr.phase.Store(name) }
+
+// stopAndCheck ends the traffic and checks what it saw and what it stored.
+func (tr *traffic) stopAndCheck(t *testing.T) {
+	t.Helper()
+	close(tr.stop)
+	tr.wg.Wait()
+	unavailable := map[string]string{"register": "26340", "get customer": "26340", "v2 token": "CMN_90000"}
+	counts := map[string]int{}
+	for _, s := range tr.seen {
+		key := s.sentIn
+		if s.sentIn != s.answeredIn {
+			key += "→" + s.answeredIn
+		}
+		counts[key+" "+strconv.Itoa(s.status)]++
+		switch {
+		case s.err != nil:
+			t.Errorf("%s sent in %s: no answer after %v: %v", s.what, s.sentIn, s.elapsed, s.err)
+		case s.elapsed > answerBound:
+			t.Errorf("%s sent in %s: answered after %v", s.what, s.sentIn, s.elapsed)
+		case s.status >= 500 && s.code != unavailable[s.what]:
+			t.Errorf("%s sent in %s: %d %s, not the family's unavailable answer", s.what, s.sentIn, s.status, s.code)
+		case s.status >= 500 && s.sentIn == s.answeredIn && strings.HasPrefix(s.sentIn, "steady:"):
+			t.Errorf("%s in the steady phase %s: %d %s", s.what, s.sentIn, s.status, s.code)
+		case s.status >= 300 && s.status < 500:
+			t.Errorf("%s sent in %s: %d %s", s.what, s.sentIn, s.status, s.code)
+		}
+	}
+	t.Logf("traffic answers by phase: %v; %d registrations acknowledged", counts, len(tr.acked))
+	ctx := context.Background()
+	for _, guid := range tr.acked {
+		v, err := tr.a.store.FindCustomer(ctx, fiCreditUnion, "GUID", guid)
+		if err != nil || len(v.Addresses) != 1 || len(v.Phones) != 1 || len(v.Destinations) != 3 {
+			t.Errorf("acknowledged registration %s is not stored whole: %v", guid, err)
+		}
+	}
 }
 
 func TestRestartedPostgresIsUsedAgainAtOnce(t *testing.T) {

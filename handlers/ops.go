@@ -76,11 +76,25 @@ func (s *Server) GetDocs(context.Context, gen.GetDocsRequestObject) (gen.GetDocs
 }
 
 // docsAssets serves Swagger UI's files (embedded, pre-compressed) under docsAssetsPrefix.
+// A missing file is the generic family's 404 like any unknown path (the file server's own answer
+// is plain text outside the spec).
 func docsAssets() echo.HandlerFunc {
-	files := http.StripPrefix(strings.TrimSuffix(docsAssetsPrefix, "/"), statigz.FileServer(static.FS))
+	type missingKey struct{}
+	files := http.StripPrefix(strings.TrimSuffix(docsAssetsPrefix, "/"), statigz.FileServer(static.FS,
+		statigz.OnNotFound(func(_ http.ResponseWriter, r *http.Request) {
+			if missing, ok := r.Context().Value(missingKey{}).(*bool); ok {
+				*missing = true
+			}
+		})))
 	return func(c echo.Context) error {
+		missing := false
+		r := c.Request()
 		c.Response().Header().Set("Cache-Control", "public, max-age=86400")
-		files.ServeHTTP(c.Response(), c.Request())
+		files.ServeHTTP(c.Response(), r.WithContext(context.WithValue(r.Context(), missingKey{}, &missing)))
+		if missing {
+			c.Response().Header().Del("Cache-Control")
+			return echo.ErrNotFound
+		}
 		return nil
 	}
 }

@@ -81,6 +81,42 @@ func TestDocsPageUsesOnlyEmbeddedAssets(t *testing.T) {
 	}
 }
 
+// TestMissingDocsAssetIsTheUsual404: found by FuzzHTTP, a missing file under /docs/assets/ was
+// the file server's plain-text 404, outside the spec.
+func TestMissingDocsAssetIsTheUsual404(t *testing.T) {
+	a := newAPI(t)
+	for _, path := range []string{"/docs/assets/nope.js", "/docs/assets/../../etc/passwd"} {
+		r := a.do(t, http.MethodGet, path, nil, "") // validated: an ErrorResponse
+		if r.status != http.StatusNotFound || r.header.Get("Cache-Control") != "" {
+			t.Errorf("%s: %d, Cache-Control %q", path, r.status, r.header.Get("Cache-Control"))
+		}
+	}
+}
+
+// TestAliasesRouteEscapedPathsLikeTheirCanonicalPath: found by FuzzHTTPAliases, an alias lost
+// the escaped form of the path, so %2F became a slash and %3A the separator of a custom method
+// there but not on the canonical path.
+func TestAliasesRouteEscapedPathsLikeTheirCanonicalPath(t *testing.T) {
+	a := newAPI(t)
+	admin := a.v2For(t, fiCreditUnion, scopeUsersWrite)
+	user := a.v2Token(t, sandboxApp, sandboxSecret, fiCreditUnion, sandboxUserGrant).AccessToken
+	for _, tc := range []struct{ alias, canonical, token, trace string }{
+		{"/ux-users/v1/customers/" + sandboxUserGUID + "%3Aunlock-user", "/v1/customers/" + sandboxUserGUID + "%3Aunlock-user", admin, "correlationId"},
+		{"/ux-users/v1/customers/a%2Fb:unlock-user", "/v1/customers/a%2Fb:unlock-user", admin, "correlationId"},
+		{"/db-accounts/v1/accounts/" + samChecking + "%2Fx", "/v1/accounts/" + samChecking + "%2Fx", user, "transactionId"},
+	} {
+		method := http.MethodPut
+		if tc.trace == "transactionId" {
+			method = http.MethodGet
+		}
+		h := map[string]string{"Authorization": "Bearer " + tc.token, tc.trace: newTID()}
+		got, want := a.do(t, method, tc.alias, h, ""), a.do(t, method, tc.canonical, h, "")
+		if got.status != want.status || string(got.body) != string(want.body) {
+			t.Errorf("%s: %d %s; %s: %d %s", tc.alias, got.status, got.body, tc.canonical, want.status, want.body)
+		}
+	}
+}
+
 func TestMetricsCountRequestsByRouteAndStatus(t *testing.T) {
 	a := newAPI(t)
 	a.do(t, http.MethodGet, "/healthz", nil, "")

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -37,13 +38,23 @@ func CanonicalPath(path string) string {
 	return path
 }
 
-// canonicalPath is a pre-routing middleware applying CanonicalPath to the request.
+// canonicalPath is a pre-routing middleware applying CanonicalPath to the request. The escaped
+// form (RawPath, which Echo routes on when set) is rewritten too, so that an alias routes exactly
+// like its canonical path: %2F and %3A stay inside their segment instead of becoming a slash or
+// the separator of a custom method. Only when the prefix itself was escaped does the escaped
+// form not follow, and routing falls back to the decoded path.
 func canonicalPath(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		r := c.Request()
-		if p := CanonicalPath(r.URL.Path); p != r.URL.Path {
-			r.URL.Path = p
-			r.URL.RawPath = ""
+		u := c.Request().URL
+		if p := CanonicalPath(u.Path); p != u.Path {
+			raw := ""
+			if u.RawPath != "" {
+				raw = CanonicalPath(u.EscapedPath())
+				if decoded, err := url.PathUnescape(raw); err != nil || decoded != p {
+					raw = ""
+				}
+			}
+			u.Path, u.RawPath = p, raw
 		}
 		return next(c)
 	}

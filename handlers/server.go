@@ -178,14 +178,7 @@ func New(opts Options) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.IPExtractor = echo.ExtractIPDirect()
-	if len(opts.TrustedProxies) > 0 {
-		trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
-		for _, n := range opts.TrustedProxies {
-			trust = append(trust, echo.TrustIPRange(n))
-		}
-		e.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
-	}
+	e.IPExtractor = clientIPExtractor(opts.TrustedProxies)
 	e.Pre(canonicalPath)
 	e.Use(echomw.RecoverWithConfig(echomw.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 		s.log.Error("panic", "route", c.Path(), "error", err, "stack", string(stack))
@@ -230,6 +223,20 @@ func New(opts Options) (*echo.Echo, error) {
 	}
 	gen.RegisterHandlers(routes, gen.NewStrictHandler(s, []gen.StrictMiddlewareFunc{s.operationName}))
 	return e, nil
+}
+
+// clientIPExtractor reads the caller's address (recorded with tokens and disclosure evidence):
+// the peer's, or with trusted proxies the nearest X-Forwarded-For entry they did not add. Only
+// the listed networks are trusted: echo's default trust of loopback and private addresses is off.
+func clientIPExtractor(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		trust = append(trust, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(trust...)
 }
 
 // operationName records the operation id for metrics and logs.

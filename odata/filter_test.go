@@ -2,9 +2,12 @@ package odata
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/custreg/custreg/internal/fuzzcorpus"
 )
 
 // account is a fake Record. It panics on non-canonical field names, which
@@ -210,12 +213,17 @@ func TestNilFilterMatchesAll(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, tc := range validFilters {
-		f.Add(tc.in)
+	var seeds []fuzzcorpus.Seed
+	for i, tc := range validFilters {
+		seeds = append(seeds, fuzzcorpus.S(fmt.Sprintf("valid-%02d", i+1), tc.in))
 	}
-	for _, tc := range invalidFilters {
-		f.Add(tc.in)
+	for i, tc := range invalidFilters {
+		seeds = append(seeds, fuzzcorpus.S(fmt.Sprintf("invalid-%02d", i+1), tc.in))
 	}
+	for _, h := range fuzzcorpus.HostileText {
+		seeds = append(seeds, fuzzcorpus.S("hostile-"+h.Name, "nickName eq '"+strings.ReplaceAll(h.Value, "'", "''")+"'"))
+	}
+	fuzzcorpus.Check(f, seeds)
 	f.Fuzz(func(t *testing.T, s string) {
 		flt, err := Parse(s)
 		if err != nil {

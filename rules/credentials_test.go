@@ -1,8 +1,11 @@
 package rules
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/custreg/custreg/internal/fuzzcorpus"
 )
 
 func TestCheckUsername(t *testing.T) {
@@ -202,9 +205,14 @@ func FuzzCheckUsername(f *testing.F) {
 		{"abcdefgh", 20, 8, ""},
 		{"abcdefgh", -1, 1 << 30, "ABCDEFGH"},
 	}
-	for _, s := range seeds {
-		f.Add(s.login, s.min, s.max, s.member)
+	var corpus []fuzzcorpus.Seed
+	for i, s := range seeds {
+		corpus = append(corpus, fuzzcorpus.S(fmt.Sprintf("case-%02d", i+1), s.login, s.min, s.max, s.member))
 	}
+	for _, h := range fuzzcorpus.HostileText {
+		corpus = append(corpus, fuzzcorpus.S("hostile-"+h.Name, h.Value, 6, 20, ""))
+	}
+	fuzzcorpus.Check(f, corpus)
 	f.Fuzz(func(t *testing.T, login string, minLen, maxLen int, member string) {
 		got := CheckUsername(login, minLen, maxLen, member)
 		switch got {

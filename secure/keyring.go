@@ -118,12 +118,14 @@ func validKeyID(id string) bool {
 }
 
 // ParseKey decodes a base64 master key (standard or URL-safe alphabet, with
-// or without padding, surrounding whitespace ignored) and requires exactly
-// KeySize bytes. Errors wrap ErrInvalidKey and never contain the input.
+// or without padding, surrounding whitespace and line breaks ignored, in its
+// canonical form) and requires exactly KeySize bytes. Errors wrap ErrInvalidKey and never contain the input.
 func ParseKey(b64 string) ([]byte, error) {
 	s := strings.TrimSpace(b64)
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		key, err := enc.DecodeString(s)
+		// Strict: one key, one spelling (the bits after the last byte must be zero), so two
+		// configured strings never silently name the same key.
+		key, err := enc.Strict().DecodeString(s)
 		if err != nil {
 			continue
 		}
@@ -133,6 +135,28 @@ func ParseKey(b64 string) ([]byte, error) {
 		return key, nil
 	}
 	return nil, fmt.Errorf("%w: not valid base64", ErrInvalidKey)
+}
+
+// ParseKeyList reads master keys written as id:base64 entries separated by commas or spaces
+// (--pii-old-keys): each id as NewKeyring requires, each key as ParseKey reads it, no id twice.
+// Errors name the entry by its position and never contain key material.
+func ParseKeyList(s string) (map[string][]byte, error) {
+	keys := map[string][]byte{}
+	for i, entry := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		id, b64, ok := strings.Cut(entry, ":")
+		if !ok || !validKeyID(id) {
+			return nil, fmt.Errorf("%w: entry %d is not id:base64-key with an id of 1-%d letters, digits, _ or -", ErrInvalidKeyID, i+1, maxKeyIDLen)
+		}
+		if _, dup := keys[id]; dup {
+			return nil, fmt.Errorf("%w: entry %d repeats an id", ErrInvalidKeyID, i+1)
+		}
+		key, err := ParseKey(b64)
+		if err != nil {
+			return nil, fmt.Errorf("entry %d: %w", i+1, err)
+		}
+		keys[id] = key
+	}
+	return keys, nil
 }
 
 // GenerateKey returns a new random KeySize-byte master key.

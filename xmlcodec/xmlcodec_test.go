@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/custreg/custreg/internal/fuzzcorpus"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
@@ -476,15 +478,22 @@ func TestBodyEncoder(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	for _, seed := range []string{
-		`<FICustomer><memberNumber>A1</memberNumber><person><contactInfo><postalAddress><city>X</city></postalAddress></contactInfo></person></FICustomer>`,
-		`<FICustomer xmlns="urn:x"><acceptedDisclosure>true</acceptedDisclosure><creditScore>1e3</creditScore><tags/></FICustomer>`,
-		`<!DOCTYPE x><FICustomer/>`,
-		`<FICustomer><note><![CDATA[&]]></note><x><y>1</y></x></FICustomer>junk`,
-		`<FICustomer><channelInfos><channelInfo><enabled>no</enabled></channelInfo></channelInfos>`,
-	} {
-		f.Add(seed)
+	seeds := []fuzzcorpus.Seed{
+		fuzzcorpus.S("nested", `<FICustomer><memberNumber>A1</memberNumber><person><contactInfo><postalAddress><city>X</city></postalAddress></contactInfo></person></FICustomer>`),
+		fuzzcorpus.S("namespace-number-empty", `<FICustomer xmlns="urn:x"><acceptedDisclosure>true</acceptedDisclosure><creditScore>1e3</creditScore><tags/></FICustomer>`),
+		fuzzcorpus.S("empty-doctype", `<!DOCTYPE x><FICustomer/>`),
+		fuzzcorpus.S("cdata-trailing-junk", `<FICustomer><note><![CDATA[&]]></note><x><y>1</y></x></FICustomer>junk`),
+		fuzzcorpus.S("unclosed-nested", `<FICustomer><channelInfos><channelInfo><enabled>no</enabled></channelInfo></channelInfos>`),
+		fuzzcorpus.S("huge-number", `<FICustomer><creditScore>1e999999</creditScore></FICustomer>`),
+		fuzzcorpus.S("nan-number", `<FICustomer><creditScore>NaN</creditScore></FICustomer>`),
 	}
+	for _, h := range fuzzcorpus.HostileXML {
+		seeds = append(seeds, fuzzcorpus.S("hostile-"+h.Name, h.Value))
+	}
+	for _, h := range fuzzcorpus.HostileText {
+		seeds = append(seeds, fuzzcorpus.S("text-"+h.Name, "<FICustomer><memberNumber>"+fuzzcorpus.XMLText(h.Value)+"</memberNumber></FICustomer>"))
+	}
+	fuzzcorpus.Check(f, seeds)
 	schema := schemaOf(f, "FICustomerDoc")
 	f.Fuzz(func(t *testing.T, doc string) {
 		got, err := Decode(strings.NewReader(doc), schema)
@@ -497,6 +506,18 @@ func FuzzDecode(f *testing.F) {
 		}
 		if _, err := json.Marshal(got); err != nil {
 			t.Fatalf("result is not JSON-encodable: %v", err)
+		}
+		// DTDs are never read, so no entity is ever expanded: a document with a directive is
+		// refused whole.
+		d := xml.NewDecoder(strings.NewReader(doc))
+		for {
+			tok, err := d.RawToken()
+			if err != nil {
+				break
+			}
+			if _, ok := tok.(xml.Directive); ok {
+				t.Fatalf("accepted a document with a directive: %+q", doc)
+			}
 		}
 	})
 }

@@ -4,6 +4,7 @@ package dbtest
 
 import (
 	"context"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +28,9 @@ type Backend struct {
 	Name string
 	Open func(t testing.TB) *db.Store
 }
+
+// PostgresConfigured reports whether CUSTREG_TEST_POSTGRES_DSN names a server for tests.
+func PostgresConfigured() bool { return os.Getenv(PostgresEnv) != "" }
 
 // Backends lists SQLite always and PostgreSQL when configured.
 func Backends() []Backend {
