@@ -154,7 +154,8 @@ func FuzzParseProvisionFile(f *testing.F) {
 	})
 }
 
-// unsafeString finds an exported string field, at any depth, that is not rules.SafeText.
+// unsafeString finds an exported string field, at any depth, that is not rules.SafeText (a
+// multi-line field, a PEM block, line by line).
 func unsafeString(v reflect.Value, at string) (string, bool) {
 	switch v.Kind() {
 	case reflect.String:
@@ -172,7 +173,17 @@ func unsafeString(v reflect.Value, at string) (string, bool) {
 		}
 	case reflect.Struct:
 		for i := range v.NumField() {
-			if f := v.Type().Field(i); f.IsExported() {
+			f := v.Type().Field(i)
+			switch {
+			case !f.IsExported():
+			case f.Tag.Get("text") == "multiline" && v.Field(i).Kind() == reflect.String:
+				// A PEM block: each line is text like any other.
+				for _, line := range strings.Split(strings.ReplaceAll(v.Field(i).String(), "\r\n", "\n"), "\n") {
+					if !rules.SafeText(line) {
+						return at + "." + f.Name, true
+					}
+				}
+			default:
 				if where, bad := unsafeString(v.Field(i), at+"."+f.Name); bad {
 					return where, true
 				}
