@@ -24,6 +24,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -37,6 +38,7 @@ import (
 	"github.com/custreg/custreg/handlers"
 	"github.com/custreg/custreg/internal/fuzzcorpus"
 	"github.com/custreg/custreg/notify"
+	"github.com/custreg/custreg/portal"
 )
 
 // fuzzStack is one sandbox stack a fuzz target sends its inputs to, with the credentials its
@@ -148,8 +150,8 @@ func (s *fuzzStack) live() bool {
 	return true
 }
 
-// withCredentials replaces the placeholders of an input.
-func withCredentials(in string, creds map[string]string) string {
+// fillPlaceholders replaces the placeholders of an input.
+func fillPlaceholders(in string, creds map[string]string) string {
 	if !strings.Contains(in, "{") {
 		return in
 	}
@@ -213,7 +215,16 @@ func (s *fuzzStack) check(t *testing.T, req *http.Request, body []byte) *respons
 	t.Helper()
 	req.RemoteAddr = "192.0.2.10:40000"
 	always, inErrors := submittedSecrets(req, body)
-	r := s.serve(t, req)
+	var r *response
+	if p := handlers.CanonicalPath(req.URL.Path); portal.Path(p) || p == handlers.SamplePath || strings.HasPrefix(p, handlers.SamplePath+"/") {
+		// The developer portal and the sample app are HTML pages outside the spec: the other
+		// properties hold there too.
+		rec := httptest.NewRecorder()
+		s.handler.ServeHTTP(rec, req)
+		r = &response{status: rec.Code, header: rec.Result().Header, body: rec.Body.Bytes()}
+	} else {
+		r = s.serve(t, req)
+	}
 	// The one 5xx that is the caller's doing: disclosures answer an unsupported method with the
 	// contract's 501 DSC_10003.
 	if r.status >= 500 && !(r.status == http.StatusNotImplemented && bytes.Contains(r.body, []byte(`"DSC_10003"`))) {
@@ -369,6 +380,29 @@ func httpSeeds() []httpSeed {
 		{"reset-password", "PUT", "/ux-users/v1/customers/" + sandboxUser + ":reset-password?userIdType=LOGIN_ID", uxh, `{"contactMethodId":"1","protocol":"SMS"}`},
 		{"complete-reset", "PUT", "/v1/customers/" + sandboxUserGUID + ":complete-password-reset", uxh, `{"passcode":"000000","newPassword":"N3w-Passw0rd!"}`},
 		{"register-v2", "POST", "/v1/customers/register", uxh, jsonOf(fuzzCustomerV2())},
+		{"customer-v2", "GET", "/v1/customers/" + sandboxUser + "?userIdType=LOGIN_ID", uxh, ""},
+		{"contact-methods", "GET", "/ux-users/v1/customers/" + sandboxUserGUID + "/contact-methods", uxh, ""},
+		{"contact-info", "PUT", "/v1/customers/" + sandboxUserGUID + ":contact-info", uxh,
+			`{"email":{"emailAddress":"sam.{n}@example.com"},"postalAddress":{"address1":"200 Mission Street","city":"San Francisco","state":"CA","postalCode":"94105","country":"US"}}`},
+		{"customer-accounts", "GET", "/v1/customers/" + sandboxUserGUID + ":accounts?hostUserId=" + memberSam, uxh, ""},
+		{"institution-user", "GET", "/v1/institution-users/" + memberSam + "?userIdType=HOST_USER_ID&$expand=" +
+			url.QueryEscape("subUsers,contactMethods($filter=(validated eq true) and (protocol eq 'VOICE')),postalAddresses($filter=state eq 'CA')"), v2, ""},
+		{"institution-user-v2", "GET", "/db-users/v2/institution-users/" + sandboxUserIUID + "?$expand=" +
+			url.QueryEscape("identificationDocuments($filter=identificationDocumentType eq 'SSN')"), v2, ""},
+		{"user-status", "GET", "/v1/user-status/" + sandboxUser + "?userIdType=LOGIN_ID", v2, ""},
+		{"legacy-accounts", "GET", "/bankingservices/v2/fis/01111/fiCustomers/" + sandboxUserGUID + "/accounts?getExportAcctNum=true", v1 + "Accept: application/json\n", ""},
+		{"openid-configuration", "GET", "/.well-known/openid-configuration", "", ""},
+		{"jwks", "GET", "/oauth2/v1/keys", "", ""},
+		{"client-authorization", "POST", "/v1/client-authorization", "Authorization: Bearer {v2}\ntransactionId: {uuid}\ninstitutionId: 01111\nContent-Type: application/x-www-form-urlencoded\n",
+			"client_id=sandbox-partner"},
+		{"auth-code", "POST", "/v1/auth-code", "Authorization: Bearer {v2}\ntransactionId: {uuid}\ninstitutionId: 01111\nContent-Type: application/x-www-form-urlencoded\n",
+			"client_id=sandbox-partner&scopes=accounts:read,transactions:read&username=" + sandboxUser + "&institution_user_id=" + sandboxUserIUID +
+				"&requested_scopes=openid,profile,offline_access&nonce=n-0S6_WzA2Mj"},
+		{"auth-code-exchange", "POST", "/oauth2/v1/token", "Authorization: " + basic("sandbox-partner", "sandbox-partner-secret") +
+			"\ntransactionId: {uuid}\nContent-Type: application/x-www-form-urlencoded\n", "grant_type=authorization_code&code=not-a-code"},
+		{"portal", "GET", "/portal", "", ""},
+		{"portal-sign-in", "POST", "/portal/sign-in", "Content-Type: application/x-www-form-urlencoded\n", "email=dev%40example.com&password=x&form_token=x"},
+		{"sample", "GET", handlers.SamplePath, "", ""},
 		{"unknown", "GET", "/nope", "", ""},
 		{"wrong-method", "PATCH", "/v1/accounts", user, ""},
 		{"options", "OPTIONS", "/oauth2/v1/token", "", ""},
@@ -428,7 +462,7 @@ func FuzzHTTP(f *testing.F) {
 	f.Fuzz(func(t *testing.T, method, target, headers, body string) {
 		for _, s := range stacks {
 			c := s.credentials(t, false)
-			req := buildHTTP(method, withCredentials(target, c), withCredentials(headers, c), withCredentials(body, c))
+			req := buildHTTP(method, fillPlaceholders(target, c), fillPlaceholders(headers, c), fillPlaceholders(body, c))
 			if req == nil {
 				return
 			}
@@ -480,7 +514,7 @@ func FuzzHTTPRegisterV4(f *testing.F) {
 	f.Fuzz(func(t *testing.T, contentType, accept string, body []byte) {
 		for _, s := range stacks {
 			c := s.credentials(t, false)
-			b := []byte(withCredentials(string(body), c))
+			b := []byte(fillPlaceholders(string(body), c))
 			req := newRequest(http.MethodPost, "/registration/v4/fis/01111/fiCustomers", map[string]string{"Authorization": "Bearer " + c["{v1}"],
 				"di_tid": newTID(), "Content-Type": contentType, "Accept": accept}, b)
 			if req == nil {
@@ -545,7 +579,7 @@ func FuzzHTTPCustomerV2(f *testing.F) {
 		}
 		for _, s := range stacks {
 			c := s.credentials(t, false)
-			b := []byte(withCredentials(string(body), c))
+			b := []byte(fillPlaceholders(string(body), c))
 			req := newRequest(o.method, path, map[string]string{"Authorization": "Bearer " + c["{v2}"], "correlationId": newTID(),
 				"Content-Type": "application/json"}, b)
 			if req == nil {
@@ -603,8 +637,8 @@ func FuzzHTTPTokenForms(f *testing.F) {
 		o := tokenOps[int(op)%len(tokenOps)]
 		for _, s := range stacks {
 			c := s.credentials(t, false)
-			b := []byte(withCredentials(string(form), c))
-			h := map[string]string{"Authorization": withCredentials(authorization, c), o.trace: newTID(), "Content-Type": contentType}
+			b := []byte(fillPlaceholders(string(form), c))
+			h := map[string]string{"Authorization": fillPlaceholders(authorization, c), o.trace: newTID(), "Content-Type": contentType}
 			if o.trace == "di_tid" {
 				h["di_fiid"] = fiCreditUnion
 			} else {
@@ -671,7 +705,7 @@ func FuzzHTTPDisclosures(f *testing.F) {
 		}
 		for _, s := range stacks {
 			c := s.credentials(t, false)
-			b := []byte(withCredentials(string(body), c))
+			b := []byte(fillPlaceholders(string(body), c))
 			ct := ""
 			if len(b) > 0 {
 				ct = "application/json"
