@@ -247,9 +247,16 @@ func createAll[T any](tx *gorm.DB, rows []T) error {
 const cleanupBudget = 2 * time.Second
 
 // CleanupContext is the context of clean-up work after a request failed: not cancelled with
-// the request, but bounded by cleanupBudget.
+// the request, but bounded by cleanupBudget. A request's clean-up steps share one budget: none
+// runs past the request's deadline plus cleanupBudget, so a request whose database is down
+// answers within its deadline plus the budget however many steps it takes (each step used to
+// get a budget of its own, and a registration could take three of them on a frozen server).
 func CleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), cleanupBudget)
+	deadline := time.Now().Add(cleanupBudget)
+	if d, ok := ctx.Deadline(); ok && d.Add(cleanupBudget).Before(deadline) {
+		deadline = d.Add(cleanupBudget)
+	}
+	return context.WithDeadline(context.WithoutCancel(ctx), deadline)
 }
 
 // holdInFlight marks the plan's member number and login id as being registered by traceID, so
