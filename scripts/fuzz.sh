@@ -113,7 +113,8 @@ lane() {
   while read -r pkg target count; do
     [ -z "$pkg" ] && continue
     if [ $((i % jobs)) -eq "$k" ]; then
-      run_target "$pkg" "$target" "$count" || failed=1
+      run_target "$pkg" "$target" "$count" | tee -a "$logdir/lane.$k.txt"
+      [ "${PIPESTATUS[0]}" -eq 0 ] || failed=1
     fi
     i=$((i + 1))
   done <<<"$selected"
@@ -122,11 +123,11 @@ lane() {
 failed=0
 pids=()
 for ((k = 0; k < jobs; k++)); do
-  lane "$k" > >(tee "$logdir/lane.$k.txt") &
+  : >"$logdir/lane.$k.txt"
+  lane "$k" &
   pids+=($!)
 done
 for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-sleep 0.2 # the tee processes finish writing
 cat "$logdir"/lane.*.txt >>"$summary"
 rm -f "$logdir"/lane.*.txt
 
