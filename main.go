@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime"
@@ -417,6 +418,13 @@ func serve(ctx context.Context, cfg config.Config, store *db.Store, issuer *open
 	log.Info("listening", "addr", ln.Addr().String(), "scheme", scheme)
 	errc := make(chan error, 1)
 	go func() { errc <- start() }()
+	if cfg.PprofAddr != "" {
+		stop, err := servePprof(cfg.PprofAddr, log)
+		if err != nil {
+			return fmt.Errorf("%s: %w", cfg.Source("pprof-addr"), err)
+		}
+		defer stop()
+	}
 	go purgeLoop(ctx, store, log)
 	select {
 	case err := <-errc:
@@ -434,4 +442,23 @@ func serve(ctx context.Context, cfg config.Config, store *db.Store, issuer *open
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// servePprof serves Go's profiler (net/http/pprof) on its own loopback listener, apart from the
+// API's handler and limits; config refuses an address that is not loopback.
+func servePprof(addr string, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Warn("profiler listening (unauthenticated; loopback only)", "addr", ln.Addr().String())
+	go func() { _ = srv.Serve(ln) }()
+	return func() { _ = srv.Close() }, nil
 }

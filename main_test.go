@@ -524,3 +524,33 @@ func TestProvisionFaultsFoundInTheDatabaseHaveLineAndField(t *testing.T) {
 		}
 	}
 }
+
+// TestPprofFlag: --pprof-addr serves the profiler on its own listener; the API's listener does
+// not serve it, and without the flag nothing listens for it.
+func TestPprofFlag(t *testing.T) {
+	dir := t.TempDir()
+	paddr := freeAddr(t)
+	base, stop := startSandbox(t, filepath.Join(dir, "sb.db"), "--pprof-addr", paddr)
+	res, err := http.Get("http://" + paddr + "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), "goroutine profile") {
+		t.Fatalf("profiler: %d %.200s", res.StatusCode, body)
+	}
+	res, err = http.Get(base + "/debug/pprof/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode == 200 {
+		t.Error("the API listener must not serve the profiler")
+	}
+	stop()
+	if c, err := net.DialTimeout("tcp", paddr, time.Second); err == nil {
+		c.Close()
+		t.Error("the profiler must stop with the server")
+	}
+}

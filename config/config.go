@@ -53,6 +53,8 @@ type Config struct {
 	// TLSCert and TLSKey: serve HTTPS with this certificate chain and key (PEM files), with HSTS.
 	TLSCert string `name:"tls-cert" envvar:"CUSTREG_TLS_CERT" group:"server" help:"PEM certificate chain: serve HTTPS (TLS 1.2+) and send HSTS; give it with --tls-key."`
 	TLSKey  string `name:"tls-key" envvar:"CUSTREG_TLS_KEY" group:"server" help:"PEM private key of --tls-cert."`
+	// PprofAddr: a second listener serving net/http/pprof, for profiling; loopback only, off by default.
+	PprofAddr string `name:"pprof-addr" envvar:"CUSTREG_PPROF_ADDR" group:"server" help:"Serve Go's profiler (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060; empty: off. Unauthenticated: never expose it."`
 
 	// Abuse limits (docs/security.md). Each instance applies them on its own.
 	AppQuota               limits.Rate   `name:"app-quota" envvar:"CUSTREG_APP_QUOTA" default:"${app_quota}" group:"limits" help:"Requests per client app (N/s, N/m, N/h, N/d or none) unless its provisioning sets limits.quota."`
@@ -227,10 +229,26 @@ func (c *Config) Finish() error {
 	if err := c.checkLimits(); err != nil {
 		return err
 	}
+	if err := c.checkPprofAddr(); err != nil {
+		return err
+	}
 	if c.PIIKeyID == "" || strings.ContainsAny(c.PIIKeyID, ". ") {
 		return fmt.Errorf("%s must be non-empty and contain no dot or space", c.Source("pii-key-id"))
 	}
 	return c.checkNotify()
+}
+
+// checkPprofAddr refuses a profiler address that is not a loopback IP with a port: the
+// profiler has no authentication, and a CPU profile is slow work anyone reaching it could start.
+func (c Config) checkPprofAddr() error {
+	if c.PprofAddr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(c.PprofAddr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("%s must be a loopback address with a port, such as 127.0.0.1:6060", c.Source("pprof-addr"))
+	}
+	return nil
 }
 
 // checkLimits checks the abuse limits and the TLS files: the files come in pairs and must load.

@@ -129,3 +129,20 @@ func TestNotifySettings(t *testing.T) {
 		t.Errorf("the error names where each value came from: %v", err)
 	}
 }
+
+// TestPprofAddrIsLoopbackOnly: the unauthenticated profiler listens only on a loopback address.
+func TestPprofAddrIsLoopbackOnly(t *testing.T) {
+	for addr, ok := range map[string]bool{"": true, "127.0.0.1:6060": true, "[::1]:6060": true,
+		"0.0.0.0:6060": false, ":6060": false, "10.1.2.3:6060": false, "localhost:6060": false, "127.0.0.1": false} {
+		cfg, err := Parse([]string{"--pprof-addr", addr}, func(string) string { return "" })
+		if (err == nil) != ok {
+			t.Errorf("%q: got %v", addr, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "--pprof-addr") {
+			t.Errorf("%q: the error must name the flag: %v", addr, err)
+		}
+		if ok && cfg.PprofAddr != addr {
+			t.Errorf("%q: got %q", addr, cfg.PprofAddr)
+		}
+	}
+}
