@@ -24,6 +24,17 @@ func (s *Store) ClientApp(ctx context.Context, clientID string) (*models.ClientA
 	return &app, nil
 }
 
+// ClientAppOwner returns an app by its client id without its institutions: the columns that say
+// whose it is.
+func (s *Store) ClientAppOwner(ctx context.Context, clientID string) (*models.ClientApp, error) {
+	var app models.ClientApp
+	err := s.db.WithContext(ctx).Select("id", "client_id", "developer_id").Where("client_id = ?", clientID).Take(&app).Error
+	if err != nil {
+		return nil, Translate("get client app", err)
+	}
+	return &app, nil
+}
+
 // ClientAppByID returns an app by its row id.
 func (s *Store) ClientAppByID(ctx context.Context, id uint) (*models.ClientApp, error) {
 	var app models.ClientApp

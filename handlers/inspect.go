@@ -91,11 +91,7 @@ func (s *Server) developerApp(ctx context.Context, r *http.Request, info *reques
 		}
 	}
 	if id, _, ok := r.BasicAuth(); ok && id != "" && len(id) <= 128 {
-		app, err := s.store.ClientApp(ctx, id)
-		if err == nil {
-			return appOwner{app.ClientID, app.DeveloperID}, true
-		}
-		return appOwner{}, false
+		return s.owners.byClientID(ctx, s, id), true
 	}
 	scheme, raw, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if raw = strings.TrimSpace(raw); ok && strings.EqualFold(scheme, "Bearer") && raw != "" && len(raw) <= 256 {
@@ -106,10 +102,12 @@ func (s *Server) developerApp(ctx context.Context, r *http.Request, info *reques
 	return appOwner{}, false
 }
 
-// appOwners caches which developer each app id belongs to (it never changes).
+// appOwners caches which developer each app belongs to (it never changes), by row id and by
+// client id: a flood of refused client credentials must not cost a database read apiece.
 type appOwners struct {
-	mu    sync.Mutex
-	byApp map[uint]appOwner
+	mu       sync.Mutex
+	byApp    map[uint]appOwner
+	byClient map[string]appOwner
 }
 
 // maxCachedOwners bounds the cache; past it, it starts over.
@@ -135,6 +133,29 @@ func (o *appOwners) byID(ctx context.Context, s *Server, id uint) appOwner {
 		o.byApp = map[uint]appOwner{}
 	}
 	o.byApp[id] = owner
+	o.mu.Unlock()
+	return owner
+}
+
+// byClientID is the owner of the app with this client id; an unknown id is not cached (an app
+// may be created under it later) and costs one indexed read of the apps table.
+func (o *appOwners) byClientID(ctx context.Context, s *Server, clientID string) appOwner {
+	o.mu.Lock()
+	owner, ok := o.byClient[clientID]
+	o.mu.Unlock()
+	if ok {
+		return owner
+	}
+	app, err := s.store.ClientAppOwner(ctx, clientID)
+	if err != nil {
+		return appOwner{}
+	}
+	owner = appOwner{app.ClientID, app.DeveloperID}
+	o.mu.Lock()
+	if o.byClient == nil || len(o.byClient) >= maxCachedOwners {
+		o.byClient = map[string]appOwner{}
+	}
+	o.byClient[clientID] = owner
 	o.mu.Unlock()
 	return owner
 }

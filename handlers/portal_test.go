@@ -512,6 +512,11 @@ func TestInspectorShowsOwnRequestsRedacted(t *testing.T) {
 	if strings.Count(feed.body, "<li data-seq=") != 1 || !strings.Contains(feed.body, "createAccessTokenV2") {
 		t.Errorf("one new request: %s", feed.body)
 	}
+	// A second refused secret of the same app is kept as well (its owner now comes from the cache).
+	wantProblem(t, a.v2TokenRequest(t, k.id, "not-the-secret", fiCreditUnion, "grant_type=client_credentials"), http.StatusUnauthorized, "CMN_90004", "")
+	if feed := b.get(t, "/portal/requests/feed?after="+newest); strings.Count(feed.body, "<li data-seq=") != 2 || !strings.Contains(feed.body, "credentials or token refused") {
+		t.Errorf("the second refused secret: %s", feed.body)
+	}
 	if r := newBrowser(t, a).get(t, "/portal/requests/feed"); r.status != http.StatusUnauthorized {
 		t.Errorf("the feed signed out: %d", r.status)
 	}
