@@ -415,9 +415,7 @@ func serve(ctx context.Context, cfg config.Config, store *db.Store, issuer *open
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
 		scheme, start = "https", func() error { return srv.ServeTLS(ln, "", "") }
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "scheme", scheme)
-	errc := make(chan error, 1)
-	go func() { errc <- start() }()
+	// The profiler listens before the API does, so that whoever sees the API ready can profile it.
 	if cfg.PprofAddr != "" {
 		stop, err := servePprof(cfg.PprofAddr, log)
 		if err != nil {
@@ -425,6 +423,9 @@ func serve(ctx context.Context, cfg config.Config, store *db.Store, issuer *open
 		}
 		defer stop()
 	}
+	log.Info("listening", "addr", ln.Addr().String(), "scheme", scheme)
+	errc := make(chan error, 1)
+	go func() { errc <- start() }()
 	go purgeLoop(ctx, store, log)
 	select {
 	case err := <-errc:
