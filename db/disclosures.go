@@ -182,16 +182,11 @@ func RecomputeAcceptance(tx *gorm.DB, fiID, customerID string) error {
 	if customerID != "" {
 		q = q.Where("id = ?", customerID)
 	}
-	if err := q.Update("needs_to_accept_disclosure", gorm.Expr(pending, true, true)).Error; err != nil {
-		return err
-	}
-	q = tx.Model(&models.Customer{}).Where("institution_id = ?", fiID)
-	if customerID != "" {
-		q = q.Where("id = ?", customerID)
-	}
+	// One statement: every SET expression sees the row as it was, so each derives from pending.
 	return q.Updates(map[string]any{
-		"accepted_disclosure": gorm.Expr("NOT needs_to_accept_disclosure"),
-		"registered":          gorm.Expr("registered OR NOT needs_to_accept_disclosure"),
+		"needs_to_accept_disclosure": gorm.Expr(pending, true, true),
+		"accepted_disclosure":        gorm.Expr("NOT "+pending, true, true),
+		"registered":                 gorm.Expr("registered OR NOT "+pending, true, true),
 	}).Error
 }
 
@@ -220,12 +215,25 @@ func (s *Store) RecordUserDecision(ctx context.Context, d *UserDecision, onlyExi
 }
 
 func recordUserDecision(tx *gorm.DB, d *UserDecision, onlyExisting bool) error {
+	if err := writeUserDecision(tx, d, onlyExisting, false); err != nil {
+		return err
+	}
+	return RecomputeAcceptance(tx, d.Customer.InstitutionID, d.Customer.ID)
+}
+
+// writeUserDecision stores a decision and its evidence without deriving the user's flags (the
+// caller does, once for all its decisions). newCustomer says the customer was created in this
+// transaction and has no state to look up.
+func writeUserDecision(tx *gorm.DB, d *UserDecision, onlyExisting, newCustomer bool) error {
 	c, def := d.Customer, d.Disclosure
 	var cur models.UserDisclosure
-	err := tx.Where("customer_id = ? AND disclosure_id = ? AND account_id = ?", c.ID, def.ID, d.AccountID).Take(&cur).Error
-	exists := err == nil
-	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-		return err
+	exists := false
+	if !newCustomer {
+		err := tx.Where("customer_id = ? AND disclosure_id = ? AND account_id = ?", c.ID, def.ID, d.AccountID).Take(&cur).Error
+		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		exists = err == nil
 	}
 	if !exists && (onlyExisting || d.Status == "DELETED") {
 		return models.ErrNotFound
@@ -254,10 +262,7 @@ func recordUserDecision(tx *gorm.DB, d *UserDecision, onlyExisting bool) error {
 	ev := models.DisclosureEvidence{InstitutionID: c.InstitutionID, CustomerID: c.ID, DisclosureID: def.ID, DisclosureName: def.Name,
 		Version: def.Version, ContentHash: def.ContentHash, Status: d.Status, AccountID: d.AccountID, PaperWaiver: d.PaperWaiver,
 		OriginatingIP: d.OriginatingIP, OfferingID: d.OfferingID, ClientAppID: d.ClientAppID, Channel: d.Channel, TraceID: d.TraceID, RecordedAt: d.At}
-	if err := tx.Create(&ev).Error; err != nil {
-		return err
-	}
-	return RecomputeAcceptance(tx, c.InstitutionID, c.ID)
+	return tx.Create(&ev).Error
 }
 
 // UserDisclosureView is a user's current state joined with its definition.

@@ -479,11 +479,14 @@ func (s *Store) provisionUser(ctx context.Context, tx *gorm.DB, fi *InstitutionS
 		return nil, Translate("required disclosures", err)
 	}
 	for i := range required {
-		err := recordUserDecision(tx, &UserDecision{Customer: &c, Disclosure: &required[i], Status: "ACCEPTED",
-			Channel: models.ChannelProvisioning, At: time.Now().UTC()}, false)
+		err := writeUserDecision(tx, &UserDecision{Customer: &c, Disclosure: &required[i], Status: "ACCEPTED",
+			Channel: models.ChannelProvisioning, At: time.Now().UTC()}, false, true)
 		if err != nil {
 			return nil, Translate("record provisioned acceptance", err)
 		}
+	}
+	if err := RecomputeAcceptance(tx, fi.ID, c.ID); err != nil {
+		return nil, Translate("record provisioned acceptance", err)
 	}
 	return &c, nil
 }

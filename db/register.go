@@ -73,13 +73,15 @@ func (s *Store) RegistrationContext(ctx context.Context, fiID string, appID uint
 //
 // On any failure nothing of the request is left behind: the same di_tid can be retried.
 func (s *Store) Register(ctx context.Context, p registration.Plan, o Origin, reply ReplyFunc, now time.Time) (*Registered, *Reply, error) {
-	prev, err := s.beginIdempotent(ctx, o, now)
+	prev, release, err := s.claimRegistration(ctx, p, o, now)
 	if err != nil || prev != nil {
 		return nil, prev, err
 	}
 	out, err := s.register(ctx, p, o, reply, now)
 	if err != nil {
-		// Whatever happened, the key must not stay claimed by a request that stored nothing.
+		// Whatever happened, the key and the markers must not stay claimed by a request that
+		// stored nothing.
+		release()
 		cleanup, cancel := CleanupContext(ctx)
 		defer cancel()
 		_ = s.abandonIdempotent(cleanup, o)
@@ -88,13 +90,42 @@ func (s *Store) Register(ctx context.Context, p registration.Plan, o Origin, rep
 	return out, nil, nil
 }
 
+// claimRegistration claims the request's idempotency key and marks its member number and login
+// id in flight. Usually all three are free, and one transaction takes them; when one is taken
+// it claims them one at a time, which tells a replay (prev) from a request in flight and takes
+// over markers left by a crashed request. release removes the markers, for a registration that
+// failed (a successful one removes them in its own transaction).
+func (s *Store) claimRegistration(ctx context.Context, p registration.Plan, o Origin, now time.Time) (prev *Reply, release func(), err error) {
+	rec := models.IdempotencyRecord{ClientAppID: o.ClientAppID, TraceID: o.TraceID, RequestHash: o.RequestHash, CreatedAt: now}
+	marks := inFlightMarks(p, o.TraceID, now)
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&rec).Error; err != nil {
+			return err
+		}
+		return tx.Create(&marks).Error
+	})
+	switch {
+	case err == nil:
+		return nil, func() { s.releaseInFlight(ctx, p.FI.ID, o.TraceID, marks) }, nil
+	case !errors.Is(err, gorm.ErrDuplicatedKey):
+		return nil, nil, Translate("claim registration", err)
+	}
+	if prev, err = s.beginIdempotent(ctx, o, now); err != nil || prev != nil {
+		return prev, nil, err
+	}
+	if release, err = s.holdInFlight(ctx, p, o.TraceID, now); err != nil {
+		cleanup, cancel := CleanupContext(ctx)
+		defer cancel()
+		_ = s.abandonIdempotent(cleanup, o)
+		return nil, nil, err
+	}
+	return nil, release, nil
+}
+
 func (s *Store) register(ctx context.Context, p registration.Plan, o Origin, reply ReplyFunc, now time.Time) (*Registered, error) {
 	fiID := p.FI.ID
-	release, err := s.holdInFlight(ctx, p, o.TraceID, now)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
+	// Checked before the password is hashed, so a duplicate costs no hash. A registration that
+	// races this check loses at the unique indexes, and duplicateCause names the conflict.
 	if err := s.registrationConflicts(s.db.WithContext(ctx), p); err != nil {
 		return nil, err
 	}
@@ -111,9 +142,6 @@ func (s *Store) register(ctx context.Context, p registration.Plan, o Origin, rep
 	addresses, phones, destinations := slices.Clone(p.Addresses), slices.Clone(p.Phones), slices.Clone(p.Destinations)
 	out := &Registered{}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := s.registrationConflicts(tx, p); err != nil {
-			return err
-		}
 		m, err := findOrCreateMember(tx, fiID, p.MemberNumber, p.Person.FirstName+" "+p.Person.LastName)
 		if err != nil {
 			return err
@@ -144,9 +172,9 @@ func (s *Store) register(ctx context.Context, p registration.Plan, o Origin, rep
 			return err
 		}
 		for i := range p.Accepted {
-			err := recordUserDecision(tx, &UserDecision{Customer: &c, Disclosure: &p.Accepted[i], Status: "ACCEPTED",
+			err := writeUserDecision(tx, &UserDecision{Customer: &c, Disclosure: &p.Accepted[i], Status: "ACCEPTED",
 				ClientAppID: o.ClientAppID, OfferingID: o.OfferingID, OriginatingIP: o.OriginatingIP,
-				Channel: models.ChannelTPVAPI, TraceID: o.TraceID, At: now}, false)
+				Channel: models.ChannelTPVAPI, TraceID: o.TraceID, At: now}, false, true)
 			if err != nil {
 				return err
 			}
@@ -159,6 +187,10 @@ func (s *Store) register(ctx context.Context, p registration.Plan, o Origin, rep
 		}
 		audit := RegistrationAudit(fiID, o, models.OutcomeSuccess, "", &c.ID, now)
 		if err := tx.Create(&audit).Error; err != nil {
+			return err
+		}
+		// The customer's unique indexes now refuse what the markers held off.
+		if err := deleteInFlight(tx, fiID, o.TraceID, inFlightMarks(p, o.TraceID, now)); err != nil {
 			return err
 		}
 		c.Member = *m
@@ -259,20 +291,23 @@ func CleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithDeadline(context.WithoutCancel(ctx), deadline)
 }
 
-// holdInFlight marks the plan's member number and login id as being registered by traceID, so
-// a concurrent request for either is told 26330 instead of racing; release removes the marks.
-func (s *Store) holdInFlight(ctx context.Context, p registration.Plan, traceID string, now time.Time) (release func(), err error) {
-	marks := []struct{ kind, value string }{{"member", p.MemberNumber}, {"login", rules.NormalizeUsername(p.Person.LoginID)}}
-	held := 0
-	release = func() {
-		cleanup, cancel := CleanupContext(ctx)
-		defer cancel()
-		for _, m := range marks[:held] {
-			_ = s.releaseInFlight(cleanup, p.FI.ID, m.kind, m.value, traceID)
-		}
+// inFlightMarks are the markers of a registration: its member number and its login id.
+func inFlightMarks(p registration.Plan, traceID string, now time.Time) []models.InFlight {
+	return []models.InFlight{
+		{InstitutionID: p.FI.ID, Kind: "member", Value: p.MemberNumber, TraceID: traceID, CreatedAt: now},
+		{InstitutionID: p.FI.ID, Kind: "login", Value: rules.NormalizeUsername(p.Person.LoginID), TraceID: traceID, CreatedAt: now},
 	}
+}
+
+// holdInFlight marks the plan's member number and login id as being registered by traceID, one
+// at a time, so a concurrent request for either is told 26330 instead of racing; release removes
+// the marks it took.
+func (s *Store) holdInFlight(ctx context.Context, p registration.Plan, traceID string, now time.Time) (release func(), err error) {
+	marks := inFlightMarks(p, traceID, now)
+	held := 0
+	release = func() { s.releaseInFlight(ctx, p.FI.ID, traceID, marks[:held]) }
 	for _, m := range marks {
-		if err := s.acquireInFlight(ctx, p.FI.ID, m.kind, m.value, traceID, now); err != nil {
+		if err := s.acquireInFlight(ctx, p.FI.ID, m.Kind, m.Value, traceID, now); err != nil {
 			release()
 			return nil, err
 		}
@@ -305,11 +340,26 @@ func (s *Store) acquireInFlight(ctx context.Context, fiID, kind, value, traceID 
 	return models.ErrInFlight
 }
 
-// releaseInFlight removes a marker this request holds.
-func (s *Store) releaseInFlight(ctx context.Context, fiID, kind, value, traceID string) error {
-	return Translate("release in-flight marker", s.db.WithContext(ctx).
-		Where("institution_id = ? AND kind = ? AND value = ? AND trace_id = ?", fiID, kind, value, traceID).
-		Delete(&models.InFlight{}).Error)
+// releaseInFlight removes markers this request holds, in one statement, under the clean-up
+// budget (the request may have failed on its deadline). Best effort: a marker left behind
+// expires after inFlightTTL.
+func (s *Store) releaseInFlight(ctx context.Context, fiID, traceID string, marks []models.InFlight) {
+	cleanup, cancel := CleanupContext(ctx)
+	defer cancel()
+	_ = deleteInFlight(s.db.WithContext(cleanup), fiID, traceID, marks)
+}
+
+// deleteInFlight deletes the markers that traceID holds among marks.
+func deleteInFlight(tx *gorm.DB, fiID, traceID string, marks []models.InFlight) error {
+	if len(marks) == 0 {
+		return nil
+	}
+	q := tx.Where("kind = ? AND value = ?", marks[0].Kind, marks[0].Value)
+	for _, m := range marks[1:] {
+		q = q.Or("kind = ? AND value = ?", m.Kind, m.Value)
+	}
+	return Translate("release in-flight marker", tx.Where("institution_id = ? AND trace_id = ?", fiID, traceID).
+		Where(q).Delete(&models.InFlight{}).Error)
 }
 
 // RegistrationAudit is the RegistrationUser audit event of one registration attempt (never PII).
