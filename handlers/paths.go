@@ -49,7 +49,10 @@ func canonicalPath(next echo.HandlerFunc) echo.HandlerFunc {
 		if p := CanonicalPath(u.Path); p != u.Path {
 			raw := ""
 			if u.RawPath != "" {
-				raw = CanonicalPath(u.EscapedPath())
+				// The raw path as sent, not EscapedPath: that re-encodes Path when RawPath holds a
+				// byte it would escape (a '"'), decoding the client's %3A, so an alias would route
+				// what its canonical path does not (found by FuzzHTTPAliases).
+				raw = CanonicalPath(u.RawPath)
 				if decoded, err := url.PathUnescape(raw); err != nil || decoded != p {
 					raw = ""
 				}
