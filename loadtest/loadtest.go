@@ -24,12 +24,18 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"golang.org/x/crypto/argon2"
+
+	"github.com/custreg/custreg/secure"
 )
 
 // Scenarios lists what Run can drive.
 // The flood scenarios (bad-secret, unknown-user, oversized-body) are the abuse a server must
 // shrug off while legitimate requests go on (docs/benchmarks.md).
-var Scenarios = []string{"token-v1", "token-v2", "bad-secret", "unknown-user", "oversized-body", "register", "healthz"}
+// argon2 sends nothing: it times the bare password hash with the server's parameters at the
+// given concurrency, in this process, which is the ceiling a registration's throughput is
+// compared with in the same run.
+var Scenarios = []string{"token-v1", "token-v2", "bad-secret", "unknown-user", "oversized-body", "register", "healthz", "argon2"}
 
 // Config is one load run.
 type Config struct {
@@ -76,6 +82,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 	}
 	if cfg.Duration <= 0 && cfg.Count <= 0 {
 		return nil, errors.New("give a duration or a count")
+	}
+	if cfg.Scenario == "argon2" {
+		return hashes(ctx, cfg), nil
 	}
 	base := strings.TrimRight(cfg.Target, "/")
 	client := &http.Client{Timeout: 30 * time.Second}
@@ -173,6 +182,53 @@ loop:
 }
 
 var errNoMoreTargets = vegeta.ErrNoTargets
+
+// hashes runs the argon2 scenario: Workers goroutines each compute argon2id with the server's
+// parameters (secure.DefaultArgon2Params) back to back, for the duration or the count.
+func hashes(ctx context.Context, cfg Config) *Report {
+	p := secure.DefaultArgon2Params()
+	var mu sync.Mutex
+	var took []time.Duration
+	var n atomic.Int64
+	deadline := time.Now().Add(cfg.Duration)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < cfg.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			salt := make([]byte, p.SaltLen)
+			for ctx.Err() == nil && (cfg.Duration <= 0 || time.Now().Before(deadline)) {
+				if cfg.Count > 0 && n.Add(1) > int64(cfg.Count) {
+					return
+				}
+				_, _ = rand.Read(salt)
+				t0 := time.Now()
+				argon2.IDKey([]byte("a password of some length"), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+				d := time.Since(t0)
+				mu.Lock()
+				took = append(took, d)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+	at := func(q float64) float64 {
+		if len(took) == 0 {
+			return 0
+		}
+		return float64(took[min(len(took)-1, int(q*float64(len(took))))].Microseconds()) / 1000
+	}
+	rep := &Report{Scenario: cfg.Scenario, Workers: cfg.Workers, Requests: uint64(len(took)), Seconds: elapsed.Seconds(),
+		Expected: uint64(len(took)), P50ms: at(0.5), P90ms: at(0.9), P99ms: at(0.99), MaxMs: at(1),
+		Answers: map[string]int{"hash": len(took)}}
+	if rep.Seconds > 0 {
+		rep.Throughput = float64(len(took)) / rep.Seconds
+	}
+	return rep
+}
 
 // limit stops a targeter after n targets.
 func limit(t vegeta.Targeter, n int) vegeta.Targeter {

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# The benchmark run of issue 16 (docs/benchmarks.md, "One run of bench/run.sh"): builds custreg,
+# starts a fresh sandbox on 127.0.0.1 (SQLite), and drives it with `custreg loadtest`:
+#   - register at 2, 16 and 64 clients, each between two runs of the bare argon2id hash with the
+#     server's parameters at min(clients, cores) goroutines (the `argon2` scenario), so the ratio
+#     is to a ceiling measured seconds before and after, on this machine, now;
+#   - token-v2 and token-v1 at 1 and 16 connections, and /healthz at the same, as their ceiling.
+# With CUSTREG_TEST_POSTGRES_DSN set it does the same for register on a sandbox on PostgreSQL (the
+# database is emptied first: point it at a scratch database). Then it replaces the table between
+# the bench/run.sh markers in docs/benchmarks.md with this run's figures (machine, date, commit,
+# load average). Loopback only; every run stops by itself; not part of the tests. Run it on an
+# otherwise idle machine: other work takes the CPU the hashes need.
+#
+#   bash bench/run.sh             # MEASURE=15s HASH=6s; about 6 minutes (10 with PostgreSQL)
+#   WRITE=0 bash bench/run.sh     # print the table, leave docs/benchmarks.md alone
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+server=""
+stop_server() {
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  server=""
+}
+trap 'stop_server; rm -rf "$work"' EXIT
+go build -o "$work/custreg" .
+port=${PORT:-18183}
+base="http://127.0.0.1:$port"
+measure=${MEASURE:-15s}
+hash_for=${HASH:-6s}
+cores=$(nproc)
+rows="$work/rows.md"
+: >"$rows"
+
+lt() { "$work/custreg" loadtest --target "$base" --quiet --json "$@"; }
+field() { python3 -c "import json,sys; print(json.load(open('$1'))['$2'])"; }
+kib() { awk "/$1/ {print int(\$2/1024)}" "/proc/$server/status"; }
+
+start_server() { # db [extra flags]
+  local db=$1
+  shift
+  "$work/custreg" --sandbox --db "$db" --addr "127.0.0.1:$port" --log-level error "$@" 2>>"$work/server.log" &
+  server=$!
+  for _ in $(seq 150); do curl -fs "$base/readyz" >/dev/null 2>&1 && return; sleep 0.2; done
+  echo "the server did not become ready" >&2
+  cat "$work/server.log" >&2
+  exit 1
+}
+
+# row engine scenario clients ceiling_name ceiling_before ceiling_after report
+row() {
+  local engine=$1 scenario=$2 clients=$3 cname=$4 c0=$5 c1=$6 rep=$7
+  python3 - "$engine" "$scenario" "$clients" "$cname" "$c0" "$c1" "$rep" >>"$rows" <<'EOF'
+import json, sys
+engine, scenario, clients, cname, c0, c1, rep = sys.argv[1:]
+r = json.load(open(rep))
+c0, c1 = float(c0), float(c1)
+ratio = r["throughput_per_s"] / ((c0 + c1) / 2)
+others = sum(v for k, v in r["answers"].items() if k != "200")
+print(f"| {engine} | {scenario} | {clients} | {r['throughput_per_s']:.1f} | {cname} {c0:.1f}, {c1:.1f} | **{ratio:.2f}** | "
+      f"{r['p50_ms']:.1f} / {r['p99_ms']:.1f} ms | {r['server_errors']} | {others} |")
+EOF
+}
+
+ceiling() { # clients -> hashes/s of the bare hash at min(clients, cores)
+  local n=$(( $1 < cores ? $1 : cores ))
+  "$work/custreg" loadtest --scenario argon2 --workers "$n" --duration "$hash_for" --quiet --json > "$work/argon2.json"
+  field "$work/argon2.json" throughput_per_s
+}
+
+registrations() { # engine
+  for clients in 2 16 64; do
+    a=$(ceiling "$clients")
+    lt --scenario register --workers "$clients" --duration "$measure" > "$work/reg.json"
+    b=$(ceiling "$clients")
+    row "$1" register "$clients" argon2id "$a" "$b" "$work/reg.json"
+  done
+}
+
+start_server "$work/sb.db"
+rss0=$(kib VmRSS)
+registrations SQLite
+for conns in 1 16; do
+  lt --scenario healthz --workers "$conns" --duration 5s > "$work/h0.json"
+  for scenario in token-v2 token-v1; do
+    lt --scenario "$scenario" --workers "$conns" --duration 10s > "$work/tok.json"
+    lt --scenario healthz --workers "$conns" --duration 5s > "$work/h1.json"
+    row SQLite "$scenario" "$conns" /healthz "$(field "$work/h0.json" throughput_per_s)" "$(field "$work/h1.json" throughput_per_s)" "$work/tok.json"
+    cp "$work/h1.json" "$work/h0.json"
+  done
+done
+rss_sqlite=$(kib VmHWM)
+stop_server
+
+rss_pg=""
+if [ -n "${CUSTREG_TEST_POSTGRES_DSN:-}" ]; then
+  psql "$CUSTREG_TEST_POSTGRES_DSN" -qc "DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null
+  key=$(head -c 32 /dev/urandom | base64)
+  start_server "$CUSTREG_TEST_POSTGRES_DSN" --pii-key "$key"
+  registrations PostgreSQL
+  rss_pg=$(kib VmHWM)
+  stop_server
+fi
+
+commit=$(git rev-parse --short HEAD)
+[ -n "$(git status --porcelain -- . ':!docs/benchmarks.md')" ] && commit="$commit with uncommitted changes"
+table="$work/table.md"
+{
+  echo "Recorded $(date -u +%F) at commit $commit on $(nproc) × $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(go env GOVERSION);"
+  echo "1-minute load average $(cut -d' ' -f1 /proc/loadavg) at the end. Measurements of ${measure}; each ceiling of ${hash_for}."
+  echo
+  echo "| engine | scenario | clients | answers/s | ceiling before, after (/s) | ratio | p50 / p99 | 5xx | not 200 |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  cat "$rows"
+  echo
+  echo "Server RSS: $rss0 MiB at start, peak $rss_sqlite MiB on SQLite${rss_pg:+, $rss_pg MiB on PostgreSQL}."
+} >"$table"
+cat "$table"
+if [ "${WRITE:-1}" = 1 ]; then
+  python3 - "$table" <<'EOF'
+import re, sys
+doc = open("docs/benchmarks.md").read()
+table = open(sys.argv[1]).read()
+begin, end = "<!-- bench/run.sh:begin -->", "<!-- bench/run.sh:end -->"
+if begin not in doc:
+    sys.exit("docs/benchmarks.md has no bench/run.sh markers")
+head, rest = doc.split(begin, 1)
+_, tail = rest.split(end, 1)
+open("docs/benchmarks.md", "w").write(head + begin + "\n" + table + end + tail)
+EOF
+  echo "docs/benchmarks.md updated"
+fi
