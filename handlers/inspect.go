@@ -114,49 +114,49 @@ type appOwners struct {
 const maxCachedOwners = 4096
 
 func (o *appOwners) byID(ctx context.Context, s *Server, id uint) appOwner {
-	o.mu.Lock()
-	owner, ok := o.byApp[id]
-	o.mu.Unlock()
-	if ok {
-		return owner
-	}
-	app, err := s.store.ClientAppByID(ctx, id)
-	if err != nil {
-		if !errors.Is(err, models.ErrNotFound) {
-			return appOwner{} // not cached: the next request asks again
+	return cachedOwner(&o.mu, &o.byApp, id, func() (appOwner, bool) {
+		app, err := s.store.ClientAppByID(ctx, id)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			return appOwner{}, true // row ids are never reused
+		case err != nil:
+			return appOwner{}, false // not cached: the next request asks again
 		}
-		app = &models.ClientApp{}
-	}
-	owner = appOwner{app.ClientID, app.DeveloperID}
-	o.mu.Lock()
-	if o.byApp == nil || len(o.byApp) >= maxCachedOwners {
-		o.byApp = map[uint]appOwner{}
-	}
-	o.byApp[id] = owner
-	o.mu.Unlock()
-	return owner
+		return appOwner{app.ClientID, app.DeveloperID}, true
+	})
 }
 
 // byClientID is the owner of the app with this client id; an unknown id is not cached (an app
 // may be created under it later) and costs one indexed read of the apps table.
 func (o *appOwners) byClientID(ctx context.Context, s *Server, clientID string) appOwner {
-	o.mu.Lock()
-	owner, ok := o.byClient[clientID]
-	o.mu.Unlock()
+	return cachedOwner(&o.mu, &o.byClient, clientID, func() (appOwner, bool) {
+		app, err := s.store.ClientAppOwner(ctx, clientID)
+		if err != nil {
+			return appOwner{}, false
+		}
+		return appOwner{app.ClientID, app.DeveloperID}, true
+	})
+}
+
+// cachedOwner returns the cached owner under key, else looks it up and caches it when keep says
+// so. The cache starts over past maxCachedOwners entries.
+func cachedOwner[K comparable](mu *sync.Mutex, cache *map[K]appOwner, key K, lookup func() (owner appOwner, keep bool)) appOwner {
+	mu.Lock()
+	owner, ok := (*cache)[key]
+	mu.Unlock()
 	if ok {
 		return owner
 	}
-	app, err := s.store.ClientAppOwner(ctx, clientID)
-	if err != nil {
-		return appOwner{}
+	owner, keep := lookup()
+	if !keep {
+		return owner
 	}
-	owner = appOwner{app.ClientID, app.DeveloperID}
-	o.mu.Lock()
-	if o.byClient == nil || len(o.byClient) >= maxCachedOwners {
-		o.byClient = map[string]appOwner{}
+	mu.Lock()
+	if *cache == nil || len(*cache) >= maxCachedOwners {
+		*cache = map[K]appOwner{}
 	}
-	o.byClient[clientID] = owner
-	o.mu.Unlock()
+	(*cache)[key] = owner
+	mu.Unlock()
 	return owner
 }
 
