@@ -149,7 +149,7 @@ func (s *Store) register(ctx context.Context, p registration.Plan, o Origin, rep
 		c.MemberID = m.ID
 		if err := insertCustomer(tx, &c); err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
-				return s.duplicateCause(ctx, p)
+				return errRegistrationDuplicate // explained once the transaction has let go of its connection
 			}
 			return err
 		}
@@ -197,6 +197,9 @@ func (s *Store) register(ctx context.Context, p registration.Plan, o Origin, rep
 		out.Customer, out.Member, out.Addresses, out.Phones, out.Destinations = c, *m, addresses, phones, destinations
 		return s.completeIdempotent(tx, o, out, reply, now)
 	})
+	if errors.Is(err, errRegistrationDuplicate) {
+		err = s.duplicateCause(ctx, p)
+	}
 	if err != nil {
 		if errors.Is(err, models.ErrLoginTaken) || errors.Is(err, models.ErrAlreadyRegistered) || errors.Is(err, models.ErrInFlight) {
 			return nil, err
@@ -239,6 +242,12 @@ func (s *Store) registrationConflicts(tx *gorm.DB, p registration.Plan) error {
 	}
 	return nil
 }
+
+// errRegistrationDuplicate is a unique-index violation inside the registration's transaction.
+// Its cause is read after the transaction ends: read inside it, from another connection, it
+// would wait for one while holding its own, and concurrent registrations holding the others
+// and waiting for the write lock would leave it none until the budget ran out.
+var errRegistrationDuplicate = errors.New("registration: duplicate key")
 
 // duplicateCause explains a unique-index violation raised by a concurrent registration. The
 // failed statement aborted a PostgreSQL transaction, so it looks outside it.
