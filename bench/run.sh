@@ -35,13 +35,14 @@ lt() { "$work/custreg" loadtest --target "$base" --quiet --json "$@"; }
 field() { python3 -c "import json,sys; print(json.load(open('$1'))['$2'])"; }
 kib() { awk "/$1/ {print int(\$2/1024)}" "/proc/$server/status"; }
 
+# Capacity, not abuse: the rate limits are off, and (with $queue_all) the hashing queue holds
+# every client; the fail-fast bound is measured apart, with the default queue.
+queue_all=(--hash-queue 128 --hash-wait 9s)
 start_server() { # db [extra flags]
   local db=$1
   shift
-  # Capacity, not abuse: the rate limits are off, and the hashing queue holds every client (the
-  # fail-fast bound is measured apart, docs/benchmarks.md).
   "$work/custreg" --sandbox --db "$db" --addr "127.0.0.1:$port" --log-level error --app-quota none \
-    --app-spike-arrest none --token-rate-per-address none --hash-queue 128 --hash-wait 9s "$@" 2>>"$work/server.log" &
+    --app-spike-arrest none --token-rate-per-address none "$@" 2>>"$work/server.log" &
   server=$!
   for _ in $(seq 150); do curl -fs "$base/readyz" >/dev/null 2>&1 && return; sleep 0.2; done
   echo "the server did not become ready" >&2
@@ -88,7 +89,7 @@ registrations() { # engine
   row "$1" "register at $rate/s (80 % of max)" 64 argon2id "$a" "$b" "$work/reg.json"
 }
 
-start_server "$work/sb.db"
+start_server "$work/sb.db" "${queue_all[@]}"
 rss0=$(kib VmRSS)
 registrations SQLite
 for conns in 1 16; do
@@ -105,10 +106,7 @@ stop_server
 
 # Overload with the default hashing bound (--hash-queue 16, --hash-wait 1s): 64 closed-loop
 # clients, more than the hashes serve; the rest get the spike arrest at once or within 1 s.
-"$work/custreg" --sandbox --db "$work/sb.db" --addr "127.0.0.1:$port" --log-level error --app-quota none \
-  --app-spike-arrest none --token-rate-per-address none 2>>"$work/server.log" &
-server=$!
-for _ in $(seq 150); do curl -fs "$base/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+start_server "$work/sb.db"
 a=$(ceiling 64)
 lt --scenario register --workers 64 --duration "$measure" > "$work/reg.json"
 b=$(ceiling 64)
@@ -122,7 +120,7 @@ rss_pg=""
 if [ -n "${CUSTREG_TEST_POSTGRES_DSN:-}" ]; then
   PGOPTIONS="-c client_min_messages=warning" psql "$CUSTREG_TEST_POSTGRES_DSN" -qc "DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/oidc.pem" 2>/dev/null
-  start_server "$CUSTREG_TEST_POSTGRES_DSN" --pii-key "$(head -c 32 /dev/urandom | base64)" --oidc-signing-key "$work/oidc.pem"
+  start_server "$CUSTREG_TEST_POSTGRES_DSN" "${queue_all[@]}" --pii-key "$(head -c 32 /dev/urandom | base64)" --oidc-signing-key "$work/oidc.pem"
   registrations PostgreSQL
   rss_pg=$(kib VmHWM)
   stop_server
