@@ -207,13 +207,16 @@ type loadtestCmd struct {
 	LoadFI    string        `name:"fi" default:"01111" help:"FI to act for."`
 	Source    string        `help:"Local address to send from, e.g. 127.0.0.2 (a flood from another address than the legitimate load)."`
 	BodyBytes int           `name:"body-bytes" default:"0" help:"Body size of oversized-body (0: 1 MiB + 1)."`
+	Username  string        `default:"sandboxuser1" help:"Registered user of the password and accounts scenarios."`
+	Password  string        `default:"Sandbox2024!" help:"That user's password."`
 	JSON      bool          `name:"json" help:"Print the report as JSON."`
 	Quiet     bool          `help:"No progress lines."`
 }
 
 func (c loadtestCmd) Run(a *app) error {
 	cfg := loadtest.Config{Target: c.Target, Scenario: c.Scenario, Rate: c.Rate, Workers: c.Workers, Duration: c.Duration,
-		Count: c.Count, ClientID: c.ClientID, Secret: c.Secret, FI: c.LoadFI, Source: c.Source, BodyBytes: c.BodyBytes}
+		Count: c.Count, ClientID: c.ClientID, Secret: c.Secret, FI: c.LoadFI, Source: c.Source, BodyBytes: c.BodyBytes,
+		Username: c.Username, Password: c.Password}
 	var progress io.Writer = a.stderr
 	if c.Quiet {
 		progress = nil

@@ -35,7 +35,8 @@ import (
 // argon2 sends nothing: it times the bare password hash with the server's parameters at the
 // given concurrency, in this process, which is the ceiling a registration's throughput is
 // compared with in the same run.
-var Scenarios = []string{"token-v1", "token-v2", "bad-secret", "unknown-user", "oversized-body", "register", "healthz", "argon2"}
+var Scenarios = []string{"token-v1", "token-v2", "password", "accounts", "bad-secret", "unknown-user", "oversized-body",
+	"register", "register-xml", "register-v2", "healthz", "argon2"}
 
 // Config is one load run.
 type Config struct {
@@ -55,6 +56,9 @@ type Config struct {
 	// BodyBytes is the size of the oversized-body scenario's bodies (0: 1 MiB + 1, just over
 	// the default --max-body-bytes).
 	BodyBytes int
+	// Username and Password are the registered user of the password and accounts scenarios
+	// ("": the sandbox's sandboxuser1).
+	Username, Password string
 }
 
 // Report is the summary of a run.
@@ -79,6 +83,9 @@ type Report struct {
 func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 1
+	}
+	if cfg.Username == "" {
+		cfg.Username, cfg.Password = "sandboxuser1", "Sandbox2024!"
 	}
 	if cfg.Duration <= 0 && cfg.Count <= 0 {
 		return nil, errors.New("give a duration or a count")
@@ -362,10 +369,45 @@ func targeterFor(ctx context.Context, client *http.Client, base string, cfg Conf
 			t.Header = http.Header{"Authorization": {"Bearer not-a-token"}, "Di_tid": {newUUID()}, "Content-Type": {"application/json"}}
 			return nil
 		}, http.StatusBadRequest, nil
-	case "register":
+	case "password":
+		// Password grants of one registered user with the right password, V2 and V1 alternately:
+		// each costs the server one hash verification.
+		auth := basic(cfg.ClientID, cfg.Secret)
+		body := []byte(url.Values{"grant_type": {"password"}, "username": {cfg.Username}, "password": {cfg.Password}}.Encode())
+		var n atomic.Uint64
+		return func(t *vegeta.Target) error {
+			t.Method, t.Body = http.MethodPost, body
+			h := http.Header{"Authorization": {auth}, "Content-Type": {"application/x-www-form-urlencoded"}}
+			if n.Add(1)%2 == 0 {
+				t.URL = base + "/v1/oauth/token"
+				h["Di_tid"], h["Di_fiid"] = []string{newUUID()}, []string{cfg.FI}
+			} else {
+				t.URL = base + "/oauth2/v1/token"
+				h["Transactionid"], h["Institutionid"] = []string{newUUID()}, []string{cfg.FI}
+			}
+			t.Header = h
+			return nil
+		}, http.StatusOK, nil
+	case "accounts":
+		// The accounts list of the user's own V2 password token (one token for the run).
+		token, err := v2Token(ctx, client, base, cfg, url.Values{"grant_type": {"password"},
+			"username": {cfg.Username}, "password": {cfg.Password}, "scopes": {"accounts:read"}})
+		if err != nil {
+			return nil, 0, err
+		}
+		return func(t *vegeta.Target) error {
+			t.Method, t.URL, t.Body = http.MethodGet, base+"/v1/accounts", nil
+			t.Header = http.Header{"Authorization": {"Bearer " + token}, "Transactionid": {newUUID()}}
+			return nil
+		}, http.StatusOK, nil
+	case "register", "register-xml":
 		token, err := v1Token(ctx, client, base, cfg)
 		if err != nil {
 			return nil, 0, err
+		}
+		media := "application/json"
+		if cfg.Scenario == "register-xml" {
+			media = "application/xml"
 		}
 		run := newUUID()[:6]
 		var n atomic.Uint64
@@ -373,10 +415,29 @@ func targeterFor(ctx context.Context, client *http.Client, base string, cfg Conf
 			i := n.Add(1)
 			t.Method, t.URL = http.MethodPost, base+"/registration/v4/fis/"+cfg.FI+"/fiCustomers"
 			t.Header = http.Header{"Authorization": {"Bearer " + token}, "Di_tid": {newUUID()},
-				"Content-Type": {"application/json"}, "Accept": {"application/json"}}
+				"Content-Type": {media}, "Accept": {media}}
 			t.Body = registration(fmt.Sprintf("L%s%06d", run, i), fmt.Sprintf("load%s%06d", run, i), randomSSN())
+			if media == "application/xml" {
+				t.Body = asXML(t.Body)
+			}
 			return nil
 		}, http.StatusOK, nil
+	case "register-v2":
+		token, err := v2Token(ctx, client, base, cfg, url.Values{"grant_type": {"client_credentials"},
+			"scopes": {"institution-users:write"}})
+		if err != nil {
+			return nil, 0, err
+		}
+		run := newUUID()[:6]
+		var n atomic.Uint64
+		return func(t *vegeta.Target) error {
+			i := n.Add(1)
+			t.Method, t.URL = http.MethodPost, base+"/v1/customers/register"
+			t.Header = http.Header{"Authorization": {"Bearer " + token}, "Correlationid": {newUUID()},
+				"Content-Type": {"application/json"}, "Accept": {"application/json"}}
+			t.Body = customerRegistration(cfg.FI, fmt.Sprintf("M%s%06d", run, i), fmt.Sprintf("cust%s%06d", run, i), randomSSN())
+			return nil
+		}, http.StatusCreated, nil
 	}
 	return nil, 0, fmt.Errorf("unknown scenario %q (known: %s)", cfg.Scenario, strings.Join(Scenarios, ", "))
 }
@@ -406,6 +467,31 @@ func v1Token(ctx context.Context, client *http.Client, base string, cfg Config) 
 	return tok.AccessToken, nil
 }
 
+// v2Token obtains a V2 token for the run with the given grant.
+func v2Token(ctx context.Context, client *http.Client, base string, cfg Config, form url.Values) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/oauth2/v1/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", basic(cfg.ClientID, cfg.Secret))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("transactionId", newUUID())
+	req.Header.Set("institutionId", cfg.FI)
+	res, err := client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 1<<16))
+	if res.StatusCode != http.StatusOK || json.Unmarshal(body, &tok) != nil || tok.AccessToken == "" {
+		return "", fmt.Errorf("V2 %s token for %s: status %d %s", form.Get("grant_type"), cfg.ClientID, res.StatusCode, errorCode(body))
+	}
+	return tok.AccessToken, nil
+}
+
 // randomSSN is a random SSN that passes the registration rules (area 001–665 or 667–899, group
 // 01–99, serial 0001–9999).
 func randomSSN() string {
@@ -429,6 +515,54 @@ func registration(member, login, ssn string) []byte {
 		`"phoneNumber":[{"number":"2175550100","countryCode":"0"}]},"birthDate":"1980-05-17"},`+
 		`"channelInfos":{"channelInfo":[{"channelType":"TPV_API","credential":{"loginId":%q,"password":"Load!Pass42"}}]},`+
 		`"acceptedDisclosure":"true","userType":"PRIMARY","ssn":%q,"motherMaidenName":"Bench"}}`, member, login, ssn)
+}
+
+// customerRegistration is a valid Customer v2 registration body for a new member of FI 01111's
+// policy.
+func customerRegistration(fi, member, login, ssn string) []byte {
+	return fmt.Appendf(nil, `{"fiId":%q,"memberNumber":%q,"firstName":"Load","lastName":"Tester",`+
+		`"emailAddress":"load.tester@example.com","contactInfo":{"contactInfo":"2175550100","telephoneCountryCode":"1","protocol":"VOICE"},`+
+		`"birthDate":"1980-05-17","channelType":"TPV_API","loginId":%q,"password":"Load!Pass42","acceptedDisclosure":true,`+
+		`"userType":"RETAIL","userRole":"PRIMARY","ssn":%q,"motherMaidenName":"Bench",`+
+		`"postalAddress":{"address1":"1 Bench St","address2":"","address3":"","type":"PHYSICAL_HOME_ADDRESS","city":"Springfield","state":"IL","postalCode":"62701","country":"US"}}`,
+		fi, member, login, ssn)
+}
+
+// asXML renders a JSON registration body in the OpenAPI XML rendering the server reads: root
+// <FICustomer>, one element per member, arrays as repeated elements bearing the member's name.
+func asXML(js []byte) []byte {
+	var doc map[string]any
+	if err := json.Unmarshal(js, &doc); err != nil {
+		panic(err) // the bodies are this package's own
+	}
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>`)
+	writeXML(&b, "FICustomer", doc["FICustomer"])
+	return []byte(b.String())
+}
+
+func writeXML(b *strings.Builder, name string, v any) {
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			writeXML(b, name, e)
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString("<" + name + ">")
+		for _, k := range keys {
+			writeXML(b, k, x[k])
+		}
+		b.WriteString("</" + name + ">")
+	default:
+		b.WriteString("<" + name + ">")
+		_ = xml.EscapeText(b, fmt.Append(nil, x))
+		b.WriteString("</" + name + ">")
+	}
 }
 
 // Text renders a report as a few lines.
