@@ -22,11 +22,13 @@ type Store struct {
 	passwords *secure.PasswordHasher
 	// legacySecrets verifies client-secret hashes of earlier versions (argon2id) one at a time.
 	legacySecrets *secure.LegacySecretGate
+	tokenWrites   *groupCommit // SaveTokens' group commit
 }
 
 // New builds a Store over an open, migrated database connection (see Open).
 func New(conn *gorm.DB, keys *secure.Keyring, passwords *secure.PasswordHasher) *Store {
-	return &Store{db: conn, keys: keys, passwords: passwords, legacySecrets: secure.NewLegacySecretGate(1)}
+	return &Store{db: conn, keys: keys, passwords: passwords, legacySecrets: secure.NewLegacySecretGate(1),
+		tokenWrites: &groupCommit{}}
 }
 
 // Conn is the connection underneath, for tests and tools that inspect rows directly; the service

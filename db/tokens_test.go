@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -207,4 +208,92 @@ func TestRevokeRefreshTokenRevokesItsAccessTokens(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSaveTokensGroupsConcurrentCalls: calls that queue behind a write are committed together,
+// and each keeps its own answer: a call for a disabled app is refused, a call whose token
+// collides with a stored one fails, and neither costs the others of their group their tokens.
+func TestSaveTokensGroupsConcurrentCalls(t *testing.T) {
+	for _, target := range dbtest.Targets() {
+		t.Run(target.Name, func(t *testing.T) {
+			dsn := target.DSN(t)
+			store := dbtest.OpenWith(t, dsn, db.Settings{Timeout: 20 * time.Second})
+			dbtest.Sandbox(t, store)
+			ctx := context.Background()
+			now := time.Now().UTC()
+			app, err := store.ClientApp(ctx, "sandbox-app")
+			if err != nil {
+				t.Fatal(err)
+			}
+			off, _, err := store.CreateClientApp(ctx, sandboxLikeApp(""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := store.DisableClientApp(ctx, off.ClientID, now); err != nil {
+				t.Fatal(err)
+			}
+			tok := func(hash string, appID uint) *models.Token {
+				return &models.Token{Hash: hash, Kind: models.TokenAccess, Version: 2, InstitutionID: "01111", ClientAppID: appID,
+					Grant: "client_credentials", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
+			}
+			if err := store.SaveTokens(ctx, tok("taken", app.ID)); err != nil {
+				t.Fatal(err)
+			}
+			// Hold the table so the first call's write waits and the others queue behind it.
+			var release func()
+			if dbtest.IsPostgres(dsn) {
+				release = dbtest.LockTable(t, dsn, "tokens")
+			} else {
+				release = dbtest.LockSQLite(t, dsn)
+			}
+			const n = 40
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := 0; i < n; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					switch i {
+					case 7:
+						errs[i] = store.SaveTokens(ctx, tok("refused", off.ID))
+					case 23:
+						errs[i] = store.SaveTokens(ctx, tok("new-beside-a-taken-one", app.ID), tok("taken", app.ID))
+					default:
+						errs[i] = store.SaveTokens(ctx, tok(fmt.Sprintf("g%02d-access", i), app.ID), tok(fmt.Sprintf("g%02d-refresh", i), app.ID))
+					}
+				}()
+			}
+			time.Sleep(300 * time.Millisecond)
+			release()
+			wg.Wait()
+			for i, err := range errs {
+				switch i {
+				case 7:
+					if !errors.Is(err, models.ErrClientAppDisabled) {
+						t.Errorf("disabled app's call: %v", err)
+					}
+				case 23:
+					if err == nil {
+						t.Error("a call reusing a stored token's hash succeeded")
+					}
+				default:
+					if err != nil {
+						t.Errorf("call %d: %v", i, err)
+					}
+				}
+			}
+			var stored int64
+			if err := store.Conn().Model(&models.Token{}).Where("hash LIKE ?", "g%").Count(&stored).Error; err != nil {
+				t.Fatal(err)
+			}
+			if stored != 2*(n-2) {
+				t.Errorf("%d tokens stored, want %d", stored, 2*(n-2))
+			}
+			for _, h := range []string{"refused", "new-beside-a-taken-one"} {
+				if _, err := store.Token(ctx, h); !errors.Is(err, models.ErrNotFound) {
+					t.Errorf("token %s: %v", h, err)
+				}
+			}
+		})
+	}
 }
