@@ -4,14 +4,17 @@
 #   - register at 2, 16 and 64 clients, each between two runs of the bare argon2id hash with the
 #     server's parameters at min(clients, cores) goroutines (the `argon2` scenario), so the ratio
 #     is to a ceiling measured seconds before and after, on this machine, now;
-#   - token-v2 and token-v1 at 1 and 16 connections, and /healthz at the same, as their ceiling.
-# With CUSTREG_TEST_POSTGRES_DSN set it does the same for register on a sandbox on PostgreSQL (the
+#   - register-xml, register-v2 and password grants at 2 clients, between argon2id ceilings too;
+#   - token-v2, token-v1 and the accounts list at 1 and 16 connections, each between two runs of
+#     /healthz at the same, as their ceiling; accounts again at 50 % of its best rate;
+#   - a burst of 200 registering clients against the default hashing bound: peak RSS, 5xx.
+# With CUSTREG_TEST_POSTGRES_DSN set it does the same (but the burst) on a sandbox on PostgreSQL (the
 # database is emptied first: point it at a scratch database). Then it replaces the table between
 # the bench/run.sh markers in docs/benchmarks.md with this run's figures (machine, date, commit,
 # load average). Loopback only; every run stops by itself; not part of the tests. Run it on an
 # otherwise idle machine: other work takes the CPU the hashes need.
 #
-#   bash bench/run.sh             # MEASURE=15s HASH=6s; about 6 minutes (10 with PostgreSQL)
+#   bash bench/run.sh             # MEASURE=15s HASH=6s; about 7 minutes (12 with PostgreSQL)
 #   WRITE=0 bash bench/run.sh     # print the table, leave docs/benchmarks.md alone
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,19 +92,54 @@ registrations() { # engine
   row "$1" "register at $rate/s (80 % of max)" 64 argon2id "$a" "$b" "$work/reg.json"
 }
 
+# The other hash-bound operations, at 2 clients: registrations in XML and through Customer v2,
+# and password grants (one hash verification each).
+hash_bound() { # engine
+  for scenario in register-xml register-v2 password; do
+    a=$(ceiling 2)
+    lt --scenario "$scenario" --workers 2 --duration "$measure" > "$work/op.json"
+    b=$(ceiling 2)
+    row "$1" "$scenario" 2 argon2id "$a" "$b" "$work/op.json"
+  done
+}
+
+# Reads and tokens, each between two /healthz runs at the same connections; then accounts at 50 %
+# of the best rate, for its latency below saturation.
+reads() { # engine
+  local best=0
+  for conns in 1 16; do
+    lt --scenario healthz --workers "$conns" --duration 5s > "$work/h0.json"
+    for scenario in token-v2 token-v1 accounts; do
+      lt --scenario "$scenario" --workers "$conns" --duration 10s > "$work/op.json"
+      lt --scenario healthz --workers "$conns" --duration 5s > "$work/h1.json"
+      row "$1" "$scenario" "$conns" /healthz "$(field "$work/h0.json" throughput_per_s)" "$(field "$work/h1.json" throughput_per_s)" "$work/op.json"
+      cp "$work/h1.json" "$work/h0.json"
+      if [ "$scenario" = accounts ]; then best=$(python3 -c "print(max($best, $(field "$work/op.json" throughput_per_s)))"); fi
+    done
+  done
+  rate=$(python3 -c "print(max(1, int($best * 0.5)))")
+  lt --scenario healthz --workers 16 --duration 5s > "$work/h0.json"
+  lt --scenario accounts --rate "$rate" --workers 16 --duration 10s > "$work/op.json"
+  lt --scenario healthz --workers 16 --duration 5s > "$work/h1.json"
+  row "$1" "accounts at $rate/s (50 % of max)" 16 /healthz "$(field "$work/h0.json" throughput_per_s)" "$(field "$work/h1.json" throughput_per_s)" "$work/op.json"
+}
+
 start_server "$work/sb.db" "${queue_all[@]}"
 rss0=$(kib VmRSS)
 registrations SQLite
-for conns in 1 16; do
-  lt --scenario healthz --workers "$conns" --duration 5s > "$work/h0.json"
-  for scenario in token-v2 token-v1; do
-    lt --scenario "$scenario" --workers "$conns" --duration 10s > "$work/tok.json"
-    lt --scenario healthz --workers "$conns" --duration 5s > "$work/h1.json"
-    row SQLite "$scenario" "$conns" /healthz "$(field "$work/h0.json" throughput_per_s)" "$(field "$work/h1.json" throughput_per_s)" "$work/tok.json"
-    cp "$work/h1.json" "$work/h0.json"
-  done
-done
+hash_bound SQLite
+reads SQLite
 rss_sqlite=$(kib VmHWM)
+stop_server
+
+# A burst of 200 registering clients on a fresh server with the default hashing bound: the peak
+# memory, and no 5xx (spike answers expected).
+start_server "$work/burst.db"
+lt --scenario register --workers 200 --duration "$measure" > "$work/burst.json"
+rss_burst=$(kib VmHWM)
+burst=$(python3 -c "
+import json; r = json.load(open('$work/burst.json'))
+print(f\"{r['server_errors']} 5xx, p99 {r['p99_ms']:.0f} ms; \" + ', '.join(f'{k} ×{v}' for k, v in sorted(r['answers'].items(), key=lambda kv: -kv[1])))")
 stop_server
 
 # Overload with the default hashing bound (--hash-queue 16, --hash-wait 1s): 64 closed-loop
@@ -122,6 +160,8 @@ if [ -n "${CUSTREG_TEST_POSTGRES_DSN:-}" ]; then
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/oidc.pem" 2>/dev/null
   start_server "$CUSTREG_TEST_POSTGRES_DSN" "${queue_all[@]}" --pii-key "$(head -c 32 /dev/urandom | base64)" --oidc-signing-key "$work/oidc.pem"
   registrations PostgreSQL
+  hash_bound PostgreSQL
+  reads PostgreSQL
   rss_pg=$(kib VmHWM)
   stop_server
 fi
@@ -139,6 +179,7 @@ table="$work/table.md"
   echo
   echo "Server RSS: $rss0 MiB at start, peak $rss_sqlite MiB on SQLite${rss_pg:+, $rss_pg MiB on PostgreSQL}."
   echo "Answers with the default hashing bound: $overload."
+  echo "A burst of 200 registering clients for ${measure} (default hashing bound): peak RSS $rss_burst MiB; $burst."
 } >"$table"
 cat "$table"
 if [ "${WRITE:-1}" = 1 ]; then

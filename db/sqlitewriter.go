@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,7 +22,7 @@ import (
 // The "custreg-sqlite3" driver queues writers in the process instead: a transaction takes its
 // database's writer slot before BEGIN and gives it back at COMMIT or ROLLBACK, so the next
 // writer starts the moment the last one ends. The wait is bounded by the caller's context and
-// by the busy timeout, after which it fails as SQLite's own wait would (SQLITE_BUSY, which
+// by the connection's busy timeout, after which it fails as SQLite's own wait would (SQLITE_BUSY, which
 // every statement reports as models.ErrUnavailable). Other processes on the same file, and
 // writes outside a transaction, still meet SQLite's busy handler, which stays armed.
 const sqliteDriverName = "custreg-sqlite3"
@@ -55,17 +56,30 @@ func busyTimeout(dsn string) time.Duration {
 	_, query, _ := strings.Cut(dsn, "?")
 	for _, kv := range strings.Split(query, "&") {
 		if k, v, ok := strings.Cut(kv, "="); ok && k == "_busy_timeout" {
-			var ms int
-			for _, r := range v {
-				if r < '0' || r > '9' {
-					return 5 * time.Second
-				}
-				ms = ms*10 + int(r-'0')
+			if ms, err := strconv.Atoi(v); err == nil && ms >= 0 {
+				return time.Duration(ms) * time.Millisecond
 			}
-			return time.Duration(ms) * time.Millisecond
 		}
 	}
 	return 5 * time.Second
+}
+
+// busyPragma reads the milliseconds of a "PRAGMA busy_timeout = N" statement.
+func busyPragma(query string) (time.Duration, bool) {
+	q := strings.ToLower(strings.TrimSpace(query))
+	rest, ok := strings.CutPrefix(q, "pragma busy_timeout")
+	if !ok {
+		return 0, false
+	}
+	rest, ok = strings.CutPrefix(strings.TrimSpace(rest), "=")
+	if !ok {
+		return 0, false
+	}
+	ms, err := strconv.Atoi(strings.TrimSpace(rest))
+	if err != nil || ms < 0 {
+		return 0, false
+	}
+	return time.Duration(ms) * time.Millisecond, true
 }
 
 // writerQueueConn is a SQLite connection whose transactions queue for the writer slot; every
@@ -73,7 +87,17 @@ func busyTimeout(dsn string) time.Duration {
 type writerQueueConn struct {
 	*sqlite3.SQLiteConn
 	slot chan struct{}
-	wait time.Duration
+	wait time.Duration // the connection's busy timeout: the DSN's, or what a PRAGMA set since
+}
+
+// ExecContext follows the connection's busy timeout: the migration raises it for its session
+// and its transaction must wait for the writer slot as long.
+func (c *writerQueueConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	res, err := c.SQLiteConn.ExecContext(ctx, query, args)
+	if d, ok := busyPragma(query); ok && err == nil {
+		c.wait = d
+	}
+	return res, err
 }
 
 func (c *writerQueueConn) Begin() (driver.Tx, error) {
