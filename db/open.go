@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/mattn/go-sqlite3"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -71,6 +72,16 @@ func OpenWith(ctx context.Context, dsn string, s Settings) (*gorm.DB, error) {
 		cfg.PrepareStmt, cfg.PrepareStmtMaxSize, cfg.PrepareStmtTTL = true, 1024, time.Hour
 	}
 	conn, err := gorm.Open(dialector, cfg)
+	if !postgresDSN {
+		// Processes starting at once on a new file race to put it in WAL mode, and SQLite
+		// answers the losers SQLITE_BUSY at once, without its busy handler: try again, within
+		// the budget.
+		deadline := time.Now().Add(timeout)
+		for wait := 10 * time.Millisecond; sqliteBusy(err) && time.Now().Add(wait).Before(deadline) && ctx.Err() == nil; wait = min(2*wait, 200*time.Millisecond) {
+			time.Sleep(wait)
+			conn, err = gorm.Open(dialector, cfg)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", errors.Join(models.ErrUnavailable, err))
 	}
@@ -104,6 +115,12 @@ func OpenWith(ctx context.Context, dsn string, s Settings) (*gorm.DB, error) {
 		return nil, err
 	}
 	return conn, nil
+}
+
+// sqliteBusy reports whether err is SQLite's "database is locked".
+func sqliteBusy(err error) bool {
+	var liteErr sqlite3.Error
+	return errors.As(err, &liteErr) && liteErr.Code == sqlite3.ErrBusy
 }
 
 // statementBudget bounds a statement whose context has no deadline: the database budget plus
