@@ -34,21 +34,19 @@ func (s *Store) MemberAccounts(ctx context.Context, fiID string, user AccountUse
 	out := &MemberAccounts{}
 	switch {
 	case user.LoginID != "" || user.CustomerID != "":
-		// The user and its member in one statement (the member joined on the same FI).
 		var c models.Customer
-		q := conn.Joins("Member", conn.Where(&models.Member{InstitutionID: fiID})).Where("customers.institution_id = ?", fiID)
+		q := conn.Where("institution_id = ?", fiID)
 		if user.CustomerID != "" {
-			q = q.Where("customers.id = ?", user.CustomerID)
+			q = q.Where("id = ?", user.CustomerID)
 		} else {
-			q = q.Where("customers.login_id_norm = ?", rules.NormalizeUsername(user.LoginID))
+			q = q.Where("login_id_norm = ?", rules.NormalizeUsername(user.LoginID))
 		}
 		if err := q.Take(&c).Error; err != nil {
 			return nil, Translate("find account user", err)
 		}
-		if c.Member.ID != c.MemberID {
-			return nil, Translate("find account user's member", gorm.ErrRecordNotFound)
+		if err := conn.Where("id = ? AND institution_id = ?", c.MemberID, fiID).Take(&out.Member).Error; err != nil {
+			return nil, Translate("find account user's member", err)
 		}
-		out.Member, c.Member = c.Member, models.Member{}
 		out.Customer = &c
 	case user.MemberNumber != "":
 		if err := conn.Where("institution_id = ? AND member_number = ?", fiID, user.MemberNumber).Take(&out.Member).Error; err != nil {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/custreg/custreg/models"
 	"github.com/custreg/custreg/rules"
@@ -68,14 +67,13 @@ type CustomerView struct {
 // FindCustomer looks a customer of the FI up by GUID, login id, or member number (the member's
 // PRIMARY user).
 func (s *Store) FindCustomer(ctx context.Context, fiID, idType, id string) (*CustomerView, error) {
-	// The member comes joined in the same statement (it was a second query as a preload).
-	q := s.db.WithContext(ctx).Joins("Member").Where("customers.institution_id = ?", fiID)
+	q := s.db.WithContext(ctx).Preload("Member").Where("customers.institution_id = ?", fiID)
 	switch idType {
 	case "LOGINID":
-		q = q.Where("customers.login_id_norm = ?", rules.NormalizeUsername(id))
+		q = q.Where("login_id_norm = ?", rules.NormalizeUsername(id))
 	case "MEMNUMBER", "HOSTID":
-		q = q.Where(clause.Eq{Column: clause.Column{Table: "Member", Name: "member_number"}, Value: id}).
-			Where("customers.user_type = ?", "PRIMARY")
+		q = q.Joins("JOIN members ON members.id = customers.member_id").
+			Where("members.member_number = ? AND customers.user_type = ?", id, "PRIMARY")
 	default:
 		q = q.Where("customers.id = ?", id)
 	}
