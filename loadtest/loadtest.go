@@ -27,6 +27,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"github.com/custreg/custreg/secure"
+	"github.com/custreg/custreg/xmlcodec"
 )
 
 // Scenarios lists what Run can drive.
@@ -305,6 +306,21 @@ func newUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
+// tokenRequest makes t a token request with the given form: to the V1 service (its headers) or
+// to the V2 one.
+func tokenRequest(t *vegeta.Target, base, fi, auth string, form []byte, v1 bool) {
+	t.Method, t.Body = http.MethodPost, form
+	h := http.Header{"Authorization": {auth}, "Content-Type": {"application/x-www-form-urlencoded"}}
+	if v1 {
+		t.URL = base + "/v1/oauth/token"
+		h["Di_tid"], h["Di_fiid"] = []string{newUUID()}, []string{fi}
+	} else {
+		t.URL = base + "/oauth2/v1/token"
+		h["Transactionid"], h["Institutionid"] = []string{newUUID()}, []string{fi}
+	}
+	t.Header = h
+}
+
 // targeterFor builds the scenario's request generator and the status it expects.
 func targeterFor(ctx context.Context, client *http.Client, base string, cfg Config) (vegeta.Targeter, int, error) {
 	form := []byte("grant_type=client_credentials")
@@ -323,17 +339,8 @@ func targeterFor(ctx context.Context, client *http.Client, base string, cfg Conf
 		auth := basic(cfg.ClientID, secret)
 		var n atomic.Uint64
 		return func(t *vegeta.Target) error {
-			t.Method, t.Body = http.MethodPost, form
-			h := http.Header{"Authorization": {auth}, "Content-Type": {"application/x-www-form-urlencoded"}}
 			// bad-secret alternates the two generations.
-			if v1 && (cfg.Scenario != "bad-secret" || n.Add(1)%2 == 0) {
-				t.URL = base + "/v1/oauth/token"
-				h["Di_tid"], h["Di_fiid"] = []string{newUUID()}, []string{cfg.FI}
-			} else {
-				t.URL = base + "/oauth2/v1/token"
-				h["Transactionid"], h["Institutionid"] = []string{newUUID()}, []string{cfg.FI}
-			}
-			t.Header = h
+			tokenRequest(t, base, cfg.FI, auth, form, v1 && (cfg.Scenario != "bad-secret" || n.Add(1)%2 == 0))
 			return nil
 		}, expect, nil
 	case "unknown-user":
@@ -343,18 +350,8 @@ func targeterFor(ctx context.Context, client *http.Client, base string, cfg Conf
 		var n atomic.Uint64
 		return func(t *vegeta.Target) error {
 			i := n.Add(1)
-			t.Method = http.MethodPost
-			t.Body = []byte(url.Values{"grant_type": {"password"}, "username": {fmt.Sprintf("nobody%08d", i)},
-				"password": {"Guess!" + newUUID()[:8]}}.Encode())
-			h := http.Header{"Authorization": {auth}, "Content-Type": {"application/x-www-form-urlencoded"}}
-			if i%2 == 0 {
-				t.URL = base + "/v1/oauth/token"
-				h["Di_tid"], h["Di_fiid"] = []string{newUUID()}, []string{cfg.FI}
-			} else {
-				t.URL = base + "/oauth2/v1/token"
-				h["Transactionid"], h["Institutionid"] = []string{newUUID()}, []string{cfg.FI}
-			}
-			t.Header = h
+			tokenRequest(t, base, cfg.FI, auth, []byte(url.Values{"grant_type": {"password"}, "username": {fmt.Sprintf("nobody%08d", i)},
+				"password": {"Guess!" + newUUID()[:8]}}.Encode()), i%2 == 0)
 			return nil
 		}, http.StatusUnauthorized, nil
 	case "oversized-body":
@@ -376,16 +373,7 @@ func targeterFor(ctx context.Context, client *http.Client, base string, cfg Conf
 		body := []byte(url.Values{"grant_type": {"password"}, "username": {cfg.Username}, "password": {cfg.Password}}.Encode())
 		var n atomic.Uint64
 		return func(t *vegeta.Target) error {
-			t.Method, t.Body = http.MethodPost, body
-			h := http.Header{"Authorization": {auth}, "Content-Type": {"application/x-www-form-urlencoded"}}
-			if n.Add(1)%2 == 0 {
-				t.URL = base + "/v1/oauth/token"
-				h["Di_tid"], h["Di_fiid"] = []string{newUUID()}, []string{cfg.FI}
-			} else {
-				t.URL = base + "/oauth2/v1/token"
-				h["Transactionid"], h["Institutionid"] = []string{newUUID()}, []string{cfg.FI}
-			}
-			t.Header = h
+			tokenRequest(t, base, cfg.FI, auth, body, n.Add(1)%2 == 0)
 			return nil
 		}, http.StatusOK, nil
 	case "accounts":
@@ -444,50 +432,39 @@ func targeterFor(ctx context.Context, client *http.Client, base string, cfg Conf
 
 // v1Token obtains a client-credentials V1 token for the run.
 func v1Token(ctx context.Context, client *http.Client, base string, cfg Config) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/oauth/token", strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Authorization", basic(cfg.ClientID, cfg.Secret))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("di_tid", newUUID())
-	req.Header.Set("di_fiid", cfg.FI)
-	res, err := client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer res.Body.Close()
-	var tok struct {
-		AccessToken string `xml:"access_token"`
-	}
-	body, _ := io.ReadAll(io.LimitReader(res.Body, 1<<16))
-	if res.StatusCode != http.StatusOK || xml.Unmarshal(body, &tok) != nil || tok.AccessToken == "" {
-		return "", fmt.Errorf("V1 token for %s: status %d", cfg.ClientID, res.StatusCode)
-	}
-	return tok.AccessToken, nil
+	return runToken(ctx, client, base, cfg, false, url.Values{"grant_type": {"client_credentials"}})
 }
 
 // v2Token obtains a V2 token for the run with the given grant.
 func v2Token(ctx context.Context, client *http.Client, base string, cfg Config, form url.Values) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/oauth2/v1/token", strings.NewReader(form.Encode()))
+	return runToken(ctx, client, base, cfg, true, form)
+}
+
+// runToken asks the V1 (XML) or V2 (JSON) token service for the run's token.
+func runToken(ctx context.Context, client *http.Client, base string, cfg Config, v2 bool, form url.Values) (string, error) {
+	path, tid, fi, decode, name := "/v1/oauth/token", "di_tid", "di_fiid", xml.Unmarshal, "V1"
+	if v2 {
+		path, tid, fi, decode, name = "/oauth2/v1/token", "transactionId", "institutionId", json.Unmarshal, "V2"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, strings.NewReader(form.Encode()))
 	if err != nil {
 		return "", err
 	}
 	req.Header.Set("Authorization", basic(cfg.ClientID, cfg.Secret))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("transactionId", newUUID())
-	req.Header.Set("institutionId", cfg.FI)
+	req.Header.Set(tid, newUUID())
+	req.Header.Set(fi, cfg.FI)
 	res, err := client.Do(req)
 	if err != nil {
 		return "", err
 	}
 	defer res.Body.Close()
 	var tok struct {
-		AccessToken string `json:"access_token"`
+		AccessToken string `json:"access_token" xml:"access_token"`
 	}
 	body, _ := io.ReadAll(io.LimitReader(res.Body, 1<<16))
-	if res.StatusCode != http.StatusOK || json.Unmarshal(body, &tok) != nil || tok.AccessToken == "" {
-		return "", fmt.Errorf("V2 %s token for %s: status %d %s", form.Get("grant_type"), cfg.ClientID, res.StatusCode, errorCode(body))
+	if res.StatusCode != http.StatusOK || decode(body, &tok) != nil || tok.AccessToken == "" {
+		return "", fmt.Errorf("%s %s token for %s: status %d %s", name, form.Get("grant_type"), cfg.ClientID, res.StatusCode, errorCode(body))
 	}
 	return tok.AccessToken, nil
 }
@@ -528,41 +505,18 @@ func customerRegistration(fi, member, login, ssn string) []byte {
 		fi, member, login, ssn)
 }
 
-// asXML renders a JSON registration body in the OpenAPI XML rendering the server reads: root
-// <FICustomer>, one element per member, arrays as repeated elements bearing the member's name.
+// asXML renders a JSON registration body in the OpenAPI XML rendering the server reads (root
+// <FICustomer>, arrays as repeated elements), with the project's own codec.
 func asXML(js []byte) []byte {
-	var doc map[string]any
+	var doc struct{ FICustomer json.RawMessage }
 	if err := json.Unmarshal(js, &doc); err != nil {
 		panic(err) // the bodies are this package's own
 	}
-	var b strings.Builder
-	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>`)
-	writeXML(&b, "FICustomer", doc["FICustomer"])
-	return []byte(b.String())
-}
-
-func writeXML(b *strings.Builder, name string, v any) {
-	switch x := v.(type) {
-	case []any:
-		for _, e := range x {
-			writeXML(b, name, e)
-		}
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		b.WriteString("<" + name + ">")
-		for _, k := range keys {
-			writeXML(b, k, x[k])
-		}
-		b.WriteString("</" + name + ">")
-	default:
-		b.WriteString("<" + name + ">")
-		_ = xml.EscapeText(b, fmt.Append(nil, x))
-		b.WriteString("</" + name + ">")
+	out, err := xmlcodec.Marshal("FICustomer", "", doc.FICustomer)
+	if err != nil {
+		panic(err)
 	}
+	return out
 }
 
 // Text renders a report as a few lines.
