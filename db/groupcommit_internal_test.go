@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/custreg/custreg/models"
 )
@@ -54,6 +55,7 @@ func TestGroupCommitGroupsAndHandsOver(t *testing.T) {
 		if n == 1 {
 			break
 		}
+		time.Sleep(time.Millisecond)
 	}
 	const others = 100
 	var wg sync.WaitGroup
@@ -73,6 +75,7 @@ func TestGroupCommitGroupsAndHandsOver(t *testing.T) {
 		if n == others+1 {
 			break
 		}
+		time.Sleep(time.Millisecond)
 	}
 	close(release)
 	if err := <-firstDone; err != nil {

@@ -107,7 +107,6 @@ func (s *Store) saveTokenGroup(group []*tokenWrite) {
 		ctx, cancel := groupContext(live)
 		refused := map[*tokenWrite]bool{}
 		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			clear(refused)
 			var all []*models.Token
 			for _, w := range live {
 				all = append(all, w.tokens...)
